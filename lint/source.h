@@ -1,0 +1,41 @@
+/* One input file: its bytes, a line index, and the facts edits must keep
+ * (line endings, BOM, final newline). Byte offsets are the truth everywhere;
+ * line/column exist only for output. */
+#ifndef FG_SOURCE_H
+#define FG_SOURCE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+typedef struct FgPos {
+  size_t line;   /* 1-based */
+  size_t column; /* 1-based, in code points (a BOM is not counted) */
+} FgPos;
+
+typedef struct FgSource {
+  char *path;    /* relative to the project root, '/'-separated (owned) */
+  char *data;    /* the bytes as read, NUL-terminated (owned) */
+  size_t len;
+  size_t *line_starts; /* byte offset of each line's first byte (owned) */
+  size_t nlines;
+  bool bom;           /* starts with EF BB BF */
+  bool crlf;          /* the first line break is CRLF */
+  bool final_newline; /* ends with a line break (or is empty) */
+} FgSource;
+
+/* Copies data. path is copied too. */
+FgSource *fg_source_new(const char *path, const char *data, size_t len);
+void fg_source_delete(FgSource *self);
+
+/* 1-based line:column of a byte offset (clamped to [0, len]). An offset in
+ * the middle of a UTF-8 sequence counts as the code point it belongs to. */
+FgPos fg_source_pos(const FgSource *self, size_t offset);
+
+/* Byte offset of the start of the 1-based line (len if past the end). */
+size_t fg_source_line_start(const FgSource *self, size_t line);
+/* The text of the 1-based line without its line break. */
+const char *fg_source_line_text(const FgSource *self, size_t line, size_t *len);
+/* The line break this file uses: "\r\n" or "\n". */
+const char *fg_source_eol(const FgSource *self);
+
+#endif

@@ -1,0 +1,80 @@
+/* Small helpers shared by every module: checked allocation, a typed growable
+ * array, a string builder. Out-of-memory is not a recoverable error in
+ * forkguard: the allocators print one line and abort. */
+#ifndef FG_UTIL_H
+#define FG_UTIL_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <string.h>
+
+#if defined(__GNUC__)
+#define FG_PRINTF(fmt, args) __attribute__((format(printf, fmt, args)))
+#else
+#define FG_PRINTF(fmt, args)
+#endif
+
+void *fg_xmalloc(size_t n);
+void *fg_xcalloc(size_t count, size_t size);
+void *fg_xrealloc(void *p, size_t n);
+char *fg_xstrdup(const char *s);
+char *fg_xstrndup(const char *s, size_t n);
+char *fg_xasprintf(const char *fmt, ...) FG_PRINTF(1, 2);
+
+/* A typed growable array: FG_VEC(int) v = {0}; fg_vec_push(&v, 3); */
+#define FG_VEC(T)                                                              \
+  struct {                                                                     \
+    T *items;                                                                  \
+    size_t len, cap;                                                           \
+  }
+
+#define fg_vec_reserve(v, n)                                                   \
+  do {                                                                         \
+    if ((v)->len + (n) > (v)->cap) {                                           \
+      size_t fg_nc_ = (v)->cap ? (v)->cap * 2 : 8;                             \
+      while (fg_nc_ < (v)->len + (n))                                          \
+        fg_nc_ *= 2;                                                           \
+      (v)->items = fg_xrealloc((v)->items, fg_nc_ * sizeof(*(v)->items));      \
+      (v)->cap = fg_nc_;                                                       \
+    }                                                                          \
+  } while (0)
+
+#define fg_vec_push(v, x)                                                      \
+  do {                                                                         \
+    fg_vec_reserve(v, 1);                                                      \
+    (v)->items[(v)->len++] = (x);                                              \
+  } while (0)
+
+#define fg_vec_free(v)                                                         \
+  do {                                                                         \
+    free((v)->items);                                                          \
+    (v)->items = NULL;                                                         \
+    (v)->len = (v)->cap = 0;                                                   \
+  } while (0)
+
+/* A growable, always NUL-terminated byte string. */
+typedef struct FgBuf {
+  char *data;
+  size_t len, cap;
+} FgBuf;
+
+void fg_buf_append(FgBuf *self, const char *s, size_t n);
+void fg_buf_puts(FgBuf *self, const char *s);
+void fg_buf_putc(FgBuf *self, char c);
+void fg_buf_printf(FgBuf *self, const char *fmt, ...) FG_PRINTF(2, 3);
+void fg_buf_vprintf(FgBuf *self, const char *fmt, va_list ap);
+/* Hands the bytes to the caller (never NULL) and empties the buffer. */
+char *fg_buf_take(FgBuf *self);
+void fg_buf_free(FgBuf *self);
+
+bool fg_str_eq(const char *a, const char *b); /* NULL-safe */
+bool fg_str_startswith(const char *s, const char *prefix);
+bool fg_str_endswith(const char *s, const char *suffix);
+int fg_str_cmp_ptr(const void *a, const void *b); /* qsort on char* arrays */
+
+/* Reads a whole file. Returns NULL and sets *err (malloc'd reason) on
+ * failure; refuses files larger than max_bytes. */
+char *fg_read_file(const char *path, size_t max_bytes, size_t *len, char **err);
+
+#endif
