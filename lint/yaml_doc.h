@@ -36,7 +36,8 @@ struct FgYamlNode {
                         item's start (block) or '[' / '{' to its end */
   char *anchor;      /* "&name" without '&', or NULL */
   char *tag;         /* explicit tag or NULL */
-  /* scalars: the decoded value (escapes resolved, folding applied) */
+  /* scalars: the decoded value (escapes resolved, folding applied);
+     aliases: the alias name without '*' */
   char *value;
   size_t value_len;
   /* sequences: items; mappings: key0, value0, key1, value1, ... */
@@ -62,11 +63,13 @@ void fg_yaml_delete(FgYamlDoc *self);
 /* Follows aliases (bounded) to the node they stand for; NULL stays NULL. */
 const FgYamlNode *fg_yaml_deref(const FgYamlNode *node);
 /* Mapping lookup by scalar key (aliases followed on both sides, `<<` merge
- * keys honoured). Returns the value node, or NULL. */
+ * keys honoured, explicit keys winning over merged ones, earlier merge
+ * sources over later ones, the first of duplicate keys winning). Returns the
+ * value node with aliases already followed, or NULL. */
 const FgYamlNode *fg_yaml_get(const FgYamlNode *map, const char *key);
 /* The key node for `key`, for positions; NULL if absent. */
 const FgYamlNode *fg_yaml_get_key(const FgYamlNode *map, const char *key);
-/* A scalar's value, or NULL when node is not a scalar. */
+/* A scalar's value (aliases followed), or NULL when node is not a scalar. */
 const char *fg_yaml_str(const FgYamlNode *node);
 
 #endif
