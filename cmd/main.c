@@ -1,1 +1,33 @@
-int main(void){return 0;}
+/* forkguard: parse the arguments, call the engine, map to an exit code. */
+#include <stdio.h>
+
+#include "args.h"
+#include "forkguard.h"
+
+int main(int argc, char **argv) {
+  FgArgs args;
+  int rc = fg_args_parse(&args, argc, argv);
+  if (rc) {
+    fg_args_free(&args);
+    return rc;
+  }
+  switch (args.command) {
+  case FG_CMD_VERSION:
+    printf("forkguard %s\n", fg_version());
+    break;
+  case FG_CMD_HELP:
+    fg_args_usage(stdout);
+    break;
+  case FG_CMD_EXPLAIN:
+    rc = fg_explain(args.explain, stdout, stderr);
+    break;
+  case FG_CMD_RULES:
+    rc = fg_list_rules(args.rules_json, stdout);
+    break;
+  case FG_CMD_CHECK:
+    rc = fg_check(&args.check, stderr);
+    break;
+  }
+  fg_args_free(&args);
+  return rc;
+}

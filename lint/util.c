@@ -164,3 +164,25 @@ char *fg_read_file(const char *path, size_t max_bytes, size_t *len, char **err) 
   *len = b.len;
   return fg_buf_take(&b);
 }
+
+void fg_strvec_free(FgStrVec *self) {
+  for (size_t i = 0; i < self->len; i++)
+    free(self->items[i]);
+  fg_vec_free(self);
+}
+
+const char *fg_memmem(const char *hay, size_t n, const char *needle, size_t m) {
+  if (m == 0)
+    return hay;
+  if (m > n)
+    return NULL;
+  const char *end = hay + n - m + 1;
+  for (const char *p = hay; p < end; p++) {
+    p = memchr(p, needle[0], (size_t)(end - p));
+    if (!p)
+      return NULL;
+    if (memcmp(p, needle, m) == 0)
+      return p;
+  }
+  return NULL;
+}

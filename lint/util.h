@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
 
 #if defined(__GNUC__)
@@ -53,6 +54,10 @@ char *fg_xasprintf(const char *fmt, ...) FG_PRINTF(1, 2);
     (v)->len = (v)->cap = 0;                                                   \
   } while (0)
 
+/* The common case: an owned list of owned strings. */
+typedef FG_VEC(char *) FgStrVec;
+void fg_strvec_free(FgStrVec *self); /* frees the strings and the array */
+
 /* A growable, always NUL-terminated byte string. */
 typedef struct FgBuf {
   char *data;
@@ -67,6 +72,9 @@ void fg_buf_vprintf(FgBuf *self, const char *fmt, va_list ap);
 /* Hands the bytes to the caller (never NULL) and empties the buffer. */
 char *fg_buf_take(FgBuf *self);
 void fg_buf_free(FgBuf *self);
+
+/* memmem, which C11 lacks. */
+const char *fg_memmem(const char *hay, size_t n, const char *needle, size_t m);
 
 bool fg_str_eq(const char *a, const char *b); /* NULL-safe */
 bool fg_str_startswith(const char *s, const char *prefix);

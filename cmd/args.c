@@ -1,0 +1,186 @@
+#include "args.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "msgs.h"
+
+void fg_args_usage(FILE *out) {
+  fputs("forkguard - find process pools that hang pytest-xdist runs, and fix the CI split\n"
+        "\n"
+        "Usage:\n"
+        "  forkguard check [PATH...]       lint the project holding PATH (default: .)\n"
+        "  forkguard explain CODE|NAME     print a rule's documentation\n"
+        "  forkguard rules [--format json] list the rules\n"
+        "  forkguard --version | --help\n"
+        "\n"
+        "Options for check:\n"
+        "  --fix                   apply safe fixes\n"
+        "  --unsafe-fixes          also apply unsafe fixes\n"
+        "  --diff                  print the diff of the fixes, write nothing\n"
+        "  --exit-non-zero-on-fix  exit 1 when fixes were applied\n"
+        "  --format FMT            text (default), json, sarif, github, gitlab\n"
+        "  --output FILE           write the report to FILE\n"
+        "  --select CODES          only these rules (comma-separated codes or prefixes)\n"
+        "  --ignore CODES          skip these rules\n"
+        "  --config FILE           read settings from FILE\n"
+        "  --no-config             ignore configuration files\n"
+        "  --exit-zero             exit 0 even when findings remain\n"
+        "  --quiet                 one line per finding, no summary when clean\n"
+        "  --color WHEN            auto (default), always, never\n"
+        "  --jobs N                worker threads (default: 1)\n"
+        "\n"
+        "Exit codes: 0 clean, 1 findings remain, 2 usage, configuration or I/O error.\n",
+        out);
+}
+
+/* "--opt=value" or "--opt value" */
+static const char *fg_opt_value(int argc, char **argv, int *i, const char *name) {
+  const char *a = argv[*i];
+  size_t n = strlen(name);
+  if (strncmp(a, name, n) == 0 && a[n] == '=')
+    return a + n + 1;
+  if (strcmp(a, name) == 0) {
+    if (*i + 1 >= argc)
+      return NULL;
+    return argv[++*i];
+  }
+  return NULL;
+}
+
+static bool fg_is_opt(const char *a, const char *name) {
+  size_t n = strlen(name);
+  return strncmp(a, name, n) == 0 && (a[n] == '\0' || a[n] == '=');
+}
+
+static int fg_parse_format(const char *v, FgFormat *out) {
+  static const char *const names[] = {"text", "json", "sarif", "github", "gitlab"};
+  for (int k = 0; k < 5; k++)
+    if (strcmp(v, names[k]) == 0) {
+      *out = (FgFormat)k;
+      return 0;
+    }
+  return -1;
+}
+
+static int fg_parse_check_opt(FgArgs *self, int argc, char **argv, int *i) {
+  FgCheckOptions *o = &self->check;
+  const char *a = argv[*i];
+  const char *v;
+  if (strcmp(a, "--fix") == 0)
+    o->fix = true;
+  else if (strcmp(a, "--unsafe-fixes") == 0)
+    o->unsafe_fixes = true;
+  else if (strcmp(a, "--diff") == 0)
+    o->diff = true;
+  else if (strcmp(a, "--exit-zero") == 0)
+    o->exit_zero = true;
+  else if (strcmp(a, "--exit-non-zero-on-fix") == 0)
+    o->exit_non_zero_on_fix = true;
+  else if (strcmp(a, "--quiet") == 0 || strcmp(a, "-q") == 0)
+    o->quiet = true;
+  else if (strcmp(a, "--no-config") == 0)
+    o->no_config = true;
+  else if (fg_is_opt(a, "--format")) {
+    v = fg_opt_value(argc, argv, i, "--format");
+    if (!v || fg_parse_format(v, &o->format) != 0)
+      return fg_usage_error("--format takes text, json, sarif, github or gitlab");
+  } else if (fg_is_opt(a, "--output") || strcmp(a, "-o") == 0) {
+    v = fg_opt_value(argc, argv, i, strcmp(a, "-o") == 0 ? "-o" : "--output");
+    if (!v || !*v)
+      return fg_usage_error("--output takes a file name");
+    o->output = v;
+  } else if (fg_is_opt(a, "--select")) {
+    if (!(o->select = fg_opt_value(argc, argv, i, "--select")))
+      return fg_usage_error("--select takes a list of codes");
+  } else if (fg_is_opt(a, "--ignore")) {
+    if (!(o->ignore = fg_opt_value(argc, argv, i, "--ignore")))
+      return fg_usage_error("--ignore takes a list of codes");
+  } else if (fg_is_opt(a, "--config")) {
+    if (!(o->config = fg_opt_value(argc, argv, i, "--config")))
+      return fg_usage_error("--config takes a file name");
+  } else if (fg_is_opt(a, "--color")) {
+    v = fg_opt_value(argc, argv, i, "--color");
+    if (v && strcmp(v, "auto") == 0)
+      o->color = FG_COLOR_AUTO;
+    else if (v && strcmp(v, "always") == 0)
+      o->color = FG_COLOR_ALWAYS;
+    else if (v && strcmp(v, "never") == 0)
+      o->color = FG_COLOR_NEVER;
+    else
+      return fg_usage_error("--color takes auto, always or never");
+  } else if (fg_is_opt(a, "--jobs") || strcmp(a, "-j") == 0) {
+    v = fg_opt_value(argc, argv, i, strcmp(a, "-j") == 0 ? "-j" : "--jobs");
+    char *end = NULL;
+    long n = v ? strtol(v, &end, 10) : 0;
+    if (!v || *end || n < 1 || n > 256)
+      return fg_usage_error("--jobs takes a number from 1 to 256");
+    o->jobs = (int)n;
+  } else {
+    return fg_usage_error("unknown option: %s (see `forkguard --help`)", a);
+  }
+  return 0;
+}
+
+int fg_args_parse(FgArgs *self, int argc, char **argv) {
+  memset(self, 0, sizeof *self);
+  self->check.jobs = 1;
+  self->paths = calloc((size_t)argc + 1, sizeof(char *));
+  if (!self->paths)
+    return fg_usage_error("out of memory");
+  if (argc < 2) {
+    self->command = FG_CMD_HELP;
+    return 0;
+  }
+  const char *cmd = argv[1];
+  if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "-V") == 0 || strcmp(cmd, "version") == 0) {
+    self->command = FG_CMD_VERSION;
+    return 0;
+  }
+  if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
+    self->command = FG_CMD_HELP;
+    return 0;
+  }
+  if (strcmp(cmd, "explain") == 0) {
+    if (argc != 3)
+      return fg_usage_error("explain takes one rule code or name, e.g. `forkguard explain FG101`");
+    self->command = FG_CMD_EXPLAIN;
+    self->explain = argv[2];
+    return 0;
+  }
+  if (strcmp(cmd, "rules") == 0) {
+    self->command = FG_CMD_RULES;
+    for (int i = 2; i < argc; i++) {
+      const char *v = fg_is_opt(argv[i], "--format") ? fg_opt_value(argc, argv, &i, "--format")
+                                                     : NULL;
+      if (v && strcmp(v, "json") == 0)
+        self->rules_json = true;
+      else if (!v || strcmp(v, "text") != 0)
+        return fg_usage_error("rules takes only --format text|json");
+    }
+    return 0;
+  }
+  if (strcmp(cmd, "check") != 0)
+    return fg_usage_error("unknown command: %s (try `forkguard check`)", cmd);
+  self->command = FG_CMD_CHECK;
+  bool only_paths = false;
+  for (int i = 2; i < argc; i++) {
+    const char *a = argv[i];
+    if (!only_paths && strcmp(a, "--") == 0) {
+      only_paths = true;
+    } else if (!only_paths && a[0] == '-' && a[1]) {
+      int rc = fg_parse_check_opt(self, argc, argv, &i);
+      if (rc)
+        return rc;
+    } else {
+      self->paths[self->check.npaths++] = a;
+    }
+  }
+  self->check.paths = self->paths;
+  if (self->check.diff && self->check.fix)
+    return fg_usage_error("--diff and --fix cannot be combined: --diff writes nothing");
+  return 0;
+}
+
+void fg_args_free(FgArgs *self) { free(self->paths); }

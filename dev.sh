@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# forkguard's one set-up script. Installs only what is missing, is safe to
+# run any number of times, and says what it does.
+#
+#   ./dev.sh example   set up, build, run forkguard on fixtures/example
+#   ./dev.sh test      set up, build (normal + ASan/UBSan), run every test
+#   ./dev.sh build     set up and build only
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+cd "$here"
+
+say() { printf '==> %s\n' "$*"; }
+
+# Debian packages: build (SPEC §10) and end-to-end test tools.
+build_pkgs=(build-essential cmake pkg-config libyaml-dev libtree-sitter-dev libcmocka-dev
+            libinih-dev nodejs npm)
+test_pkgs=(python3 python3-pytest python3-pytest-xdist python3-pytest-timeout python3-yaml
+           python3-jsonschema pre-commit patch git)
+
+install_missing() {
+  local missing=()
+  for p in "$@"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
+      missing+=("$p")
+  done
+  if [ ${#missing[@]} -eq 0 ]; then
+    say "Debian packages present: $*"
+    return
+  fi
+  say "installing Debian packages: ${missing[*]}"
+  local sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends \
+    "${missing[@]}" >/dev/null
+}
+
+fetch_grammars() {
+  local stamp=third_party/node_modules/.forkguard-lock
+  if [ -f "$stamp" ] && cmp -s third_party/package-lock.json "$stamp"; then
+    say "grammars present (third_party/node_modules matches package-lock.json)"
+    return
+  fi
+  say "fetching pinned tree-sitter grammars from npm (npm ci --ignore-scripts)"
+  (cd third_party && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error)
+  cp third_party/package-lock.json "$stamp"
+}
+
+build() { # build DIR [cmake args...]
+  local dir="$1"
+  shift
+  say "configuring and building $dir"
+  cmake -S . -B "$dir" -DFG_WERROR=ON "$@" >/dev/null
+  cmake --build "$dir" -j"$(nproc)" >/dev/null
+}
+
+cmd="${1:-}"
+case "$cmd" in
+  example)
+    install_missing "${build_pkgs[@]}"
+    fetch_grammars
+    build build
+    say "running: build/forkguard check fixtures/example"
+    set +e
+    build/forkguard check fixtures/example
+    rc=$?
+    set -e
+    say "forkguard exited with $rc (1 = findings reported, as expected for the example)"
+    [ "$rc" -eq 1 ]
+    ;;
+  test)
+    install_missing "${build_pkgs[@]}" "${test_pkgs[@]}"
+    fetch_grammars
+    build build
+    say "running the test suite (normal build)"
+    (cd build && ctest --output-on-failure -j"$(nproc)")
+    build build-asan -DFG_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug
+    say "running the test suite (AddressSanitizer + UndefinedBehaviorSanitizer)"
+    (cd build-asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+      ctest --output-on-failure -j"$(nproc)")
+    ;;
+  build)
+    install_missing "${build_pkgs[@]}"
+    fetch_grammars
+    build build
+    ;;
+  *)
+    echo "usage: ./dev.sh example|test|build" >&2
+    exit 2
+    ;;
+esac

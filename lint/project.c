@@ -1,0 +1,1174 @@
+#include "project.h"
+
+#include <fnmatch.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Files larger than this are not read: a generated 50 MB module is not a
+ * test suite, and reading it would blow the pre-commit budget. */
+#define FG_MAX_PY_BYTES (8u << 20)
+#define FG_MAX_YAML_BYTES (4u << 20)
+
+/* ---- module names ------------------------------------------------------ */
+
+typedef struct FgName {
+  const char *name;
+  FgModule *mod;
+} FgName;
+
+static int fg_name_cmp(const void *a, const void *b) {
+  const FgName *x = a, *y = b;
+  int c = strcmp(x->name, y->name);
+  if (c)
+    return c;
+  /* the same name twice: the shorter path wins (root before nested) */
+  size_t lx = strlen(x->mod->src->path), ly = strlen(y->mod->src->path);
+  if (lx != ly)
+    return lx < ly ? -1 : 1;
+  return strcmp(x->mod->src->path, y->mod->src->path);
+}
+
+typedef struct FgNameTable {
+  FG_VEC(FgName) names;
+  FG_VEC(char *) owned;
+} FgNameTable;
+
+static char *fg_path_to_modname(const char *relpath) {
+  char *s = fg_xstrdup(relpath);
+  size_t n = strlen(s);
+  if (fg_str_endswith(s, ".py"))
+    s[n -= 3] = '\0';
+  if (fg_str_endswith(s, "/__init__"))
+    s[n -= 9] = '\0';
+  else if (strcmp(s, "__init__") == 0)
+    s[n = 0] = '\0';
+  for (char *c = s; *c; c++)
+    if (*c == '/')
+      *c = '.';
+  return s;
+}
+
+static bool fg_file_exists_in(const FgProject *p, const char *reldir, const char *name);
+
+/* The directory pytest's default "prepend" import mode puts on sys.path for
+ * a file: the first directory upward that is not a package. */
+static char *fg_pytest_basedir(const FgProject *p, const char *dir) {
+  char *d = fg_xstrdup(dir);
+  while (*d && fg_file_exists_in(p, d, "__init__.py")) {
+    char *slash = strrchr(d, '/');
+    if (slash)
+      *slash = '\0';
+    else
+      d[0] = '\0';
+  }
+  return d;
+}
+
+static void fg_names_add(FgNameTable *t, char *name, FgModule *m) {
+  if (!*name) {
+    free(name);
+    return;
+  }
+  FgName n = {name, m};
+  fg_vec_push(&t->names, n);
+  fg_vec_push(&t->owned, name);
+}
+
+static const FgName *fg_names_find(const FgNameTable *t, const char *name) {
+  size_t lo = 0, hi = t->names.len;
+  while (lo < hi) {
+    size_t mid = lo + (hi - lo) / 2;
+    int c = strcmp(t->names.items[mid].name, name);
+    if (c < 0)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  if (lo < t->names.len && strcmp(t->names.items[lo].name, name) == 0)
+    return &t->names.items[lo];
+  return NULL;
+}
+
+/* ---- the project --------------------------------------------------------- */
+
+typedef struct FgProjectPriv {
+  FgProject pub;
+  FgNameTable names;
+  /* sorted relative paths of every discovered .py, for fg_file_exists_in */
+  char **paths;
+  size_t npaths;
+} FgProjectPriv;
+
+static bool fg_file_exists_in(const FgProject *p, const char *reldir, const char *name) {
+  const FgProjectPriv *pp = (const FgProjectPriv *)p;
+  char *path = *reldir ? fg_xasprintf("%s/%s", reldir, name) : fg_xstrdup(name);
+  bool found = bsearch(&path, pp->paths, pp->npaths, sizeof(char *), fg_str_cmp_ptr) != NULL;
+  free(path);
+  return found;
+}
+
+FgModule *fg_project_module(const FgProject *self, const char *modname) {
+  const FgName *n = fg_names_find(&((const FgProjectPriv *)self)->names, modname);
+  return n ? n->mod : NULL;
+}
+
+static bool fg_glob_any(char *const *globs, size_t n, const char *name) {
+  for (size_t i = 0; i < n; i++)
+    if (fnmatch(globs[i], name, 0) == 0)
+      return true;
+  return false;
+}
+
+static const char *fg_basename(const char *path) {
+  const char *s = strrchr(path, '/');
+  return s ? s + 1 : path;
+}
+
+/* Is `word` in text as a whole identifier? */
+static bool fg_contains_word(const char *text, size_t len, const char *word) {
+  size_t wl = strlen(word);
+  if (!wl)
+    return false;
+  const char *end = text + len;
+  const char *p = text;
+  while (p < end) {
+    const char *hit = fg_memmem(p, (size_t)(end - p), word, wl);
+    if (!hit)
+      return false;
+    bool left = hit == text || !(hit[-1] == '_' || (hit[-1] >= 'a' && hit[-1] <= 'z') ||
+                                 (hit[-1] >= 'A' && hit[-1] <= 'Z') ||
+                                 (hit[-1] >= '0' && hit[-1] <= '9'));
+    const char *r = hit + wl;
+    bool right = r >= end || !(*r == '_' || (*r >= 'a' && *r <= 'z') ||
+                               (*r >= 'A' && *r <= 'Z') || (*r >= '0' && *r <= '9'));
+    if (left && right)
+      return true;
+    p = hit + 1;
+  }
+  return false;
+}
+
+static bool fg_contains(const char *text, size_t len, const char *needle) {
+  return fg_memmem(text, len, needle, strlen(needle)) != NULL;
+}
+
+/* The substrings without which a file cannot start, configure or mark
+ * process pools: the prefilter parses only files holding one of them. */
+static bool fg_prefilter_seed(const FgProject *p, const FgSource *src) {
+  static const char *const seeds[] = {"Pool",        "Process",          "multiprocessing",
+                                      "Parallel",    "loky",             "get_context",
+                                      "fork",        "set_start_method", "pytestmark",
+                                      "addinivalue_line", NULL};
+  for (const char *const *s = seeds; *s; s++)
+    if (fg_contains(src->data, src->len, *s))
+      return true;
+  if (fg_contains(src->data, src->len, p->marker))
+    return true;
+  for (size_t i = 0; i < p->config->extra_pool_constructors.len; i++) {
+    const char *name = p->config->extra_pool_constructors.items[i];
+    const char *dot = strrchr(name, '.');
+    if (fg_contains(src->data, src->len, dot ? dot + 1 : name))
+      return true;
+  }
+  return false;
+}
+
+static void fg_parse_module(FgProject *p, FgModule *m) {
+  if (m->py)
+    return;
+  FgPyOptions opts = {
+      (const char *const *)p->config->extra_pool_constructors.items,
+      p->config->extra_pool_constructors.len};
+  m->py = fg_pyfile_parse(m->src, &opts);
+  p->files_parsed++;
+}
+
+/* ---- resolution ---------------------------------------------------------- */
+
+static int fg_def_of(const FgProject *p, const FgModule *m, int func) {
+  if (!m->py || func < 0)
+    return -1;
+  return (int)(m->first_def + (size_t)func);
+}
+
+/* A module-level function (cls == -1) or a method of class `cls`. */
+static int fg_find_func(const FgModule *m, const char *name, int cls) {
+  if (!m->py)
+    return -1;
+  for (size_t i = 0; i < m->py->nfuncs; i++) {
+    const FgPyFunc *f = &m->py->funcs[i];
+    if (f->cls == cls && !f->nested && strcmp(f->name, name) == 0)
+      return (int)i;
+  }
+  return -1;
+}
+
+static int fg_find_class(const FgModule *m, const char *name) {
+  if (!m->py)
+    return -1;
+  for (size_t i = 0; i < m->py->nclasses; i++)
+    if (m->py->classes[i].parent < 0 && !m->py->classes[i].in_function &&
+        strcmp(m->py->classes[i].name, name) == 0)
+      return (int)i;
+  return -1;
+}
+
+/* "f", "C.m", "C" (constructor: C.__init__) inside module m. */
+static int fg_resolve_in_module(const FgProject *p, const FgModule *m, const char *tail) {
+  if (!m->py)
+    return -1;
+  const char *dot = strchr(tail, '.');
+  if (!dot) {
+    int f = fg_find_func(m, tail, -1);
+    if (f >= 0)
+      return fg_def_of(p, m, f);
+    int c = fg_find_class(m, tail);
+    if (c >= 0)
+      return fg_def_of(p, m, fg_find_func(m, "__init__", c));
+    return -1;
+  }
+  char *cls = fg_xstrndup(tail, (size_t)(dot - tail));
+  int c = fg_find_class(m, cls);
+  free(cls);
+  if (c < 0 || strchr(dot + 1, '.'))
+    return -1;
+  return fg_def_of(p, m, fg_find_func(m, dot + 1, c));
+}
+
+/* An absolute dotted name: the longest module prefix, then the rest. */
+static int fg_resolve_absolute(const FgProject *p, const char *dotted) {
+  char *s = fg_xstrdup(dotted);
+  int result = -1;
+  for (;;) {
+    char *dot = strrchr(s, '.');
+    if (!dot)
+      break;
+    *dot = '\0';
+    FgModule *m = fg_project_module(p, s);
+    if (m) {
+      result = fg_resolve_in_module(p, m, dotted + (dot - s) + 1);
+      break;
+    }
+  }
+  free(s);
+  return result;
+}
+
+static char *fg_absolutize(const FgModule *m, const char *rel) {
+  int level = 0;
+  while (rel[level] == '.')
+    level++;
+  char *base = fg_xstrdup(m->package ? m->package : "");
+  for (int i = 1; i < level; i++) {
+    char *dot = strrchr(base, '.');
+    if (dot)
+      *dot = '\0';
+    else
+      base[0] = '\0';
+  }
+  const char *rest = rel + level;
+  char *abs = *base ? (*rest ? fg_xasprintf("%s.%s", base, rest) : fg_xstrdup(base))
+                    : fg_xstrdup(rest);
+  free(base);
+  return abs;
+}
+
+/* The absolute module an import statement names. */
+static char *fg_import_target(const FgModule *m, const FgPyImport *im) {
+  if (!im->level)
+    return fg_xstrdup(im->module);
+  FgBuf b = {0};
+  for (int i = 0; i < im->level; i++)
+    fg_buf_putc(&b, '.');
+  fg_buf_puts(&b, im->module);
+  char *abs = fg_absolutize(m, b.data);
+  fg_buf_free(&b);
+  return abs;
+}
+
+static int fg_resolve_call(const FgProject *p, const FgModule *m, const FgPyFunc *f,
+                           const FgPyCall *call) {
+  const char *r = call->resolved;
+  if (r[0] == '.') {
+    char *abs = fg_absolutize(m, r);
+    int d = fg_resolve_absolute(p, abs);
+    free(abs);
+    return d;
+  }
+  if ((fg_str_startswith(r, "self.") || fg_str_startswith(r, "cls.")) && f->cls >= 0) {
+    const char *meth = strchr(r, '.') + 1;
+    if (strchr(meth, '.'))
+      return -1;
+    for (int c = f->cls; c >= 0;) {
+      int fi = fg_find_func(m, meth, c);
+      if (fi >= 0)
+        return fg_def_of(p, m, fi);
+      /* one base class in the same module, as written */
+      const FgPyClass *k = &m->py->classes[c];
+      c = k->nbases ? fg_find_class(m, k->bases[0]) : -1;
+      if (c == f->cls)
+        break;
+    }
+    return -1;
+  }
+  if (!strchr(r, '.')) {
+    int d = fg_resolve_in_module(p, m, r);
+    if (d >= 0)
+      return d;
+    for (size_t i = 0; i < m->py->nimports; i++) {
+      const FgPyImport *im = &m->py->imports[i];
+      if (!im->name || strcmp(im->name, "*") != 0)
+        continue;
+      char *mod = fg_import_target(m, im);
+      FgModule *target = fg_project_module(p, mod);
+      free(mod);
+      if (target && target != m) {
+        d = fg_resolve_in_module(p, target, r);
+        if (d >= 0)
+          return d;
+      }
+    }
+    return -1;
+  }
+  int d = fg_resolve_absolute(p, r);
+  if (d >= 0)
+    return d;
+  /* "C.m" for a class of this module */
+  return fg_resolve_in_module(p, m, r);
+}
+
+/* ---- fixtures ------------------------------------------------------------ */
+
+static FgModule *fg_module_by_path(const FgProject *p, const char *path) {
+  size_t lo = 0, hi = p->modules.len;
+  while (lo < hi) {
+    size_t mid = lo + (hi - lo) / 2;
+    int c = strcmp(p->modules.items[mid]->src->path, path);
+    if (c == 0)
+      return p->modules.items[mid];
+    if (c < 0)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  return NULL;
+}
+
+/* Where pytest looks for a fixture requested from (m, cls), closest first:
+ * the class, the module, then conftest.py files from the module's folder up
+ * to the root. */
+typedef struct FgScope {
+  FG_VEC(FgModule *) mods;
+  FG_VEC(int) classes; /* -1: module level of mods[i] */
+} FgScope;
+
+static void fg_scope_build(const FgProject *p, FgModule *m, int cls, FgScope *out) {
+  for (int c = cls; c >= 0; c = m->py->classes[c].parent) {
+    fg_vec_push(&out->mods, m);
+    fg_vec_push(&out->classes, c);
+  }
+  fg_vec_push(&out->mods, m);
+  fg_vec_push(&out->classes, -1);
+  char *dir = fg_xstrdup(m->dir);
+  for (;;) {
+    char *path = *dir ? fg_xasprintf("%s/conftest.py", dir) : fg_xstrdup("conftest.py");
+    FgModule *c = fg_module_by_path(p, path);
+    free(path);
+    if (c && c != m && c->py) {
+      fg_vec_push(&out->mods, c);
+      fg_vec_push(&out->classes, -1);
+    }
+    if (!*dir)
+      break;
+    char *slash = strrchr(dir, '/');
+    if (slash)
+      *slash = '\0';
+    else
+      dir[0] = '\0';
+  }
+  free(dir);
+}
+
+static void fg_scope_free(FgScope *s) {
+  fg_vec_free(&s->mods);
+  fg_vec_free(&s->classes);
+}
+
+/* The fixture `name` as seen from scope; `self_def` is the requesting
+ * fixture when it requests its own name (an override reaching the next
+ * definition further out). */
+static int fg_scope_fixture(const FgProject *p, const FgScope *s, const char *name,
+                            int self_def) {
+  bool skipping = self_def >= 0;
+  for (size_t i = 0; i < s->mods.len; i++) {
+    FgModule *m = s->mods.items[i];
+    for (size_t f = 0; f < m->py->nfuncs; f++) {
+      const FgPyFunc *fn = &m->py->funcs[f];
+      if (!fn->is_fixture || fn->nested || fn->cls != s->classes.items[i] ||
+          !fg_str_eq(fn->fixture_name, name))
+        continue;
+      int d = fg_def_of(p, m, (int)f);
+      if (skipping) {
+        if (d == self_def)
+          skipping = false;
+        continue;
+      }
+      return d;
+    }
+  }
+  return -1;
+}
+
+/* ---- propagation ---------------------------------------------------------- */
+
+typedef struct FgEdge {
+  int from, to;
+  FgSpan span;
+  bool fixture;
+} FgEdge;
+
+typedef FG_VEC(FgEdge) FgEdgeVec;
+
+static const FgPyFunc *fg_def_func(const FgProject *p, int d) {
+  const FgDef *def = &p->defs.items[d];
+  return &def->mod->py->funcs[def->func];
+}
+
+static void fg_edges_fixture(const FgProject *p, const FgScope *scope, int from,
+                             const char *name, FgSpan span, FgEdgeVec *edges) {
+  const FgPyFunc *f = fg_def_func(p, from);
+  int self_def = f->is_fixture && fg_str_eq(f->fixture_name, name) ? from : -1;
+  int to = fg_scope_fixture(p, scope, name, self_def);
+  if (to >= 0 && to != from) {
+    FgEdge e = {from, to, span, true};
+    fg_vec_push(edges, e);
+  }
+}
+
+static bool fg_is_test_def(const FgProject *p, int d);
+
+static void fg_edges_for_def(const FgProject *p, int d, FgEdgeVec *edges) {
+  FgDef *def = &p->defs.items[d];
+  FgModule *m = def->mod;
+  const FgPyFunc *f = &m->py->funcs[def->func];
+  for (size_t i = 0; i < f->ncalls; i++) {
+    const FgPyCall *c = &f->calls[i];
+    if (c->pool != FG_POOL_NONE)
+      continue;
+    int to = fg_resolve_call(p, m, f, c);
+    if (to >= 0 && to != d) {
+      FgEdge e = {d, to, c->callee_span, false};
+      fg_vec_push(edges, e);
+    }
+  }
+  FgScope scope = {0};
+  fg_scope_build(p, m, f->cls, &scope);
+  for (size_t i = 0; i < f->nparams; i++)
+    fg_edges_fixture(p, &scope, d, f->params[i], f->name_span, edges);
+  for (size_t i = 0; i < f->nmarkers; i++) {
+    const FgPyMarker *mk = &f->markers[i];
+    if (strcmp(mk->name, "usefixtures") != 0)
+      continue;
+    for (size_t a = 0; a < mk->nargs; a++)
+      fg_edges_fixture(p, &scope, d, mk->args[a], mk->span, edges);
+  }
+  for (size_t i = 0; i < f->ngetfixturevalue; i++)
+    fg_edges_fixture(p, &scope, d, f->getfixturevalue[i], f->name_span, edges);
+  if (fg_is_test_def(p, d)) {
+    /* usefixtures on enclosing classes and the module, and autouse fixtures
+     * in scope, apply to every test they cover */
+    for (int c = f->cls; c >= 0; c = m->py->classes[c].parent) {
+      const FgPyClass *k = &m->py->classes[c];
+      for (size_t i = 0; i < k->nmarkers; i++)
+        if (strcmp(k->markers[i].name, "usefixtures") == 0)
+          for (size_t a = 0; a < k->markers[i].nargs; a++)
+            fg_edges_fixture(p, &scope, d, k->markers[i].args[a], k->markers[i].span, edges);
+    }
+    for (size_t i = 0; i < m->py->nmodule_markers; i++) {
+      const FgPyMarker *mk = &m->py->module_markers[i];
+      if (strcmp(mk->name, "usefixtures") == 0)
+        for (size_t a = 0; a < mk->nargs; a++)
+          fg_edges_fixture(p, &scope, d, mk->args[a], mk->span, edges);
+    }
+    for (size_t s = 0; s < scope.mods.len; s++) {
+      FgModule *sm = scope.mods.items[s];
+      for (size_t fi = 0; fi < sm->py->nfuncs; fi++) {
+        const FgPyFunc *fx = &sm->py->funcs[fi];
+        if (fx->is_fixture && fx->autouse && !fx->nested && fx->cls == scope.classes.items[s])
+          fg_edges_fixture(p, &scope, d, fx->fixture_name, f->name_span, edges);
+      }
+    }
+  }
+  fg_scope_free(&scope);
+}
+
+static char *fg_def_label(const FgProject *p, int d) {
+  const FgDef *def = &p->defs.items[d];
+  const FgPyFunc *f = &def->mod->py->funcs[def->func];
+  if (f->is_fixture)
+    return fg_xasprintf("fixture %s", f->fixture_name);
+  if (f->cls >= 0)
+    return fg_xasprintf("%s.%s()", def->mod->py->classes[f->cls].name, f->name);
+  return fg_xasprintf("%s()", f->name);
+}
+
+static int fg_edge_cmp(const void *a, const void *b) {
+  const FgEdge *x = a, *y = b;
+  if (x->to != y->to)
+    return x->to < y->to ? -1 : 1;
+  return x->from < y->from ? -1 : (x->from > y->from);
+}
+
+/* Multi-source BFS backwards from the defs that hold a pool site: every
+ * def gets its distance to the nearest site and the first edge (in source
+ * order) that reaches it, so chains are shortest and deterministic. */
+static void fg_propagate(FgProject *p) {
+  size_t n = p->defs.len;
+  for (size_t d = 0; d < n; d++) {
+    FgDef *def = &p->defs.items[d];
+    def->dist = -1;
+    def->next = -1;
+    free(def->via_label);
+    def->via_label = NULL;
+    const FgPyFunc *f = fg_def_func(p, (int)d);
+    for (size_t i = 0; i < f->ncalls; i++) {
+      if (f->calls[i].pool == FG_POOL_SITE) {
+        def->dist = 0;
+        def->via = f->calls[i].span;
+        def->via_label = fg_xstrdup(f->calls[i].callee);
+        break;
+      }
+    }
+  }
+  FgEdgeVec edges = {0};
+  FG_VEC(size_t) first = {0}; /* per def: index into edges (from-sorted) */
+  for (size_t d = 0; d < n; d++) {
+    fg_vec_push(&first, edges.len);
+    fg_edges_for_def(p, (int)d, &edges);
+  }
+  fg_vec_push(&first, edges.len);
+  /* reverse adjacency: edges sorted by target */
+  FgEdge *rev = fg_xmalloc((edges.len ? edges.len : 1) * sizeof(FgEdge));
+  if (edges.len)
+    memcpy(rev, edges.items, edges.len * sizeof(FgEdge));
+  qsort(rev, edges.len, sizeof(FgEdge), fg_edge_cmp);
+  size_t *rstart = fg_xcalloc(n + 1, sizeof(size_t));
+  for (size_t i = 0; i < edges.len; i++)
+    rstart[rev[i].to + 1]++;
+  for (size_t d = 0; d < n; d++)
+    rstart[d + 1] += rstart[d];
+
+  int *queue = fg_xmalloc((n ? n : 1) * sizeof(int));
+  size_t qh = 0, qt = 0;
+  for (size_t d = 0; d < n; d++)
+    if (p->defs.items[d].dist == 0)
+      queue[qt++] = (int)d;
+  while (qh < qt) {
+    int d = queue[qh++];
+    for (size_t i = rstart[d]; i < rstart[d + 1]; i++) {
+      int from = rev[i].from;
+      if (p->defs.items[from].dist < 0) {
+        p->defs.items[from].dist = p->defs.items[d].dist + 1;
+        queue[qt++] = from;
+      }
+    }
+  }
+  for (size_t d = 0; d < n; d++) {
+    FgDef *def = &p->defs.items[d];
+    if (def->dist <= 0)
+      continue;
+    for (size_t i = first.items[d]; i < first.items[d + 1]; i++) {
+      const FgEdge *e = &edges.items[i];
+      if (p->defs.items[e->to].dist == def->dist - 1) {
+        def->next = e->to;
+        def->via = e->span;
+        def->via_label = fg_def_label(p, e->to);
+        break;
+      }
+    }
+  }
+  free(queue);
+  free(rstart);
+  free(rev);
+  fg_vec_free(&first);
+  fg_vec_free(&edges);
+}
+
+void fg_project_chain(const FgProject *self, int d, FgChain *out) {
+  /* dist strictly decreases along next, so this ends */
+  while (d >= 0 && self->defs.items[d].dist >= 0) {
+    const FgDef *def = &self->defs.items[d];
+    int to = def->next;
+    FgLink link = {def->mod->src, def->via.start, def->via.end, fg_xstrdup(def->via_label)};
+    if (to >= 0) {
+      /* point at the definition being entered: that is what a reader opens */
+      const FgDef *t = &self->defs.items[to];
+      const FgPyFunc *tf = &t->mod->py->funcs[t->func];
+      link.src = t->mod->src;
+      link.start = tf->name_span.start;
+      link.end = tf->name_span.end;
+    }
+    fg_vec_push(&out->links, link);
+    d = to;
+  }
+}
+
+void fg_chain_free(FgChain *chain) {
+  for (size_t i = 0; i < chain->links.len; i++)
+    free(chain->links.items[i].label);
+  fg_vec_free(&chain->links);
+}
+
+char *fg_chain_format(const FgChain *chain, const char *head) {
+  FgBuf b = {0};
+  fg_buf_puts(&b, head);
+  for (size_t i = 0; i < chain->links.len; i++) {
+    const FgLink *l = &chain->links.items[i];
+    FgPos pos = fg_source_pos(l->src, l->start);
+    fg_buf_printf(&b, " \xE2\x86\x92 %s (%s:%zu)", l->label, l->src->path, pos.line);
+  }
+  return fg_buf_take(&b);
+}
+
+/* ---- tests ------------------------------------------------------------------ */
+
+/* python_functions / python_classes: a pattern with glob characters is a
+ * glob, otherwise a prefix (pytest's rule). */
+static bool fg_name_matches(char *const *pats, size_t n, const char *name) {
+  for (size_t i = 0; i < n; i++) {
+    const char *p = pats[i];
+    if (strpbrk(p, "*?[")) {
+      if (fnmatch(p, name, 0) == 0)
+        return true;
+    } else if (fg_str_startswith(name, p)) {
+      return true;
+    }
+  }
+  return false;
+}
+
+static bool fg_class_is_unittest(const FgModule *m, int c, int depth) {
+  if (c < 0 || depth > 16)
+    return false;
+  const FgPyClass *k = &m->py->classes[c];
+  for (size_t i = 0; i < k->nbases; i++) {
+    const char *b = k->bases[i];
+    if (strcmp(b, "unittest.TestCase") == 0 || strcmp(b, "unittest.IsolatedAsyncioTestCase") == 0 ||
+        fg_str_endswith(b, "TestCase"))
+      return true;
+    if (fg_class_is_unittest(m, fg_find_class(m, b), depth + 1))
+      return true;
+  }
+  return false;
+}
+
+static bool fg_class_collected(const FgProject *p, const FgModule *m, int c) {
+  for (; c >= 0; c = m->py->classes[c].parent) {
+    const FgPyClass *k = &m->py->classes[c];
+    if (k->in_function)
+      return false;
+    if (fg_class_is_unittest(m, c, 0))
+      continue;
+    if (k->has_init ||
+        !fg_name_matches(p->python_classes.items, p->python_classes.len, k->name))
+      return false;
+  }
+  return true;
+}
+
+static bool fg_func_is_test(const FgProject *p, const FgModule *m, const FgPyFunc *f) {
+  if (!m->is_test_file || f->nested || f->is_fixture)
+    return false;
+  if (f->cls >= 0) {
+    if (!fg_class_collected(p, m, f->cls))
+      return false;
+    if (fg_class_is_unittest(m, f->cls, 0))
+      return fg_str_startswith(f->name, "test");
+  }
+  return fg_name_matches(p->python_functions.items, p->python_functions.len, f->name);
+}
+
+static bool fg_is_test_def(const FgProject *p, int d) {
+  const FgDef *def = &p->defs.items[d];
+  return fg_func_is_test(p, def->mod, &def->mod->py->funcs[def->func]);
+}
+
+static void fg_add_markers(FgTest *t, const FgPyMarker *mk, size_t n) {
+  for (size_t i = 0; i < n; i++) {
+    const char *name = mk[i].name;
+    if (fg_str_startswith(name, "param:"))
+      name += 6;
+    fg_vec_push(&t->markers, fg_xstrdup(name));
+  }
+}
+
+static void fg_collect_tests(FgProject *p) {
+  for (size_t mi = 0; mi < p->modules.len; mi++) {
+    FgModule *m = p->modules.items[mi];
+    if (!m->py || !m->is_test_file)
+      continue;
+    for (size_t fi = 0; fi < m->py->nfuncs; fi++) {
+      const FgPyFunc *f = &m->py->funcs[fi];
+      if (!fg_func_is_test(p, m, f))
+        continue;
+      FgTest t = {0};
+      t.mod = m;
+      t.func = (int)fi;
+      t.cls = f->cls;
+      t.name = fg_xstrdup(f->name);
+      FgBuf id = {0};
+      fg_buf_puts(&id, m->src->path);
+      /* classes outermost first */
+      int chain[64];
+      int depth = 0;
+      for (int c = f->cls; c >= 0 && depth < 64; c = m->py->classes[c].parent)
+        chain[depth++] = c;
+      for (int i = depth - 1; i >= 0; i--)
+        fg_buf_printf(&id, "::%s", m->py->classes[chain[i]].name);
+      fg_buf_printf(&id, "::%s", f->name);
+      t.nodeid = fg_buf_take(&id);
+      fg_add_markers(&t, f->markers, f->nmarkers);
+      for (int i = 0; i < depth; i++)
+        fg_add_markers(&t, m->py->classes[chain[i]].markers, m->py->classes[chain[i]].nmarkers);
+      fg_add_markers(&t, m->py->module_markers, m->py->nmodule_markers);
+      for (size_t k = 0; k < t.markers.len; k++)
+        if (strcmp(t.markers.items[k], p->marker) == 0)
+          t.marked = true;
+      int d = fg_def_of(p, m, (int)fi);
+      t.uses_pools = p->defs.items[d].dist >= 0;
+      if (t.uses_pools)
+        fg_project_chain(p, d, &t.chain);
+      fg_vec_push(&p->tests, t);
+    }
+  }
+}
+
+/* ---- CI runs ----------------------------------------------------------------- */
+
+static bool fg_path_under(const char *path, const char *dir) {
+  if (!*dir)
+    return true;
+  size_t n = strlen(dir);
+  return strncmp(path, dir, n) == 0 && (path[n] == '\0' || path[n] == '/');
+}
+
+bool fg_run_collects(const FgProject *p, const FgRun *run, const FgTest *t) {
+  const char *path = t->mod->src->path;
+  bool under = false;
+  for (size_t i = 0; i < run->paths.len && !under; i++) {
+    const char *rp = run->paths.items[i];
+    if (strcmp(rp, path) == 0)
+      under = true; /* a file named explicitly is collected whatever its name */
+    else if (fg_path_under(path, rp))
+      under = fg_glob_any(p->python_files.items, p->python_files.len, fg_basename(path));
+  }
+  if (!under)
+    return false;
+  for (size_t i = 0; i < run->ignores.len; i++)
+    if (fg_path_under(path, run->ignores.items[i]))
+      return false;
+  for (size_t i = 0; i < run->ignore_globs.len; i++)
+    if (fnmatch(run->ignore_globs.items[i], path, 0) == 0)
+      return false;
+  for (size_t i = 0; i < run->deselects.len; i++)
+    if (fg_str_startswith(t->nodeid, run->deselects.items[i]))
+      return false;
+  return true;
+}
+
+bool fg_run_selects(const FgProject *p, const FgRun *run, const FgTest *t) {
+  if (!fg_run_collects(p, run, t))
+    return false;
+  if (run->m && !fg_markexpr_match_marks(run->m, (const char *const *)t->markers.items,
+                                         t->markers.len))
+    return false;
+  if (run->k) {
+    FG_VEC(const char *) names = {0};
+    fg_vec_push(&names, t->name);
+    for (int c = t->cls; c >= 0; c = t->mod->py->classes[c].parent)
+      fg_vec_push(&names, t->mod->py->classes[c].name);
+    fg_vec_push(&names, fg_basename(t->mod->src->path));
+    for (size_t i = 0; i < t->markers.len; i++)
+      fg_vec_push(&names, t->markers.items[i]);
+    bool ok = fg_markexpr_match_keywords(run->k, names.items, names.len);
+    fg_vec_free(&names);
+    if (!ok)
+      return false;
+  }
+  return true;
+}
+
+/* Follows `cd DIR` through a script so later commands know where they run. */
+static void fg_cd(char **cwd, const FgShellCommand *c) {
+  if (c->nwords < 1 || strcmp(c->words[0].text, "cd") != 0)
+    return;
+  const char *target = c->nwords > 1 ? c->words[1].text : "";
+  char *next = (c->nwords > 1 && !c->words[1].dynamic && strcmp(target, "-") != 0)
+                   ? fg_path_join(*cwd, target)
+                   : fg_xstrdup("");
+  free(*cwd);
+  *cwd = next;
+}
+
+static void fg_collect_runs(FgProject *p) {
+  FgRunContext ctx = {(const char *const *)p->addopts.items, p->addopts.len,
+                      p->pytest_cfg_path, (const char *const *)p->testpaths.items,
+                      p->testpaths.len};
+  for (size_t w = 0; w < p->workflows.len; w++) {
+    FgWorkflow *wf = p->workflows.items[w];
+    for (size_t j = 0; j < wf->jobs.len; j++) {
+      FgJob *job = &wf->jobs.items[j];
+      for (size_t s = 0; s < job->steps.len; s++) {
+        FgStep *st = &job->steps.items[s];
+        if (!st->script)
+          continue;
+        const char *shell = st->shell ? st->shell : job->default_shell;
+        if (shell && !(fg_str_startswith(shell, "bash") || fg_str_startswith(shell, "sh")))
+          continue; /* pwsh, python, cmd: not a POSIX shell script */
+        const char *wd = st->working_directory ? st->working_directory
+                         : job->default_working_directory ? job->default_working_directory
+                         : wf->default_working_directory ? wf->default_working_directory
+                                                          : "";
+        char *cwd = fg_path_join("", wd);
+        FgShellScript *sh = fg_shell_parse(st->script->text, st->script->len);
+        for (size_t c = 0; c < sh->ncmds; c++) {
+          const FgShellCommand *cmd = &sh->cmds[c];
+          FgRun *run = fg_run_new(wf, job, st, cmd, cwd, &ctx);
+          if (run)
+            fg_vec_push(&p->runs, run);
+          else
+            fg_cd(&cwd, cmd);
+        }
+        fg_shell_delete(sh);
+        free(cwd);
+      }
+    }
+  }
+}
+
+/* ---- loading ---------------------------------------------------------------- */
+
+static void fg_strs_push_split(FgStrVec *v, const char *s) {
+  /* whitespace-separated defaults */
+  char *copy = fg_xstrdup(s);
+  char *save = NULL;
+  for (char *t = strtok_r(copy, " ", &save); t; t = strtok_r(NULL, " ", &save))
+    fg_vec_push(v, fg_xstrdup(t));
+  free(copy);
+}
+
+static void fg_module_names(FgProject *p, FgModule *m) {
+  FgProjectPriv *pp = (FgProjectPriv *)p;
+  const char *path = m->src->path;
+  m->modname = fg_path_to_modname(path);
+  bool is_pkg = fg_str_endswith(path, "__init__.py");
+  m->package = fg_xstrdup(m->modname);
+  if (!is_pkg) {
+    char *dot = strrchr(m->package, '.');
+    if (dot)
+      *dot = '\0';
+    else
+      m->package[0] = '\0';
+  }
+  fg_names_add(&pp->names, fg_xstrdup(m->modname), m);
+  if (fg_str_startswith(path, "src/"))
+    fg_names_add(&pp->names, fg_path_to_modname(path + 4), m);
+  /* the name pytest's prepend import mode gives it */
+  char *base = fg_pytest_basedir(p, m->dir);
+  if (*base) {
+    char *rel = fg_path_to_modname(path + strlen(base) + 1);
+    fg_names_add(&pp->names, rel, m);
+  }
+  free(base);
+}
+
+/* The names under which a pool-using def can be reached from another file. */
+typedef FG_VEC(const char *) FgNameVec;
+
+static void fg_reach_tokens(const FgProject *p, FgNameVec *tokens) {
+  for (size_t d = 0; d < p->defs.len; d++) {
+    if (p->defs.items[d].dist < 0)
+      continue;
+    const FgPyFunc *f = fg_def_func(p, (int)d);
+    fg_vec_push(tokens, f->is_fixture ? f->fixture_name : f->name);
+    if (f->cls >= 0)
+      fg_vec_push(tokens, p->defs.items[d].mod->py->classes[f->cls].name);
+  }
+}
+
+static void fg_rebuild_defs(FgProject *p) {
+  for (size_t d = 0; d < p->defs.len; d++)
+    free(p->defs.items[d].via_label);
+  p->defs.len = 0;
+  for (size_t i = 0; i < p->modules.len; i++) {
+    FgModule *m = p->modules.items[i];
+    m->first_def = p->defs.len;
+    if (!m->py)
+      continue;
+    for (size_t f = 0; f < m->py->nfuncs; f++) {
+      FgDef d = {m, (int)f, -1, -1, {0, 0}, NULL};
+      fg_vec_push(&p->defs, d);
+    }
+  }
+  fg_propagate(p);
+}
+
+/* An autouse fixture that uses pools reaches every test below its
+ * conftest without the test naming it. */
+static bool fg_autouse_pool_dir(const FgProject *p, const FgModule *m) {
+  for (size_t d = 0; d < p->defs.len; d++) {
+    const FgDef *def = &p->defs.items[d];
+    if (def->dist < 0 || !def->mod->is_conftest)
+      continue;
+    const FgPyFunc *f = fg_def_func(p, (int)d);
+    if (f->is_fixture && f->autouse && fg_path_under(m->src->path, def->mod->dir))
+      return true;
+  }
+  return false;
+}
+
+static void fg_load_python(FgProject *p, const FgDiscovery *disc) {
+  FgProjectPriv *pp = (FgProjectPriv *)p;
+  pp->paths = disc->python.items;
+  pp->npaths = disc->python.len;
+  for (size_t i = 0; i < disc->python.len; i++) {
+    const char *rel = disc->python.items[i];
+    char *abs = fg_xasprintf("%s/%s", p->root, rel);
+    size_t len = 0;
+    char *err = NULL;
+    char *data = fg_read_file(abs, FG_MAX_PY_BYTES, &len, &err);
+    free(abs);
+    if (!data) {
+      fg_vec_push(&p->warnings, fg_xasprintf("%s: %s", rel, err));
+      free(err);
+      continue;
+    }
+    p->files_read++;
+    FgModule *m = fg_xcalloc(1, sizeof *m);
+    m->src = fg_source_new(rel, data, len);
+    free(data);
+    const char *slash = strrchr(rel, '/');
+    m->dir = slash ? fg_xstrndup(rel, (size_t)(slash - rel)) : fg_xstrdup("");
+    const char *base = fg_basename(rel);
+    m->is_conftest = strcmp(base, "conftest.py") == 0;
+    m->is_test_file = !m->is_conftest &&
+                      fg_glob_any(p->python_files.items, p->python_files.len, base);
+    fg_vec_push(&p->modules, m);
+  }
+  for (size_t i = 0; i < p->modules.len; i++)
+    fg_module_names(p, p->modules.items[i]);
+  qsort(pp->names.names.items, pp->names.names.len, sizeof(FgName), fg_name_cmp);
+
+  /* the prefilter: seeds, then whatever can reach a pool-using def, to a
+   * fixpoint (each round parses at least one more file, so it ends) */
+  for (size_t i = 0; i < p->modules.len; i++) {
+    FgModule *m = p->modules.items[i];
+    if (m->is_conftest || fg_prefilter_seed(p, m->src))
+      fg_parse_module(p, m);
+  }
+  for (;;) {
+    fg_rebuild_defs(p);
+    FgNameVec tokens = {0};
+    fg_reach_tokens(p, &tokens);
+    bool added = false;
+    for (size_t i = 0; i < p->modules.len; i++) {
+      FgModule *m = p->modules.items[i];
+      if (m->py)
+        continue;
+      bool need = m->is_test_file && fg_autouse_pool_dir(p, m);
+      for (size_t t = 0; t < tokens.len && !need; t++)
+        need = fg_contains_word(m->src->data, m->src->len, tokens.items[t]);
+      if (need) {
+        fg_parse_module(p, m);
+        added = true;
+      }
+    }
+    fg_vec_free(&tokens);
+    if (!added)
+      break;
+  }
+  /* the propagation is final: prefixes of the def table are stable */
+  fg_collect_tests(p);
+}
+
+static void fg_load_workflows(FgProject *p, const FgDiscovery *disc) {
+  for (size_t i = 0; i < disc->workflows.len; i++) {
+    const char *rel = disc->workflows.items[i];
+    char *abs = fg_xasprintf("%s/%s", p->root, rel);
+    size_t len = 0;
+    char *err = NULL;
+    char *data = fg_read_file(abs, FG_MAX_YAML_BYTES, &len, &err);
+    free(abs);
+    if (!data) {
+      fg_vec_push(&p->warnings, fg_xasprintf("%s: %s", rel, err));
+      free(err);
+      continue;
+    }
+    p->files_read++;
+    FgWorkflow *wf = fg_workflow_load(fg_source_new(rel, data, len));
+    free(data);
+    fg_vec_push(&p->workflows, wf);
+  }
+}
+
+static void fg_load_pytest_settings(FgProject *p);
+
+FgProject *fg_project_load(const char *const *paths, size_t npaths, const FgConfigOverrides *ov,
+                           char **err) {
+  *err = NULL;
+  const char *first = npaths ? paths[0] : ".";
+  char *root = fg_discover_root(first);
+  if (!root) {
+    *err = fg_xasprintf("%s: no such file or directory", first);
+    return NULL;
+  }
+  FgConfig *cfg = fg_config_load(root, ov, err);
+  if (!cfg) {
+    free(root);
+    return NULL;
+  }
+  FgDiscovery *disc = fg_discover(first, (const char *const *)cfg->exclude.items,
+                                  cfg->exclude.len, err);
+  if (!disc) {
+    fg_config_delete(cfg);
+    free(root);
+    return NULL;
+  }
+  FgProjectPriv *pp = fg_xcalloc(1, sizeof *pp);
+  FgProject *p = &pp->pub;
+  p->root = root;
+  p->config = cfg;
+  p->marker = cfg->marker;
+  for (size_t i = 0; i < npaths; i++) {
+    char real[4096];
+    if (!realpath(paths[i], real)) {
+      *err = fg_xasprintf("%s: no such file or directory", paths[i]);
+      fg_discovery_delete(disc);
+      fg_project_delete(p);
+      return NULL;
+    }
+    size_t rl = strlen(root);
+    if (strncmp(real, root, rl) == 0 && (real[rl] == '/' || real[rl] == '\0'))
+      fg_vec_push(&p->only, fg_xstrdup(real[rl] ? real + rl + 1 : ""));
+  }
+  for (size_t i = 0; i < disc->warnings.len; i++)
+    fg_vec_push(&p->warnings, fg_xstrdup(disc->warnings.items[i]));
+  fg_load_pytest_settings(p);
+  fg_load_python(p, disc);
+  fg_load_workflows(p, disc);
+  fg_collect_runs(p);
+  /* the discovery's python paths are borrowed by the name table until here */
+  pp->paths = NULL;
+  pp->npaths = 0;
+  fg_discovery_delete(disc);
+  return p;
+}
+
+static void fg_strvec_clear(char **items, size_t n) {
+  for (size_t i = 0; i < n; i++)
+    free(items[i]);
+  free(items);
+}
+
+void fg_project_delete(FgProject *p) {
+  if (!p)
+    return;
+  FgProjectPriv *pp = (FgProjectPriv *)p;
+  for (size_t i = 0; i < p->tests.len; i++) {
+    FgTest *t = &p->tests.items[i];
+    free(t->nodeid);
+    free(t->name);
+    fg_strvec_clear(t->markers.items, t->markers.len);
+    fg_chain_free(&t->chain);
+  }
+  fg_vec_free(&p->tests);
+  for (size_t d = 0; d < p->defs.len; d++)
+    free(p->defs.items[d].via_label);
+  fg_vec_free(&p->defs);
+  for (size_t i = 0; i < p->modules.len; i++) {
+    FgModule *m = p->modules.items[i];
+    fg_pyfile_delete(m->py);
+    fg_source_delete(m->src);
+    free(m->modname);
+    free(m->package);
+    free(m->dir);
+    free(m);
+  }
+  fg_vec_free(&p->modules);
+  for (size_t i = 0; i < p->runs.len; i++)
+    fg_run_delete(p->runs.items[i]);
+  fg_vec_free(&p->runs);
+  for (size_t i = 0; i < p->workflows.len; i++)
+    fg_workflow_delete(p->workflows.items[i]);
+  fg_vec_free(&p->workflows);
+  fg_strvec_clear(pp->names.owned.items, pp->names.owned.len);
+  fg_vec_free(&pp->names.names);
+  fg_strvec_clear(p->warnings.items, p->warnings.len);
+  fg_strvec_clear(p->only.items, p->only.len);
+  fg_strvec_clear(p->python_files.items, p->python_files.len);
+  fg_strvec_clear(p->python_classes.items, p->python_classes.len);
+  fg_strvec_clear(p->python_functions.items, p->python_functions.len);
+  fg_strvec_clear(p->testpaths.items, p->testpaths.len);
+  fg_strvec_clear(p->addopts.items, p->addopts.len);
+  fg_strvec_clear(p->registered_markers.items, p->registered_markers.len);
+  free(p->pytest_cfg_path);
+  fg_config_delete(p->config);
+  free(p->root);
+  free(pp);
+}
+
+/* ---- linting ---------------------------------------------------------------- */
+
+static bool fg_wanted(const FgProject *p, const FgDiag *d) {
+  const char *path = d->src ? d->src->path : "";
+  if (!fg_config_enabled(p->config, d->rule->code, path))
+    return false;
+  if (!p->only.len)
+    return true;
+  for (size_t i = 0; i < p->only.len; i++)
+    if (fg_path_under(path, p->only.items[i]))
+      return true;
+  return false;
+}
+
+void fg_project_lint(const FgProject *p, FgDiagList *out) {
+  FgDiagList all = {0};
+  for (size_t r = 0; r < fg_nrules; r++) {
+    const FgRule *rule = fg_rules[r];
+    if (!fg_config_enabled(p->config, rule->code, NULL))
+      continue;
+    if (rule->on_module)
+      for (size_t i = 0; i < p->modules.len; i++)
+        if (p->modules.items[i]->py)
+          rule->on_module(p, p->modules.items[i], &all);
+    if (rule->on_test)
+      for (size_t i = 0; i < p->tests.len; i++)
+        rule->on_test(p, &p->tests.items[i], &all);
+    if (rule->on_workflow)
+      for (size_t i = 0; i < p->workflows.len; i++)
+        rule->on_workflow(p, p->workflows.items[i], &all);
+    if (rule->on_run)
+      for (size_t i = 0; i < p->runs.len; i++)
+        rule->on_run(p, p->runs.items[i], &all);
+    if (rule->on_project)
+      rule->on_project(p, &all);
+  }
+  for (size_t i = 0; i < all.items.len; i++) {
+    FgDiag *d = all.items.items[i];
+    if (fg_wanted(p, d) && !fg_suppressed(d))
+      fg_diag_list_push(out, d);
+    else
+      fg_diag_delete(d);
+  }
+  fg_vec_free(&all.items);
+  fg_diag_list_sort(out);
+}
+
+/* ---- pytest's settings -------------------------------------------------------- */
+
+static void fg_load_pytest_settings(FgProject *p) {
+  fg_strs_push_split(&p->python_files, "test_*.py *_test.py");
+  fg_strs_push_split(&p->python_classes, "Test");
+  fg_strs_push_split(&p->python_functions, "test");
+}

@@ -1,0 +1,110 @@
+/* project: the whole-project model the rules read. It is built once per run:
+ * discovery, a substring prefilter, Python summaries for the files that can
+ * matter, module resolution, pool propagation to a fixpoint, test items with
+ * their markers, workflows and the pytest runs in them, and selection. */
+#ifndef FG_PROJECT_H
+#define FG_PROJECT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "config.h"
+#include "diag.h"
+#include "discover.h"
+#include "pyfile.h"
+#include "pytest_run.h"
+#include "suppress.h"
+#include "rule.h"
+#include "source.h"
+#include "workflow.h"
+
+/* One step of the chain that proves a finding. */
+typedef struct FgLink {
+  const FgSource *src;
+  size_t start, end;
+  char *label; /* "fixture pool", "make_pool()", "ProcessPoolExecutor" */
+} FgLink;
+
+typedef struct FgChain {
+  FG_VEC(FgLink) links;
+} FgChain;
+
+struct FgModule {
+  FgSource *src;   /* owned */
+  FgPyModule *py;  /* owned; NULL when the prefilter left it unparsed */
+  char *modname;   /* dotted import name ("tests.util", "pkg.core") */
+  char *package;   /* package for relative imports */
+  char *dir;       /* relative directory, "" at the root */
+  bool is_test_file;
+  bool is_conftest;
+  /* per function of py: index into the project's def table */
+  size_t first_def;
+};
+
+typedef struct FgDef {
+  FgModule *mod;
+  int func;    /* index into mod->py->funcs */
+  int dist;    /* links to a pool site; -1: uses no pools */
+  int next;    /* def to follow (-1: the site is here) */
+  FgSpan via;  /* the call / parameter that leads to next, or the site */
+  char *via_label;
+} FgDef;
+
+struct FgTest {
+  FgModule *mod;
+  int func;
+  int cls;      /* -1 for a module-level test */
+  char *nodeid; /* tests/test_x.py::TestA::test_b */
+  char *name;   /* test_b */
+  FgStrVec markers; /* effective markers: function, classes, module */
+  bool marked;            /* carries the project's marker (or an equivalent) */
+  bool uses_pools;
+  FgChain chain;
+};
+
+struct FgProject {
+  char *root;
+  FgConfig *config; /* owned */
+  /* pytest's settings, defaults applied (from lint/pytest_cfg) */
+  char *pytest_cfg_path; /* "pyproject.toml" ..., NULL when none */
+  FgStrVec python_files;
+  FgStrVec python_classes;
+  FgStrVec python_functions;
+  FgStrVec testpaths;
+  FgStrVec addopts;
+  FgStrVec registered_markers; /* ini markers + addinivalue_line */
+  const char *marker;     /* the marker in force */
+  FG_VEC(FgModule *) modules;
+  FG_VEC(FgDef) defs;
+  FG_VEC(FgTest) tests;
+  FG_VEC(FgWorkflow *) workflows;
+  FG_VEC(FgRun *) runs;
+  FgStrVec warnings; /* tool-level problems that are not findings */
+  /* which paths the user asked about; findings elsewhere are dropped */
+  FgStrVec only;
+  size_t files_read, files_parsed;
+};
+
+/* Builds the model for the project holding paths[0]. Returns NULL and sets
+ * *err on a tool error (missing path, bad configuration). */
+FgProject *fg_project_load(const char *const *paths, size_t npaths, const FgConfigOverrides *ov,
+                           char **err);
+void fg_project_delete(FgProject *self);
+
+/* Runs every enabled rule's hooks and returns the findings, sorted. */
+void fg_project_lint(const FgProject *self, FgDiagList *out);
+
+/* Module lookup by dotted name, NULL if not in the repository. */
+FgModule *fg_project_module(const FgProject *self, const char *modname);
+/* The chain of a def, as links (for rules other than FG101). */
+void fg_project_chain(const FgProject *self, int def, FgChain *out);
+void fg_chain_free(FgChain *chain);
+/* "test_b → fixture pool (tests/conftest.py:12) → ..." */
+char *fg_chain_format(const FgChain *chain, const char *head);
+
+/* Is the test collected and selected by this run? */
+bool fg_run_selects(const FgProject *p, const FgRun *run, const FgTest *t);
+/* Is the test's file collected by this run (ignoring -m / -k)? */
+bool fg_run_collects(const FgProject *p, const FgRun *run, const FgTest *t);
+
+#endif

@@ -1,0 +1,85 @@
+/* pytest_run: one pytest invocation found in CI: the launcher, its own
+ * arguments with file spans, the effective options in pytest's order (ini
+ * addopts, then PYTEST_ADDOPTS, then the command line), whether xdist is
+ * active and why, the -m / -k expressions (the last of each wins), the
+ * selected paths and what is ignored or deselected. */
+#ifndef FG_PYTEST_RUN_H
+#define FG_PYTEST_RUN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "markexpr.h"
+#include "shell.h"
+#include "util.h"
+#include "workflow.h"
+
+typedef struct FgArg {
+  char *text;
+  size_t start, end; /* span in the workflow file */
+  bool dynamic;
+} FgArg;
+
+typedef enum FgArgOrigin { FG_ORIGIN_INI, FG_ORIGIN_ENV, FG_ORIGIN_CMDLINE } FgArgOrigin;
+
+typedef struct FgOpt {
+  char *text;
+  FgArgOrigin origin;
+  int arg; /* index into args for command-line words, else -1 */
+} FgOpt;
+
+typedef struct FgRun {
+  const FgWorkflow *wf;
+  const FgJob *job;
+  const FgStep *step;
+  size_t start, end; /* the whole command in the workflow file */
+  bool exact;        /* positions inside the script are exact */
+  char *launcher;    /* "pytest", "python -m pytest", "uv run pytest" ... */
+  size_t launcher_end; /* file offset where pytest's own arguments start */
+  FG_VEC(FgArg) args;  /* pytest's arguments written on the command line */
+  FG_VEC(FgOpt) opts;  /* effective options, in the order pytest reads them */
+  char *workdir;       /* relative to the root, "" for the root itself */
+
+  bool xdist;
+  char *xdist_why;     /* "-n auto on the command line", "addopts in pytest.ini" */
+  int xdist_arg;       /* index into args of the deciding -n, or -1 */
+  bool xdist_disabled_by_plugin; /* -p no:xdist */
+
+  char *mexpr; /* last -m, or NULL */
+  int m_arg;   /* index into args of the -m option word, or -1 */
+  FgMarkExpr *m;
+  char *kexpr;
+  FgMarkExpr *k;
+
+  FgStrVec paths;    /* positional paths, relative to the root */
+  FgStrVec ignores;  /* --ignore, relative to the root */
+  FgStrVec ignore_globs;
+  FgStrVec deselects;
+  bool uses_cov;
+  bool uses_timeout; /* --timeout on the effective line */
+} FgRun;
+
+/* Everything a run needs from outside the command itself. */
+typedef struct FgRunContext {
+  const char *const *ini_addopts; /* from pytest's config file */
+  size_t nini_addopts;
+  const char *ini_name;           /* "pyproject.toml" ... for messages */
+  const char *const *testpaths;   /* ini testpaths, relative to the root */
+  size_t ntestpaths;
+} FgRunContext;
+
+/* Index of the first pytest argument if words[0..] launch pytest, else -1;
+ * *launcher gets a malloc'd description. */
+int fg_pytest_launcher(const FgShellWord *words, size_t n, char **launcher);
+
+/* Builds the run for command `cmd` of step's script, or NULL when the
+ * command does not launch pytest. cwd: the directory the script is in at
+ * that command (relative to the root). */
+FgRun *fg_run_new(const FgWorkflow *wf, const FgJob *job, const FgStep *step,
+                  const FgShellCommand *cmd, const char *cwd, const FgRunContext *ctx);
+void fg_run_delete(FgRun *self);
+
+/* Joins a relative path onto a directory, resolving "." and "..". */
+char *fg_path_join(const char *dir, const char *rel);
+
+#endif

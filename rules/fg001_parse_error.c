@@ -1,0 +1,50 @@
+/* FG001 parse-error */
+#include "project.h"
+
+static const char doc[] =
+    "## What it does\n"
+    "Reports an input file that forkguard cannot parse: a workflow that is not valid YAML,\n"
+    "a Python module with a syntax error, a pytest or forkguard configuration file that is\n"
+    "not valid TOML or INI.\n"
+    "\n"
+    "## Why is this bad?\n"
+    "A file that cannot be parsed cannot be checked: a pool test in it, or a pytest run in\n"
+    "it, goes unseen. The rest of the project is still linted.\n"
+    "\n"
+    "## Example\n"
+    "```yaml\n"
+    "jobs:\n"
+    "  test:\n"
+    "    steps:\n"
+    "      - run: pytest -n auto\n"
+    "       name: broken indentation\n"
+    "```\n"
+    "\n"
+    "## Fix safety\n"
+    "There is no fix: the file has to be repaired by hand.\n";
+
+static void fg001_on_module(const FgProject *p, const FgModule *m, FgDiagList *out) {
+  if (!m->py->has_error)
+    return;
+  size_t at = m->py->error_offset;
+  fg_diag_list_push(out, fg_diag_new(&fg001_parse_error, m->src, at, at,
+                                     "cannot parse Python: %s", m->py->error_message));
+}
+
+static void fg001_on_workflow(const FgProject *p, const FgWorkflow *w, FgDiagList *out) {
+  if (!w->doc->has_error)
+    return;
+  size_t at = w->doc->error_offset;
+  fg_diag_list_push(out, fg_diag_new(&fg001_parse_error, w->src, at, at,
+                                     "cannot parse YAML: %s", w->doc->error_message));
+}
+
+const FgRule fg001_parse_error = {
+    .code = "FG001",
+    .name = "parse-error",
+    .summary = "an input file cannot be parsed (the rest is still linted)",
+    .doc = doc,
+    .fix = "none",
+    .on_module = fg001_on_module,
+    .on_workflow = fg001_on_workflow,
+};

@@ -1,0 +1,88 @@
+/* FG201 parallel-run-selects-pool-tests */
+#include <string.h>
+
+#include "project.h"
+
+static const char doc[] =
+    "## What it does\n"
+    "Flags a pytest run in CI that has pytest-xdist active (`-n auto`, `-n 4`,\n"
+    "`--numprocesses`, or `-n` from `addopts` / `PYTEST_ADDOPTS`) and selects at least one\n"
+    "test that starts worker processes.\n"
+    "\n"
+    "## Why is this bad?\n"
+    "Such a test runs inside an xdist worker. With the `fork` start method its pool copies\n"
+    "the worker's held locks and can hang the job until the CI timeout, or crash it. The\n"
+    "parallel run should deselect these tests (`-m \"not no_parallel\"`) and a serial step\n"
+    "should run them.\n"
+    "\n"
+    "## Example\n"
+    "```yaml\n"
+    "      - name: Test\n"
+    "        run: python -m pytest tests/ -n auto\n"
+    "```\n"
+    "Use instead:\n"
+    "```yaml\n"
+    "      - name: Test\n"
+    "        run: python -m pytest tests/ -n auto -m \"not no_parallel\"\n"
+    "      - name: Test (no_parallel, serial)\n"
+    "        run: python -m pytest tests/ -m \"no_parallel\"\n"
+    "        timeout-minutes: 30\n"
+    "```\n"
+    "\n"
+    "## Fix safety\n"
+    "The fix is safe: the parallel run deselects the marked tests and a serial step right\n"
+    "after it runs exactly those, so every test still runs once.\n";
+
+static void fg201_on_run(const FgProject *p, const FgRun *run, FgDiagList *out) {
+  if (!run->xdist)
+    return;
+  FG_VEC(const FgTest *) hits = {0};
+  for (size_t i = 0; i < p->tests.len; i++) {
+    const FgTest *t = &p->tests.items[i];
+    if (t->uses_pools && fg_run_selects(p, run, t))
+      fg_vec_push(&hits, t);
+  }
+  if (!hits.len) {
+    fg_vec_free(&hits);
+    return;
+  }
+  size_t start = run->start, end = run->launcher_end;
+  if (run->xdist_arg >= 0 && run->exact) {
+    const FgArg *a = &run->args.items[run->xdist_arg];
+    start = a->start;
+    end = a->end;
+    /* `-n auto`: cover the value too */
+    if (strcmp(a->text, "-n") == 0 || strcmp(a->text, "--numprocesses") == 0) {
+      if ((size_t)run->xdist_arg + 1 < run->args.len)
+        end = run->args.items[run->xdist_arg + 1].end;
+    }
+  }
+  FgDiag *d = fg_diag_new(&fg201_parallel_run_selects_pool_tests, run->wf->src, start, end,
+                          "parallel pytest run (%s) selects %zu test%s that start%s worker "
+                          "processes",
+                          run->xdist_why, hits.len, hits.len == 1 ? "" : "s",
+                          hits.len == 1 ? "s" : "");
+  d->suppress_at = run->step->node->start;
+  char *step = fg_step_label(run->step);
+  const char *wname = run->wf->name ? run->wf->name : run->wf->src->path;
+  fg_diag_add_note(d, "runs in: %s \xE2\x80\xBA job %s \xE2\x80\xBA step \"%s\"", wname,
+                   run->job->id, step);
+  free(step);
+  for (size_t i = 0; i < hits.len; i++) {
+    const FgTest *t = hits.items[i];
+    const FgPyFunc *f = &t->mod->py->funcs[t->func];
+    fg_diag_add_related(d, t->mod->src, f->name_span.start, f->name_span.end, "%s",
+                        t->nodeid);
+  }
+  fg_vec_free(&hits);
+  fg_diag_list_push(out, d);
+}
+
+const FgRule fg201_parallel_run_selects_pool_tests = {
+    .code = "FG201",
+    .name = "parallel-run-selects-pool-tests",
+    .summary = "a CI pytest run with xdist active selects a test that uses pools",
+    .doc = doc,
+    .fix = "safe",
+    .on_run = fg201_on_run,
+};
