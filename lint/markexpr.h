@@ -25,6 +25,10 @@ bool fg_markexpr_match_marks(const FgMarkExpr *self, const char *const *marks, s
  * extra keywords), as pytest's KeywordMatcher does. */
 bool fg_markexpr_match_keywords(const FgMarkExpr *self, const char *const *names,
                                 size_t n);
+/* Whether some identifier carries call parameters, `marker(k=v)`. -m then
+ * matches on the marker name alone (the arguments are not compared); pytest
+ * rejects call parameters in -k. */
+bool fg_markexpr_has_call(const FgMarkExpr *self);
 /* The expression re-spelled canonically (for messages): "(a or b) and not c" */
 char *fg_markexpr_to_string(const FgMarkExpr *self);
 

@@ -13,7 +13,8 @@ typedef struct FgShellWord {
   size_t start; /* byte span of the word in the script, quotes included */
   size_t end;
   bool dynamic; /* contains an expansion whose value is unknown ($X, $(..),
-                   `..`, ${{ }}); text then holds the source spelling */
+                   `..`, ${{ }}); text then holds those parts in their source
+                   spelling, the rest unquoted: "$HOME/x" -> `$HOME/x` */
 } FgShellWord;
 
 typedef struct FgShellCommand {
@@ -31,7 +32,7 @@ typedef struct FgShellScript {
   FgShellCommand *cmds; /* in source order, including those nested in
                            if/for/while bodies, subshells, pipelines */
   size_t ncmds;
-  bool has_error;      /* tree-sitter found an ERROR node; cmds still filled */
+  bool has_error; /* tree-sitter found an ERROR node; cmds still filled */
   size_t error_offset;
 } FgShellScript;
 
