@@ -21,6 +21,7 @@ typedef struct FgSource {
   bool bom;           /* starts with EF BB BF */
   bool crlf;          /* the first line break is CRLF */
   bool final_newline; /* ends with a line break (or is empty) */
+  bool is_new;        /* does not exist yet: a fix creates it */
 } FgSource;
 
 /* Copies data. path is copied too. */
