@@ -59,10 +59,10 @@ static void fg_ini_finish_entry(FgIniEntry *e, FgIniLineVec *lines) {
   e->value = fg_buf_take(&b);
   e->lines = lines->items;
   e->nlines = lines->len;
-  if (lines->len)
-    e->value_end = lines->items[lines->len - 1].end;
   if (lines->len && e->value_start == e->value_end)
     e->value_start = lines->items[0].start; /* the value began on a later line */
+  if (lines->len)
+    e->value_end = lines->items[lines->len - 1].end;
   lines->items = NULL;
   lines->len = lines->cap = 0;
 }
