@@ -1113,6 +1113,7 @@ void fg_project_delete(FgProject *p) {
   fg_strvec_clear(p->addopts.items, p->addopts.len);
   fg_strvec_clear(p->registered_markers.items, p->registered_markers.len);
   free(p->pytest_cfg_path);
+  fg_pytest_cfg_delete(p->pytest_cfg);
   fg_config_delete(p->config);
   free(p->root);
   free(pp);
@@ -1167,8 +1168,26 @@ void fg_project_lint(const FgProject *p, FgDiagList *out) {
 
 /* ---- pytest's settings -------------------------------------------------------- */
 
+static void fg_cfg_list(FgStrVec *out, const FgPytestCfgList *l, const char *defaults) {
+  if (l->present) {
+    for (size_t i = 0; i < l->len; i++)
+      fg_vec_push(out, fg_xstrdup(l->items[i].text));
+  }
+  if (!out->len && defaults)
+    fg_strs_push_split(out, defaults);
+}
+
 static void fg_load_pytest_settings(FgProject *p) {
-  fg_strs_push_split(&p->python_files, "test_*.py *_test.py");
-  fg_strs_push_split(&p->python_classes, "Test");
-  fg_strs_push_split(&p->python_functions, "test");
+  FgPytestCfg *c = fg_pytest_cfg_load(p->root);
+  p->pytest_cfg = c;
+  if (c->path)
+    p->pytest_cfg_path = fg_xstrdup(c->path);
+  if (c->has_error)
+    fg_vec_push(&p->warnings, fg_xstrdup(c->error));
+  fg_cfg_list(&p->python_files, &c->python_files, "test_*.py *_test.py");
+  fg_cfg_list(&p->python_classes, &c->python_classes, "Test");
+  fg_cfg_list(&p->python_functions, &c->python_functions, "test");
+  fg_cfg_list(&p->testpaths, &c->testpaths, NULL);
+  fg_cfg_list(&p->addopts, &c->addopts, NULL);
+  fg_cfg_list(&p->registered_markers, &c->markers, NULL);
 }

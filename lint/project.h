@@ -12,6 +12,7 @@
 #include "diag.h"
 #include "discover.h"
 #include "pyfile.h"
+#include "pytest_cfg.h"
 #include "pytest_run.h"
 #include "suppress.h"
 #include "rule.h"
@@ -66,7 +67,8 @@ struct FgProject {
   char *root;
   FgConfig *config; /* owned */
   /* pytest's settings, defaults applied (from lint/pytest_cfg) */
-  char *pytest_cfg_path; /* "pyproject.toml" ..., NULL when none */
+  FgPytestCfg *pytest_cfg; /* owned */
+  char *pytest_cfg_path;   /* "pyproject.toml" ..., NULL when none */
   FgStrVec python_files;
   FgStrVec python_classes;
   FgStrVec python_functions;
