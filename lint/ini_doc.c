@@ -27,7 +27,9 @@ static int fg_ini_inih_handler(void *user, const char *section, const char *name
   return 1;
 }
 
-static bool fg_ini_blank(char c) { return c == ' ' || c == '\t'; }
+static bool fg_ini_blank(char c) {
+  return c == ' ' || c == '\t';
+}
 
 static void fg_ini_fail(FgIniDoc *self, size_t offset, const char *message) {
   if (self->has_error)
@@ -87,7 +89,7 @@ static void fg_ini_scan(FgIniDoc *self, const FgSource *src, FgIniSectionVec *se
     size_t s = ls, e = le;
     fg_ini_strip(d, &s, &e);
     if (s == e || d[s] == '#' || d[s] == ';')
-      continue; /* blank or comment: a value may continue after it */
+      continue;   /* blank or comment: a value may continue after it */
     if (s > ls) { /* indented: continues the previous value */
       if (!in_entry) {
         fg_ini_fail(self, s, "continuation line without a key");
@@ -181,9 +183,8 @@ FgIniDoc *fg_ini_doc_parse(const FgSource *src) {
   for (size_t i = 0; i < scanned.len; i++) {
     FgIniEntry *e = &scanned.items[i];
     size_t k = r;
-    while (k < refs.len &&
-           !(strcmp(refs.items[k].section, e->section) == 0 &&
-             strcmp(refs.items[k].key, e->key) == 0))
+    while (k < refs.len && !(strcmp(refs.items[k].section, e->section) == 0 &&
+                             strcmp(refs.items[k].key, e->key) == 0))
       k++;
     if (k < refs.len) {
       fg_vec_push(&kept, *e);
@@ -232,7 +233,8 @@ bool fg_ini_doc_has_section(const FgIniDoc *self, const char *section) {
   return false;
 }
 
-const FgIniEntry *fg_ini_doc_get(const FgIniDoc *self, const char *section, const char *key) {
+const FgIniEntry *fg_ini_doc_get(const FgIniDoc *self, const char *section,
+                                 const char *key) {
   for (size_t i = 0; i < self->nentries; i++)
     if (strcmp(self->entries[i].section, section) == 0 &&
         strcmp(self->entries[i].key, key) == 0)

@@ -49,7 +49,7 @@ typedef struct FgIniDoc {
   size_t nsections;
   FgIniEntry *entries; /* in file order */
   size_t nentries;
-  bool has_error;      /* a line iniconfig would reject (first one kept) */
+  bool has_error; /* a line iniconfig would reject (first one kept) */
   size_t error_offset;
   const char *message; /* static text */
   int inih_result;     /* ini_parse_string's return: 0 or a line number */
@@ -61,6 +61,7 @@ void fg_ini_doc_delete(FgIniDoc *self);
 
 bool fg_ini_doc_has_section(const FgIniDoc *self, const char *section);
 /* The first entry for section/key, or NULL. */
-const FgIniEntry *fg_ini_doc_get(const FgIniDoc *self, const char *section, const char *key);
+const FgIniEntry *fg_ini_doc_get(const FgIniDoc *self, const char *section,
+                                 const char *key);
 
 #endif

@@ -176,8 +176,9 @@ static void fg_pytest_cfg_from_toml(FgPytestCfg *self, const FgSource *src,
     return;
   }
   if (v->kind != FG_TOML_ARRAY) {
-    fg_pytest_cfg_fail(self, v->start, "%s: expected a string or a list of strings, got %s",
-                       key, fg_toml_kind_name(v->kind));
+    fg_pytest_cfg_fail(self, v->start,
+                       "%s: expected a string or a list of strings, got %s", key,
+                       fg_toml_kind_name(v->kind));
     return;
   }
   for (size_t i = 0; i < v->nitems; i++) {
@@ -229,12 +230,12 @@ static void fg_pytest_cfg_read_toml_table(FgPytestCfg *self, const FgSource *src
   self->section_end = table->end;
   static const char *const keys[] = {"addopts",        "testpaths",        "python_files",
                                      "python_classes", "python_functions", "markers"};
-  FgPytestCfgList *lists[] = {&self->addopts,        &self->testpaths,
-                              &self->python_files,   &self->python_classes,
+  FgPytestCfgList *lists[] = {&self->addopts,          &self->testpaths,
+                              &self->python_files,     &self->python_classes,
                               &self->python_functions, &self->markers};
   for (size_t k = 0; k < 6; k++)
-    fg_pytest_cfg_from_toml(self, src, lists[k], fg_toml_table_get(table, keys[k]), keys[k],
-                            k == 5);
+    fg_pytest_cfg_from_toml(self, src, lists[k], fg_toml_table_get(table, keys[k]),
+                            keys[k], k == 5);
 }
 
 /* Tries one candidate file; true when it is pytest's config. */
@@ -248,8 +249,8 @@ static bool fg_pytest_cfg_try(FgPytestCfg *self, const char *root, const char *n
     bool decisive = strstr(name, "pytest") != NULL;
     if (decisive) {
       self->path = fg_xstrdup(name);
-      self->kind = strstr(name, ".toml") ? FG_PYTEST_CFG_PYTEST_TOML
-                                         : FG_PYTEST_CFG_PYTEST_INI;
+      self->kind =
+          strstr(name, ".toml") ? FG_PYTEST_CFG_PYTEST_TOML : FG_PYTEST_CFG_PYTEST_INI;
       fg_pytest_cfg_fail(self, 0, "%s: %s", name, err);
     }
     free(err);
@@ -372,7 +373,8 @@ static void fg_pytest_cfg_deps_pyproject(FgPytestCfg *self, const char *root) {
   const char *f = "pyproject.toml";
   FgToml *doc = fg_toml_parse(src);
   fg_pytest_cfg_deps_toml_list(self, fg_toml_get(doc, "project.dependencies"), f);
-  fg_pytest_cfg_deps_toml_groups(self, fg_toml_get(doc, "project.optional-dependencies"), f);
+  fg_pytest_cfg_deps_toml_groups(self, fg_toml_get(doc, "project.optional-dependencies"),
+                                 f);
   fg_pytest_cfg_deps_toml_groups(self, fg_toml_get(doc, "dependency-groups"), f);
   fg_pytest_cfg_deps_toml_groups(self, fg_toml_get(doc, "tool.pdm.dev-dependencies"), f);
   fg_pytest_cfg_deps_toml_list(self, fg_toml_get(doc, "tool.uv.dev-dependencies"), f);
@@ -394,8 +396,8 @@ static void fg_pytest_cfg_deps_pyproject(FgPytestCfg *self, const char *root) {
 
 /* One requirement per line; `#` comments, options (-r, -e, --hash) and blank
  * lines skipped. A tox factor prefix (`py311,xdist: `) is dropped. */
-static void fg_pytest_cfg_deps_lines(FgPytestCfg *self, const char *text, const char *file,
-                                     bool tox) {
+static void fg_pytest_cfg_deps_lines(FgPytestCfg *self, const char *text,
+                                     const char *file, bool tox) {
   const char *p = text;
   while (*p) {
     const char *e = strchr(p, '\n');
@@ -452,7 +454,8 @@ static void fg_pytest_cfg_deps_requirements(FgPytestCfg *self, const char *root,
   if (names.len)
     qsort(names.items, names.len, sizeof(char *), fg_str_cmp_ptr);
   for (size_t i = 0; i < names.len; i++) {
-    char *rel = dir ? fg_xasprintf("%s/%s", dir, names.items[i]) : fg_xstrdup(names.items[i]);
+    char *rel =
+        dir ? fg_xasprintf("%s/%s", dir, names.items[i]) : fg_xstrdup(names.items[i]);
     if (fg_pytest_cfg_is_file(root, rel))
       fg_pytest_cfg_deps_text_file(self, root, rel);
     free(rel);
@@ -461,7 +464,8 @@ static void fg_pytest_cfg_deps_requirements(FgPytestCfg *self, const char *root,
   fg_vec_free(&names);
 }
 
-static void fg_pytest_cfg_deps_ini(FgPytestCfg *self, const char *root, const char *name) {
+static void fg_pytest_cfg_deps_ini(FgPytestCfg *self, const char *root,
+                                   const char *name) {
   if (!fg_pytest_cfg_is_file(root, name))
     return;
   char *err = NULL;
@@ -494,7 +498,7 @@ static void fg_pytest_cfg_deps_ini(FgPytestCfg *self, const char *root, const ch
 
 FgPytestCfg *fg_pytest_cfg_load(const char *root_dir) {
   FgPytestCfg *self = fg_xcalloc(1, sizeof *self);
-  static const char *const candidates[] = {"pytest.toml", ".pytest.toml", "pytest.ini",
+  static const char *const candidates[] = {"pytest.toml", ".pytest.toml",   "pytest.ini",
                                            ".pytest.ini", "pyproject.toml", "tox.ini",
                                            "setup.cfg"};
   bool found = false;
@@ -534,14 +538,22 @@ void fg_pytest_cfg_delete(FgPytestCfg *self) {
 
 const char *fg_pytest_cfg_kind_name(FgPytestCfgKind kind) {
   switch (kind) {
-  case FG_PYTEST_CFG_NONE: return "none";
-  case FG_PYTEST_CFG_PYTEST_TOML: return "pytest.toml";
-  case FG_PYTEST_CFG_PYTEST_INI: return "pytest.ini";
-  case FG_PYTEST_CFG_PYPROJECT_INI: return "pyproject.toml [tool.pytest.ini_options]";
-  case FG_PYTEST_CFG_PYPROJECT_TOML: return "pyproject.toml [tool.pytest]";
-  case FG_PYTEST_CFG_TOX_INI: return "tox.ini [pytest]";
-  case FG_PYTEST_CFG_SETUP_CFG: return "setup.cfg [tool:pytest]";
-  case FG_PYTEST_CFG_PYPROJECT_EMPTY: return "pyproject.toml (no pytest table)";
+  case FG_PYTEST_CFG_NONE:
+    return "none";
+  case FG_PYTEST_CFG_PYTEST_TOML:
+    return "pytest.toml";
+  case FG_PYTEST_CFG_PYTEST_INI:
+    return "pytest.ini";
+  case FG_PYTEST_CFG_PYPROJECT_INI:
+    return "pyproject.toml [tool.pytest.ini_options]";
+  case FG_PYTEST_CFG_PYPROJECT_TOML:
+    return "pyproject.toml [tool.pytest]";
+  case FG_PYTEST_CFG_TOX_INI:
+    return "tox.ini [pytest]";
+  case FG_PYTEST_CFG_SETUP_CFG:
+    return "setup.cfg [tool:pytest]";
+  case FG_PYTEST_CFG_PYPROJECT_EMPTY:
+    return "pyproject.toml (no pytest table)";
   }
   return "?";
 }

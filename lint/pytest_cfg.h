@@ -60,10 +60,10 @@ typedef struct FgPytestCfg {
    * Zero for NONE / PYPROJECT_EMPTY / an empty pytest.ini. */
   size_t section_start, section_end;
 
-  FgPytestCfgList addopts;    /* argv words */
+  FgPytestCfgList addopts; /* argv words */
   FgPytestCfgList testpaths;
-  FgPytestCfgList markers;    /* NAMES: text before ':' or '(' of each entry;
-                                 each item's span is its whole entry */
+  FgPytestCfgList markers;          /* NAMES: text before ':' or '(' of each entry;
+                                       each item's span is its whole entry */
   FgPytestCfgList python_files;     /* defaults when absent: test_*.py *_test.py */
   FgPytestCfgList python_classes;   /* default: Test */
   FgPytestCfgList python_functions; /* default: test */
@@ -77,7 +77,7 @@ typedef struct FgPytestCfg {
   /* Declared dependencies anywhere in the project metadata. */
   bool has_xdist_dep;
   bool has_enabler_dep;
-  char *xdist_dep_file;   /* the first file that declares it, or NULL */
+  char *xdist_dep_file; /* the first file that declares it, or NULL */
   char *enabler_dep_file;
 } FgPytestCfg;
 

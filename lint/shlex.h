@@ -20,7 +20,7 @@ typedef struct FgShlexWord {
 typedef struct FgShlex {
   FgShlexWord *words;
   size_t nwords;
-  char **argv; /* nwords + 1 entries, NULL-terminated; argv[i] == words[i].text */
+  char **argv;         /* nwords + 1 entries, NULL-terminated; argv[i] == words[i].text */
   bool has_error;      /* unterminated quote or trailing backslash */
   size_t error_offset; /* where the unterminated quote (or the backslash) is */
   const char *message; /* static text, NULL when there is no error */

@@ -57,20 +57,23 @@ static FgTomlValue *fg_toml_value_new(FgToml *self, FgTomlKind kind, size_t star
 }
 
 /* Arrays inside values have no capacity field: they grow at powers of two. */
-static bool fg_toml_needs_growth(size_t n) { return n == 0 || (n & (n - 1)) == 0; }
+static bool fg_toml_needs_growth(size_t n) {
+  return n == 0 || (n & (n - 1)) == 0;
+}
 
 static void fg_toml_array_push(FgTomlValue *arr, FgTomlValue *item) {
   if (fg_toml_needs_growth(arr->nitems))
-    arr->items = fg_xrealloc(arr->items, (arr->nitems ? arr->nitems * 2 : 4) *
-                                             sizeof *arr->items);
+    arr->items =
+        fg_xrealloc(arr->items, (arr->nitems ? arr->nitems * 2 : 4) * sizeof *arr->items);
   arr->items[arr->nitems++] = item;
 }
 
 static void fg_toml_table_put(FgTomlValue *table, const FgTomlSeg *seg,
                               FgTomlValue *value) {
   if (fg_toml_needs_growth(table->nentries))
-    table->entries = fg_xrealloc(table->entries, (table->nentries ? table->nentries * 2 : 4) *
-                                                     sizeof *table->entries);
+    table->entries =
+        fg_xrealloc(table->entries,
+                    (table->nentries ? table->nentries * 2 : 4) * sizeof *table->entries);
   FgTomlEntry e = {fg_xstrdup(seg->name), seg->start, seg->end, value};
   table->entries[table->nentries++] = e;
 }
@@ -125,14 +128,30 @@ static bool fg_toml_unescape(const char *s, size_t n, bool multiline, FgBuf *out
     char e = s[i + 1];
     i += 2;
     switch (e) {
-    case 'b': fg_buf_putc(out, '\b'); break;
-    case 't': fg_buf_putc(out, '\t'); break;
-    case 'n': fg_buf_putc(out, '\n'); break;
-    case 'f': fg_buf_putc(out, '\f'); break;
-    case 'r': fg_buf_putc(out, '\r'); break;
-    case 'e': fg_buf_putc(out, '\x1b'); break;
-    case '"': fg_buf_putc(out, '"'); break;
-    case '\\': fg_buf_putc(out, '\\'); break;
+    case 'b':
+      fg_buf_putc(out, '\b');
+      break;
+    case 't':
+      fg_buf_putc(out, '\t');
+      break;
+    case 'n':
+      fg_buf_putc(out, '\n');
+      break;
+    case 'f':
+      fg_buf_putc(out, '\f');
+      break;
+    case 'r':
+      fg_buf_putc(out, '\r');
+      break;
+    case 'e':
+      fg_buf_putc(out, '\x1b');
+      break;
+    case '"':
+      fg_buf_putc(out, '"');
+      break;
+    case '\\':
+      fg_buf_putc(out, '\\');
+      break;
     case 'x':
     case 'u':
     case 'U': {
@@ -174,7 +193,8 @@ static char *fg_toml_decode_string(FgToml *doc, const char *s, size_t n, size_t 
                                    size_t *out_len) {
   FgBuf out = {0};
   bool basic = n > 0 && s[0] == '"';
-  size_t q = (n >= 6 && (memcmp(s, "\"\"\"", 3) == 0 || memcmp(s, "'''", 3) == 0)) ? 3 : 1;
+  size_t q =
+      (n >= 6 && (memcmp(s, "\"\"\"", 3) == 0 || memcmp(s, "'''", 3) == 0)) ? 3 : 1;
   if (n < 2 * q) {
     *out_len = 0;
     return fg_buf_take(&out);
@@ -412,8 +432,9 @@ static FgTomlValue *fg_toml_open_header(FgTomlBuilder *b, TSNode node, TSNode ke
         result->is_header = true;
         fg_toml_array_push(arr, result);
       } else {
-        fg_toml_fail(b->doc, last->start, "key already holds a value that is not an "
-                                          "array of tables");
+        fg_toml_fail(b->doc, last->start,
+                     "key already holds a value that is not an "
+                     "array of tables");
       }
     } else if (!ex) {
       result = fg_toml_value_new(b->doc, FG_TOML_TABLE, s, e);
@@ -541,10 +562,18 @@ void fg_toml_delete(FgToml *self) {
   free(self);
 }
 
-bool fg_toml_has_error(const FgToml *self) { return self->has_error; }
-size_t fg_toml_error_offset(const FgToml *self) { return self->error_offset; }
-const char *fg_toml_error_message(const FgToml *self) { return self->message; }
-const FgTomlValue *fg_toml_root(const FgToml *self) { return self->root; }
+bool fg_toml_has_error(const FgToml *self) {
+  return self->has_error;
+}
+size_t fg_toml_error_offset(const FgToml *self) {
+  return self->error_offset;
+}
+const char *fg_toml_error_message(const FgToml *self) {
+  return self->message;
+}
+const FgTomlValue *fg_toml_root(const FgToml *self) {
+  return self->root;
+}
 
 const FgTomlValue *fg_toml_table_get(const FgTomlValue *table, const char *key) {
   if (!table || table->kind != FG_TOML_TABLE)
@@ -593,8 +622,12 @@ bool fg_toml_as_bool(const FgTomlValue *v, bool *out) {
   return true;
 }
 
-bool fg_toml_is_table(const FgTomlValue *v) { return v && v->kind == FG_TOML_TABLE; }
-bool fg_toml_is_array(const FgTomlValue *v) { return v && v->kind == FG_TOML_ARRAY; }
+bool fg_toml_is_table(const FgTomlValue *v) {
+  return v && v->kind == FG_TOML_TABLE;
+}
+bool fg_toml_is_array(const FgTomlValue *v) {
+  return v && v->kind == FG_TOML_ARRAY;
+}
 
 bool fg_toml_is_string_array(const FgTomlValue *v) {
   if (!fg_toml_is_array(v))
@@ -607,13 +640,20 @@ bool fg_toml_is_string_array(const FgTomlValue *v) {
 
 const char *fg_toml_kind_name(FgTomlKind kind) {
   switch (kind) {
-  case FG_TOML_STRING: return "string";
-  case FG_TOML_INTEGER: return "integer";
-  case FG_TOML_FLOAT: return "float";
-  case FG_TOML_BOOL: return "boolean";
-  case FG_TOML_DATETIME: return "datetime";
-  case FG_TOML_ARRAY: return "array";
-  case FG_TOML_TABLE: return "table";
+  case FG_TOML_STRING:
+    return "string";
+  case FG_TOML_INTEGER:
+    return "integer";
+  case FG_TOML_FLOAT:
+    return "float";
+  case FG_TOML_BOOL:
+    return "boolean";
+  case FG_TOML_DATETIME:
+    return "datetime";
+  case FG_TOML_ARRAY:
+    return "array";
+  case FG_TOML_TABLE:
+    return "table";
   }
   return "?";
 }

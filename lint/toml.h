@@ -30,7 +30,7 @@ typedef enum FgTomlKind {
 typedef struct FgTomlValue FgTomlValue;
 
 typedef struct FgTomlEntry {
-  char *key;                /* one key segment, decoded (quoted keys unquoted) */
+  char *key;                 /* one key segment, decoded (quoted keys unquoted) */
   size_t key_start, key_end; /* span of that segment where it was first written */
   FgTomlValue *value;
 } FgTomlEntry;
@@ -42,12 +42,12 @@ struct FgTomlValue {
    * dotted key or a longer header: the key segment that created them. Arrays
    * of tables ([[x]]): the first element's span. */
   size_t start, end;
-  char *str;        /* STRING: decoded text (may contain NUL: see str_len);
-                       DATETIME: the source text */
+  char *str; /* STRING: decoded text (may contain NUL: see str_len);
+                DATETIME: the source text */
   size_t str_len;
-  long long integer; /* INTEGER */
-  double number;     /* FLOAT */
-  bool boolean;      /* BOOL */
+  long long integer;   /* INTEGER */
+  double number;       /* FLOAT */
+  bool boolean;        /* BOOL */
   FgTomlValue **items; /* ARRAY */
   size_t nitems;
   FgTomlEntry *entries; /* TABLE, in first-definition order */
@@ -67,7 +67,7 @@ FgToml *fg_toml_parse(const FgSource *src);
 void fg_toml_delete(FgToml *self);
 
 bool fg_toml_has_error(const FgToml *self);
-size_t fg_toml_error_offset(const FgToml *self); /* byte offset in the source */
+size_t fg_toml_error_offset(const FgToml *self);       /* byte offset in the source */
 const char *fg_toml_error_message(const FgToml *self); /* NULL when no error */
 
 /* The document's root table. */

@@ -186,8 +186,12 @@ void fg_tox_delete(FgTox *self) {
   free(self);
 }
 
-bool fg_tox_has_error(const FgTox *self) { return self->ini->has_error; }
-size_t fg_tox_error_offset(const FgTox *self) { return self->ini->error_offset; }
+bool fg_tox_has_error(const FgTox *self) {
+  return self->ini->has_error;
+}
+size_t fg_tox_error_offset(const FgTox *self) {
+  return self->ini->error_offset;
+}
 const char *fg_tox_error_message(const FgTox *self) {
   return self->ini->has_error ? self->ini->message : NULL;
 }
@@ -322,7 +326,8 @@ static void fg_tox_substitute(const char *s, size_t n, const char *env, FgBuf *o
     size_t ilen = j - i - 2;
     if (ilen == 7 && memcmp(in, "posargs", 7) == 0) {
       /* no arguments after `tox -e` */
-    } else if (ilen >= 8 && memcmp(in, "posargs:", 8) == 0 && depth < FG_TOX_MAX_REF_DEPTH) {
+    } else if (ilen >= 8 && memcmp(in, "posargs:", 8) == 0 &&
+               depth < FG_TOX_MAX_REF_DEPTH) {
       fg_tox_substitute(in + 8, ilen - 8, env, out, depth + 1);
     } else if (ilen == 7 && memcmp(in, "envname", 7) == 0) {
       fg_buf_puts(out, env);

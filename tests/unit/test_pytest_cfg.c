@@ -1,10 +1,13 @@
 #include "fg_testdir.h"
 
+// cmocka needs these first, in this order
+// clang-format off
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+// clang-format on
 
 #include "pytest_cfg.h"
 #include "util.h"
@@ -126,7 +129,8 @@ static void test_sections_must_exist(void **state) {
   char *dir = testdir_new();
   testdir_write(dir, "pyproject.toml", "[tool.black]\nline-length = 100\n");
   testdir_write(dir, "tox.ini", "[tox]\nenvlist = py311\n[testenv]\ncommands = pytest\n");
-  testdir_write(dir, "setup.cfg", "[metadata]\nname = x\n[tool:pytest]\naddopts = -p no:xdist\n");
+  testdir_write(dir, "setup.cfg",
+                "[metadata]\nname = x\n[tool:pytest]\naddopts = -p no:xdist\n");
   FgPytestCfg *c = fg_pytest_cfg_load(dir);
   assert_int_equal(c->kind, FG_PYTEST_CFG_SETUP_CFG);
   assert_string_equal(c->path, "setup.cfg");
@@ -172,17 +176,18 @@ static void test_multiline_ini_values(void **state) {
   char longopt[400];
   memset(longopt, 'a', 300);
   longopt[300] = '\0';
-  char *ini = fg_xasprintf("[pytest]\n"
-                           "markers =\n"
-                           "    slow: marks tests as slow (deselect with '-m \"not slow\"')\n"
-                           "\n"
-                           "    # a comment line\n"
-                           "    no_parallel(reason): runs serially\n"
-                           "    serial\n"
-                           "addopts = -ra ; kept: iniconfig has no inline comments\n"
-                           "  -m \"not no_parallel\" --x=%s\n"
-                           "python_functions = check_*  test_*\n",
-                           longopt);
+  char *ini =
+      fg_xasprintf("[pytest]\n"
+                   "markers =\n"
+                   "    slow: marks tests as slow (deselect with '-m \"not slow\"')\n"
+                   "\n"
+                   "    # a comment line\n"
+                   "    no_parallel(reason): runs serially\n"
+                   "    serial\n"
+                   "addopts = -ra ; kept: iniconfig has no inline comments\n"
+                   "  -m \"not no_parallel\" --x=%s\n"
+                   "python_functions = check_*  test_*\n",
+                   longopt);
   testdir_write(dir, "pytest.ini", ini);
   FgPytestCfg *c = fg_pytest_cfg_load(dir);
   assert_false(c->has_error);
@@ -248,7 +253,8 @@ static void test_dependencies(void **state) {
                 "[project.optional-dependencies]\n"
                 "docs = [\"sphinx\"]\n"
                 "test = [\"pytest\", \"Pytest_XDist[psutil]>=3.5\"]\n");
-  testdir_write(dir, "requirements/dev.txt", "# tools\n-r base.txt\npytest-enabler==2.0\n");
+  testdir_write(dir, "requirements/dev.txt",
+                "# tools\n-r base.txt\npytest-enabler==2.0\n");
   FgPytestCfg *c = fg_pytest_cfg_load(dir);
   assert_true(c->has_xdist_dep);
   assert_string_equal(c->xdist_dep_file, "pyproject.toml");
@@ -290,7 +296,8 @@ static void test_dependencies(void **state) {
 }
 
 static void test_requirement_name(void **state) {
-  char *n = fg_pytest_cfg_requirement_name("  Pytest_XDist[psutil]>=3 ; python_version>'3'");
+  char *n =
+      fg_pytest_cfg_requirement_name("  Pytest_XDist[psutil]>=3 ; python_version>'3'");
   assert_string_equal(n, "pytest-xdist");
   free(n);
   n = fg_pytest_cfg_requirement_name("pytest.enabler@ https://x");

@@ -1,13 +1,18 @@
+// cmocka needs these first, in this order
+// clang-format off
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+// clang-format on
 #include <string.h>
 
 #include "shlex.h"
 
-static FgShlex *split(const char *s) { return fg_shlex_split(s, strlen(s)); }
+static FgShlex *split(const char *s) {
+  return fg_shlex_split(s, strlen(s));
+}
 
 static void test_plain_words(void **state) {
   FgShlex *sh = split("  -ra\t-n auto\n--tb=short ");
@@ -79,12 +84,14 @@ static void test_unterminated_quote(void **state) {
   fg_shlex_delete(sh);
 }
 
-static void test_delete_null(void **state) { fg_shlex_delete(NULL); }
+static void test_delete_null(void **state) {
+  fg_shlex_delete(NULL);
+}
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_plain_words),     cmocka_unit_test(test_quotes),
-      cmocka_unit_test(test_backslashes),     cmocka_unit_test(test_empty_quoted_word),
+      cmocka_unit_test(test_plain_words),        cmocka_unit_test(test_quotes),
+      cmocka_unit_test(test_backslashes),        cmocka_unit_test(test_empty_quoted_word),
       cmocka_unit_test(test_unterminated_quote), cmocka_unit_test(test_delete_null),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

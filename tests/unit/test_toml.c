@@ -1,8 +1,11 @@
+// cmocka needs these first, in this order
+// clang-format off
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+// clang-format on
 #include <stdlib.h>
 #include <string.h>
 
@@ -66,7 +69,8 @@ static void test_string_kinds(void **state) {
   assert_false(fg_toml_has_error(doc));
   assert_string_equal(fg_toml_as_string(fg_toml_get(doc, "basic")), "a\tb\xc3\xa9\"q\\");
   assert_string_equal(fg_toml_as_string(fg_toml_get(doc, "literal")), "C:\\path\\n");
-  assert_string_equal(fg_toml_as_string(fg_toml_get(doc, "multi")), "line1\nline2 joined");
+  assert_string_equal(fg_toml_as_string(fg_toml_get(doc, "multi")),
+                      "line1\nline2 joined");
   assert_string_equal(fg_toml_as_string(fg_toml_get(doc, "mlit")), "raw \\n text");
   const FgTomlValue *q = fg_toml_table_get(fg_toml_root(doc), "quoted.key");
   assert_non_null(q);
@@ -132,7 +136,8 @@ static void test_inline_and_array_of_tables(void **state) {
   const FgTomlValue *envs = fg_toml_get(doc, "tool.hatch.envs");
   assert_true(envs->is_array_of_tables);
   assert_int_equal(envs->nitems, 2);
-  assert_string_equal(fg_toml_as_string(fg_toml_table_get(envs->items[0], "name")), "one");
+  assert_string_equal(fg_toml_as_string(fg_toml_table_get(envs->items[0], "name")),
+                      "one");
   /* a path through an array of tables continues in its last element */
   assert_string_equal(fg_toml_as_string(fg_toml_get(doc, "tool.hatch.envs.name")), "two");
   assert_int_equal(fg_toml_get(doc, "tool.hatch.envs.sub.k")->integer, 1);
@@ -154,7 +159,7 @@ static void test_malformed_error_offset(void **state) {
 
   doc = parse("a = 1\nb = \"ok\"\nc = ]\n", &src);
   assert_true(fg_toml_has_error(doc));
-  assert_int_equal(fg_toml_error_offset(doc), 15); /* the pair `c = ]` */
+  assert_int_equal(fg_toml_error_offset(doc), 15);     /* the pair `c = ]` */
   assert_int_equal(fg_toml_get(doc, "a")->integer, 1); /* what came before is kept */
   fg_toml_delete(doc);
   fg_source_delete(src);
