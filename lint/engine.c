@@ -67,7 +67,7 @@ int fg_check(const FgCheckOptions *o, FILE *err) {
     return FG_EXIT_ERROR;
   }
   for (size_t i = 0; i < p->warnings.len; i++)
-    fprintf(err, "forkguard: warning: %s\n", p->warnings.items[i]);
+    fprintf(err, "forkguard: %s\n", p->warnings.items[i]);
 
   FgDiagList diags = {0};
   fg_project_lint(p, &diags);
@@ -96,6 +96,8 @@ int fg_check(const FgCheckOptions *o, FILE *err) {
   int rc = fg_write_output(o, &out, err) == 0
                ? (sum.findings && !o->exit_zero ? FG_EXIT_FINDINGS : FG_EXIT_CLEAN)
                : FG_EXIT_ERROR;
+  if (p->io_errors)
+    rc = FG_EXIT_ERROR;
   fg_buf_free(&out);
   fg_diag_list_clear(&diags);
   fg_project_delete(p);

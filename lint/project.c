@@ -706,7 +706,9 @@ static void fg_add_markers(FgTest *t, const FgPyMarker *mk, size_t n) {
 static void fg_collect_tests(FgProject *p) {
   for (size_t mi = 0; mi < p->modules.len; mi++) {
     FgModule *m = p->modules.items[mi];
-    if (!m->py || !m->is_test_file)
+    /* a module with a syntax error reports FG001 only: what error recovery
+     * made of its tests is not trustworthy enough to report on */
+    if (!m->py || !m->is_test_file || m->py->has_error)
       continue;
     for (size_t fi = 0; fi < m->py->nfuncs; fi++) {
       const FgPyFunc *f = &m->py->funcs[fi];
@@ -928,6 +930,17 @@ static bool fg_autouse_pool_dir(const FgProject *p, const FgModule *m) {
   return false;
 }
 
+/* A file over the size limit is skipped with a warning; one that cannot be
+ * read is an I/O error (exit 2) after everything else is reported. */
+static void fg_project_read_error(FgProject *p, const char *rel, char *err) {
+  bool too_large = fg_str_startswith(err, "file too large");
+  if (!too_large)
+    p->io_errors++;
+  fg_vec_push(&p->warnings,
+              fg_xasprintf("%s: %s: %s", too_large ? "warning" : "error", rel, err));
+  free(err);
+}
+
 static void fg_load_python(FgProject *p, const FgDiscovery *disc) {
   FgProjectPriv *pp = (FgProjectPriv *)p;
   pp->paths = disc->python.items;
@@ -940,8 +953,7 @@ static void fg_load_python(FgProject *p, const FgDiscovery *disc) {
     char *data = fg_read_file(abs, FG_MAX_PY_BYTES, &len, &err);
     free(abs);
     if (!data) {
-      fg_vec_push(&p->warnings, fg_xasprintf("%s: %s", rel, err));
-      free(err);
+      fg_project_read_error(p, rel, err);
       continue;
     }
     p->files_read++;
@@ -1001,8 +1013,7 @@ static void fg_load_workflows(FgProject *p, const FgDiscovery *disc) {
     char *data = fg_read_file(abs, FG_MAX_YAML_BYTES, &len, &err);
     free(abs);
     if (!data) {
-      fg_vec_push(&p->warnings, fg_xasprintf("%s: %s", rel, err));
-      free(err);
+      fg_project_read_error(p, rel, err);
       continue;
     }
     p->files_read++;
@@ -1053,7 +1064,7 @@ FgProject *fg_project_load(const char *const *paths, size_t npaths, const FgConf
       fg_vec_push(&p->only, fg_xstrdup(real[rl] ? real + rl + 1 : ""));
   }
   for (size_t i = 0; i < disc->warnings.len; i++)
-    fg_vec_push(&p->warnings, fg_xstrdup(disc->warnings.items[i]));
+    fg_vec_push(&p->warnings, fg_xasprintf("warning: %s", disc->warnings.items[i]));
   fg_load_pytest_settings(p);
   fg_load_python(p, disc);
   fg_load_workflows(p, disc);
@@ -1183,7 +1194,7 @@ static void fg_load_pytest_settings(FgProject *p) {
   if (c->path)
     p->pytest_cfg_path = fg_xstrdup(c->path);
   if (c->has_error)
-    fg_vec_push(&p->warnings, fg_xstrdup(c->error));
+    fg_vec_push(&p->warnings, fg_xasprintf("warning: %s", c->error));
   fg_cfg_list(&p->python_files, &c->python_files, "test_*.py *_test.py");
   fg_cfg_list(&p->python_classes, &c->python_classes, "Test");
   fg_cfg_list(&p->python_functions, &c->python_functions, "test");

@@ -82,6 +82,7 @@ struct FgProject {
   FG_VEC(FgWorkflow *) workflows;
   FG_VEC(FgRun *) runs;
   FgStrVec warnings; /* tool-level problems that are not findings */
+  size_t io_errors;  /* files that could not be read: the run exits 2 */
   /* which paths the user asked about; findings elsewhere are dropped */
   FgStrVec only;
   size_t files_read, files_parsed;

@@ -300,14 +300,15 @@ static void fg_run_analyse(FgRun *self, const FgRunContext *ctx, const char *cwd
     if (strcmp(v.name, "-n") == 0 || strcmp(v.name, "--numprocesses") == 0) {
       self->xdist = fg_xdist_count_on(v.value);
       free(self->xdist_why);
-      self->xdist_why = fg_xasprintf("%s %s in %s", v.name, v.value ? v.value : "",
-                                     fg_origin_name(o, ctx));
+      self->xdist_why = fg_xasprintf("%s %s %s %s", v.name, v.value ? v.value : "",
+                                     cmdline ? "on" : "in", fg_origin_name(o, ctx));
       self->xdist_arg = cmdline ? o->arg : -1;
     } else if (strcmp(v.name, "--tx") == 0 || strcmp(v.name, "-d") == 0) {
       if (strcmp(v.name, "--tx") == 0) {
         self->xdist = true;
         free(self->xdist_why);
-        self->xdist_why = fg_xasprintf("--tx in %s", fg_origin_name(o, ctx));
+        self->xdist_why = fg_xasprintf("--tx %s %s", cmdline ? "on" : "in",
+                                       fg_origin_name(o, ctx));
         self->xdist_arg = cmdline ? o->arg : -1;
       }
     } else if (strcmp(v.name, "-p") == 0 && v.value && strcmp(v.value, "no:xdist") == 0) {

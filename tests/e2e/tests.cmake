@@ -8,3 +8,9 @@ endif()
 add_test(NAME golden
          COMMAND ${FG_PYTHON3} ${CMAKE_SOURCE_DIR}/tests/golden.py $<TARGET_FILE:forkguard>
                  ${CMAKE_SOURCE_DIR}/fixtures)
+
+# pytest-driven end-to-end tests (tests/e2e/test_*.py), run with Debian's
+# pytest against the built binary.
+add_test(NAME e2e
+         COMMAND ${FG_PYTHON3} -m pytest -q -p no:cacheprovider ${CMAKE_SOURCE_DIR}/tests/e2e)
+set_tests_properties(e2e PROPERTIES ENVIRONMENT "FORKGUARD_BIN=$<TARGET_FILE:forkguard>")
