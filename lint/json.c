@@ -20,9 +20,10 @@ static void fg_json_indent(FgJson *self) {
 static void fg_json_pre(FgJson *self) {
   if (self->depth > 0 && self->need_comma[self->depth])
     fg_buf_putc(self->out, ',');
-  if (self->depth > 0)
+  if (self->depth > 0) {
     self->need_comma[self->depth] = true;
-  fg_json_indent(self);
+    fg_json_indent(self);
+  }
 }
 
 static void fg_json_value_pre(FgJson *self) {

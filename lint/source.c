@@ -64,6 +64,10 @@ static size_t fg_source_line_index(const FgSource *self, size_t offset) {
 FgPos fg_source_pos(const FgSource *self, size_t offset) {
   if (offset > self->len)
     offset = self->len;
+  if (offset == self->len && self->len && self->final_newline) {
+    FgPos eof = {self->nlines + 1, 1}; /* the empty line after the last break */
+    return eof;
+  }
   size_t li = fg_source_line_index(self, offset);
   size_t start = self->line_starts[li];
   if (li == 0 && self->bom)
