@@ -4,6 +4,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "apply.h"
 #include "forkguard.h"
 #include "json.h"
 #include "output.h"
@@ -54,11 +55,142 @@ static int fg_write_output(const FgCheckOptions *o, const FgBuf *text, FILE *err
   return 0;
 }
 
+/* ---- fixes ---------------------------------------------------------------- */
+
+#define FG_MAX_FIX_ROUNDS 10
+
+/* Would the new bytes of a file gain a parse error? */
+static bool fg_validate(const char *path, const char *data, size_t len, char **why,
+                        void *ctx) {
+  const FgProject *p = ctx;
+  FgSource *src = fg_source_new(path, data, len);
+  bool ok = true;
+  if (fg_str_endswith(path, ".py")) {
+    FgPyModule *py = fg_pyfile_parse(src, NULL);
+    bool had_error = false;
+    for (size_t i = 0; i < p->modules.len; i++)
+      if (strcmp(p->modules.items[i]->src->path, path) == 0 && p->modules.items[i]->py)
+        had_error = p->modules.items[i]->py->has_error;
+    if (py->has_error && !had_error) {
+      ok = false;
+      *why = fg_xasprintf("the fixed file would not parse: %s", py->error_message);
+    }
+    fg_pyfile_delete(py);
+  } else if (fg_str_endswith(path, ".yml") || fg_str_endswith(path, ".yaml")) {
+    FgYamlDoc *doc = fg_yaml_parse(src);
+    if (doc->has_error) {
+      ok = false;
+      *why = fg_xasprintf("the fixed file would not parse: %s", doc->error_message);
+    }
+    fg_yaml_delete(doc);
+  }
+  fg_source_delete(src);
+  return ok;
+}
+
+static const char *fg_fix_rule(const FgDiagList *diags, const FgFix *fix) {
+  for (size_t i = 0; i < diags->items.len; i++)
+    if (diags->items.items[i]->fix == fix)
+      return diags->items.items[i]->rule->code;
+  return "?";
+}
+
+/* Plans the applicable fixes of one lint pass. Reports rejected files. */
+static FgPlan *fg_plan_fixes(const FgProject *p, const FgDiagList *diags, bool unsafe,
+                             FILE *err) {
+  FgPlan *plan = fg_plan_new();
+  for (size_t i = 0; i < diags->items.len; i++) {
+    const FgDiag *d = diags->items.items[i];
+    if (fg_output_fix_applies(d, unsafe))
+      fg_plan_add_fix(plan, d->fix);
+  }
+  fg_plan_validate(plan, fg_validate, (void *)p);
+  fg_plan_check_disk(plan, p->root);
+  for (size_t i = 0; i < fg_plan_nrejected(plan); i++) {
+    const FgRejectedFile *r = fg_plan_rejected(plan, i);
+    fprintf(err, "forkguard: error: %s: fix not applied: %s\n", r->src->path, r->why);
+    for (size_t k = 0; k < fg_plan_nfixes(plan); k++) {
+      FgFixStatus st;
+      const FgFix *f = fg_plan_fix(plan, k, &st);
+      if (st == FG_FIX_FILE_REJECTED)
+        fprintf(err, "forkguard:   dropped %s fix: %s\n", fg_fix_rule(diags, f), f->message);
+    }
+  }
+  return plan;
+}
+
+static size_t fg_plan_count(const FgPlan *plan) {
+  size_t n = 0;
+  for (size_t k = 0; k < fg_plan_nfixes(plan); k++) {
+    FgFixStatus st;
+    fg_plan_fix(plan, k, &st);
+    n += st == FG_FIX_APPLIED;
+  }
+  return n;
+}
+
+static bool fg_plan_changes(const FgPlan *plan) {
+  for (size_t i = 0; i < fg_plan_nfiles(plan); i++)
+    if (fg_plan_file_changed(fg_plan_file(plan, i)))
+      return true;
+  return false;
+}
+
+/* --fix: lint, apply, re-lint until nothing is left to fix (bounded).
+ * Returns the number of fixes applied, or -1 on a write error. */
+static long fg_fix_rounds(const char *const *paths, size_t npaths, const FgConfigOverrides *ov,
+                          bool unsafe, FILE *err) {
+  long fixed = 0;
+  for (int round = 0;; round++) {
+    char *why = NULL;
+    FgProject *p = fg_project_load(paths, npaths, ov, &why);
+    if (!p) {
+      fprintf(err, "forkguard: %s\n", why);
+      free(why);
+      return -1;
+    }
+    FgDiagList diags = {0};
+    fg_project_lint(p, &diags);
+    FgPlan *plan = fg_plan_fixes(p, &diags, unsafe, err);
+    bool changes = fg_plan_changes(plan);
+    long rc = 0;
+    if (changes && round == FG_MAX_FIX_ROUNDS) {
+      fprintf(err, "forkguard: error: fixes failed to converge after %d rounds (%s keeps "
+                   "changing the files)\n",
+              FG_MAX_FIX_ROUNDS, fg_fix_rule(&diags, fg_plan_fix(plan, 0, NULL)));
+      rc = -1;
+    } else if (changes) {
+      FgStrVec errors = {0};
+      if (fg_plan_write(plan, p->root, &errors) != 0) {
+        for (size_t i = 0; i < errors.len; i++)
+          fprintf(err, "forkguard: error: %s\n", errors.items[i]);
+        rc = -1;
+      } else {
+        fixed += (long)fg_plan_count(plan);
+      }
+      fg_strvec_free(&errors);
+    }
+    fg_plan_delete(plan);
+    fg_diag_list_clear(&diags);
+    fg_project_delete(p);
+    if (rc < 0)
+      return -1;
+    if (!changes)
+      return fixed;
+  }
+}
+
 int fg_check(const FgCheckOptions *o, FILE *err) {
   static const char *const dot[] = {"."};
   const char *const *paths = o->npaths ? o->paths : dot;
   size_t npaths = o->npaths ? o->npaths : 1;
   FgConfigOverrides ov = {o->config, o->no_config, o->select, o->ignore};
+  long fixed = 0;
+  if (o->fix) {
+    fixed = fg_fix_rounds(paths, npaths, &ov, o->unsafe_fixes, err);
+    if (fixed < 0)
+      return FG_EXIT_ERROR;
+  }
   char *why = NULL;
   FgProject *p = fg_project_load(paths, npaths, &ov, &why);
   if (!p) {
@@ -73,6 +205,24 @@ int fg_check(const FgCheckOptions *o, FILE *err) {
   fg_project_lint(p, &diags);
   FgSummary sum = {0};
   fg_summarise(&diags, o->unsafe_fixes, &sum);
+  sum.fix_mode = o->fix;
+  sum.fixed = (size_t)fixed;
+
+  if (o->diff) {
+    /* what --fix would write, as one unified diff; nothing is written */
+    FgPlan *plan = fg_plan_fixes(p, &diags, o->unsafe_fixes, err);
+    FgBuf d = {0};
+    fg_plan_diff(plan, &d);
+    bool changes = fg_plan_changes(plan);
+    fwrite(d.data ? d.data : "", 1, d.len, stdout);
+    fflush(stdout);
+    fg_buf_free(&d);
+    fg_plan_delete(plan);
+    fg_diag_list_clear(&diags);
+    int rc = p->io_errors ? FG_EXIT_ERROR : changes ? FG_EXIT_FINDINGS : FG_EXIT_CLEAN;
+    fg_project_delete(p);
+    return rc;
+  }
 
   FgBuf out = {0};
   bool color = o->output ? false : fg_use_color(o->color, stdout);
@@ -96,6 +246,8 @@ int fg_check(const FgCheckOptions *o, FILE *err) {
   int rc = fg_write_output(o, &out, err) == 0
                ? (sum.findings && !o->exit_zero ? FG_EXIT_FINDINGS : FG_EXIT_CLEAN)
                : FG_EXIT_ERROR;
+  if (rc == FG_EXIT_CLEAN && o->exit_non_zero_on_fix && fixed > 0)
+    rc = FG_EXIT_FINDINGS;
   if (p->io_errors)
     rc = FG_EXIT_ERROR;
   fg_buf_free(&out);

@@ -1,4 +1,6 @@
 /* FG101 unmarked-pool-test */
+#include <stdlib.h>
+
 #include "project.h"
 
 static const char doc[] =
@@ -37,6 +39,35 @@ static const char doc[] =
     "module whose every test needs it gets one `pytestmark` instead. It changes which CI run\n"
     "executes the test, not what the test does.\n";
 
+/* The decorator, in the file's own spelling of pytest.mark; `import pytest`
+ * is added after the docstring and __future__ imports when the module has
+ * no way to reach pytest.mark. */
+static FgFix *fg101_fix(const FgProject *p, const FgTest *t) {
+  const FgPyModule *py = t->mod->py;
+  const FgPyFunc *f = &py->funcs[t->func];
+  const FgSource *src = t->mod->src;
+  const char *eol = fg_source_eol(src);
+  FgFix *fix = fg_fix_new(FG_FIX_SAFE, "mark `%s` with `@pytest.mark.%s`", t->name, p->marker);
+  const char *mark = "pytest.mark";
+  if (!py->imports_pytest && py->mark_alias) {
+    mark = py->mark_alias;
+  } else if (!py->imports_pytest) {
+    char *imp = fg_xasprintf("import pytest%s", eol);
+    size_t at = py->import_insert_offset;
+    /* after a docstring at the very end of a file with no final newline */
+    if (at == src->len && src->len && !src->final_newline) {
+      free(imp);
+      imp = fg_xasprintf("%simport pytest%s", eol, eol);
+    }
+    fg_fix_add_edit(fix, src, at, at, imp);
+    free(imp);
+  }
+  char *deco = fg_xasprintf("@%s.%s%s%s", mark, p->marker, eol, f->indent);
+  fg_fix_add_edit(fix, src, f->span.start, f->span.start, deco);
+  free(deco);
+  return fix;
+}
+
 static void fg101_on_test(const FgProject *p, const FgTest *t, FgDiagList *out) {
   if (!t->uses_pools || t->marked)
     return;
@@ -53,6 +84,7 @@ static void fg101_on_test(const FgProject *p, const FgTest *t, FgDiagList *out) 
     fg_diag_add_related(d, l->src, l->start, l->end, "%s", l->label);
   }
   d->via = fg_chain_format(&t->chain, t->name);
+  d->fix = fg101_fix(p, t);
   fg_diag_list_push(out, d);
 }
 

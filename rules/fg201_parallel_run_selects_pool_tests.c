@@ -1,4 +1,6 @@
 /* FG201 parallel-run-selects-pool-tests */
+#include <ctype.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "project.h"
@@ -32,6 +34,275 @@ static const char doc[] =
     "## Fix safety\n"
     "The fix is safe: the parallel run deselects the marked tests and a serial step right\n"
     "after it runs exactly those, so every test still runs once.\n";
+
+/* ---- the fix: deselect in the parallel run, add a serial step ---------- */
+
+/* Is this run argument one xdist owns (removed from the serial copy)?
+ * Returns how many words it spans (0: not xdist's). */
+static size_t fg201_xdist_words(const FgRun *run, size_t i) {
+  const char *w = run->args.items[i].text;
+  static const char *const with_value[] = {"-n", "--numprocesses", "--dist", "--maxprocesses",
+                                           "--tx", NULL};
+  for (const char *const *o = with_value; *o; o++) {
+    size_t n = strlen(*o);
+    if (strcmp(w, *o) == 0)
+      return i + 1 < run->args.len ? 2 : 1;
+    if (strncmp(w, *o, n) == 0 && w[n] == '=')
+      return 1;
+  }
+  if (w[0] == '-' && w[1] == 'n' && w[2] && w[1] != '-')
+    return 1; /* -nauto, -n4, -n=4 */
+  return 0;
+}
+
+/* A YAML plain scalar needs quotes when its plain form would not read
+ * back as the same string. */
+static bool fg201_needs_quotes(const char *s) {
+  if (!*s || strchr("*&!{}[]|>'\"%@`#,?:-", s[0]) || s[0] == ' ')
+    return true;
+  if (strstr(s, ": ") || strstr(s, " #") || s[strlen(s) - 1] == ' ' ||
+      s[strlen(s) - 1] == ':')
+    return true;
+  return false;
+}
+
+static char *fg201_yaml_scalar(const char *s) {
+  if (!fg201_needs_quotes(s))
+    return fg_xstrdup(s);
+  FgBuf b = {0};
+  fg_buf_putc(&b, '\'');
+  for (const char *c = s; *c; c++) {
+    if (*c == '\'')
+      fg_buf_putc(&b, '\'');
+    fg_buf_putc(&b, *c);
+  }
+  fg_buf_putc(&b, '\'');
+  return fg_buf_take(&b);
+}
+
+typedef struct FgSpanEdit {
+  size_t start, end;
+  char *text;
+} FgSpanEdit;
+
+typedef FG_VEC(FgSpanEdit) FgSpanEdits;
+
+static void fg201_push(FgSpanEdits *v, size_t start, size_t end, const char *text) {
+  FgSpanEdit e = {start, end, fg_xstrdup(text)};
+  fg_vec_push(v, e);
+}
+
+static int fg201_edit_cmp(const void *a, const void *b) {
+  const FgSpanEdit *x = a, *y = b;
+  return x->start < y->start ? -1 : x->start > y->start;
+}
+
+/* Applies edits (absolute file offsets inside [from, to)) to a copy of
+ * that region of the file. */
+static char *fg201_apply_region(const FgSource *src, size_t from, size_t to, FgSpanEdits *ed) {
+  if (ed->len > 1)
+    qsort(ed->items, ed->len, sizeof(FgSpanEdit), fg201_edit_cmp);
+  FgBuf b = {0};
+  size_t at = from;
+  for (size_t i = 0; i < ed->len; i++) {
+    FgSpanEdit *e = &ed->items[i];
+    if (e->start < at || e->end > to)
+      continue;
+    fg_buf_append(&b, src->data + at, e->start - at);
+    fg_buf_puts(&b, e->text);
+    at = e->end;
+  }
+  fg_buf_append(&b, src->data + at, to - at);
+  for (size_t i = 0; i < ed->len; i++)
+    free(ed->items[i].text);
+  fg_vec_free(ed);
+  return fg_buf_take(&b);
+}
+
+/* The -m option to write, escaped for the run scalar's style. */
+static char *fg201_m_option(const FgRun *run, const char *expr) {
+  bool simple = true;
+  for (const char *c = expr; *c; c++)
+    if (!(isalnum((unsigned char)*c) || *c == '_'))
+      simple = false;
+  if (simple)
+    return fg_xasprintf("-m %s", expr);
+  if (run->step->run->style == FG_YAML_DOUBLE_QUOTED)
+    return fg_xasprintf("-m \\\"%s\\\"", expr);
+  return fg_xasprintf("-m \"%s\"", expr);
+}
+
+/* The expression for one side of the split: the old -m combined, never
+ * overwritten. */
+static char *fg201_expr(const FgRun *run, const char *marker, bool serial) {
+  if (!run->mexpr || !*run->mexpr)
+    return serial ? fg_xstrdup(marker) : fg_xasprintf("not %s", marker);
+  return serial ? fg_xasprintf("(%s) and %s", run->mexpr, marker)
+                : fg_xasprintf("(%s) and not %s", run->mexpr, marker);
+}
+
+/* How many leading arguments to keep before the -m goes in the serial
+ * copy: everything up to the last argument that is not xdist's. */
+static size_t fg201_last_kept(const FgRun *run) {
+  size_t keep = 0;
+  for (size_t i = 0; i < run->args.len;) {
+    size_t n = fg201_xdist_words(run, i);
+    if (!n) {
+      keep = ++i;
+      continue;
+    }
+    i += n;
+  }
+  return keep;
+}
+
+/* Edits the -m of a run (replacing the old one, or appending): into ed. */
+static void fg201_edit_m(const FgRun *run, const char *marker, bool serial, size_t nargs,
+                         FgSpanEdits *ed) {
+  char *expr = fg201_expr(run, marker, serial);
+  char *opt = fg201_m_option(run, expr);
+  if (run->m_arg >= 0) {
+    const FgArg *a = &run->args.items[run->m_arg];
+    size_t end = a->end;
+    if ((strcmp(a->text, "-m") == 0) && (size_t)run->m_arg + 1 < run->args.len)
+      end = run->args.items[run->m_arg + 1].end;
+    fg201_push(ed, a->start, end, opt);
+  } else {
+    size_t at = nargs ? run->args.items[nargs - 1].end : run->launcher_end;
+    char *text = fg_xasprintf(" %s", opt);
+    fg201_push(ed, at, at, text);
+    free(text);
+  }
+  free(opt);
+  free(expr);
+}
+
+/* Start of the line holding offset. */
+static size_t fg201_line_start(const FgSource *src, size_t off) {
+  while (off > 0 && src->data[off - 1] != '\n' && src->data[off - 1] != '\r')
+    off--;
+  return off;
+}
+
+/* Just past the line break of the line holding offset. */
+static size_t fg201_line_end(const FgSource *src, size_t off) {
+  while (off < src->len && src->data[off] != '\n')
+    off++;
+  return off < src->len ? off + 1 : off;
+}
+
+static FgFix *fg201_fix(const FgProject *p, const FgRun *run) {
+  const FgStep *st = run->step;
+  const FgSource *src = run->wf->src;
+  if (!run->exact || !st->run || st->node->style == FG_YAML_FLOW)
+    return NULL; /* folded or flow-style steps: no byte-exact edit exists */
+  if (run->m_arg < 0 && run->mexpr)
+    return NULL; /* -m comes from addopts or PYTEST_ADDOPTS: left to a human */
+  const char *marker = p->marker;
+  const char *eol = fg_source_eol(src);
+
+  /* the step as written: from its dash to the end of its last line */
+  size_t key_start = st->node->start;
+  size_t line0 = fg201_line_start(src, key_start);
+  size_t dash = key_start;
+  while (dash > line0 && src->data[dash - 1] == ' ')
+    dash--;
+  if (dash == line0 || src->data[dash - 1] != '-')
+    return NULL; /* not a block sequence item we can copy */
+  dash--;
+  size_t step_end = fg201_line_end(src, st->node->end);
+  if (step_end == src->len && src->len && !src->final_newline)
+    return NULL;
+
+  /* 1. the copy, edited: name, id, run (xdist out, -m marker in), timeout */
+  FgSpanEdits ed = {0};
+  for (size_t i = 0; i < run->args.len;) {
+    size_t n = fg201_xdist_words(run, i);
+    if (!n) {
+      i++;
+      continue;
+    }
+    /* drop the words and the blank before them; a continuation line that
+     * held nothing else goes whole */
+    size_t from = run->args.items[i].start;
+    size_t to = run->args.items[i + n - 1].end;
+    while (from > line0 && (src->data[from - 1] == ' ' || src->data[from - 1] == '\t'))
+      from--;
+    size_t after = to;
+    while (after < src->len && (src->data[after] == ' ' || src->data[after] == '\t'))
+      after++;
+    bool alone = from == fg201_line_start(src, from) && after < src->len &&
+                 src->data[after] == '\\' &&
+                 (after + 1 == src->len || src->data[after + 1] == '\n' ||
+                  src->data[after + 1] == '\r');
+    if (alone)
+      to = fg201_line_end(src, after);
+    fg201_push(&ed, from, to, "");
+    i += n;
+  }
+  bool xdist_elsewhere = false;
+  for (size_t i = 0; i < run->opts.len; i++) {
+    const char *o = run->opts.items[i].text;
+    if (run->opts.items[i].origin != FG_ORIGIN_CMDLINE &&
+        (fg_str_startswith(o, "-n") || fg_str_startswith(o, "--numprocesses")))
+      xdist_elsewhere = true;
+  }
+  FgSpanEdits med = {0};
+  fg201_edit_m(run, marker, true, fg201_last_kept(run), &med);
+  FgSpanEdit m = med.items[0];
+  if (xdist_elsewhere || run->uses_cov) {
+    char *more = fg_xasprintf("%s%s%s", m.text, xdist_elsewhere ? " -n 0" : "",
+                              run->uses_cov ? " --cov-append" : "");
+    free(m.text);
+    m.text = more;
+  }
+  fg_vec_push(&ed, m);
+  fg_vec_free(&med);
+
+  char *label = st->name ? fg_xstrdup(st->name) : fg_xstrdup("pytest");
+  char *name = fg_xasprintf("%s (%s, serial)", label, marker);
+  char *qname = fg201_yaml_scalar(name);
+  const FgYamlNode *name_node = fg_yaml_get(st->node, "name");
+  if (name_node) {
+    fg201_push(&ed, name_node->start, name_node->end, qname);
+  } else {
+    char *text = fg_xasprintf("name: %s%s%*s", qname, eol, (int)(key_start - line0), "");
+    fg201_push(&ed, key_start, key_start, text);
+    free(text);
+  }
+  const FgYamlNode *id_node = fg_yaml_get(st->node, "id");
+  if (id_node && id_node->kind == FG_YAML_SCALAR) {
+    char *id = fg_xasprintf("%s-serial", id_node->value);
+    char *qid = fg201_yaml_scalar(id);
+    fg201_push(&ed, id_node->start, id_node->end, qid);
+    free(qid);
+    free(id);
+  }
+  char *copy = fg201_apply_region(src, line0, step_end, &ed);
+  FgBuf step = {0};
+  fg_buf_puts(&step, copy);
+  if (!st->timeout_minutes)
+    fg_buf_printf(&step, "%*stimeout-minutes: %d%s", (int)(key_start - line0), "",
+                  p->config->timeout_minutes, eol);
+  free(copy);
+
+  FgFix *fix = fg_fix_new(FG_FIX_SAFE,
+                          "deselect `%s` tests here and run them in a serial step \"%s\"",
+                          marker, name);
+  /* 2. the parallel run deselects the marked tests */
+  FgSpanEdits ped = {0};
+  fg201_edit_m(run, marker, false, run->args.len, &ped);
+  fg_fix_add_edit(fix, src, ped.items[0].start, ped.items[0].end, ped.items[0].text);
+  free(ped.items[0].text);
+  fg_vec_free(&ped);
+  fg_fix_add_edit(fix, src, step_end, step_end, step.data);
+  fg_buf_free(&step);
+  (void)dash;
+  free(qname);
+  free(name);
+  free(label);
+  return fix;
+}
 
 static void fg201_on_run(const FgProject *p, const FgRun *run, FgDiagList *out) {
   if (!run->xdist)
@@ -75,6 +346,7 @@ static void fg201_on_run(const FgProject *p, const FgRun *run, FgDiagList *out) 
                         t->nodeid);
   }
   fg_vec_free(&hits);
+  d->fix = fg201_fix(p, run);
   fg_diag_list_push(out, d);
 }
 
