@@ -16,7 +16,7 @@ def test_findings_exit_1(run_fg, example):
     r = run_fg("check", "--color", "never", example)
     assert r.returncode == 1, r.stderr
     assert "FG101" in r.stdout and "FG201" in r.stdout
-    assert r.stdout.rstrip().endswith("Found 2 findings (0 fixable).")
+    assert "Found 2 findings (2 fixable)." in r.stdout
 
 
 def test_clean_project_exit_0(run_fg, tmp_path):
