@@ -5,15 +5,17 @@
 
 static const char doc[] =
     "## What it does\n"
-    "Flags test code (test modules and `conftest.py` files) that asks for the `fork` start\n"
-    "method -- `multiprocessing.get_context(\"fork\")`, `multiprocessing.set_start_method(\"fork\")`\n"
-    "-- or forks by hand with `os.fork()`, in a function or at module level.\n"
+    "Flags test code (test modules and `conftest.py` files) that asks for the `fork`\n"
+    "start method -- `multiprocessing.get_context(\"fork\")`,\n"
+    "`multiprocessing.set_start_method(\"fork\")` -- or forks by hand with `os.fork()`,\n"
+    "in a function or at module level.\n"
     "\n"
     "## Why is this bad?\n"
     "Under pytest-xdist the test runs in a worker process that already runs threads.\n"
-    "Forking it copies locks those threads hold into the child, where nobody will ever\n"
-    "release them: the child can deadlock or crash, and the CI job hangs until its timeout.\n"
-    "`spawn` and `forkserver` start children from a clean interpreter instead.\n"
+    "Forking it copies locks those threads hold into the child, where nobody will\n"
+    "ever release them: the child can deadlock or crash, and the CI job hangs until\n"
+    "its timeout. `spawn` and `forkserver` start children from a clean interpreter\n"
+    "instead.\n"
     "\n"
     "## Example\n"
     "```python\n"
@@ -30,14 +32,16 @@ static const char doc[] =
     "```\n"
     "\n"
     "## Fix safety\n"
-    "The fix replaces the `\"fork\"` literal with the configured start method (`start-method`,\n"
-    "`spawn` by default), keeping its quotes. It is unsafe: under `spawn` the children no\n"
-    "longer inherit the parent's memory, so work functions must be importable and their\n"
-    "arguments picklable, which the test may not yet satisfy. `os.fork()` has no fix.\n";
+    "The fix replaces the `\"fork\"` literal with the configured start method\n"
+    "(`start-method`, `spawn` by default), keeping its quotes. It is unsafe: under\n"
+    "`spawn` the children no longer inherit the parent's memory, so work functions\n"
+    "must be importable and their arguments picklable, which the test may not yet\n"
+    "satisfy. `os.fork()` has no fix.\n";
 
 /* The bytes between the quotes of a string literal: skips a prefix (r, b,
  * u...) and one or three quote characters on each side. */
-static bool fg102_literal_inner(const FgSource *src, FgSpan lit, size_t *start, size_t *end) {
+static bool fg102_literal_inner(const FgSource *src, FgSpan lit, size_t *start,
+                                size_t *end) {
   const char *s = src->data;
   size_t a = lit.start, b = lit.end;
   while (a < b && s[a] != '"' && s[a] != '\'')

@@ -5,13 +5,14 @@ static const char doc[] =
     "## What it does\n"
     "Flags a process pool (`ProcessPoolExecutor`, `multiprocessing.Pool`, `Process`,\n"
     "`Manager`, joblib `Parallel`...) created at the top level of a test module or a\n"
-    "`conftest.py` -- at module level or in a class body -- rather than inside a test or a\n"
-    "fixture.\n"
+    "`conftest.py` -- at module level or in a class body -- rather than inside a test\n"
+    "or a fixture.\n"
     "\n"
     "## Why is this bad?\n"
     "Module code runs when pytest imports the file: during collection, in every xdist\n"
-    "worker, whether or not any test that needs the pool is selected. No marker can keep\n"
-    "it out of the parallel run, and nothing shuts the pool down before the worker exits.\n"
+    "worker, whether or not any test that needs the pool is selected. No marker can\n"
+    "keep it out of the parallel run, and nothing shuts the pool down before the\n"
+    "worker exits.\n"
     "\n"
     "## Example\n"
     "```python\n"
@@ -37,8 +38,8 @@ static const char doc[] =
     "```\n"
     "\n"
     "## Fix safety\n"
-    "There is no fix: moving the pool into a fixture changes its lifetime and every test\n"
-    "that uses it.\n";
+    "There is no fix: moving the pool into a fixture changes its lifetime and every\n"
+    "test that uses it.\n";
 
 static void fg103_on_module(const FgProject *p, const FgModule *m, FgDiagList *out) {
   if (!m->is_test_file && !m->is_conftest)
