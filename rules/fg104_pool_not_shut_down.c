@@ -5,18 +5,21 @@
 
 static const char doc[] =
     "## What it does\n"
-    "Flags a process pool created in a test, fixture or helper of test code (test modules\n"
-    "and `conftest.py` files) outside a `with` statement, when the function never calls\n"
-    "`.shutdown()`, `.close()`, `.join()` or `.terminate()` on it and does not hand it on\n"
-    "(`return`, `yield`, `enter_context`, `addfinalizer`, `contextlib.closing`). A pool that\n"
-    "is never bound to a name (`ProcessPoolExecutor().submit(f)`) is flagged too.\n"
-    "A pool stored on `self` counts as shut down when any method of the class does it\n"
-    "(`tearDown`).\n"
+    "Flags a process pool created in a test, fixture or helper of test code (test\n"
+    "modules and `conftest.py` files) outside a `with` statement, when the function\n"
+    "never calls `.shutdown()`, `.close()`, `.join()` or `.terminate()` on it and\n"
+    "does not hand it on (`return`, `yield`, `enter_context`, `addfinalizer`,\n"
+    "`contextlib.closing`). A pool that is never bound to a name\n"
+    "(`ProcessPoolExecutor().submit(f)`) is flagged too. joblib's `Parallel` (which\n"
+    "ends its workers when the call returns) and loky's reusable executor (meant to\n"
+    "be reused) are not. A pool stored on `self` counts as shut down when any method\n"
+    "of the class does it (`tearDown`).\n"
     "\n"
     "## Why is this bad?\n"
     "The pool's worker processes and its management threads outlive the test. Under\n"
-    "pytest-xdist they stay in the worker that ran it; the next fork in that worker copies\n"
-    "their locks, and at exit the interpreter can block joining them: the CI job hangs.\n"
+    "pytest-xdist they stay in the worker that ran it; the next fork in that worker\n"
+    "copies their locks, and at exit the interpreter can block joining them: the CI\n"
+    "job hangs.\n"
     "\n"
     "## Example\n"
     "```python\n"
@@ -34,9 +37,23 @@ static const char doc[] =
     "```\n"
     "\n"
     "## Fix safety\n"
-    "There is no fix: where the pool's lifetime should end is a decision about the test.\n";
+    "There is no fix: where the pool's lifetime should end is a decision about the\n"
+    "test.\n";
 
 static const char *const kShutdown[] = {"shutdown", "close", "join", "terminate"};
+
+/* Sites that manage their own workers: `Parallel(...)(jobs)` ends its pool
+ * when the call returns, and loky's reusable executor is meant to outlive
+ * the caller. */
+static const char *const kSelfManaged[] = {"joblib.Parallel", "joblib.parallel.Parallel",
+                                           "loky.get_reusable_executor"};
+
+static bool fg104_self_managed(const char *resolved) {
+  for (size_t k = 0; k < sizeof kSelfManaged / sizeof kSelfManaged[0]; k++)
+    if (strcmp(resolved, kSelfManaged[k]) == 0)
+      return true;
+  return false;
+}
 
 /* Does any of the calls shut down `name` (`name.shutdown(...)`, ...)? */
 static bool fg104_shut_in(const FgPyFunc *f, const char *name) {
@@ -77,7 +94,8 @@ static void fg104_on_module(const FgProject *p, const FgModule *m, FgDiagList *o
       continue;
     for (size_t i = 0; i < f->ncalls; i++) {
       const FgPyCall *c = &f->calls[i];
-      if (c->pool != FG_POOL_SITE || c->in_with || c->escapes)
+      if (c->pool != FG_POOL_SITE || c->in_with || c->escapes ||
+          fg104_self_managed(c->resolved))
         continue;
       if (c->assigned_to && fg104_shut_down(m, f, c->assigned_to))
         continue;
