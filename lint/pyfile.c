@@ -57,6 +57,7 @@ typedef struct RawCall {
   FgSpan span, callee_span;
   int scope, func;
   bool in_with, direct_escape;
+  bool main_only;
   char *assigned_to;
   char *arg0_str, *arg1_str;
   FgSpan arg0_span;
@@ -107,6 +108,7 @@ typedef struct FixCand {
 
 typedef struct Ctx {
   int scope, func, cls;
+  bool main_only; /* under `if __name__ == "__main__":`: not run on import */
 } Ctx;
 
 typedef struct Frame {
@@ -123,7 +125,8 @@ typedef struct Walk {
   const FgPyOptions *opts;
   FgPyModule *m;
   TSFieldId f_body, f_name, f_function, f_arguments, f_left, f_right, f_value,
-      f_object, f_attribute, f_alias, f_module_name, f_superclasses, f_parameters;
+      f_object, f_attribute, f_alias, f_module_name, f_superclasses, f_parameters,
+      f_condition, f_consequence;
 
   FG_VEC(Frame) stack;
   FG_VEC(Scope) scopes;
@@ -839,7 +842,7 @@ static Ctx visit_def(Walk *w, TSNode n, const Frame *parent, const Ctx *cx) {
   fg_vec_push(&w->func_finalizer, false);
   if (decorated)
     decorators(w, parent->node, OWNER_FUNC, idx, cx->scope);
-  Ctx in = {fscope, idx, -1};
+  Ctx in = {fscope, idx, -1, false};
   return in;
 }
 
@@ -871,7 +874,7 @@ static Ctx visit_class(Walk *w, TSNode n, const Frame *parent, const Ctx *cx) {
   fg_vec_push(&w->class_scope, cx->scope);
   if (decorated)
     decorators(w, parent->node, OWNER_CLASS, idx, cx->scope);
-  Ctx in = {scope_new(w, SCOPE_CLASS, cx->scope, -1), cx->func, idx};
+  Ctx in = {scope_new(w, SCOPE_CLASS, cx->scope, -1), cx->func, idx, cx->main_only};
   return in;
 }
 
@@ -957,6 +960,7 @@ static void visit_call(Walk *w, TSNode n, Frame *self, const Frame *parent,
   }
   c.scope = cx->scope;
   c.func = cx->func;
+  c.main_only = cx->main_only;
   c.arg0_call = -1;
   size_t start = ts_node_start_byte(n);
   if (parent) {
@@ -1018,6 +1022,26 @@ static void note_error(Walk *w, TSNode n) {
   }
 }
 
+/* `if __name__ == "__main__":` (either operand order, either quote). */
+static bool is_main_guard(const Walk *w, TSNode if_stmt) {
+  TSNode cond = ts_node_child_by_field_id(if_stmt, w->f_condition);
+  if (!node_is(cond, "comparison_operator"))
+    return false;
+  char text[64];
+  size_t n = 0;
+  for (size_t i = ts_node_start_byte(cond); i < ts_node_end_byte(cond); i++) {
+    char ch = w->src[i];
+    if (ch == ' ' || ch == '\t')
+      continue;
+    if (n + 1 >= sizeof text)
+      return false;
+    text[n++] = ch == '\'' ? '"' : ch;
+  }
+  text[n] = '\0';
+  return strcmp(text, "__name__==\"__main__\"") == 0 ||
+         strcmp(text, "\"__main__\"==__name__") == 0;
+}
+
 /* One node: its context comes from its parent frame (a def's or class's
  * body runs in the new scope; its name, parameters and bases do not). */
 static void visit(Walk *w, size_t depth, TSFieldId field) {
@@ -1026,12 +1050,15 @@ static void visit(Walk *w, size_t depth, TSFieldId field) {
   const Frame *grand = depth > 1 ? &w->stack.items[depth - 2] : NULL;
   TSNode n = self->node;
   const char *t = self->type;
-  Ctx cx = {0, -1, -1};
+  Ctx cx = {0, -1, -1, false};
   if (parent) {
     bool header = (is_type(parent->type, "function_definition") ||
                    is_type(parent->type, "class_definition")) &&
                   field != w->f_body;
     cx = header ? parent->outer : parent->inner;
+    if (cx.func < 0 && cx.cls < 0 && field == w->f_consequence &&
+        is_type(parent->type, "if_statement") && is_main_guard(w, parent->node))
+      cx.main_only = true;
   }
   self->outer = cx;
   self->inner = cx;
@@ -1259,7 +1286,8 @@ static void distribute_calls(Walk *w) {
         fg_vec_push(&reg, name);
     }
     if (c->func < 0) {
-      fg_vec_push(&mod, call_copy(c));
+      if (!c->main_only)
+        fg_vec_push(&mod, call_copy(c));
       continue;
     }
     int f = c->func;
@@ -1553,6 +1581,8 @@ FgPyModule *fg_pyfile_parse(const FgSource *src, const FgPyOptions *opts) {
   w.f_module_name = field(lang, "module_name");
   w.f_superclasses = field(lang, "superclasses");
   w.f_parameters = field(lang, "parameters");
+  w.f_condition = field(lang, "condition");
+  w.f_consequence = field(lang, "consequence");
   scope_new(&w, SCOPE_MODULE, -1, -1);
 
   walk_tree(&w, root);
