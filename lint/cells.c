@@ -456,3 +456,17 @@ char *fg_cells_format(const FgCell *const *cells, size_t n, size_t max) {
     fg_buf_printf(&b, " (+%zu more)", n - max);
   return fg_buf_take(&b);
 }
+
+char *fg_cells_line(const FgCells *cells, bool only_hazard, size_t max, size_t *nkept) {
+  FG_VEC(const FgCell *) kept = {0};
+  for (size_t i = 0; i < cells->items.len; i++) {
+    const FgCell *c = &cells->items.items[i];
+    if (!only_hazard || (fg_cell_is_linux(c) && fg_cell_python_before_314(c)))
+      fg_vec_push(&kept, c);
+  }
+  char *line = fg_cells_format(kept.items, kept.len, max);
+  if (nkept)
+    *nkept = kept.len;
+  fg_vec_free(&kept);
+  return line;
+}

@@ -43,6 +43,11 @@ char *fg_cell_format(const FgCell *cell);
 /* The cells as one line, at most `max` of them, "(+N more)" after. */
 char *fg_cells_format(const FgCell *const *cells, size_t n, size_t max);
 
+/* The cells as one line (at most max, "(+N more)" after); only_hazard
+ * keeps the Linux, Python < 3.14 ones. *nkept gets how many matched (may be
+ * NULL). Caller frees. */
+char *fg_cells_line(const FgCells *cells, bool only_hazard, size_t max, size_t *nkept);
+
 /* The values one matrix axis can take in the job (axis values and include
  * entries), appended to out; false when the matrix is not a literal
  * mapping (then nothing is known). */
