@@ -53,6 +53,8 @@ static void fg101_on_test(const FgProject *p, const FgTest *t, FgDiagList *out) 
     fg_diag_add_related(d, l->src, l->start, l->end, "%s", l->label);
   }
   d->via = fg_chain_format(&t->chain, t->name);
+  if (p->marker_why)
+    fg_diag_add_note(d, "marker: %s", p->marker_why);
   fg_diag_list_push(out, d);
 }
 
