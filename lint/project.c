@@ -1,5 +1,7 @@
 #include "project.h"
 
+#include "launch.h"
+
 #include <fnmatch.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -749,6 +751,40 @@ static void fg_collect_tests(FgProject *p) {
   }
 }
 
+/* ---- start method ------------------------------------------------------------ */
+
+static bool fg_module_sets_safe(const FgModule *m) {
+  if (!m || !m->py)
+    return false;
+  for (size_t i = 0; i < m->py->nmodule_calls; i++)
+    if (m->py->module_calls[i].pool == FG_POOL_SAFE_METHOD)
+      return true;
+  for (size_t f = 0; f < m->py->nfuncs; f++)
+    for (size_t i = 0; i < m->py->funcs[f].ncalls; i++)
+      if (m->py->funcs[f].calls[i].pool == FG_POOL_SAFE_METHOD)
+        return true;
+  return false;
+}
+
+const FgModule *fg_project_safe_start_method(const FgProject *p) {
+  for (size_t i = 0; i < p->modules.len; i++) {
+    const FgModule *m = p->modules.items[i];
+    if (!m->is_conftest || !m->py)
+      continue;
+    if (fg_module_sets_safe(m))
+      return m;
+    /* one level of imports: `from tests._mp import use_spawn` */
+    for (size_t k = 0; k < m->py->nimports; k++) {
+      char *target = fg_import_target(m, &m->py->imports[k]);
+      const FgModule *t = fg_project_module(p, target);
+      free(target);
+      if (fg_module_sets_safe(t))
+        return m;
+    }
+  }
+  return NULL;
+}
+
 /* ---- CI runs ----------------------------------------------------------------- */
 
 static bool fg_path_under(const char *path, const char *dir) {
@@ -804,22 +840,19 @@ bool fg_run_selects(const FgProject *p, const FgRun *run, const FgTest *t) {
   return true;
 }
 
-/* Follows `cd DIR` through a script so later commands know where they run. */
-static void fg_cd(char **cwd, const FgShellCommand *c) {
-  if (c->nwords < 1 || strcmp(c->words[0].text, "cd") != 0)
-    return;
-  const char *target = c->nwords > 1 ? c->words[1].text : "";
-  char *next = (c->nwords > 1 && !c->words[1].dynamic && strcmp(target, "-") != 0)
-                   ? fg_path_join(*cwd, target)
-                   : fg_xstrdup("");
-  free(*cwd);
-  *cwd = next;
-}
-
 static void fg_collect_runs(FgProject *p) {
-  FgRunContext ctx = {(const char *const *)p->addopts.items, p->addopts.len,
-                      p->pytest_cfg_path, (const char *const *)p->testpaths.items,
-                      p->testpaths.len};
+  const FgPytestCfg *pc = p->pytest_cfg;
+  const char *enabler = NULL;
+  if (pc->has_enabler_dep && pc->has_xdist_dep)
+    enabler = pc->enabler_dep_file ? pc->enabler_dep_file : "the project metadata";
+  FgRunContext ctx = {(const char *const *)p->addopts.items,
+                      p->addopts.len,
+                      p->pytest_cfg_path,
+                      (const char *const *)p->testpaths.items,
+                      p->testpaths.len,
+                      enabler,
+                      NULL,
+                      NULL};
   for (size_t w = 0; w < p->workflows.len; w++) {
     FgWorkflow *wf = p->workflows.items[w];
     for (size_t j = 0; j < wf->jobs.len; j++) {
@@ -837,19 +870,95 @@ static void fg_collect_runs(FgProject *p) {
                                                           : "";
         char *cwd = fg_path_join("", wd);
         FgShellScript *sh = fg_shell_parse(st->script->text, st->script->len);
+        FgLaunchEnv env = {p->root, wf, job, st, &ctx};
         for (size_t c = 0; c < sh->ncmds; c++) {
           const FgShellCommand *cmd = &sh->cmds[c];
           FgRun *run = fg_run_new(wf, job, st, cmd, cwd, &ctx);
           if (run)
             fg_vec_push(&p->runs, run);
-          else
-            fg_cd(&cwd, cmd);
+          else if (!fg_launch_expand(&env, cmd, cwd, &p->runs))
+            fg_launch_cd(&cwd, cmd);
         }
         fg_shell_delete(sh);
         free(cwd);
       }
     }
   }
+}
+
+/* A `-m` expression that names one marker: "X" or "not X" (outer spaces and
+ * one pair of parentheses allowed); *negated tells which. */
+static char *fg_single_marker(const char *expr, bool *negated) {
+  const char *s = expr;
+  while (*s == ' ' || *s == '(')
+    s++;
+  *negated = false;
+  if (strncmp(s, "not ", 4) == 0) {
+    *negated = true;
+    s += 4;
+    while (*s == ' ')
+      s++;
+  }
+  const char *b = s;
+  while (*s == '_' || (*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+         (*s >= '0' && *s <= '9'))
+    s++;
+  const char *e = s;
+  while (*s == ' ' || *s == ')')
+    s++;
+  if (*s || e == b || strncmp(b, "not", 3) == 0 || strncmp(b, "and", 3) == 0 ||
+      strncmp(b, "or", 2) == 0)
+    return NULL;
+  return fg_xstrndup(b, (size_t)(e - b));
+}
+
+/* SPEC §3: without an explicit `marker` in config, a convention CI already
+ * follows is adopted: a marker X that CI splits on (`-m "not X"` in one run
+ * and `-m X` in another), or that a parallel run deselects (`-m "not X"`
+ * with xdist active). */
+static void fg_detect_marker(FgProject *p) {
+  if (p->config->marker_explicit)
+    return;
+  const FgRun *pick = NULL;
+  char *name = NULL;
+  int best = 0;
+  for (size_t i = 0; i < p->runs.len && best < 2; i++) {
+    const FgRun *r = p->runs.items[i];
+    bool neg = false;
+    char *x = r->mexpr ? fg_single_marker(r->mexpr, &neg) : NULL;
+    if (!x || !neg || strcmp(x, p->marker) == 0) {
+      free(x);
+      continue;
+    }
+    int score = r->xdist ? 1 : 0;
+    for (size_t k = 0; k < p->runs.len; k++) {
+      const FgRun *o = p->runs.items[k];
+      bool oneg = false;
+      char *y = o->mexpr ? fg_single_marker(o->mexpr, &oneg) : NULL;
+      if (y && !oneg && strcmp(x, y) == 0)
+        score = 2;
+      free(y);
+    }
+    if (score > best) {
+      best = score;
+      pick = r;
+      free(name);
+      name = x;
+    } else {
+      free(x);
+    }
+  }
+  if (!pick) {
+    free(name);
+    return;
+  }
+  char *where = fg_run_where(pick);
+  p->marker_why = fg_xasprintf("`%s`, the convention CI already uses (`-m \"%s\"`%s in %s)",
+                               name, pick->mexpr, best == 2 ? " and a serial `-m` run" : "",
+                               where);
+  free(where);
+  p->marker_detected = name;
+  p->marker = name;
 }
 
 /* ---- loading ---------------------------------------------------------------- */
@@ -1070,9 +1179,11 @@ FgProject *fg_project_load(const char *const *paths, size_t npaths, const FgConf
   for (size_t i = 0; i < disc->warnings.len; i++)
     fg_vec_push(&p->warnings, fg_xasprintf("warning: %s", disc->warnings.items[i]));
   fg_load_pytest_settings(p);
-  fg_load_python(p, disc);
+  /* CI first: a marker convention found there decides what is marked */
   fg_load_workflows(p, disc);
   fg_collect_runs(p);
+  fg_detect_marker(p);
+  fg_load_python(p, disc);
   /* the discovery's python paths are borrowed by the name table until here */
   pp->paths = NULL;
   pp->npaths = 0;
@@ -1128,6 +1239,8 @@ void fg_project_delete(FgProject *p) {
   fg_strvec_clear(p->addopts.items, p->addopts.len);
   fg_strvec_clear(p->registered_markers.items, p->registered_markers.len);
   free(p->pytest_cfg_path);
+  free(p->marker_detected);
+  free(p->marker_why);
   fg_pytest_cfg_delete(p->pytest_cfg);
   fg_config_delete(p->config);
   free(p->root);

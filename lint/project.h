@@ -76,11 +76,13 @@ struct FgProject {
   FgStrVec addopts;
   FgStrVec registered_markers; /* ini markers + addinivalue_line */
   const char *marker;     /* the marker in force */
+  char *marker_detected;  /* owned: the marker when adopted from CI, else NULL */
+  char *marker_why;       /* owned: how it was recognised, for notes */
   FG_VEC(FgModule *) modules;
   FG_VEC(FgDef) defs;
   FG_VEC(FgTest) tests;
   FG_VEC(FgWorkflow *) workflows;
-  FG_VEC(FgRun *) runs;
+  FgRunVec runs;
   FgStrVec warnings; /* tool-level problems that are not findings */
   size_t io_errors;  /* files that could not be read: the run exits 2 */
   /* which paths the user asked about; findings elsewhere are dropped */
@@ -104,6 +106,11 @@ void fg_project_chain(const FgProject *self, int def, FgChain *out);
 void fg_chain_free(FgChain *chain);
 /* "test_b → fixture pool (tests/conftest.py:12) → ..." */
 char *fg_chain_format(const FgChain *chain, const char *head);
+
+/* The conftest.py that sets a non-fork start method (a
+ * set_start_method("spawn"|"forkserver") call in it, or in an in-repo
+ * module it imports), or NULL when none does. */
+const FgModule *fg_project_safe_start_method(const FgProject *self);
 
 /* Is the test collected and selected by this run? */
 bool fg_run_selects(const FgProject *p, const FgRun *run, const FgTest *t);

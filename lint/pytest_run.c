@@ -259,7 +259,7 @@ static const char *fg_origin_name(const FgOpt *o, const FgRunContext *ctx) {
   case FG_ORIGIN_ENV:
     return "PYTEST_ADDOPTS";
   default:
-    return "the command line";
+    return ctx->cmdline_name ? ctx->cmdline_name : "the command line";
   }
 }
 
@@ -333,6 +333,11 @@ static void fg_run_analyse(FgRun *self, const FgRunContext *ctx, const char *cwd
     }
     i += (size_t)v.consumed;
   }
+  if (!self->xdist_why && ctx->enabler_file) {
+    /* pytest-enabler adds `-n auto` when xdist is installed and no -n is given */
+    self->xdist = true;
+    self->xdist_why = fg_xasprintf("pytest-enabler with pytest-xdist in %s", ctx->enabler_file);
+  }
   if (self->xdist_disabled_by_plugin)
     self->xdist = false;
   if (!any_positional) {
@@ -381,8 +386,9 @@ static const char *fg_env_addopts(const FgWorkflow *wf, const FgJob *job, const 
   return NULL;
 }
 
-FgRun *fg_run_new(const FgWorkflow *wf, const FgJob *job, const FgStep *step,
-                  const FgShellCommand *cmd, const char *cwd, const FgRunContext *ctx) {
+static FgRun *fg_run_build(const FgWorkflow *wf, const FgJob *job, const FgStep *step,
+                           const FgShellCommand *cmd, const char *cwd,
+                           const FgRunContext *ctx, const FgRunAnchor *anchor) {
   char *launcher = NULL;
   int first = fg_pytest_launcher(cmd->words, cmd->nwords, &launcher);
   if (first < 0)
@@ -394,14 +400,22 @@ FgRun *fg_run_new(const FgWorkflow *wf, const FgJob *job, const FgStep *step,
   self->launcher = launcher;
   self->workdir = fg_xstrdup(cwd);
   const FgScript *sc = step->script;
-  self->exact = sc->exact;
-  self->start = fg_script_file_offset(sc, cmd->start);
-  self->end = sc->exact ? fg_script_file_offset(sc, cmd->end) : step->run->end;
-  self->launcher_end = fg_script_file_offset(sc, cmd->words[first - 1].end);
+  if (anchor) {
+    self->exact = false;
+    self->start = anchor->start;
+    self->end = anchor->end;
+    self->launcher_end = anchor->end;
+    self->via = fg_xstrdup(anchor->via);
+  } else {
+    self->exact = sc->exact;
+    self->start = fg_script_file_offset(sc, cmd->start);
+    self->end = sc->exact ? fg_script_file_offset(sc, cmd->end) : step->run->end;
+    self->launcher_end = fg_script_file_offset(sc, cmd->words[first - 1].end);
+  }
 
   for (size_t i = 0; i < ctx->nini_addopts; i++)
     fg_run_push_opt(self, ctx->ini_addopts[i], FG_ORIGIN_INI, -1);
-  const char *env = fg_env_addopts(wf, job, step);
+  const char *env = ctx->env_addopts ? ctx->env_addopts : fg_env_addopts(wf, job, step);
   for (size_t i = 0; i < cmd->nassigns; i++)
     if (fg_str_startswith(cmd->assigns[i].text, "PYTEST_ADDOPTS="))
       env = cmd->assigns[i].text + strlen("PYTEST_ADDOPTS=");
@@ -409,10 +423,11 @@ FgRun *fg_run_new(const FgWorkflow *wf, const FgJob *job, const FgStep *step,
     fg_run_push_shlex(self, env, FG_ORIGIN_ENV);
   for (size_t i = (size_t)first; i < cmd->nwords; i++) {
     const FgShellWord *w = &cmd->words[i];
-    FgArg a = {fg_xstrdup(w->text), fg_script_file_offset(sc, w->start),
-               fg_script_file_offset(sc, w->end), w->dynamic};
-    if (!sc->exact)
-      a.end = a.start;
+    FgArg a = {fg_xstrdup(w->text), self->start, self->start, w->dynamic};
+    if (!anchor) {
+      a.start = fg_script_file_offset(sc, w->start);
+      a.end = sc->exact ? fg_script_file_offset(sc, w->end) : a.start;
+    }
     fg_vec_push(&self->args, a);
     fg_run_push_opt(self, w->text, FG_ORIGIN_CMDLINE, (int)self->args.len - 1);
   }
@@ -420,9 +435,45 @@ FgRun *fg_run_new(const FgWorkflow *wf, const FgJob *job, const FgStep *step,
   return self;
 }
 
+FgRun *fg_run_new(const FgWorkflow *wf, const FgJob *job, const FgStep *step,
+                  const FgShellCommand *cmd, const char *cwd, const FgRunContext *ctx) {
+  return fg_run_build(wf, job, step, cmd, cwd, ctx, NULL);
+}
+
+FgRun *fg_run_new_launched(const FgWorkflow *wf, const FgJob *job, const FgStep *step,
+                           const FgShellCommand *cmd, const char *cwd,
+                           const FgRunContext *ctx, const FgRunAnchor *anchor) {
+  return fg_run_build(wf, job, step, cmd, cwd, ctx, anchor);
+}
+
+void fg_run_xdist_span(const FgRun *self, size_t *start, size_t *end) {
+  *start = self->start;
+  *end = self->launcher_end;
+  if (self->xdist_arg < 0 || !self->exact)
+    return;
+  const FgArg *a = &self->args.items[self->xdist_arg];
+  *start = a->start;
+  *end = a->end;
+  /* `-n auto`: cover the value too */
+  if ((strcmp(a->text, "-n") == 0 || strcmp(a->text, "--numprocesses") == 0) &&
+      (size_t)self->xdist_arg + 1 < self->args.len)
+    *end = self->args.items[self->xdist_arg + 1].end;
+}
+
+char *fg_run_where(const FgRun *self) {
+  char *step = fg_step_label(self->step);
+  const char *wname = self->wf->name ? self->wf->name : self->wf->src->path;
+  char *s = fg_xasprintf("%s \xE2\x80\xBA job %s \xE2\x80\xBA step \"%s\"%s%s", wname,
+                         self->job->id, step, self->via ? " via " : "",
+                         self->via ? self->via : "");
+  free(step);
+  return s;
+}
+
 void fg_run_delete(FgRun *self) {
   if (!self)
     return;
+  free(self->via);
   free(self->launcher);
   for (size_t i = 0; i < self->args.len; i++)
     free(self->args.items[i].text);

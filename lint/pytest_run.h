@@ -57,7 +57,13 @@ typedef struct FgRun {
   FgStrVec deselects;
   bool uses_cov;
   bool uses_timeout; /* --timeout on the effective line */
+  /* set when the command comes from a launcher (tox env, make target) and
+   * not from the script itself: "tox -e py312 (tox.ini [testenv:py312])";
+   * start/end then cover the launching command and exact is false */
+  char *via;
 } FgRun;
+
+typedef FG_VEC(FgRun *) FgRunVec;
 
 /* Everything a run needs from outside the command itself. */
 typedef struct FgRunContext {
@@ -66,7 +72,22 @@ typedef struct FgRunContext {
   const char *ini_name;           /* "pyproject.toml" ... for messages */
   const char *const *testpaths;   /* ini testpaths, relative to the root */
   size_t ntestpaths;
+  /* the file that declares pytest-enabler when pytest-xdist is declared too:
+   * a run with no -n of its own then runs with `-n auto`; NULL otherwise */
+  const char *enabler_file;
+  /* what to call the command line in messages ("tox.ini [testenv:py]");
+   * NULL: "the command line" */
+  const char *cmdline_name;
+  /* PYTEST_ADDOPTS set by the launcher (tox setenv), over the workflow's */
+  const char *env_addopts;
 } FgRunContext;
+
+/* Where a launched command sits in the workflow: the `tox` / `make` command
+ * of the step's script. */
+typedef struct FgRunAnchor {
+  size_t start, end;
+  const char *via;
+} FgRunAnchor;
 
 /* Index of the first pytest argument if words[0..] launch pytest, else -1;
  * *launcher gets a malloc'd description. */
@@ -77,7 +98,18 @@ int fg_pytest_launcher(const FgShellWord *words, size_t n, char **launcher);
  * that command (relative to the root). */
 FgRun *fg_run_new(const FgWorkflow *wf, const FgJob *job, const FgStep *step,
                   const FgShellCommand *cmd, const char *cwd, const FgRunContext *ctx);
+/* The same for a command read from a launcher's file (tox.ini, Makefile):
+ * cmd's spans are in that file, so every position is the anchor's. */
+FgRun *fg_run_new_launched(const FgWorkflow *wf, const FgJob *job, const FgStep *step,
+                           const FgShellCommand *cmd, const char *cwd,
+                           const FgRunContext *ctx, const FgRunAnchor *anchor);
 void fg_run_delete(FgRun *self);
+
+/* The span to point at for "this run is parallel": the deciding -n word and
+ * its value when written exactly in the script, else the launcher. */
+void fg_run_xdist_span(const FgRun *self, size_t *start, size_t *end);
+/* "workflow › job J › step \"S\"" (+ " via tox ...") for notes. Caller frees. */
+char *fg_run_where(const FgRun *self);
 
 /* Joins a relative path onto a directory, resolving "." and "..". */
 char *fg_path_join(const char *dir, const char *rel);

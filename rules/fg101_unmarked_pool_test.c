@@ -85,6 +85,8 @@ static void fg101_on_test(const FgProject *p, const FgTest *t, FgDiagList *out) 
   }
   d->via = fg_chain_format(&t->chain, t->name);
   d->fix = fg101_fix(p, t);
+  if (p->marker_why)
+    fg_diag_add_note(d, "marker: %s", p->marker_why);
   fg_diag_list_push(out, d);
 }
 

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cells.h"
 #include "project.h"
 
 static const char doc[] =
@@ -317,28 +318,30 @@ static void fg201_on_run(const FgProject *p, const FgRun *run, FgDiagList *out) 
     fg_vec_free(&hits);
     return;
   }
-  size_t start = run->start, end = run->launcher_end;
-  if (run->xdist_arg >= 0 && run->exact) {
-    const FgArg *a = &run->args.items[run->xdist_arg];
-    start = a->start;
-    end = a->end;
-    /* `-n auto`: cover the value too */
-    if (strcmp(a->text, "-n") == 0 || strcmp(a->text, "--numprocesses") == 0) {
-      if ((size_t)run->xdist_arg + 1 < run->args.len)
-        end = run->args.items[run->xdist_arg + 1].end;
-    }
-  }
+  size_t start = 0, end = 0;
+  fg_run_xdist_span(run, &start, &end);
   FgDiag *d = fg_diag_new(&fg201_parallel_run_selects_pool_tests, run->wf->src, start, end,
                           "parallel pytest run (%s) selects %zu test%s that start%s worker "
                           "processes",
                           run->xdist_why, hits.len, hits.len == 1 ? "" : "s",
                           hits.len == 1 ? "s" : "");
   d->suppress_at = run->step->node->start;
-  char *step = fg_step_label(run->step);
-  const char *wname = run->wf->name ? run->wf->name : run->wf->src->path;
-  fg_diag_add_note(d, "runs in: %s \xE2\x80\xBA job %s \xE2\x80\xBA step \"%s\"", wname,
-                   run->job->id, step);
-  free(step);
+  char *where = fg_run_where(run);
+  fg_diag_add_note(d, "runs in: %s", where);
+  free(where);
+  FgBuf names = {0};
+  for (size_t i = 0; i < hits.len && i < 3; i++)
+    fg_buf_printf(&names, "%s%s", i ? ", " : "", hits.items[i]->nodeid);
+  if (hits.len > 3)
+    fg_buf_printf(&names, " (+%zu more)", hits.len - 3);
+  fg_diag_add_note(d, "selects: %s", names.data);
+  fg_buf_free(&names);
+  FgCells cells = {0};
+  fg_cells_of_job(run->job, p->root, &cells);
+  char *line = fg_cells_line(&cells, false, 6, NULL);
+  fg_diag_add_note(d, "cells: %s", line);
+  free(line);
+  fg_cells_free(&cells);
   for (size_t i = 0; i < hits.len; i++) {
     const FgTest *t = hits.items[i];
     const FgPyFunc *f = &t->mod->py->funcs[t->func];

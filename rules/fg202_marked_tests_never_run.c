@@ -1,0 +1,91 @@
+/* FG202 marked-tests-never-run */
+#include "project.h"
+
+static const char doc[] =
+    "## What it does\n"
+    "Flags a test carrying the serial marker (`no_parallel` unless configured otherwise)\n"
+    "whose file is collected by at least one pytest run in CI, but that every such run\n"
+    "deselects -- typically a parallel run with `-m \"not no_parallel\"` and no serial step\n"
+    "that runs the marked tests.\n"
+    "\n"
+    "## Why is this bad?\n"
+    "Marking a test that starts processes is half of the cure: it keeps the test out of the\n"
+    "parallel run. Without a serial step that selects it, the test silently never runs in\n"
+    "CI, and regressions in the code it covers go unnoticed.\n"
+    "\n"
+    "## Example\n"
+    "```yaml\n"
+    "      - name: Test\n"
+    "        run: pytest -n auto -m \"not no_parallel\"\n"
+    "```\n"
+    "Use instead:\n"
+    "```yaml\n"
+    "      - name: Test\n"
+    "        run: pytest -n auto -m \"not no_parallel\"\n"
+    "      - name: Test (no_parallel, serial)\n"
+    "        run: pytest -m \"no_parallel\"\n"
+    "        timeout-minutes: 30\n"
+    "```\n"
+    "\n"
+    "## Fix safety\n"
+    "No fix yet. The planned fix inserts the serial step after the parallel one; it will be\n"
+    "safe, as it only adds a run of tests that are currently skipped.\n";
+
+/* Why run deselects t: the -m or -k expression, or --deselect. */
+static char *fg202_why(const FgProject *p, const FgRun *run, const FgTest *t) {
+  if (run->m && !fg_markexpr_match_marks(run->m, (const char *const *)t->markers.items,
+                                         t->markers.len))
+    return fg_xasprintf("-m \"%s\"", run->mexpr);
+  if (run->kexpr)
+    return fg_xasprintf("-k \"%s\"", run->kexpr);
+  return fg_xstrdup("--deselect");
+}
+
+static void fg202_on_test(const FgProject *p, const FgTest *t, FgDiagList *out) {
+  if (!t->marked)
+    return;
+  FG_VEC(const FgRun *) collecting = {0};
+  for (size_t i = 0; i < p->runs.len; i++) {
+    const FgRun *r = p->runs.items[i];
+    if (fg_run_selects(p, r, t)) {
+      fg_vec_free(&collecting);
+      return;
+    }
+    if (fg_run_collects(p, r, t))
+      fg_vec_push(&collecting, r);
+  }
+  if (!collecting.len) {
+    fg_vec_free(&collecting);
+    return;
+  }
+  const FgPyFunc *f = &t->mod->py->funcs[t->func];
+  FgDiag *d = fg_diag_new(&fg202_marked_tests_never_run, t->mod->src, f->name_span.start,
+                          f->name_span.end,
+                          "test `%s` is marked `%s` but every CI run that collects it "
+                          "deselects it (%zu run%s)",
+                          t->name, p->marker, collecting.len, collecting.len == 1 ? "" : "s");
+  d->test = fg_xstrdup(t->nodeid);
+  d->suppress_at = f->span.start;
+  for (size_t i = 0; i < collecting.len && i < 3; i++) {
+    const FgRun *r = collecting.items[i];
+    char *where = fg_run_where(r);
+    char *why = fg202_why(p, r, t);
+    fg_diag_add_note(d, "deselected by: %s (%s)", where, why);
+    free(why);
+    free(where);
+  }
+  if (collecting.len > 3)
+    fg_diag_add_note(d, "deselected by: %zu more run%s", collecting.len - 3,
+                     collecting.len == 4 ? "" : "s");
+  fg_vec_free(&collecting);
+  fg_diag_list_push(out, d);
+}
+
+const FgRule fg202_marked_tests_never_run = {
+    .code = "FG202",
+    .name = "marked-tests-never-run",
+    .summary = "a marked test is deselected by every CI pytest run that collects its file",
+    .doc = doc,
+    .fix = "none",
+    .on_test = fg202_on_test,
+};

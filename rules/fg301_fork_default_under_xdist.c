@@ -1,0 +1,85 @@
+/* FG301 fork-default-under-xdist */
+#include "cells.h"
+#include "project.h"
+
+static const char doc[] =
+    "## What it does\n"
+    "Flags a parallel pytest run (pytest-xdist active) that selects tests which start\n"
+    "worker processes, in a job with at least one Linux cell on Python < 3.14, when no\n"
+    "`conftest.py` sets a start method other than `fork`. OS and Python come from\n"
+    "`runs-on`, the matrix and `actions/setup-python`; what cannot be read (expressions,\n"
+    "`fromJSON`) counts as possibly Linux and possibly Python < 3.14.\n"
+    "\n"
+    "## Why is this bad?\n"
+    "Before Python 3.14 the default start method on Linux is `fork`. Forking an xdist\n"
+    "worker, which runs execnet's threads, copies their held locks into the children, which\n"
+    "then deadlock or crash. `spawn` and `forkserver` start clean interpreters.\n"
+    "\n"
+    "## Example\n"
+    "```python\n"
+    "# conftest.py with no start method set\n"
+    "```\n"
+    "Use instead:\n"
+    "```python\n"
+    "import multiprocessing\n"
+    "import sys\n"
+    "\n"
+    "def pytest_configure(config):\n"
+    "    if sys.platform == \"linux\":\n"
+    "        multiprocessing.set_start_method(\"spawn\", force=True)\n"
+    "```\n"
+    "\n"
+    "## Fix safety\n"
+    "No fix yet. The planned fix adds or extends `pytest_configure` in the top-most\n"
+    "`conftest.py`; it will be unsafe, as code that relies on `fork` (unpicklable callables,\n"
+    "inherited globals) behaves differently under `spawn`.\n";
+
+static void fg301_on_run(const FgProject *p, const FgRun *run, FgDiagList *out) {
+  if (!run->xdist)
+    return;
+  size_t hits = 0;
+  for (size_t i = 0; i < p->tests.len; i++)
+    if (p->tests.items[i].uses_pools && fg_run_selects(p, run, &p->tests.items[i]))
+      hits++;
+  if (!hits || fg_project_safe_start_method(p))
+    return;
+  FgCells cells = {0};
+  fg_cells_of_job(run->job, p->root, &cells);
+  size_t nhazard = 0;
+  char *line = fg_cells_line(&cells, true, 6, &nhazard);
+  bool unknown = false;
+  for (size_t i = 0; i < cells.items.len; i++) {
+    const FgCell *c = &cells.items.items[i];
+    if (fg_cell_is_linux(c) && fg_cell_python_before_314(c) && (!c->os || !c->python))
+      unknown = true;
+  }
+  fg_cells_free(&cells);
+  if (!nhazard) {
+    free(line);
+    return;
+  }
+  size_t start = 0, end = 0;
+  fg_run_xdist_span(run, &start, &end);
+  FgDiag *d = fg_diag_new(&fg301_fork_default_under_xdist, run->wf->src, start, end,
+                          "%zu test%s start%s worker processes under xdist with the `fork` "
+                          "default (Linux, Python < 3.14) and no conftest.py sets another "
+                          "start method",
+                          hits, hits == 1 ? "" : "s", hits == 1 ? "s" : "");
+  d->suppress_at = run->step->node->start;
+  char *where = fg_run_where(run);
+  fg_diag_add_note(d, "runs in: %s", where);
+  free(where);
+  fg_diag_add_note(d, "cells: %s%s", line,
+                   unknown ? " (unknown OS or Python counts as Linux, Python < 3.14)" : "");
+  free(line);
+  fg_diag_list_push(out, d);
+}
+
+const FgRule fg301_fork_default_under_xdist = {
+    .code = "FG301",
+    .name = "fork-default-under-xdist",
+    .summary = "pool tests run under xdist on Linux, Python < 3.14, with the fork default",
+    .doc = doc,
+    .fix = "none",
+    .on_run = fg301_on_run,
+};

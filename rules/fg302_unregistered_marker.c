@@ -1,0 +1,101 @@
+/* FG302 unregistered-marker */
+#include "project.h"
+
+static const char doc[] =
+    "## What it does\n"
+    "Flags the project's serial marker (`no_parallel` unless configured otherwise) when a\n"
+    "test uses it but neither the pytest configuration's `markers` nor a\n"
+    "`config.addinivalue_line(\"markers\", ...)` call registers it.\n"
+    "\n"
+    "## Why is this bad?\n"
+    "pytest warns about unknown markers (`PytestUnknownMarkWarning`), and with\n"
+    "`--strict-markers` or `-W error` the whole session fails to collect. A typo in an\n"
+    "unregistered marker also goes unnoticed, so the test silently runs in the parallel\n"
+    "step again.\n"
+    "\n"
+    "## Example\n"
+    "```python\n"
+    "@pytest.mark.no_parallel\n"
+    "def test_pool(): ...\n"
+    "```\n"
+    "with no registration. Use instead, in `conftest.py`:\n"
+    "```python\n"
+    "def pytest_configure(config):\n"
+    "    config.addinivalue_line(\"markers\", \"no_parallel: starts processes; run without xdist\")\n"
+    "```\n"
+    "\n"
+    "## Fix safety\n"
+    "No fix yet. The planned fix registers the marker in `pytest_configure` and will be\n"
+    "safe: registering a marker changes no test's behaviour.\n";
+
+static bool fg302_registered(const FgProject *p) {
+  if (fg_pytest_cfg_has_marker(p->pytest_cfg, p->marker))
+    return true;
+  for (size_t i = 0; i < p->registered_markers.len; i++)
+    if (strcmp(p->registered_markers.items[i], p->marker) == 0)
+      return true;
+  for (size_t i = 0; i < p->modules.len; i++) {
+    const FgPyModule *py = p->modules.items[i]->py;
+    for (size_t k = 0; py && k < py->nregistered_markers; k++)
+      if (strcmp(py->registered_markers[k], p->marker) == 0)
+        return true;
+  }
+  return false;
+}
+
+/* The first marker entry named like the project marker, "param:" included. */
+static const FgPyMarker *fg302_find(const FgPyMarker *mk, size_t n, const char *name) {
+  for (size_t i = 0; i < n; i++) {
+    const char *m = mk[i].name;
+    if (fg_str_startswith(m, "param:"))
+      m += 6;
+    if (strcmp(m, name) == 0)
+      return &mk[i];
+  }
+  return NULL;
+}
+
+static void fg302_on_project(const FgProject *p, FgDiagList *out) {
+  const FgTest *first = NULL;
+  const FgPyMarker *use = NULL;
+  size_t users = 0;
+  for (size_t i = 0; i < p->tests.len; i++) {
+    const FgTest *t = &p->tests.items[i];
+    if (!t->marked)
+      continue;
+    users++;
+    if (first)
+      continue;
+    const FgPyModule *py = t->mod->py;
+    const FgPyFunc *f = &py->funcs[t->func];
+    use = fg302_find(f->markers, f->nmarkers, p->marker);
+    for (int c = t->cls; !use && c >= 0; c = py->classes[c].parent)
+      use = fg302_find(py->classes[c].markers, py->classes[c].nmarkers, p->marker);
+    if (!use)
+      use = fg302_find(py->module_markers, py->nmodule_markers, p->marker);
+    if (use)
+      first = t;
+  }
+  if (!first || fg302_registered(p))
+    return;
+  FgDiag *d = fg_diag_new(&fg302_unregistered_marker, first->mod->src, use->span.start,
+                          use->span.end,
+                          "marker `%s` is used by %zu test%s but not registered (no `markers` "
+                          "entry%s%s, no `addinivalue_line`)",
+                          p->marker, users, users == 1 ? "" : "s",
+                          p->pytest_cfg_path ? " in " : "",
+                          p->pytest_cfg_path ? p->pytest_cfg_path : "");
+  d->test = fg_xstrdup(first->nodeid);
+  if (p->marker_why)
+    fg_diag_add_note(d, "marker: %s", p->marker_why);
+  fg_diag_list_push(out, d);
+}
+
+const FgRule fg302_unregistered_marker = {
+    .code = "FG302",
+    .name = "unregistered-marker",
+    .summary = "the marker is used but not registered in config or addinivalue_line",
+    .doc = doc,
+    .fix = "none",
+    .on_project = fg302_on_project,
+};
