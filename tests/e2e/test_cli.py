@@ -16,7 +16,7 @@ def test_findings_exit_1(run_fg, example):
     r = run_fg("check", "--color", "never", example)
     assert r.returncode == 1, r.stderr
     assert "FG101" in r.stdout and "FG201" in r.stdout
-    assert "Found 2 findings (2 fixable)." in r.stdout
+    assert "Found 4 findings (2 fixable)." in r.stdout
 
 
 def test_clean_project_exit_0(run_fg, tmp_path):
@@ -148,7 +148,7 @@ def test_output_file(run_fg, example, tmp_path):
     out = tmp_path / "report.json"
     r = run_fg("check", "--format", "json", "--output", out, example)
     assert r.returncode == 1 and r.stdout == ""
-    assert json.loads(out.read_text())["summary"]["findings"] == 2
+    assert json.loads(out.read_text())["summary"]["findings"] == 4
 
 
 def test_no_color_env(run_fg, example):

@@ -36,8 +36,9 @@ def test_fix_properties(run_fg, tmp_path, case):
     assert tree(patched) == before, "--diff must write nothing"
 
     r = run_fg("check", "--fix", fixed)
-    assert r.returncode == 0, r.stdout + r.stderr
-    assert "Fixed " in r.stdout
+    # findings without a fix yet (FG203, FG301, FG302) may remain: exit 0 or 1
+    assert r.returncode in (0, 1), r.stdout + r.stderr
+    assert "Fixed " in r.stdout and "[*]" not in r.stdout
     after = tree(fixed)
     assert after != before
 
@@ -74,7 +75,7 @@ def test_fix_edits_only_what_it_must(run_fg, tmp_path):
 def test_fixed_example_runs_every_test_once(run_fg, tmp_path):
     project = tmp_path / "example"
     shutil.copytree(FIXTURES / "example", project)
-    assert run_fg("check", "--fix", project).returncode == 0
+    assert run_fg("check", "--fix", project).returncode in (0, 1)
     r = subprocess.run([PY, str(CURE), "--project", str(project), "--expect-pass",
                         "--limit", "60", "--original", str(FIXTURES / "example"),
                         "--pool-test", "tests/performance/test_bulk.py::test_bulk_prices"],
