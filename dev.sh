@@ -18,9 +18,17 @@ build_pkgs=(build-essential cmake pkg-config libyaml-dev libtree-sitter-dev libc
 test_pkgs=(python3 python3-pytest python3-pytest-xdist python3-pytest-timeout python3-yaml
            python3-jsonschema pre-commit patch git)
 
+# A package is present when dpkg has it, or, for the tools below, when the
+# command is already on PATH (node and npm often come from another source).
+declare -A provides=([nodejs]=node [npm]=npm [cmake]=cmake [pkg-config]=pkg-config
+                     [git]=git [patch]=patch [pre-commit]=pre-commit)
+
 install_missing() {
   local missing=()
   for p in "$@"; do
+    if [ -n "${provides[$p]:-}" ] && command -v "${provides[$p]}" >/dev/null 2>&1; then
+      continue
+    fi
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
       missing+=("$p")
   done
