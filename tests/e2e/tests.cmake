@@ -8,3 +8,9 @@ endif()
 add_test(NAME golden
          COMMAND ${FG_PYTHON3} ${CMAKE_SOURCE_DIR}/tests/golden.py $<TARGET_FILE:forkguard>
                  ${CMAKE_SOURCE_DIR}/fixtures)
+
+# Property: the order files are created in (and so readdir's order) does not
+# change the output.
+add_test(NAME shuffle
+         COMMAND ${FG_PYTHON3} ${CMAKE_SOURCE_DIR}/tests/e2e/shuffle.py
+                 $<TARGET_FILE:forkguard> ${CMAKE_SOURCE_DIR}/fixtures)
