@@ -552,7 +552,8 @@ static void fg_propagate(FgProject *p) {
   FgEdge *rev = fg_xmalloc((edges.len ? edges.len : 1) * sizeof(FgEdge));
   if (edges.len)
     memcpy(rev, edges.items, edges.len * sizeof(FgEdge));
-  qsort(rev, edges.len, sizeof(FgEdge), fg_edge_cmp);
+  if (edges.len > 1)
+    qsort(rev, edges.len, sizeof(FgEdge), fg_edge_cmp);
   size_t *rstart = fg_xcalloc(n + 1, sizeof(size_t));
   for (size_t i = 0; i < edges.len; i++)
     rstart[rev[i].to + 1]++;
@@ -958,7 +959,8 @@ static void fg_load_python(FgProject *p, const FgDiscovery *disc) {
   }
   for (size_t i = 0; i < p->modules.len; i++)
     fg_module_names(p, p->modules.items[i]);
-  qsort(pp->names.names.items, pp->names.names.len, sizeof(FgName), fg_name_cmp);
+  if (pp->names.names.len > 1)
+    qsort(pp->names.names.items, pp->names.names.len, sizeof(FgName), fg_name_cmp);
 
   /* the prefilter: seeds, then whatever can reach a pool-using def, to a
    * fixpoint (each round parses at least one more file, so it ends) */
