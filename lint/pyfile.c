@@ -124,9 +124,9 @@ typedef struct Walk {
   size_t len;
   const FgPyOptions *opts;
   FgPyModule *m;
-  TSFieldId f_body, f_name, f_function, f_arguments, f_left, f_right, f_value,
-      f_object, f_attribute, f_alias, f_module_name, f_superclasses, f_parameters,
-      f_condition, f_consequence;
+  TSFieldId f_body, f_name, f_function, f_arguments, f_left, f_right, f_value, f_object,
+      f_attribute, f_alias, f_module_name, f_superclasses, f_parameters, f_condition,
+      f_consequence;
 
   FG_VEC(Frame) stack;
   FG_VEC(Scope) scopes;

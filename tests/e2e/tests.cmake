@@ -14,3 +14,9 @@ add_test(NAME golden
 add_test(NAME e2e
          COMMAND ${FG_PYTHON3} -m pytest -q -p no:cacheprovider ${CMAKE_SOURCE_DIR}/tests/e2e)
 set_tests_properties(e2e PROPERTIES ENVIRONMENT "FORKGUARD_BIN=$<TARGET_FILE:forkguard>")
+
+# Property: the order files are created in (and so readdir's order) does not
+# change the output.
+add_test(NAME shuffle
+         COMMAND ${FG_PYTHON3} ${CMAKE_SOURCE_DIR}/tests/e2e/shuffle.py
+                 $<TARGET_FILE:forkguard> ${CMAKE_SOURCE_DIR}/fixtures)
