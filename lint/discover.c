@@ -205,8 +205,11 @@ static void fg_walk(FgDiscovery *self, const FgIgnore *ig, const char *const *ex
     free(rel);
   }
   fg_vec_free(&stack);
-  qsort(self->python.items, self->python.len, sizeof(char *), fg_str_cmp_ptr);
-  qsort(self->workflows.items, self->workflows.len, sizeof(char *), fg_str_cmp_ptr);
+  /* qsort's pointer must not be NULL, even for zero items */
+  if (self->python.len)
+    qsort(self->python.items, self->python.len, sizeof(char *), fg_str_cmp_ptr);
+  if (self->workflows.len)
+    qsort(self->workflows.items, self->workflows.len, sizeof(char *), fg_str_cmp_ptr);
 }
 
 FgDiscovery *fg_discover(const char *path, const char *const *excludes, size_t nexcludes,

@@ -1067,7 +1067,8 @@ static void fg_load_python(FgProject *p, const FgDiscovery *disc) {
   }
   for (size_t i = 0; i < p->modules.len; i++)
     fg_module_names(p, p->modules.items[i]);
-  qsort(pp->names.names.items, pp->names.names.len, sizeof(FgName), fg_name_cmp);
+  if (pp->names.names.len)
+    qsort(pp->names.names.items, pp->names.names.len, sizeof(FgName), fg_name_cmp);
 
   /* the prefilter: seeds, then whatever can reach a pool-using def, to a
    * fixpoint (each round parses at least one more file, so it ends) */
