@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "apply.h"
+#include "overlay.h"
 #include "forkguard.h"
 #include "json.h"
 #include "output.h"
@@ -136,14 +137,36 @@ static bool fg_plan_changes(const FgPlan *plan) {
   return false;
 }
 
-/* --fix: lint, apply, re-lint until nothing is left to fix (bounded).
- * Returns the number of fixes applied, or -1 on a write error. */
-static long fg_fix_rounds(const char *const *paths, size_t npaths, const FgConfigOverrides *ov,
-                          bool unsafe, FILE *err) {
-  long fixed = 0;
+/* The result of fixing in memory: the new contents of every file touched,
+ * and each file's bytes as they were on disk before the first round. */
+typedef struct FgFixResult {
+  FgOverlay overlay;
+  FG_VEC(FgSource *) originals;
+  long fixed;
+} FgFixResult;
+
+static void fg_fix_result_free(FgFixResult *r) {
+  fg_overlay_free(&r->overlay);
+  for (size_t i = 0; i < r->originals.len; i++)
+    fg_source_delete(r->originals.items[i]);
+  fg_vec_free(&r->originals);
+}
+
+static bool fg_fix_result_has(const FgFixResult *r, const char *path) {
+  for (size_t i = 0; i < r->originals.len; i++)
+    if (strcmp(r->originals.items[i]->path, path) == 0)
+      return true;
+  return false;
+}
+
+/* Lint, plan, apply to the overlay, re-lint, until nothing is left to fix
+ * (bounded). Returns 0, or -1 after printing an error. */
+static int fg_fix_in_memory(const char *const *paths, size_t npaths,
+                            const FgConfigOverrides *ov, bool unsafe, FgFixResult *res,
+                            FILE *err) {
   for (int round = 0;; round++) {
     char *why = NULL;
-    FgProject *p = fg_project_load(paths, npaths, ov, &why);
+    FgProject *p = fg_project_load_overlay(paths, npaths, ov, &res->overlay, &why);
     if (!p) {
       fprintf(err, "forkguard: %s\n", why);
       free(why);
@@ -153,31 +176,50 @@ static long fg_fix_rounds(const char *const *paths, size_t npaths, const FgConfi
     fg_project_lint(p, &diags);
     FgPlan *plan = fg_plan_fixes(p, &diags, unsafe, err);
     bool changes = fg_plan_changes(plan);
-    long rc = 0;
+    int rc = 0;
     if (changes && round == FG_MAX_FIX_ROUNDS) {
-      fprintf(err, "forkguard: error: fixes failed to converge after %d rounds (%s keeps "
-                   "changing the files)\n",
-              FG_MAX_FIX_ROUNDS, fg_fix_rule(&diags, fg_plan_fix(plan, 0, NULL)));
+      FgFixStatus st;
+      const FgFix *first = fg_plan_nfixes(plan) ? fg_plan_fix(plan, 0, &st) : NULL;
+      fprintf(err,
+              "forkguard: error: fixes failed to converge after %d rounds (%s keeps "
+              "changing the files)\n",
+              FG_MAX_FIX_ROUNDS, first ? fg_fix_rule(&diags, first) : "?");
       rc = -1;
     } else if (changes) {
-      FgStrVec errors = {0};
-      if (fg_plan_write(plan, p->root, &errors) != 0) {
-        for (size_t i = 0; i < errors.len; i++)
-          fprintf(err, "forkguard: error: %s\n", errors.items[i]);
-        rc = -1;
-      } else {
-        fixed += (long)fg_plan_count(plan);
+      for (size_t i = 0; i < fg_plan_nfiles(plan); i++) {
+        const FgPlannedFile *f = fg_plan_file(plan, i);
+        if (!fg_plan_file_changed(f))
+          continue;
+        if (!fg_fix_result_has(res, f->src->path)) {
+          /* not overlaid before this round: its source holds the disk bytes */
+          FgSource *orig = fg_source_new(f->src->path, f->src->data, f->src->len);
+          orig->is_new = f->src->is_new;
+          fg_vec_push(&res->originals, orig);
+        }
+        fg_overlay_set(&res->overlay, f->src->path, f->data, f->len);
       }
-      fg_strvec_free(&errors);
+      res->fixed += (long)fg_plan_count(plan);
     }
     fg_plan_delete(plan);
     fg_diag_list_clear(&diags);
     fg_project_delete(p);
-    if (rc < 0)
-      return -1;
-    if (!changes)
-      return fixed;
+    if (rc < 0 || !changes)
+      return rc;
   }
+}
+
+/* One plan that turns every original into its final contents. */
+static FgPlan *fg_fix_final_plan(const FgFixResult *res, FgFix *whole) {
+  FgPlan *plan = fg_plan_new();
+  for (size_t i = 0; i < res->originals.len; i++) {
+    const FgSource *orig = res->originals.items[i];
+    const FgOverlayFile *o = fg_overlay_find(&res->overlay, orig->path);
+    char *data = fg_xstrndup(o->data, o->len);
+    fg_fix_add_edit(whole, orig, 0, orig->len, data);
+    free(data);
+  }
+  fg_plan_add_fix(plan, whole);
+  return plan;
 }
 
 int fg_check(const FgCheckOptions *o, FILE *err) {
@@ -186,10 +228,37 @@ int fg_check(const FgCheckOptions *o, FILE *err) {
   size_t npaths = o->npaths ? o->npaths : 1;
   FgConfigOverrides ov = {o->config, o->no_config, o->select, o->ignore};
   long fixed = 0;
-  if (o->fix) {
-    fixed = fg_fix_rounds(paths, npaths, &ov, o->unsafe_fixes, err);
-    if (fixed < 0)
+  if (o->fix || o->diff) {
+    FgFixResult res = {0};
+    int frc = fg_fix_in_memory(paths, npaths, &ov, o->unsafe_fixes, &res, err);
+    FgFix *whole = fg_fix_new(FG_FIX_SAFE, "all fixes");
+    FgPlan *plan = frc == 0 ? fg_fix_final_plan(&res, whole) : NULL;
+    if (plan && o->diff) {
+      /* what --fix would write, as one unified diff; nothing is written */
+      FgBuf d = {0};
+      fg_plan_diff(plan, &d);
+      fwrite(d.data ? d.data : "", 1, d.len, stdout);
+      fflush(stdout);
+      frc = d.len ? 1 : 0;
+      fg_buf_free(&d);
+    } else if (plan) {
+      FgStrVec errors = {0};
+      char *root = fg_discover_root(paths[0]);
+      if (res.originals.len && (!root || fg_plan_write(plan, root, &errors)))
+        frc = -1;
+      free(root);
+      for (size_t i = 0; i < errors.len; i++)
+        fprintf(err, "forkguard: error: %s\n", errors.items[i]);
+      fg_strvec_free(&errors);
+      fixed = res.fixed;
+    }
+    fg_plan_delete(plan);
+    fg_fix_delete(whole);
+    fg_fix_result_free(&res);
+    if (frc < 0)
       return FG_EXIT_ERROR;
+    if (o->diff)
+      return frc ? FG_EXIT_FINDINGS : FG_EXIT_CLEAN;
   }
   char *why = NULL;
   FgProject *p = fg_project_load(paths, npaths, &ov, &why);
@@ -207,22 +276,6 @@ int fg_check(const FgCheckOptions *o, FILE *err) {
   fg_summarise(&diags, o->unsafe_fixes, &sum);
   sum.fix_mode = o->fix;
   sum.fixed = (size_t)fixed;
-
-  if (o->diff) {
-    /* what --fix would write, as one unified diff; nothing is written */
-    FgPlan *plan = fg_plan_fixes(p, &diags, o->unsafe_fixes, err);
-    FgBuf d = {0};
-    fg_plan_diff(plan, &d);
-    bool changes = fg_plan_changes(plan);
-    fwrite(d.data ? d.data : "", 1, d.len, stdout);
-    fflush(stdout);
-    fg_buf_free(&d);
-    fg_plan_delete(plan);
-    fg_diag_list_clear(&diags);
-    int rc = p->io_errors ? FG_EXIT_ERROR : changes ? FG_EXIT_FINDINGS : FG_EXIT_CLEAN;
-    fg_project_delete(p);
-    return rc;
-  }
 
   FgBuf out = {0};
   bool color = o->output ? false : fg_use_color(o->color, stdout);

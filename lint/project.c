@@ -96,6 +96,7 @@ static const FgName *fg_names_find(const FgNameTable *t, const char *name) {
 
 typedef struct FgProjectPriv {
   FgProject pub;
+  const FgOverlay *overlay; /* borrowed, may be NULL */
   FgNameTable names;
   /* sorted relative paths of every discovered .py, for fg_file_exists_in */
   char **paths;
@@ -1053,17 +1054,53 @@ static void fg_project_read_error(FgProject *p, const char *rel, char *err) {
   free(err);
 }
 
+/* A file's bytes: the overlay's when it has them, else the disk's. */
+static char *fg_project_read(const FgProject *p, const char *rel, size_t max, size_t *len,
+                             char **err) {
+  const FgOverlayFile *o = fg_overlay_find(((const FgProjectPriv *)p)->overlay, rel);
+  if (o) {
+    *len = o->len;
+    *err = NULL;
+    return fg_xstrndup(o->data, o->len);
+  }
+  char *abs = fg_xasprintf("%s/%s", p->root, rel);
+  char *data = fg_read_file(abs, max, len, err);
+  free(abs);
+  return data;
+}
+
+/* Files an overlay creates join the discovered ones, in order. */
+static void fg_add_overlay_paths(FgStrVec *list, const FgOverlay *ov, bool python) {
+  if (!ov)
+    return;
+  bool added = false;
+  for (size_t i = 0; i < ov->files.len; i++) {
+    const char *path = ov->files.items[i].path;
+    bool wanted = python ? fg_str_endswith(path, ".py")
+                         : fg_str_startswith(path, ".github/workflows/");
+    if (!wanted)
+      continue;
+    bool present = false;
+    for (size_t k = 0; k < list->len && !present; k++)
+      present = strcmp(list->items[k], path) == 0;
+    if (!present) {
+      fg_vec_push(list, fg_xstrdup(path));
+      added = true;
+    }
+  }
+  if (added && list->len > 1)
+    qsort(list->items, list->len, sizeof(char *), fg_str_cmp_ptr);
+}
+
 static void fg_load_python(FgProject *p, const FgDiscovery *disc) {
   FgProjectPriv *pp = (FgProjectPriv *)p;
   pp->paths = disc->python.items;
   pp->npaths = disc->python.len;
   for (size_t i = 0; i < disc->python.len; i++) {
     const char *rel = disc->python.items[i];
-    char *abs = fg_xasprintf("%s/%s", p->root, rel);
     size_t len = 0;
     char *err = NULL;
-    char *data = fg_read_file(abs, FG_MAX_PY_BYTES, &len, &err);
-    free(abs);
+    char *data = fg_project_read(p, rel, FG_MAX_PY_BYTES, &len, &err);
     if (!data) {
       fg_project_read_error(p, rel, err);
       continue;
@@ -1120,11 +1157,9 @@ static void fg_load_python(FgProject *p, const FgDiscovery *disc) {
 static void fg_load_workflows(FgProject *p, const FgDiscovery *disc) {
   for (size_t i = 0; i < disc->workflows.len; i++) {
     const char *rel = disc->workflows.items[i];
-    char *abs = fg_xasprintf("%s/%s", p->root, rel);
     size_t len = 0;
     char *err = NULL;
-    char *data = fg_read_file(abs, FG_MAX_YAML_BYTES, &len, &err);
-    free(abs);
+    char *data = fg_project_read(p, rel, FG_MAX_YAML_BYTES, &len, &err);
     if (!data) {
       fg_project_read_error(p, rel, err);
       continue;
@@ -1140,6 +1175,12 @@ static void fg_load_pytest_settings(FgProject *p);
 
 FgProject *fg_project_load(const char *const *paths, size_t npaths, const FgConfigOverrides *ov,
                            char **err) {
+  return fg_project_load_overlay(paths, npaths, ov, NULL, err);
+}
+
+FgProject *fg_project_load_overlay(const char *const *paths, size_t npaths,
+                                   const FgConfigOverrides *ov, const FgOverlay *overlay,
+                                   char **err) {
   *err = NULL;
   const char *first = npaths ? paths[0] : ".";
   char *root = fg_discover_root(first);
@@ -1159,7 +1200,10 @@ FgProject *fg_project_load(const char *const *paths, size_t npaths, const FgConf
     free(root);
     return NULL;
   }
+  fg_add_overlay_paths(&disc->python, overlay, true);
+  fg_add_overlay_paths(&disc->workflows, overlay, false);
   FgProjectPriv *pp = fg_xcalloc(1, sizeof *pp);
+  pp->overlay = overlay;
   FgProject *p = &pp->pub;
   p->root = root;
   p->config = cfg;
@@ -1197,9 +1241,24 @@ static void fg_strvec_clear(char **items, size_t n) {
   free(items);
 }
 
+const FgSource *fg_project_placeholder(const FgProject *self, const char *path) {
+  /* the one lazily filled cache of an otherwise read-only model */
+  FgProject *p = (FgProject *)self;
+  for (size_t i = 0; i < p->placeholders.len; i++)
+    if (strcmp(p->placeholders.items[i]->path, path) == 0)
+      return p->placeholders.items[i];
+  FgSource *src = fg_source_new(path, "", 0);
+  src->is_new = true;
+  fg_vec_push(&p->placeholders, src);
+  return src;
+}
+
 void fg_project_delete(FgProject *p) {
   if (!p)
     return;
+  for (size_t i = 0; i < p->placeholders.len; i++)
+    fg_source_delete(p->placeholders.items[i]);
+  fg_vec_free(&p->placeholders);
   FgProjectPriv *pp = (FgProjectPriv *)p;
   for (size_t i = 0; i < p->tests.len; i++) {
     FgTest *t = &p->tests.items[i];

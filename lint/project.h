@@ -10,6 +10,7 @@
 
 #include "config.h"
 #include "diag.h"
+#include "overlay.h"
 #include "discover.h"
 #include "pyfile.h"
 #include "pytest_cfg.h"
@@ -87,6 +88,8 @@ struct FgProject {
   size_t io_errors;  /* files that could not be read: the run exits 2 */
   /* which paths the user asked about; findings elsewhere are dropped */
   FgStrVec only;
+  /* sources of files that fixes create (placeholders, no bytes yet) */
+  FG_VEC(FgSource *) placeholders;
   size_t files_read, files_parsed;
 };
 
@@ -94,7 +97,17 @@ struct FgProject {
  * *err on a tool error (missing path, bad configuration). */
 FgProject *fg_project_load(const char *const *paths, size_t npaths, const FgConfigOverrides *ov,
                            char **err);
+/* The same, reading overlaid files from the overlay (borrowed until the
+ * project is deleted) instead of the disk. */
+FgProject *fg_project_load_overlay(const char *const *paths, size_t npaths,
+                                   const FgConfigOverrides *ov, const FgOverlay *overlay,
+                                   char **err);
 void fg_project_delete(FgProject *self);
+
+/* A source standing for a file a fix creates at path (relative to the
+ * root). The project owns it; the same path gives the same source, so two
+ * fixes creating the same file make identical edits. */
+const FgSource *fg_project_placeholder(const FgProject *self, const char *path);
 
 /* Runs every enabled rule's hooks and returns the findings, sorted. */
 void fg_project_lint(const FgProject *self, FgDiagList *out);

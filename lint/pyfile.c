@@ -1669,3 +1669,28 @@ bool fg_pyfile_marker_in(const FgPyMarker *markers, size_t n, const char *name) 
       return true;
   return false;
 }
+
+size_t fg_pyfile_import_offset(const FgPyModule *self) {
+  const FgSource *src = self->src;
+  size_t at = self->import_insert_offset;
+  size_t p = at;
+  while (p < src->len) {
+    size_t q = p;
+    while (q < src->len && (src->data[q] == ' ' || src->data[q] == '\t'))
+      q++;
+    if (q < src->len && (src->data[q] == '\n' || src->data[q] == '\r')) {
+      while (q < src->len && src->data[q] != '\n')
+        q++;
+      p = q + 1;
+      continue;
+    }
+    break;
+  }
+  if (p == at || p >= src->len || src->data[p] == ' ' || src->data[p] == '\t')
+    return at;
+  size_t rest = src->len - p;
+  if ((rest > 7 && memcmp(src->data + p, "import ", 7) == 0) ||
+      (rest > 5 && memcmp(src->data + p, "from ", 5) == 0))
+    return p;
+  return at;
+}

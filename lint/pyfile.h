@@ -150,6 +150,11 @@ typedef struct FgPyOptions {
 FgPyModule *fg_pyfile_parse(const FgSource *src, const FgPyOptions *opts);
 void fg_pyfile_delete(FgPyModule *self);
 
+/* Where a fix puts new imports: import_insert_offset, moved past blank lines
+ * when an import statement follows them (so new imports join the module's
+ * import block instead of hugging the docstring). */
+size_t fg_pyfile_import_offset(const FgPyModule *self);
+
 /* Does the module summary mention a marker with this name anywhere? */
 bool fg_pyfile_marker_in(const FgPyMarker *markers, size_t n, const char *name);
 

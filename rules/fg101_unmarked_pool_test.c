@@ -53,7 +53,7 @@ static FgFix *fg101_fix(const FgProject *p, const FgTest *t) {
     mark = py->mark_alias;
   } else if (!py->imports_pytest) {
     char *imp = fg_xasprintf("import pytest%s", eol);
-    size_t at = py->import_insert_offset;
+    size_t at = fg_pyfile_import_offset(py);
     /* after a docstring at the very end of a file with no final newline */
     if (at == src->len && src->len && !src->final_newline) {
       free(imp);

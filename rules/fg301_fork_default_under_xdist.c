@@ -1,5 +1,6 @@
 /* FG301 fork-default-under-xdist */
 #include "cells.h"
+#include "conftest_fix.h"
 #include "project.h"
 
 static const char doc[] =
@@ -30,19 +31,27 @@ static const char doc[] =
     "```\n"
     "\n"
     "## Fix safety\n"
-    "No fix yet. The planned fix adds or extends `pytest_configure` in the top-most\n"
-    "`conftest.py`; it will be unsafe, as code that relies on `fork` (unpicklable callables,\n"
-    "inherited globals) behaves differently under `spawn`.\n";
+    "The fix adds or extends `pytest_configure` in the top-most `conftest.py` that covers\n"
+    "the pool tests (creating one at the test root when there is none): it registers the\n"
+    "marker and, on Linux, calls `multiprocessing.set_start_method(\"spawn\", force=True)`\n"
+    "(or the configured `start-method`). It is unsafe: code that relies on `fork`\n"
+    "(unpicklable callables, globals inherited by the children) behaves differently under\n"
+    "`spawn`.\n";
 
 static void fg301_on_run(const FgProject *p, const FgRun *run, FgDiagList *out) {
   if (!run->xdist)
     return;
   size_t hits = 0;
+  FG_VEC(const char *) paths = {0};
   for (size_t i = 0; i < p->tests.len; i++)
-    if (p->tests.items[i].uses_pools && fg_run_selects(p, run, &p->tests.items[i]))
+    if (p->tests.items[i].uses_pools && fg_run_selects(p, run, &p->tests.items[i])) {
       hits++;
-  if (!hits || fg_project_safe_start_method(p))
+      fg_vec_push(&paths, p->tests.items[i].mod->src->path);
+    }
+  if (!hits || fg_project_safe_start_method(p)) {
+    fg_vec_free(&paths);
     return;
+  }
   FgCells cells = {0};
   fg_cells_of_job(run->job, p->root, &cells);
   size_t nhazard = 0;
@@ -56,6 +65,7 @@ static void fg301_on_run(const FgProject *p, const FgRun *run, FgDiagList *out) 
   fg_cells_free(&cells);
   if (!nhazard) {
     free(line);
+    fg_vec_free(&paths);
     return;
   }
   size_t start = 0, end = 0;
@@ -72,6 +82,12 @@ static void fg301_on_run(const FgProject *p, const FgRun *run, FgDiagList *out) 
   fg_diag_add_note(d, "cells: %s%s", line,
                    unknown ? " (unknown OS or Python counts as Linux, Python < 3.14)" : "");
   free(line);
+  char *msg = fg_xasprintf("set the `%s` start method on Linux in conftest.py "
+                           "`pytest_configure` (and register `%s`)",
+                           p->config->start_method, p->marker);
+  d->fix = fg_conftest_fix(p, paths.items, paths.len, true, true, FG_FIX_UNSAFE, msg);
+  free(msg);
+  fg_vec_free(&paths);
   fg_diag_list_push(out, d);
 }
 
@@ -80,6 +96,6 @@ const FgRule fg301_fork_default_under_xdist = {
     .name = "fork-default-under-xdist",
     .summary = "pool tests run under xdist on Linux, Python < 3.14, with the fork default",
     .doc = doc,
-    .fix = "none",
+    .fix = "unsafe",
     .on_run = fg301_on_run,
 };

@@ -1,4 +1,5 @@
 /* FG302 unregistered-marker */
+#include "conftest_fix.h"
 #include "project.h"
 
 static const char doc[] =
@@ -25,8 +26,10 @@ static const char doc[] =
     "```\n"
     "\n"
     "## Fix safety\n"
-    "No fix yet. The planned fix registers the marker in `pytest_configure` and will be\n"
-    "safe: registering a marker changes no test's behaviour.\n";
+    "The fix is safe: it registers the marker with `config.addinivalue_line` in\n"
+    "`pytest_configure` of the top-most `conftest.py` covering the marked tests (extending\n"
+    "an existing hook, or creating the file at the test root). Registering a marker changes\n"
+    "no test's behaviour.\n";
 
 static bool fg302_registered(const FgProject *p) {
   if (fg_pytest_cfg_has_marker(p->pytest_cfg, p->marker))
@@ -78,6 +81,10 @@ static void fg302_on_project(const FgProject *p, FgDiagList *out) {
   }
   if (!first || fg302_registered(p))
     return;
+  FG_VEC(const char *) paths = {0};
+  for (size_t i = 0; i < p->tests.len; i++)
+    if (p->tests.items[i].marked)
+      fg_vec_push(&paths, p->tests.items[i].mod->src->path);
   FgDiag *d = fg_diag_new(&fg302_unregistered_marker, first->mod->src, use->span.start,
                           use->span.end,
                           "marker `%s` is used by %zu test%s but not registered (no `markers` "
@@ -88,6 +95,10 @@ static void fg302_on_project(const FgProject *p, FgDiagList *out) {
   d->test = fg_xstrdup(first->nodeid);
   if (p->marker_why)
     fg_diag_add_note(d, "marker: %s", p->marker_why);
+  char *msg = fg_xasprintf("register `%s` in conftest.py `pytest_configure`", p->marker);
+  d->fix = fg_conftest_fix(p, paths.items, paths.len, true, false, FG_FIX_SAFE, msg);
+  free(msg);
+  fg_vec_free(&paths);
   fg_diag_list_push(out, d);
 }
 
@@ -96,6 +107,6 @@ const FgRule fg302_unregistered_marker = {
     .name = "unregistered-marker",
     .summary = "the marker is used but not registered in config or addinivalue_line",
     .doc = doc,
-    .fix = "none",
+    .fix = "safe",
     .on_project = fg302_on_project,
 };

@@ -1,0 +1,21 @@
+/* conftest_fix: the conftest.py edit of SPEC §4. In the top-most
+ * conftest.py that covers the given tests (created at the test root when
+ * there is none), register the marker and/or set a non-fork start method on
+ * Linux in `pytest_configure`: an existing hook is extended in place with
+ * its own parameter name, missing imports go after the docstring and
+ * __future__ imports, and nothing already present is added twice. Shared by
+ * FG301 (start method and registration) and FG302 (registration). */
+#ifndef FG_CONFTEST_FIX_H
+#define FG_CONFTEST_FIX_H
+
+#include <stdbool.h>
+
+#include "project.h"
+
+/* NULL when there is nothing to add. test_paths: the files of the tests the
+ * edit must cover (relative to the root). */
+FgFix *fg_conftest_fix(const FgProject *p, const char *const *test_paths, size_t n,
+                       bool register_marker, bool set_method, FgApplicability app,
+                       const char *message);
+
+#endif
