@@ -1301,6 +1301,7 @@ void fg_project_delete(FgProject *p) {
   free(p->marker_detected);
   free(p->marker_why);
   fg_pytest_cfg_delete(p->pytest_cfg);
+  fg_source_delete(p->pytest_cfg_src);
   fg_config_delete(p->config);
   free(p->root);
   free(pp);
@@ -1369,8 +1370,20 @@ static void fg_load_pytest_settings(FgProject *p) {
   p->pytest_cfg = c;
   if (c->path)
     p->pytest_cfg_path = fg_xstrdup(c->path);
-  if (c->has_error)
+  if (c->has_error && c->path) {
+    /* reported as FG001 at its position: keep the bytes for output */
+    size_t len = 0;
+    char *why = NULL;
+    char *data = fg_project_read(p, c->path, 1u << 20, &len, &why);
+    if (data)
+      p->pytest_cfg_src = fg_source_new(c->path, data, len);
+    else
+      fg_vec_push(&p->warnings, fg_xasprintf("warning: %s", c->error));
+    free(data);
+    free(why);
+  } else if (c->has_error) {
     fg_vec_push(&p->warnings, fg_xasprintf("warning: %s", c->error));
+  }
   fg_cfg_list(&p->python_files, &c->python_files, "test_*.py *_test.py");
   fg_cfg_list(&p->python_classes, &c->python_classes, "Test");
   fg_cfg_list(&p->python_functions, &c->python_functions, "test");

@@ -498,8 +498,8 @@ static const FgYamlNode *fg_yaml_find(const FgYamlNode *map, const char *key,
   size_t index = 0;
   if (!fg_yaml_lookup(map, key, strlen(key), 0, &budget, &owner, &index))
     return NULL;
-  const FgYamlNode *node = owner->items[index + offset];
-  return offset ? fg_yaml_deref(node) : node;
+  const FgYamlNode *node = owner->items[index + (offset ? 1 : 0)];
+  return offset == 1 ? fg_yaml_deref(node) : node;
 }
 
 const FgYamlNode *fg_yaml_get(const FgYamlNode *map, const char *key) {
@@ -508,4 +508,8 @@ const FgYamlNode *fg_yaml_get(const FgYamlNode *map, const char *key) {
 
 const FgYamlNode *fg_yaml_get_key(const FgYamlNode *map, const char *key) {
   return fg_yaml_find(map, key, 0);
+}
+
+const FgYamlNode *fg_yaml_get_written(const FgYamlNode *map, const char *key) {
+  return fg_yaml_find(map, key, 2);
 }

@@ -69,6 +69,8 @@ const FgYamlNode *fg_yaml_deref(const FgYamlNode *node);
 const FgYamlNode *fg_yaml_get(const FgYamlNode *map, const char *key);
 /* The key node for `key`, for positions; NULL if absent. */
 const FgYamlNode *fg_yaml_get_key(const FgYamlNode *map, const char *key);
+/* The value node as written (an alias stays an alias), for positions. */
+const FgYamlNode *fg_yaml_get_written(const FgYamlNode *map, const char *key);
 /* A scalar's value (aliases followed), or NULL when node is not a scalar. */
 const char *fg_yaml_str(const FgYamlNode *node);
 

@@ -1,4 +1,6 @@
 /* FG001 parse-error */
+#include <string.h>
+
 #include "project.h"
 
 static const char doc[] =
@@ -39,6 +41,18 @@ static void fg001_on_workflow(const FgProject *p, const FgWorkflow *w, FgDiagLis
                                      "cannot parse YAML: %s", w->doc->error_message));
 }
 
+static void fg001_on_project(const FgProject *p, FgDiagList *out) {
+  if (!p->pytest_cfg_src || !p->pytest_cfg->has_error)
+    return;
+  const char *msg = p->pytest_cfg->error;
+  size_t n = strlen(p->pytest_cfg_src->path);
+  if (strncmp(msg, p->pytest_cfg_src->path, n) == 0 && strncmp(msg + n, ": ", 2) == 0)
+    msg += n + 2; /* the path is shown already */
+  size_t at = p->pytest_cfg->error_offset;
+  fg_diag_list_push(out, fg_diag_new(&fg001_parse_error, p->pytest_cfg_src, at, at,
+                                     "cannot parse pytest's configuration: %s", msg));
+}
+
 const FgRule fg001_parse_error = {
     .code = "FG001",
     .name = "parse-error",
@@ -47,4 +61,5 @@ const FgRule fg001_parse_error = {
     .fix = "none",
     .on_module = fg001_on_module,
     .on_workflow = fg001_on_workflow,
+    .on_project = fg001_on_project,
 };

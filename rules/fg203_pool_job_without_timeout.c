@@ -28,8 +28,11 @@ static const char doc[] =
     "```\n"
     "\n"
     "## Fix safety\n"
-    "No fix yet. The planned fix adds `timeout-minutes` to the job and will be unsafe: a\n"
-    "suite that legitimately runs longer than the limit would start failing.\n";
+    "When a serial pytest run selects the pool tests, the fix adds `timeout-minutes: 30`\n"
+    "(the `timeout-minutes` setting) to the job, on the line after `runs-on` and at its\n"
+    "indentation. It is unsafe: a suite that legitimately runs longer than the limit would\n"
+    "start failing. When only parallel runs select them, FG201's fix moves them to a serial\n"
+    "step that carries its own `timeout-minutes`, and this finding has no fix of its own.\n";
 
 static bool fg203_selects_pool_test(const FgProject *p, const FgRun *r, size_t *n) {
   *n = 0;
@@ -39,6 +42,42 @@ static bool fg203_selects_pool_test(const FgProject *p, const FgRun *r, size_t *
   return *n > 0;
 }
 
+/* timeout-minutes on the line after the job's runs-on entry. */
+static FgFix *fg203_fix(const FgProject *p, const FgWorkflow *wf, const FgJob *job) {
+  const FgSource *src = wf->src;
+  const FgYamlNode *key = fg_yaml_get_key(job->node, "runs-on");
+  const FgYamlNode *val = fg_yaml_get(job->node, "runs-on");
+  if (!key || !val || job->node->style == FG_YAML_FLOW)
+    return NULL;
+  size_t line = key->start;
+  while (line > 0 && src->data[line - 1] != '\n')
+    line--;
+  for (size_t i = line; i < key->start; i++)
+    if (src->data[i] != ' ')
+      return NULL; /* `- runs-on:` or other inline forms: leave to a human */
+  /* the end of the value as written (an alias: its own position) */
+  const FgYamlNode *written = fg_yaml_get_written(job->node, "runs-on");
+  size_t end = written ? written->end : val->end;
+  if (end < key->end)
+    end = key->end;
+  size_t at = end;
+  while (at < src->len && src->data[at] != '\n')
+    at++;
+  FgBuf b = {0};
+  if (at < src->len) {
+    at++;
+  } else {
+    fg_buf_puts(&b, fg_source_eol(src));
+  }
+  fg_buf_printf(&b, "%*stimeout-minutes: %d%s", (int)(key->start - line), "",
+                p->config->timeout_minutes, fg_source_eol(src));
+  FgFix *fix = fg_fix_new(FG_FIX_UNSAFE, "add `timeout-minutes: %d` to job `%s`",
+                          p->config->timeout_minutes, job->id);
+  fg_fix_add_edit(fix, src, at, at, b.data);
+  fg_buf_free(&b);
+  return fix;
+}
+
 static void fg203_on_workflow(const FgProject *p, const FgWorkflow *wf, FgDiagList *out) {
   for (size_t j = 0; j < wf->jobs.len; j++) {
     const FgJob *job = &wf->jobs.items[j];
@@ -46,6 +85,7 @@ static void fg203_on_workflow(const FgProject *p, const FgWorkflow *wf, FgDiagLi
       continue;
     const FgRun *first = NULL;
     size_t nruns = 0, ntests = 0;
+    bool serial_offender = false;
     for (size_t i = 0; i < p->runs.len; i++) {
       const FgRun *r = p->runs.items[i];
       size_t n = 0;
@@ -54,6 +94,10 @@ static void fg203_on_workflow(const FgProject *p, const FgWorkflow *wf, FgDiagLi
         continue;
       if (!first)
         first = r;
+      /* a parallel run's pool tests move to a timed serial step with FG201's
+       * fix; only a serial run of them needs the job-level timeout */
+      if (!r->xdist)
+        serial_offender = true;
       nruns++;
       ntests = n > ntests ? n : ntests;
     }
@@ -71,6 +115,11 @@ static void fg203_on_workflow(const FgProject *p, const FgWorkflow *wf, FgDiagLi
                      ntests == 1 ? "" : "s",
                      nruns > 1 ? " and other steps" : "");
     free(where);
+    if (serial_offender)
+      d->fix = fg203_fix(p, wf, job);
+    else
+      fg_diag_add_note(d, "resolved by FG201's fix: its serial step carries "
+                          "`timeout-minutes`");
     fg_diag_list_push(out, d);
   }
 }
@@ -80,6 +129,6 @@ const FgRule fg203_pool_job_without_timeout = {
     .name = "pool-job-without-timeout",
     .summary = "a job that runs pool tests has no timeout-minutes and no pytest --timeout",
     .doc = doc,
-    .fix = "none",
+    .fix = "unsafe",
     .on_workflow = fg203_on_workflow,
 };
