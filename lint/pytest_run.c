@@ -460,12 +460,22 @@ void fg_run_xdist_span(const FgRun *self, size_t *start, size_t *end) {
     *end = self->args.items[self->xdist_arg + 1].end;
 }
 
+bool fg_run_splittable(const FgRun *self) {
+  if (!self->exact || !self->step->run || self->step->node->style == FG_YAML_FLOW)
+    return false;
+  /* an -m that comes from addopts or PYTEST_ADDOPTS cannot be combined */
+  return !(self->m_arg < 0 && self->mexpr);
+}
+
 char *fg_run_where(const FgRun *self) {
   char *step = fg_step_label(self->step);
   const char *wname = self->wf->name ? self->wf->name : self->wf->src->path;
-  char *s = fg_xasprintf("%s \xE2\x80\xBA job %s \xE2\x80\xBA step \"%s\"%s%s", wname,
+  /* a folded or escaped scalar has no byte-exact map back to the file */
+  const char *approx = self->exact ? "" : " (position approximate: the run: scalar is "
+                                          "folded or escaped)";
+  char *s = fg_xasprintf("%s \xE2\x80\xBA job %s \xE2\x80\xBA step \"%s\"%s%s%s", wname,
                          self->job->id, step, self->via ? " via " : "",
-                         self->via ? self->via : "");
+                         self->via ? self->via : "", approx);
   free(step);
   return s;
 }

@@ -109,6 +109,9 @@ void fg_run_delete(FgRun *self);
  * its value when written exactly in the script, else the launcher. */
 void fg_run_xdist_span(const FgRun *self, size_t *start, size_t *end);
 /* "workflow › job J › step \"S\"" (+ " via tox ...") for notes. Caller frees. */
+/* Can FG201's fix split this run (a byte-exact, block-style step whose -m,
+ * if any, is on the command line)? */
+bool fg_run_splittable(const FgRun *self);
 char *fg_run_where(const FgRun *self);
 
 /* Joins a relative path onto a directory, resolving "." and "..". */

@@ -96,7 +96,7 @@ static void fg203_on_workflow(const FgProject *p, const FgWorkflow *wf, FgDiagLi
         first = r;
       /* a parallel run's pool tests move to a timed serial step with FG201's
        * fix; only a serial run of them needs the job-level timeout */
-      if (!r->xdist)
+      if (!r->xdist || !fg_run_splittable(r))
         serial_offender = true;
       nruns++;
       ntests = n > ntests ? n : ntests;
