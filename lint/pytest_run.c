@@ -471,8 +471,10 @@ char *fg_run_where(const FgRun *self) {
   char *step = fg_step_label(self->step);
   const char *wname = self->wf->name ? self->wf->name : self->wf->src->path;
   /* a folded or escaped scalar has no byte-exact map back to the file */
-  const char *approx = self->exact ? "" : " (position approximate: the run: scalar is "
-                                          "folded or escaped)";
+  bool folded = self->step->script && !self->step->script->exact;
+  const char *approx = folded ? " (position approximate: the run: scalar is folded or "
+                                "escaped)"
+                              : "";
   char *s = fg_xasprintf("%s \xE2\x80\xBA job %s \xE2\x80\xBA step \"%s\"%s%s%s", wname,
                          self->job->id, step, self->via ? " via " : "",
                          self->via ? self->via : "", approx);
