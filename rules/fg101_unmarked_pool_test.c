@@ -87,6 +87,9 @@ static void fg101_on_test(const FgProject *p, const FgTest *t, FgDiagList *out) 
   d->fix = fg101_fix(p, t);
   if (p->marker_why)
     fg_diag_add_note(d, "marker: %s", p->marker_why);
+  for (size_t i = 0; i < p->conventions.len; i++)
+    fg_diag_add_note(d, "also accepted: `%s`, %s", p->conventions.items[i].name,
+                     p->conventions.items[i].why);
   fg_diag_list_push(out, d);
 }
 
