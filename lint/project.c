@@ -343,6 +343,69 @@ static int fg_resolve_call(const FgProject *p, const FgModule *m, const FgPyFunc
   return fg_resolve_in_module(p, m, r);
 }
 
+/* ---- classes and their bases ---------------------------------------------- */
+
+/* A class of the repository: the module and the index of the class in it. */
+typedef struct FgClassRef {
+  FgModule *mod;
+  int cls;
+} FgClassRef;
+
+typedef FG_VEC(FgClassRef) FgClassRefVec;
+
+/* Base class `name` (as resolved by pyfile) of a class in module m, when
+ * the repository defines it: a class of m, or one named through an import
+ * ("tests.base.Base", ".base.Base"). */
+static FgClassRef fg_base_class(const FgProject *p, FgModule *m, const char *name) {
+  FgClassRef none = {NULL, -1};
+  if (!strchr(name, '.')) {
+    int c = fg_find_class(m, name);
+    return c >= 0 ? (FgClassRef){m, c} : none;
+  }
+  char *abs = name[0] == '.' ? fg_absolutize(m, name) : fg_xstrdup(name);
+  char *dot = strrchr(abs, '.');
+  FgClassRef r = none;
+  if (dot) {
+    *dot = '\0';
+    FgModule *bm = fg_project_module(p, abs);
+    if (bm && bm->py) {
+      int c = fg_find_class(bm, dot + 1);
+      if (c >= 0)
+        r = (FgClassRef){bm, c};
+    }
+  }
+  free(abs);
+  return r;
+}
+
+/* The class and its in-repo bases, most derived first: a depth-first,
+ * left-to-right walk without repeats (Python's C3 order for the single and
+ * simple multiple inheritance tests use). Bounded: 32 classes. */
+static void fg_class_mro(const FgProject *p, FgModule *m, int cls, FgClassRefVec *out) {
+  FgClassRef start = {m, cls};
+  fg_vec_push(out, start);
+  for (size_t i = 0; i < out->len && out->len < 32; i++) {
+    FgClassRef at = out->items[i];
+    const FgPyClass *k = &at.mod->py->classes[at.cls];
+    size_t insert = i + 1;
+    for (size_t b = 0; b < k->nbases && out->len < 32; b++) {
+      FgClassRef base = fg_base_class(p, at.mod, k->bases[b]);
+      if (!base.mod)
+        continue;
+      bool seen = false;
+      for (size_t j = 0; j < out->len && !seen; j++)
+        seen = out->items[j].mod == base.mod && out->items[j].cls == base.cls;
+      if (seen)
+        continue;
+      /* depth first: the base goes right after the class that names it */
+      fg_vec_push(out, base);
+      memmove(&out->items[insert + 1], &out->items[insert],
+              (out->len - 1 - insert) * sizeof(FgClassRef));
+      out->items[insert++] = base;
+    }
+  }
+}
+
 /* ---- fixtures ------------------------------------------------------------ */
 
 static FgModule *fg_module_by_path(const FgProject *p, const char *path) {
@@ -453,6 +516,87 @@ static void fg_edges_fixture(const FgProject *p, const FgScope *scope, int from,
 
 static bool fg_is_test_def(const FgProject *p, int d);
 
+/* The xunit-style setup and teardown methods pytest runs around a test of
+ * class cls (or of the module when cls is -1): the most derived definition
+ * of each name along the class's in-repo bases. */
+static void fg_edges_xunit(const FgProject *p, FgModule *m, int cls, int from, FgSpan span,
+                           FgEdgeVec *edges) {
+  static const char *const module_level[] = {"setup_module", "setUpModule", "teardown_module",
+                                             "tearDownModule", NULL};
+  static const char *const function_level[] = {"setup_function", "teardown_function", NULL};
+  static const char *const class_level[] = {"setup_class",    "setup_method", "setup",
+                                            "setUpClass",     "setUp",        "teardown_class",
+                                            "teardown_method", "teardown",    "tearDownClass",
+                                            "tearDown",       NULL};
+  FgClassRefVec mro = {0};
+  if (cls >= 0)
+    fg_class_mro(p, m, cls, &mro);
+  for (int level = 0; level < 2; level++) {
+    const char *const *names = level == 0 ? module_level
+                               : cls < 0  ? function_level
+                                          : class_level;
+    for (const char *const *n = names; *n; n++) {
+      int to = -1;
+      if (level == 0 || cls < 0) {
+        to = fg_def_of(p, m, fg_find_func(m, *n, -1));
+      } else {
+        for (size_t i = 0; i < mro.len && to < 0; i++)
+          to = fg_def_of(p, mro.items[i].mod, fg_find_func(mro.items[i].mod, *n, mro.items[i].cls));
+      }
+      if (to >= 0 && to != from && !fg_def_func(p, to)->is_fixture) {
+        FgEdge e = {from, to, span, false};
+        fg_vec_push(edges, e);
+      }
+    }
+  }
+  fg_vec_free(&mro);
+}
+
+/* What pytest runs around a test of (m, cls) besides the test itself:
+ * usefixtures on enclosing classes and the module, autouse fixtures in
+ * scope, and xunit-style setup/teardown methods. The edges start at
+ * `from` (the test's def) and point at span. */
+static void fg_edges_test_context(const FgProject *p, FgModule *m, int cls, int from,
+                                  FgSpan span, FgEdgeVec *edges) {
+  FgScope scope = {0};
+  fg_scope_build(p, m, cls, &scope);
+  for (int c = cls; c >= 0; c = m->py->classes[c].parent) {
+    const FgPyClass *k = &m->py->classes[c];
+    for (size_t i = 0; i < k->nmarkers; i++)
+      if (strcmp(k->markers[i].name, "usefixtures") == 0)
+        for (size_t a = 0; a < k->markers[i].nargs; a++)
+          fg_edges_fixture(p, &scope, from, k->markers[i].args[a], k->markers[i].span, edges);
+  }
+  /* a base class's marks reach its subclasses' tests (pytest walks the MRO) */
+  FgClassRefVec mro = {0};
+  if (cls >= 0)
+    fg_class_mro(p, m, cls, &mro);
+  for (size_t b = 1; b < mro.len; b++) {
+    const FgPyClass *k = &mro.items[b].mod->py->classes[mro.items[b].cls];
+    for (size_t i = 0; i < k->nmarkers; i++)
+      if (strcmp(k->markers[i].name, "usefixtures") == 0)
+        for (size_t a = 0; a < k->markers[i].nargs; a++)
+          fg_edges_fixture(p, &scope, from, k->markers[i].args[a], span, edges);
+  }
+  fg_vec_free(&mro);
+  for (size_t i = 0; i < m->py->nmodule_markers; i++) {
+    const FgPyMarker *mk = &m->py->module_markers[i];
+    if (strcmp(mk->name, "usefixtures") == 0)
+      for (size_t a = 0; a < mk->nargs; a++)
+        fg_edges_fixture(p, &scope, from, mk->args[a], mk->span, edges);
+  }
+  for (size_t s = 0; s < scope.mods.len; s++) {
+    FgModule *sm = scope.mods.items[s];
+    for (size_t fi = 0; fi < sm->py->nfuncs; fi++) {
+      const FgPyFunc *fx = &sm->py->funcs[fi];
+      if (fx->is_fixture && fx->autouse && !fx->nested && fx->cls == scope.classes.items[s])
+        fg_edges_fixture(p, &scope, from, fx->fixture_name, span, edges);
+    }
+  }
+  fg_scope_free(&scope);
+  fg_edges_xunit(p, m, cls, from, span, edges);
+}
+
 static void fg_edges_for_def(const FgProject *p, int d, FgEdgeVec *edges) {
   FgDef *def = &p->defs.items[d];
   FgModule *m = def->mod;
@@ -480,31 +624,8 @@ static void fg_edges_for_def(const FgProject *p, int d, FgEdgeVec *edges) {
   }
   for (size_t i = 0; i < f->ngetfixturevalue; i++)
     fg_edges_fixture(p, &scope, d, f->getfixturevalue[i], f->name_span, edges);
-  if (fg_is_test_def(p, d)) {
-    /* usefixtures on enclosing classes and the module, and autouse fixtures
-     * in scope, apply to every test they cover */
-    for (int c = f->cls; c >= 0; c = m->py->classes[c].parent) {
-      const FgPyClass *k = &m->py->classes[c];
-      for (size_t i = 0; i < k->nmarkers; i++)
-        if (strcmp(k->markers[i].name, "usefixtures") == 0)
-          for (size_t a = 0; a < k->markers[i].nargs; a++)
-            fg_edges_fixture(p, &scope, d, k->markers[i].args[a], k->markers[i].span, edges);
-    }
-    for (size_t i = 0; i < m->py->nmodule_markers; i++) {
-      const FgPyMarker *mk = &m->py->module_markers[i];
-      if (strcmp(mk->name, "usefixtures") == 0)
-        for (size_t a = 0; a < mk->nargs; a++)
-          fg_edges_fixture(p, &scope, d, mk->args[a], mk->span, edges);
-    }
-    for (size_t s = 0; s < scope.mods.len; s++) {
-      FgModule *sm = scope.mods.items[s];
-      for (size_t fi = 0; fi < sm->py->nfuncs; fi++) {
-        const FgPyFunc *fx = &sm->py->funcs[fi];
-        if (fx->is_fixture && fx->autouse && !fx->nested && fx->cls == scope.classes.items[s])
-          fg_edges_fixture(p, &scope, d, fx->fixture_name, f->name_span, edges);
-      }
-    }
-  }
+  if (fg_is_test_def(p, d))
+    fg_edges_test_context(p, m, f->cls, d, f->name_span, edges);
   fg_scope_free(&scope);
 }
 
@@ -709,7 +830,215 @@ static void fg_add_markers(FgTest *t, const FgPyMarker *mk, size_t n) {
   }
 }
 
+/* ---- marker conventions -------------------------------------------------- */
+
+/* Does the run's -m drop a test for carrying `name` alone? */
+static bool fg_run_deselects(const FgRun *r, const char *name) {
+  if (!r->m)
+    return false;
+  const char *one[] = {name};
+  return fg_markexpr_match_marks(r->m, NULL, 0) && !fg_markexpr_match_marks(r->m, one, 1);
+}
+
+static void fg_convention_add(FgProject *p, const char *name, char *why, bool groups) {
+  FgConvention c = {fg_xstrdup(name), why, groups};
+  fg_vec_push(&p->conventions, c);
+}
+
+/* `serial`: registered by the project, or deselected by a CI run. */
+static char *fg_serial_why(const FgProject *p) {
+  if (fg_pytest_cfg_has_marker(p->pytest_cfg, "serial"))
+    return fg_xasprintf("registered in `%s` markers",
+                        p->pytest_cfg_path ? p->pytest_cfg_path : "the pytest config");
+  for (size_t i = 0; i < p->modules.len; i++) {
+    const FgPyModule *py = p->modules.items[i]->py;
+    for (size_t k = 0; py && k < py->nregistered_markers; k++)
+      if (strcmp(py->registered_markers[k], "serial") == 0)
+        return fg_xasprintf("registered by `addinivalue_line` in %s",
+                            p->modules.items[i]->src->path);
+  }
+  for (size_t i = 0; i < p->runs.len; i++) {
+    const FgRun *r = p->runs.items[i];
+    if (!fg_run_deselects(r, "serial"))
+      continue;
+    char *where = fg_run_where(r);
+    char *why = fg_xasprintf("deselected by CI (`-m \"%s\"` in %s)", r->mexpr, where);
+    free(where);
+    return why;
+  }
+  return NULL;
+}
+
+/* `xdist_group`: every parallel CI run distributes with `--dist loadgroup`,
+ * so a group's tests share one worker. They still run under xdist, so FG201
+ * keeps flagging those runs; only FG101 accepts the marker. */
+static char *fg_xdist_group_why(const FgProject *p) {
+  const FgRun *first = NULL;
+  for (size_t i = 0; i < p->runs.len; i++) {
+    const FgRun *r = p->runs.items[i];
+    if (!r->xdist)
+      continue;
+    if (!r->dist || strcmp(r->dist, "loadgroup") != 0)
+      return NULL;
+    if (!first)
+      first = r;
+  }
+  if (!first)
+    return NULL;
+  char *where = fg_run_where(first);
+  char *why = fg_xasprintf("every parallel CI run uses `--dist loadgroup` (%s)", where);
+  free(where);
+  return why;
+}
+
+/* SPEC §3: markers the project already uses for the same purpose count as
+ * the marker, each for a reason shown in notes. */
+static void fg_detect_conventions(FgProject *p) {
+  if (strcmp(p->marker, "serial") != 0) {
+    char *why = fg_serial_why(p);
+    if (why)
+      fg_convention_add(p, "serial", why, false);
+  }
+  if (strcmp(p->marker, "xdist_group") != 0) {
+    char *why = fg_xdist_group_why(p);
+    if (why)
+      fg_convention_add(p, "xdist_group", why, true);
+  }
+}
+
+static const char *fg_test_marked_by(const FgProject *p, const FgTest *t) {
+  for (size_t k = 0; k < t->markers.len; k++)
+    if (strcmp(t->markers.items[k], p->marker) == 0)
+      return p->marker;
+  for (size_t c = 0; c < p->conventions.len; c++)
+    for (size_t k = 0; k < t->markers.len; k++)
+      if (strcmp(t->markers.items[k], p->conventions.items[c].name) == 0)
+        return p->conventions.items[c].name;
+  return NULL;
+}
+
+/* ---- collection ------------------------------------------------------------- */
+
+/* The test's markers: its own, every enclosing class's and their in-repo
+ * bases' (pytest reads class marks along the MRO), the module's. */
+static void fg_test_markers(const FgProject *p, FgTest *t, const FgPyFunc *f) {
+  FgModule *m = t->mod;
+  fg_add_markers(t, f->markers, f->nmarkers);
+  for (int c = t->cls; c >= 0; c = m->py->classes[c].parent) {
+    FgClassRefVec mro = {0};
+    fg_class_mro(p, m, c, &mro);
+    for (size_t b = 0; b < mro.len; b++) {
+      const FgPyClass *k = &mro.items[b].mod->py->classes[mro.items[b].cls];
+      fg_add_markers(t, k->markers, k->nmarkers);
+    }
+    fg_vec_free(&mro);
+  }
+  fg_add_markers(t, m->py->module_markers, m->py->nmodule_markers);
+}
+
+static char *fg_test_nodeid(const FgModule *m, int cls, const char *name) {
+  FgBuf id = {0};
+  fg_buf_puts(&id, m->src->path);
+  /* classes outermost first */
+  int chain[64];
+  int depth = 0;
+  for (int c = cls; c >= 0 && depth < 64; c = m->py->classes[c].parent)
+    chain[depth++] = c;
+  for (int i = depth - 1; i >= 0; i--)
+    fg_buf_printf(&id, "::%s", m->py->classes[chain[i]].name);
+  fg_buf_printf(&id, "::%s", name);
+  return fg_buf_take(&id);
+}
+
+/* Pools of a test inherited into class cls: the base method's own chain, or
+ * what the subclass runs around it (its setup methods, usefixtures,
+ * autouse fixtures), whichever is shorter. */
+static void fg_inherited_pools(const FgProject *p, FgTest *t, int d) {
+  const FgPyFunc *f = fg_def_func(p, d);
+  int best = p->defs.items[d].dist;
+  int via = -1;
+  FgEdgeVec ctx = {0};
+  fg_edges_test_context(p, t->mod, t->cls, d, f->name_span, &ctx);
+  for (size_t i = 0; i < ctx.len; i++) {
+    int td = p->defs.items[ctx.items[i].to].dist;
+    if (td >= 0 && (best < 0 || td + 1 < best)) {
+      best = td + 1;
+      via = ctx.items[i].to;
+    }
+  }
+  fg_vec_free(&ctx);
+  t->uses_pools = best >= 0;
+  if (via < 0) {
+    if (t->uses_pools)
+      fg_project_chain(p, d, &t->chain);
+    return;
+  }
+  const FgDef *vd = &p->defs.items[via];
+  const FgPyFunc *vf = fg_def_func(p, via);
+  FgLink link = {vd->mod->src, vf->name_span.start, vf->name_span.end, fg_def_label(p, via)};
+  fg_vec_push(&t->chain.links, link);
+  fg_project_chain(p, via, &t->chain);
+}
+
+static void fg_push_test(FgProject *p, FgModule *m, int fi, int cls, bool inherited) {
+  const FgPyFunc *f = &m->py->funcs[fi];
+  FgTest t = {0};
+  t.mod = m;
+  t.func = fi;
+  t.cls = cls;
+  t.inherited = inherited;
+  t.name = fg_xstrdup(f->name);
+  t.nodeid = fg_test_nodeid(m, cls, f->name);
+  fg_test_markers(p, &t, f);
+  t.marked_by = fg_test_marked_by(p, &t);
+  t.marked = t.marked_by != NULL;
+  int d = fg_def_of(p, m, fi);
+  if (inherited) {
+    fg_inherited_pools(p, &t, d);
+  } else {
+    t.uses_pools = p->defs.items[d].dist >= 0;
+    if (t.uses_pools)
+      fg_project_chain(p, d, &t.chain);
+  }
+  fg_vec_push(&p->tests, t);
+}
+
+/* pytest collects a test class's inherited test methods under the
+ * subclass (tests/test_x.py::TestChild::test_inherited). Modelled for bases
+ * in the same module: the test is the base's function, so findings and
+ * fixes land on the one definition every subclass shares. */
+static void fg_collect_inherited(FgProject *p, FgModule *m, int cls) {
+  FgClassRefVec mro = {0};
+  fg_class_mro(p, m, cls, &mro);
+  FG_VEC(const char *) seen = {0};
+  bool unittest = fg_class_is_unittest(m, cls, 0);
+  for (size_t b = 0; b < mro.len; b++) {
+    FgModule *bm = mro.items[b].mod;
+    for (size_t fi = 0; fi < bm->py->nfuncs; fi++) {
+      const FgPyFunc *f = &bm->py->funcs[fi];
+      if (f->cls != mro.items[b].cls || f->nested)
+        continue;
+      bool dup = false;
+      for (size_t k = 0; k < seen.len && !dup; k++)
+        dup = strcmp(seen.items[k], f->name) == 0;
+      if (dup)
+        continue;
+      fg_vec_push(&seen, f->name); /* an override hides the bases' method */
+      if (b == 0 || bm != m || f->is_fixture)
+        continue;
+      bool is_test = unittest ? fg_str_startswith(f->name, "test")
+                              : fg_name_matches(p->python_functions.items,
+                                                p->python_functions.len, f->name);
+      if (is_test)
+        fg_push_test(p, m, (int)fi, cls, true);
+    }
+  }
+  fg_vec_free(&seen);
+  fg_vec_free(&mro);
+}
+
 static void fg_collect_tests(FgProject *p) {
+  fg_detect_conventions(p);
   for (size_t mi = 0; mi < p->modules.len; mi++) {
     FgModule *m = p->modules.items[mi];
     /* a module with a syntax error reports FG001 only: what error recovery
@@ -718,37 +1047,12 @@ static void fg_collect_tests(FgProject *p) {
       continue;
     for (size_t fi = 0; fi < m->py->nfuncs; fi++) {
       const FgPyFunc *f = &m->py->funcs[fi];
-      if (!fg_func_is_test(p, m, f))
-        continue;
-      FgTest t = {0};
-      t.mod = m;
-      t.func = (int)fi;
-      t.cls = f->cls;
-      t.name = fg_xstrdup(f->name);
-      FgBuf id = {0};
-      fg_buf_puts(&id, m->src->path);
-      /* classes outermost first */
-      int chain[64];
-      int depth = 0;
-      for (int c = f->cls; c >= 0 && depth < 64; c = m->py->classes[c].parent)
-        chain[depth++] = c;
-      for (int i = depth - 1; i >= 0; i--)
-        fg_buf_printf(&id, "::%s", m->py->classes[chain[i]].name);
-      fg_buf_printf(&id, "::%s", f->name);
-      t.nodeid = fg_buf_take(&id);
-      fg_add_markers(&t, f->markers, f->nmarkers);
-      for (int i = 0; i < depth; i++)
-        fg_add_markers(&t, m->py->classes[chain[i]].markers, m->py->classes[chain[i]].nmarkers);
-      fg_add_markers(&t, m->py->module_markers, m->py->nmodule_markers);
-      for (size_t k = 0; k < t.markers.len; k++)
-        if (strcmp(t.markers.items[k], p->marker) == 0)
-          t.marked = true;
-      int d = fg_def_of(p, m, (int)fi);
-      t.uses_pools = p->defs.items[d].dist >= 0;
-      if (t.uses_pools)
-        fg_project_chain(p, d, &t.chain);
-      fg_vec_push(&p->tests, t);
+      if (fg_func_is_test(p, m, f))
+        fg_push_test(p, m, (int)fi, f->cls, false);
     }
+    for (size_t c = 0; c < m->py->nclasses; c++)
+      if (fg_class_collected(p, m, (int)c))
+        fg_collect_inherited(p, m, (int)c);
   }
 }
 
@@ -1300,6 +1604,11 @@ void fg_project_delete(FgProject *p) {
   free(p->pytest_cfg_path);
   free(p->marker_detected);
   free(p->marker_why);
+  for (size_t i = 0; i < p->conventions.len; i++) {
+    free(p->conventions.items[i].name);
+    free(p->conventions.items[i].why);
+  }
+  fg_vec_free(&p->conventions);
   fg_pytest_cfg_delete(p->pytest_cfg);
   fg_source_delete(p->pytest_cfg_src);
   fg_config_delete(p->config);

@@ -20,6 +20,15 @@
 #include "source.h"
 #include "workflow.h"
 
+/* A marker convention accepted as equivalent to the project's marker
+ * (SPEC §3), when the project's config or CI shows it is in use. */
+typedef struct FgConvention {
+  char *name;  /* "serial", "xdist_group" */
+  char *why;   /* how it was recognised, for notes */
+  bool groups; /* keeps tests together in one xdist worker instead of taking
+                  them out of the parallel run (xdist_group) */
+} FgConvention;
+
 /* One step of the chain that proves a finding. */
 typedef struct FgLink {
   const FgSource *src;
@@ -54,12 +63,16 @@ typedef struct FgDef {
 
 struct FgTest {
   FgModule *mod;
-  int func;
+  int func;     /* the function run; for an inherited test, the base class's
+                   method (same module) while cls is the collecting subclass */
   int cls;      /* -1 for a module-level test */
+  bool inherited; /* collected from a base class under cls */
   char *nodeid; /* tests/test_x.py::TestA::test_b */
   char *name;   /* test_b */
   FgStrVec markers; /* effective markers: function, classes, module */
   bool marked;            /* carries the project's marker (or an equivalent) */
+  const char *marked_by;  /* the marker that counted: p->marker or a
+                             convention's name (borrowed); NULL if unmarked */
   bool uses_pools;
   FgChain chain;
 };
@@ -80,6 +93,7 @@ struct FgProject {
   const char *marker;     /* the marker in force */
   char *marker_detected;  /* owned: the marker when adopted from CI, else NULL */
   char *marker_why;       /* owned: how it was recognised, for notes */
+  FG_VEC(FgConvention) conventions; /* equivalents of the marker in force */
   FG_VEC(FgModule *) modules;
   FG_VEC(FgDef) defs;
   FG_VEC(FgTest) tests;

@@ -1205,11 +1205,14 @@ static void resolve_calls(Walk *w) {
                                    : fg_xstrdup(c->callee);
     classify(w, c);
   }
-  /* hand-offs: enter_context(x), closing(x), addfinalizer(...) */
+  /* hand-offs: enter_context(x), closing(x), addfinalizer(...), and
+   * unittest's addCleanup(...) / addClassCleanup(...) */
   for (size_t i = 0; i < w->calls.len; i++) {
     RawCall *c = &w->calls.items[i];
     const char *last = last_component(c->callee);
-    bool finalizer = strcmp(last, "addfinalizer") == 0;
+    bool finalizer = strcmp(last, "addfinalizer") == 0 || strcmp(last, "addCleanup") == 0 ||
+                     strcmp(last, "addClassCleanup") == 0 ||
+                     strcmp(last, "addAsyncCleanup") == 0;
     bool handoff = finalizer || strcmp(last, "enter_context") == 0 ||
                    strcmp(c->resolved, "contextlib.closing") == 0;
     if (!handoff)

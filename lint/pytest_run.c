@@ -311,6 +311,9 @@ static void fg_run_analyse(FgRun *self, const FgRunContext *ctx, const char *cwd
                                        fg_origin_name(o, ctx));
         self->xdist_arg = cmdline ? o->arg : -1;
       }
+    } else if (strcmp(v.name, "--dist") == 0 && v.value) {
+      free(self->dist);
+      self->dist = fg_xstrdup(v.value);
     } else if (strcmp(v.name, "-p") == 0 && v.value && strcmp(v.value, "no:xdist") == 0) {
       self->xdist_disabled_by_plugin = true;
     } else if (strcmp(v.name, "-m") == 0 && v.value) {
@@ -495,6 +498,7 @@ void fg_run_delete(FgRun *self) {
   fg_vec_free(&self->opts);
   free(self->workdir);
   free(self->xdist_why);
+  free(self->dist);
   free(self->mexpr);
   free(self->kexpr);
   fg_markexpr_delete(self->m);

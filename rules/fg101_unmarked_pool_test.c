@@ -10,6 +10,43 @@ static const char doc[] =
     "`usefixtures`, or as an autouse fixture) -- and is not marked with the project's\n"
     "serial marker (`no_parallel` unless configured otherwise).\n"
     "\n"
+    "A test counts as marked when the marker is on the function, on an enclosing class or an\n"
+    "in-repo base class of it, in module `pytestmark`, or on every `pytest.param`. Two\n"
+    "conventions are accepted as equivalent, and every finding names them in a note:\n"
+    "- `serial`, when the project registers it (ini `markers`, `addinivalue_line`) or a CI\n"
+    "  run deselects it (`-m \"not serial\"`);\n"
+    "- `xdist_group`, when every CI run with xdist active uses `--dist loadgroup`. A group\n"
+    "  runs in one worker, one test at a time, so the project has decided how these tests\n"
+    "  share workers; but they still run inside an xdist worker, so FG201 keeps flagging\n"
+    "  the run (without a fix) and FG301 still asks for a non-fork start method.\n"
+    "\n"
+    "Besides the test's body, its helpers and its fixtures, the model credits a test with\n"
+    "what pytest runs around it: `setup_method`/`setup_class`/`setup`/`setUp`/`setUpClass`\n"
+    "(and their teardowns) of its class, the most derived definition along in-repo base\n"
+    "classes, and `setup_module`/`setUpModule` (all tests) or `setup_function` (module-level\n"
+    "tests) of its module. Test methods inherited from a base class in the same module are\n"
+    "collected under each `Test*` subclass (`test_x.py::TestChild::test_inherited`).\n"
+    "\n"
+    "Not resolved, on purpose (a finding needs a chain that can be shown):\n"
+    "- dynamic imports (`importlib.import_module`, `__import__`) and `getattr` / `setattr`\n"
+    "  calls: the target is a runtime string;\n"
+    "- pools passed as arguments or stored in attributes and used elsewhere: the test that\n"
+    "  *creates* the pool is flagged, a function that only receives an executor is not\n"
+    "  (`loop.run_in_executor(executor, f)` is flagged through the fixture or call that\n"
+    "  made `executor`);\n"
+    "- monkeypatching (`monkeypatch.setattr(mod, \"Pool\", ...)`, `mock.patch`): forkguard\n"
+    "  does not know which code runs instead;\n"
+    "- methods reached through `super()`, through a variable holding an instance, or through\n"
+    "  a base class's `self.method()` overridden in a subclass (the base's own method is\n"
+    "  followed);\n"
+    "- test methods inherited from a base class in another module (its setup methods and\n"
+    "  marks are followed, its tests are not collected under the subclass);\n"
+    "- fixtures overridden in a subclass body for an inherited test (the fixtures visible\n"
+    "  from the base method are used), and C3 order in diamond hierarchies (the bases are\n"
+    "  walked depth first, left to right);\n"
+    "- third-party code: a library's own pools are found only when its constructor is listed\n"
+    "  in `extra-pool-constructors`.\n"
+    "\n"
     "## Why is this bad?\n"
     "Under pytest-xdist every test runs inside a worker process that already runs threads.\n"
     "With the `fork` start method (the default on Linux before Python 3.14) a process pool\n"
@@ -37,7 +74,8 @@ static const char doc[] =
     "## Fix safety\n"
     "The fix is safe: it adds the marker decorator (and `import pytest` when missing); a\n"
     "module whose every test needs it gets one `pytestmark` instead. It changes which CI run\n"
-    "executes the test, not what the test does.\n";
+    "executes the test, not what the test does. For an inherited test the decorator goes on\n"
+    "the base class's method, which marks it in every subclass.\n";
 
 /* The decorator, in the file's own spelling of pytest.mark; `import pytest`
  * is added after the docstring and __future__ imports when the module has
@@ -87,6 +125,9 @@ static void fg101_on_test(const FgProject *p, const FgTest *t, FgDiagList *out) 
   d->fix = fg101_fix(p, t);
   if (p->marker_why)
     fg_diag_add_note(d, "marker: %s", p->marker_why);
+  for (size_t i = 0; i < p->conventions.len; i++)
+    fg_diag_add_note(d, "also accepted: `%s`, %s", p->conventions.items[i].name,
+                     p->conventions.items[i].why);
   fg_diag_list_push(out, d);
 }
 

@@ -34,7 +34,11 @@ static const char doc[] =
     "\n"
     "## Fix safety\n"
     "The fix is safe: the parallel run deselects the marked tests and a serial step right\n"
-    "after it runs exactly those, so every test still runs once.\n";
+    "after it runs exactly those, so every test still runs once. No fix is offered when a\n"
+    "selected test carries an equivalent convention instead of the marker (`serial`, or\n"
+    "`xdist_group` under `--dist loadgroup`, see FG101): `not <marker>` would not deselect\n"
+    "it. A test in an `xdist_group` still runs inside an xdist worker, so this rule keeps\n"
+    "flagging the run.\n";
 
 /* ---- the fix: deselect in the parallel run, add a serial step ---------- */
 
@@ -348,8 +352,17 @@ static void fg201_on_run(const FgProject *p, const FgRun *run, FgDiagList *out) 
     fg_diag_add_related(d, t->mod->src, f->name_span.start, f->name_span.end, "%s",
                         t->nodeid);
   }
+  /* a test marked by another accepted convention (serial, xdist_group)
+   * stays selected after `not <marker>`: that fix would never settle */
+  const FgTest *other = NULL;
+  for (size_t i = 0; i < hits.len && !other; i++)
+    if (hits.items[i]->marked && strcmp(hits.items[i]->marked_by, p->marker) != 0)
+      other = hits.items[i];
+  if (other)
+    fg_diag_add_note(d, "no fix: %s is marked `%s`, which `-m \"not %s\"` would not deselect",
+                     other->nodeid, other->marked_by, p->marker);
   fg_vec_free(&hits);
-  d->fix = fg201_fix(p, run);
+  d->fix = other ? NULL : fg201_fix(p, run);
   fg_diag_list_push(out, d);
 }
 

@@ -41,8 +41,17 @@ static char *fg202_why(const FgProject *p, const FgRun *run, const FgTest *t) {
   return fg_xstrdup("--deselect");
 }
 
+/* A grouping convention (xdist_group) keeps tests in the parallel run; it
+ * is not a marker CI deselects, so "never run" does not apply to it. */
+static bool fg202_grouping(const FgProject *p, const char *name) {
+  for (size_t i = 0; i < p->conventions.len; i++)
+    if (p->conventions.items[i].groups && strcmp(p->conventions.items[i].name, name) == 0)
+      return true;
+  return false;
+}
+
 static void fg202_on_test(const FgProject *p, const FgTest *t, FgDiagList *out) {
-  if (!t->marked)
+  if (!t->marked || fg202_grouping(p, t->marked_by))
     return;
   FG_VEC(const FgRun *) collecting = {0};
   for (size_t i = 0; i < p->runs.len; i++) {
@@ -63,7 +72,7 @@ static void fg202_on_test(const FgProject *p, const FgTest *t, FgDiagList *out) 
                           f->name_span.end,
                           "test `%s` is marked `%s` but every CI run that collects it "
                           "deselects it (%zu run%s)",
-                          t->name, p->marker, collecting.len, collecting.len == 1 ? "" : "s");
+                          t->name, t->marked_by, collecting.len, collecting.len == 1 ? "" : "s");
   d->test = fg_xstrdup(t->nodeid);
   d->suppress_at = f->span.start;
   for (size_t i = 0; i < collecting.len && i < 3; i++) {

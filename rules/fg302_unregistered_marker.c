@@ -64,7 +64,7 @@ static void fg302_on_project(const FgProject *p, FgDiagList *out) {
   size_t users = 0;
   for (size_t i = 0; i < p->tests.len; i++) {
     const FgTest *t = &p->tests.items[i];
-    if (!t->marked)
+    if (!t->marked || strcmp(t->marked_by, p->marker) != 0)
       continue;
     users++;
     if (first)
@@ -83,7 +83,7 @@ static void fg302_on_project(const FgProject *p, FgDiagList *out) {
     return;
   FG_VEC(const char *) paths = {0};
   for (size_t i = 0; i < p->tests.len; i++)
-    if (p->tests.items[i].marked)
+    if (p->tests.items[i].marked && strcmp(p->tests.items[i].marked_by, p->marker) == 0)
       fg_vec_push(&paths, p->tests.items[i].mod->src->path);
   FgDiag *d = fg_diag_new(&fg302_unregistered_marker, first->mod->src, use->span.start,
                           use->span.end,
