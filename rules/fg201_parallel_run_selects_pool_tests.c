@@ -93,9 +93,13 @@ static void fg201_push(FgSpanEdits *v, size_t start, size_t end, const char *tex
   fg_vec_push(v, e);
 }
 
+/* By start; at the same start an insertion goes before a replacement, so
+ * both apply (qsort is not stable: the order must not depend on it). */
 static int fg201_edit_cmp(const void *a, const void *b) {
   const FgSpanEdit *x = a, *y = b;
-  return x->start < y->start ? -1 : x->start > y->start;
+  if (x->start != y->start)
+    return x->start < y->start ? -1 : 1;
+  return x->end < y->end ? -1 : x->end > y->end;
 }
 
 /* Applies edits (absolute file offsets inside [from, to)) to a copy of
