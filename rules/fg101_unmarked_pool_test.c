@@ -55,9 +55,14 @@ static FgFix *fg101_fix(const FgProject *p, const FgTest *t) {
     char *imp = fg_xasprintf("import pytest%s", eol);
     size_t at = fg_pyfile_import_offset(py);
     /* after a docstring at the very end of a file with no final newline */
-    if (at == src->len && src->len && !src->final_newline) {
+    if (at == src->len && src->len > (src->bom ? 3u : 0u) && !src->final_newline) {
       free(imp);
       imp = fg_xasprintf("%simport pytest%s", eol, eol);
+    }
+    for (size_t gap = fg_pyfile_import_gap(py, at); gap > 0; gap--) {
+      char *more = fg_xasprintf("%s%s", imp, eol);
+      free(imp);
+      imp = more;
     }
     fg_fix_add_edit(fix, src, at, at, imp);
     free(imp);
