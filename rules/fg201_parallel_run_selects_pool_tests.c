@@ -237,6 +237,8 @@ static const char *fg201_no_fix(const FgRun *run) {
     return "flow-style step";
   if (st->run->style == FG_YAML_FOLDED)
     return "folded scalar (`run: >`)";
+  if (run->via)
+    return "the pytest command is written in another file (tox.ini, Makefile)";
   if (!run->exact)
     return "the command's bytes are not written as-is in the file (escapes)";
   if (run->m_arg < 0 && run->mexpr)
