@@ -40,6 +40,16 @@ static const char doc[] =
     "module whose every test needs it gets one `pytestmark` instead. It changes which CI run\n"
     "executes the test, not what the test does.\n";
 
+/* The name a module-level `import pytest [as X]` binds, or NULL. */
+static const char *fg101_pytest_local(const FgPyModule *py) {
+  for (size_t i = 0; i < py->nimports; i++) {
+    const FgPyImport *im = &py->imports[i];
+    if (!im->in_function && !im->name && !im->level && strcmp(im->module, "pytest") == 0)
+      return im->local;
+  }
+  return NULL;
+}
+
 /* The decorator, in the file's own spelling of pytest.mark; `import pytest`
  * is added after the docstring and __future__ imports when the module has
  * no way to reach pytest.mark. */
@@ -50,7 +60,11 @@ static FgFix *fg101_fix(const FgProject *p, const FgTest *t) {
   const char *eol = fg_source_eol(src);
   FgFix *fix = fg_fix_new(FG_FIX_SAFE, "mark `%s` with `@pytest.mark.%s`", t->name, p->marker);
   const char *mark = "pytest.mark";
-  if (!py->imports_pytest && py->mark_alias) {
+  const char *pt = fg101_pytest_local(py);
+  char *pt_mark = pt && !py->imports_pytest ? fg_xasprintf("%s.mark", pt) : NULL;
+  if (pt_mark) {
+    mark = pt_mark; /* `import pytest as pt` */
+  } else if (!py->imports_pytest && py->mark_alias) {
     mark = py->mark_alias;
   } else if (!py->imports_pytest) {
     char *imp = fg_xasprintf("import pytest%s", eol);
@@ -71,6 +85,7 @@ static FgFix *fg101_fix(const FgProject *p, const FgTest *t) {
   char *deco = fg_xasprintf("@%s.%s%s%s", mark, p->marker, eol, f->indent);
   fg_fix_add_edit(fix, src, f->span.start, f->span.start, deco);
   free(deco);
+  free(pt_mark);
   return fix;
 }
 
@@ -156,7 +171,9 @@ static FgFix *fg101_module_fix(const FgProject *p, const FgTest *t) {
                           "pytest.mark.%s`", t->mod->src->path, p->marker);
   const char *pkg = "pytest";
   char *imp = NULL;
-  if (!py->imports_pytest && py->mark_alias)
+  if (!py->imports_pytest && fg101_pytest_local(py))
+    pkg = fg101_pytest_local(py);
+  else if (!py->imports_pytest && py->mark_alias)
     pkg = NULL;
   else if (!py->imports_pytest)
     imp = fg_xasprintf("import pytest%s", eol);
