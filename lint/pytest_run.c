@@ -334,6 +334,7 @@ static void fg_run_analyse(FgRun *self, const FgRunContext *ctx, const char *cwd
     }
     i += (size_t)v.consumed;
   }
+  self->enabler = ctx->enabler_file != NULL;
   if (!self->xdist_why && ctx->enabler_file) {
     /* pytest-enabler adds `-n auto` when xdist is installed and no -n is given */
     self->xdist = true;

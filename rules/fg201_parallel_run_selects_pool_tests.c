@@ -319,7 +319,8 @@ static FgFix *fg201_fix(const FgProject *p, const FgRun *run) {
     fg201_push(&ed, from, to, "");
     i += n;
   }
-  bool xdist_elsewhere = false;
+  /* pytest-enabler turns xdist back on in a copy with no -n */
+  bool xdist_elsewhere = run->enabler;
   for (size_t i = 0; i < run->opts.len; i++) {
     const char *o = run->opts.items[i].text;
     if (run->opts.items[i].origin != FG_ORIGIN_CMDLINE &&
