@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "project.h"
+#include "suppress.h"
 
 static const char doc[] =
     "## What it does\n"
@@ -89,8 +90,15 @@ static FgFix *fg101_fix(const FgProject *p, const FgTest *t) {
   return fix;
 }
 
+static bool fg101_line_suppresses(const FgSource *src, size_t off) {
+  size_t len = 0;
+  const char *line = fg_source_line_text(src, fg_source_pos(src, off).line, &len);
+  return fg_suppress_line(line, len, "FG101");
+}
+
 /* Does every collected test of t's module need the marker, and are there
- * at least two? Then one `pytestmark` serves them all. */
+ * at least two? Then one `pytestmark` serves them all -- unless a test's
+ * finding is suppressed inline: pytestmark would mark it all the same. */
 static bool fg101_whole_module(const FgProject *p, const FgTest *t) {
   size_t need = 0;
   for (size_t i = 0; i < p->tests.len; i++) {
@@ -98,6 +106,10 @@ static bool fg101_whole_module(const FgProject *p, const FgTest *t) {
     if (o->mod != t->mod)
       continue;
     if (!o->uses_pools || o->marked)
+      return false;
+    const FgPyFunc *f = &o->mod->py->funcs[o->func];
+    if (fg101_line_suppresses(o->mod->src, f->name_span.start) ||
+        fg101_line_suppresses(o->mod->src, f->span.start))
       return false;
     need++;
   }
