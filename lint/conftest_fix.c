@@ -181,15 +181,23 @@ FgFix *fg_conftest_fix(const FgProject *p, const char *const *test_paths, size_t
     const char *eol = fg_source_eol(src);
     const char *mp = fg_import_local(py, "multiprocessing");
     const char *sys_name = fg_import_local(py, "sys");
+    size_t bom = src->bom ? 3 : 0;
+    /* a file with no final newline keeps it that way: what goes at its
+     * end starts with a line break and ends without one */
+    bool open_end = src->len > bom && !src->final_newline;
+    bool imports_at_end = false;
     if (method && (!mp || !sys_name)) {
       FgBuf imp = {0};
       size_t at = fg_pyfile_import_offset(py);
-      if (at == src->len && src->len && !src->final_newline)
+      imports_at_end = at == src->len;
+      if (at == src->len && open_end)
         fg_buf_puts(&imp, eol);
       if (!mp)
         fg_buf_printf(&imp, "import multiprocessing%s", eol);
       if (!sys_name)
         fg_buf_printf(&imp, "import sys%s", eol);
+      for (size_t gap = fg_pyfile_import_gap(py, at); gap > 0; gap--)
+        fg_buf_puts(&imp, eol);
       fg_fix_add_edit(fix, src, at, at, imp.data);
       fg_buf_free(&imp);
     }
@@ -216,13 +224,15 @@ FgFix *fg_conftest_fix(const FgProject *p, const char *const *test_paths, size_t
       at = src->len;
       size_t blank = 0;
       size_t k = src->len;
-      while (k > 0 && (src->data[k - 1] == '\n' || src->data[k - 1] == '\r')) {
+      while (k > bom && (src->data[k - 1] == '\n' || src->data[k - 1] == '\r')) {
         if (src->data[k - 1] == '\n')
           blank++;
         k--;
       }
-      if (k == 0) {
-        blank = 3; /* an empty file needs no separation */
+      if (k == bom && !imports_at_end) {
+        blank = 3; /* an empty file (or a BOM alone) needs no separation */
+      } else if (k == bom) {
+        blank = 1; /* two blank lines after the imports just added */
       } else if (!src->final_newline) {
         fg_buf_puts(&b, eol);
         blank = 1;
@@ -233,6 +243,8 @@ FgFix *fg_conftest_fix(const FgProject *p, const char *const *test_paths, size_t
       fg_body_lines(&b, unit, unit, "config", marker, reg, method ? start_method : NULL,
                     mp ? mp : "multiprocessing", sys_name ? sys_name : "sys", eol);
     }
+    if (at == src->len && open_end && b.len >= strlen(eol))
+      b.data[b.len -= strlen(eol)] = '\0';
     fg_fix_add_edit(fix, src, at, at, b.data);
     fg_buf_free(&b);
     free(unit);

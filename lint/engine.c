@@ -98,7 +98,7 @@ static const char *fg_fix_rule(const FgDiagList *diags, const FgFix *fix) {
 
 /* Plans the applicable fixes of one lint pass. Reports rejected files. */
 static FgPlan *fg_plan_fixes(const FgProject *p, const FgDiagList *diags, bool unsafe,
-                             FILE *err) {
+                             bool check_disk, FILE *err) {
   FgPlan *plan = fg_plan_new();
   for (size_t i = 0; i < diags->items.len; i++) {
     const FgDiag *d = diags->items.items[i];
@@ -106,7 +106,8 @@ static FgPlan *fg_plan_fixes(const FgProject *p, const FgDiagList *diags, bool u
       fg_plan_add_fix(plan, d->fix);
   }
   fg_plan_validate(plan, fg_validate, (void *)p);
-  fg_plan_check_disk(plan, p->root);
+  if (check_disk)
+    fg_plan_check_disk(plan, p->root);
   for (size_t i = 0; i < fg_plan_nrejected(plan); i++) {
     const FgRejectedFile *r = fg_plan_rejected(plan, i);
     fprintf(err, "forkguard: error: %s: fix not applied: %s\n", r->src->path, r->why);
@@ -174,7 +175,10 @@ static int fg_fix_in_memory(const char *const *paths, size_t npaths,
     }
     FgDiagList diags = {0};
     fg_project_lint(p, &diags);
-    FgPlan *plan = fg_plan_fixes(p, &diags, unsafe, err);
+    /* only the first round reads every file from disk: later rounds see
+     * the overlay's bytes, which differ from the disk by design (the final
+     * write checks every original against the disk again) */
+    FgPlan *plan = fg_plan_fixes(p, &diags, unsafe, round == 0, err);
     bool changes = fg_plan_changes(plan);
     int rc = 0;
     if (changes && round == FG_MAX_FIX_ROUNDS) {

@@ -1219,8 +1219,9 @@ static char *fg_single_marker(const char *expr, bool *negated) {
 
 /* SPEC §3: without an explicit `marker` in config, a convention CI already
  * follows is adopted: a marker X that CI splits on (`-m "not X"` in one run
- * and `-m X` in another), or that a parallel run deselects (`-m "not X"`
- * with xdist active). */
+ * and `-m X` in another). A parallel run's lone `-m "not slow"` is not a
+ * split: adopting it would mark pool tests `slow`, which no run selects,
+ * and the fix would write `(not slow) and not slow`. */
 static void fg_detect_marker(FgProject *p) {
   if (p->config->marker_explicit)
     return;
@@ -1235,7 +1236,7 @@ static void fg_detect_marker(FgProject *p) {
       free(x);
       continue;
     }
-    int score = r->xdist ? 1 : 0;
+    int score = 0;
     for (size_t k = 0; k < p->runs.len; k++) {
       const FgRun *o = p->runs.items[k];
       bool oneg = false;

@@ -1676,6 +1676,8 @@ bool fg_pyfile_marker_in(const FgPyMarker *markers, size_t n, const char *name) 
 size_t fg_pyfile_import_offset(const FgPyModule *self) {
   const FgSource *src = self->src;
   size_t at = self->import_insert_offset;
+  if (src->bom && at < 3)
+    at = 3; /* the BOM stays the file's first bytes */
   size_t p = at;
   while (p < src->len) {
     size_t q = p;
@@ -1696,4 +1698,21 @@ size_t fg_pyfile_import_offset(const FgPyModule *self) {
       (rest > 5 && memcmp(src->data + p, "from ", 5) == 0))
     return p;
   return at;
+}
+
+size_t fg_pyfile_import_gap(const FgPyModule *self, size_t at) {
+  const FgSource *src = self->src;
+  const char *s = src->data + at;
+  size_t rest = src->len - at;
+  if (!rest || *s == '\n' || *s == '\r' || *s == '#' || *s == ' ' || *s == '\t')
+    return 0;
+  static const char *const joined[] = {"import ", "from ", NULL};
+  for (const char *const *w = joined; *w; w++)
+    if (rest >= strlen(*w) && memcmp(s, *w, strlen(*w)) == 0)
+      return 0;
+  static const char *const defs[] = {"def ", "class ", "async ", "@", NULL};
+  for (const char *const *w = defs; *w; w++)
+    if (rest >= strlen(*w) && memcmp(s, *w, strlen(*w)) == 0)
+      return 2;
+  return 1;
 }

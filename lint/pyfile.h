@@ -155,6 +155,12 @@ void fg_pyfile_delete(FgPyModule *self);
  * import block instead of hugging the docstring). */
 size_t fg_pyfile_import_offset(const FgPyModule *self);
 
+/* How many blank lines new imports inserted at `at` need after them so the
+ * code that follows keeps its distance (as isort does): 2 before a def,
+ * class or decorator, 1 before other code, 0 before imports, comments,
+ * blank lines or the end. */
+size_t fg_pyfile_import_gap(const FgPyModule *self, size_t at);
+
 /* Does the module summary mention a marker with this name anywhere? */
 bool fg_pyfile_marker_in(const FgPyMarker *markers, size_t n, const char *name);
 

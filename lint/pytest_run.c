@@ -229,7 +229,8 @@ static FgOptView fg_opt_view(char *const *words, size_t n, size_t i, char *scrat
       scratch[1] = c;
       scratch[2] = '\0';
       v.name = scratch;
-      v.value = w[2] == '=' && c == 'n' ? w + 3 : w + 2;
+      /* argparse reads `-X=value` as `value` for every short option */
+      v.value = w[2] == '=' ? w + 3 : w + 2;
       return v;
     }
   }
@@ -336,6 +337,7 @@ static void fg_run_analyse(FgRun *self, const FgRunContext *ctx, const char *cwd
     }
     i += (size_t)v.consumed;
   }
+  self->enabler = ctx->enabler_file != NULL;
   if (!self->xdist_why && ctx->enabler_file) {
     /* pytest-enabler adds `-n auto` when xdist is installed and no -n is given */
     self->xdist = true;

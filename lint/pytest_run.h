@@ -45,6 +45,7 @@ typedef struct FgRun {
   int xdist_arg;       /* index into args of the deciding -n, or -1 */
   bool xdist_disabled_by_plugin; /* -p no:xdist */
   char *dist;          /* the last --dist value ("loadgroup"...), NULL if none */
+  bool enabler; /* pytest-enabler would add `-n auto` to a run without -n */
 
   char *mexpr; /* last -m, or NULL */
   int m_arg;   /* index into args of the -m option word, or -1 */

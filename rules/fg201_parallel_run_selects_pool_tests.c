@@ -97,9 +97,45 @@ static void fg201_push(FgSpanEdits *v, size_t start, size_t end, const char *tex
   fg_vec_push(v, e);
 }
 
+/* By start; at the same start an insertion goes before a replacement, so
+ * both apply (qsort is not stable: the order must not depend on it). */
+/* Edits a scalar node in place to read `value + suffix`, in the node's own
+ * style: inside a quoted scalar the suffix goes before the closing quote
+ * (escaped for that style); a plain one is quoted only when the longer
+ * plain form would not read back. */
+static void fg201_push_suffix(FgSpanEdits *ed, const FgSource *src, const FgYamlNode *node,
+                              const char *suffix) {
+  if (node->style == FG_YAML_SINGLE_QUOTED || node->style == FG_YAML_DOUBLE_QUOTED) {
+    char q = node->style == FG_YAML_SINGLE_QUOTED ? '\'' : '"';
+    size_t close = node->end;
+    if (close > node->start && src->data[close - 1] == q) {
+      FgBuf b = {0};
+      for (const char *c = suffix; *c; c++) {
+        if (*c == q || (q == '"' && *c == '\\'))
+          fg_buf_putc(&b, q == '"' ? '\\' : '\'');
+        fg_buf_putc(&b, *c);
+      }
+      fg201_push(ed, close - 1, close - 1, b.data ? b.data : "");
+      fg_buf_free(&b);
+      return;
+    }
+  }
+  char *full = fg_xasprintf("%s%s", node->value, suffix);
+  if (fg201_needs_quotes(full)) {
+    char *q = fg201_yaml_scalar(full);
+    fg201_push(ed, node->start, node->end, q);
+    free(q);
+  } else {
+    fg201_push(ed, node->end, node->end, suffix);
+  }
+  free(full);
+}
+
 static int fg201_edit_cmp(const void *a, const void *b) {
   const FgSpanEdit *x = a, *y = b;
-  return x->start < y->start ? -1 : x->start > y->start;
+  if (x->start != y->start)
+    return x->start < y->start ? -1 : 1;
+  return x->end < y->end ? -1 : x->end > y->end;
 }
 
 /* Applies edits (absolute file offsets inside [from, to)) to a copy of
@@ -196,13 +232,54 @@ static size_t fg201_line_end(const FgSource *src, size_t off) {
   return off < src->len ? off + 1 : off;
 }
 
+/* Why no byte-exact fix exists for this run, or NULL when one does. */
+static const char *fg201_no_fix(const FgRun *run) {
+  const FgStep *st = run->step;
+  if (!st->run)
+    return "the step has no `run:`";
+  if (st->node->style == FG_YAML_FLOW)
+    return "flow-style step";
+  if (st->run->style == FG_YAML_FOLDED)
+    return "folded scalar (`run: >`)";
+  if (run->via)
+    return "the pytest command is written in another file (tox.ini, Makefile)";
+  if (!run->exact)
+    return "the command's bytes are not written as-is in the file (escapes)";
+  if (run->m_arg < 0 && run->mexpr)
+    return "-m comes from addopts or PYTEST_ADDOPTS";
+  return NULL;
+}
+
+/* Where the step's text ends: past the line break of its last line, and
+ * past the blank lines a keep-chomped block scalar (`|+`) holds. */
+static size_t fg201_step_end(const FgSource *src, const FgStep *st) {
+  size_t end = fg201_line_end(src, st->node->end);
+  const FgYamlNode *last = st->run;
+  if (!last || last->end < st->node->end || last->style != FG_YAML_LITERAL)
+    return end;
+  size_t p = last->start;
+  while (p < src->len && src->data[p] == '|')
+    p++;
+  while (p < src->len && (isdigit((unsigned char)src->data[p]) || src->data[p] == '-'))
+    p++;
+  if (p >= src->len || src->data[p] != '+')
+    return end;
+  for (;;) {
+    size_t q = end;
+    while (q < src->len && (src->data[q] == ' ' || src->data[q] == '\t'))
+      q++;
+    if (q < src->len && (src->data[q] == '\n' || src->data[q] == '\r'))
+      end = fg201_line_end(src, q);
+    else
+      return end;
+  }
+}
+
 static FgFix *fg201_fix(const FgProject *p, const FgRun *run) {
   const FgStep *st = run->step;
   const FgSource *src = run->wf->src;
-  if (!run->exact || !st->run || st->node->style == FG_YAML_FLOW)
-    return NULL; /* folded or flow-style steps: no byte-exact edit exists */
-  if (run->m_arg < 0 && run->mexpr)
-    return NULL; /* -m comes from addopts or PYTEST_ADDOPTS: left to a human */
+  if (fg201_no_fix(run))
+    return NULL;
   const char *marker = p->marker;
   const char *eol = fg_source_eol(src);
 
@@ -215,9 +292,10 @@ static FgFix *fg201_fix(const FgProject *p, const FgRun *run) {
   if (dash == line0 || src->data[dash - 1] != '-')
     return NULL; /* not a block sequence item we can copy */
   dash--;
-  size_t step_end = fg201_line_end(src, st->node->end);
-  if (step_end == src->len && src->len && !src->final_newline)
-    return NULL;
+  size_t step_end = fg201_step_end(src, st);
+  /* the step ends the file with no final newline: the copy starts with a
+   * line break and the file still ends without one */
+  bool open_end = step_end == src->len && src->len && !src->final_newline;
 
   /* 1. the copy, edited: name, id, run (xdist out, -m marker in), timeout */
   FgSpanEdits ed = {0};
@@ -245,7 +323,8 @@ static FgFix *fg201_fix(const FgProject *p, const FgRun *run) {
     fg201_push(&ed, from, to, "");
     i += n;
   }
-  bool xdist_elsewhere = false;
+  /* pytest-enabler turns xdist back on in a copy with no -n */
+  bool xdist_elsewhere = run->enabler;
   for (size_t i = 0; i < run->opts.len; i++) {
     const char *o = run->opts.items[i].text;
     if (run->opts.items[i].origin != FG_ORIGIN_CMDLINE &&
@@ -268,27 +347,42 @@ static FgFix *fg201_fix(const FgProject *p, const FgRun *run) {
   char *name = fg_xasprintf("%s (%s, serial)", label, marker);
   char *qname = fg201_yaml_scalar(name);
   const FgYamlNode *name_node = fg_yaml_get(st->node, "name");
-  if (name_node) {
-    fg201_push(&ed, name_node->start, name_node->end, qname);
+  if (name_node && name_node->kind == FG_YAML_SCALAR) {
+    char *suffix = fg_xasprintf(" (%s, serial)", marker);
+    fg201_push_suffix(&ed, src, name_node, suffix);
+    free(suffix);
   } else {
     char *text = fg_xasprintf("name: %s%s%*s", qname, eol, (int)(key_start - line0), "");
     fg201_push(&ed, key_start, key_start, text);
     free(text);
   }
   const FgYamlNode *id_node = fg_yaml_get(st->node, "id");
-  if (id_node && id_node->kind == FG_YAML_SCALAR) {
-    char *id = fg_xasprintf("%s-serial", id_node->value);
-    char *qid = fg201_yaml_scalar(id);
-    fg201_push(&ed, id_node->start, id_node->end, qid);
-    free(qid);
-    free(id);
+  if (id_node && id_node->kind == FG_YAML_SCALAR)
+    fg201_push_suffix(&ed, src, id_node, "-serial");
+  /* a comment after a one-line run describes the parallel run: not copied */
+  const FgYamlNode *rn = st->run;
+  if (rn->style == FG_YAML_PLAIN || rn->style == FG_YAML_SINGLE_QUOTED ||
+      rn->style == FG_YAML_DOUBLE_QUOTED) {
+    size_t c = rn->end;
+    while (c < src->len && (src->data[c] == ' ' || src->data[c] == '\t'))
+      c++;
+    if (c < src->len && src->data[c] == '#') {
+      size_t e = c;
+      while (e < src->len && src->data[e] != '\n' && src->data[e] != '\r')
+        e++;
+      fg201_push(&ed, rn->end, e, "");
+    }
   }
   char *copy = fg201_apply_region(src, line0, step_end, &ed);
   FgBuf step = {0};
+  if (open_end)
+    fg_buf_puts(&step, eol);
   fg_buf_puts(&step, copy);
   if (!st->timeout_minutes)
-    fg_buf_printf(&step, "%*stimeout-minutes: %d%s", (int)(key_start - line0), "",
-                  p->config->timeout_minutes, eol);
+    fg_buf_printf(&step, "%s%*stimeout-minutes: %d", open_end ? eol : "",
+                  (int)(key_start - line0), "", p->config->timeout_minutes);
+  if (!st->timeout_minutes && !open_end)
+    fg_buf_puts(&step, eol);
   free(copy);
 
   FgFix *fix = fg_fix_new(FG_FIX_SAFE,
@@ -363,6 +457,9 @@ static void fg201_on_run(const FgProject *p, const FgRun *run, FgDiagList *out) 
                      other->nodeid, other->marked_by, p->marker);
   fg_vec_free(&hits);
   d->fix = other ? NULL : fg201_fix(p, run);
+  const char *why = other ? NULL : fg201_no_fix(run);
+  if (why)
+    fg_diag_add_note(d, "no fix: %s", why);
   fg_diag_list_push(out, d);
 }
 

@@ -7,24 +7,61 @@ optional) and its output must match `expected.txt` byte for byte, followed by
 a line `exit: N` with the exit code. An `expected.json` is compared the same
 way for `--format json`.
 
-FORKGUARD_UPDATE_FIXTURES=1 rewrites the expectations instead; read every
+An `expected.diff` holds what `forkguard check --diff --unsafe-fixes` (plus
+`args`) prints for the project, byte for byte (CRLF, BOMs and missing final
+newlines included), and nothing else: no `exit: N` footer, so the file stays
+a patch that `patch -p1` applies inside `project/`. The exit code and stderr
+are checked instead of recorded: the run must print nothing on stderr and
+exit 1 when the diff is not empty, 0 when it is (an empty expected.diff says
+"nothing to fix").
+
+FORKGUARD_UPDATE_FIXTURES=1 rewrites the expectations instead (expected.diff
+only where it exists already: create an empty one to start a case); read every
 changed file with `git diff fixtures/` before committing it.
 """
+import difflib
 import os
 import subprocess
 import sys
 from pathlib import Path
 
 
-def run(exe, case, extra):
+def case_args(case):
     args_file = case / "args"
     args = args_file.read_text().split("\n") if args_file.exists() else []
-    args = [a for a in args if a]
-    cmd = [exe, "check", "--color", "never", *extra, *args, "project"]
+    return [a for a in args if a]
+
+
+def run(exe, case, extra):
+    cmd = [exe, "check", "--color", "never", *extra, *case_args(case), "project"]
     env = dict(os.environ)
     env.pop("NO_COLOR", None)
     p = subprocess.run(cmd, cwd=case, capture_output=True, text=True, env=env, timeout=60)
     return p.stdout + p.stderr + f"exit: {p.returncode}\n"
+
+
+def run_diff(exe, case):
+    """The --diff output as bytes, and a problem (or None) with how it ran."""
+    cmd = [exe, "check", "--color", "never", "--diff", "--unsafe-fixes", *case_args(case),
+           "project"]
+    env = dict(os.environ)
+    env.pop("NO_COLOR", None)
+    p = subprocess.run(cmd, cwd=case, capture_output=True, env=env, timeout=60)
+    problem = None
+    want_rc = 1 if p.stdout else 0
+    if p.stderr or p.returncode != want_rc:
+        problem = (f"--diff exited {p.returncode} (want {want_rc}), stderr:\n"
+                   + p.stderr.decode(errors="replace"))
+    return p.stdout, problem
+
+
+def show(want, got):
+    want = want.decode(errors="replace") if isinstance(want, bytes) else want
+    got = got.decode(errors="replace") if isinstance(got, bytes) else got
+    lines = difflib.unified_diff(want.splitlines(True), got.splitlines(True), "expected", "got")
+    # make line endings visible: CRLF matters in these files
+    sys.stdout.writelines(line.replace("\r", "\\r") for line in lines)
+    print()
 
 
 def main():
@@ -43,8 +80,6 @@ def main():
     for case in cases:
         for name, extra in (("expected.txt", []), ("expected.json", ["--format", "json"])):
             exp = case / name
-            if name == "expected.json" and not exp.exists() and not update:
-                continue
             if name == "expected.json" and not exp.exists():
                 continue
             got = run(exe, case, extra)
@@ -58,9 +93,26 @@ def main():
             if got != want:
                 failed += 1
                 print(f"FAIL {exp}")
-                import difflib
-                sys.stdout.writelines(difflib.unified_diff(
-                    want.splitlines(True), got.splitlines(True), "expected", "got"))
+                show(want, got)
+        exp = case / "expected.diff"
+        if not exp.exists():
+            continue
+        got, problem = run_diff(exe, case)
+        checked += 1
+        if problem:
+            failed += 1
+            print(f"FAIL {exp}: {problem}")
+        if update:
+            if exp.read_bytes() != got:
+                exp.write_bytes(got)
+                print(f"updated {exp}")
+            continue
+        want = exp.read_bytes()
+        if got != want:
+            if not problem:
+                failed += 1
+            print(f"FAIL {exp}")
+            show(want, got)
     passed = checked - failed
     print(f"golden: {passed} passed, {failed} failed")
     return 1 if failed else 0
