@@ -1,5 +1,8 @@
 /* FG202 marked-tests-never-run */
+#include <string.h>
+
 #include "project.h"
+#include "serial_step.h"
 
 static const char doc[] =
     "## What it does\n"
@@ -28,8 +31,10 @@ static const char doc[] =
     "```\n"
     "\n"
     "## Fix safety\n"
-    "No fix yet. The planned fix inserts the serial step after the parallel one; it will be\n"
-    "safe, as it only adds a run of tests that are currently skipped.\n";
+    "The fix is safe: it inserts a serial step (no xdist, `-m <marker>` combined with the\n"
+    "run's other -m terms, `timeout-minutes`) right after the run that deselects the tests\n"
+    "by -m, preferring the one that says `not <marker>`. It only adds a run of tests that\n"
+    "are currently never run. Runs that deselect by -k or --deselect get no fix.\n";
 
 /* Why run deselects t: the -m or -k expression, or --deselect. */
 static char *fg202_why(const FgProject *p, const FgRun *run, const FgTest *t) {
@@ -50,10 +55,33 @@ static bool fg202_grouping(const FgProject *p, const char *name) {
   return false;
 }
 
+typedef FG_VEC(const FgRun *) FgConstRunVec;
+
+/* A serial step after the run that deselects the test by -m: preferably one
+ * that says `not <marker>` (the parallel half of a split whose serial half
+ * is missing). -k and --deselect would still deselect it in a copy. */
+static FgFix *fg202_fix(const FgProject *p, const FgTest *t, const FgConstRunVec *runs) {
+  if (strcmp(t->marked_by, p->marker) != 0)
+    return NULL; /* the copy selects -m <marker>: another convention stays out */
+  const FgRun *best = NULL;
+  char *notm = fg_xasprintf("not %s", p->marker);
+  for (size_t i = 0; i < runs->len; i++) {
+    const FgRun *r = runs->items[i];
+    if (!r->m || r->kexpr || r->deselects.len || fg_serial_step_no_fix(r))
+      continue;
+    if (fg_markexpr_match_marks(r->m, (const char *const *)t->markers.items, t->markers.len))
+      continue;
+    if (!best || (strstr(r->mexpr, notm) && !strstr(best->mexpr, notm)))
+      best = r;
+  }
+  free(notm);
+  return best ? fg_serial_step_fix(p, best, false) : NULL;
+}
+
 static void fg202_on_test(const FgProject *p, const FgTest *t, FgDiagList *out) {
   if (!t->marked || fg202_grouping(p, t->marked_by))
     return;
-  FG_VEC(const FgRun *) collecting = {0};
+  FgConstRunVec collecting = {0};
   for (size_t i = 0; i < p->runs.len; i++) {
     const FgRun *r = p->runs.items[i];
     if (fg_run_selects(p, r, t)) {
@@ -86,6 +114,7 @@ static void fg202_on_test(const FgProject *p, const FgTest *t, FgDiagList *out) 
   if (collecting.len > 3)
     fg_diag_add_note(d, "deselected by: %zu more run%s", collecting.len - 3,
                      collecting.len == 4 ? "" : "s");
+  d->fix = fg202_fix(p, t, &collecting);
   fg_vec_free(&collecting);
   fg_diag_list_push(out, d);
 }
@@ -95,6 +124,6 @@ const FgRule fg202_marked_tests_never_run = {
     .name = "marked-tests-never-run",
     .summary = "a marked test is deselected by every CI pytest run that collects its file",
     .doc = doc,
-    .fix = "none",
+    .fix = "safe",
     .on_test = fg202_on_test,
 };

@@ -1,0 +1,22 @@
+/* serial_step: the serial CI step of SPEC §4, inserted right after a
+ * pytest run's step: a copy of that step as written (same indentation, key
+ * order, quoting and line endings) whose name gets " (<marker>, serial)",
+ * whose id gets "-serial", whose pytest command loses xdist's options and
+ * selects the marked tests with -m, and which gets `timeout-minutes`. FG201
+ * also deselects the marked tests in the parallel run; FG202 only adds the
+ * step. */
+#ifndef FG_SERIAL_STEP_H
+#define FG_SERIAL_STEP_H
+
+#include <stdbool.h>
+
+#include "project.h"
+
+/* Why no byte-exact fix exists for this run, or NULL when one does. */
+const char *fg_serial_step_no_fix(const FgRun *run);
+
+/* The fix, or NULL (see fg_serial_step_no_fix). deselect: also turn the
+ * run's -m into `(<old>) and not <marker>` / `not <marker>`. */
+FgFix *fg_serial_step_fix(const FgProject *p, const FgRun *run, bool deselect);
+
+#endif
