@@ -47,11 +47,18 @@ void fg_output_github(FgBuf *out, const FgDiagList *diags) {
 
 /* ---- gitlab code quality ----------------------------------------------------- */
 
-/* FNV-1a, 64 bits, twice with different seeds: a stable fingerprint. */
-static void fg_fingerprint(const FgDiag *d, char out[33]) {
+/* FNV-1a, 64 bits, twice with different seeds, over what identifies a
+ * finding apart from its line (so that it survives edits above it) and its
+ * occurrence among findings that are otherwise identical (so that it is
+ * unique: GitLab tracks findings by fingerprint). */
+static void fg_fingerprint(const FgDiag *d, size_t occurrence, char out[33]) {
   unsigned long long h1 = 1469598103934665603ULL, h2 = 1099511628211ULL * 31;
-  const char *parts[4] = {d->rule->code, d->src->path, d->message, d->test ? d->test : ""};
-  for (int p = 0; p < 4; p++) {
+  char nth[32];
+  snprintf(nth, sizeof nth, "%zu", occurrence);
+  const char *parts[5] = {d->rule->code, d->src->path, d->message, d->test ? d->test : "",
+                          nth};
+  int nparts = occurrence ? 5 : 4; /* the first occurrence keeps its old print */
+  for (int p = 0; p < nparts; p++) {
     for (const char *c = parts[p]; *c; c++) {
       h1 = (h1 ^ (unsigned char)*c) * 1099511628211ULL;
       h2 = (h2 ^ (unsigned char)*c) * 1099511628211ULL + 7;
@@ -62,14 +69,28 @@ static void fg_fingerprint(const FgDiag *d, char out[33]) {
   snprintf(out, 33, "%016llx%016llx", h1, h2);
 }
 
+static bool fg_same_finding(const FgDiag *a, const FgDiag *b) {
+  return a->rule == b->rule && strcmp(a->src->path, b->src->path) == 0 &&
+         strcmp(a->message, b->message) == 0 && fg_str_eq(a->test, b->test);
+}
+
 void fg_output_gitlab(FgBuf *out, const FgDiagList *diags) {
   FgJson j;
   fg_json_init(&j, out, true);
   fg_json_begin_array(&j);
   for (size_t i = 0; i < diags->items.len; i++) {
     const FgDiag *d = diags->items.items[i];
+    /* the list is sorted by path: identical findings share a path, so the
+     * backward scan stops at the first other path */
+    size_t occurrence = 0;
+    for (size_t k = i; k-- > 0;) {
+      const FgDiag *o = diags->items.items[k];
+      if (strcmp(o->src->path, d->src->path) != 0)
+        break;
+      occurrence += fg_same_finding(o, d);
+    }
     char fp[33];
-    fg_fingerprint(d, fp);
+    fg_fingerprint(d, occurrence, fp);
     FgPos s = fg_source_pos(d->src, d->start);
     fg_json_begin_object(&j);
     fg_json_key(&j, "description");
