@@ -47,11 +47,18 @@ void fg_output_github(FgBuf *out, const FgDiagList *diags) {
 
 /* ---- gitlab code quality ----------------------------------------------------- */
 
-/* FNV-1a, 64 bits, twice with different seeds: a stable fingerprint. */
-static void fg_fingerprint(const FgDiag *d, char out[33]) {
+/* FNV-1a, 64 bits, twice with different seeds, over what identifies a
+ * finding apart from its line (so that it survives edits above it) and its
+ * occurrence among findings that are otherwise identical (so that it is
+ * unique: GitLab tracks findings by fingerprint). */
+static void fg_fingerprint(const FgDiag *d, size_t occurrence, char out[33]) {
   unsigned long long h1 = 1469598103934665603ULL, h2 = 1099511628211ULL * 31;
-  const char *parts[4] = {d->rule->code, d->src->path, d->message, d->test ? d->test : ""};
-  for (int p = 0; p < 4; p++) {
+  char nth[32];
+  snprintf(nth, sizeof nth, "%zu", occurrence);
+  const char *parts[5] = {d->rule->code, d->src->path, d->message, d->test ? d->test : "",
+                          nth};
+  int nparts = occurrence ? 5 : 4; /* the first occurrence keeps its old print */
+  for (int p = 0; p < nparts; p++) {
     for (const char *c = parts[p]; *c; c++) {
       h1 = (h1 ^ (unsigned char)*c) * 1099511628211ULL;
       h2 = (h2 ^ (unsigned char)*c) * 1099511628211ULL + 7;
@@ -62,14 +69,28 @@ static void fg_fingerprint(const FgDiag *d, char out[33]) {
   snprintf(out, 33, "%016llx%016llx", h1, h2);
 }
 
+static bool fg_same_finding(const FgDiag *a, const FgDiag *b) {
+  return a->rule == b->rule && strcmp(a->src->path, b->src->path) == 0 &&
+         strcmp(a->message, b->message) == 0 && fg_str_eq(a->test, b->test);
+}
+
 void fg_output_gitlab(FgBuf *out, const FgDiagList *diags) {
   FgJson j;
   fg_json_init(&j, out, true);
   fg_json_begin_array(&j);
   for (size_t i = 0; i < diags->items.len; i++) {
     const FgDiag *d = diags->items.items[i];
+    /* the list is sorted by path: identical findings share a path, so the
+     * backward scan stops at the first other path */
+    size_t occurrence = 0;
+    for (size_t k = i; k-- > 0;) {
+      const FgDiag *o = diags->items.items[k];
+      if (strcmp(o->src->path, d->src->path) != 0)
+        break;
+      occurrence += fg_same_finding(o, d);
+    }
     char fp[33];
-    fg_fingerprint(d, fp);
+    fg_fingerprint(d, occurrence, fp);
     FgPos s = fg_source_pos(d->src, d->start);
     fg_json_begin_object(&j);
     fg_json_key(&j, "description");
@@ -117,11 +138,34 @@ static void fg_sarif_region(FgJson *j, const FgSource *src, size_t start, size_t
   fg_json_end_object(j);
 }
 
+/* RFC 3986: a path's bytes as a URI path, every byte but the unreserved
+ * characters and '/' percent-encoded (spaces, '%', '#', '?', non-ASCII). */
+static char *fg_sarif_uri_path(const char *prefix, const char *path, const char *suffix) {
+  static const char hex[] = "0123456789ABCDEF";
+  FgBuf b = {0};
+  fg_buf_puts(&b, prefix);
+  for (const unsigned char *c = (const unsigned char *)path; *c; c++) {
+    bool keep = (*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
+                (*c >= '0' && *c <= '9') || strchr("-._~/", *c);
+    if (keep) {
+      fg_buf_putc(&b, (char)*c);
+    } else {
+      fg_buf_putc(&b, '%');
+      fg_buf_putc(&b, hex[*c >> 4]);
+      fg_buf_putc(&b, hex[*c & 15]);
+    }
+  }
+  fg_buf_puts(&b, suffix);
+  return fg_buf_take(&b);
+}
+
 static void fg_sarif_artifact(FgJson *j, const char *path) {
   fg_json_key(j, "artifactLocation");
   fg_json_begin_object(j);
   fg_json_key(j, "uri");
-  fg_json_string(j, path);
+  char *uri = fg_sarif_uri_path("", path, "");
+  fg_json_string(j, uri);
+  free(uri);
   fg_json_key(j, "uriBaseId");
   fg_json_string(j, "%SRCROOT%");
   fg_json_end_object(j);
@@ -195,6 +239,13 @@ static void fg_sarif_fix(FgJson *j, const FgFix *fix) {
   fg_json_key(j, "text");
   fg_json_string(j, fix->message);
   fg_json_end_object(j);
+  /* SARIF has no applicability: --fix applies safe fixes, unsafe ones need
+   * --unsafe-fixes */
+  fg_json_key(j, "properties");
+  fg_json_begin_object(j);
+  fg_json_key(j, "applicability");
+  fg_json_string(j, fix->applicability == FG_FIX_SAFE ? "safe" : "unsafe");
+  fg_json_end_object(j);
   fg_json_key(j, "artifactChanges");
   fg_json_begin_array(j);
   /* one artifactChange per file, its replacements in edit order */
@@ -241,7 +292,9 @@ void fg_output_sarif(FgBuf *out, const FgDiagList *diags, const char *root) {
   fg_json_init(&j, out, true);
   fg_json_begin_object(&j);
   fg_json_key(&j, "$schema");
-  fg_json_string(&j, "https://json.schemastore.org/sarif-2.1.0.json");
+  /* the $id of the OASIS schema (shared/data/sarif-schema-2.1.0.json) */
+  fg_json_string(&j, "https://raw.githubusercontent.com/oasis-tcs/sarif-spec/master/"
+                     "Schemata/sarif-schema-2.1.0.json");
   fg_json_key(&j, "version");
   fg_json_string(&j, "2.1.0");
   fg_json_key(&j, "runs");
@@ -258,12 +311,18 @@ void fg_output_sarif(FgBuf *out, const FgDiagList *diags, const char *root) {
   fg_sarif_rules(&j);
   fg_json_end_object(&j);
   fg_json_end_object(&j);
+  /* columns count code points, as in every other format; SARIF's default
+   * is UTF-16 code units */
+  fg_json_key(&j, "columnKind");
+  fg_json_string(&j, "unicodeCodePoints");
   fg_json_key(&j, "originalUriBaseIds");
   fg_json_begin_object(&j);
   fg_json_key(&j, "%SRCROOT%");
   fg_json_begin_object(&j);
   fg_json_key(&j, "uri");
-  char *uri = fg_xasprintf("file://%s/", root);
+  /* the root is absolute: file:///abs/path/ (a base URI ends with '/') */
+  bool slash = root[0] && root[strlen(root) - 1] == '/';
+  char *uri = fg_sarif_uri_path("file://", root, slash ? "" : "/");
   fg_json_string(&j, uri);
   free(uri);
   fg_json_end_object(&j);

@@ -13,7 +13,9 @@ add_test(NAME golden
 # pytest against the built binary.
 add_test(NAME e2e
          COMMAND ${FG_PYTHON3} -m pytest -q -p no:cacheprovider ${CMAKE_SOURCE_DIR}/tests/e2e)
-set_tests_properties(e2e PROPERTIES ENVIRONMENT "FORKGUARD_BIN=$<TARGET_FILE:forkguard>")
+# FORKGUARD_BUILD_DIR: test_install.py runs `cmake --install` on this build.
+set_tests_properties(e2e PROPERTIES ENVIRONMENT
+                     "FORKGUARD_BIN=$<TARGET_FILE:forkguard>;FORKGUARD_BUILD_DIR=${CMAKE_BINARY_DIR}")
 
 # Property: the order files are created in (and so readdir's order) does not
 # change the output.
