@@ -16,7 +16,7 @@ say() { printf '==> %s\n' "$*"; }
 build_pkgs=(build-essential cmake pkg-config libyaml-dev libtree-sitter-dev libcmocka-dev
             libinih-dev nodejs npm)
 test_pkgs=(python3 python3-pytest python3-pytest-xdist python3-pytest-timeout python3-yaml
-           python3-jsonschema pre-commit patch git)
+           python3-jsonschema pre-commit patch git groff-base)
 
 # A package is present when dpkg has it, or, for the tools below, when the
 # command is already on PATH (node and npm often come from another source).
@@ -83,7 +83,7 @@ case "$cmd" in
     build build
     say "running the test suite (normal build)"
     (cd build && ctest --output-on-failure -j"$(nproc)")
-    build build-asan -DFG_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug
+    build build-asan -DFG_SANITIZE=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo
     say "running the test suite (AddressSanitizer + UndefinedBehaviorSanitizer)"
     (cd build-asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
       ctest --output-on-failure -j"$(nproc)")

@@ -41,6 +41,24 @@ static const char doc[] =
     "it. A test in an `xdist_group` still runs inside an xdist worker, so this rule keeps\n"
     "flagging the run.\n";
 
+/* Does the run's -m say `not <marker>` (a split made before)? */
+static bool fg201_deselects_marker(const FgRun *run, const char *marker) {
+  if (!run->m)
+    return false;
+  char *canon = fg_markexpr_to_string(run->m);
+  char *term = fg_xasprintf("not %s", marker);
+  bool found = false;
+  size_t tl = strlen(term);
+  for (const char *at = strstr(canon, term); at && !found; at = strstr(at + 1, term)) {
+    char before = at == canon ? ' ' : at[-1];
+    char after = at[tl];
+    found = (before == ' ' || before == '(') && (after == '\0' || after == ' ' || after == ')');
+  }
+  free(term);
+  free(canon);
+  return found;
+}
+
 static void fg201_on_run(const FgProject *p, const FgRun *run, FgDiagList *out) {
   if (!run->xdist)
     return;
@@ -94,8 +112,16 @@ static void fg201_on_run(const FgProject *p, const FgRun *run, FgDiagList *out) 
     fg_diag_add_note(d, "no fix: %s is marked `%s`, which `-m \"not %s\"` would not deselect",
                      other->nodeid, other->marked_by, p->marker);
   fg_vec_free(&hits);
-  d->fix = other ? NULL : fg_serial_step_fix(p, run, true);
-  const char *why = other ? NULL : fg_serial_step_no_fix(run);
+  /* a run that already deselects the marker was split before: the tests
+   * it still selects are unmarked, and splitting again would never settle */
+  const char *marker = p->marker;
+  bool split = fg201_deselects_marker(run, marker);
+  if (split && !other)
+    fg_diag_add_note(d, "no fix here: the run already deselects `%s`; mark the tests "
+                        "(FG101)",
+                     marker);
+  d->fix = other || split ? NULL : fg_serial_step_fix(p, run, true);
+  const char *why = other || split ? NULL : fg_serial_step_no_fix(run);
   if (why)
     fg_diag_add_note(d, "no fix: %s", why);
   fg_diag_list_push(out, d);

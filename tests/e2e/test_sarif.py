@@ -57,10 +57,14 @@ def report(run_fg, project, args, fmt):
 
 
 def position(data, offset):
-    """1-based line and column (code points) of a byte offset."""
+    """1-based line and column (code points) of a byte offset; a UTF-8 BOM
+    is not a column (editors do not show it), as forkguard counts."""
     before = data[:offset]
     line_start = before.rfind(b"\n") + 1
-    return before.count(b"\n") + 1, len(before[line_start:].decode("utf-8", "replace")) + 1
+    text = before[line_start:]
+    if line_start == 0 and text.startswith(b"\xef\xbb\xbf"):
+        text = text[3:]
+    return before.count(b"\n") + 1, len(text.decode("utf-8", "replace")) + 1
 
 
 def artifact_path(project, loc):
@@ -200,7 +204,10 @@ def test_sarif_fixes_reproduce_fix(run_fg, copy, tmp_path, name, src, args):
     unsafe = [*args, "--unsafe-fixes"] if "--unsafe-fixes" not in args else args
     results = report(run_fg, project, unsafe, "sarif")["runs"][0]["results"]
     if not any("fixes" in r for r in results):
-        pytest.skip("no fixes")
+        # nothing to apply: then the JSON report offers no fix either
+        diags = report(run_fg, project, unsafe, "json")["diagnostics"]
+        assert not any(d["fix"] for d in diags)
+        return
     expected = apply_fixes(project, results)
     original = {p: (p.read_bytes() if p.exists() else None) for p in expected}
     fixed = tmp_path / "fixed"

@@ -502,15 +502,26 @@ static void test_refuse_symlink_outside_root(void **state) {
 }
 
 /* A write that fails midway (read-only directory) leaves no temp file. */
+/* A late failure (the second file cannot be written) leaves no temporary
+ * file of the first behind. As a user, the second file sits in a read-only
+ * folder; root writes anywhere, so for root it sits under a path whose
+ * folder became a plain file after it was read (ENOTDIR). */
 static void test_no_temp_left_on_error(void **state) {
-  if (geteuid() == 0)
-    skip(); /* root writes into read-only directories */
+  bool as_root = geteuid() == 0;
   char *root = make_root();
   char *sub = fg_xasprintf("%s/ro", root);
   assert_int_equal(mkdir(sub, 0755), 0);
   write_file(root, "ok.py", "a = 1\n");
   write_file(sub, "t.py", "x = 1\n");
-  assert_int_equal(chmod(sub, 0555), 0);
+  if (as_root) {
+    char *t = fg_xasprintf("%s/t.py", sub);
+    assert_int_equal(unlink(t), 0);
+    assert_int_equal(rmdir(sub), 0);
+    write_file(root, "ro", "not a folder\n");
+    free(t);
+  } else {
+    assert_int_equal(chmod(sub, 0555), 0);
+  }
   FgSource *ok = src_new("ok.py", "a = 1\n");
   FgSource *t = src_new("ro/t.py", "x = 1\n");
   FgFix *f = fg_fix_new(FG_FIX_SAFE, "both");
@@ -520,14 +531,18 @@ static void test_no_temp_left_on_error(void **state) {
   assert_true(fg_plan_add_fix(plan, f));
   FgStrVec errors = {0};
   assert_int_equal(fg_plan_write(plan, root, &errors), 1);
-  assert_true(
-      fg_str_startswith(errors.items[0], "ro/t.py: cannot create a temporary file"));
+  assert_true(fg_str_startswith(errors.items[0], "ro/t.py: "));
+  if (!as_root)
+    assert_true(
+        fg_str_startswith(errors.items[0], "ro/t.py: cannot create a temporary file"));
   char *got = read_back(root, "ok.py");
   assert_string_equal(got, "a = 1\n"); /* all or nothing */
   free(got);
   assert_no_temp(root);
-  assert_no_temp(sub);
-  assert_int_equal(chmod(sub, 0755), 0);
+  if (!as_root) {
+    assert_no_temp(sub);
+    assert_int_equal(chmod(sub, 0755), 0);
+  }
   fg_strvec_free(&errors);
   fg_plan_delete(plan);
   fg_fix_delete(f);
