@@ -990,25 +990,24 @@ static void fg_module_names(FgProject *p, FgModule *m) {
  * - A call resolves into module M through the file's own import or dotted
  *   text, which names M's last component ("util" for pkg.util; the package
  *   for pkg/__init__.py), except a package __init__ reached by a relative
- *   `from . import f`. So the file needs the def's name and M's last
- *   component. The name is: a module-level function's own name, a method's
- *   top-level class (`C(...)` enters `C.__init__`, `C.m(...)` names C;
- *   `self.m()` stays in its module). Nested defs and methods of nested
- *   classes are never called from elsewhere.
- *   Pairing them exactly would cost a set per def; instead each last
- *   component falls in one of 31 groups (a bit), a name carries the groups
- *   of the modules defining it and bit 31 for a package __init__: a file
- *   passes when a name's groups meet the groups of the last components it
- *   holds. A group collision only parses a file too many.
+ *   `from . import f`. So the file needs the def's name paired with M's last
+ *   component (any last component for an __init__). The name is: a
+ *   module-level function's own name, a method's top-level class (`C(...)`
+ *   enters `C.__init__`, `C.m(...)` names C; `self.m()` stays in its
+ *   module). Nested defs and methods of nested classes are never called
+ *   from elsewhere.
  * - A conftest fixture is requested by its fixture name from files below
  *   the conftest's folder; an autouse one reaches every test file there. */
-#define FG_REACH_INIT (1u << 31)
+#define FG_REACH_INIT 2u
 
 typedef FG_VEC(const char *) FgNameVec;
 
 typedef struct FgReach {
-  FgWordSet names; /* name -> groups of its modules (| FG_REACH_INIT) */
-  FgWordSet lasts; /* a module's last component -> its group */
+  FgWordSet names;      /* 1, | FG_REACH_INIT when an __init__ defines it */
+  FgWordSet lasts;      /* last components of the modules defining names */
+  FgHashSet pair_hashes; /* fg_pair_hash(name, last) */
+  FgWordSet pairs;      /* "name last", to confirm a pair exactly */
+  FgStrVec owned;       /* the pairs' strings */
   FgWordSet fixtures;
   FgNameVec fixture_dirs;
   FgNameVec autouse_dirs;
@@ -1017,22 +1016,31 @@ typedef struct FgReach {
 static void fg_reach_free(FgReach *r) {
   fg_word_set_free(&r->names);
   fg_word_set_free(&r->lasts);
+  fg_hash_set_free(&r->pair_hashes);
+  fg_word_set_free(&r->pairs);
+  fg_strvec_free(&r->owned);
   fg_word_set_free(&r->fixtures);
   fg_vec_free(&r->fixture_dirs);
   fg_vec_free(&r->autouse_dirs);
 }
 
 static void fg_reach_name(FgReach *r, const FgModule *m, const char *name) {
-  if (fg_str_endswith(m->src->path, "__init__.py")) {
-    fg_word_set_add(&r->names, name, FG_REACH_INIT);
-  }
+  bool init = fg_str_endswith(m->src->path, "__init__.py");
+  fg_word_set_add(&r->names, name, init ? 1u | FG_REACH_INIT : 1u);
   const char *dot = strrchr(m->modname, '.');
   const char *last = dot ? dot + 1 : m->modname;
   if (!*last)
     return;
-  uint32_t group = 1u << (fg_word_hash(last, strlen(last)) % 31);
-  fg_word_set_add(&r->names, name, group);
-  fg_word_set_add(&r->lasts, last, group);
+  char *pair = fg_xasprintf("%s %s", name, last);
+  if (fg_word_set_get(&r->pairs, pair)) {
+    free(pair);
+    return;
+  }
+  fg_vec_push(&r->owned, pair);
+  fg_word_set_add(&r->pairs, pair, 1);
+  fg_word_set_add(&r->lasts, last, 1);
+  fg_hash_set_add(&r->pair_hashes, fg_pair_hash(fg_word_hash(name, strlen(name)),
+                                                fg_word_hash(last, strlen(last))));
 }
 
 static void fg_reach_build(const FgProject *p, FgReach *r) {
@@ -1133,22 +1141,53 @@ static void fg_add_overlay_paths(FgStrVec *list, const FgOverlay *ov, bool pytho
     qsort(list->items, list->len, sizeof(char *), fg_str_cmp_ptr);
 }
 
+/* Do the name and last-component hits hold a pair of the reach? */
+static bool fg_reach_pairs(const FgReach *r, const FgSlotVec *names, const FgSlotVec *lasts,
+                           bool exact) {
+  bool found = false;
+  FgBuf b = {0};
+  for (size_t i = 0; i < names->len && !found; i++) {
+    if (names->items[i]->mask & FG_REACH_INIT)
+      found = true;
+    for (size_t k = 0; k < lasts->len && !found; k++) {
+      const FgWordSlot *n = names->items[i], *l = lasts->items[k];
+      if (!fg_hash_set_has(&r->pair_hashes, fg_pair_hash(n->hash, l->hash)))
+        continue;
+      if (!exact) {
+        found = true;
+        continue;
+      }
+      b.len = 0;
+      fg_buf_printf(&b, "%s %s", n->word, l->word);
+      found = fg_word_set_get(&r->pairs, b.data) != 0;
+    }
+  }
+  fg_buf_free(&b);
+  return found;
+}
+
 /* Does the module say what reaches a pool-using def? With text NULL, from
  * the hashes of its words (a candidate); else from its text (exact). */
 static bool fg_reach_wants(const FgReach *r, const FgModule *m, const FgWords *w,
                            const char *text, size_t len) {
   if (m->is_test_file && fg_under_any(m->src->path, &r->autouse_dirs))
     return true;
-  uint32_t names = text ? fg_word_set_match_text(&r->names, text, len)
-                        : fg_word_set_match_hashes(&r->names, w);
-  if (names & FG_REACH_INIT)
-    return true;
-  if (names) {
-    uint32_t lasts = text ? fg_word_set_match_text(&r->lasts, text, len)
-                          : fg_word_set_match_hashes(&r->lasts, w);
-    if (names & lasts)
-      return true;
+  FgSlotVec names = {0}, lasts = {0};
+  if (text)
+    fg_word_set_hits_text(&r->names, text, len, &names);
+  else
+    fg_word_set_hits_hashes(&r->names, w, &names);
+  if (names.len) {
+    if (text)
+      fg_word_set_hits_text(&r->lasts, text, len, &lasts);
+    else
+      fg_word_set_hits_hashes(&r->lasts, w, &lasts);
   }
+  bool found = fg_reach_pairs(r, &names, &lasts, text != NULL);
+  fg_vec_free(&names);
+  fg_vec_free(&lasts);
+  if (found)
+    return true;
   if (!fg_under_any(m->src->path, &r->fixture_dirs))
     return false;
   return text ? fg_word_set_match_text(&r->fixtures, text, len) != 0

@@ -191,3 +191,98 @@ void fg_word_set_free(FgWordSet *self) {
   self->slots = NULL;
   self->cap = self->len = 0;
 }
+
+uint32_t fg_word_set_get(const FgWordSet *self, const char *word) {
+  if (!self->len)
+    return 0;
+  size_t n = strlen(word);
+  return fg_word_set_probe(self, fg_word_hash(word, n), word, n);
+}
+
+static void fg_slots_push_new(FgSlotVec *out, size_t from, const FgWordSlot *s) {
+  for (size_t i = from; i < out->len; i++)
+    if (out->items[i] == s)
+      return;
+  fg_vec_push(out, s);
+}
+
+/* The slots with hash h (and word text[0..n) when text is not NULL). */
+static void fg_word_set_hits(const FgWordSet *self, uint64_t h, const char *text, size_t n,
+                             FgSlotVec *out, size_t from) {
+  for (size_t k = (size_t)h & (self->cap - 1); self->slots[k].word; k = (k + 1) & (self->cap - 1)) {
+    const FgWordSlot *s = &self->slots[k];
+    if (s->hash == h && (!text || (strlen(s->word) == n && memcmp(s->word, text, n) == 0)))
+      fg_slots_push_new(out, from, s);
+  }
+}
+
+void fg_word_set_hits_hashes(const FgWordSet *self, const FgWords *words, FgSlotVec *out) {
+  if (!self->len)
+    return;
+  size_t from = out->len;
+  for (size_t i = 0; i < words->len; i++)
+    fg_word_set_hits(self, words->hashes[i], NULL, 0, out, from);
+}
+
+void fg_word_set_hits_text(const FgWordSet *self, const char *text, size_t len, FgSlotVec *out) {
+  if (!self->len)
+    return;
+  size_t from = out->len;
+  size_t pos = 0, start, n;
+  while (fg_next_word(text, len, &pos, &start, &n))
+    fg_word_set_hits(self, fg_word_hash(text + start, n), text + start, n, out, from);
+}
+
+/* ---- sets of hashes ---------------------------------------------------------- */
+
+uint64_t fg_pair_hash(uint64_t a, uint64_t b) {
+  uint64_t h = a ^ (b * 0x9e3779b97f4a7c15u);
+  h ^= h >> 29;
+  return h ? h : 1;
+}
+
+static void fg_hash_set_grow(FgHashSet *self) {
+  size_t cap = self->cap ? self->cap * 2 : 64;
+  uint64_t *keys = fg_xcalloc(cap, sizeof(uint64_t));
+  for (size_t i = 0; i < self->cap; i++) {
+    if (!self->keys[i])
+      continue;
+    size_t k = (size_t)self->keys[i] & (cap - 1);
+    while (keys[k])
+      k = (k + 1) & (cap - 1);
+    keys[k] = self->keys[i];
+  }
+  free(self->keys);
+  self->keys = keys;
+  self->cap = cap;
+}
+
+void fg_hash_set_add(FgHashSet *self, uint64_t h) {
+  h = h ? h : 1;
+  if (2 * (self->len + 1) > self->cap)
+    fg_hash_set_grow(self);
+  size_t k = (size_t)h & (self->cap - 1);
+  while (self->keys[k]) {
+    if (self->keys[k] == h)
+      return;
+    k = (k + 1) & (self->cap - 1);
+  }
+  self->keys[k] = h;
+  self->len++;
+}
+
+bool fg_hash_set_has(const FgHashSet *self, uint64_t h) {
+  if (!self->len)
+    return false;
+  h = h ? h : 1;
+  for (size_t k = (size_t)h & (self->cap - 1); self->keys[k]; k = (k + 1) & (self->cap - 1))
+    if (self->keys[k] == h)
+      return true;
+  return false;
+}
+
+void fg_hash_set_free(FgHashSet *self) {
+  free(self->keys);
+  self->keys = NULL;
+  self->cap = self->len = 0;
+}

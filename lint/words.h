@@ -10,6 +10,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "util.h"
+
 uint64_t fg_word_hash(const char *s, size_t n);
 
 /* The distinct words of a text (owned hashes, in no particular order). */
@@ -47,5 +49,24 @@ uint32_t fg_word_set_match_hashes(const FgWordSet *self, const FgWords *words);
 /* The OR of the masks of the set's words that are words of the text. */
 uint32_t fg_word_set_match_text(const FgWordSet *self, const char *text, size_t len);
 void fg_word_set_free(FgWordSet *self);
+/* The mask of word (NUL-terminated) in the set, 0 when absent. */
+uint32_t fg_word_set_get(const FgWordSet *self, const char *word);
+
+/* The set's slots that `words` (candidates) / the text's words (exact)
+ * hold, each once, appended to out. */
+typedef FG_VEC(const FgWordSlot *) FgSlotVec;
+void fg_word_set_hits_hashes(const FgWordSet *self, const FgWords *words, FgSlotVec *out);
+void fg_word_set_hits_text(const FgWordSet *self, const char *text, size_t len, FgSlotVec *out);
+
+/* A set of bare hashes, for pairs of words (fg_pair_hash). */
+typedef struct FgHashSet {
+  uint64_t *keys; /* 0: empty slot (a 0 key is stored as 1) */
+  size_t cap, len;
+} FgHashSet;
+
+uint64_t fg_pair_hash(uint64_t a, uint64_t b);
+void fg_hash_set_add(FgHashSet *self, uint64_t h);
+bool fg_hash_set_has(const FgHashSet *self, uint64_t h);
+void fg_hash_set_free(FgHashSet *self);
 
 #endif
