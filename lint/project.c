@@ -1,6 +1,7 @@
 #include "project.h"
 
 #include "launch.h"
+#include "words.h"
 
 #include <fnmatch.h>
 #include <stdio.h>
@@ -130,53 +131,39 @@ static const char *fg_basename(const char *path) {
   return s ? s + 1 : path;
 }
 
-/* Is `word` in text as a whole identifier? */
-static bool fg_contains_word(const char *text, size_t len, const char *word) {
-  size_t wl = strlen(word);
-  if (!wl)
-    return false;
-  const char *end = text + len;
-  const char *p = text;
-  while (p < end) {
-    const char *hit = fg_memmem(p, (size_t)(end - p), word, wl);
-    if (!hit)
-      return false;
-    bool left = hit == text || !(hit[-1] == '_' || (hit[-1] >= 'a' && hit[-1] <= 'z') ||
-                                 (hit[-1] >= 'A' && hit[-1] <= 'Z') ||
-                                 (hit[-1] >= '0' && hit[-1] <= '9'));
-    const char *r = hit + wl;
-    bool right = r >= end || !(*r == '_' || (*r >= 'a' && *r <= 'z') ||
-                               (*r >= 'A' && *r <= 'Z') || (*r >= '0' && *r <= '9'));
-    if (left && right)
-      return true;
-    p = hit + 1;
-  }
-  return false;
-}
+/* ---- the prefilter (SPEC §12) -------------------------------------------------
+ *
+ * Parsing is ~200x the cost of reading, so a file is parsed only when one of
+ * its words shows it can matter:
+ * - a pool site, `fork` start method or `spawn` set is a call that resolves
+ *   (through the file's own imports and aliases) to a name under
+ *   multiprocessing, concurrent.futures, joblib or loky, or to a configured
+ *   constructor: the file names that module (or the constructor's first
+ *   component) somewhere;
+ * - `os.fork()` needs the word `fork` (it is reported in test code only);
+ * - the marker in force, for marked tests and its registration;
+ * - conftest.py files always (fixtures, autouse, pytest_configure).
+ * Then, to a fixpoint, the files naming something that reaches a pool. */
+enum { FG_SEED_SITE = 1, FG_SEED_FORK = 2, FG_SEED_MARKER = 4 };
 
-static bool fg_contains(const char *text, size_t len, const char *needle) {
-  return fg_memmem(text, len, needle, strlen(needle)) != NULL;
-}
-
-/* The substrings without which a file cannot start, configure or mark
- * process pools: the prefilter parses only files holding one of them. */
-static bool fg_prefilter_seed(const FgProject *p, const FgSource *src) {
-  static const char *const seeds[] = {"Pool",        "Process",          "multiprocessing",
-                                      "Parallel",    "loky",             "get_context",
-                                      "fork",        "set_start_method", "pytestmark",
-                                      "addinivalue_line", NULL};
-  for (const char *const *s = seeds; *s; s++)
-    if (fg_contains(src->data, src->len, *s))
-      return true;
-  if (fg_contains(src->data, src->len, p->marker))
-    return true;
+static void fg_seed_words(const FgProject *p, FgWordSet *set, FgStrVec *owned) {
+  static const char *const modules[] = {"multiprocessing", "concurrent", "joblib", "loky", NULL};
+  for (const char *const *s = modules; *s; s++)
+    fg_word_set_add(set, *s, FG_SEED_SITE);
   for (size_t i = 0; i < p->config->extra_pool_constructors.len; i++) {
     const char *name = p->config->extra_pool_constructors.items[i];
-    const char *dot = strrchr(name, '.');
-    if (fg_contains(src->data, src->len, dot ? dot + 1 : name))
-      return true;
+    char *first = fg_xstrndup(name, strcspn(name, "."));
+    fg_vec_push(owned, first);
+    fg_word_set_add(set, first, FG_SEED_SITE);
   }
-  return false;
+  fg_word_set_add(set, "fork", FG_SEED_FORK);
+  fg_word_set_add(set, p->marker, FG_SEED_MARKER);
+}
+
+static bool fg_seed_wanted(const FgModule *m, uint32_t seeds) {
+  if (m->is_conftest || (seeds & (FG_SEED_SITE | FG_SEED_MARKER)))
+    return true;
+  return m->is_test_file && (seeds & FG_SEED_FORK);
 }
 
 static void fg_parse_module(FgProject *p, FgModule *m) {
@@ -1303,17 +1290,86 @@ static void fg_module_names(FgProject *p, FgModule *m) {
   free(base);
 }
 
-/* The names under which a pool-using def can be reached from another file. */
+/* What a file must say to reach a pool-using def of another module, so that
+ * the prefilter parses it (it ends up parsed when reach_wants says so).
+ * - A call resolves into module M through the file's own import or dotted
+ *   text, which names M's last component ("util" for pkg.util; the package
+ *   for pkg/__init__.py), except a package __init__ reached by a relative
+ *   `from . import f`. So the file needs the def's name paired with M's last
+ *   component (any last component for an __init__). The name is: a
+ *   module-level function's own name, a method's top-level class (`C(...)`
+ *   enters `C.__init__`, `C.m(...)` names C; `self.m()` stays in its
+ *   module). Nested defs and methods of nested classes are never called
+ *   from elsewhere.
+ * - A conftest fixture is requested by its fixture name from files below
+ *   the conftest's folder; an autouse one reaches every test file there. */
+#define FG_REACH_INIT 2u
+
 typedef FG_VEC(const char *) FgNameVec;
 
-static void fg_reach_tokens(const FgProject *p, FgNameVec *tokens) {
+typedef struct FgReach {
+  FgWordSet names;      /* 1, | FG_REACH_INIT when an __init__ defines it */
+  FgWordSet lasts;      /* last components of the modules defining names */
+  FgHashSet pair_hashes; /* fg_pair_hash(name, last) */
+  FgWordSet pairs;      /* "name last", to confirm a pair exactly */
+  FgStrVec owned;       /* the pairs' strings */
+  FgWordSet fixtures;
+  FgNameVec fixture_dirs;
+  FgNameVec autouse_dirs;
+} FgReach;
+
+static void fg_reach_free(FgReach *r) {
+  fg_word_set_free(&r->names);
+  fg_word_set_free(&r->lasts);
+  fg_hash_set_free(&r->pair_hashes);
+  fg_word_set_free(&r->pairs);
+  fg_strvec_free(&r->owned);
+  fg_word_set_free(&r->fixtures);
+  fg_vec_free(&r->fixture_dirs);
+  fg_vec_free(&r->autouse_dirs);
+}
+
+static void fg_reach_name(FgReach *r, const FgModule *m, const char *name) {
+  bool init = fg_str_endswith(m->src->path, "__init__.py");
+  fg_word_set_add(&r->names, name, init ? 1u | FG_REACH_INIT : 1u);
+  const char *dot = strrchr(m->modname, '.');
+  const char *last = dot ? dot + 1 : m->modname;
+  if (!*last)
+    return;
+  char *pair = fg_xasprintf("%s %s", name, last);
+  if (fg_word_set_get(&r->pairs, pair)) {
+    free(pair);
+    return;
+  }
+  fg_vec_push(&r->owned, pair);
+  fg_word_set_add(&r->pairs, pair, 1);
+  fg_word_set_add(&r->lasts, last, 1);
+  fg_hash_set_add(&r->pair_hashes, fg_pair_hash(fg_word_hash(name, strlen(name)),
+                                                fg_word_hash(last, strlen(last))));
+}
+
+static void fg_reach_build(const FgProject *p, FgReach *r) {
   for (size_t d = 0; d < p->defs.len; d++) {
-    if (p->defs.items[d].dist < 0)
+    const FgDef *def = &p->defs.items[d];
+    if (def->dist < 0)
       continue;
+    const FgModule *m = def->mod;
     const FgPyFunc *f = fg_def_func(p, (int)d);
-    fg_vec_push(tokens, f->is_fixture ? f->fixture_name : f->name);
-    if (f->cls >= 0)
-      fg_vec_push(tokens, p->defs.items[d].mod->py->classes[f->cls].name);
+    if (f->nested)
+      continue;
+    if (f->cls >= 0) {
+      const FgPyClass *k = &m->py->classes[f->cls];
+      if (k->parent < 0 && !k->in_function)
+        fg_reach_name(r, m, k->name);
+      continue;
+    }
+    fg_reach_name(r, m, f->name);
+    if (f->is_fixture && m->is_conftest) {
+      fg_word_set_add(&r->fixtures, f->fixture_name, 1);
+      fg_vec_push(&r->fixture_dirs, m->dir);
+      if (f->autouse)
+        fg_vec_push(&r->autouse_dirs, m->dir);
+    }
   }
 }
 
@@ -1334,17 +1390,10 @@ static void fg_rebuild_defs(FgProject *p) {
   fg_propagate(p);
 }
 
-/* An autouse fixture that uses pools reaches every test below its
- * conftest without the test naming it. */
-static bool fg_autouse_pool_dir(const FgProject *p, const FgModule *m) {
-  for (size_t d = 0; d < p->defs.len; d++) {
-    const FgDef *def = &p->defs.items[d];
-    if (def->dist < 0 || !def->mod->is_conftest)
-      continue;
-    const FgPyFunc *f = fg_def_func(p, (int)d);
-    if (f->is_fixture && f->autouse && fg_path_under(m->src->path, def->mod->dir))
+static bool fg_under_any(const char *path, const FgNameVec *dirs) {
+  for (size_t i = 0; i < dirs->len; i++)
+    if (fg_path_under(path, dirs->items[i]))
       return true;
-  }
   return false;
 }
 
@@ -1397,10 +1446,91 @@ static void fg_add_overlay_paths(FgStrVec *list, const FgOverlay *ov, bool pytho
     qsort(list->items, list->len, sizeof(char *), fg_str_cmp_ptr);
 }
 
-static void fg_load_python(FgProject *p, const FgDiscovery *disc) {
-  FgProjectPriv *pp = (FgProjectPriv *)p;
-  pp->paths = disc->python.items;
-  pp->npaths = disc->python.len;
+/* Do the name and last-component hits hold a pair of the reach? */
+static bool fg_reach_pairs(const FgReach *r, const FgSlotVec *names, const FgSlotVec *lasts,
+                           bool exact) {
+  bool found = false;
+  FgBuf b = {0};
+  for (size_t i = 0; i < names->len && !found; i++) {
+    if (names->items[i]->mask & FG_REACH_INIT)
+      found = true;
+    for (size_t k = 0; k < lasts->len && !found; k++) {
+      const FgWordSlot *n = names->items[i], *l = lasts->items[k];
+      if (!fg_hash_set_has(&r->pair_hashes, fg_pair_hash(n->hash, l->hash)))
+        continue;
+      if (!exact) {
+        found = true;
+        continue;
+      }
+      b.len = 0;
+      fg_buf_printf(&b, "%s %s", n->word, l->word);
+      found = fg_word_set_get(&r->pairs, b.data) != 0;
+    }
+  }
+  fg_buf_free(&b);
+  return found;
+}
+
+/* Does the module say what reaches a pool-using def? With text NULL, from
+ * the hashes of its words (a candidate); else from its text (exact). */
+static bool fg_reach_wants(const FgReach *r, const FgModule *m, const FgWords *w,
+                           const char *text, size_t len) {
+  if (m->is_test_file && fg_under_any(m->src->path, &r->autouse_dirs))
+    return true;
+  FgSlotVec names = {0}, lasts = {0};
+  if (text)
+    fg_word_set_hits_text(&r->names, text, len, &names);
+  else
+    fg_word_set_hits_hashes(&r->names, w, &names);
+  if (names.len) {
+    if (text)
+      fg_word_set_hits_text(&r->lasts, text, len, &lasts);
+    else
+      fg_word_set_hits_hashes(&r->lasts, w, &lasts);
+  }
+  bool found = fg_reach_pairs(r, &names, &lasts, text != NULL);
+  fg_vec_free(&names);
+  fg_vec_free(&lasts);
+  if (found)
+    return true;
+  if (!fg_under_any(m->src->path, &r->fixture_dirs))
+    return false;
+  return text ? fg_word_set_match_text(&r->fixtures, text, len) != 0
+              : fg_word_set_match_hashes(&r->fixtures, w) != 0;
+}
+
+/* Reads a module the prefilter passed over and parses it when it really
+ * says what reaches a pool. *failed is set when the file can no longer be
+ * read (reported once). */
+static bool fg_parse_later(FgProject *p, FgModule *m, const FgReach *reach, bool *failed) {
+  size_t len = 0;
+  char *err = NULL;
+  char *data = fg_project_read(p, m->src->path, FG_MAX_PY_BYTES, &len, &err);
+  if (!data) {
+    fg_project_read_error(p, m->src->path, err);
+    *failed = true;
+    return false;
+  }
+  bool need = fg_reach_wants(reach, m, NULL, data, len);
+  if (need) {
+    FgSource *src = fg_source_new(m->src->path, data, len);
+    fg_source_delete(m->src);
+    m->src = src;
+    fg_parse_module(p, m);
+  }
+  free(data);
+  return need;
+}
+
+/* Reads every module; keeps the bytes of those the seeds pass and only the
+ * words of the others (SPEC §12: memory stays flat on large trees). */
+typedef FG_VEC(FgWords) FgWordsVec;
+
+static void fg_read_python(FgProject *p, const FgDiscovery *disc, FgWordsVec *words) {
+  FgWordSet seeds = {0};
+  FgStrVec seed_owned = {0};
+  fg_seed_words(p, &seeds, &seed_owned);
+  FgWordScanner *scan = fg_word_scanner_new();
   for (size_t i = 0; i < disc->python.len; i++) {
     const char *rel = disc->python.items[i];
     size_t len = 0;
@@ -1412,49 +1542,73 @@ static void fg_load_python(FgProject *p, const FgDiscovery *disc) {
     }
     p->files_read++;
     FgModule *m = fg_xcalloc(1, sizeof *m);
-    m->src = fg_source_new(rel, data, len);
-    free(data);
     const char *slash = strrchr(rel, '/');
     m->dir = slash ? fg_xstrndup(rel, (size_t)(slash - rel)) : fg_xstrdup("");
     const char *base = fg_basename(rel);
     m->is_conftest = strcmp(base, "conftest.py") == 0;
     m->is_test_file = !m->is_conftest &&
                       fg_glob_any(p->python_files.items, p->python_files.len, base);
+    FgWords w = {0};
+    fg_words_scan(scan, data, len, &w);
+    uint32_t hit = fg_word_set_match_hashes(&seeds, &w);
+    if (hit && fg_seed_wanted(m, hit))
+      hit = fg_word_set_match_text(&seeds, data, len);
+    if (m->is_conftest || (hit && fg_seed_wanted(m, hit))) {
+      fg_words_free(&w);
+      m->src = fg_source_new(rel, data, len);
+      fg_parse_module(p, m);
+    } else {
+      m->src = fg_source_new(rel, "", 0); /* the bytes are read again if needed */
+    }
+    free(data);
     fg_vec_push(&p->modules, m);
+    fg_vec_push(words, w);
   }
+  fg_word_scanner_delete(scan);
+  fg_word_set_free(&seeds);
+  fg_strvec_free(&seed_owned);
+}
+
+static void fg_load_python(FgProject *p, const FgDiscovery *disc) {
+  FgProjectPriv *pp = (FgProjectPriv *)p;
+  pp->paths = disc->python.items;
+  pp->npaths = disc->python.len;
+  FgWordsVec words = {0}; /* per module: its words while unparsed */
+  fg_read_python(p, disc, &words);
+  FG_VEC(bool) skip = {0}; /* per module: could not be read a second time */
+  for (size_t i = 0; i < p->modules.len; i++)
+    fg_vec_push(&skip, false);
   for (size_t i = 0; i < p->modules.len; i++)
     fg_module_names(p, p->modules.items[i]);
   if (pp->names.names.len > 1)
     qsort(pp->names.names.items, pp->names.names.len, sizeof(FgName), fg_name_cmp);
 
-  /* the prefilter: seeds, then whatever can reach a pool-using def, to a
-   * fixpoint (each round parses at least one more file, so it ends) */
-  for (size_t i = 0; i < p->modules.len; i++) {
-    FgModule *m = p->modules.items[i];
-    if (m->is_conftest || fg_prefilter_seed(p, m->src))
-      fg_parse_module(p, m);
-  }
+  /* then whatever can reach a pool-using def, to a fixpoint (each round
+   * parses at least one more file, so it ends) */
   for (;;) {
     fg_rebuild_defs(p);
-    FgNameVec tokens = {0};
-    fg_reach_tokens(p, &tokens);
+    FgReach reach = {0};
+    fg_reach_build(p, &reach);
     bool added = false;
     for (size_t i = 0; i < p->modules.len; i++) {
       FgModule *m = p->modules.items[i];
-      if (m->py)
+      if (m->py || skip.items[i])
         continue;
-      bool need = m->is_test_file && fg_autouse_pool_dir(p, m);
-      for (size_t t = 0; t < tokens.len && !need; t++)
-        need = fg_contains_word(m->src->data, m->src->len, tokens.items[t]);
-      if (need) {
-        fg_parse_module(p, m);
-        added = true;
-      }
+      bool parsed = false;
+      if (fg_reach_wants(&reach, m, &words.items[i], NULL, 0))
+        parsed = fg_parse_later(p, m, &reach, &skip.items[i]);
+      if (parsed || skip.items[i])
+        fg_words_free(&words.items[i]);
+      added = added || parsed;
     }
-    fg_vec_free(&tokens);
+    fg_reach_free(&reach);
     if (!added)
       break;
   }
+  for (size_t i = 0; i < words.len; i++)
+    fg_words_free(&words.items[i]);
+  fg_vec_free(&words);
+  fg_vec_free(&skip);
   /* the propagation is final: prefixes of the def table are stable */
   fg_collect_tests(p);
 }

@@ -1302,6 +1302,8 @@ static void distribute_calls(Walk *w) {
     }
   }
   for (size_t i = 0; i < w->funcs.len; i++) {
+    fg_vec_shrink(&per[i]);
+    fg_vec_shrink(&gfv[i]);
     w->funcs.items[i].calls = per[i].items;
     w->funcs.items[i].ncalls = per[i].len;
     w->funcs.items[i].getfixturevalue = gfv[i].items;
@@ -1309,6 +1311,8 @@ static void distribute_calls(Walk *w) {
   }
   free(per);
   free(gfv);
+  fg_vec_shrink(&mod);
+  fg_vec_shrink(&reg);
   w->m->module_calls = mod.items;
   w->m->nmodule_calls = mod.len;
   w->m->registered_markers = reg.items;
@@ -1598,6 +1602,9 @@ FgPyModule *fg_pyfile_parse(const FgSource *src, const FgPyOptions *opts) {
   resolve_fixtures(&w);
   resolve_bases(&w);
 
+  fg_vec_shrink(&w.imports);
+  fg_vec_shrink(&w.classes);
+  fg_vec_shrink(&w.funcs);
   m->imports = w.imports.items;
   m->nimports = w.imports.len;
   m->classes = w.classes.items;

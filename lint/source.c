@@ -37,6 +37,8 @@ FgSource *fg_source_new(const char *path, const char *data, size_t len) {
     }
     self->line_starts[self->nlines++] = i + 1;
   }
+  /* sources live for the whole run: no spare capacity */
+  self->line_starts = fg_xrealloc(self->line_starts, self->nlines * sizeof(size_t));
   return self;
 }
 

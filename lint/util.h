@@ -47,6 +47,17 @@ char *fg_xasprintf(const char *fmt, ...) FG_PRINTF(1, 2);
     (v)->items[(v)->len++] = (x);                                              \
   } while (0)
 
+/* Gives back the spare capacity: for arrays kept for the whole run. */
+#define fg_vec_shrink(v)                                                       \
+  do {                                                                         \
+    if ((v)->len && (v)->len < (v)->cap) {                                     \
+      (v)->items = fg_xrealloc((v)->items, (v)->len * sizeof(*(v)->items));    \
+      (v)->cap = (v)->len;                                                     \
+    } else if (!(v)->len) {                                                    \
+      fg_vec_free(v);                                                          \
+    }                                                                          \
+  } while (0)
+
 #define fg_vec_free(v)                                                         \
   do {                                                                         \
     free((v)->items);                                                          \
