@@ -12,7 +12,7 @@ add_test(NAME golden
 # pytest-driven end-to-end tests (tests/e2e/test_*.py), run with Debian's
 # pytest against the built binary.
 add_test(NAME e2e
-         COMMAND ${FG_PYTHON3} -m pytest -q -p no:cacheprovider ${CMAKE_SOURCE_DIR}/tests/e2e)
+         COMMAND ${FG_PYTHON3} -m pytest -q -p no:cacheprovider -n 2 ${CMAKE_SOURCE_DIR}/tests/e2e)
 # FORKGUARD_BUILD_DIR: test_install.py runs `cmake --install` on this build.
 set_tests_properties(e2e PROPERTIES ENVIRONMENT
                      "FORKGUARD_BIN=$<TARGET_FILE:forkguard>;FORKGUARD_BUILD_DIR=${CMAKE_BINARY_DIR}")
