@@ -153,7 +153,9 @@ FgFix *fg_conftest_fix(const FgProject *p, const char *const *test_paths, size_t
                        bool register_marker, bool set_method, FgApplicability app,
                        const char *message) {
   const char *marker = p->marker;
-  bool reg = register_marker && !fg_registers(p, marker);
+  /* a project that lists its markers in its config file gets the marker
+   * there (FG302's fix), not in conftest.py as well */
+  bool reg = register_marker && !fg_registers(p, marker) && !fg_registers_in_config(p);
   bool method = set_method && !fg_project_safe_start_method(p);
   if (!reg && !method)
     return NULL;
@@ -251,5 +253,122 @@ FgFix *fg_conftest_fix(const FgProject *p, const char *const *test_paths, size_t
   }
   free(common);
   free(create_dir);
+  return fix;
+}
+
+/* ---- registering the marker where the project registers its markers ---- */
+
+static bool fg_is_ini_kind(FgPytestCfgKind k) {
+  return k == FG_PYTEST_CFG_PYTEST_INI || k == FG_PYTEST_CFG_TOX_INI ||
+         k == FG_PYTEST_CFG_SETUP_CFG;
+}
+
+static bool fg_is_toml_kind(FgPytestCfgKind k) {
+  return k == FG_PYTEST_CFG_PYPROJECT_INI || k == FG_PYTEST_CFG_PYPROJECT_TOML ||
+         k == FG_PYTEST_CFG_PYTEST_TOML;
+}
+
+/* The config file's bytes, through the project (overlay included). */
+static const FgSource *fg_cfg_source(const FgProject *p) { return p->pytest_cfg_src; }
+
+/* Leading blanks of the line holding offset. */
+static char *fg_line_indent(const FgSource *src, size_t off) {
+  size_t s = off;
+  while (s > 0 && src->data[s - 1] != '\n')
+    s--;
+  size_t e = s;
+  while (e < src->len && (src->data[e] == ' ' || src->data[e] == '\t'))
+    e++;
+  return fg_xstrndup(src->data + s, e - s);
+}
+
+static bool fg_same_line(const FgSource *src, size_t a, size_t b) {
+  for (size_t i = a < b ? a : b; i < (a < b ? b : a); i++)
+    if (src->data[i] == '\n')
+      return false;
+  return true;
+}
+
+/* One more entry in the `markers` list of pytest.ini / tox.ini / setup.cfg
+ * or of a TOML array, in that list's own layout. */
+static FgFix *fg_ini_marker_fix(const FgProject *p, const char *message) {
+  const FgPytestCfg *c = p->pytest_cfg;
+  const FgPytestCfgList *m = &c->markers;
+  const FgSource *src = fg_cfg_source(p);
+  if (!src || !m->present || c->has_error)
+    return NULL;
+  const char *eol = fg_source_eol(src);
+  char *entry = fg_xasprintf("%s: starts processes; run without xdist", p->marker);
+  FgBuf b = {0};
+  size_t at = 0;
+  bool ok = false;
+  if (fg_is_ini_kind(c->kind) && m->len) {
+    const FgPytestCfgItem *last = &m->items[m->len - 1];
+    char *indent = fg_line_indent(src, last->start);
+    bool own_line = !fg_same_line(src, m->start, last->start) || !*indent;
+    fg_buf_printf(&b, "%s%s%s", eol, own_line && *indent ? indent : "    ", entry);
+    free(indent);
+    at = last->end;
+    ok = true;
+  } else if (fg_is_toml_kind(c->kind) && m->end > m->start && src->data[m->start] == '[') {
+    size_t close = m->end - 1; /* the ']' */
+    if (!m->len) {
+      fg_buf_printf(&b, "\"%s\"", entry);
+      at = close;
+      ok = true;
+    } else {
+      const FgPytestCfgItem *last = &m->items[m->len - 1];
+      char q = src->data[last->start] == '\'' ? '\'' : '"';
+      size_t after = last->end;
+      while (after < close && (src->data[after] == ' ' || src->data[after] == '\t'))
+        after++;
+      bool trailing_comma = after < close && src->data[after] == ',';
+      if (fg_same_line(src, m->start, last->start)) {
+        fg_buf_printf(&b, ", %c%s%c", q, entry, q);
+        at = last->end;
+      } else {
+        char *indent = fg_line_indent(src, last->start);
+        if (trailing_comma) {
+          fg_buf_printf(&b, "%s%s%c%s%c,", eol, indent, q, entry, q);
+          at = after + 1;
+        } else {
+          fg_buf_printf(&b, ",%s%s%c%s%c", eol, indent, q, entry, q);
+          at = last->end;
+        }
+        free(indent);
+      }
+      ok = true;
+    }
+  }
+  free(entry);
+  if (!ok) {
+    fg_buf_free(&b);
+    return NULL;
+  }
+  FgFix *fix = fg_fix_new(FG_FIX_SAFE, "%s", message);
+  fg_fix_add_edit(fix, src, at, at, b.data);
+  fg_buf_free(&b);
+  return fix;
+}
+
+bool fg_registers_in_config(const FgProject *p) {
+  return p->pytest_cfg && p->pytest_cfg->markers.present && !p->pytest_cfg->has_error &&
+         (fg_is_ini_kind(p->pytest_cfg->kind) || fg_is_toml_kind(p->pytest_cfg->kind));
+}
+
+FgFix *fg_register_marker_fix(const FgProject *p, const char *const *test_paths, size_t n) {
+  if (fg_registers(p, p->marker))
+    return NULL;
+  if (fg_registers_in_config(p)) {
+    char *msg = fg_xasprintf("register `%s` in the `markers` of %s", p->marker,
+                             p->pytest_cfg->path);
+    FgFix *fix = fg_ini_marker_fix(p, msg);
+    free(msg);
+    if (fix)
+      return fix;
+  }
+  char *msg = fg_xasprintf("register `%s` in conftest.py `pytest_configure`", p->marker);
+  FgFix *fix = fg_conftest_fix(p, test_paths, n, true, false, FG_FIX_SAFE, msg);
+  free(msg);
   return fix;
 }

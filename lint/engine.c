@@ -5,6 +5,8 @@
 #include <unistd.h>
 
 #include "apply.h"
+#include "ini_doc.h"
+#include "toml.h"
 #include "overlay.h"
 #include "forkguard.h"
 #include "json.h"
@@ -77,6 +79,20 @@ static bool fg_validate(const char *path, const char *data, size_t len, char **w
       *why = fg_xasprintf("the fixed file would not parse: %s", py->error_message);
     }
     fg_pyfile_delete(py);
+  } else if (fg_str_endswith(path, ".toml")) {
+    FgToml *doc = fg_toml_parse(src);
+    if (fg_toml_has_error(doc)) {
+      ok = false;
+      *why = fg_xasprintf("the fixed file would not parse: %s", fg_toml_error_message(doc));
+    }
+    fg_toml_delete(doc);
+  } else if (fg_str_endswith(path, ".ini") || fg_str_endswith(path, ".cfg")) {
+    FgIniDoc *doc = fg_ini_doc_parse(src);
+    if (doc->has_error) {
+      ok = false;
+      *why = fg_xasprintf("the fixed file would not parse: %s", doc->message);
+    }
+    fg_ini_doc_delete(doc);
   } else if (fg_str_endswith(path, ".yml") || fg_str_endswith(path, ".yaml")) {
     FgYamlDoc *doc = fg_yaml_parse(src);
     if (doc->has_error) {

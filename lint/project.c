@@ -1830,18 +1830,18 @@ static void fg_cfg_list(FgStrVec *out, const FgPytestCfgList *l, const char *def
 }
 
 static void fg_load_pytest_settings(FgProject *p) {
-  FgPytestCfg *c = fg_pytest_cfg_load(p->root);
+  FgPytestCfg *c = fg_pytest_cfg_load_overlay(p->root, ((FgProjectPriv *)p)->overlay);
   p->pytest_cfg = c;
   if (c->path)
     p->pytest_cfg_path = fg_xstrdup(c->path);
-  if (c->has_error && c->path) {
-    /* reported as FG001 at its position: keep the bytes for output */
+  if (c->path && c->kind != FG_PYTEST_CFG_PYPROJECT_EMPTY) {
+    /* kept for FG001's position and for fixes that edit its markers */
     size_t len = 0;
     char *why = NULL;
     char *data = fg_project_read(p, c->path, 1u << 20, &len, &why);
     if (data)
       p->pytest_cfg_src = fg_source_new(c->path, data, len);
-    else
+    else if (c->has_error)
       fg_vec_push(&p->warnings, fg_xasprintf("warning: %s", c->error));
     free(data);
     free(why);

@@ -82,7 +82,7 @@ struct FgProject {
   FgConfig *config; /* owned */
   /* pytest's settings, defaults applied (from lint/pytest_cfg) */
   FgPytestCfg *pytest_cfg; /* owned */
-  FgSource *pytest_cfg_src; /* owned; only when the config file has an error */
+  FgSource *pytest_cfg_src; /* owned: the config file's bytes, NULL when none */
   char *pytest_cfg_path;   /* "pyproject.toml" ..., NULL when none */
   FgStrVec python_files;
   FgStrVec python_classes;

@@ -1,5 +1,7 @@
 #include "pytest_cfg.h"
 
+#include "overlay.h"
+
 #include <ctype.h>
 #include <dirent.h>
 #include <stdlib.h>
@@ -17,7 +19,14 @@ typedef FG_VEC(FgPytestCfgItem) FgPytestCfgItemVec;
 
 /* ---- files ---------------------------------------------------------------- */
 
+/* The overlay in force during one fg_pytest_cfg_load_overlay call: the
+ * readers below are many small functions of (root, name); one thread-local
+ * keeps their signatures plain. */
+static _Thread_local const FgOverlay *fg_cfg_overlay;
+
 static bool fg_pytest_cfg_is_file(const char *root, const char *name) {
+  if (fg_overlay_find(fg_cfg_overlay, name))
+    return true;
   char *p = fg_xasprintf("%s/%s", root, name);
   struct stat st;
   bool ok = stat(p, &st) == 0 && S_ISREG(st.st_mode);
@@ -27,6 +36,9 @@ static bool fg_pytest_cfg_is_file(const char *root, const char *name) {
 
 /* Reads root/name; NULL when it cannot be read (*err set, caller frees). */
 static FgSource *fg_pytest_cfg_read(const char *root, const char *name, char **err) {
+  const FgOverlayFile *o = fg_overlay_find(fg_cfg_overlay, name);
+  if (o)
+    return fg_source_new(name, o->data, o->len);
   char *p = fg_xasprintf("%s/%s", root, name);
   size_t len = 0;
   char *data = fg_read_file(p, FG_PYTEST_CFG_MAX_BYTES, &len, err);
@@ -497,6 +509,11 @@ static void fg_pytest_cfg_deps_ini(FgPytestCfg *self, const char *root,
 /* ---- public ---------------------------------------------------------------- */
 
 FgPytestCfg *fg_pytest_cfg_load(const char *root_dir) {
+  return fg_pytest_cfg_load_overlay(root_dir, NULL);
+}
+
+FgPytestCfg *fg_pytest_cfg_load_overlay(const char *root_dir, const FgOverlay *overlay) {
+  fg_cfg_overlay = overlay;
   FgPytestCfg *self = fg_xcalloc(1, sizeof *self);
   static const char *const candidates[] = {"pytest.toml", ".pytest.toml",   "pytest.ini",
                                            ".pytest.ini", "pyproject.toml", "tox.ini",
@@ -517,6 +534,7 @@ FgPytestCfg *fg_pytest_cfg_load(const char *root_dir) {
   fg_pytest_cfg_deps_ini(self, root_dir, "tox.ini");
   fg_pytest_cfg_deps_requirements(self, root_dir, NULL, false);
   fg_pytest_cfg_deps_requirements(self, root_dir, "requirements", true);
+  fg_cfg_overlay = NULL;
   return self;
 }
 

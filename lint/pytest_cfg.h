@@ -84,6 +84,10 @@ typedef struct FgPytestCfg {
 /* Reads the configuration of the project at root_dir (a directory path).
  * Never returns NULL; a missing config is kind NONE with defaults. */
 FgPytestCfg *fg_pytest_cfg_load(const char *root_dir);
+/* The same, with files of the overlay standing in for the disk's (--fix
+ * rounds edit pytest.ini / pyproject.toml in memory). */
+struct FgOverlay;
+FgPytestCfg *fg_pytest_cfg_load_overlay(const char *root_dir, const struct FgOverlay *overlay);
 void fg_pytest_cfg_delete(FgPytestCfg *self);
 
 const char *fg_pytest_cfg_kind_name(FgPytestCfgKind kind);

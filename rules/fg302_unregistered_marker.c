@@ -26,10 +26,12 @@ static const char doc[] =
     "```\n"
     "\n"
     "## Fix safety\n"
-    "The fix is safe: it registers the marker with `config.addinivalue_line` in\n"
-    "`pytest_configure` of the top-most `conftest.py` covering the marked tests (extending\n"
-    "an existing hook, or creating the file at the test root). Registering a marker changes\n"
-    "no test's behaviour.\n";
+    "The fix is safe: when the project lists its markers in its pytest configuration\n"
+    "(`markers` in pytest.ini, tox.ini, setup.cfg or pyproject.toml), it adds one entry to\n"
+    "that list in the list's own layout; otherwise it registers the marker with\n"
+    "`config.addinivalue_line` in `pytest_configure` of the top-most `conftest.py` covering\n"
+    "the marked tests (extending an existing hook, or creating the file at the test root).\n"
+    "Registering a marker changes no test's behaviour.\n";
 
 static bool fg302_registered(const FgProject *p) {
   if (fg_pytest_cfg_has_marker(p->pytest_cfg, p->marker))
@@ -95,9 +97,7 @@ static void fg302_on_project(const FgProject *p, FgDiagList *out) {
   d->test = fg_xstrdup(first->nodeid);
   if (p->marker_why)
     fg_diag_add_note(d, "marker: %s", p->marker_why);
-  char *msg = fg_xasprintf("register `%s` in conftest.py `pytest_configure`", p->marker);
-  d->fix = fg_conftest_fix(p, paths.items, paths.len, true, false, FG_FIX_SAFE, msg);
-  free(msg);
+  d->fix = fg_register_marker_fix(p, paths.items, paths.len);
   fg_vec_free(&paths);
   fg_diag_list_push(out, d);
 }
