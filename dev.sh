@@ -16,12 +16,13 @@ say() { printf '==> %s\n' "$*"; }
 build_pkgs=(build-essential cmake pkg-config libyaml-dev libtree-sitter-dev libcmocka-dev
             libinih-dev nodejs npm)
 test_pkgs=(python3 python3-pytest python3-pytest-xdist python3-pytest-timeout python3-yaml
-           python3-jsonschema pre-commit patch git groff-base)
+           python3-jsonschema pre-commit patch git groff-base clang-format)
 
 # A package is present when dpkg has it, or, for the tools below, when the
 # command is already on PATH (node and npm often come from another source).
 declare -A provides=([nodejs]=node [npm]=npm [cmake]=cmake [pkg-config]=pkg-config
-                     [git]=git [patch]=patch [pre-commit]=pre-commit)
+                     [git]=git [patch]=patch [pre-commit]=pre-commit
+                     [clang-format]=clang-format)
 
 install_missing() {
   local missing=()

@@ -7,32 +7,33 @@
 #include "msgs.h"
 
 void fg_args_usage(FILE *out) {
-  fputs("forkguard - find process pools that hang pytest-xdist runs, and fix the CI split\n"
-        "\n"
-        "Usage:\n"
-        "  forkguard check [PATH...]       lint the project holding PATH (default: .)\n"
-        "  forkguard explain CODE|NAME     print a rule's documentation\n"
-        "  forkguard rules [--format json] list the rules\n"
-        "  forkguard --version | --help\n"
-        "\n"
-        "Options for check:\n"
-        "  --fix                   apply safe fixes\n"
-        "  --unsafe-fixes          also apply unsafe fixes\n"
-        "  --diff                  print the diff of the fixes, write nothing\n"
-        "  --exit-non-zero-on-fix  exit 1 when fixes were applied\n"
-        "  --format FMT            text (default), json, sarif, github, gitlab\n"
-        "  --output FILE           write the report to FILE\n"
-        "  --select CODES          only these rules (comma-separated codes or prefixes)\n"
-        "  --ignore CODES          skip these rules\n"
-        "  --config FILE           read settings from FILE\n"
-        "  --no-config             ignore configuration files\n"
-        "  --exit-zero             exit 0 even when findings remain\n"
-        "  --quiet                 one line per finding, no summary when clean\n"
-        "  --color WHEN            auto (default), always, never\n"
-        "  --jobs N                worker threads (default: 1)\n"
-        "\n"
-        "Exit codes: 0 clean, 1 findings remain, 2 usage, configuration or I/O error.\n",
-        out);
+  fputs(
+      "forkguard - find process pools that hang pytest-xdist runs, and fix the CI split\n"
+      "\n"
+      "Usage:\n"
+      "  forkguard check [PATH...]       lint the project holding PATH (default: .)\n"
+      "  forkguard explain CODE|NAME     print a rule's documentation\n"
+      "  forkguard rules [--format json] list the rules\n"
+      "  forkguard --version | --help\n"
+      "\n"
+      "Options for check:\n"
+      "  --fix                   apply safe fixes\n"
+      "  --unsafe-fixes          also apply unsafe fixes\n"
+      "  --diff                  print the diff of the fixes, write nothing\n"
+      "  --exit-non-zero-on-fix  exit 1 when fixes were applied\n"
+      "  --format FMT            text (default), json, sarif, github, gitlab\n"
+      "  --output FILE           write the report to FILE\n"
+      "  --select CODES          only these rules (comma-separated codes or prefixes)\n"
+      "  --ignore CODES          skip these rules\n"
+      "  --config FILE           read settings from FILE\n"
+      "  --no-config             ignore configuration files\n"
+      "  --exit-zero             exit 0 even when findings remain\n"
+      "  --quiet                 one line per finding, no summary when clean\n"
+      "  --color WHEN            auto (default), always, never\n"
+      "  --jobs N                worker threads (default: 1)\n"
+      "\n"
+      "Exit codes: 0 clean, 1 findings remain, 2 usage, configuration or I/O error.\n",
+      out);
 }
 
 /* "--opt=value" or "--opt value" */
@@ -134,7 +135,8 @@ int fg_args_parse(FgArgs *self, int argc, char **argv) {
     return 0;
   }
   const char *cmd = argv[1];
-  if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "-V") == 0 || strcmp(cmd, "version") == 0) {
+  if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "-V") == 0 ||
+      strcmp(cmd, "version") == 0) {
     self->command = FG_CMD_VERSION;
     return 0;
   }
@@ -144,7 +146,8 @@ int fg_args_parse(FgArgs *self, int argc, char **argv) {
   }
   if (strcmp(cmd, "explain") == 0) {
     if (argc != 3)
-      return fg_usage_error("explain takes one rule code or name, e.g. `forkguard explain FG101`");
+      return fg_usage_error(
+          "explain takes one rule code or name, e.g. `forkguard explain FG101`");
     self->command = FG_CMD_EXPLAIN;
     self->explain = argv[2];
     return 0;
@@ -152,8 +155,9 @@ int fg_args_parse(FgArgs *self, int argc, char **argv) {
   if (strcmp(cmd, "rules") == 0) {
     self->command = FG_CMD_RULES;
     for (int i = 2; i < argc; i++) {
-      const char *v = fg_is_opt(argv[i], "--format") ? fg_opt_value(argc, argv, &i, "--format")
-                                                     : NULL;
+      const char *v = fg_is_opt(argv[i], "--format")
+                          ? fg_opt_value(argc, argv, &i, "--format")
+                          : NULL;
       if (v && strcmp(v, "json") == 0)
         self->rules_json = true;
       else if (!v || strcmp(v, "text") != 0)
@@ -183,4 +187,6 @@ int fg_args_parse(FgArgs *self, int argc, char **argv) {
   return 0;
 }
 
-void fg_args_free(FgArgs *self) { free(self->paths); }
+void fg_args_free(FgArgs *self) {
+  free(self->paths);
+}

@@ -179,8 +179,8 @@ static bool fg_matrix_combos(const FgJob *job, FgComboVec *out, bool *truncated)
           const char *key = fg_yaml_str(fg_yaml_deref(entry->items[k]));
           const FgKv *kv = key ? fg_combo_get(combo, key) : NULL;
           if (kv && kv->orig)
-            fits = fg_value_matches(kv->value, fg_literal(entry->items[k + 1])) && kv->value &&
-                   fg_literal(entry->items[k + 1]);
+            fits = fg_value_matches(kv->value, fg_literal(entry->items[k + 1])) &&
+                   kv->value && fg_literal(entry->items[k + 1]);
         }
         if (!fits)
           continue;
@@ -257,8 +257,8 @@ static char *fg_runs_on(const FgJob *job, const FgCombo *combo, bool matrix_know
     return NULL;
   FgBuf b = {0};
   for (size_t i = 0; i < labels->nitems; i++) {
-    const char *v = fg_resolve(fg_yaml_str(fg_yaml_deref(labels->items[i])), combo,
-                               matrix_known);
+    const char *v =
+        fg_resolve(fg_yaml_str(fg_yaml_deref(labels->items[i])), combo, matrix_known);
     if (!v) {
       fg_buf_free(&b);
       return NULL;
@@ -330,8 +330,8 @@ static void fg_pythons(const FgJob *job, const char *root, const FgCombo *combo,
     size_t before = out->len;
     if (pv && pv->kind == FG_YAML_SEQ) {
       for (size_t i = 0; i < pv->nitems; i++) {
-        const char *v = fg_resolve(fg_yaml_str(fg_yaml_deref(pv->items[i])), combo,
-                                   matrix_known);
+        const char *v =
+            fg_resolve(fg_yaml_str(fg_yaml_deref(pv->items[i])), combo, matrix_known);
         fg_vec_push(out, v ? fg_xstrdup(v) : NULL);
       }
     } else if (pv && pv->kind == FG_YAML_SCALAR) {
@@ -359,7 +359,8 @@ static void fg_pythons(const FgJob *job, const char *root, const FgCombo *combo,
 
 static void fg_cells_add(FgCells *self, const char *os, const char *py) {
   for (size_t i = 0; i < self->items.len; i++)
-    if (fg_str_eq(self->items.items[i].os, os) && fg_str_eq(self->items.items[i].python, py))
+    if (fg_str_eq(self->items.items[i].os, os) &&
+        fg_str_eq(self->items.items[i].python, py))
       return;
   FgCell c = {os ? fg_xstrdup(os) : NULL, py ? fg_xstrdup(py) : NULL};
   fg_vec_push(&self->items, c);

@@ -30,7 +30,8 @@ void fg_config_delete(FgConfig *self) {
   fg_strs_free(self->exclude.items, self->exclude.len);
   for (size_t i = 0; i < self->per_file_ignores.len; i++) {
     free(self->per_file_ignores.items[i].pattern);
-    fg_strs_free(self->per_file_ignores.items[i].codes, self->per_file_ignores.items[i].ncodes);
+    fg_strs_free(self->per_file_ignores.items[i].codes,
+                 self->per_file_ignores.items[i].ncodes);
   }
   fg_vec_free(&self->per_file_ignores);
   free(self);
@@ -72,8 +73,8 @@ typedef struct FgLoader {
 
 static bool fg_fail(FgLoader *L, const FgTomlValue *v, const char *key, const char *why) {
   FgPos pos = fg_source_pos(L->src, v ? v->start : 0);
-  L->err = fg_xasprintf("%s:%zu:%zu: [tool.forkguard] %s: %s", L->file, pos.line, pos.column,
-                        key, why);
+  L->err = fg_xasprintf("%s:%zu:%zu: [tool.forkguard] %s: %s", L->file, pos.line,
+                        pos.column, key, why);
   return false;
 }
 
@@ -86,7 +87,8 @@ static bool fg_get_string_array(FgLoader *L, const FgTomlValue *v, const char *k
   return true;
 }
 
-static bool fg_get_string(FgLoader *L, const FgTomlValue *v, const char *key, char **out) {
+static bool fg_get_string(FgLoader *L, const FgTomlValue *v, const char *key,
+                          char **out) {
   const char *s = fg_toml_as_string(v);
   if (!s)
     return fg_fail(L, v, key, "expected a string");
@@ -116,7 +118,8 @@ static bool fg_apply_key(FgLoader *L, const char *key, const FgTomlValue *v) {
   if (strcmp(key, "start-method") == 0) {
     if (!fg_get_string(L, v, key, &c->start_method))
       return false;
-    if (strcmp(c->start_method, "spawn") != 0 && strcmp(c->start_method, "forkserver") != 0)
+    if (strcmp(c->start_method, "spawn") != 0 &&
+        strcmp(c->start_method, "forkserver") != 0)
       return fg_fail(L, v, key, "expected \"spawn\" or \"forkserver\"");
     return true;
   }
@@ -143,7 +146,8 @@ static bool fg_apply_key(FgLoader *L, const char *key, const FgTomlValue *v) {
       const FgTomlEntry *e = &v->entries[i];
       if (!fg_toml_is_string_array(e->value))
         return fg_fail(L, e->value, key, "expected an array of codes for each glob");
-      FgPerFileIgnore pfi = {fg_xstrdup(e->key), fg_xcalloc(e->value->nitems, sizeof(char *)),
+      FgPerFileIgnore pfi = {fg_xstrdup(e->key),
+                             fg_xcalloc(e->value->nitems, sizeof(char *)),
                              e->value->nitems};
       for (size_t k = 0; k < e->value->nitems; k++)
         pfi.codes[k] = fg_xstrdup(e->value->items[k]->str);
@@ -156,8 +160,8 @@ static bool fg_apply_key(FgLoader *L, const char *key, const FgTomlValue *v) {
 
 /* Reads [tool.forkguard] (pyproject) or the whole file (forkguard.toml).
  * Returns 1 when found, 0 when the file has no such table, -1 on error. */
-static int fg_config_read(FgConfig *c, const char *abspath, const char *shown, bool pyproject,
-                          char **err) {
+static int fg_config_read(FgConfig *c, const char *abspath, const char *shown,
+                          bool pyproject, char **err) {
   size_t len = 0;
   char *why = NULL;
   char *data = fg_read_file(abspath, FG_MAX_CONFIG_BYTES, &len, &why);
@@ -228,7 +232,8 @@ FgConfig *fg_config_load(const char *root, const FgConfigOverrides *ov, char **e
       return NULL;
     }
   } else if (!ov || !ov->no_config) {
-    static const char *const names[] = {".forkguard.toml", "forkguard.toml", "pyproject.toml"};
+    static const char *const names[] = {".forkguard.toml", "forkguard.toml",
+                                        "pyproject.toml"};
     for (size_t i = 0; i < 3; i++) {
       char *abs = fg_xasprintf("%s/%s", root, names[i]);
       int r = fg_is_file(abs) ? fg_config_read(c, abs, names[i], i == 2, err) : 0;

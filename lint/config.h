@@ -16,15 +16,15 @@ typedef struct FgPerFileIgnore {
 } FgPerFileIgnore;
 
 typedef struct FgConfig {
-  char *path;            /* the file it came from, NULL for defaults */
+  char *path;      /* the file it came from, NULL for defaults */
   FgStrVec select; /* codes or prefixes; empty = all */
   FgStrVec ignore;
-  char *marker;          /* "no_parallel" */
-  bool marker_explicit;  /* set in config, not detected */
-  char *start_method;    /* "spawn" */
+  char *marker;         /* "no_parallel" */
+  bool marker_explicit; /* set in config, not detected */
+  char *start_method;   /* "spawn" */
   FgStrVec extra_pool_constructors;
-  int timeout_minutes;   /* 30 */
-  char *split;           /* "marker" or "path" */
+  int timeout_minutes; /* 30 */
+  char *split;         /* "marker" or "path" */
   FgStrVec exclude;
   FG_VEC(FgPerFileIgnore) per_file_ignores;
 } FgConfig;

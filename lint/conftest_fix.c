@@ -37,7 +37,8 @@ static char *fg_conftest_path(const char *dir) {
 
 /* The top-most existing conftest.py whose folder holds `common`, or NULL;
  * *create_dir gets where a new one goes when there is none. */
-static FgModule *fg_target_conftest(const FgProject *p, const char *common, char **create_dir) {
+static FgModule *fg_target_conftest(const FgProject *p, const char *common,
+                                    char **create_dir) {
   char *dir = fg_xstrdup(common);
   FgModule *best = NULL;
   for (;;) {
@@ -136,16 +137,20 @@ static char *fg_body_indent(const FgSource *src, size_t from) {
   return fg_xstrdup("    ");
 }
 
-static void fg_body_lines(FgBuf *b, const char *indent, const char *unit, const char *param,
-                          const char *marker, bool reg, const char *method, const char *mp,
-                          const char *sys_name, const char *eol) {
+static void fg_body_lines(FgBuf *b, const char *indent, const char *unit,
+                          const char *param, const char *marker, bool reg,
+                          const char *method, const char *mp, const char *sys_name,
+                          const char *eol) {
   if (reg)
-    fg_buf_printf(b, "%s%s.addinivalue_line(\"markers\", \"%s: starts processes; run without "
-                     "xdist\")%s",
-                  indent, param, marker, eol);
+    fg_buf_printf(
+        b,
+        "%s%s.addinivalue_line(\"markers\", \"%s: starts processes; run without "
+        "xdist\")%s",
+        indent, param, marker, eol);
   if (method)
-    fg_buf_printf(b, "%sif %s.platform == \"linux\":%s%s%s%s.set_start_method(\"%s\", "
-                     "force=True)%s",
+    fg_buf_printf(b,
+                  "%sif %s.platform == \"linux\":%s%s%s%s.set_start_method(\"%s\", "
+                  "force=True)%s",
                   indent, sys_name, eol, indent, unit, mp, method, eol);
 }
 
@@ -269,7 +274,9 @@ static bool fg_is_toml_kind(FgPytestCfgKind k) {
 }
 
 /* The config file's bytes, through the project (overlay included). */
-static const FgSource *fg_cfg_source(const FgProject *p) { return p->pytest_cfg_src; }
+static const FgSource *fg_cfg_source(const FgProject *p) {
+  return p->pytest_cfg_src;
+}
 
 /* Leading blanks of the line holding offset. */
 static char *fg_line_indent(const FgSource *src, size_t off) {
@@ -310,7 +317,8 @@ static FgFix *fg_ini_marker_fix(const FgProject *p, const char *message) {
     free(indent);
     at = last->end;
     ok = true;
-  } else if (fg_is_toml_kind(c->kind) && m->end > m->start && src->data[m->start] == '[') {
+  } else if (fg_is_toml_kind(c->kind) && m->end > m->start &&
+             src->data[m->start] == '[') {
     size_t close = m->end - 1; /* the ']' */
     if (!m->len) {
       fg_buf_printf(&b, "\"%s\"", entry);
@@ -356,7 +364,8 @@ bool fg_registers_in_config(const FgProject *p) {
          (fg_is_ini_kind(p->pytest_cfg->kind) || fg_is_toml_kind(p->pytest_cfg->kind));
 }
 
-FgFix *fg_register_marker_fix(const FgProject *p, const char *const *test_paths, size_t n) {
+FgFix *fg_register_marker_fix(const FgProject *p, const char *const *test_paths,
+                              size_t n) {
   if (fg_registers(p, p->marker))
     return NULL;
   if (fg_registers_in_config(p)) {

@@ -22,7 +22,8 @@ FgFix *fg_conftest_fix(const FgProject *p, const char *const *test_paths, size_t
  * that is where the project registers its markers (pytest.ini, tox.ini,
  * setup.cfg, pyproject.toml), else the conftest edit above. NULL when the
  * marker is registered already. */
-FgFix *fg_register_marker_fix(const FgProject *p, const char *const *test_paths, size_t n);
+FgFix *fg_register_marker_fix(const FgProject *p, const char *const *test_paths,
+                              size_t n);
 /* Does the project register markers in its pytest config file? */
 bool fg_registers_in_config(const FgProject *p);
 

@@ -87,7 +87,9 @@ void fg_fix_delete(FgFix *self) {
   free(self);
 }
 
-void fg_diag_list_push(FgDiagList *self, FgDiag *diag) { fg_vec_push(&self->items, diag); }
+void fg_diag_list_push(FgDiagList *self, FgDiag *diag) {
+  fg_vec_push(&self->items, diag);
+}
 
 static int fg_diag_cmp(const void *pa, const void *pb) {
   const FgDiag *a = *(const FgDiag *const *)pa;

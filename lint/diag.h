@@ -40,9 +40,9 @@ typedef struct FgDiag {
   char *message;
   const FgSource *src;
   size_t start, end;
-  char *test; /* pytest node id, or NULL */
+  char *test;                /* pytest node id, or NULL */
   FG_VEC(FgRelated) related; /* the chain that proves the finding */
-  FgStrVec notes;      /* "runs in: ...", shown after the chain */
+  FgStrVec notes;            /* "runs in: ...", shown after the chain */
   char *via;                 /* one-line chain for text output, or NULL */
   size_t suppress_at;        /* a second line whose comment may suppress it
                                 (the def / decorator, the step's first line);

@@ -12,12 +12,12 @@
 
 /* Folders pytest projects never want linted (SPEC §8). */
 static const char *const fg_skip_dirs[] = {
-    ".git", ".hg", ".svn", "node_modules", "build", "dist", "__pycache__", ".tox",
-    ".nox", ".venv", "venv", ".mypy_cache", ".pytest_cache", ".ruff_cache", ".eggs",
-    "site-packages", NULL};
+    ".git",          ".hg",         ".svn",  "node_modules",  "build", "dist",
+    "__pycache__",   ".tox",        ".nox",  ".venv",         "venv",  ".mypy_cache",
+    ".pytest_cache", ".ruff_cache", ".eggs", "site-packages", NULL};
 
-static const char *const fg_root_markers[] = {".git", "pyproject.toml", "pytest.ini",
-                                               "setup.cfg", "tox.ini", NULL};
+static const char *const fg_root_markers[] = {".git",      "pyproject.toml", "pytest.ini",
+                                              "setup.cfg", "tox.ini",        NULL};
 
 static bool fg_exists(const char *dir, const char *name) {
   char *p = fg_xasprintf("%s/%s", dir, name);
@@ -73,7 +73,8 @@ static void fg_ignore_load(FgIgnore *self, const char *root) {
   if (!text)
     return;
   char *save = NULL;
-  for (char *line = strtok_r(text, "\r\n", &save); line; line = strtok_r(NULL, "\r\n", &save)) {
+  for (char *line = strtok_r(text, "\r\n", &save); line;
+       line = strtok_r(NULL, "\r\n", &save)) {
     while (*line == ' ' || *line == '\t')
       line++;
     size_t n = strlen(line);
@@ -154,9 +155,8 @@ static void fg_walk(FgDiscovery *self, const FgIgnore *ig, const char *const *ex
     char *abs = *rel ? fg_xasprintf("%s/%s", self->root, rel) : fg_xstrdup(self->root);
     DIR *d = opendir(abs);
     if (!d) {
-      fg_vec_push(&self->warnings,
-                  fg_xasprintf("%s: cannot read directory: %s", *rel ? rel : ".",
-                               strerror(errno)));
+      fg_vec_push(&self->warnings, fg_xasprintf("%s: cannot read directory: %s",
+                                                *rel ? rel : ".", strerror(errno)));
       free(abs);
       free(rel);
       continue;

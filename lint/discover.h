@@ -13,10 +13,10 @@
 #include "util.h"
 
 typedef struct FgDiscovery {
-  char *root;                 /* absolute, no trailing '/' */
-  FgStrVec python;      /* every *.py, relative to root */
-  FgStrVec workflows;   /* the .yml / .yaml files in .github/workflows */
-  FgStrVec warnings;    /* unreadable directories and the like */
+  char *root;         /* absolute, no trailing '/' */
+  FgStrVec python;    /* every *.py, relative to root */
+  FgStrVec workflows; /* the .yml / .yaml files in .github/workflows */
+  FgStrVec warnings;  /* unreadable directories and the like */
 } FgDiscovery;
 
 /* path: a file or directory the user named. excludes: extra glob patterns

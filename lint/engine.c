@@ -5,15 +5,17 @@
 #include <unistd.h>
 
 #include "apply.h"
-#include "ini_doc.h"
-#include "toml.h"
-#include "overlay.h"
 #include "forkguard.h"
+#include "ini_doc.h"
 #include "json.h"
 #include "output.h"
+#include "overlay.h"
 #include "project.h"
+#include "toml.h"
 
-const char *fg_version(void) { return FG_VERSION; }
+const char *fg_version(void) {
+  return FG_VERSION;
+}
 
 static bool fg_use_color(FgColor c, FILE *f) {
   const char *no = getenv("NO_COLOR");
@@ -83,7 +85,8 @@ static bool fg_validate(const char *path, const char *data, size_t len, char **w
     FgToml *doc = fg_toml_parse(src);
     if (fg_toml_has_error(doc)) {
       ok = false;
-      *why = fg_xasprintf("the fixed file would not parse: %s", fg_toml_error_message(doc));
+      *why =
+          fg_xasprintf("the fixed file would not parse: %s", fg_toml_error_message(doc));
     }
     fg_toml_delete(doc);
   } else if (fg_str_endswith(path, ".ini") || fg_str_endswith(path, ".cfg")) {
@@ -131,7 +134,8 @@ static FgPlan *fg_plan_fixes(const FgProject *p, const FgDiagList *diags, bool u
       FgFixStatus st;
       const FgFix *f = fg_plan_fix(plan, k, &st);
       if (st == FG_FIX_FILE_REJECTED)
-        fprintf(err, "forkguard:   dropped %s fix: %s\n", fg_fix_rule(diags, f), f->message);
+        fprintf(err, "forkguard:   dropped %s fix: %s\n", fg_fix_rule(diags, f),
+                f->message);
     }
   }
   return plan;
@@ -364,7 +368,7 @@ int fg_list_rules(bool json, FILE *out) {
     return FG_EXIT_CLEAN;
   }
   for (size_t i = 0; i < fg_nrules; i++)
-    fprintf(out, "%s  %-34s %-7s %s\n", fg_rules[i]->code, fg_rules[i]->name, fg_rules[i]->fix,
-            fg_rules[i]->summary);
+    fprintf(out, "%s  %-34s %-7s %s\n", fg_rules[i]->code, fg_rules[i]->name,
+            fg_rules[i]->fix, fg_rules[i]->summary);
   return FG_EXIT_CLEAN;
 }

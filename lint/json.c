@@ -52,10 +52,18 @@ static void fg_json_close(FgJson *self, char c) {
   fg_buf_putc(self->out, c);
 }
 
-void fg_json_begin_object(FgJson *self) { fg_json_open(self, '{'); }
-void fg_json_end_object(FgJson *self) { fg_json_close(self, '}'); }
-void fg_json_begin_array(FgJson *self) { fg_json_open(self, '['); }
-void fg_json_end_array(FgJson *self) { fg_json_close(self, ']'); }
+void fg_json_begin_object(FgJson *self) {
+  fg_json_open(self, '{');
+}
+void fg_json_end_object(FgJson *self) {
+  fg_json_close(self, '}');
+}
+void fg_json_begin_array(FgJson *self) {
+  fg_json_open(self, '[');
+}
+void fg_json_end_array(FgJson *self) {
+  fg_json_close(self, ']');
+}
 
 void fg_json_key(FgJson *self, const char *key) {
   fg_json_pre(self);

@@ -58,14 +58,16 @@ static size_t fg_launch_line(const FgLaunchEnv *env, const FgRunAnchor *anchor,
   size_t n = 0;
   for (size_t c = 0; c < sh->ncmds; c++) {
     const FgShellCommand *cmd = &sh->cmds[c];
-    FgRun *run = fg_run_new_launched(env->wf, env->job, env->step, cmd, dir, &ctx, anchor);
+    FgRun *run =
+        fg_run_new_launched(env->wf, env->job, env->step, cmd, dir, &ctx, anchor);
     if (run) {
       fg_vec_push(out, run);
       n++;
       continue;
     }
-    size_t k = depth < FG_LAUNCH_MAX_DEPTH ? fg_launch_at(&inner, anchor, cmd, dir, depth + 1, out)
-                                           : 0;
+    size_t k = depth < FG_LAUNCH_MAX_DEPTH
+                   ? fg_launch_at(&inner, anchor, cmd, dir, depth + 1, out)
+                   : 0;
     n += k;
     if (!k)
       fg_launch_cd(&dir, cmd);
@@ -140,8 +142,8 @@ static const char *fg_env_value(const FgLaunchEnv *env, const FgShellCommand *cm
 }
 
 static size_t fg_launch_tox(const FgLaunchEnv *env, const FgRunAnchor *anchor,
-                            const FgShellCommand *cmd, size_t i, const char *cwd, int depth,
-                            FgRunVec *out) {
+                            const FgShellCommand *cmd, size_t i, const char *cwd,
+                            int depth, FgRunVec *out) {
   const FgShellWord *w = cmd->words;
   size_t n = cmd->nwords;
   char *ini = fg_path_join(cwd, "tox.ini");
@@ -231,7 +233,8 @@ typedef struct FgMake {
 
 static const char *fg_make_get(const FgMake *mk, const char *name, size_t len) {
   for (size_t i = mk->vars.len; i-- > 0;)
-    if (strlen(mk->vars.items[i].name) == len && strncmp(mk->vars.items[i].name, name, len) == 0)
+    if (strlen(mk->vars.items[i].name) == len &&
+        strncmp(mk->vars.items[i].name, name, len) == 0)
       return mk->vars.items[i].value;
   if (len == 4 && strncmp(name, "MAKE", 4) == 0)
     return "make";
@@ -363,7 +366,8 @@ static int fg_make_rule(const FgMake *mk, const char *target) {
     char *names = fg_xstrndup(l, (size_t)(colon - l));
     bool hit = false;
     char *save = NULL;
-    for (char *t = strtok_r(names, " \t", &save); t && !hit; t = strtok_r(NULL, " \t", &save))
+    for (char *t = strtok_r(names, " \t", &save); t && !hit;
+         t = strtok_r(NULL, " \t", &save))
       hit = target ? strcmp(t, target) == 0 : (t[0] != '.' && !strchr(t, '%'));
     free(names);
     if (hit)
@@ -373,8 +377,8 @@ static int fg_make_rule(const FgMake *mk, const char *target) {
 }
 
 static size_t fg_launch_make(const FgLaunchEnv *env, const FgRunAnchor *anchor,
-                             const FgShellCommand *cmd, size_t i, const char *cwd, int depth,
-                             FgRunVec *out) {
+                             const FgShellCommand *cmd, size_t i, const char *cwd,
+                             int depth, FgRunVec *out) {
   const FgShellWord *w = cmd->words;
   size_t n = cmd->nwords;
   char *dir = fg_xstrdup(cwd);
@@ -388,7 +392,8 @@ static size_t fg_launch_make(const FgLaunchEnv *env, const FgRunAnchor *anchor,
       dir = next;
     } else if ((strcmp(t, "-f") == 0 || strcmp(t, "--file") == 0) && i + 1 < n) {
       file = w[++i].text;
-    } else if (strcmp(t, "-j") == 0 && i + 1 < n && isdigit((unsigned char)w[i + 1].text[0])) {
+    } else if (strcmp(t, "-j") == 0 && i + 1 < n &&
+               isdigit((unsigned char)w[i + 1].text[0])) {
       i++;
     } else if (t[0] == '-') {
       continue;
@@ -412,8 +417,8 @@ static size_t fg_launch_make(const FgLaunchEnv *env, const FgRunAnchor *anchor,
     fg_make_read(&mk, data);
     for (size_t k = 0; k < overrides.len; k++) {
       const char *eq = strchr(overrides.items[k], '=');
-      fg_make_set(&mk, overrides.items[k], (size_t)(eq - overrides.items[k]), eq + 1, false,
-                  false);
+      fg_make_set(&mk, overrides.items[k], (size_t)(eq - overrides.items[k]), eq + 1,
+                  false, false);
     }
     if (!targets.len)
       fg_vec_push(&targets, NULL);
@@ -439,7 +444,8 @@ static size_t fg_launch_make(const FgLaunchEnv *env, const FgRunAnchor *anchor,
         }
         char *text = fg_make_expand(&mk, line + 1);
         const char *body = text;
-        while (*body == '@' || *body == '-' || *body == '+' || *body == ' ' || *body == '\t')
+        while (*body == '@' || *body == '-' || *body == '+' || *body == ' ' ||
+               *body == '\t')
           body++;
         total += fg_launch_line(env, &a, body, dir, where, NULL, depth, out);
         free(text);
@@ -489,10 +495,11 @@ static size_t fg_launch_at(const FgLaunchEnv *env, const FgRunAnchor *anchor,
   return 0;
 }
 
-size_t fg_launch_expand(const FgLaunchEnv *env, const FgShellCommand *cmd, const char *cwd,
-                        FgRunVec *out) {
+size_t fg_launch_expand(const FgLaunchEnv *env, const FgShellCommand *cmd,
+                        const char *cwd, FgRunVec *out) {
   const FgScript *sc = env->step->script;
   FgRunAnchor a = {fg_script_file_offset(sc, cmd->start),
-                   sc->exact ? fg_script_file_offset(sc, cmd->end) : env->step->run->end, NULL};
+                   sc->exact ? fg_script_file_offset(sc, cmd->end) : env->step->run->end,
+                   NULL};
   return fg_launch_at(env, &a, cmd, cwd, 0, out);
 }

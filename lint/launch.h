@@ -31,8 +31,8 @@ typedef struct FgLaunchEnv {
 
 /* If cmd (a command of env->step's script) is a tox or make launcher,
  * appends the pytest runs behind it to out and returns how many. */
-size_t fg_launch_expand(const FgLaunchEnv *env, const FgShellCommand *cmd, const char *cwd,
-                        FgRunVec *out);
+size_t fg_launch_expand(const FgLaunchEnv *env, const FgShellCommand *cmd,
+                        const char *cwd, FgRunVec *out);
 
 /* Follows `cd DIR` so later commands know where they run (cwd is
  * relative to the root; an unknown target resets to the root). */

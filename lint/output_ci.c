@@ -34,8 +34,8 @@ void fg_output_github(FgBuf *out, const FgDiagList *diags) {
     FgPos s = fg_source_pos(d->src, d->start), e = fg_source_pos(d->src, d->end);
     fg_buf_puts(out, "::error file=");
     fg_gh_escape(out, d->src->path, true);
-    fg_buf_printf(out, ",line=%zu,col=%zu,endLine=%zu,endColumn=%zu,title=", s.line, s.column,
-                  e.line, e.column);
+    fg_buf_printf(out, ",line=%zu,col=%zu,endLine=%zu,endColumn=%zu,title=", s.line,
+                  s.column, e.line, e.column);
     char *title = fg_xasprintf("%s %s", d->rule->code, d->rule->name);
     fg_gh_escape(out, title, true);
     free(title);

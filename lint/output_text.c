@@ -67,7 +67,8 @@ void fg_output_text(FgBuf *out, const FgDiagList *diags, const FgSummary *sum, b
       fg_buf_printf(out, "  %s %s\n", eq, d->notes.items[k]);
     if (d->fix)
       fg_buf_printf(out, "  %s fix%s: %s\n", eq,
-                    d->fix->applicability == FG_FIX_UNSAFE ? " (unsafe)" : "", d->fix->message);
+                    d->fix->applicability == FG_FIX_UNSAFE ? " (unsafe)" : "",
+                    d->fix->message);
     fg_buf_putc(out, '\n');
   }
   if (sum->fix_mode && sum->fixed)

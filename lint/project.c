@@ -109,7 +109,8 @@ static bool fg_file_exists_in(const FgProject *p, const char *reldir, const char
   if (!pp->npaths)
     return false;
   char *path = *reldir ? fg_xasprintf("%s/%s", reldir, name) : fg_xstrdup(name);
-  bool found = bsearch(&path, pp->paths, pp->npaths, sizeof(char *), fg_str_cmp_ptr) != NULL;
+  bool found =
+      bsearch(&path, pp->paths, pp->npaths, sizeof(char *), fg_str_cmp_ptr) != NULL;
   free(path);
   return found;
 }
@@ -147,7 +148,8 @@ static const char *fg_basename(const char *path) {
 enum { FG_SEED_SITE = 1, FG_SEED_FORK = 2, FG_SEED_MARKER = 4 };
 
 static void fg_seed_words(const FgProject *p, FgWordSet *set, FgStrVec *owned) {
-  static const char *const modules[] = {"multiprocessing", "concurrent", "joblib", "loky", NULL};
+  static const char *const modules[] = {"multiprocessing", "concurrent", "joblib", "loky",
+                                        NULL};
   for (const char *const *s = modules; *s; s++)
     fg_word_set_add(set, *s, FG_SEED_SITE);
   for (size_t i = 0; i < p->config->extra_pool_constructors.len; i++) {
@@ -169,9 +171,8 @@ static bool fg_seed_wanted(const FgModule *m, uint32_t seeds) {
 static void fg_parse_module(FgProject *p, FgModule *m) {
   if (m->py)
     return;
-  FgPyOptions opts = {
-      (const char *const *)p->config->extra_pool_constructors.items,
-      p->config->extra_pool_constructors.len};
+  FgPyOptions opts = {(const char *const *)p->config->extra_pool_constructors.items,
+                      p->config->extra_pool_constructors.len};
   m->py = fg_pyfile_parse(m->src, &opts);
   p->files_parsed++;
 }
@@ -506,15 +507,23 @@ static bool fg_is_test_def(const FgProject *p, int d);
 /* The xunit-style setup and teardown methods pytest runs around a test of
  * class cls (or of the module when cls is -1): the most derived definition
  * of each name along the class's in-repo bases. */
-static void fg_edges_xunit(const FgProject *p, FgModule *m, int cls, int from, FgSpan span,
-                           FgEdgeVec *edges) {
-  static const char *const module_level[] = {"setup_module", "setUpModule", "teardown_module",
-                                             "tearDownModule", NULL};
-  static const char *const function_level[] = {"setup_function", "teardown_function", NULL};
-  static const char *const class_level[] = {"setup_class",    "setup_method", "setup",
-                                            "setUpClass",     "setUp",        "teardown_class",
-                                            "teardown_method", "teardown",    "tearDownClass",
-                                            "tearDown",       NULL};
+static void fg_edges_xunit(const FgProject *p, FgModule *m, int cls, int from,
+                           FgSpan span, FgEdgeVec *edges) {
+  static const char *const module_level[] = {"setup_module", "setUpModule",
+                                             "teardown_module", "tearDownModule", NULL};
+  static const char *const function_level[] = {"setup_function", "teardown_function",
+                                               NULL};
+  static const char *const class_level[] = {"setup_class",
+                                            "setup_method",
+                                            "setup",
+                                            "setUpClass",
+                                            "setUp",
+                                            "teardown_class",
+                                            "teardown_method",
+                                            "teardown",
+                                            "tearDownClass",
+                                            "tearDown",
+                                            NULL};
   FgClassRefVec mro = {0};
   if (cls >= 0)
     fg_class_mro(p, m, cls, &mro);
@@ -528,7 +537,8 @@ static void fg_edges_xunit(const FgProject *p, FgModule *m, int cls, int from, F
         to = fg_def_of(p, m, fg_find_func(m, *n, -1));
       } else {
         for (size_t i = 0; i < mro.len && to < 0; i++)
-          to = fg_def_of(p, mro.items[i].mod, fg_find_func(mro.items[i].mod, *n, mro.items[i].cls));
+          to = fg_def_of(p, mro.items[i].mod,
+                         fg_find_func(mro.items[i].mod, *n, mro.items[i].cls));
       }
       if (to >= 0 && to != from && !fg_def_func(p, to)->is_fixture) {
         FgEdge e = {from, to, span, false};
@@ -552,7 +562,8 @@ static void fg_edges_test_context(const FgProject *p, FgModule *m, int cls, int 
     for (size_t i = 0; i < k->nmarkers; i++)
       if (strcmp(k->markers[i].name, "usefixtures") == 0)
         for (size_t a = 0; a < k->markers[i].nargs; a++)
-          fg_edges_fixture(p, &scope, from, k->markers[i].args[a], k->markers[i].span, edges);
+          fg_edges_fixture(p, &scope, from, k->markers[i].args[a], k->markers[i].span,
+                           edges);
   }
   /* a base class's marks reach its subclasses' tests (pytest walks the MRO) */
   FgClassRefVec mro = {0};
@@ -576,7 +587,8 @@ static void fg_edges_test_context(const FgProject *p, FgModule *m, int cls, int 
     FgModule *sm = scope.mods.items[s];
     for (size_t fi = 0; fi < sm->py->nfuncs; fi++) {
       const FgPyFunc *fx = &sm->py->funcs[fi];
-      if (fx->is_fixture && fx->autouse && !fx->nested && fx->cls == scope.classes.items[s])
+      if (fx->is_fixture && fx->autouse && !fx->nested &&
+          fx->cls == scope.classes.items[s])
         fg_edges_fixture(p, &scope, from, fx->fixture_name, span, edges);
     }
   }
@@ -714,7 +726,8 @@ void fg_project_chain(const FgProject *self, int d, FgChain *out) {
   while (d >= 0 && self->defs.items[d].dist >= 0) {
     const FgDef *def = &self->defs.items[d];
     int to = def->next;
-    FgLink link = {def->mod->src, def->via.start, def->via.end, fg_xstrdup(def->via_label)};
+    FgLink link = {def->mod->src, def->via.start, def->via.end,
+                   fg_xstrdup(def->via_label)};
     if (to >= 0) {
       /* point at the definition being entered: that is what a reader opens */
       const FgDef *t = &self->defs.items[to];
@@ -768,7 +781,8 @@ static bool fg_class_is_unittest(const FgModule *m, int c, int depth) {
   const FgPyClass *k = &m->py->classes[c];
   for (size_t i = 0; i < k->nbases; i++) {
     const char *b = k->bases[i];
-    if (strcmp(b, "unittest.TestCase") == 0 || strcmp(b, "unittest.IsolatedAsyncioTestCase") == 0 ||
+    if (strcmp(b, "unittest.TestCase") == 0 ||
+        strcmp(b, "unittest.IsolatedAsyncioTestCase") == 0 ||
         fg_str_endswith(b, "TestCase"))
       return true;
     if (fg_class_is_unittest(m, fg_find_class(m, b), depth + 1))
@@ -962,7 +976,8 @@ static void fg_inherited_pools(const FgProject *p, FgTest *t, int d) {
   }
   const FgDef *vd = &p->defs.items[via];
   const FgPyFunc *vf = fg_def_func(p, via);
-  FgLink link = {vd->mod->src, vf->name_span.start, vf->name_span.end, fg_def_label(p, via)};
+  FgLink link = {vd->mod->src, vf->name_span.start, vf->name_span.end,
+                 fg_def_label(p, via)};
   fg_vec_push(&t->chain.links, link);
   fg_project_chain(p, via, &t->chain);
 }
@@ -1154,11 +1169,12 @@ static void fg_collect_runs(FgProject *p) {
         if (!st->script)
           continue;
         const char *shell = st->shell ? st->shell : job->default_shell;
-        if (shell && !(fg_str_startswith(shell, "bash") || fg_str_startswith(shell, "sh")))
+        if (shell &&
+            !(fg_str_startswith(shell, "bash") || fg_str_startswith(shell, "sh")))
           continue; /* pwsh, python, cmd: not a POSIX shell script */
-        const char *wd = st->working_directory ? st->working_directory
+        const char *wd = st->working_directory            ? st->working_directory
                          : job->default_working_directory ? job->default_working_directory
-                         : wf->default_working_directory ? wf->default_working_directory
+                         : wf->default_working_directory  ? wf->default_working_directory
                                                           : "";
         char *cwd = fg_path_join("", wd);
         FgShellScript *sh = fg_shell_parse(st->script->text, st->script->len);
@@ -1246,9 +1262,9 @@ static void fg_detect_marker(FgProject *p) {
     return;
   }
   char *where = fg_run_where(pick);
-  p->marker_why = fg_xasprintf("`%s`, the convention CI already uses (`-m \"%s\"`%s in %s)",
-                               name, pick->mexpr, best == 2 ? " and a serial `-m` run" : "",
-                               where);
+  p->marker_why =
+      fg_xasprintf("`%s`, the convention CI already uses (`-m \"%s\"`%s in %s)", name,
+                   pick->mexpr, best == 2 ? " and a serial `-m` run" : "", where);
   free(where);
   p->marker_detected = name;
   p->marker = name;
@@ -1308,11 +1324,11 @@ static void fg_module_names(FgProject *p, FgModule *m) {
 typedef FG_VEC(const char *) FgNameVec;
 
 typedef struct FgReach {
-  FgWordSet names;      /* 1, | FG_REACH_INIT when an __init__ defines it */
-  FgWordSet lasts;      /* last components of the modules defining names */
+  FgWordSet names;       /* 1, | FG_REACH_INIT when an __init__ defines it */
+  FgWordSet lasts;       /* last components of the modules defining names */
   FgHashSet pair_hashes; /* fg_pair_hash(name, last) */
-  FgWordSet pairs;      /* "name last", to confirm a pair exactly */
-  FgStrVec owned;       /* the pairs' strings */
+  FgWordSet pairs;       /* "name last", to confirm a pair exactly */
+  FgStrVec owned;        /* the pairs' strings */
   FgWordSet fixtures;
   FgNameVec fixture_dirs;
   FgNameVec autouse_dirs;
@@ -1447,8 +1463,8 @@ static void fg_add_overlay_paths(FgStrVec *list, const FgOverlay *ov, bool pytho
 }
 
 /* Do the name and last-component hits hold a pair of the reach? */
-static bool fg_reach_pairs(const FgReach *r, const FgSlotVec *names, const FgSlotVec *lasts,
-                           bool exact) {
+static bool fg_reach_pairs(const FgReach *r, const FgSlotVec *names,
+                           const FgSlotVec *lasts, bool exact) {
   bool found = false;
   FgBuf b = {0};
   for (size_t i = 0; i < names->len && !found; i++) {
@@ -1502,7 +1518,8 @@ static bool fg_reach_wants(const FgReach *r, const FgModule *m, const FgWords *w
 /* Reads a module the prefilter passed over and parses it when it really
  * says what reaches a pool. *failed is set when the file can no longer be
  * read (reported once). */
-static bool fg_parse_later(FgProject *p, FgModule *m, const FgReach *reach, bool *failed) {
+static bool fg_parse_later(FgProject *p, FgModule *m, const FgReach *reach,
+                           bool *failed) {
   size_t len = 0;
   char *err = NULL;
   char *data = fg_project_read(p, m->src->path, FG_MAX_PY_BYTES, &len, &err);
@@ -1546,8 +1563,8 @@ static void fg_read_python(FgProject *p, const FgDiscovery *disc, FgWordsVec *wo
     m->dir = slash ? fg_xstrndup(rel, (size_t)(slash - rel)) : fg_xstrdup("");
     const char *base = fg_basename(rel);
     m->is_conftest = strcmp(base, "conftest.py") == 0;
-    m->is_test_file = !m->is_conftest &&
-                      fg_glob_any(p->python_files.items, p->python_files.len, base);
+    m->is_test_file =
+        !m->is_conftest && fg_glob_any(p->python_files.items, p->python_files.len, base);
     FgWords w = {0};
     fg_words_scan(scan, data, len, &w);
     uint32_t hit = fg_word_set_match_hashes(&seeds, &w);
@@ -1632,8 +1649,8 @@ static void fg_load_workflows(FgProject *p, const FgDiscovery *disc) {
 
 static void fg_load_pytest_settings(FgProject *p);
 
-FgProject *fg_project_load(const char *const *paths, size_t npaths, const FgConfigOverrides *ov,
-                           char **err) {
+FgProject *fg_project_load(const char *const *paths, size_t npaths,
+                           const FgConfigOverrides *ov, char **err) {
   return fg_project_load_overlay(paths, npaths, ov, NULL, err);
 }
 
@@ -1652,8 +1669,8 @@ FgProject *fg_project_load_overlay(const char *const *paths, size_t npaths,
     free(root);
     return NULL;
   }
-  FgDiscovery *disc = fg_discover(first, (const char *const *)cfg->exclude.items,
-                                  cfg->exclude.len, err);
+  FgDiscovery *disc =
+      fg_discover(first, (const char *const *)cfg->exclude.items, cfg->exclude.len, err);
   if (!disc) {
     fg_config_delete(cfg);
     free(root);

@@ -10,14 +10,14 @@
 
 #include "config.h"
 #include "diag.h"
-#include "overlay.h"
 #include "discover.h"
+#include "overlay.h"
 #include "pyfile.h"
 #include "pytest_cfg.h"
 #include "pytest_run.h"
-#include "suppress.h"
 #include "rule.h"
 #include "source.h"
+#include "suppress.h"
 #include "workflow.h"
 
 /* A marker convention accepted as equivalent to the project's marker
@@ -41,11 +41,11 @@ typedef struct FgChain {
 } FgChain;
 
 struct FgModule {
-  FgSource *src;   /* owned */
-  FgPyModule *py;  /* owned; NULL when the prefilter left it unparsed */
-  char *modname;   /* dotted import name ("tests.util", "pkg.core") */
-  char *package;   /* package for relative imports */
-  char *dir;       /* relative directory, "" at the root */
+  FgSource *src;  /* owned */
+  FgPyModule *py; /* owned; NULL when the prefilter left it unparsed */
+  char *modname;  /* dotted import name ("tests.util", "pkg.core") */
+  char *package;  /* package for relative imports */
+  char *dir;      /* relative directory, "" at the root */
   bool is_test_file;
   bool is_conftest;
   /* per function of py: index into the project's def table */
@@ -54,25 +54,25 @@ struct FgModule {
 
 typedef struct FgDef {
   FgModule *mod;
-  int func;    /* index into mod->py->funcs */
-  int dist;    /* links to a pool site; -1: uses no pools */
-  int next;    /* def to follow (-1: the site is here) */
-  FgSpan via;  /* the call / parameter that leads to next, or the site */
+  int func;   /* index into mod->py->funcs */
+  int dist;   /* links to a pool site; -1: uses no pools */
+  int next;   /* def to follow (-1: the site is here) */
+  FgSpan via; /* the call / parameter that leads to next, or the site */
   char *via_label;
 } FgDef;
 
 struct FgTest {
   FgModule *mod;
-  int func;     /* the function run; for an inherited test, the base class's
-                   method (same module) while cls is the collecting subclass */
-  int cls;      /* -1 for a module-level test */
-  bool inherited; /* collected from a base class under cls */
-  char *nodeid; /* tests/test_x.py::TestA::test_b */
-  char *name;   /* test_b */
-  FgStrVec markers; /* effective markers: function, classes, module */
-  bool marked;            /* carries the project's marker (or an equivalent) */
-  const char *marked_by;  /* the marker that counted: p->marker or a
-                             convention's name (borrowed); NULL if unmarked */
+  int func;              /* the function run; for an inherited test, the base class's
+                            method (same module) while cls is the collecting subclass */
+  int cls;               /* -1 for a module-level test */
+  bool inherited;        /* collected from a base class under cls */
+  char *nodeid;          /* tests/test_x.py::TestA::test_b */
+  char *name;            /* test_b */
+  FgStrVec markers;      /* effective markers: function, classes, module */
+  bool marked;           /* carries the project's marker (or an equivalent) */
+  const char *marked_by; /* the marker that counted: p->marker or a
+                            convention's name (borrowed); NULL if unmarked */
   bool uses_pools;
   FgChain chain;
 };
@@ -81,18 +81,18 @@ struct FgProject {
   char *root;
   FgConfig *config; /* owned */
   /* pytest's settings, defaults applied (from lint/pytest_cfg) */
-  FgPytestCfg *pytest_cfg; /* owned */
+  FgPytestCfg *pytest_cfg;  /* owned */
   FgSource *pytest_cfg_src; /* owned: the config file's bytes, NULL when none */
-  char *pytest_cfg_path;   /* "pyproject.toml" ..., NULL when none */
+  char *pytest_cfg_path;    /* "pyproject.toml" ..., NULL when none */
   FgStrVec python_files;
   FgStrVec python_classes;
   FgStrVec python_functions;
   FgStrVec testpaths;
   FgStrVec addopts;
   FgStrVec registered_markers; /* ini markers + addinivalue_line */
-  const char *marker;     /* the marker in force */
-  char *marker_detected;  /* owned: the marker when adopted from CI, else NULL */
-  char *marker_why;       /* owned: how it was recognised, for notes */
+  const char *marker;          /* the marker in force */
+  char *marker_detected;       /* owned: the marker when adopted from CI, else NULL */
+  char *marker_why;            /* owned: how it was recognised, for notes */
   FG_VEC(FgConvention) conventions; /* equivalents of the marker in force */
   FG_VEC(FgModule *) modules;
   FG_VEC(FgDef) defs;
@@ -110,8 +110,8 @@ struct FgProject {
 
 /* Builds the model for the project holding paths[0]. Returns NULL and sets
  * *err on a tool error (missing path, bad configuration). */
-FgProject *fg_project_load(const char *const *paths, size_t npaths, const FgConfigOverrides *ov,
-                           char **err);
+FgProject *fg_project_load(const char *const *paths, size_t npaths,
+                           const FgConfigOverrides *ov, char **err);
 /* The same, reading overlaid files from the overlay (borrowed until the
  * project is deleted) instead of the disk. */
 FgProject *fg_project_load_overlay(const char *const *paths, size_t npaths,

@@ -87,7 +87,7 @@ typedef struct MarkRef {
 } MarkRef;
 
 typedef struct ParamElem {
-  char *callee; /* NULL when the element is not a call */
+  char *callee;        /* NULL when the element is not a call */
   size_t first, count; /* range in Walk.param_marks */
 } ParamElem;
 
@@ -138,10 +138,10 @@ typedef struct Walk {
   FG_VEC(FgPyImport) imports;
   FG_VEC(FgPyClass) classes;
   FG_VEC(FgPyFunc) funcs;
-  FG_VEC(int) func_parent;    /* enclosing def of each FgPyFunc, -1 */
-  FG_VEC(int) func_scope;     /* the scope each FgPyFunc opens */
-  FG_VEC(bool) func_finalizer;/* the def calls addfinalizer */
-  FG_VEC(int) class_scope;    /* the scope a class's bases resolve in */
+  FG_VEC(int) func_parent;     /* enclosing def of each FgPyFunc, -1 */
+  FG_VEC(int) func_scope;      /* the scope each FgPyFunc opens */
+  FG_VEC(bool) func_finalizer; /* the def calls addfinalizer */
+  FG_VEC(int) class_scope;     /* the scope a class's bases resolve in */
   FG_VEC(RawCall) calls;
   FG_VEC(MarkCand) marks;
   FG_VEC(ParamCand) params;
@@ -152,7 +152,9 @@ typedef struct Walk {
 
 /* ---- small node helpers ------------------------------------------------ */
 
-static bool is_type(const char *type, const char *want) { return strcmp(type, want) == 0; }
+static bool is_type(const char *type, const char *want) {
+  return strcmp(type, want) == 0;
+}
 
 static bool node_is(TSNode n, const char *want) {
   return !ts_node_is_null(n) && strcmp(ts_node_type(n), want) == 0;
@@ -188,13 +190,23 @@ static void kids_begin(Kids *k, TSNode n) {
   k->cur = ts_tree_cursor_new(n);
   k->ok = ts_tree_cursor_goto_first_child(&k->cur);
 }
-static TSNode kids_node(const Kids *k) { return ts_tree_cursor_current_node(&k->cur); }
-static TSFieldId kids_field(const Kids *k) { return ts_tree_cursor_current_field_id(&k->cur); }
-static void kids_next(Kids *k) { k->ok = ts_tree_cursor_goto_next_sibling(&k->cur); }
-static void kids_end(Kids *k) { ts_tree_cursor_delete(&k->cur); }
+static TSNode kids_node(const Kids *k) {
+  return ts_tree_cursor_current_node(&k->cur);
+}
+static TSFieldId kids_field(const Kids *k) {
+  return ts_tree_cursor_current_field_id(&k->cur);
+}
+static void kids_next(Kids *k) {
+  k->ok = ts_tree_cursor_goto_next_sibling(&k->cur);
+}
+static void kids_end(Kids *k) {
+  ts_tree_cursor_delete(&k->cur);
+}
 
 /* A named, non-comment child. */
-static bool is_element(TSNode n) { return ts_node_is_named(n) && !node_is(n, "comment"); }
+static bool is_element(TSNode n) {
+  return ts_node_is_named(n) && !node_is(n, "comment");
+}
 
 /* The value of a plain string literal (no interpolation, not concatenated),
  * without prefix and quotes; NULL otherwise. *span gets the whole literal. */
@@ -1210,9 +1222,9 @@ static void resolve_calls(Walk *w) {
   for (size_t i = 0; i < w->calls.len; i++) {
     RawCall *c = &w->calls.items[i];
     const char *last = last_component(c->callee);
-    bool finalizer = strcmp(last, "addfinalizer") == 0 || strcmp(last, "addCleanup") == 0 ||
-                     strcmp(last, "addClassCleanup") == 0 ||
-                     strcmp(last, "addAsyncCleanup") == 0;
+    bool finalizer =
+        strcmp(last, "addfinalizer") == 0 || strcmp(last, "addCleanup") == 0 ||
+        strcmp(last, "addClassCleanup") == 0 || strcmp(last, "addAsyncCleanup") == 0;
     bool handoff = finalizer || strcmp(last, "enter_context") == 0 ||
                    strcmp(c->resolved, "contextlib.closing") == 0;
     if (!handoff)

@@ -49,11 +49,11 @@ typedef enum FgPoolKind {
 } FgPoolKind;
 
 typedef struct FgPyCall {
-  char *callee;   /* dotted text as written: "mp.Pool", "self.helper", "f" */
-  char *resolved; /* through this module's imports and simple local aliases:
-                     "multiprocessing.Pool", "concurrent.futures.ProcessPoolExecutor",
-                     ".util.make_pool" (leading dots = relative, level kept),
-                     "self.helper" when not resolvable; never NULL */
+  char *callee;       /* dotted text as written: "mp.Pool", "self.helper", "f" */
+  char *resolved;     /* through this module's imports and simple local aliases:
+                         "multiprocessing.Pool", "concurrent.futures.ProcessPoolExecutor",
+                         ".util.make_pool" (leading dots = relative, level kept),
+                         "self.helper" when not resolvable; never NULL */
   FgSpan span;        /* the whole call expression */
   FgSpan callee_span; /* the function part */
   FgPoolKind pool;    /* classification of this call */
@@ -67,13 +67,13 @@ typedef struct FgPyCall {
 
 typedef struct FgPyClass {
   char *name;
-  int parent;      /* index of the enclosing class, -1 at module level */
-  bool in_function;/* defined inside a def: never collected by pytest */
-  FgSpan span;     /* from the first decorator to the end of the body */
+  int parent;       /* index of the enclosing class, -1 at module level */
+  bool in_function; /* defined inside a def: never collected by pytest */
+  FgSpan span;      /* from the first decorator to the end of the body */
   FgSpan name_span;
-  char **bases;    /* resolved dotted names ("unittest.TestCase", "Base") */
+  char **bases; /* resolved dotted names ("unittest.TestCase", "Base") */
   size_t nbases;
-  bool has_init;   /* defines __init__ (pytest does not collect it) */
+  bool has_init;       /* defines __init__ (pytest does not collect it) */
   FgPyMarker *markers; /* class decorators' markers, incl. `pytestmark = ...`
                           in the class body */
   size_t nmarkers;
@@ -81,14 +81,14 @@ typedef struct FgPyClass {
 
 typedef struct FgPyFunc {
   char *name;
-  int cls;          /* index into classes, -1 for a module-level def */
-  bool nested;      /* defined inside another def (not collectable) */
+  int cls;     /* index into classes, -1 for a module-level def */
+  bool nested; /* defined inside another def (not collectable) */
   bool is_async;
-  FgSpan span;      /* from the first decorator (or `def`/`async`) to body end */
-  FgSpan def_span;  /* from `def`/`async` to the end of the body */
+  FgSpan span;     /* from the first decorator (or `def`/`async`) to body end */
+  FgSpan def_span; /* from `def`/`async` to the end of the body */
   FgSpan name_span;
-  char *indent;     /* the whitespace before the first decorator / def line */
-  char **params;    /* parameter names, in order, without self/cls */
+  char *indent;  /* the whitespace before the first decorator / def line */
+  char **params; /* parameter names, in order, without self/cls */
   size_t nparams;
   FgPyMarker *markers; /* decorators' markers, and `pytest.param(... marks=)`
                           markers reported with name prefixed "param:" only
@@ -121,10 +121,10 @@ typedef struct FgPyModule {
 
   FgPyMarker *module_markers; /* `pytestmark = ...` at module level */
   size_t nmodule_markers;
-  FgSpan pytestmark_span;     /* the right-hand side, {0,0} if absent */
+  FgSpan pytestmark_span; /* the right-hand side, {0,0} if absent */
 
-  FgPyCall *module_calls;     /* calls executed at import time (module level
-                                 and class bodies, outside defs) */
+  FgPyCall *module_calls; /* calls executed at import time (module level
+                             and class bodies, outside defs) */
   size_t nmodule_calls;
 
   /* registration of markers: `X.addinivalue_line("markers", "NAME: ...")` */
@@ -134,9 +134,9 @@ typedef struct FgPyModule {
   /* where a new top-of-file import goes: after the module docstring and
    * `from __future__` imports (byte offset of the start of the next line) */
   size_t import_insert_offset;
-  bool imports_pytest;      /* `import pytest` at module level */
-  char *mark_alias;         /* local name bound to pytest.mark, e.g. "mark" from
-                               `from pytest import mark`; NULL if none */
+  bool imports_pytest; /* `import pytest` at module level */
+  char *mark_alias;    /* local name bound to pytest.mark, e.g. "mark" from
+                          `from pytest import mark`; NULL if none */
 } FgPyModule;
 
 typedef struct FgPyOptions {

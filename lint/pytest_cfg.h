@@ -87,7 +87,8 @@ FgPytestCfg *fg_pytest_cfg_load(const char *root_dir);
 /* The same, with files of the overlay standing in for the disk's (--fix
  * rounds edit pytest.ini / pyproject.toml in memory). */
 struct FgOverlay;
-FgPytestCfg *fg_pytest_cfg_load_overlay(const char *root_dir, const struct FgOverlay *overlay);
+FgPytestCfg *fg_pytest_cfg_load_overlay(const char *root_dir,
+                                        const struct FgOverlay *overlay);
 void fg_pytest_cfg_delete(FgPytestCfg *self);
 
 const char *fg_pytest_cfg_kind_name(FgPytestCfgKind kind);

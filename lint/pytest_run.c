@@ -47,15 +47,17 @@ static int fg_python_m_pytest(const FgShellWord *w, size_t n, size_t i) {
 
 /* Words that run the rest of the line as a command after their options. */
 static bool fg_is_wrapper(const char *w) {
-  static const char *const wrappers[] = {"timeout", "xvfb-run", "nice", "time", "env",
-                                         "sudo",    "stdbuf",   "catchsegv", "ionice", NULL};
+  static const char *const wrappers[] = {"timeout", "xvfb-run", "nice",   "time",
+                                         "env",     "sudo",     "stdbuf", "catchsegv",
+                                         "ionice",  NULL};
   for (const char *const *p = wrappers; *p; p++)
     if (strcmp(fg_base(w), *p) == 0)
       return true;
   return false;
 }
 
-static int fg_launcher_at(const FgShellWord *w, size_t n, size_t i, FgBuf *desc, int depth) {
+static int fg_launcher_at(const FgShellWord *w, size_t n, size_t i, FgBuf *desc,
+                          int depth) {
   if (i >= n || depth > 8)
     return -1;
   const char *t = w[i].text;
@@ -69,16 +71,17 @@ static int fg_launcher_at(const FgShellWord *w, size_t n, size_t i, FgBuf *desc,
       fg_buf_puts(desc, "python -m pytest");
     return r;
   }
-  if (strcmp(fg_base(t), "coverage") == 0 && i + 1 < n && strcmp(w[i + 1].text, "run") == 0) {
+  if (strcmp(fg_base(t), "coverage") == 0 && i + 1 < n &&
+      strcmp(w[i + 1].text, "run") == 0) {
     for (size_t j = i + 2; j < n; j++) {
       if (strcmp(w[j].text, "-m") == 0)
         return j + 1 < n && strcmp(w[j + 1].text, "pytest") == 0
                    ? (fg_buf_puts(desc, "coverage run -m pytest"), (int)(j + 2))
                    : -1;
       if (w[j].text[0] != '-')
-        return fg_is_pytest_exe(w[j].text) ? (fg_buf_puts(desc, "coverage run pytest"),
-                                              (int)(j + 1))
-                                           : -1;
+        return fg_is_pytest_exe(w[j].text)
+                   ? (fg_buf_puts(desc, "coverage run pytest"), (int)(j + 1))
+                   : -1;
       /* --rcfile=x, --source=x, -p, --parallel-mode, --branch: no separate value
        * except the few short options that take one */
       if (strcmp(w[j].text, "--rcfile") == 0 || strcmp(w[j].text, "--source") == 0 ||
@@ -121,10 +124,10 @@ static int fg_launcher_at(const FgShellWord *w, size_t n, size_t i, FgBuf *desc,
     size_t j = i + 1;
     while (j < n && (w[j].text[0] == '-' || strchr(w[j].text, '='))) {
       /* timeout -s KILL / -k 5: options with values */
-      if ((strcmp(b, "timeout") == 0 && (strcmp(w[j].text, "-s") == 0 ||
-                                         strcmp(w[j].text, "-k") == 0)) ||
-          (strcmp(b, "xvfb-run") == 0 && (strcmp(w[j].text, "-s") == 0 ||
-                                          strcmp(w[j].text, "-n") == 0)))
+      if ((strcmp(b, "timeout") == 0 &&
+           (strcmp(w[j].text, "-s") == 0 || strcmp(w[j].text, "-k") == 0)) ||
+          (strcmp(b, "xvfb-run") == 0 &&
+           (strcmp(w[j].text, "-s") == 0 || strcmp(w[j].text, "-n") == 0)))
         j++;
       j++;
     }
@@ -183,16 +186,58 @@ char *fg_path_join(const char *dir, const char *rel) {
 
 /* pytest (and common plugins') options whose value is the next word. */
 static bool fg_opt_takes_value(const char *o) {
-  static const char *const opts[] = {
-      "-n", "--numprocesses", "-m", "-k", "-p", "-c", "-o", "--override-ini", "--dist",
-      "--maxprocesses", "--tx", "-W", "--pythonwarnings", "--rootdir", "--confcutdir",
-      "--basetemp", "--junitxml", "--junit-xml", "--junit-prefix", "--cov-report",
-      "--cov-config", "--cov-fail-under", "--timeout", "--timeout-method", "--durations",
-      "--durations-min", "--maxfail", "--log-level", "--log-file", "--log-cli-level",
-      "--log-format", "--ignore", "--ignore-glob", "--deselect", "--import-mode", "-r",
-      "--tb", "--color", "--capture", "--reruns", "--reruns-delay", "-x-seed",
-      "--randomly-seed", "--html", "--json-report-file", "--benchmark-json", "--cache-dir",
-      "--log-cli-format", "--show-capture", "--doctest-glob", "--pyargs-root", NULL};
+  static const char *const opts[] = {"-n",
+                                     "--numprocesses",
+                                     "-m",
+                                     "-k",
+                                     "-p",
+                                     "-c",
+                                     "-o",
+                                     "--override-ini",
+                                     "--dist",
+                                     "--maxprocesses",
+                                     "--tx",
+                                     "-W",
+                                     "--pythonwarnings",
+                                     "--rootdir",
+                                     "--confcutdir",
+                                     "--basetemp",
+                                     "--junitxml",
+                                     "--junit-xml",
+                                     "--junit-prefix",
+                                     "--cov-report",
+                                     "--cov-config",
+                                     "--cov-fail-under",
+                                     "--timeout",
+                                     "--timeout-method",
+                                     "--durations",
+                                     "--durations-min",
+                                     "--maxfail",
+                                     "--log-level",
+                                     "--log-file",
+                                     "--log-cli-level",
+                                     "--log-format",
+                                     "--ignore",
+                                     "--ignore-glob",
+                                     "--deselect",
+                                     "--import-mode",
+                                     "-r",
+                                     "--tb",
+                                     "--color",
+                                     "--capture",
+                                     "--reruns",
+                                     "--reruns-delay",
+                                     "-x-seed",
+                                     "--randomly-seed",
+                                     "--html",
+                                     "--json-report-file",
+                                     "--benchmark-json",
+                                     "--cache-dir",
+                                     "--log-cli-format",
+                                     "--show-capture",
+                                     "--doctest-glob",
+                                     "--pyargs-root",
+                                     NULL};
   for (const char *const *p = opts; *p; p++)
     if (strcmp(o, *p) == 0)
       return true;
@@ -223,8 +268,8 @@ static FgOptView fg_opt_view(char *const *words, size_t n, size_t i, char *scrat
   } else if (w[0] == '-' && w[1] && w[2]) {
     /* a short option with its value attached: -nauto, -n=4, -mslow, -kfoo */
     char c = w[1];
-    if (c == 'n' || c == 'm' || c == 'k' || c == 'p' || c == 'c' || c == 'o' || c == 'W' ||
-        c == 'r') {
+    if (c == 'n' || c == 'm' || c == 'k' || c == 'p' || c == 'c' || c == 'o' ||
+        c == 'W' || c == 'r') {
       scratch[0] = '-';
       scratch[1] = c;
       scratch[2] = '\0';
@@ -308,8 +353,8 @@ static void fg_run_analyse(FgRun *self, const FgRunContext *ctx, const char *cwd
       if (strcmp(v.name, "--tx") == 0) {
         self->xdist = true;
         free(self->xdist_why);
-        self->xdist_why = fg_xasprintf("--tx %s %s", cmdline ? "on" : "in",
-                                       fg_origin_name(o, ctx));
+        self->xdist_why =
+            fg_xasprintf("--tx %s %s", cmdline ? "on" : "in", fg_origin_name(o, ctx));
         self->xdist_arg = cmdline ? o->arg : -1;
       }
     } else if (strcmp(v.name, "--dist") == 0 && v.value) {
@@ -341,7 +386,8 @@ static void fg_run_analyse(FgRun *self, const FgRunContext *ctx, const char *cwd
   if (!self->xdist_why && ctx->enabler_file) {
     /* pytest-enabler adds `-n auto` when xdist is installed and no -n is given */
     self->xdist = true;
-    self->xdist_why = fg_xasprintf("pytest-enabler with pytest-xdist in %s", ctx->enabler_file);
+    self->xdist_why =
+        fg_xasprintf("pytest-enabler with pytest-xdist in %s", ctx->enabler_file);
   }
   if (self->xdist_disabled_by_plugin)
     self->xdist = false;
@@ -381,7 +427,8 @@ static void fg_run_push_shlex(FgRun *self, const char *text, FgArgOrigin origin)
 
 /* PYTEST_ADDOPTS as the step sees it: step env over job env over workflow
  * env, and an assignment prefix on the command over all of them. */
-static const char *fg_env_addopts(const FgWorkflow *wf, const FgJob *job, const FgStep *step) {
+static const char *fg_env_addopts(const FgWorkflow *wf, const FgJob *job,
+                                  const FgStep *step) {
   const FgYamlNode *levels[3] = {step->env, job->env, wf->env};
   for (int i = 0; i < 3; i++) {
     const char *v = fg_yaml_str(fg_yaml_deref(fg_yaml_get(levels[i], "PYTEST_ADDOPTS")));

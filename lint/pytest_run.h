@@ -32,19 +32,19 @@ typedef struct FgRun {
   const FgWorkflow *wf;
   const FgJob *job;
   const FgStep *step;
-  size_t start, end; /* the whole command in the workflow file */
-  bool exact;        /* positions inside the script are exact */
-  char *launcher;    /* "pytest", "python -m pytest", "uv run pytest" ... */
+  size_t start, end;   /* the whole command in the workflow file */
+  bool exact;          /* positions inside the script are exact */
+  char *launcher;      /* "pytest", "python -m pytest", "uv run pytest" ... */
   size_t launcher_end; /* file offset where pytest's own arguments start */
   FG_VEC(FgArg) args;  /* pytest's arguments written on the command line */
   FG_VEC(FgOpt) opts;  /* effective options, in the order pytest reads them */
   char *workdir;       /* relative to the root, "" for the root itself */
 
   bool xdist;
-  char *xdist_why;     /* "-n auto on the command line", "addopts in pytest.ini" */
-  int xdist_arg;       /* index into args of the deciding -n, or -1 */
+  char *xdist_why; /* "-n auto on the command line", "addopts in pytest.ini" */
+  int xdist_arg;   /* index into args of the deciding -n, or -1 */
   bool xdist_disabled_by_plugin; /* -p no:xdist */
-  char *dist;          /* the last --dist value ("loadgroup"...), NULL if none */
+  char *dist;   /* the last --dist value ("loadgroup"...), NULL if none */
   bool enabler; /* pytest-enabler would add `-n auto` to a run without -n */
 
   char *mexpr; /* last -m, or NULL */
@@ -53,8 +53,8 @@ typedef struct FgRun {
   char *kexpr;
   FgMarkExpr *k;
 
-  FgStrVec paths;    /* positional paths, relative to the root */
-  FgStrVec ignores;  /* --ignore, relative to the root */
+  FgStrVec paths;   /* positional paths, relative to the root */
+  FgStrVec ignores; /* --ignore, relative to the root */
   FgStrVec ignore_globs;
   FgStrVec deselects;
   bool uses_cov;
@@ -71,8 +71,8 @@ typedef FG_VEC(FgRun *) FgRunVec;
 typedef struct FgRunContext {
   const char *const *ini_addopts; /* from pytest's config file */
   size_t nini_addopts;
-  const char *ini_name;           /* "pyproject.toml" ... for messages */
-  const char *const *testpaths;   /* ini testpaths, relative to the root */
+  const char *ini_name;         /* "pyproject.toml" ... for messages */
+  const char *const *testpaths; /* ini testpaths, relative to the root */
   size_t ntestpaths;
   /* the file that declares pytest-enabler when pytest-xdist is declared too:
    * a run with no -n of its own then runs with `-n auto`; NULL otherwise */

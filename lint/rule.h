@@ -19,8 +19,8 @@ struct FgRule {
   const char *code;    /* "FG101" */
   const char *name;    /* "unmarked-pool-test" */
   const char *summary; /* one line for `forkguard rules` */
-  const char *doc;     /* markdown: What it does / Why is this bad? / Example / Fix safety */
-  const char *fix;     /* "safe", "unsafe" or "none" */
+  const char *doc; /* markdown: What it does / Why is this bad? / Example / Fix safety */
+  const char *fix; /* "safe", "unsafe" or "none" */
   void (*on_module)(const FgProject *p, const FgModule *m, FgDiagList *out);
   void (*on_test)(const FgProject *p, const FgTest *t, FgDiagList *out);
   void (*on_workflow)(const FgProject *p, const FgWorkflow *w, FgDiagList *out);

@@ -4,13 +4,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-
 /* Is this run argument one xdist owns (removed from the serial copy)?
  * Returns how many words it spans (0: not xdist's). */
 static size_t fg_ss_xdist_words(const FgRun *run, size_t i) {
   const char *w = run->args.items[i].text;
-  static const char *const with_value[] = {"-n", "--numprocesses", "--dist", "--maxprocesses",
-                                           "--tx", NULL};
+  static const char *const with_value[] = {
+      "-n", "--numprocesses", "--dist", "--maxprocesses", "--tx", NULL};
   for (const char *const *o = with_value; *o; o++) {
     size_t n = strlen(*o);
     if (strcmp(w, *o) == 0)
@@ -66,8 +65,8 @@ static void fg_ss_push(FgSpanEdits *v, size_t start, size_t end, const char *tex
  * style: inside a quoted scalar the suffix goes before the closing quote
  * (escaped for that style); a plain one is quoted only when the longer
  * plain form would not read back. */
-static void fg_ss_push_suffix(FgSpanEdits *ed, const FgSource *src, const FgYamlNode *node,
-                              const char *suffix) {
+static void fg_ss_push_suffix(FgSpanEdits *ed, const FgSource *src,
+                              const FgYamlNode *node, const char *suffix) {
   if (node->style == FG_YAML_SINGLE_QUOTED || node->style == FG_YAML_DOUBLE_QUOTED) {
     char q = node->style == FG_YAML_SINGLE_QUOTED ? '\'' : '"';
     size_t close = node->end;
@@ -103,7 +102,8 @@ static int fg_ss_edit_cmp(const void *a, const void *b) {
 
 /* Applies edits (absolute file offsets inside [from, to)) to a copy of
  * that region of the file. */
-static char *fg_ss_apply_region(const FgSource *src, size_t from, size_t to, FgSpanEdits *ed) {
+static char *fg_ss_apply_region(const FgSource *src, size_t from, size_t to,
+                                FgSpanEdits *ed) {
   if (ed->len > 1)
     qsort(ed->items, ed->len, sizeof(FgSpanEdit), fg_ss_edit_cmp);
   FgBuf b = {0};
@@ -155,7 +155,8 @@ static char *fg_ss_expr(const FgRun *run, const char *marker, bool serial) {
     n--;
   if (n == strlen(notm) && strncmp(old, notm, n) == 0) {
     expr = fg_xstrdup(marker);
-  } else if (n > strlen(andnot) && strncmp(old + n - strlen(andnot), andnot, strlen(andnot)) == 0) {
+  } else if (n > strlen(andnot) &&
+             strncmp(old + n - strlen(andnot), andnot, strlen(andnot)) == 0) {
     size_t k = n - strlen(andnot);
     if (k >= 2 && old[0] == '(' && old[k - 1] == ')')
       expr = fg_xasprintf("%.*s and %s", (int)k, old, marker);
@@ -372,12 +373,13 @@ FgFix *fg_serial_step_fix(const FgProject *p, const FgRun *run, bool deselect) {
     fg_buf_puts(&step, eol);
   free(copy);
 
-  FgFix *fix = deselect ? fg_fix_new(FG_FIX_SAFE,
-                                     "deselect `%s` tests here and run them in a serial "
-                                     "step \"%s\"",
-                                     marker, name)
-                        : fg_fix_new(FG_FIX_SAFE, "run `%s` tests in a serial step \"%s\"",
-                                     marker, name);
+  FgFix *fix = deselect
+                   ? fg_fix_new(FG_FIX_SAFE,
+                                "deselect `%s` tests here and run them in a serial "
+                                "step \"%s\"",
+                                marker, name)
+                   : fg_fix_new(FG_FIX_SAFE, "run `%s` tests in a serial step \"%s\"",
+                                marker, name);
   if (deselect) {
     /* 2. the parallel run deselects the marked tests */
     FgSpanEdits ped = {0};
@@ -394,4 +396,3 @@ FgFix *fg_serial_step_fix(const FgProject *p, const FgRun *run, bool deselect) {
   free(label);
   return fix;
 }
-

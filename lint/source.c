@@ -81,8 +81,7 @@ FgPos fg_source_pos(const FgSource *self, size_t offset) {
       col++;
   }
   /* an offset inside a multi-byte sequence belongs to that code point */
-  if (offset < self->len && ((unsigned char)self->data[offset] & 0xC0) == 0x80 &&
-      col > 1)
+  if (offset < self->len && ((unsigned char)self->data[offset] & 0xC0) == 0x80 && col > 1)
     col--;
   FgPos pos = {li + 1, col};
   return pos;
@@ -107,4 +106,6 @@ const char *fg_source_line_text(const FgSource *self, size_t line, size_t *len) 
   return self->data + start;
 }
 
-const char *fg_source_eol(const FgSource *self) { return self->crlf ? "\r\n" : "\n"; }
+const char *fg_source_eol(const FgSource *self) {
+  return self->crlf ? "\r\n" : "\n";
+}

@@ -13,8 +13,8 @@ typedef struct FgPos {
 } FgPos;
 
 typedef struct FgSource {
-  char *path;    /* relative to the project root, '/'-separated (owned) */
-  char *data;    /* the bytes as read, NUL-terminated (owned) */
+  char *path; /* relative to the project root, '/'-separated (owned) */
+  char *data; /* the bytes as read, NUL-terminated (owned) */
   size_t len;
   size_t *line_starts; /* byte offset of each line's first byte (owned) */
   size_t nlines;

@@ -61,5 +61,6 @@ bool fg_suppressed(const FgDiag *d) {
     return false;
   if (fg_line_suppresses(d->src, d->start, d->rule->code))
     return true;
-  return d->suppress_at != SIZE_MAX && fg_line_suppresses(d->src, d->suppress_at, d->rule->code);
+  return d->suppress_at != SIZE_MAX &&
+         fg_line_suppresses(d->src, d->suppress_at, d->rule->code);
 }

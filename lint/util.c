@@ -31,7 +31,9 @@ void *fg_xrealloc(void *p, size_t n) {
   return q;
 }
 
-char *fg_xstrdup(const char *s) { return fg_xstrndup(s, strlen(s)); }
+char *fg_xstrdup(const char *s) {
+  return fg_xstrndup(s, strlen(s));
+}
 
 char *fg_xstrndup(const char *s, size_t n) {
   char *p = fg_xmalloc(n + 1);
@@ -68,9 +70,13 @@ void fg_buf_append(FgBuf *self, const char *s, size_t n) {
   self->data[self->len] = '\0';
 }
 
-void fg_buf_puts(FgBuf *self, const char *s) { fg_buf_append(self, s, strlen(s)); }
+void fg_buf_puts(FgBuf *self, const char *s) {
+  fg_buf_append(self, s, strlen(s));
+}
 
-void fg_buf_putc(FgBuf *self, char c) { fg_buf_append(self, &c, 1); }
+void fg_buf_putc(FgBuf *self, char c) {
+  fg_buf_append(self, &c, 1);
+}
 
 void fg_buf_vprintf(FgBuf *self, const char *fmt, va_list ap) {
   va_list ap2;
@@ -137,8 +143,8 @@ char *fg_read_file(const char *path, size_t max_bytes, size_t *len, char **err) 
     return NULL;
   }
   if ((size_t)st.st_size > max_bytes) {
-    *err = fg_xasprintf("file too large (%lld bytes, limit %zu)",
-                        (long long)st.st_size, max_bytes);
+    *err = fg_xasprintf("file too large (%lld bytes, limit %zu)", (long long)st.st_size,
+                        max_bytes);
     fclose(f);
     return NULL;
   }

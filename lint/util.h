@@ -24,45 +24,45 @@ char *fg_xstrndup(const char *s, size_t n);
 char *fg_xasprintf(const char *fmt, ...) FG_PRINTF(1, 2);
 
 /* A typed growable array: FG_VEC(int) v = {0}; fg_vec_push(&v, 3); */
-#define FG_VEC(T)                                                              \
-  struct {                                                                     \
-    T *items;                                                                  \
-    size_t len, cap;                                                           \
+#define FG_VEC(T)                                                                        \
+  struct {                                                                               \
+    T *items;                                                                            \
+    size_t len, cap;                                                                     \
   }
 
-#define fg_vec_reserve(v, n)                                                   \
-  do {                                                                         \
-    if ((v)->len + (n) > (v)->cap) {                                           \
-      size_t fg_nc_ = (v)->cap ? (v)->cap * 2 : 8;                             \
-      while (fg_nc_ < (v)->len + (n))                                          \
-        fg_nc_ *= 2;                                                           \
-      (v)->items = fg_xrealloc((v)->items, fg_nc_ * sizeof(*(v)->items));      \
-      (v)->cap = fg_nc_;                                                       \
-    }                                                                          \
+#define fg_vec_reserve(v, n)                                                             \
+  do {                                                                                   \
+    if ((v)->len + (n) > (v)->cap) {                                                     \
+      size_t fg_nc_ = (v)->cap ? (v)->cap * 2 : 8;                                       \
+      while (fg_nc_ < (v)->len + (n))                                                    \
+        fg_nc_ *= 2;                                                                     \
+      (v)->items = fg_xrealloc((v)->items, fg_nc_ * sizeof(*(v)->items));                \
+      (v)->cap = fg_nc_;                                                                 \
+    }                                                                                    \
   } while (0)
 
-#define fg_vec_push(v, x)                                                      \
-  do {                                                                         \
-    fg_vec_reserve(v, 1);                                                      \
-    (v)->items[(v)->len++] = (x);                                              \
+#define fg_vec_push(v, x)                                                                \
+  do {                                                                                   \
+    fg_vec_reserve(v, 1);                                                                \
+    (v)->items[(v)->len++] = (x);                                                        \
   } while (0)
 
 /* Gives back the spare capacity: for arrays kept for the whole run. */
-#define fg_vec_shrink(v)                                                       \
-  do {                                                                         \
-    if ((v)->len && (v)->len < (v)->cap) {                                     \
-      (v)->items = fg_xrealloc((v)->items, (v)->len * sizeof(*(v)->items));    \
-      (v)->cap = (v)->len;                                                     \
-    } else if (!(v)->len) {                                                    \
-      fg_vec_free(v);                                                          \
-    }                                                                          \
+#define fg_vec_shrink(v)                                                                 \
+  do {                                                                                   \
+    if ((v)->len && (v)->len < (v)->cap) {                                               \
+      (v)->items = fg_xrealloc((v)->items, (v)->len * sizeof(*(v)->items));              \
+      (v)->cap = (v)->len;                                                               \
+    } else if (!(v)->len) {                                                              \
+      fg_vec_free(v);                                                                    \
+    }                                                                                    \
   } while (0)
 
-#define fg_vec_free(v)                                                         \
-  do {                                                                         \
-    free((v)->items);                                                          \
-    (v)->items = NULL;                                                         \
-    (v)->len = (v)->cap = 0;                                                   \
+#define fg_vec_free(v)                                                                   \
+  do {                                                                                   \
+    free((v)->items);                                                                    \
+    (v)->items = NULL;                                                                   \
+    (v)->len = (v)->cap = 0;                                                             \
   } while (0)
 
 /* The common case: an owned list of owned strings. */

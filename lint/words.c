@@ -6,8 +6,8 @@
 #include "util.h"
 
 static bool fg_word_byte(unsigned char c) {
-  return c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-         c >= 0x80;
+  return c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+         (c >= '0' && c <= '9') || c >= 0x80;
 }
 
 /* FNV-1a, 64 bits: short words, few collisions, no state. */
@@ -21,7 +21,8 @@ uint64_t fg_word_hash(const char *s, size_t n) {
 }
 
 /* The next word at or after *pos: its start and length, false at the end. */
-static bool fg_next_word(const char *text, size_t len, size_t *pos, size_t *start, size_t *n) {
+static bool fg_next_word(const char *text, size_t len, size_t *pos, size_t *start,
+                         size_t *n) {
   size_t i = *pos;
   while (i < len && !fg_word_byte((unsigned char)text[i]))
     i++;
@@ -47,7 +48,9 @@ struct FgWordScanner {
   uint32_t stamp;
 };
 
-FgWordScanner *fg_word_scanner_new(void) { return fg_xcalloc(1, sizeof(FgWordScanner)); }
+FgWordScanner *fg_word_scanner_new(void) {
+  return fg_xcalloc(1, sizeof(FgWordScanner));
+}
 
 void fg_word_scanner_delete(FgWordScanner *self) {
   if (!self)
@@ -155,9 +158,11 @@ void fg_word_set_add(FgWordSet *self, const char *word, uint32_t mask) {
 
 /* The OR of the masks of the slots with hash h, and of those whose word is
  * also text[0..n) when text is not NULL. */
-static uint32_t fg_word_set_probe(const FgWordSet *self, uint64_t h, const char *text, size_t n) {
+static uint32_t fg_word_set_probe(const FgWordSet *self, uint64_t h, const char *text,
+                                  size_t n) {
   uint32_t m = 0;
-  for (size_t k = (size_t)h & (self->cap - 1); self->slots[k].word; k = (k + 1) & (self->cap - 1)) {
+  for (size_t k = (size_t)h & (self->cap - 1); self->slots[k].word;
+       k = (k + 1) & (self->cap - 1)) {
     const FgWordSlot *s = &self->slots[k];
     if (s->hash != h)
       continue;
@@ -207,16 +212,19 @@ static void fg_slots_push_new(FgSlotVec *out, size_t from, const FgWordSlot *s) 
 }
 
 /* The slots with hash h (and word text[0..n) when text is not NULL). */
-static void fg_word_set_hits(const FgWordSet *self, uint64_t h, const char *text, size_t n,
-                             FgSlotVec *out, size_t from) {
-  for (size_t k = (size_t)h & (self->cap - 1); self->slots[k].word; k = (k + 1) & (self->cap - 1)) {
+static void fg_word_set_hits(const FgWordSet *self, uint64_t h, const char *text,
+                             size_t n, FgSlotVec *out, size_t from) {
+  for (size_t k = (size_t)h & (self->cap - 1); self->slots[k].word;
+       k = (k + 1) & (self->cap - 1)) {
     const FgWordSlot *s = &self->slots[k];
-    if (s->hash == h && (!text || (strlen(s->word) == n && memcmp(s->word, text, n) == 0)))
+    if (s->hash == h &&
+        (!text || (strlen(s->word) == n && memcmp(s->word, text, n) == 0)))
       fg_slots_push_new(out, from, s);
   }
 }
 
-void fg_word_set_hits_hashes(const FgWordSet *self, const FgWords *words, FgSlotVec *out) {
+void fg_word_set_hits_hashes(const FgWordSet *self, const FgWords *words,
+                             FgSlotVec *out) {
   if (!self->len)
     return;
   size_t from = out->len;
@@ -224,7 +232,8 @@ void fg_word_set_hits_hashes(const FgWordSet *self, const FgWords *words, FgSlot
     fg_word_set_hits(self, words->hashes[i], NULL, 0, out, from);
 }
 
-void fg_word_set_hits_text(const FgWordSet *self, const char *text, size_t len, FgSlotVec *out) {
+void fg_word_set_hits_text(const FgWordSet *self, const char *text, size_t len,
+                           FgSlotVec *out) {
   if (!self->len)
     return;
   size_t from = out->len;
@@ -275,7 +284,8 @@ bool fg_hash_set_has(const FgHashSet *self, uint64_t h) {
   if (!self->len)
     return false;
   h = h ? h : 1;
-  for (size_t k = (size_t)h & (self->cap - 1); self->keys[k]; k = (k + 1) & (self->cap - 1))
+  for (size_t k = (size_t)h & (self->cap - 1); self->keys[k];
+       k = (k + 1) & (self->cap - 1))
     if (self->keys[k] == h)
       return true;
   return false;

@@ -56,7 +56,8 @@ uint32_t fg_word_set_get(const FgWordSet *self, const char *word);
  * hold, each once, appended to out. */
 typedef FG_VEC(const FgWordSlot *) FgSlotVec;
 void fg_word_set_hits_hashes(const FgWordSet *self, const FgWords *words, FgSlotVec *out);
-void fg_word_set_hits_text(const FgWordSet *self, const char *text, size_t len, FgSlotVec *out);
+void fg_word_set_hits_text(const FgWordSet *self, const char *text, size_t len,
+                           FgSlotVec *out);
 
 /* A set of bare hashes, for pairs of words (fg_pair_hash). */
 typedef struct FgHashSet {

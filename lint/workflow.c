@@ -60,12 +60,13 @@ static FgScript *fg_script_new(const FgSource *src, const FgYamlNode *n) {
   if (n->style == FG_YAML_LITERAL) {
     s->exact = true;
     fg_script_map_literal(s, src, n);
-  } else if (s->nlines == 1 && (n->style == FG_YAML_PLAIN ||
-                                n->style == FG_YAML_SINGLE_QUOTED ||
-                                n->style == FG_YAML_DOUBLE_QUOTED)) {
+  } else if (s->nlines == 1 &&
+             (n->style == FG_YAML_PLAIN || n->style == FG_YAML_SINGLE_QUOTED ||
+              n->style == FG_YAML_DOUBLE_QUOTED)) {
     size_t body = n->start + (n->style == FG_YAML_PLAIN ? 0 : 1);
     /* exact when the written text is the value byte for byte */
-    s->exact = body + s->len <= src->len && memcmp(src->data + body, s->text, s->len) == 0;
+    s->exact =
+        body + s->len <= src->len && memcmp(src->data + body, s->text, s->len) == 0;
     s->line_file[0] = body;
   } else {
     /* folded, multi-line flow or escaped: point every line at the scalar */

@@ -7,53 +7,75 @@
 
 static const char doc[] =
     "## What it does\n"
-    "Flags a test that starts worker processes -- in its own body, through a helper in any\n"
+    "Flags a test that starts worker processes -- in its own body, through a helper in "
+    "any\n"
     "module of the repository, or through a fixture it requests (directly, by\n"
     "`usefixtures`, or as an autouse fixture) -- and is not marked with the project's\n"
     "serial marker (`no_parallel` unless configured otherwise).\n"
     "\n"
-    "A test counts as marked when the marker is on the function, on an enclosing class or an\n"
+    "A test counts as marked when the marker is on the function, on an enclosing class "
+    "or an\n"
     "in-repo base class of it, in module `pytestmark`, or on every `pytest.param`. Two\n"
     "conventions are accepted as equivalent, and every finding names them in a note:\n"
-    "- `serial`, when the project registers it (ini `markers`, `addinivalue_line`) or a CI\n"
+    "- `serial`, when the project registers it (ini `markers`, `addinivalue_line`) or a "
+    "CI\n"
     "  run deselects it (`-m \"not serial\"`);\n"
-    "- `xdist_group`, when every CI run with xdist active uses `--dist loadgroup`. A group\n"
-    "  runs in one worker, one test at a time, so the project has decided how these tests\n"
-    "  share workers; but they still run inside an xdist worker, so FG201 keeps flagging\n"
+    "- `xdist_group`, when every CI run with xdist active uses `--dist loadgroup`. A "
+    "group\n"
+    "  runs in one worker, one test at a time, so the project has decided how these "
+    "tests\n"
+    "  share workers; but they still run inside an xdist worker, so FG201 keeps "
+    "flagging\n"
     "  the run (without a fix) and FG301 still asks for a non-fork start method.\n"
     "\n"
-    "Besides the test's body, its helpers and its fixtures, the model credits a test with\n"
-    "what pytest runs around it: `setup_method`/`setup_class`/`setup`/`setUp`/`setUpClass`\n"
+    "Besides the test's body, its helpers and its fixtures, the model credits a test "
+    "with\n"
+    "what pytest runs around it: "
+    "`setup_method`/`setup_class`/`setup`/`setUp`/`setUpClass`\n"
     "(and their teardowns) of its class, the most derived definition along in-repo base\n"
-    "classes, and `setup_module`/`setUpModule` (all tests) or `setup_function` (module-level\n"
-    "tests) of its module. Test methods inherited from a base class in the same module are\n"
+    "classes, and `setup_module`/`setUpModule` (all tests) or `setup_function` "
+    "(module-level\n"
+    "tests) of its module. Test methods inherited from a base class in the same module "
+    "are\n"
     "collected under each `Test*` subclass (`test_x.py::TestChild::test_inherited`).\n"
     "\n"
     "Not resolved, on purpose (a finding needs a chain that can be shown):\n"
-    "- dynamic imports (`importlib.import_module`, `__import__`) and `getattr` / `setattr`\n"
+    "- dynamic imports (`importlib.import_module`, `__import__`) and `getattr` / "
+    "`setattr`\n"
     "  calls: the target is a runtime string;\n"
-    "- pools passed as arguments or stored in attributes and used elsewhere: the test that\n"
+    "- pools passed as arguments or stored in attributes and used elsewhere: the test "
+    "that\n"
     "  *creates* the pool is flagged, a function that only receives an executor is not\n"
     "  (`loop.run_in_executor(executor, f)` is flagged through the fixture or call that\n"
     "  made `executor`);\n"
-    "- monkeypatching (`monkeypatch.setattr(mod, \"Pool\", ...)`, `mock.patch`): forkguard\n"
+    "- monkeypatching (`monkeypatch.setattr(mod, \"Pool\", ...)`, `mock.patch`): "
+    "forkguard\n"
     "  does not know which code runs instead;\n"
-    "- methods reached through `super()`, through a variable holding an instance, or through\n"
-    "  a base class's `self.method()` overridden in a subclass (the base's own method is\n"
+    "- methods reached through `super()`, through a variable holding an instance, or "
+    "through\n"
+    "  a base class's `self.method()` overridden in a subclass (the base's own method "
+    "is\n"
     "  followed);\n"
-    "- test methods inherited from a base class in another module (its setup methods and\n"
+    "- test methods inherited from a base class in another module (its setup methods "
+    "and\n"
     "  marks are followed, its tests are not collected under the subclass);\n"
-    "- fixtures overridden in a subclass body for an inherited test (the fixtures visible\n"
-    "  from the base method are used), and C3 order in diamond hierarchies (the bases are\n"
+    "- fixtures overridden in a subclass body for an inherited test (the fixtures "
+    "visible\n"
+    "  from the base method are used), and C3 order in diamond hierarchies (the bases "
+    "are\n"
     "  walked depth first, left to right);\n"
-    "- third-party code: a library's own pools are found only when its constructor is listed\n"
+    "- third-party code: a library's own pools are found only when its constructor is "
+    "listed\n"
     "  in `extra-pool-constructors`.\n"
     "\n"
     "## Why is this bad?\n"
-    "Under pytest-xdist every test runs inside a worker process that already runs threads.\n"
-    "With the `fork` start method (the default on Linux before Python 3.14) a process pool\n"
+    "Under pytest-xdist every test runs inside a worker process that already runs "
+    "threads.\n"
+    "With the `fork` start method (the default on Linux before Python 3.14) a process "
+    "pool\n"
     "created there copies locks held by other threads into its children, which can then\n"
-    "deadlock or crash: CI hangs until its timeout. Marking such tests lets CI run them in a\n"
+    "deadlock or crash: CI hangs until its timeout. Marking such tests lets CI run them "
+    "in a\n"
     "separate serial step.\n"
     "\n"
     "## Example\n"
@@ -74,9 +96,12 @@ static const char doc[] =
     "```\n"
     "\n"
     "## Fix safety\n"
-    "The fix is safe: it adds the marker decorator (and `import pytest` when missing); a\n"
-    "module whose every test needs it gets one `pytestmark` instead. It changes which CI run\n"
-    "executes the test, not what the test does. For an inherited test the decorator goes on\n"
+    "The fix is safe: it adds the marker decorator (and `import pytest` when missing); "
+    "a\n"
+    "module whose every test needs it gets one `pytestmark` instead. It changes which CI "
+    "run\n"
+    "executes the test, not what the test does. For an inherited test the decorator goes "
+    "on\n"
     "the base class's method, which marks it in every subclass.\n";
 
 /* The name a module-level `import pytest [as X]` binds, or NULL. */
@@ -97,7 +122,8 @@ static FgFix *fg101_fix(const FgProject *p, const FgTest *t) {
   const FgPyFunc *f = &py->funcs[t->func];
   const FgSource *src = t->mod->src;
   const char *eol = fg_source_eol(src);
-  FgFix *fix = fg_fix_new(FG_FIX_SAFE, "mark `%s` with `@pytest.mark.%s`", t->name, p->marker);
+  FgFix *fix =
+      fg_fix_new(FG_FIX_SAFE, "mark `%s` with `@pytest.mark.%s`", t->name, p->marker);
   const char *mark = "pytest.mark";
   const char *pt = fg101_pytest_local(py);
   char *pt_mark = pt && !py->imports_pytest ? fg_xasprintf("%s.mark", pt) : NULL;
@@ -217,8 +243,10 @@ static FgFix *fg101_module_fix(const FgProject *p, const FgTest *t) {
   const FgPyModule *py = t->mod->py;
   const FgSource *src = t->mod->src;
   const char *eol = fg_source_eol(src);
-  FgFix *fix = fg_fix_new(FG_FIX_SAFE, "mark every test of `%s` with `pytestmark = "
-                          "pytest.mark.%s`", t->mod->src->path, p->marker);
+  FgFix *fix = fg_fix_new(FG_FIX_SAFE,
+                          "mark every test of `%s` with `pytestmark = "
+                          "pytest.mark.%s`",
+                          t->mod->src->path, p->marker);
   const char *pkg = "pytest";
   char *imp = NULL;
   if (!py->imports_pytest && fg101_pytest_local(py))

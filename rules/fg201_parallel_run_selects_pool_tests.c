@@ -10,13 +10,17 @@
 static const char doc[] =
     "## What it does\n"
     "Flags a pytest run in CI that has pytest-xdist active (`-n auto`, `-n 4`,\n"
-    "`--numprocesses`, or `-n` from `addopts` / `PYTEST_ADDOPTS`) and selects at least one\n"
+    "`--numprocesses`, or `-n` from `addopts` / `PYTEST_ADDOPTS`) and selects at least "
+    "one\n"
     "test that starts worker processes.\n"
     "\n"
     "## Why is this bad?\n"
-    "Such a test runs inside an xdist worker. With the `fork` start method its pool copies\n"
-    "the worker's held locks and can hang the job until the CI timeout, or crash it. The\n"
-    "parallel run should deselect these tests (`-m \"not no_parallel\"`) and a serial step\n"
+    "Such a test runs inside an xdist worker. With the `fork` start method its pool "
+    "copies\n"
+    "the worker's held locks and can hang the job until the CI timeout, or crash it. "
+    "The\n"
+    "parallel run should deselect these tests (`-m \"not no_parallel\"`) and a serial "
+    "step\n"
     "should run them.\n"
     "\n"
     "## Example\n"
@@ -34,11 +38,15 @@ static const char doc[] =
     "```\n"
     "\n"
     "## Fix safety\n"
-    "The fix is safe: the parallel run deselects the marked tests and a serial step right\n"
-    "after it runs exactly those, so every test still runs once. No fix is offered when a\n"
+    "The fix is safe: the parallel run deselects the marked tests and a serial step "
+    "right\n"
+    "after it runs exactly those, so every test still runs once. No fix is offered when "
+    "a\n"
     "selected test carries an equivalent convention instead of the marker (`serial`, or\n"
-    "`xdist_group` under `--dist loadgroup`, see FG101): `not <marker>` would not deselect\n"
-    "it. A test in an `xdist_group` still runs inside an xdist worker, so this rule keeps\n"
+    "`xdist_group` under `--dist loadgroup`, see FG101): `not <marker>` would not "
+    "deselect\n"
+    "it. A test in an `xdist_group` still runs inside an xdist worker, so this rule "
+    "keeps\n"
     "flagging the run.\n";
 
 /* Does the run's -m say `not <marker>` (a split made before)? */
@@ -52,7 +60,8 @@ static bool fg201_deselects_marker(const FgRun *run, const char *marker) {
   for (const char *at = strstr(canon, term); at && !found; at = strstr(at + 1, term)) {
     char before = at == canon ? ' ' : at[-1];
     char after = at[tl];
-    found = (before == ' ' || before == '(') && (after == '\0' || after == ' ' || after == ')');
+    found = (before == ' ' || before == '(') &&
+            (after == '\0' || after == ' ' || after == ')');
   }
   free(term);
   free(canon);
@@ -74,11 +83,11 @@ static void fg201_on_run(const FgProject *p, const FgRun *run, FgDiagList *out) 
   }
   size_t start = 0, end = 0;
   fg_run_xdist_span(run, &start, &end);
-  FgDiag *d = fg_diag_new(&fg201_parallel_run_selects_pool_tests, run->wf->src, start, end,
-                          "parallel pytest run (%s) selects %zu test%s that start%s worker "
-                          "processes",
-                          run->xdist_why, hits.len, hits.len == 1 ? "" : "s",
-                          hits.len == 1 ? "s" : "");
+  FgDiag *d = fg_diag_new(
+      &fg201_parallel_run_selects_pool_tests, run->wf->src, start, end,
+      "parallel pytest run (%s) selects %zu test%s that start%s worker "
+      "processes",
+      run->xdist_why, hits.len, hits.len == 1 ? "" : "s", hits.len == 1 ? "s" : "");
   d->suppress_at = run->step->node->start;
   char *where = fg_run_where(run);
   fg_diag_add_note(d, "runs in: %s", where);
@@ -109,16 +118,18 @@ static void fg201_on_run(const FgProject *p, const FgRun *run, FgDiagList *out) 
     if (hits.items[i]->marked && strcmp(hits.items[i]->marked_by, p->marker) != 0)
       other = hits.items[i];
   if (other)
-    fg_diag_add_note(d, "no fix: %s is marked `%s`, which `-m \"not %s\"` would not deselect",
-                     other->nodeid, other->marked_by, p->marker);
+    fg_diag_add_note(
+        d, "no fix: %s is marked `%s`, which `-m \"not %s\"` would not deselect",
+        other->nodeid, other->marked_by, p->marker);
   fg_vec_free(&hits);
   /* a run that already deselects the marker was split before: the tests
    * it still selects are unmarked, and splitting again would never settle */
   const char *marker = p->marker;
   bool split = fg201_deselects_marker(run, marker);
   if (split && !other)
-    fg_diag_add_note(d, "no fix here: the run already deselects `%s`; mark the tests "
-                        "(FG101)",
+    fg_diag_add_note(d,
+                     "no fix here: the run already deselects `%s`; mark the tests "
+                     "(FG101)",
                      marker);
   d->fix = other || split ? NULL : fg_serial_step_fix(p, run, true);
   const char *why = other || split ? NULL : fg_serial_step_no_fix(run);

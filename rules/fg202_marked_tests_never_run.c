@@ -6,14 +6,18 @@
 
 static const char doc[] =
     "## What it does\n"
-    "Flags a test carrying the serial marker (`no_parallel` unless configured otherwise)\n"
+    "Flags a test carrying the serial marker (`no_parallel` unless configured "
+    "otherwise)\n"
     "whose file is collected by at least one pytest run in CI, but that every such run\n"
-    "deselects -- typically a parallel run with `-m \"not no_parallel\"` and no serial step\n"
+    "deselects -- typically a parallel run with `-m \"not no_parallel\"` and no serial "
+    "step\n"
     "that runs the marked tests.\n"
     "\n"
     "## Why is this bad?\n"
-    "Marking a test that starts processes is half of the cure: it keeps the test out of the\n"
-    "parallel run. Without a serial step that selects it, the test silently never runs in\n"
+    "Marking a test that starts processes is half of the cure: it keeps the test out of "
+    "the\n"
+    "parallel run. Without a serial step that selects it, the test silently never runs "
+    "in\n"
     "CI, and regressions in the code it covers go unnoticed.\n"
     "\n"
     "## Example\n"
@@ -31,9 +35,12 @@ static const char doc[] =
     "```\n"
     "\n"
     "## Fix safety\n"
-    "The fix is safe: it inserts a serial step (no xdist, `-m <marker>` combined with the\n"
-    "run's other -m terms, `timeout-minutes`) right after the run that deselects the tests\n"
-    "by -m, preferring the one that says `not <marker>`. It only adds a run of tests that\n"
+    "The fix is safe: it inserts a serial step (no xdist, `-m <marker>` combined with "
+    "the\n"
+    "run's other -m terms, `timeout-minutes`) right after the run that deselects the "
+    "tests\n"
+    "by -m, preferring the one that says `not <marker>`. It only adds a run of tests "
+    "that\n"
     "are currently never run. Runs that deselect by -k or --deselect get no fix.\n";
 
 /* Why run deselects t: the -m or -k expression, or --deselect. */
@@ -69,7 +76,8 @@ static FgFix *fg202_fix(const FgProject *p, const FgTest *t, const FgConstRunVec
     const FgRun *r = runs->items[i];
     if (!r->m || r->kexpr || r->deselects.len || fg_serial_step_no_fix(r))
       continue;
-    if (fg_markexpr_match_marks(r->m, (const char *const *)t->markers.items, t->markers.len))
+    if (fg_markexpr_match_marks(r->m, (const char *const *)t->markers.items,
+                                t->markers.len))
       continue;
     if (!best || (strstr(r->mexpr, notm) && !strstr(best->mexpr, notm)))
       best = r;
@@ -96,11 +104,11 @@ static void fg202_on_test(const FgProject *p, const FgTest *t, FgDiagList *out) 
     return;
   }
   const FgPyFunc *f = &t->mod->py->funcs[t->func];
-  FgDiag *d = fg_diag_new(&fg202_marked_tests_never_run, t->mod->src, f->name_span.start,
-                          f->name_span.end,
-                          "test `%s` is marked `%s` but every CI run that collects it "
-                          "deselects it (%zu run%s)",
-                          t->name, t->marked_by, collecting.len, collecting.len == 1 ? "" : "s");
+  FgDiag *d = fg_diag_new(
+      &fg202_marked_tests_never_run, t->mod->src, f->name_span.start, f->name_span.end,
+      "test `%s` is marked `%s` but every CI run that collects it "
+      "deselects it (%zu run%s)",
+      t->name, t->marked_by, collecting.len, collecting.len == 1 ? "" : "s");
   d->test = fg_xstrdup(t->nodeid);
   d->suppress_at = f->span.start;
   for (size_t i = 0; i < collecting.len && i < 3; i++) {
@@ -122,7 +130,8 @@ static void fg202_on_test(const FgProject *p, const FgTest *t, FgDiagList *out) 
 const FgRule fg202_marked_tests_never_run = {
     .code = "FG202",
     .name = "marked-tests-never-run",
-    .summary = "a marked test is deselected by every CI pytest run that collects its file",
+    .summary =
+        "a marked test is deselected by every CI pytest run that collects its file",
     .doc = doc,
     .fix = "safe",
     .on_test = fg202_on_test,

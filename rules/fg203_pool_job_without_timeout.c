@@ -3,11 +3,13 @@
 
 static const char doc[] =
     "## What it does\n"
-    "Flags a CI job that runs tests which start worker processes when neither the job nor\n"
+    "Flags a CI job that runs tests which start worker processes when neither the job "
+    "nor\n"
     "the step running them sets `timeout-minutes`, and pytest is not given `--timeout`.\n"
     "\n"
     "## Why is this bad?\n"
-    "A process pool that inherits a held lock under `fork` does not fail: it hangs. GitHub\n"
+    "A process pool that inherits a held lock under `fork` does not fail: it hangs. "
+    "GitHub\n"
     "Actions then waits for its default job timeout of 6 hours, holding a runner and\n"
     "hiding the failure behind a cancellation.\n"
     "\n"
@@ -28,11 +30,15 @@ static const char doc[] =
     "```\n"
     "\n"
     "## Fix safety\n"
-    "When a serial pytest run selects the pool tests, the fix adds `timeout-minutes: 30`\n"
+    "When a serial pytest run selects the pool tests, the fix adds `timeout-minutes: "
+    "30`\n"
     "(the `timeout-minutes` setting) to the job, on the line after `runs-on` and at its\n"
-    "indentation. It is unsafe: a suite that legitimately runs longer than the limit would\n"
-    "start failing. When only parallel runs select them, FG201's fix moves them to a serial\n"
-    "step that carries its own `timeout-minutes`, and this finding has no fix of its own.\n";
+    "indentation. It is unsafe: a suite that legitimately runs longer than the limit "
+    "would\n"
+    "start failing. When only parallel runs select them, FG201's fix moves them to a "
+    "serial\n"
+    "step that carries its own `timeout-minutes`, and this finding has no fix of its "
+    "own.\n";
 
 static bool fg203_selects_pool_test(const FgProject *p, const FgRun *r, size_t *n) {
   *n = 0;
@@ -103,17 +109,16 @@ static void fg203_on_workflow(const FgProject *p, const FgWorkflow *wf, FgDiagLi
     }
     if (!first)
       continue;
-    FgDiag *d = fg_diag_new(&fg203_pool_job_without_timeout, wf->src, job->key->start,
-                            job->key->end,
-                            "job `%s` runs tests that start worker processes with no timeout "
-                            "(no `timeout-minutes` on the job or step, no pytest `--timeout`): "
-                            "a hang lasts GitHub's 6-hour default",
-                            job->id);
+    FgDiag *d = fg_diag_new(
+        &fg203_pool_job_without_timeout, wf->src, job->key->start, job->key->end,
+        "job `%s` runs tests that start worker processes with no timeout "
+        "(no `timeout-minutes` on the job or step, no pytest `--timeout`): "
+        "a hang lasts GitHub's 6-hour default",
+        job->id);
     d->suppress_at = job->key->start;
     char *where = fg_run_where(first);
     fg_diag_add_note(d, "runs in: %s (%zu pool test%s)%s", where, ntests,
-                     ntests == 1 ? "" : "s",
-                     nruns > 1 ? " and other steps" : "");
+                     ntests == 1 ? "" : "s", nruns > 1 ? " and other steps" : "");
     free(where);
     if (serial_offender)
       d->fix = fg203_fix(p, wf, job);
@@ -127,7 +132,8 @@ static void fg203_on_workflow(const FgProject *p, const FgWorkflow *wf, FgDiagLi
 const FgRule fg203_pool_job_without_timeout = {
     .code = "FG203",
     .name = "pool-job-without-timeout",
-    .summary = "a job that runs pool tests has no timeout-minutes and no pytest --timeout",
+    .summary =
+        "a job that runs pool tests has no timeout-minutes and no pytest --timeout",
     .doc = doc,
     .fix = "unsafe",
     .on_workflow = fg203_on_workflow,

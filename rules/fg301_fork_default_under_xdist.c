@@ -8,12 +8,14 @@ static const char doc[] =
     "Flags a parallel pytest run (pytest-xdist active) that selects tests which start\n"
     "worker processes, in a job with at least one Linux cell on Python < 3.14, when no\n"
     "`conftest.py` sets a start method other than `fork`. OS and Python come from\n"
-    "`runs-on`, the matrix and `actions/setup-python`; what cannot be read (expressions,\n"
+    "`runs-on`, the matrix and `actions/setup-python`; what cannot be read "
+    "(expressions,\n"
     "`fromJSON`) counts as possibly Linux and possibly Python < 3.14.\n"
     "\n"
     "## Why is this bad?\n"
     "Before Python 3.14 the default start method on Linux is `fork`. Forking an xdist\n"
-    "worker, which runs execnet's threads, copies their held locks into the children, which\n"
+    "worker, which runs execnet's threads, copies their held locks into the children, "
+    "which\n"
     "then deadlock or crash. `spawn` and `forkserver` start clean interpreters.\n"
     "\n"
     "## Example\n"
@@ -31,11 +33,15 @@ static const char doc[] =
     "```\n"
     "\n"
     "## Fix safety\n"
-    "The fix adds or extends `pytest_configure` in the top-most `conftest.py` that covers\n"
-    "the pool tests (creating one at the test root when there is none): it registers the\n"
-    "marker and, on Linux, calls `multiprocessing.set_start_method(\"spawn\", force=True)`\n"
+    "The fix adds or extends `pytest_configure` in the top-most `conftest.py` that "
+    "covers\n"
+    "the pool tests (creating one at the test root when there is none): it registers "
+    "the\n"
+    "marker and, on Linux, calls `multiprocessing.set_start_method(\"spawn\", "
+    "force=True)`\n"
     "(or the configured `start-method`). It is unsafe: code that relies on `fork`\n"
-    "(unpicklable callables, globals inherited by the children) behaves differently under\n"
+    "(unpicklable callables, globals inherited by the children) behaves differently "
+    "under\n"
     "`spawn`.\n";
 
 static void fg301_on_run(const FgProject *p, const FgRun *run, FgDiagList *out) {
@@ -70,17 +76,19 @@ static void fg301_on_run(const FgProject *p, const FgRun *run, FgDiagList *out) 
   }
   size_t start = 0, end = 0;
   fg_run_xdist_span(run, &start, &end);
-  FgDiag *d = fg_diag_new(&fg301_fork_default_under_xdist, run->wf->src, start, end,
-                          "%zu test%s start%s worker processes under xdist with the `fork` "
-                          "default (Linux, Python < 3.14) and no conftest.py sets another "
-                          "start method",
-                          hits, hits == 1 ? "" : "s", hits == 1 ? "s" : "");
+  FgDiag *d =
+      fg_diag_new(&fg301_fork_default_under_xdist, run->wf->src, start, end,
+                  "%zu test%s start%s worker processes under xdist with the `fork` "
+                  "default (Linux, Python < 3.14) and no conftest.py sets another "
+                  "start method",
+                  hits, hits == 1 ? "" : "s", hits == 1 ? "s" : "");
   d->suppress_at = run->step->node->start;
   char *where = fg_run_where(run);
   fg_diag_add_note(d, "runs in: %s", where);
   free(where);
   fg_diag_add_note(d, "cells: %s%s", line,
-                   unknown ? " (unknown OS or Python counts as Linux, Python < 3.14)" : "");
+                   unknown ? " (unknown OS or Python counts as Linux, Python < 3.14)"
+                           : "");
   free(line);
   char *msg = fg_xasprintf("set the `%s` start method on Linux in conftest.py "
                            "`pytest_configure` (and register `%s`)",
@@ -94,7 +102,8 @@ static void fg301_on_run(const FgProject *p, const FgRun *run, FgDiagList *out) 
 const FgRule fg301_fork_default_under_xdist = {
     .code = "FG301",
     .name = "fork-default-under-xdist",
-    .summary = "pool tests run under xdist on Linux, Python < 3.14, with the fork default",
+    .summary =
+        "pool tests run under xdist on Linux, Python < 3.14, with the fork default",
     .doc = doc,
     .fix = "unsafe",
     .on_run = fg301_on_run,

@@ -4,7 +4,8 @@
 
 static const char doc[] =
     "## What it does\n"
-    "Flags the project's serial marker (`no_parallel` unless configured otherwise) when a\n"
+    "Flags the project's serial marker (`no_parallel` unless configured otherwise) when "
+    "a\n"
     "test uses it but neither the pytest configuration's `markers` nor a\n"
     "`config.addinivalue_line(\"markers\", ...)` call registers it.\n"
     "\n"
@@ -22,15 +23,19 @@ static const char doc[] =
     "with no registration. Use instead, in `conftest.py`:\n"
     "```python\n"
     "def pytest_configure(config):\n"
-    "    config.addinivalue_line(\"markers\", \"no_parallel: starts processes; run without xdist\")\n"
+    "    config.addinivalue_line(\"markers\", \"no_parallel: starts processes; run "
+    "without xdist\")\n"
     "```\n"
     "\n"
     "## Fix safety\n"
     "The fix is safe: when the project lists its markers in its pytest configuration\n"
-    "(`markers` in pytest.ini, tox.ini, setup.cfg or pyproject.toml), it adds one entry to\n"
+    "(`markers` in pytest.ini, tox.ini, setup.cfg or pyproject.toml), it adds one entry "
+    "to\n"
     "that list in the list's own layout; otherwise it registers the marker with\n"
-    "`config.addinivalue_line` in `pytest_configure` of the top-most `conftest.py` covering\n"
-    "the marked tests (extending an existing hook, or creating the file at the test root).\n"
+    "`config.addinivalue_line` in `pytest_configure` of the top-most `conftest.py` "
+    "covering\n"
+    "the marked tests (extending an existing hook, or creating the file at the test "
+    "root).\n"
     "Registering a marker changes no test's behaviour.\n";
 
 static bool fg302_registered(const FgProject *p) {
@@ -87,13 +92,12 @@ static void fg302_on_project(const FgProject *p, FgDiagList *out) {
   for (size_t i = 0; i < p->tests.len; i++)
     if (p->tests.items[i].marked && strcmp(p->tests.items[i].marked_by, p->marker) == 0)
       fg_vec_push(&paths, p->tests.items[i].mod->src->path);
-  FgDiag *d = fg_diag_new(&fg302_unregistered_marker, first->mod->src, use->span.start,
-                          use->span.end,
-                          "marker `%s` is used by %zu test%s but not registered (no `markers` "
-                          "entry%s%s, no `addinivalue_line`)",
-                          p->marker, users, users == 1 ? "" : "s",
-                          p->pytest_cfg_path ? " in " : "",
-                          p->pytest_cfg_path ? p->pytest_cfg_path : "");
+  FgDiag *d = fg_diag_new(
+      &fg302_unregistered_marker, first->mod->src, use->span.start, use->span.end,
+      "marker `%s` is used by %zu test%s but not registered (no `markers` "
+      "entry%s%s, no `addinivalue_line`)",
+      p->marker, users, users == 1 ? "" : "s", p->pytest_cfg_path ? " in " : "",
+      p->pytest_cfg_path ? p->pytest_cfg_path : "");
   d->test = fg_xstrdup(first->nodeid);
   if (p->marker_why)
     fg_diag_add_note(d, "marker: %s", p->marker_why);

@@ -120,7 +120,8 @@ static void test_predicates(void **state) {
   FgCell c = {NULL, NULL};
   assert_true(fg_cell_is_linux(&c));
   assert_true(fg_cell_python_before_314(&c));
-  const char *linux_os[] = {"ubuntu-latest", "self-hosted linux", "self-hosted", "my-runner"};
+  const char *linux_os[] = {"ubuntu-latest", "self-hosted linux", "self-hosted",
+                            "my-runner"};
   for (size_t i = 0; i < 4; i++) {
     c.os = (char *)linux_os[i];
     assert_true(fg_cell_is_linux(&c));
@@ -149,9 +150,9 @@ static void test_predicates(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_literal),      cmocka_unit_test(test_matrix_product),
+      cmocka_unit_test(test_literal),         cmocka_unit_test(test_matrix_product),
       cmocka_unit_test(test_include_exclude), cmocka_unit_test(test_unknown),
-      cmocka_unit_test(test_version_file), cmocka_unit_test(test_predicates),
+      cmocka_unit_test(test_version_file),    cmocka_unit_test(test_predicates),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

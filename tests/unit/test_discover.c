@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+
 #include <cmocka.h>
 
 #include "discover.h"
@@ -152,8 +153,10 @@ static void test_missing_path(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_walk_skips_and_sorts), cmocka_unit_test(test_root_is_nearest_marker),
-      cmocka_unit_test(test_symlinks), cmocka_unit_test(test_glob_match),
+      cmocka_unit_test(test_walk_skips_and_sorts),
+      cmocka_unit_test(test_root_is_nearest_marker),
+      cmocka_unit_test(test_symlinks),
+      cmocka_unit_test(test_glob_match),
       cmocka_unit_test(test_missing_path),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

@@ -2,10 +2,10 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <stdlib.h>
-#include <string.h>
 
 #include <cmocka.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "pyfile.h"
 #include "source.h"
@@ -25,7 +25,9 @@ static Parsed parse_opts(const char *text, size_t len, const FgPyOptions *opts) 
   return p;
 }
 
-static Parsed parse(const char *text) { return parse_opts(text, strlen(text), NULL); }
+static Parsed parse(const char *text) {
+  return parse_opts(text, strlen(text), NULL);
+}
 
 static void done(Parsed *p) {
   fg_pyfile_delete(p->m);
@@ -257,8 +259,9 @@ static void test_classes(void **state) {
   assert_string_equal(c->bases[0], "unittest.TestCase");
   assert_string_equal(c->bases[1], "Base");
   assert_false(c->has_init);
-  check_span(&p, c->span, "@pytest.mark.slow\nclass TestC(TestCase, Base):\n"
-                          "    class TestInner:\n        pass");
+  check_span(&p, c->span,
+             "@pytest.mark.slow\nclass TestC(TestCase, Base):\n"
+             "    class TestInner:\n        pass");
   const FgPyClass *in = klass(&p, "TestInner");
   assert_int_equal(in->parent, 2);
   assert_false(in->in_function);
@@ -351,13 +354,14 @@ static void test_markers_every_spelling(void **state) {
 }
 
 static void test_class_and_module_markers(void **state) {
-  Parsed p = parse("import pytest\n"
-                   "pytestmark = pytest.mark.no_parallel\n"
-                   "@pytest.mark.usefixtures('db', \"cache\")\n"
-                   "class TestA:\n"
-                   "    pytestmark = [pytest.mark.slow, pytest.mark.skipif(x, reason='r')]\n"
-                   "    def test_x(self):\n"
-                   "        pytestmark = pytest.mark.ignored\n");
+  Parsed p =
+      parse("import pytest\n"
+            "pytestmark = pytest.mark.no_parallel\n"
+            "@pytest.mark.usefixtures('db', \"cache\")\n"
+            "class TestA:\n"
+            "    pytestmark = [pytest.mark.slow, pytest.mark.skipif(x, reason='r')]\n"
+            "    def test_x(self):\n"
+            "        pytestmark = pytest.mark.ignored\n");
   assert_int_equal(p.m->nmodule_markers, 1);
   assert_string_equal(p.m->module_markers[0].name, "no_parallel");
   check_span(&p, p.m->pytestmark_span, "pytest.mark.no_parallel");
@@ -388,21 +392,22 @@ static void test_class_and_module_markers(void **state) {
 }
 
 static void test_param_markers(void **state) {
-  Parsed p = parse(
-      "import pytest\n"
-      "from pytest import param\n"
-      "@pytest.mark.parametrize('x', [\n"
-      "    pytest.param(1, marks=pytest.mark.np),\n"
-      "    param(2, marks=[pytest.mark.slow, pytest.mark.np]),\n"
-      "])\n"
-      "def test_all(x): pass\n"
-      "@pytest.mark.parametrize('x', [pytest.param(1, marks=pytest.mark.np), 2])\n"
-      "def test_partial(x): pass\n"
-      "@pytest.mark.parametrize('x', [pytest.param(1, marks=pytest.mark.np),\n"
-      "                               pytest.param(2, marks=pytest.mark.slow)])\n"
-      "def test_differ(x): pass\n"
-      "@pytest.mark.parametrize(argnames='x', argvalues=(pytest.param(1, marks=(pytest.mark.np,)),))\n"
-      "def test_kw(x): pass\n");
+  Parsed p =
+      parse("import pytest\n"
+            "from pytest import param\n"
+            "@pytest.mark.parametrize('x', [\n"
+            "    pytest.param(1, marks=pytest.mark.np),\n"
+            "    param(2, marks=[pytest.mark.slow, pytest.mark.np]),\n"
+            "])\n"
+            "def test_all(x): pass\n"
+            "@pytest.mark.parametrize('x', [pytest.param(1, marks=pytest.mark.np), 2])\n"
+            "def test_partial(x): pass\n"
+            "@pytest.mark.parametrize('x', [pytest.param(1, marks=pytest.mark.np),\n"
+            "                               pytest.param(2, marks=pytest.mark.slow)])\n"
+            "def test_differ(x): pass\n"
+            "@pytest.mark.parametrize(argnames='x', argvalues=(pytest.param(1, "
+            "marks=(pytest.mark.np,)),))\n"
+            "def test_kw(x): pass\n");
   const FgPyFunc *f = func(&p, "test_all");
   assert_int_equal(f->nmarkers, 2);
   check_marker(f->markers, f->nmarkers, 0, "parametrize");
@@ -469,25 +474,26 @@ static FgPoolKind pool_of(const Parsed *p, const char *callee) {
 }
 
 static void test_pool_sites(void **state) {
-  Parsed p = parse("import multiprocessing\n"
-                   "import multiprocessing.pool\n"
-                   "import concurrent.futures\n"
-                   "import joblib, loky\n"
-                   "from multiprocessing import Process, Manager\n"
-                   "from concurrent.futures.process import ProcessPoolExecutor as P2\n"
-                   "from multiprocessing.context import SpawnProcess\n"
-                   "def t(loop):\n"
-                   "    multiprocessing.Pool(2)\n"
-                   "    multiprocessing.pool.Pool(2)\n"
-                   "    concurrent.futures.ProcessPoolExecutor()\n"
-                   "    Process(target=f)\n"
-                   "    Manager()\n"
-                   "    P2()\n"
-                   "    SpawnProcess()\n"
-                   "    joblib.Parallel(n_jobs=2)\n"
-                   "    loky.get_reusable_executor()\n"
-                   "    loky.ProcessPoolExecutor()\n"
-                   "    loop.run_in_executor(concurrent.futures.ProcessPoolExecutor(1), f)\n");
+  Parsed p =
+      parse("import multiprocessing\n"
+            "import multiprocessing.pool\n"
+            "import concurrent.futures\n"
+            "import joblib, loky\n"
+            "from multiprocessing import Process, Manager\n"
+            "from concurrent.futures.process import ProcessPoolExecutor as P2\n"
+            "from multiprocessing.context import SpawnProcess\n"
+            "def t(loop):\n"
+            "    multiprocessing.Pool(2)\n"
+            "    multiprocessing.pool.Pool(2)\n"
+            "    concurrent.futures.ProcessPoolExecutor()\n"
+            "    Process(target=f)\n"
+            "    Manager()\n"
+            "    P2()\n"
+            "    SpawnProcess()\n"
+            "    joblib.Parallel(n_jobs=2)\n"
+            "    loky.get_reusable_executor()\n"
+            "    loky.ProcessPoolExecutor()\n"
+            "    loop.run_in_executor(concurrent.futures.ProcessPoolExecutor(1), f)\n");
   assert_int_equal(pool_of(&p, "multiprocessing.Pool"), FG_POOL_SITE);
   assert_int_equal(pool_of(&p, "multiprocessing.pool.Pool"), FG_POOL_SITE);
   assert_int_equal(pool_of(&p, "concurrent.futures.ProcessPoolExecutor"), FG_POOL_SITE);
@@ -690,12 +696,13 @@ static void test_module_calls(void **state) {
 }
 
 static void test_registered_markers(void **state) {
-  Parsed p = parse("def pytest_configure(config):\n"
-                   "    config.addinivalue_line(\"markers\", \"no_parallel: starts processes\")\n"
-                   "    config.addinivalue_line('markers', '  serial (x): y')\n"
-                   "    config.addinivalue_line('filterwarnings', 'error')\n"
-                   "    config.addinivalue_line('markers', name)\n"
-                   "cfg.addinivalue_line('markers', 'isolated')\n");
+  Parsed p = parse(
+      "def pytest_configure(config):\n"
+      "    config.addinivalue_line(\"markers\", \"no_parallel: starts processes\")\n"
+      "    config.addinivalue_line('markers', '  serial (x): y')\n"
+      "    config.addinivalue_line('filterwarnings', 'error')\n"
+      "    config.addinivalue_line('markers', name)\n"
+      "cfg.addinivalue_line('markers', 'isolated')\n");
   assert_int_equal(p.m->nregistered_markers, 3);
   assert_string_equal(p.m->registered_markers[0], "no_parallel");
   assert_string_equal(p.m->registered_markers[1], "serial");
@@ -847,7 +854,9 @@ static void test_deep_nesting(void **state) {
   fg_buf_free(&b);
 }
 
-static void test_delete_null(void **state) { fg_pyfile_delete(NULL); }
+static void test_delete_null(void **state) {
+  fg_pyfile_delete(NULL);
+}
 
 int main(void) {
   const struct CMUnitTest tests[] = {

@@ -1,12 +1,13 @@
 /* The rule catalogue: every rule has a unique code, a kebab-case name, a doc
  * with the four headings, a fix kind, at least one hook, and a fixture
  * folder (fixtures/<code in lower case>/). */
+#include <ctype.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+
 #include <cmocka.h>
-#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -60,7 +61,8 @@ static void test_docs_have_headings(void **state) {
     assert_true(strcmp(r->fix, "safe") == 0 || strcmp(r->fix, "unsafe") == 0 ||
                 strcmp(r->fix, "none") == 0);
     assert_true(r->summary && *r->summary);
-    assert_true(r->on_module || r->on_test || r->on_workflow || r->on_run || r->on_project);
+    assert_true(r->on_module || r->on_test || r->on_workflow || r->on_run ||
+                r->on_project);
   }
 }
 
