@@ -39,23 +39,10 @@ static char *fg_conftest_path(const char *dir) {
  * *create_dir gets where a new one goes when there is none. */
 static FgModule *fg_target_conftest(const FgProject *p, const char *common,
                                     char **create_dir) {
-  char *dir = fg_xstrdup(common);
-  FgModule *best = NULL;
-  for (;;) {
-    char *path = fg_conftest_path(dir);
-    for (size_t i = 0; i < p->modules.len; i++)
-      if (strcmp(p->modules.items[i]->src->path, path) == 0 && p->modules.items[i]->py)
-        best = p->modules.items[i];
-    free(path);
-    if (!*dir)
-      break;
-    char *slash = strrchr(dir, '/');
-    if (slash)
-      *slash = '\0';
-    else
-      dir[0] = '\0';
-  }
-  free(dir);
+  FgModuleVec conftests = {0};
+  fg_project_conftests(p, common, &conftests);
+  FgModule *best = conftests.len ? conftests.items[conftests.len - 1] : NULL;
+  fg_vec_free(&conftests);
   /* a new one goes at the configured test root when that holds the tests */
   *create_dir = NULL;
   for (size_t i = 0; i < p->testpaths.len; i++)

@@ -411,6 +411,25 @@ static FgModule *fg_module_by_path(const FgProject *p, const char *path) {
   return NULL;
 }
 
+void fg_project_conftests(const FgProject *p, const char *dir, FgModuleVec *out) {
+  char *d = fg_xstrdup(dir);
+  for (;;) {
+    char *path = *d ? fg_xasprintf("%s/conftest.py", d) : fg_xstrdup("conftest.py");
+    FgModule *c = fg_module_by_path(p, path);
+    free(path);
+    if (c && c->py)
+      fg_vec_push(out, c);
+    if (!*d)
+      break;
+    char *slash = strrchr(d, '/');
+    if (slash)
+      *slash = '\0';
+    else
+      d[0] = '\0';
+  }
+  free(d);
+}
+
 /* Where pytest looks for a fixture requested from (m, cls), closest first:
  * the class, the module, then conftest.py files from the module's folder up
  * to the root. */
@@ -426,24 +445,15 @@ static void fg_scope_build(const FgProject *p, FgModule *m, int cls, FgScope *ou
   }
   fg_vec_push(&out->mods, m);
   fg_vec_push(&out->classes, -1);
-  char *dir = fg_xstrdup(m->dir);
-  for (;;) {
-    char *path = *dir ? fg_xasprintf("%s/conftest.py", dir) : fg_xstrdup("conftest.py");
-    FgModule *c = fg_module_by_path(p, path);
-    free(path);
-    if (c && c != m && c->py) {
-      fg_vec_push(&out->mods, c);
-      fg_vec_push(&out->classes, -1);
-    }
-    if (!*dir)
-      break;
-    char *slash = strrchr(dir, '/');
-    if (slash)
-      *slash = '\0';
-    else
-      dir[0] = '\0';
+  FgModuleVec conftests = {0};
+  fg_project_conftests(p, m->dir, &conftests);
+  for (size_t i = 0; i < conftests.len; i++) {
+    if (conftests.items[i] == m)
+      continue;
+    fg_vec_push(&out->mods, conftests.items[i]);
+    fg_vec_push(&out->classes, -1);
   }
-  free(dir);
+  fg_vec_free(&conftests);
 }
 
 static void fg_scope_free(FgScope *s) {

@@ -127,6 +127,11 @@ const FgSource *fg_project_placeholder(const FgProject *self, const char *path);
 /* Runs every enabled rule's hooks and returns the findings, sorted. */
 void fg_project_lint(const FgProject *self, FgDiagList *out);
 
+typedef FG_VEC(FgModule *) FgModuleVec;
+/* The parsed conftest.py files from folder dir (relative to the root) up to
+ * the root, closest first: the order pytest gives their fixtures. */
+void fg_project_conftests(const FgProject *self, const char *dir, FgModuleVec *out);
+
 /* Module lookup by dotted name, NULL if not in the repository. */
 FgModule *fg_project_module(const FgProject *self, const char *modname);
 /* The chain of a def, as links (for rules other than FG101). */
