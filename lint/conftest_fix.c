@@ -71,15 +71,12 @@ static bool fg_registers(const FgProject *p, const char *marker) {
   return false;
 }
 
-/* The local name a module-level `import NAME [as X]` binds, or NULL. */
+/* The local name a module-level `import NAME [as X]` binds (NAME has no
+ * dots), or NULL. */
 static const char *fg_import_local(const FgPyModule *py, const char *module) {
   for (size_t i = 0; i < py->nimports; i++) {
     const FgPyImport *im = &py->imports[i];
-    if (!im->in_function && !im->name && !im->level && strcmp(im->module, module) == 0 &&
-        strcmp(im->local, module) == 0)
-      return im->local;
-    if (!im->in_function && !im->name && !im->level && strcmp(im->module, module) == 0 &&
-        !strchr(module, '.'))
+    if (!im->in_function && !im->name && !im->level && strcmp(im->module, module) == 0)
       return im->local;
   }
   return NULL;

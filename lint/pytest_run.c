@@ -227,7 +227,6 @@ static bool fg_opt_takes_value(const char *o) {
                                      "--capture",
                                      "--reruns",
                                      "--reruns-delay",
-                                     "-x-seed",
                                      "--randomly-seed",
                                      "--html",
                                      "--json-report-file",
@@ -236,7 +235,6 @@ static bool fg_opt_takes_value(const char *o) {
                                      "--log-cli-format",
                                      "--show-capture",
                                      "--doctest-glob",
-                                     "--pyargs-root",
                                      NULL};
   for (const char *const *p = opts; *p; p++)
     if (strcmp(o, *p) == 0)
