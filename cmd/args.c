@@ -30,7 +30,8 @@ void fg_args_usage(FILE *out) {
       "  --exit-zero             exit 0 even when findings remain\n"
       "  --quiet                 one line per finding, no summary when clean\n"
       "  --color WHEN            auto (default), always, never\n"
-      "  --jobs N                worker threads (default: 1)\n"
+      "  --jobs N                threads that parse Python files (default: one per\n"
+      "                          processor, at most 8)\n"
       "\n"
       "Exit codes: 0 clean, 1 findings remain, 2 usage, configuration or I/O error.\n",
       out);
@@ -126,7 +127,7 @@ static int fg_parse_check_opt(FgArgs *self, int argc, char **argv, int *i) {
 
 int fg_args_parse(FgArgs *self, int argc, char **argv) {
   memset(self, 0, sizeof *self);
-  self->check.jobs = 1;
+  self->check.jobs = 0; /* one per processor */
   self->paths = calloc((size_t)argc + 1, sizeof(char *));
   if (!self->paths)
     return fg_usage_error("out of memory");

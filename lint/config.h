@@ -35,6 +35,7 @@ typedef struct FgConfigOverrides {
   bool no_config;          /* --no-config */
   const char *select;      /* comma-separated, replaces */
   const char *ignore;      /* comma-separated, adds */
+  int jobs;                /* --jobs; 0: one per processor (at most 8) */
 } FgConfigOverrides;
 
 /* Loads the configuration for a project root. NULL + *err on error. */

@@ -41,20 +41,28 @@ static void fg_summarise(const FgDiagList *diags, bool unsafe_fixes, FgSummary *
   }
 }
 
-static int fg_write_output(const FgCheckOptions *o, const FgBuf *text, FILE *err) {
-  if (!o->output) {
-    fwrite(text->data ? text->data : "", 1, text->len, stdout);
-    fflush(stdout);
-    return 0;
-  }
+/* The report's stream: stdout, or the --output file (NULL + message). */
+static FILE *fg_open_output(const FgCheckOptions *o, FILE *err) {
+  if (!o->output)
+    return stdout;
   FILE *f = fopen(o->output, "wb");
-  if (!f) {
+  if (!f)
     fprintf(err, "forkguard: %s: cannot write output: %s\n", o->output, strerror(errno));
-    return -1;
+  return f;
+}
+
+/* Writes what is left and closes the stream; -1 after a message on error. */
+static int fg_close_output(const FgCheckOptions *o, FgBuf *out, FILE *err) {
+  bool ok = fg_buf_flush(out);
+  if (out->sink == stdout) {
+    ok = fflush(stdout) == 0 && ok;
+  } else {
+    ok = fclose(out->sink) == 0 && ok;
   }
-  fwrite(text->data ? text->data : "", 1, text->len, f);
-  if (fclose(f) != 0) {
-    fprintf(err, "forkguard: %s: cannot write output: %s\n", o->output, strerror(errno));
+  out->sink = NULL;
+  if (!ok) {
+    fprintf(err, "forkguard: %s: cannot write output: %s\n",
+            o->output ? o->output : "standard output", strerror(errno));
     return -1;
   }
   return 0;
@@ -250,7 +258,7 @@ int fg_check(const FgCheckOptions *o, FILE *err) {
   static const char *const dot[] = {"."};
   const char *const *paths = o->npaths ? o->paths : dot;
   size_t npaths = o->npaths ? o->npaths : 1;
-  FgConfigOverrides ov = {o->config, o->no_config, o->select, o->ignore};
+  FgConfigOverrides ov = {o->config, o->no_config, o->select, o->ignore, o->jobs};
   long fixed = 0;
   if (o->fix || o->diff) {
     FgFixResult res = {0};
@@ -302,6 +310,12 @@ int fg_check(const FgCheckOptions *o, FILE *err) {
   sum.fixed = (size_t)fixed;
 
   FgBuf out = {0};
+  out.sink = fg_open_output(o, err);
+  if (!out.sink) {
+    fg_diag_list_clear(&diags);
+    fg_project_delete(p);
+    return FG_EXIT_ERROR;
+  }
   bool color = o->output ? false : fg_use_color(o->color, stdout);
   switch (o->format) {
   case FG_FORMAT_JSON:
@@ -320,7 +334,7 @@ int fg_check(const FgCheckOptions *o, FILE *err) {
     fg_output_text(&out, &diags, &sum, color, o->quiet, o->unsafe_fixes);
     break;
   }
-  int rc = fg_write_output(o, &out, err) == 0
+  int rc = fg_close_output(o, &out, err) == 0
                ? (sum.findings && !o->exit_zero ? FG_EXIT_FINDINGS : FG_EXIT_CLEAN)
                : FG_EXIT_ERROR;
   if (rc == FG_EXIT_CLEAN && o->exit_non_zero_on_fix && fixed > 0)

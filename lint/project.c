@@ -1,5 +1,7 @@
 #include "project.h"
 
+#include "parallel.h"
+
 #include "launch.h"
 #include "words.h"
 
@@ -168,13 +170,26 @@ static bool fg_seed_wanted(const FgModule *m, uint32_t seeds) {
   return m->is_test_file && (seeds & FG_SEED_FORK);
 }
 
-static void fg_parse_module(FgProject *p, FgModule *m) {
-  if (m->py)
-    return;
-  FgPyOptions opts = {(const char *const *)p->config->extra_pool_constructors.items,
-                      p->config->extra_pool_constructors.len};
-  m->py = fg_pyfile_parse(m->src, &opts);
-  p->files_parsed++;
+typedef struct FgParseJob {
+  FgModule **mods;
+  FgPyOptions opts;
+} FgParseJob;
+
+static void fg_parse_one(void *ctx, size_t i) {
+  FgParseJob *job = ctx;
+  FgModule *m = job->mods[i];
+  m->py = fg_pyfile_parse(m->src, &job->opts);
+}
+
+/* Parses the modules, on the project's jobs: each writes only its own
+ * summary, so the result is the same whatever the scheduling. */
+static void fg_parse_modules(FgProject *p, FgModuleVec *mods) {
+  FgParseJob job = {mods->items,
+                    {(const char *const *)p->config->extra_pool_constructors.items,
+                     p->config->extra_pool_constructors.len}};
+  fg_parallel_for(mods->len, p->jobs, fg_parse_one, &job);
+  p->files_parsed += mods->len;
+  mods->len = 0;
 }
 
 /* ---- resolution ---------------------------------------------------------- */
@@ -1525,11 +1540,10 @@ static bool fg_reach_wants(const FgReach *r, const FgModule *m, const FgWords *w
               : fg_word_set_match_hashes(&r->fixtures, w) != 0;
 }
 
-/* Reads a module the prefilter passed over and parses it when it really
- * says what reaches a pool. *failed is set when the file can no longer be
- * read (reported once). */
-static bool fg_parse_later(FgProject *p, FgModule *m, const FgReach *reach,
-                           bool *failed) {
+/* Reads a module the prefilter passed over and keeps its bytes when it
+ * really says what reaches a pool (it is parsed with the round's batch).
+ * *failed is set when the file can no longer be read (reported once). */
+static bool fg_read_later(FgProject *p, FgModule *m, const FgReach *reach, bool *failed) {
   size_t len = 0;
   char *err = NULL;
   char *data = fg_project_read(p, m->src->path, FG_MAX_PY_BYTES, &len, &err);
@@ -1543,7 +1557,6 @@ static bool fg_parse_later(FgProject *p, FgModule *m, const FgReach *reach,
     FgSource *src = fg_source_new(m->src->path, data, len);
     fg_source_delete(m->src);
     m->src = src;
-    fg_parse_module(p, m);
   }
   free(data);
   return need;
@@ -1554,6 +1567,7 @@ static bool fg_parse_later(FgProject *p, FgModule *m, const FgReach *reach,
 typedef FG_VEC(FgWords) FgWordsVec;
 
 static void fg_read_python(FgProject *p, const FgDiscovery *disc, FgWordsVec *words) {
+  FgModuleVec to_parse = {0};
   FgWordSet seeds = {0};
   FgStrVec seed_owned = {0};
   fg_seed_words(p, &seeds, &seed_owned);
@@ -1583,7 +1597,7 @@ static void fg_read_python(FgProject *p, const FgDiscovery *disc, FgWordsVec *wo
     if (m->is_conftest || (hit && fg_seed_wanted(m, hit))) {
       fg_words_free(&w);
       m->src = fg_source_new(rel, data, len);
-      fg_parse_module(p, m);
+      fg_vec_push(&to_parse, m);
     } else {
       m->src = fg_source_new(rel, "", 0); /* the bytes are read again if needed */
     }
@@ -1594,6 +1608,8 @@ static void fg_read_python(FgProject *p, const FgDiscovery *disc, FgWordsVec *wo
   fg_word_scanner_delete(scan);
   fg_word_set_free(&seeds);
   fg_strvec_free(&seed_owned);
+  fg_parse_modules(p, &to_parse);
+  fg_vec_free(&to_parse);
 }
 
 static void fg_load_python(FgProject *p, const FgDiscovery *disc) {
@@ -1616,19 +1632,23 @@ static void fg_load_python(FgProject *p, const FgDiscovery *disc) {
     fg_rebuild_defs(p);
     FgReach reach = {0};
     fg_reach_build(p, &reach);
-    bool added = false;
+    FgModuleVec batch = {0};
     for (size_t i = 0; i < p->modules.len; i++) {
       FgModule *m = p->modules.items[i];
       if (m->py || skip.items[i])
         continue;
-      bool parsed = false;
+      bool wanted = false;
       if (fg_reach_wants(&reach, m, &words.items[i], NULL, 0))
-        parsed = fg_parse_later(p, m, &reach, &skip.items[i]);
-      if (parsed || skip.items[i])
+        wanted = fg_read_later(p, m, &reach, &skip.items[i]);
+      if (wanted || skip.items[i])
         fg_words_free(&words.items[i]);
-      added = added || parsed;
+      if (wanted)
+        fg_vec_push(&batch, m);
     }
     fg_reach_free(&reach);
+    bool added = batch.len > 0;
+    fg_parse_modules(p, &batch);
+    fg_vec_free(&batch);
     if (!added)
       break;
   }
@@ -1694,6 +1714,7 @@ FgProject *fg_project_load_overlay(const char *const *paths, size_t npaths,
   p->root = root;
   p->config = cfg;
   p->marker = cfg->marker;
+  p->jobs = ov && ov->jobs > 0 ? ov->jobs : fg_parallel_default_jobs();
   for (size_t i = 0; i < npaths; i++) {
     char real[4096];
     if (!realpath(paths[i], real)) {

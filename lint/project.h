@@ -106,6 +106,7 @@ struct FgProject {
   /* sources of files that fixes create (placeholders, no bytes yet) */
   FG_VEC(FgSource *) placeholders;
   size_t files_read, files_parsed;
+  int jobs; /* threads that parse Python files */
 };
 
 /* Builds the model for the project holding paths[0]. Returns NULL and sets

@@ -62,12 +62,26 @@ static void fg_buf_grow(FgBuf *self, size_t extra) {
   self->cap = cap;
 }
 
+#define FG_BUF_SINK_CHUNK (64u << 10)
+
+bool fg_buf_flush(FgBuf *self) {
+  if (self->sink && self->len) {
+    if (fwrite(self->data, 1, self->len, self->sink) != self->len)
+      self->sink_error = true;
+    self->len = 0;
+    self->data[0] = '\0';
+  }
+  return !self->sink_error;
+}
+
 void fg_buf_append(FgBuf *self, const char *s, size_t n) {
   fg_buf_grow(self, n);
   if (n)
     memcpy(self->data + self->len, s, n);
   self->len += n;
   self->data[self->len] = '\0';
+  if (self->sink && self->len >= FG_BUF_SINK_CHUNK)
+    fg_buf_flush(self);
 }
 
 void fg_buf_puts(FgBuf *self, const char *s) {
@@ -88,6 +102,8 @@ void fg_buf_vprintf(FgBuf *self, const char *fmt, va_list ap) {
   fg_buf_grow(self, (size_t)n);
   vsnprintf(self->data + self->len, (size_t)n + 1, fmt, ap);
   self->len += (size_t)n;
+  if (self->sink && self->len >= FG_BUF_SINK_CHUNK)
+    fg_buf_flush(self);
 }
 
 void fg_buf_printf(FgBuf *self, const char *fmt, ...) {

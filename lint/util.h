@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -69,10 +70,14 @@ char *fg_xasprintf(const char *fmt, ...) FG_PRINTF(1, 2);
 typedef FG_VEC(char *) FgStrVec;
 void fg_strvec_free(FgStrVec *self); /* frees the strings and the array */
 
-/* A growable, always NUL-terminated byte string. */
+/* A growable, always NUL-terminated byte string. With a sink, what is
+ * appended goes to the stream in chunks instead of piling up (a large report
+ * never sits in memory whole); fg_buf_flush writes the rest. */
 typedef struct FgBuf {
   char *data;
   size_t len, cap;
+  FILE *sink;
+  bool sink_error; /* a write to the sink failed */
 } FgBuf;
 
 void fg_buf_append(FgBuf *self, const char *s, size_t n);
@@ -83,6 +88,9 @@ void fg_buf_vprintf(FgBuf *self, const char *fmt, va_list ap);
 /* Hands the bytes to the caller (never NULL) and empties the buffer. */
 char *fg_buf_take(FgBuf *self);
 void fg_buf_free(FgBuf *self);
+/* Writes what is buffered to the sink (no-op without one); false when any
+ * write to the sink failed. */
+bool fg_buf_flush(FgBuf *self);
 
 /* memmem, which C11 lacks. */
 const char *fg_memmem(const char *hay, size_t n, const char *needle, size_t m);

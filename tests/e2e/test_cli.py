@@ -165,3 +165,16 @@ def test_json_is_stable(run_fg, example):
     doc = json.loads(a)
     keys = [(d["path"], d["range"]["start"]["offset"], d["code"]) for d in doc["diagnostics"]]
     assert keys == sorted(keys)
+
+
+def test_jobs_do_not_change_output(run_fg, tmp_path):
+    """Files are parsed on --jobs threads; the report is the same byte for byte."""
+    from conftest import FIXTURES
+    outs = set()
+    for case in ("fg101/helper_resolution/project", "fg101/fixture_resolution/project",
+                 "ci/launchers/project"):
+        for jobs in ("1", "2", "8"):
+            r = run_fg("check", "--format", "json", "--jobs", jobs, FIXTURES / case)
+            outs.add((case, r.stdout))
+    assert len(outs) == 3
+    assert run_fg("check", "--jobs", "0", FIXTURES / "example").returncode == 2
