@@ -29,14 +29,29 @@ void fg_launch_cd(char **cwd, const FgShellCommand *c) {
   *cwd = next;
 }
 
-static char *fg_read_rel(const char *root, const char *rel) {
-  char *path = fg_xasprintf("%s/%s", root, rel);
+/* A launcher's file through the overlay, else from disk; read once. */
+static const FgSource *fg_launch_file(const FgLaunchEnv *env, const char *rel) {
+  for (size_t i = 0; i < env->files->len; i++)
+    if (strcmp(env->files->items[i]->path, rel) == 0)
+      return env->files->items[i];
+  const FgOverlayFile *o = fg_overlay_find(env->overlay, rel);
+  if (o) {
+    FgSource *src = fg_source_new(rel, o->data, o->len);
+    fg_vec_push(env->files, src);
+    return src;
+  }
+  char *path = fg_xasprintf("%s/%s", env->root, rel);
   size_t len = 0;
   char *err = NULL;
   char *data = fg_read_file(path, FG_LAUNCH_MAX_FILE, &len, &err);
   free(path);
   free(err);
-  return data;
+  if (!data)
+    return NULL;
+  FgSource *src = fg_source_new(rel, data, len);
+  free(data);
+  fg_vec_push(env->files, src);
+  return src;
 }
 
 static size_t fg_launch_at(const FgLaunchEnv *env, const FgRunAnchor *anchor,
@@ -54,6 +69,11 @@ static size_t fg_launch_line(const FgLaunchEnv *env, const FgRunAnchor *anchor,
   FgLaunchEnv inner = *env;
   inner.ctx = &ctx;
   FgShellScript *sh = fg_shell_parse(text, strlen(text));
+  /* a fix rewrites the whole line: only when it holds the one command */
+  FgRunAnchor own = *anchor;
+  if (sh->ncmds != 1)
+    own.src = NULL;
+  anchor = &own;
   char *dir = fg_xstrdup(cwd);
   size_t n = 0;
   for (size_t c = 0; c < sh->ncmds; c++) {
@@ -170,10 +190,9 @@ static size_t fg_launch_tox(const FgLaunchEnv *env, const FgRunAnchor *anchor,
   const char *toxenv = fg_env_value(env, cmd, "TOXENV");
   if (!specs.len && toxenv)
     fg_vec_push(&specs, fg_xstrdup(toxenv));
-  char *data = fg_read_rel(env->root, ini);
+  const FgSource *src = fg_launch_file(env, ini);
   size_t total = 0;
-  if (data) {
-    FgSource *src = fg_source_new(ini, data, strlen(data));
+  if (src) {
     FgTox *tox = fg_tox_parse(src);
     FgStrVec envs = {0};
     for (size_t s = 0; s < specs.len; s++)
@@ -197,11 +216,12 @@ static size_t fg_launch_tox(const FgLaunchEnv *env, const FgRunAnchor *anchor,
       char *where = fg_xasprintf("%s [testenv:%s]", ini, name);
       char *via = anchor->via ? fg_xasprintf("%s, tox env %s", anchor->via, name)
                               : fg_xasprintf("tox env %s", name);
-      FgRunAnchor a = {anchor->start, anchor->end, via};
       for (size_t k = 0; k < cmds.len; k++) {
         const char *line = cmds.items[k].text;
         while (*line == '-' || *line == ' ')
           line++; /* `- cmd`: tox ignores its exit code */
+        FgRunAnchor a = {anchor->start, anchor->end,         via,
+                         src,           cmds.items[k].start, cmds.items[k].end};
         total += fg_launch_line(env, &a, line, toxdir, where, addopts, depth, out);
       }
       free(via);
@@ -212,8 +232,6 @@ static size_t fg_launch_tox(const FgLaunchEnv *env, const FgRunAnchor *anchor,
     free(toxdir);
     fg_strvec_free(&envs);
     fg_tox_delete(tox);
-    fg_source_delete(src);
-    free(data);
   }
   fg_strvec_free(&specs);
   free(ini);
@@ -229,6 +247,9 @@ typedef struct FgMakeVar {
 typedef struct FgMake {
   FG_VEC(FgMakeVar) vars; /* later entries win */
   FG_VEC(char *) lines;   /* the file's logical lines (continuations joined) */
+  FG_VEC(size_t)
+  starts, ends; /* each logical line's span in the file (its
+                   line break excluded) */
 } FgMake;
 
 static const char *fg_make_get(const FgMake *mk, const char *name, size_t len) {
@@ -282,15 +303,18 @@ static char *fg_make_expand(const FgMake *mk, const char *s) {
   return fg_buf_take(&b);
 }
 
-static void fg_make_read(FgMake *mk, char *data) {
+static void fg_make_read(FgMake *mk, const char *data) {
   FgBuf cur = {0};
   bool cont = false;
-  for (char *p = data; *p;) {
+  size_t start = 0;
+  for (const char *p = data; *p;) {
     char *e = strchr(p, '\n');
     size_t len = e ? (size_t)(e - p) : strlen(p);
     if (len && p[len - 1] == '\r')
       len--;
     bool more = len && p[len - 1] == '\\';
+    if (!cont)
+      start = (size_t)(p - data);
     if (cont) {
       /* a continuation joins with one space, its leading blanks dropped */
       while (len && (*p == ' ' || *p == '\t')) {
@@ -301,14 +325,20 @@ static void fg_make_read(FgMake *mk, char *data) {
     }
     fg_buf_append(&cur, p, more ? len - 1 : len);
     cont = more;
-    if (!more)
+    if (!more) {
       fg_vec_push(&mk->lines, fg_buf_take(&cur));
+      fg_vec_push(&mk->starts, start);
+      fg_vec_push(&mk->ends, (size_t)(p - data) + len);
+    }
     if (!e)
       break;
     p = e + 1;
   }
-  if (cur.len)
+  if (cur.len) {
     fg_vec_push(&mk->lines, fg_buf_take(&cur));
+    fg_vec_push(&mk->starts, start);
+    fg_vec_push(&mk->ends, strlen(data));
+  }
   fg_buf_free(&cur);
   for (size_t i = 0; i < mk->lines.len; i++) {
     const char *l = mk->lines.items[i];
@@ -348,6 +378,8 @@ static void fg_make_free(FgMake *mk) {
   }
   fg_vec_free(&mk->vars);
   fg_strvec_free((FgStrVec *)&mk->lines);
+  fg_vec_free(&mk->starts);
+  fg_vec_free(&mk->ends);
 }
 
 /* The line index of `target:` (not `:=`), or -1; *first gets the default
@@ -404,17 +436,17 @@ static size_t fg_launch_make(const FgLaunchEnv *env, const FgRunAnchor *anchor,
     }
   }
   static const char *const names[] = {"GNUmakefile", "makefile", "Makefile", NULL};
-  char *data = NULL;
+  const FgSource *src = NULL;
   char *path = NULL;
-  for (size_t k = 0; !data && (file ? k < 1 : names[k] != NULL); k++) {
+  for (size_t k = 0; !src && (file ? k < 1 : names[k] != NULL); k++) {
     free(path);
     path = fg_path_join(dir, file ? file : names[k]);
-    data = fg_read_rel(env->root, path);
+    src = fg_launch_file(env, path);
   }
   size_t total = 0;
-  if (data) {
+  if (src) {
     FgMake mk = {0};
-    fg_make_read(&mk, data);
+    fg_make_read(&mk, src->data);
     for (size_t k = 0; k < overrides.len; k++) {
       const char *eq = strchr(overrides.items[k], '=');
       fg_make_set(&mk, overrides.items[k], (size_t)(eq - overrides.items[k]), eq + 1,
@@ -431,9 +463,10 @@ static size_t fg_launch_make(const FgLaunchEnv *env, const FgRunAnchor *anchor,
       char *where = fg_xasprintf("%s target %s", path, name);
       char *via = anchor->via ? fg_xasprintf("%s, make %s", anchor->via, name)
                               : fg_xasprintf("make %s", name);
-      FgRunAnchor a = {anchor->start, anchor->end, via};
       for (size_t k = (size_t)r + 1; k < mk.lines.len; k++) {
         const char *line = mk.lines.items[k];
+        FgRunAnchor a = {anchor->start, anchor->end,        via,
+                         src,           mk.starts.items[k], mk.ends.items[k]};
         if (line[0] != '\t') {
           const char *q = line;
           while (*q == ' ')
@@ -455,7 +488,6 @@ static size_t fg_launch_make(const FgLaunchEnv *env, const FgRunAnchor *anchor,
       free(name);
     }
     fg_make_free(&mk);
-    free(data);
   }
   free(path);
   for (size_t k = 0; k < targets.len; k++)
@@ -500,6 +532,9 @@ size_t fg_launch_expand(const FgLaunchEnv *env, const FgShellCommand *cmd,
   const FgScript *sc = env->step->script;
   FgRunAnchor a = {fg_script_file_offset(sc, cmd->start),
                    sc->exact ? fg_script_file_offset(sc, cmd->end) : env->step->run->end,
-                   NULL};
+                   NULL,
+                   NULL,
+                   0,
+                   0};
   return fg_launch_at(env, &a, cmd, cwd, 0, out);
 }

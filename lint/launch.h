@@ -17,12 +17,19 @@
 
 #include <stddef.h>
 
+#include "overlay.h"
 #include "pytest_run.h"
 #include "shell.h"
 #include "workflow.h"
 
+/* The launchers' files (tox.ini, Makefile) as read, one source a path:
+ * runs point into them (FgRun.via_src) and fixes edit them. */
+typedef FG_VEC(FgSource *) FgLaunchFiles;
+
 typedef struct FgLaunchEnv {
-  const char *root; /* the project directory on disk */
+  const char *root;         /* the project directory on disk */
+  const FgOverlay *overlay; /* read before the disk; may be NULL */
+  FgLaunchFiles *files;     /* where the files read are kept (the caller's) */
   const FgWorkflow *wf;
   const FgJob *job;
   const FgStep *step;

@@ -1203,7 +1203,8 @@ static void fg_collect_runs(FgProject *p) {
                                                           : "";
         char *cwd = fg_path_join("", wd);
         FgShellScript *sh = fg_shell_parse(st->script->text, st->script->len);
-        FgLaunchEnv env = {p->root, wf, job, st, &ctx};
+        FgLaunchEnv env = {
+            p->root, ((FgProjectPriv *)p)->overlay, &p->launch_files, wf, job, st, &ctx};
         for (size_t c = 0; c < sh->ncmds; c++) {
           const FgShellCommand *cmd = &sh->cmds[c];
           FgRun *run = fg_run_new(wf, job, st, cmd, cwd, &ctx);
@@ -1814,6 +1815,9 @@ void fg_project_delete(FgProject *p) {
   fg_vec_free(&p->conventions);
   fg_pytest_cfg_delete(p->pytest_cfg);
   fg_source_delete(p->pytest_cfg_src);
+  for (size_t i = 0; i < p->launch_files.len; i++)
+    fg_source_delete(p->launch_files.items[i]);
+  fg_vec_free(&p->launch_files);
   fg_config_delete(p->config);
   free(p->root);
   free(pp);

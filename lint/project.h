@@ -11,6 +11,7 @@
 #include "config.h"
 #include "diag.h"
 #include "discover.h"
+#include "launch.h"
 #include "overlay.h"
 #include "pyfile.h"
 #include "pytest_cfg.h"
@@ -99,8 +100,9 @@ struct FgProject {
   FG_VEC(FgTest) tests;
   FG_VEC(FgWorkflow *) workflows;
   FgRunVec runs;
-  FgStrVec warnings; /* tool-level problems that are not findings */
-  size_t io_errors;  /* files that could not be read: the run exits 2 */
+  FgLaunchFiles launch_files; /* owned: tox.ini / Makefiles the runs come from */
+  FgStrVec warnings;          /* tool-level problems that are not findings */
+  size_t io_errors;           /* files that could not be read: the run exits 2 */
   /* which paths the user asked about; findings elsewhere are dropped */
   FgStrVec only;
   /* sources of files that fixes create (placeholders, no bytes yet) */

@@ -456,6 +456,9 @@ static FgRun *fg_run_build(const FgWorkflow *wf, const FgJob *job, const FgStep 
     self->end = anchor->end;
     self->launcher_end = anchor->end;
     self->via = fg_xstrdup(anchor->via);
+    self->via_src = anchor->src;
+    self->via_start = anchor->line_start;
+    self->via_end = anchor->line_end;
   } else {
     self->exact = sc->exact;
     self->start = fg_script_file_offset(sc, cmd->start);

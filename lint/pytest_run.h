@@ -11,6 +11,7 @@
 
 #include "markexpr.h"
 #include "shell.h"
+#include "source.h"
 #include "util.h"
 #include "workflow.h"
 
@@ -63,6 +64,12 @@ typedef struct FgRun {
    * not from the script itself: "tox -e py312 (tox.ini [testenv:py312])";
    * start/end then cover the launching command and exact is false */
   char *via;
+  /* for such a run: the file the command is written in and the span of its
+   * line there (tox: after the factor prefix, through the last continuation
+   * line; make: the recipe line from its tab); NULL when the line runs more
+   * than one command */
+  const FgSource *via_src;
+  size_t via_start, via_end;
 } FgRun;
 
 typedef FG_VEC(FgRun *) FgRunVec;
@@ -89,6 +96,8 @@ typedef struct FgRunContext {
 typedef struct FgRunAnchor {
   size_t start, end;
   const char *via;
+  const FgSource *src; /* the launcher's file and line (FgRun.via_src) */
+  size_t line_start, line_end;
 } FgRunAnchor;
 
 /* Index of the first pytest argument if words[0..] launch pytest, else -1;

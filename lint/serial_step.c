@@ -220,6 +220,22 @@ static size_t fg_ss_line_end(const FgSource *src, size_t off) {
   return off < src->len ? off + 1 : off;
 }
 
+char *fg_serial_step_expr(const FgRun *run, const char *marker, bool serial) {
+  return fg_ss_expr(run, marker, serial);
+}
+
+bool fg_serial_step_xdist_elsewhere(const FgRun *run) {
+  /* pytest-enabler turns xdist back on in a copy with no -n */
+  bool elsewhere = run->enabler;
+  for (size_t i = 0; i < run->opts.len; i++) {
+    const char *o = run->opts.items[i].text;
+    if (run->opts.items[i].origin != FG_ORIGIN_CMDLINE &&
+        (fg_str_startswith(o, "-n") || fg_str_startswith(o, "--numprocesses")))
+      elsewhere = true;
+  }
+  return elsewhere;
+}
+
 /* Why no byte-exact fix exists for this run, or NULL when one does. */
 const char *fg_serial_step_no_fix(const FgRun *run) {
   const FgStep *st = run->step;
@@ -311,14 +327,7 @@ FgFix *fg_serial_step_fix(const FgProject *p, const FgRun *run, bool deselect) {
     fg_ss_push(&ed, from, to, "");
     i += n;
   }
-  /* pytest-enabler turns xdist back on in a copy with no -n */
-  bool xdist_elsewhere = run->enabler;
-  for (size_t i = 0; i < run->opts.len; i++) {
-    const char *o = run->opts.items[i].text;
-    if (run->opts.items[i].origin != FG_ORIGIN_CMDLINE &&
-        (fg_str_startswith(o, "-n") || fg_str_startswith(o, "--numprocesses")))
-      xdist_elsewhere = true;
-  }
+  bool xdist_elsewhere = fg_serial_step_xdist_elsewhere(run);
   FgSpanEdits med = {0};
   fg_ss_edit_m(run, marker, true, fg_ss_last_kept(run), &med);
   FgSpanEdit m = med.items[0];

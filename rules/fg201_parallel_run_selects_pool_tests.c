@@ -5,6 +5,7 @@
 
 #include "cells.h"
 #include "project.h"
+#include "serial_line.h"
 #include "serial_step.h"
 
 static const char doc[] =
@@ -131,8 +132,14 @@ static void fg201_on_run(const FgProject *p, const FgRun *run, FgDiagList *out) 
                      "no fix here: the run already deselects `%s`; mark the tests "
                      "(FG101)",
                      marker);
-  d->fix = other || split ? NULL : fg_serial_step_fix(p, run, true);
-  const char *why = other || split ? NULL : fg_serial_step_no_fix(run);
+  /* a run from tox.ini or a Makefile is split in that file */
+  bool skip = other || split;
+  d->fix = skip       ? NULL
+           : run->via ? fg_serial_line_fix(p, run)
+                      : fg_serial_step_fix(p, run, true);
+  const char *why = skip       ? NULL
+                    : run->via ? fg_serial_line_no_fix(run)
+                               : fg_serial_step_no_fix(run);
   if (why)
     fg_diag_add_note(d, "no fix: %s", why);
   fg_diag_list_push(out, d);
