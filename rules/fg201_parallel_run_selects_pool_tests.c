@@ -48,7 +48,22 @@ static const char doc[] =
     "deselect\n"
     "it. A test in an `xdist_group` still runs inside an xdist worker, so this rule "
     "keeps\n"
-    "flagging the run.\n";
+    "flagging the run.\n"
+    "\n"
+    "A run launched by `tox -e ENV` or `make TARGET` is split in the file its pytest\n"
+    "command is written in. In tox.ini the `commands` line gets the `-m` (before\n"
+    "`{posargs}` when it has one) and a copy of it follows on a new line, with the "
+    "same\n"
+    "factor prefix and continuations, xdist's options removed (from a\n"
+    "`{posargs:DEFAULT}` too) and `-m <marker>`; `-n 0` is added when xdist also "
+    "comes\n"
+    "from addopts or `PYTEST_ADDOPTS` (tox `setenv`). In a Makefile the recipe line "
+    "gets\n"
+    "the `-m` and a copy follows as a new recipe line with the same `@`/`-` prefix. "
+    "No\n"
+    "fix is offered when `-n`, `-m` or pytest itself comes from a make variable or a "
+    "tox\n"
+    "substitution, or when the line runs more than one command.\n";
 
 /* Does the run's -m say `not <marker>` (a split made before)? */
 static bool fg201_deselects_marker(const FgRun *run, const char *marker) {
