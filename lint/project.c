@@ -170,6 +170,67 @@ static bool fg_seed_wanted(const FgModule *m, uint32_t seeds) {
   return m->is_test_file && (seeds & FG_SEED_FORK);
 }
 
+/* A module's functions by (name, class) and its top-level classes by name:
+ * open addressing, each slot an index + 1 (0: empty). The first of several
+ * definitions with the same key is kept, as the linear search found it. */
+struct FgModIndex {
+  uint32_t *funcs, *classes;
+  size_t cap; /* a power of two, both tables */
+};
+
+static size_t fg_index_slot(uint64_t h, int cls, size_t cap) {
+  h ^= (uint64_t)(uint32_t)(cls + 1) * 0x9e3779b97f4a7c15u;
+  h ^= h >> 29;
+  return (size_t)h & (cap - 1);
+}
+
+static bool fg_func_keyed(const FgPyFunc *f, const char *name, int cls) {
+  return f->cls == cls && strcmp(f->name, name) == 0;
+}
+
+static bool fg_class_keyed(const FgPyClass *k, const char *name) {
+  return strcmp(k->name, name) == 0;
+}
+
+static struct FgModIndex *fg_index_new(const FgPyModule *py) {
+  struct FgModIndex *x = fg_xcalloc(1, sizeof *x);
+  size_t n = py->nfuncs > py->nclasses ? py->nfuncs : py->nclasses;
+  x->cap = 8;
+  while (x->cap < 2 * n)
+    x->cap *= 2;
+  x->funcs = fg_xcalloc(x->cap, sizeof *x->funcs);
+  x->classes = fg_xcalloc(x->cap, sizeof *x->classes);
+  for (size_t i = 0; i < py->nfuncs; i++) {
+    const FgPyFunc *f = &py->funcs[i];
+    if (f->nested)
+      continue;
+    size_t s = fg_index_slot(fg_word_hash(f->name, strlen(f->name)), f->cls, x->cap);
+    while (x->funcs[s] && !fg_func_keyed(&py->funcs[x->funcs[s] - 1], f->name, f->cls))
+      s = (s + 1) & (x->cap - 1);
+    if (!x->funcs[s])
+      x->funcs[s] = (uint32_t)i + 1;
+  }
+  for (size_t i = 0; i < py->nclasses; i++) {
+    const FgPyClass *k = &py->classes[i];
+    if (k->parent >= 0 || k->in_function)
+      continue;
+    size_t s = fg_index_slot(fg_word_hash(k->name, strlen(k->name)), -1, x->cap);
+    while (x->classes[s] && !fg_class_keyed(&py->classes[x->classes[s] - 1], k->name))
+      s = (s + 1) & (x->cap - 1);
+    if (!x->classes[s])
+      x->classes[s] = (uint32_t)i + 1;
+  }
+  return x;
+}
+
+static void fg_index_delete(struct FgModIndex *self) {
+  if (!self)
+    return;
+  free(self->funcs);
+  free(self->classes);
+  free(self);
+}
+
 typedef struct FgParseJob {
   FgModule **mods;
   FgPyOptions opts;
@@ -179,6 +240,8 @@ static void fg_parse_one(void *ctx, size_t i) {
   FgParseJob *job = ctx;
   FgModule *m = job->mods[i];
   m->py = fg_pyfile_parse(m->src, &job->opts);
+  if (m->py)
+    m->index = fg_index_new(m->py);
 }
 
 /* Parses the modules, on the project's jobs: each writes only its own
@@ -204,21 +267,22 @@ static int fg_def_of(const FgProject *p, const FgModule *m, int func) {
 static int fg_find_func(const FgModule *m, const char *name, int cls) {
   if (!m->py)
     return -1;
-  for (size_t i = 0; i < m->py->nfuncs; i++) {
-    const FgPyFunc *f = &m->py->funcs[i];
-    if (f->cls == cls && !f->nested && strcmp(f->name, name) == 0)
-      return (int)i;
-  }
+  const struct FgModIndex *x = m->index;
+  size_t s = fg_index_slot(fg_word_hash(name, strlen(name)), cls, x->cap);
+  for (; x->funcs[s]; s = (s + 1) & (x->cap - 1))
+    if (fg_func_keyed(&m->py->funcs[x->funcs[s] - 1], name, cls))
+      return (int)x->funcs[s] - 1;
   return -1;
 }
 
 static int fg_find_class(const FgModule *m, const char *name) {
   if (!m->py)
     return -1;
-  for (size_t i = 0; i < m->py->nclasses; i++)
-    if (m->py->classes[i].parent < 0 && !m->py->classes[i].in_function &&
-        strcmp(m->py->classes[i].name, name) == 0)
-      return (int)i;
+  const struct FgModIndex *x = m->index;
+  size_t s = fg_index_slot(fg_word_hash(name, strlen(name)), -1, x->cap);
+  for (; x->classes[s]; s = (s + 1) & (x->cap - 1))
+    if (fg_class_keyed(&m->py->classes[x->classes[s] - 1], name))
+      return (int)x->classes[s] - 1;
   return -1;
 }
 
@@ -1781,6 +1845,7 @@ void fg_project_delete(FgProject *p) {
   for (size_t i = 0; i < p->modules.len; i++) {
     FgModule *m = p->modules.items[i];
     fg_pyfile_delete(m->py);
+    fg_index_delete(m->index);
     fg_source_delete(m->src);
     free(m->modname);
     free(m->package);
