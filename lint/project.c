@@ -170,15 +170,81 @@ static bool fg_seed_wanted(const FgModule *m, uint32_t seeds) {
   return m->is_test_file && (seeds & FG_SEED_FORK);
 }
 
+/* A module's functions by (name, class) and its top-level classes by name:
+ * open addressing, each slot an index + 1 (0: empty). The first of several
+ * definitions with the same key is kept, as the linear search found it. */
+struct FgModIndex {
+  uint32_t *funcs, *classes;
+  size_t cap; /* a power of two, both tables */
+};
+
+static size_t fg_index_slot(uint64_t h, int cls, size_t cap) {
+  h ^= (uint64_t)(uint32_t)(cls + 1) * 0x9e3779b97f4a7c15u;
+  h ^= h >> 29;
+  return (size_t)h & (cap - 1);
+}
+
+static bool fg_func_keyed(const FgPyFunc *f, const char *name, int cls) {
+  return f->cls == cls && strcmp(f->name, name) == 0;
+}
+
+static bool fg_class_keyed(const FgPyClass *k, const char *name) {
+  return strcmp(k->name, name) == 0;
+}
+
+static struct FgModIndex *fg_index_new(const FgPyModule *py) {
+  struct FgModIndex *x = fg_xcalloc(1, sizeof *x);
+  size_t n = py->nfuncs > py->nclasses ? py->nfuncs : py->nclasses;
+  x->cap = 8;
+  while (x->cap < 2 * n)
+    x->cap *= 2;
+  x->funcs = fg_xcalloc(x->cap, sizeof *x->funcs);
+  x->classes = fg_xcalloc(x->cap, sizeof *x->classes);
+  for (size_t i = 0; i < py->nfuncs; i++) {
+    const FgPyFunc *f = &py->funcs[i];
+    if (f->nested)
+      continue;
+    size_t s = fg_index_slot(fg_word_hash(f->name, strlen(f->name)), f->cls, x->cap);
+    while (x->funcs[s] && !fg_func_keyed(&py->funcs[x->funcs[s] - 1], f->name, f->cls))
+      s = (s + 1) & (x->cap - 1);
+    if (!x->funcs[s])
+      x->funcs[s] = (uint32_t)i + 1;
+  }
+  for (size_t i = 0; i < py->nclasses; i++) {
+    const FgPyClass *k = &py->classes[i];
+    if (k->parent >= 0 || k->in_function)
+      continue;
+    size_t s = fg_index_slot(fg_word_hash(k->name, strlen(k->name)), -1, x->cap);
+    while (x->classes[s] && !fg_class_keyed(&py->classes[x->classes[s] - 1], k->name))
+      s = (s + 1) & (x->cap - 1);
+    if (!x->classes[s])
+      x->classes[s] = (uint32_t)i + 1;
+  }
+  return x;
+}
+
+static void fg_index_delete(struct FgModIndex *self) {
+  if (!self)
+    return;
+  free(self->funcs);
+  free(self->classes);
+  free(self);
+}
+
 typedef struct FgParseJob {
   FgModule **mods;
   FgPyOptions opts;
 } FgParseJob;
 
+static void fg_parse_module(FgModule *m, const FgPyOptions *opts) {
+  m->py = fg_pyfile_parse(m->src, opts);
+  if (m->py)
+    m->index = fg_index_new(m->py);
+}
+
 static void fg_parse_one(void *ctx, size_t i) {
   FgParseJob *job = ctx;
-  FgModule *m = job->mods[i];
-  m->py = fg_pyfile_parse(m->src, &job->opts);
+  fg_parse_module(job->mods[i], &job->opts);
 }
 
 /* Parses the modules, on the project's jobs: each writes only its own
@@ -204,21 +270,22 @@ static int fg_def_of(const FgProject *p, const FgModule *m, int func) {
 static int fg_find_func(const FgModule *m, const char *name, int cls) {
   if (!m->py)
     return -1;
-  for (size_t i = 0; i < m->py->nfuncs; i++) {
-    const FgPyFunc *f = &m->py->funcs[i];
-    if (f->cls == cls && !f->nested && strcmp(f->name, name) == 0)
-      return (int)i;
-  }
+  const struct FgModIndex *x = m->index;
+  size_t s = fg_index_slot(fg_word_hash(name, strlen(name)), cls, x->cap);
+  for (; x->funcs[s]; s = (s + 1) & (x->cap - 1))
+    if (fg_func_keyed(&m->py->funcs[x->funcs[s] - 1], name, cls))
+      return (int)x->funcs[s] - 1;
   return -1;
 }
 
 static int fg_find_class(const FgModule *m, const char *name) {
   if (!m->py)
     return -1;
-  for (size_t i = 0; i < m->py->nclasses; i++)
-    if (m->py->classes[i].parent < 0 && !m->py->classes[i].in_function &&
-        strcmp(m->py->classes[i].name, name) == 0)
-      return (int)i;
+  const struct FgModIndex *x = m->index;
+  size_t s = fg_index_slot(fg_word_hash(name, strlen(name)), -1, x->cap);
+  for (; x->classes[s]; s = (s + 1) & (x->cap - 1))
+    if (fg_class_keyed(&m->py->classes[x->classes[s] - 1], name))
+      return (int)x->classes[s] - 1;
   return -1;
 }
 
@@ -1567,50 +1634,88 @@ static bool fg_read_later(FgProject *p, FgModule *m, const FgReach *reach, bool 
  * words of the others (SPEC §12: memory stays flat on large trees). */
 typedef FG_VEC(FgWords) FgWordsVec;
 
+/* One discovered file after the first pass: its module (NULL when it could
+ * not be read, with err set) and, when it was not parsed, its words. */
+typedef struct FgReadSlot {
+  FgModule *m;
+  char *err;
+  FgWords words;
+  bool parsed;
+} FgReadSlot;
+
+typedef struct FgReadJob {
+  const FgProject *p;
+  const FgDiscovery *disc;
+  const FgWordSet *seeds;
+  FgPyOptions opts;
+  FgReadSlot *slots;
+} FgReadJob;
+
+/* Reads file i, scans its words and parses it when the seeds pass; touches
+ * only its own slot and module, so it runs on any thread. */
+static void fg_read_one(void *ctx, size_t i) {
+  FgReadJob *job = ctx;
+  const FgProject *p = job->p;
+  FgReadSlot *slot = &job->slots[i];
+  const char *rel = job->disc->python.items[i];
+  size_t len = 0;
+  char *data = fg_project_read(p, rel, FG_MAX_PY_BYTES, &len, &slot->err);
+  if (!data)
+    return;
+  FgModule *m = fg_xcalloc(1, sizeof *m);
+  const char *slash = strrchr(rel, '/');
+  m->dir = slash ? fg_xstrndup(rel, (size_t)(slash - rel)) : fg_xstrdup("");
+  const char *base = fg_basename(rel);
+  m->is_conftest = strcmp(base, "conftest.py") == 0;
+  m->is_test_file =
+      !m->is_conftest && fg_glob_any(p->python_files.items, p->python_files.len, base);
+  FgWordScanner *scan = fg_word_scanner_new();
+  FgWords w = {0};
+  fg_words_scan(scan, data, len, &w);
+  fg_word_scanner_delete(scan);
+  uint32_t hit = fg_word_set_match_hashes(job->seeds, &w);
+  if (hit && fg_seed_wanted(m, hit))
+    hit = fg_word_set_match_text(job->seeds, data, len);
+  if (m->is_conftest || (hit && fg_seed_wanted(m, hit))) {
+    fg_words_free(&w);
+    m->src = fg_source_new(rel, data, len);
+    fg_parse_module(m, &job->opts);
+    slot->parsed = true;
+  } else {
+    m->src = fg_source_new(rel, "", 0); /* the bytes are read again if needed */
+  }
+  free(data);
+  slot->m = m;
+  slot->words = w;
+}
+
 static void fg_read_python(FgProject *p, const FgDiscovery *disc, FgWordsVec *words) {
-  FgModuleVec to_parse = {0};
   FgWordSet seeds = {0};
   FgStrVec seed_owned = {0};
   fg_seed_words(p, &seeds, &seed_owned);
-  FgWordScanner *scan = fg_word_scanner_new();
-  for (size_t i = 0; i < disc->python.len; i++) {
-    const char *rel = disc->python.items[i];
-    size_t len = 0;
-    char *err = NULL;
-    char *data = fg_project_read(p, rel, FG_MAX_PY_BYTES, &len, &err);
-    if (!data) {
-      fg_project_read_error(p, rel, err);
+  size_t n = disc->python.len;
+  FgReadJob job = {p,
+                   disc,
+                   &seeds,
+                   {(const char *const *)p->config->extra_pool_constructors.items,
+                    p->config->extra_pool_constructors.len},
+                   fg_xcalloc(n ? n : 1, sizeof(FgReadSlot))};
+  fg_parallel_for(n, p->jobs, fg_read_one, &job);
+  /* in discovery order, whatever the scheduling was */
+  for (size_t i = 0; i < n; i++) {
+    FgReadSlot *slot = &job.slots[i];
+    if (!slot->m) {
+      fg_project_read_error(p, disc->python.items[i], slot->err);
       continue;
     }
     p->files_read++;
-    FgModule *m = fg_xcalloc(1, sizeof *m);
-    const char *slash = strrchr(rel, '/');
-    m->dir = slash ? fg_xstrndup(rel, (size_t)(slash - rel)) : fg_xstrdup("");
-    const char *base = fg_basename(rel);
-    m->is_conftest = strcmp(base, "conftest.py") == 0;
-    m->is_test_file =
-        !m->is_conftest && fg_glob_any(p->python_files.items, p->python_files.len, base);
-    FgWords w = {0};
-    fg_words_scan(scan, data, len, &w);
-    uint32_t hit = fg_word_set_match_hashes(&seeds, &w);
-    if (hit && fg_seed_wanted(m, hit))
-      hit = fg_word_set_match_text(&seeds, data, len);
-    if (m->is_conftest || (hit && fg_seed_wanted(m, hit))) {
-      fg_words_free(&w);
-      m->src = fg_source_new(rel, data, len);
-      fg_vec_push(&to_parse, m);
-    } else {
-      m->src = fg_source_new(rel, "", 0); /* the bytes are read again if needed */
-    }
-    free(data);
-    fg_vec_push(&p->modules, m);
-    fg_vec_push(words, w);
+    p->files_parsed += slot->parsed;
+    fg_vec_push(&p->modules, slot->m);
+    fg_vec_push(words, slot->words);
   }
-  fg_word_scanner_delete(scan);
+  free(job.slots);
   fg_word_set_free(&seeds);
   fg_strvec_free(&seed_owned);
-  fg_parse_modules(p, &to_parse);
-  fg_vec_free(&to_parse);
 }
 
 static void fg_load_python(FgProject *p, const FgDiscovery *disc) {
@@ -1782,6 +1887,7 @@ void fg_project_delete(FgProject *p) {
   for (size_t i = 0; i < p->modules.len; i++) {
     FgModule *m = p->modules.items[i];
     fg_pyfile_delete(m->py);
+    fg_index_delete(m->index);
     fg_source_delete(m->src);
     free(m->modname);
     free(m->package);

@@ -51,6 +51,9 @@ struct FgModule {
   bool is_conftest;
   /* per function of py: index into the project's def table */
   size_t first_def;
+  /* owned: py's module-level classes and non-nested functions by name,
+   * built once after the parse (NULL when py is) */
+  struct FgModIndex *index;
 };
 
 typedef struct FgDef {

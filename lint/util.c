@@ -164,10 +164,22 @@ char *fg_read_file(const char *path, size_t max_bytes, size_t *len, char **err) 
     fclose(f);
     return NULL;
   }
+  /* the size fstat gave, read straight into place with no stdio buffer;
+   * a file that grew meanwhile goes on in chunks */
+  setvbuf(f, NULL, _IONBF, 0);
   FgBuf b = {0};
+  b.cap = (size_t)st.st_size + 1;
+  b.data = fg_xmalloc(b.cap);
+  while (b.len + 1 < b.cap) {
+    size_t n = fread(b.data + b.len, 1, b.cap - 1 - b.len, f);
+    if (n == 0)
+      break;
+    b.len += n;
+  }
+  b.data[b.len] = '\0';
   char chunk[65536];
   size_t n;
-  while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) {
+  while (!ferror(f) && (n = fread(chunk, 1, sizeof chunk, f)) > 0) {
     if (b.len + n > max_bytes) {
       *err = fg_xasprintf("file too large (limit %zu bytes)", max_bytes);
       fg_buf_free(&b);

@@ -5,9 +5,30 @@
 
 #include "util.h"
 
+/* fg_word_byte as a table: ASCII letters, digits, `_` and bytes >= 0x80. */
+/* clang-format off */
+static const unsigned char fg_word_bytes[256] = {
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 0x00 */
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 0x10 */
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 0x20 */
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, /* 0x30 */
+    0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 0x40 */
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1, /* 0x50 */
+    0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 0x60 */
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, /* 0x70 */
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 0x80 */
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 0x90 */
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 0xa0 */
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 0xb0 */
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 0xc0 */
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 0xd0 */
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 0xe0 */
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 0xf0 */
+};
+/* clang-format on */
+
 static bool fg_word_byte(unsigned char c) {
-  return c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-         (c >= '0' && c <= '9') || c >= 0x80;
+  return fg_word_bytes[c] != 0;
 }
 
 /* FNV-1a, 64 bits: short words, few collisions, no state. */
@@ -96,9 +117,19 @@ static bool fg_scanner_insert(FgWordScanner *self, uint64_t h) {
 void fg_words_scan(FgWordScanner *self, const char *text, size_t len, FgWords *out) {
   fg_scanner_reset(self, 1024);
   FG_VEC(uint64_t) found = {0};
-  size_t pos = 0, start, n;
-  while (fg_next_word(text, len, &pos, &start, &n)) {
-    uint64_t h = fg_word_hash(text + start, n);
+  const unsigned char *t = (const unsigned char *)text;
+  size_t at = 0;
+  for (;;) {
+    /* fg_next_word and fg_word_hash in one pass over the bytes */
+    while (at < len && !fg_word_bytes[t[at]])
+      at++;
+    if (at >= len)
+      break;
+    uint64_t h = 0xcbf29ce484222325u;
+    while (at < len && fg_word_bytes[t[at]]) {
+      h ^= t[at++];
+      h *= 0x100000001b3u;
+    }
     if (!fg_scanner_insert(self, h))
       continue;
     fg_vec_push(&found, h);
