@@ -1766,6 +1766,38 @@ static void fg_load_python(FgProject *p, const FgDiscovery *disc) {
   fg_collect_tests(p);
 }
 
+/* Which pool-using tests each run selects: several rules ask, once each. */
+static void fg_select_pool_tests(FgProject *p) {
+  for (size_t r = 0; r < p->runs.len; r++) {
+    FgRun *run = p->runs.items[r];
+    for (size_t i = 0; i < p->tests.len; i++) {
+      const FgTest *t = &p->tests.items[i];
+      if (t->uses_pools && fg_run_selects(p, run, t))
+        fg_vec_push(&run->pool_tests, t);
+    }
+  }
+}
+
+static void fg_collect_cells(FgProject *p) {
+  for (size_t w = 0; w < p->workflows.len; w++) {
+    const FgWorkflow *wf = p->workflows.items[w];
+    for (size_t j = 0; j < wf->jobs.len; j++) {
+      struct FgJobCells jc;
+      memset(&jc, 0, sizeof jc);
+      jc.job = &wf->jobs.items[j];
+      fg_cells_of_job(jc.job, p->root, &jc.cells);
+      fg_vec_push(&p->job_cells, jc);
+    }
+  }
+}
+
+const FgCells *fg_project_cells(const FgProject *self, const FgJob *job) {
+  for (size_t i = 0; i < self->job_cells.len; i++)
+    if (self->job_cells.items[i].job == job)
+      return &self->job_cells.items[i].cells;
+  return NULL;
+}
+
 static void fg_load_workflows(FgProject *p, const FgDiscovery *disc) {
   for (size_t i = 0; i < disc->workflows.len; i++) {
     const char *rel = disc->workflows.items[i];
@@ -1839,8 +1871,10 @@ FgProject *fg_project_load_overlay(const char *const *paths, size_t npaths,
   /* CI first: a marker convention found there decides what is marked */
   fg_load_workflows(p, disc);
   fg_collect_runs(p);
+  fg_collect_cells(p);
   fg_detect_marker(p);
   fg_load_python(p, disc);
+  fg_select_pool_tests(p);
   /* the discovery's python paths are borrowed by the name table until here */
   pp->paths = NULL;
   pp->npaths = 0;
@@ -1869,6 +1903,9 @@ const FgSource *fg_project_placeholder(const FgProject *self, const char *path) 
 void fg_project_delete(FgProject *p) {
   if (!p)
     return;
+  for (size_t i = 0; i < p->job_cells.len; i++)
+    fg_cells_free(&p->job_cells.items[i].cells);
+  fg_vec_free(&p->job_cells);
   for (size_t i = 0; i < p->placeholders.len; i++)
     fg_source_delete(p->placeholders.items[i]);
   fg_vec_free(&p->placeholders);

@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "cells.h"
 #include "config.h"
 #include "diag.h"
 #include "discover.h"
@@ -108,6 +109,12 @@ struct FgProject {
   size_t io_errors;           /* files that could not be read: the run exits 2 */
   /* which paths the user asked about; findings elsewhere are dropped */
   FgStrVec only;
+  /* each job's OS x Python cells, worked out once */
+  FG_VEC(struct FgJobCells {
+    const FgJob *job;
+    FgCells cells;
+  })
+  job_cells;
   /* sources of files that fixes create (placeholders, no bytes yet) */
   FG_VEC(FgSource *) placeholders;
   size_t files_read, files_parsed;
@@ -137,6 +144,10 @@ typedef FG_VEC(FgModule *) FgModuleVec;
 /* The parsed conftest.py files from folder dir (relative to the root) up to
  * the root, closest first: the order pytest gives their fixtures. */
 void fg_project_conftests(const FgProject *self, const char *dir, FgModuleVec *out);
+
+/* The job's OS x Python cells (see lint/cells.h); never NULL for a job of
+ * the project's workflows. */
+const FgCells *fg_project_cells(const FgProject *self, const FgJob *job);
 
 /* Module lookup by dotted name, NULL if not in the repository. */
 FgModule *fg_project_module(const FgProject *self, const char *modname);

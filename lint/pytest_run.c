@@ -513,13 +513,6 @@ void fg_run_xdist_span(const FgRun *self, size_t *start, size_t *end) {
     *end = self->args.items[self->xdist_arg + 1].end;
 }
 
-bool fg_run_splittable(const FgRun *self) {
-  if (!self->exact || !self->step->run || self->step->node->style == FG_YAML_FLOW)
-    return false;
-  /* an -m that comes from addopts or PYTEST_ADDOPTS cannot be combined */
-  return !(self->m_arg < 0 && self->mexpr);
-}
-
 char *fg_run_where(const FgRun *self) {
   char *step = fg_step_label(self->step);
   const char *wname = self->wf->name ? self->wf->name : self->wf->src->path;
@@ -543,6 +536,7 @@ void fg_run_delete(FgRun *self) {
   for (size_t i = 0; i < self->args.len; i++)
     free(self->args.items[i].text);
   fg_vec_free(&self->args);
+  fg_vec_free(&self->pool_tests);
   for (size_t i = 0; i < self->opts.len; i++)
     free(self->opts.items[i].text);
   fg_vec_free(&self->opts);

@@ -29,6 +29,8 @@ typedef struct FgOpt {
   int arg; /* index into args for command-line words, else -1 */
 } FgOpt;
 
+typedef FG_VEC(const struct FgTest *) FgTestPtrVec;
+
 typedef struct FgRun {
   const FgWorkflow *wf;
   const FgJob *job;
@@ -70,6 +72,9 @@ typedef struct FgRun {
    * than one command */
   const FgSource *via_src;
   size_t via_start, via_end;
+  /* filled by the project once tests are known: the tests that use pools
+   * and that this run selects, in test order */
+  FgTestPtrVec pool_tests;
 } FgRun;
 
 typedef FG_VEC(FgRun *) FgRunVec;
@@ -120,9 +125,6 @@ void fg_run_delete(FgRun *self);
  * its value when written exactly in the script, else the launcher. */
 void fg_run_xdist_span(const FgRun *self, size_t *start, size_t *end);
 /* "workflow › job J › step \"S\"" (+ " via tox ...") for notes. Caller frees. */
-/* Can FG201's fix split this run (a byte-exact, block-style step whose -m,
- * if any, is on the command line)? */
-bool fg_run_splittable(const FgRun *self);
 char *fg_run_where(const FgRun *self);
 
 /* Joins a relative path onto a directory, resolving "." and "..". */

@@ -87,42 +87,32 @@ static bool fg201_deselects_marker(const FgRun *run, const char *marker) {
 static void fg201_on_run(const FgProject *p, const FgRun *run, FgDiagList *out) {
   if (!run->xdist)
     return;
-  FG_VEC(const FgTest *) hits = {0};
-  for (size_t i = 0; i < p->tests.len; i++) {
-    const FgTest *t = &p->tests.items[i];
-    if (t->uses_pools && fg_run_selects(p, run, t))
-      fg_vec_push(&hits, t);
-  }
-  if (!hits.len) {
-    fg_vec_free(&hits);
+  const FgTestPtrVec *hits = &run->pool_tests;
+  if (!hits->len)
     return;
-  }
   size_t start = 0, end = 0;
   fg_run_xdist_span(run, &start, &end);
   FgDiag *d = fg_diag_new(
       &fg201_parallel_run_selects_pool_tests, run->wf->src, start, end,
       "parallel pytest run (%s) selects %zu test%s that start%s worker "
       "processes",
-      run->xdist_why, hits.len, hits.len == 1 ? "" : "s", hits.len == 1 ? "s" : "");
+      run->xdist_why, hits->len, hits->len == 1 ? "" : "s", hits->len == 1 ? "s" : "");
   d->suppress_at = run->step->node->start;
   char *where = fg_run_where(run);
   fg_diag_add_note(d, "runs in: %s", where);
   free(where);
   FgBuf names = {0};
-  for (size_t i = 0; i < hits.len && i < 3; i++)
-    fg_buf_printf(&names, "%s%s", i ? ", " : "", hits.items[i]->nodeid);
-  if (hits.len > 3)
-    fg_buf_printf(&names, " (+%zu more)", hits.len - 3);
+  for (size_t i = 0; i < hits->len && i < 3; i++)
+    fg_buf_printf(&names, "%s%s", i ? ", " : "", hits->items[i]->nodeid);
+  if (hits->len > 3)
+    fg_buf_printf(&names, " (+%zu more)", hits->len - 3);
   fg_diag_add_note(d, "selects: %s", names.data);
   fg_buf_free(&names);
-  FgCells cells = {0};
-  fg_cells_of_job(run->job, p->root, &cells);
-  char *line = fg_cells_line(&cells, false, 6, NULL);
+  char *line = fg_cells_line(fg_project_cells(p, run->job), false, 6, NULL);
   fg_diag_add_note(d, "cells: %s", line);
   free(line);
-  fg_cells_free(&cells);
-  for (size_t i = 0; i < hits.len; i++) {
-    const FgTest *t = hits.items[i];
+  for (size_t i = 0; i < hits->len; i++) {
+    const FgTest *t = hits->items[i];
     const FgPyFunc *f = &t->mod->py->funcs[t->func];
     fg_diag_add_related(d, t->mod->src, f->name_span.start, f->name_span.end, "%s",
                         t->nodeid);
@@ -130,14 +120,13 @@ static void fg201_on_run(const FgProject *p, const FgRun *run, FgDiagList *out) 
   /* a test marked by another accepted convention (serial, xdist_group)
    * stays selected after `not <marker>`: that fix would never settle */
   const FgTest *other = NULL;
-  for (size_t i = 0; i < hits.len && !other; i++)
-    if (hits.items[i]->marked && strcmp(hits.items[i]->marked_by, p->marker) != 0)
-      other = hits.items[i];
+  for (size_t i = 0; i < hits->len && !other; i++)
+    if (hits->items[i]->marked && strcmp(hits->items[i]->marked_by, p->marker) != 0)
+      other = hits->items[i];
   if (other)
     fg_diag_add_note(
         d, "no fix: %s is marked `%s`, which `-m \"not %s\"` would not deselect",
         other->nodeid, other->marked_by, p->marker);
-  fg_vec_free(&hits);
   /* a run that already deselects the marker was split before: the tests
    * it still selects are unmarked, and splitting again would never settle */
   const char *marker = p->marker;

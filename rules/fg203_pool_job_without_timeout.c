@@ -1,5 +1,6 @@
 /* FG203 pool-job-without-timeout */
 #include "project.h"
+#include "serial_step.h"
 
 static const char doc[] =
     "## What it does\n"
@@ -39,14 +40,6 @@ static const char doc[] =
     "serial\n"
     "step that carries its own `timeout-minutes`, and this finding has no fix of its "
     "own.\n";
-
-static bool fg203_selects_pool_test(const FgProject *p, const FgRun *r, size_t *n) {
-  *n = 0;
-  for (size_t i = 0; i < p->tests.len; i++)
-    if (p->tests.items[i].uses_pools && fg_run_selects(p, r, &p->tests.items[i]))
-      (*n)++;
-  return *n > 0;
-}
 
 /* timeout-minutes on the line after the job's runs-on entry. */
 static FgFix *fg203_fix(const FgProject *p, const FgWorkflow *wf, const FgJob *job) {
@@ -94,15 +87,14 @@ static void fg203_on_workflow(const FgProject *p, const FgWorkflow *wf, FgDiagLi
     bool serial_offender = false;
     for (size_t i = 0; i < p->runs.len; i++) {
       const FgRun *r = p->runs.items[i];
-      size_t n = 0;
-      if (r->job != job || r->step->timeout_minutes || r->uses_timeout ||
-          !fg203_selects_pool_test(p, r, &n))
+      size_t n = r->pool_tests.len;
+      if (r->job != job || r->step->timeout_minutes || r->uses_timeout || !n)
         continue;
       if (!first)
         first = r;
       /* a parallel run's pool tests move to a timed serial step with FG201's
        * fix; only a serial run of them needs the job-level timeout */
-      if (!r->xdist || !fg_run_splittable(r))
+      if (!r->xdist || fg_serial_step_no_fix(r))
         serial_offender = true;
       nruns++;
       ntests = n > ntests ? n : ntests;

@@ -47,28 +47,23 @@ static const char doc[] =
 static void fg301_on_run(const FgProject *p, const FgRun *run, FgDiagList *out) {
   if (!run->xdist)
     return;
-  size_t hits = 0;
+  size_t hits = run->pool_tests.len;
   FG_VEC(const char *) paths = {0};
-  for (size_t i = 0; i < p->tests.len; i++)
-    if (p->tests.items[i].uses_pools && fg_run_selects(p, run, &p->tests.items[i])) {
-      hits++;
-      fg_vec_push(&paths, p->tests.items[i].mod->src->path);
-    }
+  for (size_t i = 0; i < hits; i++)
+    fg_vec_push(&paths, run->pool_tests.items[i]->mod->src->path);
   if (!hits || fg_project_safe_start_method(p)) {
     fg_vec_free(&paths);
     return;
   }
-  FgCells cells = {0};
-  fg_cells_of_job(run->job, p->root, &cells);
+  const FgCells *cells = fg_project_cells(p, run->job);
   size_t nhazard = 0;
-  char *line = fg_cells_line(&cells, true, 6, &nhazard);
+  char *line = fg_cells_line(cells, true, 6, &nhazard);
   bool unknown = false;
-  for (size_t i = 0; i < cells.items.len; i++) {
-    const FgCell *c = &cells.items.items[i];
+  for (size_t i = 0; i < cells->items.len; i++) {
+    const FgCell *c = &cells->items.items[i];
     if (fg_cell_is_linux(c) && fg_cell_python_before_314(c) && (!c->os || !c->python))
       unknown = true;
   }
-  fg_cells_free(&cells);
   if (!nhazard) {
     free(line);
     fg_vec_free(&paths);
