@@ -46,14 +46,6 @@ static FgConfig *fg_config_defaults(void) {
   return c;
 }
 
-static void fg_push_codes(FgStrVec *v, const char *list) {
-  char *copy = fg_xstrdup(list);
-  char *save = NULL;
-  for (char *t = strtok_r(copy, ", ", &save); t; t = strtok_r(NULL, ", ", &save))
-    fg_vec_push(v, fg_xstrdup(t));
-  free(copy);
-}
-
 /* A marker name must be a Python identifier: pytest.mark.<name>. */
 static bool fg_is_identifier(const char *s) {
   if (!*s || isdigit((unsigned char)*s))
@@ -250,10 +242,10 @@ FgConfig *fg_config_load(const char *root, const FgConfigOverrides *ov, char **e
     for (size_t i = 0; i < c->select.len; i++)
       free(c->select.items[i]);
     c->select.len = 0;
-    fg_push_codes(&c->select, ov->select);
+    fg_strvec_split(&c->select, ov->select, ", ");
   }
   if (ov && ov->ignore)
-    fg_push_codes(&c->ignore, ov->ignore);
+    fg_strvec_split(&c->ignore, ov->ignore, ", ");
   return c;
 }
 

@@ -1365,15 +1365,6 @@ static void fg_detect_marker(FgProject *p) {
 
 /* ---- loading ---------------------------------------------------------------- */
 
-static void fg_strs_push_split(FgStrVec *v, const char *s) {
-  /* whitespace-separated defaults */
-  char *copy = fg_xstrdup(s);
-  char *save = NULL;
-  for (char *t = strtok_r(copy, " ", &save); t; t = strtok_r(NULL, " ", &save))
-    fg_vec_push(v, fg_xstrdup(t));
-  free(copy);
-}
-
 static void fg_module_names(FgProject *p, FgModule *m) {
   FgProjectPriv *pp = (FgProjectPriv *)p;
   const char *path = m->src->path;
@@ -2021,7 +2012,7 @@ static void fg_cfg_list(FgStrVec *out, const FgPytestCfgList *l, const char *def
       fg_vec_push(out, fg_xstrdup(l->items[i].text));
   }
   if (!out->len && defaults)
-    fg_strs_push_split(out, defaults);
+    fg_strvec_split(out, defaults, " ");
 }
 
 static void fg_load_pytest_settings(FgProject *p) {

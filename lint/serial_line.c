@@ -182,17 +182,6 @@ const char *fg_serial_line_no_fix(const FgRun *run) {
   return why;
 }
 
-/* `-m X`, quoted unless X is one word. */
-static char *fg_sl_m_option(const char *expr) {
-  bool simple = true;
-  for (const char *c = expr; *c; c++)
-    if (!(isalnum((unsigned char)*c) || *c == '_'))
-      simple = false;
-  if (simple)
-    return fg_xasprintf("-m %s", expr);
-  return fg_xasprintf(strchr(expr, '"') ? "-m '%s'" : "-m \"%s\"", expr);
-}
-
 typedef struct FgSlEdit {
   size_t start, end;
   char *text;
@@ -300,7 +289,7 @@ static void fg_sl_serial_command(const FgProject *p, const FgRun *run, const FgS
     fg_buf_free(&def);
   }
   char *expr = fg_serial_step_expr(run, p->marker, true);
-  char *m = fg_sl_m_option(expr);
+  char *m = fg_serial_step_m_option(expr, false);
   char *opt =
       fg_xasprintf("%s%s%s", m, fg_serial_step_xdist_elsewhere(run) ? " -n 0" : "",
                    run->uses_cov ? " --cov-append" : "");
@@ -340,7 +329,7 @@ FgFix *fg_serial_line_fix(const FgProject *p, const FgRun *run) {
 
   /* the parallel side */
   char *expr = fg_serial_step_expr(run, p->marker, false);
-  char *m = fg_sl_m_option(expr);
+  char *m = fg_serial_step_m_option(expr, false);
   FgSlEdits ped = {0};
   fg_sl_edit_m(&l, m, &ped);
   FgSlEdit par = ped.items[0];

@@ -123,17 +123,16 @@ static char *fg_ss_apply_region(const FgSource *src, size_t from, size_t to,
   return fg_buf_take(&b);
 }
 
-/* The -m option to write, escaped for the run scalar's style. */
-static char *fg_ss_m_option(const FgRun *run, const char *expr) {
+char *fg_serial_step_m_option(const char *expr, bool yaml_double_quoted) {
   bool simple = true;
   for (const char *c = expr; *c; c++)
     if (!(isalnum((unsigned char)*c) || *c == '_'))
       simple = false;
   if (simple)
     return fg_xasprintf("-m %s", expr);
-  if (run->step->run->style == FG_YAML_DOUBLE_QUOTED)
+  if (yaml_double_quoted)
     return fg_xasprintf("-m \\\"%s\\\"", expr);
-  return fg_xasprintf("-m \"%s\"", expr);
+  return fg_xasprintf(strchr(expr, '"') ? "-m '%s'" : "-m \"%s\"", expr);
 }
 
 /* The expression for one side of the split: the old -m combined, never
@@ -189,7 +188,8 @@ static size_t fg_ss_last_kept(const FgRun *run) {
 static void fg_ss_edit_m(const FgRun *run, const char *marker, bool serial, size_t nargs,
                          FgSpanEdits *ed) {
   char *expr = fg_ss_expr(run, marker, serial);
-  char *opt = fg_ss_m_option(run, expr);
+  char *opt =
+      fg_serial_step_m_option(expr, run->step->run->style == FG_YAML_DOUBLE_QUOTED);
   if (run->m_arg >= 0) {
     const FgArg *a = &run->args.items[run->m_arg];
     size_t end = a->end;

@@ -27,5 +27,9 @@ char *fg_serial_step_expr(const FgRun *run, const char *marker, bool serial);
 /* Does xdist come from somewhere other than the command line (addopts,
  * PYTEST_ADDOPTS, pytest-enabler)? The serial copy then needs `-n 0`. */
 bool fg_serial_step_xdist_elsewhere(const FgRun *run);
+/* `-m EXPR` as a shell word: bare when EXPR is one word, else quoted (single
+ * quotes when it holds a double quote); yaml_double_quoted escapes the
+ * quotes for a double-quoted YAML scalar. */
+char *fg_serial_step_m_option(const char *expr, bool yaml_double_quoted);
 
 #endif

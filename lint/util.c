@@ -220,3 +220,11 @@ const char *fg_memmem(const char *hay, size_t n, const char *needle, size_t m) {
   }
   return NULL;
 }
+
+void fg_strvec_split(FgStrVec *self, const char *s, const char *seps) {
+  char *copy = fg_xstrdup(s);
+  char *save = NULL;
+  for (char *t = strtok_r(copy, seps, &save); t; t = strtok_r(NULL, seps, &save))
+    fg_vec_push(self, fg_xstrdup(t));
+  free(copy);
+}

@@ -69,6 +69,8 @@ char *fg_xasprintf(const char *fmt, ...) FG_PRINTF(1, 2);
 /* The common case: an owned list of owned strings. */
 typedef FG_VEC(char *) FgStrVec;
 void fg_strvec_free(FgStrVec *self); /* frees the strings and the array */
+/* Appends the non-empty pieces of s between any of the separator bytes. */
+void fg_strvec_split(FgStrVec *self, const char *s, const char *seps);
 
 /* A growable, always NUL-terminated byte string. With a sink, what is
  * appended goes to the stream in chunks instead of piling up (a large report
