@@ -6,8 +6,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "source.h"
-#include "toml.h"
+#include "core/source.h"
+#include "parse/toml.h"
 
 #define FG_MAX_CONFIG_BYTES (1u << 20)
 

@@ -7,7 +7,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "util.h"
+#include "core/util.h"
 
 typedef struct FgPerFileIgnore {
   char *pattern;

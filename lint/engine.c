@@ -4,14 +4,14 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "apply.h"
+#include "core/json.h"
+#include "core/overlay.h"
+#include "fix/apply.h"
 #include "forkguard.h"
-#include "ini_doc.h"
-#include "json.h"
-#include "output.h"
-#include "overlay.h"
+#include "parse/ini_doc.h"
+#include "parse/toml.h"
 #include "project.h"
-#include "toml.h"
+#include "report/output.h"
 
 const char *fg_version(void) {
   return FG_VERSION;

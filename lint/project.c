@@ -1,9 +1,9 @@
 #include "project.h"
 
-#include "parallel.h"
+#include "core/parallel.h"
 
-#include "launch.h"
-#include "words.h"
+#include "ci/launch.h"
+#include "core/words.h"
 
 #include <fnmatch.h>
 #include <stdio.h>

@@ -8,19 +8,19 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "cells.h"
+#include "ci/cells.h"
+#include "ci/launch.h"
+#include "ci/pytest_cfg.h"
+#include "ci/pytest_run.h"
+#include "ci/workflow.h"
 #include "config.h"
-#include "diag.h"
-#include "discover.h"
-#include "launch.h"
-#include "overlay.h"
-#include "pyfile.h"
-#include "pytest_cfg.h"
-#include "pytest_run.h"
-#include "rule.h"
-#include "source.h"
-#include "suppress.h"
-#include "workflow.h"
+#include "core/diag.h"
+#include "core/discover.h"
+#include "core/overlay.h"
+#include "core/rule.h"
+#include "core/source.h"
+#include "parse/pyfile.h"
+#include "report/suppress.h"
 
 /* A marker convention accepted as equivalent to the project's marker
  * (SPEC §3), when the project's config or CI shows it is in use. */
@@ -85,7 +85,7 @@ struct FgTest {
 struct FgProject {
   char *root;
   FgConfig *config; /* owned */
-  /* pytest's settings, defaults applied (from lint/pytest_cfg) */
+  /* pytest's settings, defaults applied (from lint/ci/pytest_cfg) */
   FgPytestCfg *pytest_cfg;  /* owned */
   FgSource *pytest_cfg_src; /* owned: the config file's bytes, NULL when none */
   char *pytest_cfg_path;    /* "pyproject.toml" ..., NULL when none */
@@ -145,7 +145,7 @@ typedef FG_VEC(FgModule *) FgModuleVec;
  * the root, closest first: the order pytest gives their fixtures. */
 void fg_project_conftests(const FgProject *self, const char *dir, FgModuleVec *out);
 
-/* The job's OS x Python cells (see lint/cells.h); never NULL for a job of
+/* The job's OS x Python cells (see lint/ci/cells.h); never NULL for a job of
  * the project's workflows. */
 const FgCells *fg_project_cells(const FgProject *self, const FgJob *job);
 

@@ -3,7 +3,7 @@
 #include <string.h>
 
 #include "project.h"
-#include "suppress.h"
+#include "report/suppress.h"
 
 static const char doc[] =
     "## What it does\n"

@@ -3,10 +3,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cells.h"
+#include "ci/cells.h"
+#include "fix/serial_line.h"
+#include "fix/serial_step.h"
 #include "project.h"
-#include "serial_line.h"
-#include "serial_step.h"
 
 static const char doc[] =
     "## What it does\n"

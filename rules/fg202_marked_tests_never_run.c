@@ -1,8 +1,8 @@
 /* FG202 marked-tests-never-run */
 #include <string.h>
 
+#include "fix/serial_step.h"
 #include "project.h"
-#include "serial_step.h"
 
 static const char doc[] =
     "## What it does\n"

@@ -1,6 +1,6 @@
 /* FG203 pool-job-without-timeout */
+#include "fix/serial_step.h"
 #include "project.h"
-#include "serial_step.h"
 
 static const char doc[] =
     "## What it does\n"

@@ -1,6 +1,6 @@
 /* FG301 fork-default-under-xdist */
-#include "cells.h"
-#include "conftest_fix.h"
+#include "ci/cells.h"
+#include "fix/conftest_fix.h"
 #include "project.h"
 
 static const char doc[] =

@@ -1,5 +1,5 @@
 /* FG302 unregistered-marker */
-#include "conftest_fix.h"
+#include "fix/conftest_fix.h"
 #include "project.h"
 
 static const char doc[] =

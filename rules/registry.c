@@ -1,7 +1,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "rule.h"
+#include "core/rule.h"
 
 const FgRule *const fg_rules[] = {
 #define FG_RULE(sym) &sym,

@@ -9,8 +9,8 @@
 
 #include <cmocka.h>
 
+#include "core/util.h"
 #include "project.h"
-#include "util.h"
 
 static const char kPyproject[] = "[tool.pytest.ini_options]\n"
                                  "testpaths = [\"tests\"]\n"

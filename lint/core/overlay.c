@@ -1,0 +1,32 @@
+#include "core/overlay.h"
+
+#include <string.h>
+
+const FgOverlayFile *fg_overlay_find(const FgOverlay *self, const char *path) {
+  if (!self)
+    return NULL;
+  for (size_t i = 0; i < self->files.len; i++)
+    if (strcmp(self->files.items[i].path, path) == 0)
+      return &self->files.items[i];
+  return NULL;
+}
+
+void fg_overlay_set(FgOverlay *self, const char *path, const char *data, size_t len) {
+  FgOverlayFile *f = (FgOverlayFile *)fg_overlay_find(self, path);
+  if (!f) {
+    FgOverlayFile nf = {fg_xstrdup(path), NULL, 0};
+    fg_vec_push(&self->files, nf);
+    f = &self->files.items[self->files.len - 1];
+  }
+  free(f->data);
+  f->data = fg_xstrndup(data, len);
+  f->len = len;
+}
+
+void fg_overlay_free(FgOverlay *self) {
+  for (size_t i = 0; i < self->files.len; i++) {
+    free(self->files.items[i].path);
+    free(self->files.items[i].data);
+  }
+  fg_vec_free(&self->files);
+}
