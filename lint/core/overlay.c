@@ -30,3 +30,31 @@ void fg_overlay_free(FgOverlay *self) {
   }
   fg_vec_free(&self->files);
 }
+
+char *fg_reader_read(const FgReader *self, const char *rel, size_t max, size_t *len,
+                     char **err) {
+  const FgOverlayFile *o = fg_overlay_find(self->overlay, rel);
+  if (o) {
+    *len = o->len;
+    *err = NULL;
+    return fg_xstrndup(o->data, o->len);
+  }
+  char *abs = fg_xasprintf("%s/%s", self->root, rel);
+  char *data = fg_read_file(abs, max, len, err);
+  free(abs);
+  return data;
+}
+
+void fg_problems_read_error(FgProblems *self, const char *rel, char *err) {
+  bool too_large = fg_str_startswith(err, "file too large");
+  if (!too_large)
+    self->io_errors++;
+  fg_vec_push(&self->warnings,
+              fg_xasprintf("%s: %s: %s", too_large ? "warning" : "error", rel, err));
+  free(err);
+}
+
+void fg_problems_free(FgProblems *self) {
+  fg_strvec_free(&self->warnings);
+  self->io_errors = 0;
+}

@@ -1,6 +1,7 @@
 /* rule: what a rule is. A rule fills in only the hooks it needs; NULL means
  * not interested. The engine builds the project model once; rules read it
- * and push findings. The catalogue is rules/rules.def. */
+ * and push findings. The catalogue (rules/rules.def) is declared in
+ * rules/rules.h. */
 #ifndef FG_RULE_H
 #define FG_RULE_H
 
@@ -27,15 +28,5 @@ struct FgRule {
   void (*on_run)(const FgProject *p, const FgRun *r, FgDiagList *out);
   void (*on_project)(const FgProject *p, FgDiagList *out);
 };
-
-#define FG_RULE(sym) extern const FgRule sym;
-#include "rules.def"
-#undef FG_RULE
-
-/* The catalogue, in code order. */
-extern const FgRule *const fg_rules[];
-extern const size_t fg_nrules;
-
-const FgRule *fg_rule_find(const char *code_or_name);
 
 #endif

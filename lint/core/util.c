@@ -1,6 +1,7 @@
 #include "core/util.h"
 
 #include <errno.h>
+#include <fnmatch.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
@@ -227,4 +228,23 @@ void fg_strvec_split(FgStrVec *self, const char *s, const char *seps) {
   for (char *t = strtok_r(copy, seps, &save); t; t = strtok_r(NULL, seps, &save))
     fg_vec_push(self, fg_xstrdup(t));
   free(copy);
+}
+
+const char *fg_path_base(const char *path) {
+  const char *s = strrchr(path, '/');
+  return s ? s + 1 : path;
+}
+
+bool fg_path_under(const char *path, const char *dir) {
+  if (!*dir)
+    return true;
+  size_t n = strlen(dir);
+  return strncmp(path, dir, n) == 0 && (path[n] == '\0' || path[n] == '/');
+}
+
+bool fg_glob_any(char *const *globs, size_t n, const char *name) {
+  for (size_t i = 0; i < n; i++)
+    if (fnmatch(globs[i], name, 0) == 0)
+      return true;
+  return false;
 }

@@ -102,6 +102,13 @@ bool fg_str_startswith(const char *s, const char *prefix);
 bool fg_str_endswith(const char *s, const char *suffix);
 int fg_str_cmp_ptr(const void *a, const void *b); /* qsort on char* arrays */
 
+/* Relative '/'-separated paths. */
+const char *fg_path_base(const char *path); /* after the last '/' */
+/* Is path dir itself or below it? ("" holds everything) */
+bool fg_path_under(const char *path, const char *dir);
+/* Does name match one of the n fnmatch globs? */
+bool fg_glob_any(char *const *globs, size_t n, const char *name);
+
 /* Reads a whole file. Returns NULL and sets *err (malloc'd reason) on
  * failure; refuses files larger than max_bytes. */
 char *fg_read_file(const char *path, size_t max_bytes, size_t *len, char **err);

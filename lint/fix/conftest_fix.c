@@ -40,7 +40,7 @@ static char *fg_conftest_path(const char *dir) {
 static FgModule *fg_target_conftest(const FgProject *p, const char *common,
                                     char **create_dir) {
   FgModuleVec conftests = {0};
-  fg_project_conftests(p, common, &conftests);
+  fg_pymodel_conftests(&p->py, common, &conftests);
   FgModule *best = conftests.len ? conftests.items[conftests.len - 1] : NULL;
   fg_vec_free(&conftests);
   /* a new one goes at the configured test root when that holds the tests */
@@ -60,8 +60,8 @@ static FgModule *fg_target_conftest(const FgProject *p, const char *common,
 static bool fg_registers(const FgProject *p, const char *marker) {
   if (p->pytest_cfg && fg_pytest_cfg_has_marker(p->pytest_cfg, marker))
     return true;
-  for (size_t i = 0; i < p->modules.len; i++) {
-    const FgPyModule *py = p->modules.items[i]->py;
+  for (size_t i = 0; i < p->py.modules.len; i++) {
+    const FgPyModule *py = p->py.modules.items[i]->py;
     if (!py)
       continue;
     for (size_t k = 0; k < py->nregistered_markers; k++)
@@ -145,7 +145,7 @@ FgFix *fg_conftest_fix(const FgProject *p, const char *const *test_paths, size_t
   /* a project that lists its markers in its config file gets the marker
    * there (FG302's fix), not in conftest.py as well */
   bool reg = register_marker && !fg_registers(p, marker) && !fg_registers_in_config(p);
-  bool method = set_method && !fg_project_safe_start_method(p);
+  bool method = set_method && !fg_pymodel_safe_start_method(&p->py);
   if (!reg && !method)
     return NULL;
   char *common = fg_common_dir(test_paths, n);

@@ -5,6 +5,7 @@
 #include <stdbool.h>
 
 #include "core/diag.h"
+#include "core/rule.h"
 #include "core/util.h"
 
 typedef struct FgSummary {
@@ -19,7 +20,9 @@ void fg_output_text(FgBuf *out, const FgDiagList *diags, const FgSummary *sum, b
                     bool quiet, bool unsafe_fixes);
 void fg_output_json(FgBuf *out, const FgDiagList *diags, const FgSummary *sum,
                     bool unsafe_fixes);
-void fg_output_sarif(FgBuf *out, const FgDiagList *diags, const char *root);
+/* rules: the catalogue, for the rule metadata and each result's ruleIndex */
+void fg_output_sarif(FgBuf *out, const FgDiagList *diags, const char *root,
+                     const FgRule *const *rules, size_t nrules);
 void fg_output_github(FgBuf *out, const FgDiagList *diags);
 void fg_output_gitlab(FgBuf *out, const FgDiagList *diags);
 

@@ -193,11 +193,11 @@ static void fg_sarif_location(FgJson *j, const FgSource *src, size_t start, size
   fg_json_end_object(j);
 }
 
-static void fg_sarif_rules(FgJson *j) {
+static void fg_sarif_rules(FgJson *j, const FgRule *const *rules, size_t nrules) {
   fg_json_key(j, "rules");
   fg_json_begin_array(j);
-  for (size_t i = 0; i < fg_nrules; i++) {
-    const FgRule *r = fg_rules[i];
+  for (size_t i = 0; i < nrules; i++) {
+    const FgRule *r = rules[i];
     fg_json_begin_object(j);
     fg_json_key(j, "id");
     fg_json_string(j, r->code);
@@ -287,7 +287,8 @@ static void fg_sarif_fix(FgJson *j, const FgFix *fix) {
   fg_json_end_array(j);
 }
 
-void fg_output_sarif(FgBuf *out, const FgDiagList *diags, const char *root) {
+void fg_output_sarif(FgBuf *out, const FgDiagList *diags, const char *root,
+                     const FgRule *const *rules, size_t nrules) {
   FgJson j;
   fg_json_init(&j, out, true);
   fg_json_begin_object(&j);
@@ -308,7 +309,7 @@ void fg_output_sarif(FgBuf *out, const FgDiagList *diags, const char *root) {
   fg_json_string(&j, "forkguard");
   fg_json_key(&j, "version");
   fg_json_string(&j, FG_VERSION);
-  fg_sarif_rules(&j);
+  fg_sarif_rules(&j, rules, nrules);
   fg_json_end_object(&j);
   fg_json_end_object(&j);
   /* columns count code points, as in every other format; SARIF's default
@@ -332,8 +333,8 @@ void fg_output_sarif(FgBuf *out, const FgDiagList *diags, const char *root) {
   for (size_t i = 0; i < diags->items.len; i++) {
     const FgDiag *d = diags->items.items[i];
     size_t rule_index = 0;
-    for (size_t r = 0; r < fg_nrules; r++)
-      if (fg_rules[r] == d->rule)
+    for (size_t r = 0; r < nrules; r++)
+      if (rules[r] == d->rule)
         rule_index = r;
     fg_json_begin_object(&j);
     fg_json_key(&j, "ruleId");

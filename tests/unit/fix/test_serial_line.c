@@ -17,6 +17,7 @@
 #include "core/util.h"
 #include "fix/apply.h"
 #include "project.h"
+#include "rules.h"
 
 static const char kTox[] = "[tox]\n"
                            "envlist = py312, py312-xdist\n"
@@ -51,7 +52,7 @@ static char *fixed_tox(const char *dir) {
   if (!p)
     fail_msg("fg_project_load: %s", err ? err : "?");
   FgDiagList diags = {0};
-  fg_project_lint(p, &diags);
+  fg_rules_lint(p, &diags);
   FgPlan *plan = fg_plan_new();
   for (size_t i = 0; i < diags.items.len; i++) {
     const FgDiag *d = diags.items.items[i];
