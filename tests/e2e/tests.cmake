@@ -22,3 +22,7 @@ set_tests_properties(e2e PROPERTIES ENVIRONMENT
 add_test(NAME shuffle
          COMMAND ${FG_PYTHON3} ${CMAKE_SOURCE_DIR}/tests/e2e/shuffle.py
                  $<TARGET_FILE:forkguard> ${CMAKE_SOURCE_DIR}/fixtures)
+
+# The house's dependency rule (docs/ARCHITECTURE.md): includes point one way.
+add_test(NAME layers COMMAND ${FG_PYTHON3} ${CMAKE_SOURCE_DIR}/tests/layers.py
+                             ${CMAKE_SOURCE_DIR})
