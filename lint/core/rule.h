@@ -22,6 +22,7 @@ struct FgRule {
   const char *summary; /* one line for `forkguard rules` */
   const char *doc; /* markdown: What it does / Why is this bad? / Example / Fix safety */
   const char *fix; /* "safe", "unsafe" or "none" */
+  bool opt_in;     /* off unless `select` names it (its code, a prefix, or ALL) */
   void (*on_module)(const FgProject *p, const FgModule *m, FgDiagList *out);
   void (*on_test)(const FgProject *p, const FgTest *t, FgDiagList *out);
   void (*on_workflow)(const FgProject *p, const FgWorkflow *w, FgDiagList *out);
