@@ -435,6 +435,8 @@ int fg_list_rules(bool json, FILE *out) {
       fg_json_string(&j, fg_rules[i]->summary);
       fg_json_key(&j, "fix");
       fg_json_string(&j, fg_rules[i]->fix);
+      fg_json_key(&j, "default");
+      fg_json_bool(&j, !fg_rules[i]->opt_in);
       fg_json_end_object(&j);
     }
     fg_json_end_array(&j);

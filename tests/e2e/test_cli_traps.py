@@ -237,3 +237,8 @@ def test_gitlab_severity_per_rule(run_fg, example):
     r = run_fg("check", "--format", "gitlab", example)
     sev = {x["check_name"]: x["severity"] for x in json.loads(r.stdout)}
     assert sev["FG101"] == "critical" and sev["FG203"] == "major"
+
+
+def test_rules_json_says_which_are_opt_in(run_fg):
+    rules = {r["code"]: r for r in json.loads(run_fg("rules", "--format", "json").stdout)}
+    assert rules["FG002"]["default"] is False and rules["FG101"]["default"] is True
