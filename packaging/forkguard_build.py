@@ -74,19 +74,23 @@ def asset_name(ver, arch):
     return f"forkguard-{ver}-linux-{arch}"
 
 
-def origin_release_url(ver):
-    """https://github.com/OWNER/REPO/releases/download/vVER for a checkout whose
-    origin is on github.com; None otherwise."""
-    try:
-        url = subprocess.run(["git", "-C", ROOT, "config", "--get", "remote.origin.url"],
-                             capture_output=True, text=True, timeout=30).stdout.strip()
-    except (OSError, subprocess.SubprocessError):
-        return None
+def github_release_url(remote, ver):
+    """https://github.com/OWNER/REPO/releases/download/vVER for a git remote
+    on github.com (https, ssh or scp-like); None for any other remote."""
     m = re.match(r"^(?:https://|ssh://git@|git@)github\.com[:/]([\w.-]+)/([\w.-]+?)(?:\.git)?/?$",
-                 url)
+                 remote)
     if not m:
         return None
     return f"https://github.com/{m.group(1)}/{m.group(2)}/releases/download/v{ver}"
+
+
+def origin_release_url(ver):
+    try:
+        remote = subprocess.run(["git", "-C", ROOT, "config", "--get", "remote.origin.url"],
+                                capture_output=True, text=True, timeout=30).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return github_release_url(remote, ver)
 
 
 def parse_sums(text):
