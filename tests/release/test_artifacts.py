@@ -133,28 +133,60 @@ def test_wheel_contents(dist):
             assert digest == f"sha256={want}", name
 
 
-def test_wheel_installs_into_a_fresh_virtualenv(dist, tmp_path):
+@pytest.fixture(scope="module")
+def venv(tmp_path_factory):
+    """A fresh virtualenv (Debian's python3-venv), and an environment in which
+    pip cannot reach a package index."""
+    home = tmp_path_factory.mktemp("venv-home")
+    path = home / "venv"
+    r = run(["/usr/bin/python3", "-m", "venv", str(path)])
+    assert r.returncode == 0, r.stderr
+    offline = {"PATH": f"{path / 'bin'}:/usr/bin:/bin", "PIP_NO_INDEX": "1",
+               "PIP_DISABLE_PIP_VERSION_CHECK": "1", "HOME": str(home),
+               "http_proxy": "http://127.0.0.1:9", "https_proxy": "http://127.0.0.1:9"}
+    return path, offline
+
+
+def pip(venv, *args, env=None):
+    path, offline = venv
+    return run([str(path / "bin" / "pip"), *args], env=dict(offline, **(env or {})), timeout=300)
+
+
+def test_wheel_installs_into_a_fresh_virtualenv(dist, venv, tmp_path):
     """pip install of the wheel file, offline, puts forkguard on the venv's
     PATH; it runs with that PATH alone."""
-    venv = tmp_path / "venv"
-    r = run(["/usr/bin/python3", "-m", "venv", str(venv)])
-    assert r.returncode == 0, r.stderr
     (whl,) = dist.wheels
-    offline = {"PATH": f"{venv / 'bin'}:/usr/bin:/bin", "PIP_NO_INDEX": "1",
-               "PIP_DISABLE_PIP_VERSION_CHECK": "1", "HOME": str(tmp_path),
-               "http_proxy": "http://127.0.0.1:9", "https_proxy": "http://127.0.0.1:9"}
-    r = run([str(venv / "bin" / "pip"), "install", str(whl)], env=offline)
+    r = pip(venv, "install", "--force-reinstall", str(whl))
     assert r.returncode == 0, r.stdout + r.stderr
-    exe = venv / "bin" / "forkguard"
+    exe = venv[0] / "bin" / "forkguard"
     assert exe.read_bytes() == dist.binary.read_bytes() and os.access(exe, os.X_OK)
-    only_venv = {"PATH": str(venv / "bin")}
+    only_venv = {"PATH": str(venv[0] / "bin")}
     v = run(["forkguard", "--version"], env=only_venv)
     assert v.returncode == 0 and v.stdout.strip() == f"forkguard {dist.version}"
     proj = copy_project("example", tmp_path / "proj")
     c = run(["forkguard", "check", str(proj)], env=only_venv)
     assert c.returncode == 1 and "FG101" in c.stdout, c.stdout + c.stderr
-    r = run([str(venv / "bin" / "pip"), "uninstall", "-y", "forkguard"], env=offline)
+    r = pip(venv, "uninstall", "-y", "forkguard")
     assert r.returncode == 0 and not exe.exists(), r.stdout + r.stderr
+
+
+def test_pip_install_of_a_clone_without_a_release_builds_the_same_binary(dist, venv, tmp_path):
+    """What pre-commit does for a revision that has no release: pip installs the
+    clone, the backend finds nothing to download and builds from the sources;
+    the static build it makes is the release binary, byte for byte."""
+    src = tmp_path / "clone"
+    shutil.copytree(ROOT, src, symlinks=True,
+                    ignore=shutil.ignore_patterns(".git", "build*", "dist", "__pycache__"))
+    nothing = tmp_path / "no-release"
+    nothing.mkdir()
+    r = pip(venv, "install", "--force-reinstall", "-v", str(src),
+            env={"FORKGUARD_RELEASE_URL": nothing.as_uri()})
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "building forkguard from" in r.stdout + r.stderr
+    exe = venv[0] / "bin" / "forkguard"
+    assert exe.read_bytes() == dist.binary.read_bytes()
+    r = pip(venv, "uninstall", "-y", "forkguard")
+    assert r.returncode == 0, r.stdout + r.stderr
 
 
 def apt_root(root):
