@@ -6,8 +6,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "source.h"
-#include "toml.h"
+#include "core/source.h"
+#include "parse/toml.h"
 
 #define FG_MAX_CONFIG_BYTES (1u << 20)
 
@@ -258,7 +258,10 @@ static bool fg_code_in(char *const *list, size_t n, const char *code) {
   return false;
 }
 
-bool fg_config_enabled(const FgConfig *self, const char *code, const char *relpath) {
+bool fg_config_enabled(const FgConfig *self, const FgRule *rule, const char *relpath) {
+  const char *code = rule->code;
+  if (rule->opt_in && !fg_code_in(self->select.items, self->select.len, code))
+    return false;
   if (self->select.len && !fg_code_in(self->select.items, self->select.len, code))
     return false;
   if (fg_code_in(self->ignore.items, self->ignore.len, code))

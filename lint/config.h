@@ -7,7 +7,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "util.h"
+#include "core/rule.h"
+#include "core/util.h"
 
 typedef struct FgPerFileIgnore {
   char *pattern;
@@ -42,7 +43,8 @@ typedef struct FgConfigOverrides {
 FgConfig *fg_config_load(const char *root, const FgConfigOverrides *ov, char **err);
 void fg_config_delete(FgConfig *self);
 
-/* Is the rule enabled for this relative path? */
-bool fg_config_enabled(const FgConfig *self, const char *code, const char *relpath);
+/* Is the rule enabled (for this relative path, when not NULL)? An opt-in
+ * rule is enabled only when `select` names it. */
+bool fg_config_enabled(const FgConfig *self, const FgRule *rule, const char *relpath);
 
 #endif

@@ -4,14 +4,16 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "apply.h"
+#include "core/discover.h"
+#include "core/json.h"
+#include "core/overlay.h"
+#include "fix/apply.h"
 #include "forkguard.h"
-#include "ini_doc.h"
-#include "json.h"
-#include "output.h"
-#include "overlay.h"
+#include "parse/ini_doc.h"
+#include "parse/toml.h"
 #include "project.h"
-#include "toml.h"
+#include "report/output.h"
+#include "rules.h"
 
 const char *fg_version(void) {
   return FG_VERSION;
@@ -81,9 +83,10 @@ static bool fg_validate(const char *path, const char *data, size_t len, char **w
   if (fg_str_endswith(path, ".py")) {
     FgPyModule *py = fg_pyfile_parse(src, NULL);
     bool had_error = false;
-    for (size_t i = 0; i < p->modules.len; i++)
-      if (strcmp(p->modules.items[i]->src->path, path) == 0 && p->modules.items[i]->py)
-        had_error = p->modules.items[i]->py->has_error;
+    for (size_t i = 0; i < p->py.modules.len; i++)
+      if (strcmp(p->py.modules.items[i]->src->path, path) == 0 &&
+          p->py.modules.items[i]->py)
+        had_error = p->py.modules.items[i]->py->has_error;
     if (py->has_error && !had_error) {
       ok = false;
       *why = fg_xasprintf("the fixed file would not parse: %s", py->error_message);
@@ -202,7 +205,7 @@ static int fg_fix_in_memory(const char *const *paths, size_t npaths,
       return -1;
     }
     FgDiagList diags = {0};
-    fg_project_lint(p, &diags);
+    fg_rules_lint(p, &diags);
     /* only the first round reads every file from disk: later rounds see
      * the overlay's bytes, which differ from the disk by design (the final
      * write checks every original against the disk again) */
@@ -299,11 +302,11 @@ int fg_check(const FgCheckOptions *o, FILE *err) {
     free(why);
     return FG_EXIT_ERROR;
   }
-  for (size_t i = 0; i < p->warnings.len; i++)
-    fprintf(err, "forkguard: %s\n", p->warnings.items[i]);
+  for (size_t i = 0; i < p->problems.warnings.len; i++)
+    fprintf(err, "forkguard: %s\n", p->problems.warnings.items[i]);
 
   FgDiagList diags = {0};
-  fg_project_lint(p, &diags);
+  fg_rules_lint(p, &diags);
   FgSummary sum = {0};
   fg_summarise(&diags, o->unsafe_fixes, &sum);
   sum.fix_mode = o->fix;
@@ -322,7 +325,7 @@ int fg_check(const FgCheckOptions *o, FILE *err) {
     fg_output_json(&out, &diags, &sum, o->unsafe_fixes);
     break;
   case FG_FORMAT_SARIF:
-    fg_output_sarif(&out, &diags, p->root);
+    fg_output_sarif(&out, &diags, p->root, fg_rules, fg_nrules);
     break;
   case FG_FORMAT_GITHUB:
     fg_output_github(&out, &diags);
@@ -339,7 +342,7 @@ int fg_check(const FgCheckOptions *o, FILE *err) {
                : FG_EXIT_ERROR;
   if (rc == FG_EXIT_CLEAN && o->exit_non_zero_on_fix && fixed > 0)
     rc = FG_EXIT_FINDINGS;
-  if (p->io_errors)
+  if (p->problems.io_errors)
     rc = FG_EXIT_ERROR;
   fg_buf_free(&out);
   fg_diag_list_clear(&diags);

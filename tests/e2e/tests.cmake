@@ -23,6 +23,10 @@ add_test(NAME shuffle
          COMMAND ${FG_PYTHON3} ${CMAKE_SOURCE_DIR}/tests/e2e/shuffle.py
                  $<TARGET_FILE:forkguard> ${CMAKE_SOURCE_DIR}/fixtures)
 
+# The house's dependency rule (docs/ARCHITECTURE.md): includes point one way.
+add_test(NAME layers COMMAND ${FG_PYTHON3} ${CMAKE_SOURCE_DIR}/tests/layers.py
+                             ${CMAKE_SOURCE_DIR})
+
 # The release artifacts (tests/release): `./dev.sh release` once, then the
 # static binary, the wheel and the .deb installed and run as users would. The
 # artifacts are built without sanitizers whichever build runs the suite, so the

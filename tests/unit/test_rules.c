@@ -12,7 +12,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "rule.h"
+#include "rules.h"
 
 static void test_codes_unique_and_sorted(void **state) {
   (void)state;
