@@ -21,8 +21,8 @@ build_pkgs=(build-essential cmake pkg-config libyaml-dev libtree-sitter-dev libc
 # Release artifacts (scripts/release.sh): the wheel's frontend; the static
 # archives come with the -dev packages above.
 release_pkgs=(python3-build)
-test_pkgs=(python3 python3-venv curl python3-pytest python3-pytest-xdist python3-pytest-timeout python3-yaml
-           python3-jsonschema pre-commit patch git groff-base clang-format)
+test_pkgs=(python3 python3-venv curl python3-pytest python3-pytest-xdist python3-pytest-timeout
+           python3-yaml python3-jsonschema pre-commit patch git groff-base clang-format)
 
 # A package is present when dpkg has it, or, for the tools below, when the
 # command is already on PATH (node and npm often come from another source).
