@@ -298,15 +298,17 @@ class _Recorder:
             import faulthandler
             faulthandler.dump_traceback_later(self.watchdog, repeat=True, file=self.fh_file)
 
-    def end(self, test, phase, outcome):
+    def end(self):
+        """The phase's code has run; its phase_end record waits for the report."""
         if self.fh_file is not None:
             import faulthandler
             faulthandler.cancel_dump_traceback_later()
-        duration = time.monotonic() - self.phase_t0 if self.phase_t0 is not None else None
-        self.write("phase_end", test=test, phase=phase, outcome=outcome,
-                   duration=round(duration, 6) if duration is not None else None)
         with self.lock:
             self.test, self.phase, self.phase_t0 = None, "session", None
+
+    def report(self, report):
+        self.write("phase_end", test=report.nodeid, phase=report.when, outcome=report.outcome,
+                   duration=round(getattr(report, "duration", 0.0) or 0.0, 6))
 
     def start_watchdog(self):
         if not self.watchdog or self.watchdog <= 0:
@@ -414,16 +416,6 @@ def pytest_configure(config):
     _recorder.start_watchdog()
 
 
-def _outcome(outcome):
-    excinfo = outcome.excinfo
-    if excinfo is None:
-        return "passed"
-    skip = getattr(pytest.skip, "Exception", None)
-    if skip is not None and isinstance(excinfo[1], skip):
-        return "skipped"
-    return "failed"
-
-
 def _phase(phase):
     @_hookimpl(hookwrapper=True, tryfirst=True)
     def hook(item, *args, **kwargs):
@@ -432,8 +424,10 @@ def _phase(phase):
             yield
             return
         rec.begin(item.nodeid, phase)
-        outcome = yield
-        rec.end(item.nodeid, phase, _outcome(outcome))
+        try:
+            yield
+        finally:
+            rec.end()
     hook.__name__ = "pytest_runtest_" + phase
     return hook
 
@@ -441,6 +435,19 @@ def _phase(phase):
 pytest_runtest_setup = _phase("setup")
 pytest_runtest_call = _phase("call")
 pytest_runtest_teardown = _phase("teardown")
+
+
+@_hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    # The outcome comes from the report: a unittest-style test's failure does
+    # not raise out of pytest_runtest_call, it is turned into the report here.
+    outcome = yield
+    rec = _recorder
+    if rec is not None:
+        try:
+            rec.report(outcome.get_result())
+        except Exception as exc:
+            rec.write("recorder_error", error=repr(exc))
 
 
 @_hookimpl(hookwrapper=True, tryfirst=True)

@@ -229,3 +229,21 @@ def test_hang_names_the_test_and_its_threads(tmp_path, mode):
     assert [(u["test"], u["phase"]) for u in unfinished] == [(hung, "call")]
     dumps = "".join(p.read_text() for p in Path(out).glob("*.faulthandler.txt"))
     assert "test_hang.py" in dumps
+
+
+def test_outcomes_are_the_reported_ones(tmp_path):
+    project = copy_project(tmp_path, "outcomes")
+    out = tmp_path / "out"
+    proc = run_project(project, out, "-p", "no:xdist")
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    merged = json.loads((out / "merged.json").read_text())
+    got = {n.split("::", 1)[1]: e["outcomes"] for n, e in merged["tests"].items()}
+    ok = "passed"
+    assert got == {
+        "test_fails": {"setup": ok, "call": "failed", "teardown": ok},
+        "test_skips": {"setup": ok, "call": "skipped", "teardown": ok},
+        "test_setup_error": {"setup": "failed", "teardown": ok},
+        "CaseTest::test_unittest_failure": {"setup": ok, "call": "failed", "teardown": ok},
+        "CaseTest::test_unittest_skip": {"setup": ok, "call": "skipped", "teardown": ok},
+        "CaseTest::test_unittest_pass": {"setup": ok, "call": ok, "teardown": ok},
+    }
