@@ -8,11 +8,13 @@ The command is the project's `truth.command` in tests.json (pytest arguments, ru
 as `/usr/bin/python3 -m pytest -p no:cacheprovider -p forkguard_recorder ARGS` from
 the checkout, with `truth.pythonpath` entries of the checkout on PYTHONPATH and
 `truth.env`). Debian packages named in `truth.debian` must be installed first.
-With --time-only the suite runs twice, without and with the recorder, and only
-the wall times are printed (the recorder's overhead)."""
+With --time-only [--repeat N] the suite runs N times without and N times with
+the recorder, alternately, and only the wall times and their medians are
+printed (the recorder's overhead)."""
 import argparse
 import json
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -103,6 +105,8 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--corpus", default="/work/corpus")
     ap.add_argument("--time-only", action="store_true")
+    ap.add_argument("--repeat", type=int, default=1,
+                    help="with --time-only: runs of each kind, alternated; medians are kept")
     ap.add_argument("names", nargs="+")
     args = ap.parse_args()
     manifest = load_manifest()
@@ -110,13 +114,20 @@ def main():
         project = manifest[name]
         checkout = Path(args.corpus) / name
         if args.time_only:
-            rc0, plain, out0 = run(project, checkout, None)
-            with tempfile.TemporaryDirectory() as tmp:
-                rc1, probed, out1 = run(project, checkout, Path(tmp) / "probe")
-            print(json.dumps({"name": name, "plain": round(plain, 2), "recorded": round(probed, 2),
-                              "overhead": round((probed - plain) / plain * 100, 2),
-                              "plain_summary": summary_line(out0),
-                              "recorded_summary": summary_line(out1)}))
+            plain, probed, summaries = [], [], []
+            for _ in range(args.repeat):
+                rc0, secs0, out0 = run(project, checkout, None)
+                with tempfile.TemporaryDirectory() as tmp:
+                    rc1, secs1, out1 = run(project, checkout, Path(tmp) / "probe")
+                plain.append(secs0)
+                probed.append(secs1)
+                summaries.append((summary_line(out0), summary_line(out1)))
+            p0, p1 = statistics.median(plain), statistics.median(probed)
+            print(json.dumps({"name": name, "plain": [round(x, 2) for x in plain],
+                              "recorded": [round(x, 2) for x in probed],
+                              "median_plain": round(p0, 2), "median_recorded": round(p1, 2),
+                              "overhead_percent": round((p1 - p0) / p0 * 100, 2),
+                              "summaries": summaries}))
             continue
         result = observe(project, checkout)
         out = HERE / "observed" / (name + ".json")
