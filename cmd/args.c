@@ -67,7 +67,8 @@ void fg_args_usage(FILE *out) {
   fputs(
       "\nExit codes: 0 clean, 1 findings remain, 2 usage, configuration or I/O error.\n",
       out);
-  fputs("probe passes pytest's exit status through (see `forkguard probe --help`).\n", out);
+  fputs("probe passes pytest's exit status through (see `forkguard probe --help`).\n",
+        out);
 }
 
 /* "--opt=value" or "--opt value" */

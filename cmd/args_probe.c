@@ -10,7 +10,8 @@ static const char fg_probe_options[] =
     "Options for probe:\n"
     "  --python PYTHON         run `PYTHON -m pytest` (default: python3)\n"
     "  --pytest \"CMD\"          the command that runs pytest, split as a shell would\n"
-    "                          (`.venv/bin/pytest`, `uv run pytest`); instead of --python\n"
+    "                          (`.venv/bin/pytest`, `uv run pytest`); instead of "
+    "--python\n"
     "  --timeout TIME          stop the run after TIME: seconds, or with s, m or h\n"
     "                          (default 30m); then report the test that hung\n"
     "  -q, --quiet             no summary, only errors\n"
@@ -25,10 +26,11 @@ void fg_args_probe_usage(FILE *out) {
         "\n",
         out);
   fputs(fg_probe_options, out);
-  fputs("\nExit codes: pytest's own; 124 the run was stopped at --timeout; 125 the probe\n"
-        "could not set the run up (or pytest ran without the recorder); 126 the command\n"
-        "is not executable; 127 not found; 128+N pytest was killed by signal N; 2 usage.\n",
-        out);
+  fputs(
+      "\nExit codes: pytest's own; 124 the run was stopped at --timeout; 125 the probe\n"
+      "could not set the run up (or pytest ran without the recorder); 126 the command\n"
+      "is not executable; 127 not found; 128+N pytest was killed by signal N; 2 usage.\n",
+      out);
 }
 
 void fg_args_probe_summary(FILE *out) {

@@ -34,19 +34,19 @@ typedef struct FgCheckOptions {
   const char *config;
   bool no_config;
   int jobs;
-  bool statistics; /* counts per rule instead of the findings */
-  bool show_files; /* what discovery found and skipped, and why; no lint */
+  bool statistics;      /* counts per rule instead of the findings */
+  bool show_files;      /* what discovery found and skipped, and why; no lint */
   const char *observed; /* --observed FILE: a probe run's observations */
   bool trust_observed;  /* drop FG101 findings the probe run did not observe */
 } FgCheckOptions;
 
 /* `forkguard probe`: the project's own pytest run with the recorder. */
 typedef struct FgProbeOptions {
-  const char *path;   /* the project directory (default .) */
-  const char *python; /* --python: run `PYTHON -m pytest` */
-  const char *pytest; /* --pytest: the command that runs pytest, split as a shell
-                         would (default `python3 -m pytest`) */
-  double timeout;     /* --timeout, seconds; 0: the default (30 minutes) */
+  const char *path;        /* the project directory (default .) */
+  const char *python;      /* --python: run `PYTHON -m pytest` */
+  const char *pytest;      /* --pytest: the command that runs pytest, split as a shell
+                              would (default `python3 -m pytest`) */
+  double timeout;          /* --timeout, seconds; 0: the default (30 minutes) */
   const char *const *args; /* after `--`: pytest's own arguments */
   size_t nargs;
   bool quiet; /* no summary, only errors */

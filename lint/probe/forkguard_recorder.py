@@ -288,13 +288,16 @@ class _Recorder:
         self.patched = []
 
     # -- phases and the watchdog --------------------------------------------
-    def begin(self, test, phase):
+    def begin(self, test, phase, markers=None):
         self.patch_late()
         with self.lock:
             self.test, self.phase = test, phase
             self.phase_t0 = time.monotonic()
             self.phase_seq += 1
-        self.write("phase_start", test=test, phase=phase)
+        if markers is None:
+            self.write("phase_start", test=test, phase=phase)
+        else:
+            self.write("phase_start", test=test, phase=phase, markers=markers)
         if self.fh_file is not None:
             import faulthandler
             faulthandler.dump_traceback_later(self.watchdog, repeat=True, file=self.fh_file)
@@ -447,7 +450,14 @@ def _phase(phase):
         if rec is None:
             yield
             return
-        rec.begin(item.nodeid, phase)
+        markers = None
+        if phase == "setup":
+            # the marks pytest sees, also those set where forkguard cannot look
+            try:
+                markers = sorted({m.name for m in item.iter_markers()})
+            except Exception:
+                markers = []
+        rec.begin(item.nodeid, phase, markers)
         try:
             yield
         finally:

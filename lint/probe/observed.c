@@ -40,6 +40,7 @@ void fg_observed_delete(FgObserved *self) {
     free(t->nodeid);
     free(t->outcome);
     fg_strvec_free(&t->workers);
+    fg_strvec_free(&t->markers);
     fg_starts_free(&t->starts);
   }
   fg_vec_free(&self->tests);
@@ -148,6 +149,7 @@ void fg_observed_function(const FgObserved *self, const char *nodeid,
     if (fg_base_cmp_n(t->nodeid, fg_base_len(t->nodeid), nodeid, want) != 0)
       break;
     out->ran++;
+    out->passed += t->outcome && strcmp(t->outcome, "passed") == 0;
     if (!out->first)
       out->first = t;
     if (!t->starts.len)
@@ -169,9 +171,19 @@ const char *fg_obs_start_method(const FgObsStart *s) {
   return s->method ? s->method : "unknown";
 }
 
+const char *fg_obs_start_what(const FgObsStart *s) {
+  if (s->via)
+    return s->via;
+  if (fg_str_endswith(s->api, ".Process.start"))
+    return "Process";
+  return s->api;
+}
+
 static void fg_thread_name(FgBuf *b, const FgObsThread *t) {
   bool unnamed = strcmp(t->name, "<no threading.Thread>") == 0;
-  if (unnamed && t->xdist)
+  if (strcmp(t->name, "MainThread") == 0)
+    fg_buf_puts(b, t->name); /* a worker's main thread runs execnet too */
+  else if (unnamed && t->xdist)
     fg_buf_puts(b, "the execnet I/O thread (xdist)");
   else if (t->xdist)
     fg_buf_printf(b, "%s (xdist)", t->name);
@@ -332,6 +344,8 @@ void fg_observed_write(const FgObserved *self, FgBuf *out) {
     fg_json_string(&j, t->outcome ? t->outcome : "passed");
     fg_json_key(&j, "workers");
     fg_write_strs(&j, &t->workers);
+    fg_json_key(&j, "markers");
+    fg_write_strs(&j, &t->markers);
     fg_json_key(&j, "execs");
     fg_json_int(&j, (long long)t->execs);
     fg_json_key(&j, "starts");
@@ -506,6 +520,7 @@ FgObserved *fg_observed_parse(const char *data, size_t len, char **err) {
     if (!t.outcome)
       t.outcome = fg_xstrdup("passed");
     fg_read_strs(fg_json_value_get(tv, "workers"), &t.workers);
+    fg_read_strs(fg_json_value_get(tv, "markers"), &t.markers);
     long long execs = 0;
     if (fg_json_get_int(tv, "execs", &execs) && execs > 0)
       t.execs = (size_t)execs;

@@ -56,6 +56,7 @@ typedef struct FgObsTest {
   char *nodeid;  /* as pytest names it, made relative to the root */
   char *outcome; /* passed, failed, error, skipped, unfinished */
   FgStrVec workers;
+  FgStrVec markers; /* the marks pytest saw on it, sorted */
   FgObsStarts starts;
   size_t execs; /* programs started (subprocess, posix_spawn): not pools */
 } FgObsTest;
@@ -125,6 +126,7 @@ const FgObsTest *fg_observed_test(const FgObserved *self, const char *nodeid);
  * parameters (`t.py::f[1-a]` -> `t.py::f`) is the given one. */
 typedef struct FgObsFunction {
   size_t ran;                          /* node ids of it that ran */
+  size_t passed;                       /* of those, how many passed */
   size_t started;                      /* of those, how many started processes */
   const FgObsTest *first_start;        /* the first one that did, or NULL */
   const FgObsTest *first;              /* the first one, or NULL */
@@ -139,6 +141,9 @@ char *fg_observed_base_nodeid(const char *nodeid);
 
 /* "fork", "spawn": the start method of a start, for people ("unknown"). */
 const char *fg_obs_start_method(const FgObsStart *s);
+/* What started it, for people: the pool ("ProcessPoolExecutor"), else
+ * "Process" for a Process.start, else the api ("os.fork"). */
+const char *fg_obs_start_what(const FgObsStart *s);
 /* "ticker, the xdist/execnet I/O thread": the threads, for people. At most
  * max names, then "and N more" (owned). */
 char *fg_obs_threads_line(const FgObsThreads *threads, size_t max);

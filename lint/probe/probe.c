@@ -203,7 +203,8 @@ static int fg_probe_setup(FgProbeDirs *d, FILE *err) {
   if (fg_mkdir(d->dot) != 0)
     return fg_probe_fail(err, "cannot create the folder", d->dot);
   char *ignore = fg_xasprintf("%s/.gitignore", d->dot);
-  static const char star[] = "# written by forkguard probe: nothing here is the project's\n*\n";
+  static const char star[] =
+      "# written by forkguard probe: nothing here is the project's\n*\n";
   int rc = fg_write_atomic(ignore, star, sizeof star - 1);
   if (rc != 0) {
     rc = fg_probe_fail(err, "cannot write", ignore);
@@ -261,8 +262,8 @@ static bool fg_records_waiting(const char *path) {
   const char *kind = fg_json_get_str(rec, "kind");
   bool requested = false;
   fg_json_get_bool(rec, "requested", &requested);
-  bool waiting = kind && (strcmp(kind, "phase_start") == 0 || strcmp(kind, "start") == 0 ||
-                          strcmp(kind, "exec") == 0 ||
+  bool waiting = kind && (strcmp(kind, "phase_start") == 0 ||
+                          strcmp(kind, "start") == 0 || strcmp(kind, "exec") == 0 ||
                           (strcmp(kind, "still_running") == 0 && !requested));
   fg_json_doc_delete(doc);
   free(err);
@@ -401,16 +402,16 @@ int fg_probe(const FgProbeOptions *o, FILE *out, FILE *err) {
   }
   fflush(out);
   fflush(err);
-  FgRunSpec spec = {argv.items, env.items,          cwd,  timeout,
-                    FG_PROBE_GRACE, fg_probe_request_dump, &dirs};
+  FgRunSpec spec = {
+      argv.items, env.items, cwd, timeout, FG_PROBE_GRACE, fg_probe_request_dump, &dirs};
   FgRunResult res;
   double started = fg_epoch_now();
   if (fg_probe_run(&spec, &res) != 0 || !res.started) {
     int e = res.start_errno;
     fprintf(err, "forkguard: error: cannot run `%s`: %s\n", argv.items[0], strerror(e));
-    rc = e == ENOENT ? FG_EXIT_PROBE_NOTFOUND
+    rc = e == ENOENT                   ? FG_EXIT_PROBE_NOTFOUND
          : e == EACCES || e == ENOEXEC ? FG_EXIT_PROBE_NOEXEC
-                                      : FG_EXIT_PROBE_FAILED;
+                                       : FG_EXIT_PROBE_FAILED;
     fg_strvec_free(&argv);
     fg_strvec_free(&env);
     fg_probe_dirs_free(&dirs);
@@ -424,10 +425,11 @@ int fg_probe(const FgProbeOptions *o, FILE *out, FILE *err) {
   else
     rc = FG_EXIT_PROBE_SIGNAL + res.signal;
   if (!obs->sessions) {
-    fprintf(err,
-            "forkguard: error: the recorder wrote nothing: the command did not run pytest "
-            "with `-p forkguard_recorder` (see %s/recorder); no observation written\n",
-            dirs.shown);
+    fprintf(
+        err,
+        "forkguard: error: the recorder wrote nothing: the command did not run pytest "
+        "with `-p forkguard_recorder` (see %s/recorder); no observation written\n",
+        dirs.shown);
     if (rc == 0)
       rc = FG_EXIT_PROBE_FAILED;
   } else {
@@ -445,7 +447,8 @@ int fg_probe(const FgProbeOptions *o, FILE *out, FILE *err) {
       fg_probe_report(obs, &dirs, &res, out);
   }
   if (res.timed_out && !obs->sessions)
-    fprintf(err, "forkguard: error: the run did not finish in %g s (--timeout); stopped it\n",
+    fprintf(err,
+            "forkguard: error: the run did not finish in %g s (--timeout); stopped it\n",
             timeout);
   fflush(out);
   fg_observed_delete(obs);

@@ -22,8 +22,8 @@ typedef struct FgProbeDirs {
 
 /* The summary: tests that started processes, by start method; forks with
  * other threads alive, naming them. */
-void fg_probe_report(const FgObserved *obs, const FgProbeDirs *dirs, const FgRunResult *res,
-                     FILE *out);
+void fg_probe_report(const FgObserved *obs, const FgProbeDirs *dirs,
+                     const FgRunResult *res, FILE *out);
 /* After a kill at the timeout: which test was running, what it forked with
  * which threads alive, and where each thread was. */
 void fg_probe_report_hang(const FgObserved *obs, const FgProbeDirs *dirs, double timeout,

@@ -296,6 +296,14 @@ static void fg_merge_record(FgObserved *obs, FgFileState *f, const FgJsonValue *
     unsigned char *slot = fg_merge_phase_slot(obs, t, phase);
     if (slot)
       *slot = FG_PH_OPEN;
+    const FgJsonValue *marks = fg_json_value_get(rec, "markers");
+    if (fg_json_value_is(marks, FG_JSON_ARRAY)) {
+      FgStrVec *mv = &obs->tests.items[t].markers;
+      fg_strvec_free(mv);
+      for (size_t k = 0; k < marks->n; k++)
+        if (fg_json_value_str(&marks->items[k]))
+          fg_vec_push(mv, fg_xstrdup(marks->items[k].str));
+    }
     free(f->open_test);
     free(f->open_phase);
     f->open_test = nodeid;

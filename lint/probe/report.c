@@ -8,15 +8,6 @@
 #define FG_REPORT_MAX_LINES 20
 #define FG_REPORT_MAX_THREADS 8
 
-/* "ProcessPoolExecutor", "Process", "os.fork": what started a process. */
-static const char *fg_start_what(const FgObsStart *s) {
-  if (s->via)
-    return s->via;
-  if (fg_str_endswith(s->api, ".Process.start"))
-    return "Process";
-  return s->api;
-}
-
 static size_t fg_test_processes(const FgObsTest *t) {
   size_t n = 0;
   for (size_t i = 0; i < t->starts.len; i++)
@@ -58,7 +49,10 @@ static void fg_test_phases(FgBuf *b, const FgObsTest *t) {
   if (other) {
     fg_buf_puts(b, ", in ");
     for (size_t k = 0; k < phases.len; k++)
-      fg_buf_printf(b, "%s%s", k == 0 ? "" : k + 1 == phases.len ? " and " : ", ",
+      fg_buf_printf(b, "%s%s",
+                    k == 0                ? ""
+                    : k + 1 == phases.len ? " and "
+                                          : ", ",
                     phases.items[k]);
   }
   fg_strvec_free(&phases);
@@ -95,8 +89,8 @@ static void fg_count_methods(const FgObserved *obs, FgMethodCounts *counts) {
   }
 }
 
-void fg_probe_report(const FgObserved *obs, const FgProbeDirs *dirs, const FgRunResult *res,
-                     FILE *out) {
+void fg_probe_report(const FgObserved *obs, const FgProbeDirs *dirs,
+                     const FgRunResult *res, FILE *out) {
   size_t ran = obs->tests.len, started = 0, forks = 0;
   for (size_t i = 0; i < ran; i++) {
     const FgObsTest *t = &obs->tests.items[i];
@@ -108,15 +102,16 @@ void fg_probe_report(const FgObserved *obs, const FgProbeDirs *dirs, const FgRun
       }
   }
   FgBuf b = {0};
-  fg_buf_printf(&b, "\nforkguard probe: %zu test%s ran in %.1f s", ran, ran == 1 ? "" : "s",
-                res->duration);
+  fg_buf_printf(&b, "\nforkguard probe: %zu test%s ran in %.1f s", ran,
+                ran == 1 ? "" : "s", res->duration);
   if (res->timed_out)
     fg_buf_puts(&b, " before the timeout");
   else if (res->exited)
     fg_buf_printf(&b, ", pytest exited %d", res->exit_status);
   else
     fg_buf_printf(&b, ", pytest was killed by signal %d", res->signal);
-  if (obs->workers.len > 1 || (obs->workers.len == 1 && strcmp(obs->workers.items[0], "main")))
+  if (obs->workers.len > 1 ||
+      (obs->workers.len == 1 && strcmp(obs->workers.items[0], "main")))
     fg_buf_printf(&b, " (%zu xdist workers)", obs->workers.len);
   fg_buf_printf(&b, "; wrote %s/observed.json\n", dirs->shown);
   if (!started) {
@@ -146,7 +141,7 @@ void fg_probe_report(const FgObserved *obs, const FgProbeDirs *dirs, const FgRun
       char *where = fg_obs_start_where(&t->starts.items[0]);
       size_t n = fg_test_processes(t);
       fg_buf_printf(&b, "  %-10s %s  %s at %s", methods, t->nodeid,
-                    fg_start_what(&t->starts.items[0]), where);
+                    fg_obs_start_what(&t->starts.items[0]), where);
       if (n > 1 || t->starts.len > 1) {
         fg_buf_printf(&b, " (%zu processes", n);
         fg_test_phases(&b, t);
@@ -177,8 +172,8 @@ void fg_probe_report(const FgObserved *obs, const FgProbeDirs *dirs, const FgRun
       }
       char *where = fg_obs_start_where(f);
       char *threads = fg_obs_threads_line(&f->threads, 4);
-      fg_buf_printf(&b, "  %s: %s at %s, with %s\n", t->nodeid, fg_start_what(f), where,
-                    threads);
+      fg_buf_printf(&b, "  %s: %s at %s, with %s\n", t->nodeid, fg_obs_start_what(f),
+                    where, threads);
       free(where);
       free(threads);
     }
@@ -192,7 +187,7 @@ void fg_probe_report(const FgObserved *obs, const FgProbeDirs *dirs, const FgRun
     fg_buf_printf(&b,
                   "%zu process%s started outside any test (collection, session "
                   "fixtures), the first by %s at %s (%s)\n",
-                  n, n == 1 ? "" : "es", fg_start_what(s), where, s->phase);
+                  n, n == 1 ? "" : "es", fg_obs_start_what(s), where, s->phase);
     free(where);
   }
   fg_buf_puts(&b, "`forkguard check` now compares these with its own findings.\n");
@@ -300,9 +295,9 @@ void fg_probe_report_hang(const FgObserved *obs, const FgProbeDirs *dirs, double
       continue;
     nstarts++;
     char *where = fg_obs_start_where(s);
-    fg_buf_printf(&b, "  it %s %zu process%s (%s, %s at %s)", s->forks ? "forked" : "started",
-                  s->count, s->count == 1 ? "" : "es", fg_obs_start_method(s),
-                  fg_start_what(s), where);
+    fg_buf_printf(&b, "  it %s %zu process%s (%s, %s at %s)",
+                  s->forks ? "forked" : "started", s->count, s->count == 1 ? "" : "es",
+                  fg_obs_start_method(s), fg_obs_start_what(s), where);
     free(where);
     if (s->forks && s->threads.len) {
       char *threads = fg_obs_threads_line(&s->threads, FG_REPORT_MAX_THREADS);
@@ -315,7 +310,8 @@ void fg_probe_report_hang(const FgObserved *obs, const FgProbeDirs *dirs, double
     }
   }
   if (!nstarts)
-    fg_buf_printf(&b, "  it started no process in its %s phase before it hung\n", h->phase);
+    fg_buf_printf(&b, "  it started no process in its %s phase before it hung\n",
+                  h->phase);
   if (h->elapsed >= 0) {
     fg_buf_printf(&b, "  its threads %.1f s into the phase:\n", h->elapsed);
     for (size_t i = 0; i < h->threads.len && i < FG_REPORT_MAX_THREADS; i++)

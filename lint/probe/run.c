@@ -39,7 +39,8 @@ static void fg_run_child(const FgRunSpec *spec, int report) {
   sigset_t none;
   sigemptyset(&none);
   sigprocmask(SIG_SETMASK, &none, NULL);
-  const int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGPIPE, SIGTTOU, SIGTTIN, SIGCHLD};
+  const int sigs[] = {SIGINT,  SIGTERM, SIGHUP,  SIGQUIT,
+                      SIGPIPE, SIGTTOU, SIGTTIN, SIGCHLD};
   for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
     signal(sigs[i], SIG_DFL);
   int e = 0;

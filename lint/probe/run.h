@@ -23,12 +23,12 @@ typedef struct FgRunSpec {
 } FgRunSpec;
 
 typedef struct FgRunResult {
-  bool started;   /* false: the command could not be started */
+  bool started;    /* false: the command could not be started */
   int start_errno; /* why (ENOENT: not found, EACCES: not executable...) */
   bool timed_out;
-  bool exited;    /* exited by itself with exit_status */
+  bool exited; /* exited by itself with exit_status */
   int exit_status;
-  int signal;     /* the signal that ended it when !exited */
+  int signal;      /* the signal that ended it when !exited */
   double duration; /* seconds */
   long pid;        /* also the process group */
 } FgRunResult;

@@ -91,9 +91,12 @@ typedef struct FgPyModel {
   FgStrVec python_functions;
   const char *const *extra_pool_constructors; /* borrowed (config) */
   size_t nextra_pool_constructors;
-  int jobs;                /* threads that read and parse */
-  bool parse_suppressions; /* also parse files with suppression comments
-                              (`forkguard: ignore`, `noqa`), for FG002 */
+  int jobs;                       /* threads that read and parse */
+  bool parse_suppressions;        /* also parse files with suppression comments
+                                     (`forkguard: ignore`, `noqa`), for FG002 */
+  const char *const *force_parse; /* sorted relative paths parsed whatever the
+                                     prefilter says (borrowed) */
+  size_t nforce_parse;
 
   /* the model */
   FG_VEC(FgModule *) modules; /* in discovery order: sorted by path */
