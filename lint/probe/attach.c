@@ -68,7 +68,10 @@ FgObserved *fg_observed_for_check(const char *root, const char *named, bool quie
     free(path);
     return NULL;
   }
-  FgObserved *obs = fg_observed_load(path, &why);
+  size_t len = 0;
+  char *data = fg_read_file(path, (size_t)256 << 20, &len, &why);
+  FgObserved *obs = data ? fg_observed_parse(data, len, &why) : NULL;
+  free(data);
   if (!obs) {
     if (!quiet)
       fprintf(err, "forkguard: warning: %s: not used: %s\n", fg_shown(path), why);
