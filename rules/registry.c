@@ -66,3 +66,20 @@ void fg_rules_lint(const FgProject *p, FgDiagList *out) {
   fg_vec_free(&all.items);
   fg_diag_list_sort(out);
 }
+
+void fg_rules_lint_run(const FgProject *p, const FgRun *run, FgDiagList *out) {
+  FgDiagList all = {0};
+  for (size_t r = 0; r < fg_nrules; r++) {
+    const FgRule *rule = fg_rules[r];
+    if (rule->on_run && fg_config_enabled(p->config, rule->code, NULL))
+      rule->on_run(p, run, &all);
+  }
+  for (size_t i = 0; i < all.items.len; i++) {
+    FgDiag *d = all.items.items[i];
+    if (fg_wanted(p, d) && !fg_suppressed(d))
+      fg_diag_list_push(out, d);
+    else
+      fg_diag_delete(d);
+  }
+  fg_vec_free(&all.items);
+}

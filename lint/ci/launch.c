@@ -151,7 +151,10 @@ static const char *fg_env_value(const FgLaunchEnv *env, const FgShellCommand *cm
   size_t nl = strlen(name);
   for (size_t i = 0; i < cmd->nassigns; i++)
     if (strncmp(cmd->assigns[i].text, name, nl) == 0 && cmd->assigns[i].text[nl] == '=')
-      return cmd->assigns[i].text + nl + 1;
+      return cmd->assigns[i].dynamic ? NULL : cmd->assigns[i].text + nl + 1;
+  if (env->vars)
+    return fg_shell_vars_exported(env->vars, name) ? fg_shell_vars_get(env->vars, name)
+                                                   : NULL;
   const FgYamlNode *levels[3] = {env->step->env, env->job->env, env->wf->env};
   for (int i = 0; i < 3; i++) {
     const char *v = fg_yaml_str(fg_yaml_deref(fg_yaml_get(levels[i], name)));
