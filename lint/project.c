@@ -187,6 +187,7 @@ void fg_project_delete(FgProject *p) {
   fg_ci_free(&p->ci);
   fg_problems_free(&p->problems);
   fg_strvec_free(&p->only);
+  fg_strvec_free(&p->hook_markers);
   fg_strvec_free(&p->testpaths);
   fg_strvec_free(&p->addopts);
   fg_strvec_free(&p->registered_markers);

@@ -19,15 +19,22 @@ static bool fg_is_pytest_exe(const char *w) {
          strcmp(b, "pytest-3") == 0;
 }
 
+/* python, python3, python3.12, pypy3.10, python3.13t, python3-dbg,
+ * python3.12d, pythonw, py (the Windows launcher), `.exe` optional. */
 static bool fg_is_python_exe(const char *w) {
   const char *b = fg_base(w);
+  if (strcmp(b, "py") == 0 || strcmp(b, "py.exe") == 0)
+    return true;
   if (!fg_str_startswith(b, "python") && !fg_str_startswith(b, "pypy"))
     return false;
   b += fg_str_startswith(b, "python") ? 6 : 4;
-  for (; *b; b++)
-    if (!((*b >= '0' && *b <= '9') || *b == '.'))
-      return false;
-  return true;
+  while ((*b >= '0' && *b <= '9') || *b == '.')
+    b++;
+  if (*b == 't' || *b == 'd' || *b == 'm' || *b == 'w' || *b == 'u')
+    b++; /* free-threaded, debug, pymalloc, windowed builds */
+  if (strcmp(b, "-dbg") == 0 || strcmp(b, "-debug") == 0 || strcmp(b, ".exe") == 0)
+    return true;
+  return *b == '\0';
 }
 
 /* `python [flags] -m pytest`: index after "pytest", or -1. */
@@ -381,12 +388,23 @@ static void fg_run_analyse(FgRun *self, const FgRunContext *ctx, const char *cwd
       char *colons = strstr(path, "::");
       if (colons)
         *colons = '\0';
-      if (pyargs && !strchr(path, '/'))
+      bool package = pyargs && !strchr(path, '/') && !fg_str_endswith(path, ".py");
+      if (package)
         for (char *d = strchr(path, '.'); d; d = strchr(d, '.'))
           *d = '/'; /* --pyargs pkg.sub: the package's directory */
-      char *full = fg_path_join(cmdline ? cwd : "", path);
+      char *full = fg_path_join(cmdline && !package ? cwd : "", path);
+      if (package && !fg_run_path_exists(ctx, full)) {
+        /* the package as installed is its source tree: at the root or in src/ */
+        char *in_src = fg_path_join("src", path);
+        if (fg_run_path_exists(ctx, in_src)) {
+          free(full);
+          full = in_src;
+        } else {
+          free(in_src);
+        }
+      }
       /* a bare word right after an option, naming nothing on disk */
-      bool value_like = cmdline && !after_dashdash && i > 0 && words[i - 1][0] == '-' &&
+      bool value_like = cmdline && !package && !after_dashdash && i > 0 && words[i - 1][0] == '-' &&
                         words[i - 1][1] && !strchr(words[i - 1], '=') &&
                         !strchr(w, '/') && !fg_str_endswith(path, ".py") &&
                         !strstr(w, "::");

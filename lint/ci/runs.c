@@ -71,6 +71,8 @@ typedef struct FgExpansion {
   FgShellVars vars;
   FgCells cells;
   char *caller;
+  FG_VEC(size_t) members; /* the combinations (indices) that give it */
+  FgShellVars env_writes; /* what the step appends to $GITHUB_ENV */
 } FgExpansion;
 
 typedef FG_VEC(FgExpansion) FgExpansionVec;
@@ -83,6 +85,8 @@ static void fg_expansion_free(FgExpansion *e) {
   fg_shell_vars_free(&e->vars);
   fg_cells_free(&e->cells);
   free(e->caller);
+  fg_vec_free(&e->members);
+  fg_shell_vars_free(&e->env_writes);
 }
 
 /* What the flow visitor needs. */
@@ -93,9 +97,56 @@ typedef struct FgStepRun {
   const FgWorkflow *wf;
   const FgJob *job;
   const FgStep *step;
-  const FgExpansion *exp;
+  FgExpansion *exp;
   char *cwd;
 } FgStepRun;
+
+/* Does the word name $GITHUB_ENV? */
+static bool fg_is_github_env(const FgShellWord *w) {
+  for (size_t i = 0; w && i < w->nparts; i++)
+    if (w->parts[i].kind == FG_SHELL_PARAM && strcmp(w->parts[i].text, "GITHUB_ENV") == 0)
+      return true;
+  return false;
+}
+
+/* `echo "NAME=value" >> $GITHUB_ENV` (printf too): later steps of the job
+ * get NAME in their env. A value not known is recorded as such. */
+static void fg_record_env_write(FgStepRun *sr, const FgShellCommand *c) {
+  if (!c->out_file || !fg_is_github_env(c->out_file) || !c->nwords)
+    return;
+  const char *cmd = c->words[0].text;
+  bool echo = strcmp(cmd, "echo") == 0, printf_ = strcmp(cmd, "printf") == 0;
+  if (!echo && !printf_)
+    return;
+  size_t k = 1;
+  while (echo && k < c->nwords &&
+         (strcmp(c->words[k].text, "-e") == 0 || strcmp(c->words[k].text, "-n") == 0))
+    k++;
+  if (printf_ && k < c->nwords && strchr(c->words[k].text, '%'))
+    k++; /* printf '%s\n' "NAME=value": the format */
+  for (; k < c->nwords; k++) {
+    const FgShellWord *w = &c->words[k];
+    const char *t = w->text;
+    const char *eq = strchr(t, '=');
+    const char *dollar = strchr(t, '$');
+    if (!eq || eq == t || (w->dynamic && dollar && dollar < eq))
+      continue;
+    char *name = fg_xstrndup(t, (size_t)(eq - t));
+    bool ident = true;
+    for (const char *q = name; *q && ident; q++)
+      ident = *q == '_' || (*q >= 'A' && *q <= 'Z') || (*q >= 'a' && *q <= 'z') ||
+              (q > name && *q >= '0' && *q <= '9');
+    if (ident) {
+      const char *v = eq + 1;
+      char *value = fg_xstrndup(v, strcspn(v, "\n"));
+      fg_shell_vars_set(&sr->exp->env_writes, name, w->dynamic ? NULL : value, true);
+      free(value);
+    }
+    free(name);
+    if (echo)
+      break; /* echo's words are one line: the first NAME= holds them */
+  }
+}
 
 /* A new run gets the expansion's cells and what the flow knew. */
 static void fg_run_adopt(FgRun *run, const FgStepRun *sr, bool maybe) {
@@ -113,6 +164,7 @@ static void fg_run_adopt(FgRun *run, const FgStepRun *sr, bool maybe) {
 
 static void fg_visit(const FgFlowCommand *fc, void *user) {
   FgStepRun *sr = user;
+  fg_record_env_write(sr, fc->cmd);
   /* PYTEST_ADDOPTS as the shell exports it at this command */
   FgRunContext ctx = *sr->ctx;
   if (fg_shell_vars_has(fc->vars, "PYTEST_ADDOPTS")) {
@@ -145,7 +197,7 @@ static void fg_visit(const FgFlowCommand *fc, void *user) {
 
 static void fg_run_expansion(FgCiModel *model, const FgReader *rd,
                              const FgRunContext *ctx, const FgWorkflow *wf,
-                             const FgJob *job, const FgStep *st, const FgExpansion *e) {
+                             const FgJob *job, const FgStep *st, FgExpansion *e) {
   FgShellScript *sh = fg_shell_parse(e->text, e->len);
   FgStepRun sr = {model, rd, ctx, wf, job, st, e, fg_path_join("", e->workdir)};
   FgShellVars vars = {0};
@@ -200,20 +252,27 @@ static bool fg_posix_shell(const FgJob *job, const FgStep *st) {
   return !shell || fg_str_startswith(shell, "bash") || fg_str_startswith(shell, "sh");
 }
 
-/* One combination of a job: its scope and the step-independent parts. */
+/* One combination of a job, for one way the workflow is started: its
+ * scope and the env later steps see (with what earlier steps appended to
+ * $GITHUB_ENV). */
 typedef struct FgCombo {
   FgXValue *matrix;
   FgXValue *runner;
-  FgXValue *env; /* workflow + job env */
+  FgXValue *env; /* workflow + job env (+ $GITHUB_ENV) */
   char *os;
+  const FgBinding *bd;
 } FgCombo;
 
-/* Adds the step's expansion for one combination (or its cells to an
+typedef FG_VEC(FgCombo) FgComboVec;
+
+/* Adds the step's expansion for combination ci (or its cells to an
  * identical one). */
 static void fg_expand_step(FgXArena *a, const FgJob *job, const FgStep *st,
-                           const FgCombo *c, const FgXValue *inputs, const char *caller,
-                           const char *root, const char *wd_default,
-                           FgExpansionVec *out) {
+                           const FgComboVec *combos, size_t ci, const char *root,
+                           const char *wd_default, FgExpansionVec *out) {
+  const FgCombo *c = &combos->items[ci];
+  const FgXValue *inputs = c->bd->inputs;
+  const char *caller = c->bd->caller;
   FgXScope job_scope = {c->matrix, c->env, inputs, c->runner};
   FgXValue *env = fg_env_layer(a, c->env, st->env, &job_scope);
   FgXScope scope = {c->matrix, env, inputs, c->runner};
@@ -261,87 +320,89 @@ static void fg_expand_step(FgXArena *a, const FgJob *job, const FgStep *st,
     fg_vec_push(out, n);
     e = &out->items[out->len - 1];
   }
+  fg_vec_push(&e->members, ci);
   for (size_t i = 0; i < pys.len; i++)
     fg_cells_add(&e->cells, c->os, pys.items[i]);
   fg_strvec_free(&pys);
 }
 
-static void fg_combos_free(FgCombo *combos, size_t n) {
-  for (size_t i = 0; i < n; i++)
-    free(combos[i].os);
-  free(combos);
-}
-
-/* The job's combinations for one binding. */
-static FgCombo *fg_job_combos(FgXArena *a, const FgWorkflow *wf, const FgJob *job,
-                              const FgXValue *inputs, size_t *n, bool *truncated) {
-  FgXScope outer = {NULL, NULL, inputs, NULL};
+/* The job's combinations for one binding, appended to out. */
+static void fg_job_combos(FgXArena *a, const FgWorkflow *wf, const FgJob *job,
+                          const FgBinding *bd, FgComboVec *out, bool *truncated) {
+  FgXScope outer = {NULL, NULL, bd->inputs, NULL};
   FgXValue *wf_env = fg_env_layer(a, NULL, wf->env, &outer);
   FgXValueVec matrices = {0};
   fg_matrix_combos(job, a, &outer, &matrices, truncated);
-  FgCombo *combos = fg_xcalloc(matrices.len ? matrices.len : 1, sizeof *combos);
   for (size_t i = 0; i < matrices.len; i++) {
-    FgCombo *c = &combos[i];
-    c->matrix = matrices.items[i];
-    FgXScope s = {c->matrix, wf_env, inputs, NULL};
-    c->os = fg_job_runs_on(job, &s);
-    const char *ros = fg_runner_os(c->os);
+    FgCombo c = {0};
+    c.bd = bd;
+    c.matrix = matrices.items[i];
+    FgXScope s = {c.matrix, wf_env, bd->inputs, NULL};
+    c.os = fg_job_runs_on(job, &s);
+    const char *ros = fg_runner_os(c.os);
     if (ros) {
-      c->runner = fg_x_object(a);
-      fg_x_set(a, c->runner, "os", fg_x_str(a, ros));
-      fg_x_set(a, c->runner, "arch", fg_x_unknown(a));
-      fg_x_set(a, c->runner, "temp", fg_x_unknown(a));
-      fg_x_set(a, c->runner, "tool_cache", fg_x_unknown(a));
+      c.runner = fg_x_object(a);
+      fg_x_set(a, c.runner, "os", fg_x_str(a, ros));
+      fg_x_set(a, c.runner, "arch", fg_x_unknown(a));
+      fg_x_set(a, c.runner, "temp", fg_x_unknown(a));
+      fg_x_set(a, c.runner, "tool_cache", fg_x_unknown(a));
     }
-    s.runner = c->runner;
-    c->env = fg_env_layer(a, wf_env, job->env, &s);
+    s.runner = c.runner;
+    c.env = fg_env_layer(a, wf_env, job->env, &s);
+    fg_vec_push(out, c);
   }
-  *n = matrices.len;
   fg_vec_free(&matrices);
-  return combos;
 }
 
-/* Every expansion of every step of the job, run. */
+/* What a step appended to $GITHUB_ENV joins the env of its combinations. */
+static void fg_apply_env_writes(FgXArena *a, const FgExpansion *e, FgComboVec *combos) {
+  if (!e->env_writes.items.len)
+    return;
+  for (size_t m = 0; m < e->members.len; m++) {
+    FgCombo *c = &combos->items[e->members.items[m]];
+    c->env = fg_x_object_copy(a, c->env);
+    for (size_t i = 0; i < e->env_writes.items.len; i++) {
+      const FgShellVar *v = &e->env_writes.items.items[i];
+      fg_x_set(a, c->env, v->name, v->value ? fg_x_str(a, v->value) : fg_x_unknown(a));
+    }
+  }
+}
+
+/* Every expansion of every step of the job, run in step order. */
 static void fg_collect_job(FgCiModel *p, const FgReader *rd, const FgRunContext *ctx,
                            const FgWorkflow *wf, const FgJob *job,
                            const FgBindingVec *bindings, FgXArena *a) {
   const char *wd_default = job->default_working_directory ? job->default_working_directory
                            : wf->default_working_directory ? wf->default_working_directory
-                                                           : "";
-  FG_VEC(FgExpansionVec) per_step = {0};
-  for (size_t s = 0; s < job->steps.len; s++) {
-    FgExpansionVec none = {0};
-    fg_vec_push(&per_step, none);
-  }
+                                                            : "";
   bool truncated = false;
+  FgComboVec combos = {0};
   for (size_t b = 0; b < bindings->len; b++) {
     const FgBinding *bd = &bindings->items[b];
     FgXScope jscope = {NULL, NULL, bd->inputs, NULL};
     const char *jif = fg_yaml_str(fg_yaml_get(job->node, "if"));
     if (jif && fg_x_condition(jif, &jscope) == 0)
       continue;
-    size_t n = 0;
-    FgCombo *combos = fg_job_combos(a, wf, job, bd->inputs, &n, &truncated);
-    for (size_t s = 0; s < job->steps.len; s++) {
-      const FgStep *st = &job->steps.items[s];
-      if (!st->script || !fg_posix_shell(job, st))
-        continue; /* pwsh, python, cmd: not a POSIX shell script */
-      for (size_t c = 0; c < n; c++)
-        fg_expand_step(a, job, st, &combos[c], bd->inputs, bd->caller, rd->root,
-                       wd_default, &per_step.items[s]);
-    }
-    fg_combos_free(combos, n);
+    fg_job_combos(a, wf, job, bd, &combos, &truncated);
   }
   for (size_t s = 0; s < job->steps.len; s++) {
-    FgExpansionVec *ev = &per_step.items[s];
-    for (size_t e = 0; e < ev->len; e++) {
-      ev->items[e].cells.truncated = truncated;
-      fg_run_expansion(p, rd, ctx, wf, job, &job->steps.items[s], &ev->items[e]);
-      fg_expansion_free(&ev->items[e]);
+    const FgStep *st = &job->steps.items[s];
+    if (!st->script || !fg_posix_shell(job, st))
+      continue; /* pwsh, python, cmd: not a POSIX shell script */
+    FgExpansionVec ev = {0};
+    for (size_t c = 0; c < combos.len; c++)
+      fg_expand_step(a, job, st, &combos, c, rd->root, wd_default, &ev);
+    for (size_t e = 0; e < ev.len; e++) {
+      ev.items[e].cells.truncated = truncated;
+      fg_run_expansion(p, rd, ctx, wf, job, st, &ev.items[e]);
+      fg_apply_env_writes(a, &ev.items[e], &combos);
+      fg_expansion_free(&ev.items[e]);
     }
-    fg_vec_free(ev);
+    fg_vec_free(&ev);
   }
-  fg_vec_free(&per_step);
+  for (size_t c = 0; c < combos.len; c++)
+    free(combos.items[c].os);
+  fg_vec_free(&combos);
 }
 
 /* Runs of the same command that came out the same are one run. */

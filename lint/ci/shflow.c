@@ -62,42 +62,83 @@ void fg_shell_vars_free(FgShellVars *self) {
 
 /* ---- expansion ------------------------------------------------------------- */
 
-/* A parameter's value, applying its operator; NULL when unknown. *set_to
- * gets the value `${X:=w}` assigns (not applied here: words are expanded
- * read-only). */
-static const char *fg_param_value(const FgShellVars *vars, const FgShellPart *p) {
-  const char *v = fg_shell_vars_get(vars, p->text);
-  bool known = v != NULL;
-  bool empty = known && !*v;
-  const char *op = p->op;
-  if (!op[0])
-    return v;
-  bool colon = op[0] == ':';
-  char kind = colon ? op[1] : op[0];
-  if (!known)
-    return NULL; /* unset or unknown: which branch applies is not known */
-  bool use_arg = kind == '+' ? !(colon && empty) : (colon && empty);
-  if (kind == '+')
-    return use_arg ? p->arg : "";
-  return use_arg ? p->arg : v;
+static char *fg_cmdsub_value(const FgShellVars *vars, const char *script, int depth);
+
+/* ${X#p} ${X##p} ${X%p} ${X%%p}: v with the shortest / longest prefix or
+ * suffix matching the glob p removed. */
+static char *fg_strip(const char *v, const char *pat, bool prefix, bool longest) {
+  size_t n = strlen(v);
+  char *buf = fg_xmalloc(n + 1);
+  for (size_t k = 0; k <= n; k++) {
+    size_t len = longest ? n - k : k; /* candidate length of the part removed */
+    if (prefix) {
+      memcpy(buf, v, len);
+      buf[len] = '\0';
+    } else {
+      memcpy(buf, v + n - len, len);
+      buf[len] = '\0';
+    }
+    if (fnmatch(pat, buf, 0) == 0) {
+      free(buf);
+      return prefix ? fg_xstrdup(v + len) : fg_xstrndup(v, n - len);
+    }
+  }
+  free(buf);
+  return fg_xstrdup(v);
 }
 
-char *fg_shflow_string(const FgShellVars *vars, const FgShellWord *w) {
+/* A parameter's value, applying its operator; NULL when unknown. A
+ * variable nothing set takes an operator's default (`${N:-4}`); without an
+ * operator it is unknown (the runner or an earlier step may set it). */
+static char *fg_param_value(const FgShellVars *vars, const FgShellPart *p) {
+  const char *v = fg_shell_vars_get(vars, p->text);
+  bool set = fg_shell_vars_has(vars, p->text);
+  const char *op = p->op;
+  if (!op[0])
+    return v ? fg_xstrdup(v) : NULL;
+  if (op[0] == '#' || op[0] == '%')
+    return v ? fg_strip(v, p->arg, op[0] == '#', op[1] != '\0') : NULL;
+  if (set && !v)
+    return NULL; /* set to a value not known: which branch applies is not known */
+  bool colon = op[0] == ':';
+  char kind = colon ? op[1] : op[0];
+  bool empty = !v || (colon && !*v);
+  if (kind == '+')
+    return fg_xstrdup(empty ? "" : p->arg);
+  return fg_xstrdup(empty ? p->arg : v);
+}
+
+static char *fg_part_value(const FgShellVars *vars, const FgShellPart *p, int depth) {
+  switch (p->kind) {
+  case FG_SHELL_LIT:
+    return fg_xstrdup(p->text);
+  case FG_SHELL_PARAM:
+    return fg_param_value(vars, p);
+  case FG_SHELL_CMDSUB:
+    return fg_cmdsub_value(vars, p->text, depth + 1);
+  default:
+    return NULL;
+  }
+}
+
+static char *fg_string_at(const FgShellVars *vars, const FgShellWord *w, int depth) {
   if (!w->parts && !w->nparts)
     return w->dynamic ? NULL : fg_xstrdup(w->text ? w->text : "");
   FgBuf b = {0};
   for (size_t i = 0; i < w->nparts; i++) {
-    const FgShellPart *p = &w->parts[i];
-    const char *v = p->kind == FG_SHELL_LIT     ? p->text
-                    : p->kind == FG_SHELL_PARAM ? fg_param_value(vars, p)
-                                                : NULL;
+    char *v = fg_part_value(vars, &w->parts[i], depth);
     if (!v) {
       fg_buf_free(&b);
       return NULL;
     }
     fg_buf_puts(&b, v);
+    free(v);
   }
   return fg_buf_take(&b);
+}
+
+char *fg_shflow_string(const FgShellVars *vars, const FgShellWord *w) {
+  return fg_string_at(vars, w, 0);
 }
 
 typedef FG_VEC(FgShellWord) FgWordVec;
@@ -159,8 +200,8 @@ static void fg_field_split(FgFieldOut *f, const char *v) {
 }
 
 /* Expands a word into fields appended to out (each with the word's span). */
-static void fg_expand_word(const FgShellVars *vars, const FgShellWord *w,
-                           FgWordVec *out) {
+static void fg_expand_word_at(const FgShellVars *vars, const FgShellWord *w,
+                              FgWordVec *out, int depth) {
   FgFieldOut f = {out, {0}, {0}, false, false, false, w->start, w->end};
   if (!w->nparts) {
     /* a word without parts: as written */
@@ -179,12 +220,13 @@ static void fg_expand_word(const FgShellVars *vars, const FgShellWord *w,
       fg_field_put(&f, p->text, strlen(p->text), p->text, strlen(p->text));
       continue;
     }
-    const char *v = p->kind == FG_SHELL_PARAM ? fg_param_value(vars, p) : NULL;
+    char *v = p->kind == FG_SHELL_OPAQUE ? NULL : fg_part_value(vars, p, depth);
     char *spell =
         p->kind == FG_SHELL_PARAM
             ? (p->op[0] ? fg_xasprintf("${%s%s%s}", p->text, p->op, p->arg ? p->arg : "")
                         : fg_xasprintf("$%s", p->text))
-            : fg_xstrdup(p->text);
+        : p->kind == FG_SHELL_CMDSUB ? fg_xasprintf("$(%s)", p->text)
+                                     : fg_xstrdup(p->text);
     if (!v) {
       /* unknown: one field of unknown value, spelled as written */
       fg_field_put(&f, "", 0, spell, strlen(spell));
@@ -195,11 +237,226 @@ static void fg_expand_word(const FgShellVars *vars, const FgShellWord *w,
     } else {
       fg_field_split(&f, v);
     }
+    free(v);
     free(spell);
   }
   fg_field_end(&f);
   fg_buf_free(&f.cur);
   fg_buf_free(&f.spell);
+}
+
+static void fg_expand_word(const FgShellVars *vars, const FgShellWord *w, FgWordVec *out) {
+  fg_expand_word_at(vars, w, out, 0);
+}
+
+static void fg_words_free(FgWordVec *v);
+
+/* ---- command substitutions ------------------------------------------------------ */
+
+/* `$(...)` is run only when it is a pipeline of pure text commands whose
+ * input is known: `echo`/`printf` into `tr`, `sed s///`, `cut`, `head`,
+ * `tail`, `xargs`. Anything else is unknown. */
+#define FG_CMDSUB_MAX_DEPTH 3
+
+/* tr's SET with ranges (a-z) and \n-style escapes expanded. */
+static char *fg_tr_set(const char *s) {
+  FgBuf b = {0};
+  for (size_t i = 0; s[i]; i++) {
+    char c = s[i];
+    if (c == '\\' && s[i + 1]) {
+      char e = s[++i];
+      c = e == 'n' ? '\n' : e == 't' ? '\t' : e;
+    } else if (s[i + 1] == '-' && s[i + 2] && (unsigned char)s[i + 2] >= (unsigned char)c) {
+      for (int k = (unsigned char)c; k <= (unsigned char)s[i + 2]; k++)
+        fg_buf_putc(&b, (char)k);
+      i += 2;
+      continue;
+    }
+    fg_buf_putc(&b, c);
+  }
+  return fg_buf_take(&b);
+}
+
+static char *fg_filter_tr(const char *in, char *const *args, size_t n) {
+  bool del = n == 2 && strcmp(args[0], "-d") == 0;
+  if (!del && n != 2)
+    return NULL;
+  if (!del && args[0][0] == '-')
+    return NULL;
+  char *a = fg_tr_set(del ? args[1] : args[0]);
+  char *b = del ? NULL : fg_tr_set(args[1]);
+  FgBuf out = {0};
+  for (const char *p = in; *p; p++) {
+    const char *hit = strchr(a, *p);
+    if (!hit || !*p)
+      fg_buf_putc(&out, *p);
+    else if (!del && b[0])
+      fg_buf_putc(&out, b[(size_t)(hit - a) < strlen(b) ? (size_t)(hit - a) : strlen(b) - 1]);
+  }
+  free(a);
+  free(b);
+  return fg_buf_take(&out);
+}
+
+/* sed 's/PAT/REP/[g]' with a literal PAT (regex specials only escaped). */
+static char *fg_filter_sed(const char *in, char *const *args, size_t n) {
+  const char *e = NULL;
+  for (size_t i = 0; i < n; i++) {
+    if (strcmp(args[i], "-e") == 0 || strcmp(args[i], "-E") == 0 ||
+        strcmp(args[i], "-r") == 0)
+      continue;
+    if (e)
+      return NULL;
+    e = args[i];
+  }
+  if (!e || e[0] != 's' || !e[1])
+    return NULL;
+  char d = e[1];
+  FgBuf pat = {0}, rep = {0};
+  const char *p = e + 2;
+  for (; *p && *p != d; p++) {
+    if (*p == '\\' && p[1]) {
+      fg_buf_putc(&pat, *++p);
+      continue;
+    }
+    if (strchr(".*[]^$+?(){}|", *p)) {
+      fg_buf_free(&pat);
+      return NULL; /* a regex: not modelled */
+    }
+    fg_buf_putc(&pat, *p);
+  }
+  if (*p != d) {
+    fg_buf_free(&pat);
+    return NULL;
+  }
+  for (p++; *p && *p != d; p++) {
+    if (*p == '&' || (*p == '\\' && p[1] >= '0' && p[1] <= '9')) {
+      fg_buf_free(&pat);
+      fg_buf_free(&rep);
+      return NULL;
+    }
+    if (*p == '\\' && p[1])
+      p++;
+    fg_buf_putc(&rep, *p);
+  }
+  bool global = *p == d && strchr(p + 1, 'g');
+  FgBuf out = {0};
+  const char *at = in;
+  size_t pl = pat.len;
+  while (*at) {
+    const char *hit = pl ? strstr(at, pat.data) : NULL;
+    if (!hit) {
+      fg_buf_puts(&out, at);
+      break;
+    }
+    fg_buf_append(&out, at, (size_t)(hit - at));
+    fg_buf_puts(&out, rep.data ? rep.data : "");
+    at = hit + pl;
+    if (!global) {
+      fg_buf_puts(&out, at);
+      break;
+    }
+  }
+  fg_buf_free(&pat);
+  fg_buf_free(&rep);
+  return fg_buf_take(&out);
+}
+
+/* cut -d D -f N (one field). */
+static char *fg_filter_cut(const char *in, char *const *args, size_t n) {
+  char delim = '\t';
+  long field = 0;
+  for (size_t i = 0; i < n; i++) {
+    const char *a = args[i];
+    if (fg_str_startswith(a, "-d"))
+      delim = a[2] ? a[2] : (i + 1 < n ? args[++i][0] : '\t');
+    else if (fg_str_startswith(a, "-f"))
+      field = strtol(a[2] ? a + 2 : (i + 1 < n ? args[++i] : "0"), NULL, 10);
+    else
+      return NULL;
+  }
+  if (field < 1)
+    return NULL;
+  const char *p = in;
+  for (long k = 1; k < field && p; k++) {
+    p = strchr(p, delim);
+    if (p)
+      p++;
+  }
+  if (!p)
+    return fg_xstrdup("");
+  const char *e = strchr(p, delim);
+  return e ? fg_xstrndup(p, (size_t)(e - p)) : fg_xstrdup(p);
+}
+
+static char *fg_cmdsub_value(const FgShellVars *vars, const char *script, int depth) {
+  if (depth > FG_CMDSUB_MAX_DEPTH)
+    return NULL;
+  FgShellScript *sh = fg_shell_parse(script, strlen(script));
+  char *value = NULL;
+  bool ok = !sh->has_error && sh->ncmds > 0;
+  for (size_t i = 0; ok && i < sh->ncmds; i++) {
+    const FgShellCommand *c = &sh->cmds[i];
+    ok = c->kind == FG_SHELL_CMD && c->cond < 0 && !c->nassigns && c->nwords &&
+         (i + 1 == sh->ncmds ? true : strcmp(c->sep, "|") == 0);
+  }
+  for (size_t i = 0; ok && i < sh->ncmds; i++) {
+    FgWordVec f = {0};
+    for (size_t k = 0; k < sh->cmds[i].nwords; k++)
+      fg_expand_word_at(vars, &sh->cmds[i].words[k], &f, depth);
+    FG_VEC(char *) args = {0};
+    for (size_t k = 0; k < f.len && ok; k++) {
+      ok = !f.items[k].dynamic;
+      fg_vec_push(&args, f.items[k].text);
+    }
+    const char *cmd = ok && args.len ? args.items[0] : "";
+    char *const *rest = args.len ? args.items + 1 : NULL;
+    size_t nrest = args.len ? args.len - 1 : 0;
+    char *next = NULL;
+    if (!ok) {
+    } else if (i == 0 && strcmp(cmd, "echo") == 0) {
+      FgBuf b = {0};
+      size_t k = 0;
+      while (k < nrest && (strcmp(rest[k], "-n") == 0 || strcmp(rest[k], "-e") == 0))
+        k++;
+      for (size_t j = k; j < nrest; j++)
+        fg_buf_printf(&b, "%s%s", j > k ? " " : "", rest[j]);
+      next = fg_buf_take(&b);
+    } else if (i == 0 && strcmp(cmd, "printf") == 0 && nrest >= 1 &&
+               (strcmp(rest[0], "%s") == 0 || !strchr(rest[0], '%'))) {
+      FgBuf b = {0};
+      if (strcmp(rest[0], "%s") == 0)
+        for (size_t j = 1; j < nrest; j++)
+          fg_buf_puts(&b, rest[j]);
+      else
+        fg_buf_puts(&b, rest[0]);
+      next = fg_buf_take(&b);
+    } else if (i > 0 && strcmp(cmd, "tr") == 0) {
+      next = fg_filter_tr(value, rest, nrest);
+    } else if (i > 0 && strcmp(cmd, "sed") == 0) {
+      next = fg_filter_sed(value, rest, nrest);
+    } else if (i > 0 && strcmp(cmd, "cut") == 0) {
+      next = fg_filter_cut(value, rest, nrest);
+    } else if (i > 0 && (strcmp(cmd, "xargs") == 0 || strcmp(cmd, "cat") == 0) &&
+               nrest == 0) {
+      next = fg_xstrdup(value);
+    }
+    free(value);
+    value = next;
+    ok = value != NULL;
+    fg_vec_free(&args);
+    fg_words_free(&f);
+  }
+  fg_shell_delete(sh);
+  if (!ok) {
+    free(value);
+    return NULL;
+  }
+  /* $(...) drops trailing newlines; xargs and echo's word joining trim */
+  size_t n = strlen(value);
+  while (n && (value[n - 1] == '\n' || value[n - 1] == ' '))
+    value[--n] = '\0';
+  return value;
 }
 
 /* ---- conditions ------------------------------------------------------------- */

@@ -244,6 +244,19 @@ static void put_expansion(const Ctx *ctx, TSNode n, WordOut *o, bool quoted) {
   const char *spell = ctx->src + a;
   size_t len = b - a;
   bool simple = strcmp(type, "simple_expansion") == 0;
+  if (strcmp(type, "command_substitution") == 0) {
+    /* $(...) or `...`: the script inside, for callers that can run it */
+    size_t open = spell[0] == '`' ? 1 : 2;
+    size_t close = len >= open + 1 ? 1 : 0;
+    fg_buf_append(&o->text, spell, len);
+    o->dynamic = true;
+    wo_flush(o);
+    FgShellPart part = {FG_SHELL_CMDSUB,
+                        fg_xstrndup(spell + open, len >= open + close ? len - open - close : 0),
+                        quoted, "", NULL};
+    fg_vec_push(&o->parts, part);
+    return;
+  }
   if (!simple && strcmp(type, "expansion") != 0) {
     wo_part(o, FG_SHELL_OPAQUE, spell, len, quoted);
     return;
@@ -276,13 +289,18 @@ static void put_expansion(const Ctx *ctx, TSNode n, WordOut *o, bool quoted) {
     if (ok && q < len - 1) {
       size_t ol = spell[q] == ':' ? 2 : 1;
       char c = spell[q + ol - 1];
+      if ((spell[q] == '#' || spell[q] == '%') && ol == 1) {
+        /* ${X#p} ${X##p} ${X%p} ${X%%p}: a prefix or suffix removed */
+        ol = spell[q + 1] == spell[q] ? 2 : 1;
+        c = '-';
+      }
       if ((c == '-' || c == '+' || c == '=') && q + ol <= len - 1) {
         memcpy(op, spell + q, ol);
         op[ol] = '\0';
         arg = literal_arg(spell + q + ol, len - 1 - q - ol);
         ok = arg != NULL;
       } else {
-        ok = false; /* ${X#p}, ${X/a/b}, ${X:1}: not modelled */
+        ok = false; /* ${X/a/b}, ${X:1}, ${X^^}: not modelled */
       }
     }
   }
@@ -666,6 +684,41 @@ static void collect_decl(const Ctx *ctx, TSNode n, WordVec *assigns, WordVec *wo
   children_end(&it);
 }
 
+/* Where the command's standard output goes: the `> FILE` / `>> FILE` of
+ * the nearest redirected statement around it (`{ echo a; } >> $F`). */
+static void find_output(Walk *w, FgShellCommand *cmd) {
+  for (size_t d = w->path.len - 1; d-- > 0;) {
+    TSNode r = w->path.items[d];
+    if (strcmp(ts_node_type(r), "redirected_statement") != 0)
+      continue;
+    Children it = children_begin(r);
+    for (; it.ok; children_next(&it)) {
+      TSNode red = children_node(&it);
+      if (strcmp(ts_node_type(red), "file_redirect") != 0)
+        continue;
+      TSNode dest = ts_node_child_by_field_name(red, "destination", 11);
+      size_t a = ts_node_start_byte(red);
+      if (ts_node_is_null(dest))
+        continue;
+      /* the operator: `>`, `>>`, `1>>`, not `<` or `2>` */
+      size_t p = a;
+      while (p < ts_node_start_byte(dest) && w->ctx->src[p] >= '0' && w->ctx->src[p] <= '9')
+        p++;
+      if (p > a && !(p == a + 1 && w->ctx->src[a] == '1'))
+        continue;
+      if (w->ctx->src[p] != '>')
+        continue;
+      cmd->out_append = w->ctx->src[p + 1] == '>';
+      cmd->out_file = fg_xmalloc(sizeof *cmd->out_file);
+      *cmd->out_file = make_word(w->ctx, dest);
+      break;
+    }
+    children_end(&it);
+    if (cmd->out_file)
+      return;
+  }
+}
+
 static void add_command(Walk *w, TSNode n, FgShellCmdKind kind) {
   TSNode none = {0};
   resolve_pending(w, none, false);
@@ -689,6 +742,8 @@ static void add_command(Walk *w, TSNode n, FgShellCmdKind kind) {
     cmd.words = words.items;
     cmd.nwords = words.len;
   }
+  if (kind == FG_SHELL_CMD)
+    find_output(w, &cmd);
   fg_vec_push(&w->cmds, cmd);
 
   FgShellCommand *added = &w->cmds.items[w->cmds.len - 1];
@@ -1134,6 +1189,7 @@ void fg_shell_delete(FgShellScript *self) {
   for (size_t i = 0; i < self->ncmds; i++) {
     free_words(self->cmds[i].assigns, self->cmds[i].nassigns);
     free_words(self->cmds[i].words, self->cmds[i].nwords);
+    free_words(self->cmds[i].out_file, self->cmds[i].out_file ? 1 : 0);
   }
   free(self->cmds);
   for (size_t i = 0; i < self->nconds; i++) {

@@ -14,17 +14,19 @@
 typedef enum FgShellPartKind {
   FG_SHELL_LIT,
   FG_SHELL_PARAM,
-  FG_SHELL_OPAQUE
+  FG_SHELL_OPAQUE,
+  FG_SHELL_CMDSUB /* $(...) / `...`: text is the script inside */
 } FgShellPartKind;
 
 typedef struct FgShellPart {
   FgShellPartKind kind;
   /* LIT: the value after quote removal; PARAM: the name ("X", "1", "@");
-     OPAQUE: the source spelling */
+     OPAQUE: the source spelling; CMDSUB: the script inside */
   char *text;
   bool quoted; /* inside "..." or '...': not split into fields */
-  /* PARAM `${X:-w}`, `${X-w}`, `${X:+w}`, `${X+w}`, `${X:=w}`, `${X=w}`: the
-     operator ("" for none) and w's value (w holds no expansion) */
+  /* PARAM `${X:-w}`, `${X-w}`, `${X:+w}`, `${X+w}`, `${X:=w}`, `${X=w}`,
+     `${X#w}`, `${X##w}`, `${X%w}`, `${X%%w}`: the operator ("" for none) and
+     w's value (w holds no expansion) */
   char op[3];
   char *arg;
 } FgShellPart;
@@ -93,6 +95,10 @@ typedef struct FgShellCommand {
   char sep[3];
   FgShellCmdKind kind;
   int cond; /* index into the script's conds, or -1 */
+  /* `cmd > FILE` / `cmd >> FILE` (on it or a statement around it): FILE,
+     or NULL */
+  FgShellWord *out_file;
+  bool out_append;
 } FgShellCommand;
 
 typedef struct FgShellScript {
