@@ -442,6 +442,23 @@ bool fg_cell_is_linux(const FgCell *cell) {
   return true;
 }
 
+int fg_cell_python_minor(const FgCell *cell) {
+  const char *v = cell->python;
+  if (!v)
+    return -1;
+  if (fg_str_startswith(v, "pypy"))
+    v += 4;
+  else if (fg_str_startswith(v, "cpython-"))
+    v += 8;
+  if (v[0] == '-')
+    v++; /* pypy-3.10 */
+  if (!(v[0] == '3' && v[1] == '.'))
+    return -1;
+  char *end = NULL;
+  long minor = strtol(v + 2, &end, 10);
+  return end == v + 2 ? -1 : (int)minor;
+}
+
 bool fg_cell_python_before_314(const FgCell *cell) {
   const char *v = cell->python;
   if (!v)

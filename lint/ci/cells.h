@@ -66,6 +66,9 @@ void fg_job_pythons(const FgJob *job, size_t upto, const char *root,
 
 /* ubuntu-*, a `linux` label, self-hosted without an OS label, or unknown. */
 bool fg_cell_is_linux(const FgCell *cell);
+/* The minor version of a CPython/PyPy 3.x cell ("3.12" 12, "pypy3.10" 10,
+ * "3.14t" 14); -1 when not known ("3.x", ">=3.9", unknown). */
+int fg_cell_python_minor(const FgCell *cell);
 /* A CPython/PyPy version below 3.14, or unknown. */
 bool fg_cell_python_before_314(const FgCell *cell);
 /* "ubuntu-latest × 3.12"; unknown parts are spelled "unknown OS" /

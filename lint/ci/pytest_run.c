@@ -404,10 +404,10 @@ static void fg_run_analyse(FgRun *self, const FgRunContext *ctx, const char *cwd
         }
       }
       /* a bare word right after an option, naming nothing on disk */
-      bool value_like = cmdline && !package && !after_dashdash && i > 0 && words[i - 1][0] == '-' &&
-                        words[i - 1][1] && !strchr(words[i - 1], '=') &&
-                        !strchr(w, '/') && !fg_str_endswith(path, ".py") &&
-                        !strstr(w, "::");
+      bool value_like = cmdline && !package && !after_dashdash && i > 0 &&
+                        words[i - 1][0] == '-' && words[i - 1][1] &&
+                        !strchr(words[i - 1], '=') && !strchr(w, '/') &&
+                        !fg_str_endswith(path, ".py") && !strstr(w, "::");
       if (!value_like || fg_run_path_exists(ctx, full)) {
         fg_vec_push(&self->paths, full);
         any_positional = true;

@@ -374,7 +374,7 @@ static void fg_collect_job(FgCiModel *p, const FgReader *rd, const FgRunContext 
                            const FgBindingVec *bindings, FgXArena *a) {
   const char *wd_default = job->default_working_directory ? job->default_working_directory
                            : wf->default_working_directory ? wf->default_working_directory
-                                                            : "";
+                                                           : "";
   bool truncated = false;
   FgComboVec combos = {0};
   for (size_t b = 0; b < bindings->len; b++) {

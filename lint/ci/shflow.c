@@ -245,7 +245,8 @@ static void fg_expand_word_at(const FgShellVars *vars, const FgShellWord *w,
   fg_buf_free(&f.spell);
 }
 
-static void fg_expand_word(const FgShellVars *vars, const FgShellWord *w, FgWordVec *out) {
+static void fg_expand_word(const FgShellVars *vars, const FgShellWord *w,
+                           FgWordVec *out) {
   fg_expand_word_at(vars, w, out, 0);
 }
 
@@ -266,7 +267,8 @@ static char *fg_tr_set(const char *s) {
     if (c == '\\' && s[i + 1]) {
       char e = s[++i];
       c = e == 'n' ? '\n' : e == 't' ? '\t' : e;
-    } else if (s[i + 1] == '-' && s[i + 2] && (unsigned char)s[i + 2] >= (unsigned char)c) {
+    } else if (s[i + 1] == '-' && s[i + 2] &&
+               (unsigned char)s[i + 2] >= (unsigned char)c) {
       for (int k = (unsigned char)c; k <= (unsigned char)s[i + 2]; k++)
         fg_buf_putc(&b, (char)k);
       i += 2;
@@ -291,7 +293,8 @@ static char *fg_filter_tr(const char *in, char *const *args, size_t n) {
     if (!hit || !*p)
       fg_buf_putc(&out, *p);
     else if (!del && b[0])
-      fg_buf_putc(&out, b[(size_t)(hit - a) < strlen(b) ? (size_t)(hit - a) : strlen(b) - 1]);
+      fg_buf_putc(&out,
+                  b[(size_t)(hit - a) < strlen(b) ? (size_t)(hit - a) : strlen(b) - 1]);
   }
   free(a);
   free(b);

@@ -251,9 +251,10 @@ static void put_expansion(const Ctx *ctx, TSNode n, WordOut *o, bool quoted) {
     fg_buf_append(&o->text, spell, len);
     o->dynamic = true;
     wo_flush(o);
-    FgShellPart part = {FG_SHELL_CMDSUB,
-                        fg_xstrndup(spell + open, len >= open + close ? len - open - close : 0),
-                        quoted, "", NULL};
+    FgShellPart part = {
+        FG_SHELL_CMDSUB,
+        fg_xstrndup(spell + open, len >= open + close ? len - open - close : 0), quoted,
+        "", NULL};
     fg_vec_push(&o->parts, part);
     return;
   }
@@ -702,7 +703,8 @@ static void find_output(Walk *w, FgShellCommand *cmd) {
         continue;
       /* the operator: `>`, `>>`, `1>>`, not `<` or `2>` */
       size_t p = a;
-      while (p < ts_node_start_byte(dest) && w->ctx->src[p] >= '0' && w->ctx->src[p] <= '9')
+      while (p < ts_node_start_byte(dest) && w->ctx->src[p] >= '0' &&
+             w->ctx->src[p] <= '9')
         p++;
       if (p > a && !(p == a + 1 && w->ctx->src[a] == '1'))
         continue;
