@@ -381,6 +381,21 @@ void fg_cells_add(FgCells *self, const char *os, const char *py) {
   fg_vec_push(&self->items, c);
 }
 
+void fg_cells_retain(FgCells *self, bool (*keep)(const FgCell *cell, void *user),
+                     void *user) {
+  size_t kept = 0;
+  for (size_t i = 0; i < self->items.len; i++) {
+    FgCell *c = &self->items.items[i];
+    if (keep(c, user)) {
+      self->items.items[kept++] = *c;
+    } else {
+      free(c->os);
+      free(c->python);
+    }
+  }
+  self->items.len = kept;
+}
+
 void fg_cells_merge(FgCells *dst, const FgCells *src) {
   for (size_t i = 0; i < src->items.len; i++)
     fg_cells_add(dst, src->items.items[i].os, src->items.items[i].python);

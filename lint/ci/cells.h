@@ -35,6 +35,9 @@ void fg_cells_of_job(const FgJob *job, const char *root, FgCells *out);
 void fg_cells_free(FgCells *self);
 /* Adds one cell unless present (os, py may be NULL: unknown). */
 void fg_cells_add(FgCells *self, const char *os, const char *py);
+/* Keeps the cells for which keep(cell, user) is true. */
+void fg_cells_retain(FgCells *self, bool (*keep)(const FgCell *cell, void *user),
+                     void *user);
 /* Adds src's cells to dst. */
 void fg_cells_merge(FgCells *dst, const FgCells *src);
 

@@ -223,8 +223,8 @@ static size_t fg_launch_tox(const FgLaunchEnv *env, const FgRunAnchor *anchor,
         const char *line = cmds.items[k].text;
         while (*line == '-' || *line == ' ')
           line++; /* `- cmd`: tox ignores its exit code */
-        FgRunAnchor a = {anchor->start, anchor->end,         via,
-                         src,           cmds.items[k].start, cmds.items[k].end};
+        FgRunAnchor a = {anchor->start,       anchor->end,       via, src,
+                         cmds.items[k].start, cmds.items[k].end, NULL};
         total += fg_launch_line(env, &a, line, toxdir, where, addopts, depth, out);
       }
       free(via);
@@ -468,8 +468,8 @@ static size_t fg_launch_make(const FgLaunchEnv *env, const FgRunAnchor *anchor,
                               : fg_xasprintf("make %s", name);
       for (size_t k = (size_t)r + 1; k < mk.lines.len; k++) {
         const char *line = mk.lines.items[k];
-        FgRunAnchor a = {anchor->start, anchor->end,        via,
-                         src,           mk.starts.items[k], mk.ends.items[k]};
+        FgRunAnchor a = {anchor->start,      anchor->end,     via, src,
+                         mk.starts.items[k], mk.ends.items[k], NULL};
         if (line[0] != '\t') {
           const char *q = line;
           while (*q == ' ')
@@ -538,6 +538,7 @@ size_t fg_launch_expand(const FgLaunchEnv *env, const FgShellCommand *cmd,
                    NULL,
                    NULL,
                    0,
-                   0};
+                   0,
+                   NULL};
   return fg_launch_at(env, &a, cmd, cwd, 0, out);
 }

@@ -76,11 +76,12 @@ typedef struct FgRun {
   const FgSource *via_src;
   size_t via_start, via_end;
   /* the hops after the workflow step, outermost first, one a hop: "tox env
-   * py312", "make test". fg_run_new_launched fills it from the anchor's via
-   * (split at ", "); a launcher may replace it after the run is built */
+   * py312 (tox.ini [testenv:py312])", "make test (Makefile)": the anchor's
+   * chain, else its via split at ", " */
   FgStrVec via_chain;
   /* the cells that execute this run (the step's matrix cells its `if:`,
-   * the script's branches and the launchers keep) */
+   * the script's branches and the launchers keep): FgRunContext.cells,
+   * which a launcher may narrow (fg_cells_retain) */
   FgCells cells;
   /* words whose value is not known, as written (`${{ matrix.args }}`,
    * `$ARGS`, `"$@"`, tox `{env:X:}`): never paths or options */
@@ -117,6 +118,10 @@ typedef struct FgRunContext {
   /* the project directory on disk: a command-line path that does not
    * exist there is an option's value, not a path; NULL: not checked */
   const char *root;
+  /* the cells of the step expansion the command runs in: copied into every
+   * run built with this context (a launcher may narrow them after); NULL:
+   * none yet */
+  const FgCells *cells;
 } FgRunContext;
 
 /* Where a launched command sits in the workflow: the `tox` / `make` command
@@ -126,6 +131,8 @@ typedef struct FgRunAnchor {
   const char *via;
   const FgSource *src; /* the launcher's file and line (FgRun.via_src) */
   size_t line_start, line_end;
+  /* the hops for FgRun.via_chain, outermost first; NULL: `via` split at ", " */
+  const FgStrVec *chain;
 } FgRunAnchor;
 
 /* Index of the first pytest argument if words[0..] launch pytest, else -1;

@@ -148,9 +148,8 @@ static void fg_record_env_write(FgStepRun *sr, const FgShellCommand *c) {
   }
 }
 
-/* A new run gets the expansion's cells and what the flow knew. */
+/* A new run gets what the flow knew (its cells came with the context). */
 static void fg_run_adopt(FgRun *run, const FgStepRun *sr, bool maybe) {
-  fg_cells_merge(&run->cells, &sr->exp->cells);
   run->maybe = maybe;
   if (sr->exp->caller)
     fg_vec_push(&run->callers, fg_xstrdup(sr->exp->caller));
@@ -167,6 +166,7 @@ static void fg_visit(const FgFlowCommand *fc, void *user) {
   fg_record_env_write(sr, fc->cmd);
   /* PYTEST_ADDOPTS as the shell exports it at this command */
   FgRunContext ctx = *sr->ctx;
+  ctx.cells = &sr->exp->cells;
   if (fg_shell_vars_has(fc->vars, "PYTEST_ADDOPTS")) {
     bool exported = fg_shell_vars_exported(fc->vars, "PYTEST_ADDOPTS");
     const char *v = fg_shell_vars_get(fc->vars, "PYTEST_ADDOPTS");
