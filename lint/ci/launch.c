@@ -468,7 +468,7 @@ static size_t fg_launch_make(const FgLaunchEnv *env, const FgRunAnchor *anchor,
                               : fg_xasprintf("make %s", name);
       for (size_t k = (size_t)r + 1; k < mk.lines.len; k++) {
         const char *line = mk.lines.items[k];
-        FgRunAnchor a = {anchor->start,      anchor->end,     via, src,
+        FgRunAnchor a = {anchor->start,      anchor->end,      via, src,
                          mk.starts.items[k], mk.ends.items[k], NULL};
         if (line[0] != '\t') {
           const char *q = line;

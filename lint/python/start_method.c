@@ -360,7 +360,7 @@ static int fg_g_platform_is_linux(const char *kind, const char *s) {
 }
 
 static int fg_g_platform(FgGuard *g, const char *kind) {
-  if (strcmp(kind, "sys.platform") == 0 && fg_g_eat(g, ".startswith")) {
+  if (strcmp(kind, "startswith") == 0) {
     if (!fg_g_eat(g, "("))
       return -2;
     char *s = fg_g_string(g);
@@ -404,6 +404,8 @@ static int fg_g_atom(FgGuard *g) {
     r = r == -2 ? -2 : fg_g_not3(r);
   } else if (fg_g_eat(g, "sys.version_info")) {
     r = fg_g_compare_version(g);
+  } else if (fg_g_eat(g, "sys.platform.startswith")) {
+    r = fg_g_platform(g, "startswith");
   } else if (fg_g_eat(g, "sys.platform")) {
     r = fg_g_platform(g, "sys.platform");
   } else if (fg_g_eat(g, "platform.system()")) {
