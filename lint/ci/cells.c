@@ -331,8 +331,9 @@ void fg_job_pythons(const FgJob *job, size_t upto, const char *root,
   for (size_t s = 0; s < job->steps.len && s < upto; s++) {
     const FgStep *st = &job->steps.items[s];
     bool setup_python = fg_uses(st, "actions/setup-python");
-    bool other = fg_uses(st, "astral-sh/setup-uv") ||
-                 fg_uses(st, "conda-incubator/setup-miniconda");
+    /* setup-uv, setup-miniconda, deadsnakes/action, a repository's own
+     * composite action: any action given a `python-version` */
+    bool other = st->uses && fg_yaml_get(fg_yaml_get(st->node, "with"), "python-version");
     if (!setup_python && !other)
       continue;
     const char *cond = fg_yaml_str(fg_yaml_get(st->node, "if"));
