@@ -247,9 +247,27 @@ static char *fg_expansion_key(const char *text, size_t len, const char *wd,
   return fg_buf_take(&b);
 }
 
+/* Is the step's shell a POSIX one? `bash`, `sh -e {0}`, a custom command
+ * running bash (`C:\\cygwin\\bin\\bash.exe -leo pipefail {0}`); not pwsh,
+ * python or cmd. No shell: bash (sh on some runners). */
 static bool fg_posix_shell(const FgJob *job, const FgStep *st) {
   const char *shell = st->shell ? st->shell : job->default_shell;
-  return !shell || fg_str_startswith(shell, "bash") || fg_str_startswith(shell, "sh");
+  if (!shell)
+    return true;
+  FgStrVec words = {0};
+  fg_strvec_split(&words, shell, " \t");
+  bool posix = false;
+  for (size_t i = 0; i < words.len && !posix; i++) {
+    const char *w = words.items[i];
+    const char *slash = strrchr(w, '/'), *back = strrchr(w, '\\');
+    const char *b = back && (!slash || back > slash) ? back + 1 : slash ? slash + 1 : w;
+    static const char *const shells[] = {"bash", "sh", "dash", "zsh", "ksh",
+                                         "bash.exe", "sh.exe", NULL};
+    for (const char *const *k = shells; *k && !posix; k++)
+      posix = strcmp(b, *k) == 0;
+  }
+  fg_strvec_free(&words);
+  return posix;
 }
 
 /* One combination of a job, for one way the workflow is started: its
