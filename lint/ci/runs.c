@@ -261,8 +261,8 @@ static bool fg_posix_shell(const FgJob *job, const FgStep *st) {
     const char *w = words.items[i];
     const char *slash = strrchr(w, '/'), *back = strrchr(w, '\\');
     const char *b = back && (!slash || back > slash) ? back + 1 : slash ? slash + 1 : w;
-    static const char *const shells[] = {"bash", "sh", "dash", "zsh", "ksh",
-                                         "bash.exe", "sh.exe", NULL};
+    static const char *const shells[] = {"bash", "sh",       "dash",   "zsh",
+                                         "ksh",  "bash.exe", "sh.exe", NULL};
     for (const char *const *k = shells; *k && !posix; k++)
       posix = strcmp(b, *k) == 0;
   }
