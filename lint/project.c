@@ -78,14 +78,13 @@ static void fg_load_ci(FgProject *p, const FgDiscovery *disc) {
   const char *enabler = NULL;
   if (pc->has_enabler_dep && pc->has_xdist_dep)
     enabler = pc->enabler_dep_file ? pc->enabler_dep_file : "the project metadata";
-  FgRunContext ctx = {(const char *const *)p->addopts.items,
-                      p->addopts.len,
-                      p->pytest_cfg_path,
-                      (const char *const *)p->testpaths.items,
-                      p->testpaths.len,
-                      enabler,
-                      NULL,
-                      NULL};
+  FgRunContext ctx = {.ini_addopts = (const char *const *)p->addopts.items,
+                      .nini_addopts = p->addopts.len,
+                      .ini_name = p->pytest_cfg_path,
+                      .testpaths = (const char *const *)p->testpaths.items,
+                      .ntestpaths = p->testpaths.len,
+                      .enabler_file = enabler,
+                      .root = p->root};
   fg_ci_collect_runs(&p->ci, &p->reader, &ctx);
   fg_ci_collect_cells(&p->ci, p->root);
 }
@@ -104,6 +103,7 @@ static void fg_load_python(FgProject *p, const FgDiscovery *disc) {
     fg_vec_push(&equivalents, p->conventions.items[i].name);
   fg_pymodel_collect_tests(&p->py, p->marker, equivalents.items, equivalents.len);
   fg_vec_free(&equivalents);
+  fg_pymodel_start_settings(&p->py, &p->start_settings);
 }
 
 FgProject *fg_project_load(const char *const *paths, size_t npaths,
@@ -207,6 +207,8 @@ void fg_project_delete(FgProject *p) {
   fg_ci_free(&p->ci);
   fg_problems_free(&p->problems);
   fg_strvec_free(&p->only);
+  fg_strvec_free(&p->hook_markers);
+  fg_start_settings_free(&p->start_settings);
   fg_strvec_free(&p->skipped);
   fg_strvec_free(&p->testpaths);
   fg_strvec_free(&p->addopts);
