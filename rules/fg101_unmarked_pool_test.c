@@ -3,7 +3,8 @@
 #include <string.h>
 
 #include "project.h"
-#include "suppress.h"
+#include "report/suppress.h"
+#include "rules.h"
 
 static const char doc[] =
     "## What it does\n"
@@ -157,7 +158,7 @@ static FgFix *fg101_fix(const FgProject *p, const FgTest *t) {
 static bool fg101_line_suppresses(const FgSource *src, size_t off) {
   size_t len = 0;
   const char *line = fg_source_line_text(src, fg_source_pos(src, off).line, &len);
-  return fg_suppress_line(line, len, "FG101");
+  return fg_suppress_line(line, len, &fg101_unmarked_pool_test);
 }
 
 /* Does every collected test of t's module need the marker, and are there
@@ -165,8 +166,8 @@ static bool fg101_line_suppresses(const FgSource *src, size_t off) {
  * finding is suppressed inline: pytestmark would mark it all the same. */
 static bool fg101_whole_module(const FgProject *p, const FgTest *t) {
   size_t need = 0;
-  for (size_t i = 0; i < p->tests.len; i++) {
-    const FgTest *o = &p->tests.items[i];
+  for (size_t i = 0; i < p->py.tests.len; i++) {
+    const FgTest *o = &p->py.tests.items[i];
     if (o->mod != t->mod)
       continue;
     if (!o->uses_pools || o->marked)

@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "project.h"
+#include "rules.h"
 
 static const char doc[] =
     "## What it does\n"

@@ -1,5 +1,6 @@
 /* FG103 pool-at-import */
 #include "project.h"
+#include "rules.h"
 
 static const char doc[] =
     "## What it does\n"

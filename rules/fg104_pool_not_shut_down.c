@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "project.h"
+#include "rules.h"
 
 static const char doc[] =
     "## What it does\n"
@@ -117,5 +118,6 @@ const FgRule fg104_pool_not_shut_down = {
     .summary = "a process pool in test code is neither context-managed nor shut down",
     .doc = doc,
     .fix = "none",
+    .severity = FG_SEVERITY_WARNING,
     .on_module = fg104_on_module,
 };

@@ -1,8 +1,9 @@
 /* FG202 marked-tests-never-run */
 #include <string.h>
 
+#include "fix/serial_step.h"
 #include "project.h"
-#include "serial_step.h"
+#include "rules.h"
 
 static const char doc[] =
     "## What it does\n"
@@ -90,8 +91,8 @@ static void fg202_on_test(const FgProject *p, const FgTest *t, FgDiagList *out) 
   if (!t->marked || fg202_grouping(p, t->marked_by))
     return;
   FgConstRunVec collecting = {0};
-  for (size_t i = 0; i < p->runs.len; i++) {
-    const FgRun *r = p->runs.items[i];
+  for (size_t i = 0; i < p->ci.runs.len; i++) {
+    const FgRun *r = p->ci.runs.items[i];
     if (fg_run_selects(p, r, t)) {
       fg_vec_free(&collecting);
       return;

@@ -1,6 +1,7 @@
 /* FG203 pool-job-without-timeout */
+#include "fix/serial_step.h"
 #include "project.h"
-#include "serial_step.h"
+#include "rules.h"
 
 static const char doc[] =
     "## What it does\n"
@@ -85,8 +86,8 @@ static void fg203_on_workflow(const FgProject *p, const FgWorkflow *wf, FgDiagLi
     const FgRun *first = NULL;
     size_t nruns = 0, ntests = 0;
     bool serial_offender = false;
-    for (size_t i = 0; i < p->runs.len; i++) {
-      const FgRun *r = p->runs.items[i];
+    for (size_t i = 0; i < p->ci.runs.len; i++) {
+      const FgRun *r = p->ci.runs.items[i];
       size_t n = r->pool_tests.len;
       if (r->job != job || r->step->timeout_minutes || r->uses_timeout || !n)
         continue;
@@ -128,5 +129,6 @@ const FgRule fg203_pool_job_without_timeout = {
         "a job that runs pool tests has no timeout-minutes and no pytest --timeout",
     .doc = doc,
     .fix = "unsafe",
+    .severity = FG_SEVERITY_WARNING,
     .on_workflow = fg203_on_workflow,
 };

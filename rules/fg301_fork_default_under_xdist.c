@@ -1,7 +1,8 @@
 /* FG301 fork-default-under-xdist */
-#include "cells.h"
-#include "conftest_fix.h"
+#include "ci/cells.h"
+#include "fix/conftest_fix.h"
 #include "project.h"
+#include "rules.h"
 
 static const char doc[] =
     "## What it does\n"
@@ -51,11 +52,11 @@ static void fg301_on_run(const FgProject *p, const FgRun *run, FgDiagList *out) 
   FG_VEC(const char *) paths = {0};
   for (size_t i = 0; i < hits; i++)
     fg_vec_push(&paths, run->pool_tests.items[i]->mod->src->path);
-  if (!hits || fg_project_safe_start_method(p)) {
+  if (!hits || fg_pymodel_safe_start_method(&p->py)) {
     fg_vec_free(&paths);
     return;
   }
-  const FgCells *cells = fg_project_cells(p, run->job);
+  const FgCells *cells = fg_ci_cells(&p->ci, run->job);
   size_t nhazard = 0;
   char *line = fg_cells_line(cells, true, 6, &nhazard);
   bool unknown = false;

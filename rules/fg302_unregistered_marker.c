@@ -1,6 +1,7 @@
 /* FG302 unregistered-marker */
-#include "conftest_fix.h"
+#include "fix/conftest_fix.h"
 #include "project.h"
+#include "rules.h"
 
 static const char doc[] =
     "## What it does\n"
@@ -44,8 +45,8 @@ static bool fg302_registered(const FgProject *p) {
   for (size_t i = 0; i < p->registered_markers.len; i++)
     if (strcmp(p->registered_markers.items[i], p->marker) == 0)
       return true;
-  for (size_t i = 0; i < p->modules.len; i++) {
-    const FgPyModule *py = p->modules.items[i]->py;
+  for (size_t i = 0; i < p->py.modules.len; i++) {
+    const FgPyModule *py = p->py.modules.items[i]->py;
     for (size_t k = 0; py && k < py->nregistered_markers; k++)
       if (strcmp(py->registered_markers[k], p->marker) == 0)
         return true;
@@ -69,8 +70,8 @@ static void fg302_on_project(const FgProject *p, FgDiagList *out) {
   const FgTest *first = NULL;
   const FgPyMarker *use = NULL;
   size_t users = 0;
-  for (size_t i = 0; i < p->tests.len; i++) {
-    const FgTest *t = &p->tests.items[i];
+  for (size_t i = 0; i < p->py.tests.len; i++) {
+    const FgTest *t = &p->py.tests.items[i];
     if (!t->marked || strcmp(t->marked_by, p->marker) != 0)
       continue;
     users++;
@@ -89,9 +90,10 @@ static void fg302_on_project(const FgProject *p, FgDiagList *out) {
   if (!first || fg302_registered(p))
     return;
   FG_VEC(const char *) paths = {0};
-  for (size_t i = 0; i < p->tests.len; i++)
-    if (p->tests.items[i].marked && strcmp(p->tests.items[i].marked_by, p->marker) == 0)
-      fg_vec_push(&paths, p->tests.items[i].mod->src->path);
+  for (size_t i = 0; i < p->py.tests.len; i++)
+    if (p->py.tests.items[i].marked &&
+        strcmp(p->py.tests.items[i].marked_by, p->marker) == 0)
+      fg_vec_push(&paths, p->py.tests.items[i].mod->src->path);
   FgDiag *d = fg_diag_new(
       &fg302_unregistered_marker, first->mod->src, use->span.start, use->span.end,
       "marker `%s` is used by %zu test%s but not registered (no `markers` "
@@ -112,5 +114,6 @@ const FgRule fg302_unregistered_marker = {
     .summary = "the marker is used but not registered in config or addinivalue_line",
     .doc = doc,
     .fix = "safe",
+    .severity = FG_SEVERITY_NOTE,
     .on_project = fg302_on_project,
 };

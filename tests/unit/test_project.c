@@ -9,8 +9,9 @@
 
 #include <cmocka.h>
 
+#include "core/util.h"
 #include "project.h"
-#include "util.h"
+#include "rules.h"
 
 static const char kPyproject[] = "[tool.pytest.ini_options]\n"
                                  "testpaths = [\"tests\"]\n"
@@ -27,9 +28,9 @@ static FgProject *load(const char *dir) {
 }
 
 static const FgTest *find_test(const FgProject *p, const char *name) {
-  for (size_t i = 0; i < p->tests.len; i++)
-    if (strcmp(p->tests.items[i].name, name) == 0)
-      return &p->tests.items[i];
+  for (size_t i = 0; i < p->py.tests.len; i++)
+    if (strcmp(p->py.tests.items[i].name, name) == 0)
+      return &p->py.tests.items[i];
   fail_msg("no test %s", name);
   return NULL;
 }
@@ -73,7 +74,7 @@ static void test_deep_chain_across_modules(void **state) {
   assert_string_equal(t->chain.links.items[12].label, "multiprocessing.Pool");
   assert_string_equal(t->chain.links.items[12].src->path, "tests/h12.py");
   FgDiagList out = {0};
-  fg_project_lint(p, &out);
+  fg_rules_lint(p, &out);
   assert_int_equal(count_code(&out, "FG101"), 1);
   fg_diag_list_clear(&out);
   fg_project_delete(p);
@@ -172,7 +173,7 @@ static void test_cycles_terminate(void **state) {
   assert_false(find_test(p, "test_self_recursion")->uses_pools);
   assert_false(find_test(p, "test_module_cycle")->uses_pools);
   FgDiagList out = {0};
-  fg_project_lint(p, &out);
+  fg_rules_lint(p, &out);
   assert_int_equal(count_code(&out, "FG101"), 1);
   fg_diag_list_clear(&out);
   fg_project_delete(p);

@@ -12,7 +12,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "rule.h"
+#include "rules.h"
 
 static void test_codes_unique_and_sorted(void **state) {
   (void)state;
@@ -62,7 +62,7 @@ static void test_docs_have_headings(void **state) {
                 strcmp(r->fix, "none") == 0);
     assert_true(r->summary && *r->summary);
     assert_true(r->on_module || r->on_test || r->on_workflow || r->on_run ||
-                r->on_project);
+                r->on_project || r->on_suppressions);
   }
 }
 

@@ -1,0 +1,48 @@
+/* launch: pytest runs behind launchers in a `run:` script: `tox`,
+ * `tox -e A,B`, `tox run -e ${{ matrix.X }}` (through tox.ini and lint/ci/tox)
+ * and `make TARGET` (through a small Makefile recipe reader). Each pytest
+ * command found becomes a run whose positions are the launching command in
+ * the workflow. Nesting (a recipe calling `$(MAKE) x` or `tox`) is followed
+ * to a fixed depth.
+ *
+ * Makefile model: `VAR = v`, `VAR := v`, `VAR ::= v`, `VAR ?= v` and
+ * `VAR += v` assignments (last wins, `+=` appends), `VAR=v` overrides on the
+ * make command line; a target's recipe is the tab-indented lines after its
+ * `TARGET:` line (backslash continuations joined, leading @ - + stripped);
+ * `$(VAR)` / `${VAR}` expanded, `$$` is `$`, undefined variables are empty
+ * and `$(MAKE)` is make. Prerequisites, pattern rules, functions and
+ * conditionals are not modelled. */
+#ifndef FG_LAUNCH_H
+#define FG_LAUNCH_H
+
+#include <stddef.h>
+
+#include "ci/pytest_run.h"
+#include "ci/workflow.h"
+#include "core/overlay.h"
+#include "parse/shell.h"
+
+/* The launchers' files (tox.ini, Makefile) as read, one source a path:
+ * runs point into them (FgRun.via_src) and fixes edit them. */
+typedef FG_VEC(FgSource *) FgLaunchFiles;
+
+typedef struct FgLaunchEnv {
+  const char *root;         /* the project directory on disk */
+  const FgOverlay *overlay; /* read before the disk; may be NULL */
+  FgLaunchFiles *files;     /* where the files read are kept (the caller's) */
+  const FgWorkflow *wf;
+  const FgJob *job;
+  const FgStep *step;
+  const FgRunContext *ctx;
+} FgLaunchEnv;
+
+/* If cmd (a command of env->step's script) is a tox or make launcher,
+ * appends the pytest runs behind it to out and returns how many. */
+size_t fg_launch_expand(const FgLaunchEnv *env, const FgShellCommand *cmd,
+                        const char *cwd, FgRunVec *out);
+
+/* Follows `cd DIR` so later commands know where they run (cwd is
+ * relative to the root; an unknown target resets to the root). */
+void fg_launch_cd(char **cwd, const FgShellCommand *cmd);
+
+#endif

@@ -1,0 +1,555 @@
+#include "ci/pytest_run.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "parse/shlex.h"
+
+/* ---- launchers ------------------------------------------------------------ */
+
+static const char *fg_base(const char *word) {
+  const char *s = strrchr(word, '/');
+  return s ? s + 1 : word;
+}
+
+static bool fg_is_pytest_exe(const char *w) {
+  const char *b = fg_base(w);
+  return strcmp(b, "pytest") == 0 || strcmp(b, "py.test") == 0 ||
+         strcmp(b, "pytest-3") == 0;
+}
+
+static bool fg_is_python_exe(const char *w) {
+  const char *b = fg_base(w);
+  if (!fg_str_startswith(b, "python") && !fg_str_startswith(b, "pypy"))
+    return false;
+  b += fg_str_startswith(b, "python") ? 6 : 4;
+  for (; *b; b++)
+    if (!((*b >= '0' && *b <= '9') || *b == '.'))
+      return false;
+  return true;
+}
+
+/* `python [flags] -m pytest`: index after "pytest", or -1. */
+static int fg_python_m_pytest(const FgShellWord *w, size_t n, size_t i) {
+  for (i++; i < n; i++) {
+    const char *t = w[i].text;
+    if (strcmp(t, "-m") == 0)
+      return i + 1 < n && strcmp(w[i + 1].text, "pytest") == 0 ? (int)(i + 2) : -1;
+    if (strcmp(t, "-mpytest") == 0)
+      return (int)(i + 1);
+    if (strcmp(t, "-W") == 0 || strcmp(t, "-X") == 0)
+      i++;
+    else if (t[0] != '-')
+      return -1;
+  }
+  return -1;
+}
+
+/* Words that run the rest of the line as a command after their options. */
+static bool fg_is_wrapper(const char *w) {
+  static const char *const wrappers[] = {"timeout", "xvfb-run", "nice",   "time",
+                                         "env",     "sudo",     "stdbuf", "catchsegv",
+                                         "ionice",  NULL};
+  for (const char *const *p = wrappers; *p; p++)
+    if (strcmp(fg_base(w), *p) == 0)
+      return true;
+  return false;
+}
+
+static int fg_launcher_at(const FgShellWord *w, size_t n, size_t i, FgBuf *desc,
+                          int depth) {
+  if (i >= n || depth > 8)
+    return -1;
+  const char *t = w[i].text;
+  if (fg_is_pytest_exe(t)) {
+    fg_buf_puts(desc, "pytest");
+    return (int)(i + 1);
+  }
+  if (fg_is_python_exe(t)) {
+    int r = fg_python_m_pytest(w, n, i);
+    if (r >= 0)
+      fg_buf_puts(desc, "python -m pytest");
+    return r;
+  }
+  if (strcmp(fg_base(t), "coverage") == 0 && i + 1 < n &&
+      strcmp(w[i + 1].text, "run") == 0) {
+    for (size_t j = i + 2; j < n; j++) {
+      if (strcmp(w[j].text, "-m") == 0)
+        return j + 1 < n && strcmp(w[j + 1].text, "pytest") == 0
+                   ? (fg_buf_puts(desc, "coverage run -m pytest"), (int)(j + 2))
+                   : -1;
+      if (w[j].text[0] != '-')
+        return fg_is_pytest_exe(w[j].text)
+                   ? (fg_buf_puts(desc, "coverage run pytest"), (int)(j + 1))
+                   : -1;
+      /* --rcfile=x, --source=x, -p, --parallel-mode, --branch: no separate value
+       * except the few short options that take one */
+      if (strcmp(w[j].text, "--rcfile") == 0 || strcmp(w[j].text, "--source") == 0 ||
+          strcmp(w[j].text, "--include") == 0 || strcmp(w[j].text, "--omit") == 0)
+        j++;
+    }
+    return -1;
+  }
+  const char *b = fg_base(t);
+  if ((strcmp(b, "uv") == 0 || strcmp(b, "poetry") == 0 || strcmp(b, "pdm") == 0 ||
+       strcmp(b, "pipenv") == 0 || strcmp(b, "hatch") == 0 || strcmp(b, "rye") == 0) &&
+      i + 1 < n && strcmp(w[i + 1].text, "run") == 0) {
+    size_t j = i + 2;
+    /* options of the runner itself, with their values */
+    while (j < n && w[j].text[0] == '-') {
+      const char *o = w[j].text;
+      bool takes_value = !strchr(o, '=') &&
+                         (strcmp(o, "--with") == 0 || strcmp(o, "--python") == 0 ||
+                          strcmp(o, "-p") == 0 || strcmp(o, "--extra") == 0 ||
+                          strcmp(o, "--group") == 0 || strcmp(o, "--env-file") == 0 ||
+                          strcmp(o, "--directory") == 0 || strcmp(o, "--project") == 0 ||
+                          strcmp(o, "--package") == 0 || strcmp(o, "-e") == 0 ||
+                          strcmp(o, "--env") == 0);
+      j += takes_value ? 2 : 1;
+    }
+    /* hatch run ENV:pytest */
+    if (j < n && strcmp(b, "hatch") == 0 && strchr(w[j].text, ':') &&
+        fg_is_pytest_exe(strchr(w[j].text, ':') + 1)) {
+      fg_buf_printf(desc, "hatch run %s", w[j].text);
+      return (int)(j + 1);
+    }
+    FgBuf inner = {0};
+    int r = fg_launcher_at(w, n, j, &inner, depth + 1);
+    if (r >= 0)
+      fg_buf_printf(desc, "%s run %s", b, inner.data);
+    fg_buf_free(&inner);
+    return r;
+  }
+  if (fg_is_wrapper(t)) {
+    size_t j = i + 1;
+    while (j < n && (w[j].text[0] == '-' || strchr(w[j].text, '='))) {
+      /* timeout -s KILL / -k 5: options with values */
+      if ((strcmp(b, "timeout") == 0 &&
+           (strcmp(w[j].text, "-s") == 0 || strcmp(w[j].text, "-k") == 0)) ||
+          (strcmp(b, "xvfb-run") == 0 &&
+           (strcmp(w[j].text, "-s") == 0 || strcmp(w[j].text, "-n") == 0)))
+        j++;
+      j++;
+    }
+    if (strcmp(b, "timeout") == 0 && j < n)
+      j++; /* the duration */
+    return fg_launcher_at(w, n, j, desc, depth + 1);
+  }
+  return -1;
+}
+
+int fg_pytest_launcher(const FgShellWord *words, size_t n, char **launcher) {
+  FgBuf desc = {0};
+  int r = fg_launcher_at(words, n, 0, &desc, 0);
+  if (r < 0) {
+    fg_buf_free(&desc);
+    if (launcher)
+      *launcher = NULL;
+    return -1;
+  }
+  if (launcher)
+    *launcher = fg_buf_take(&desc);
+  else
+    fg_buf_free(&desc);
+  return r;
+}
+
+/* ---- paths ------------------------------------------------------------------ */
+
+char *fg_path_join(const char *dir, const char *rel) {
+  FG_VEC(char *) parts = {0};
+  char *buf = rel[0] == '/' ? fg_xstrdup(rel + 1)
+                            : (*dir ? fg_xasprintf("%s/%s", dir, rel) : fg_xstrdup(rel));
+  char *save = NULL;
+  for (char *tok = strtok_r(buf, "/", &save); tok; tok = strtok_r(NULL, "/", &save)) {
+    if (strcmp(tok, ".") == 0)
+      continue;
+    if (strcmp(tok, "..") == 0) {
+      if (parts.len)
+        parts.len--;
+      continue;
+    }
+    fg_vec_push(&parts, tok);
+  }
+  FgBuf out = {0};
+  for (size_t i = 0; i < parts.len; i++) {
+    if (i)
+      fg_buf_putc(&out, '/');
+    fg_buf_puts(&out, parts.items[i]);
+  }
+  fg_vec_free(&parts);
+  free(buf);
+  return fg_buf_take(&out);
+}
+
+/* ---- options -------------------------------------------------------------- */
+
+/* pytest (and common plugins') options whose value is the next word. */
+static bool fg_opt_takes_value(const char *o) {
+  static const char *const opts[] = {"-n",
+                                     "--numprocesses",
+                                     "-m",
+                                     "-k",
+                                     "-p",
+                                     "-c",
+                                     "-o",
+                                     "--override-ini",
+                                     "--dist",
+                                     "--maxprocesses",
+                                     "--tx",
+                                     "-W",
+                                     "--pythonwarnings",
+                                     "--rootdir",
+                                     "--confcutdir",
+                                     "--basetemp",
+                                     "--junitxml",
+                                     "--junit-xml",
+                                     "--junit-prefix",
+                                     "--cov-report",
+                                     "--cov-config",
+                                     "--cov-fail-under",
+                                     "--timeout",
+                                     "--timeout-method",
+                                     "--durations",
+                                     "--durations-min",
+                                     "--maxfail",
+                                     "--log-level",
+                                     "--log-file",
+                                     "--log-cli-level",
+                                     "--log-format",
+                                     "--ignore",
+                                     "--ignore-glob",
+                                     "--deselect",
+                                     "--import-mode",
+                                     "-r",
+                                     "--tb",
+                                     "--color",
+                                     "--capture",
+                                     "--reruns",
+                                     "--reruns-delay",
+                                     "--randomly-seed",
+                                     "--html",
+                                     "--json-report-file",
+                                     "--benchmark-json",
+                                     "--cache-dir",
+                                     "--log-cli-format",
+                                     "--show-capture",
+                                     "--doctest-glob",
+                                     NULL};
+  for (const char *const *p = opts; *p; p++)
+    if (strcmp(o, *p) == 0)
+      return true;
+  return false;
+}
+
+typedef struct FgOptView {
+  const char *name;  /* "-n", "--numprocesses", ... */
+  const char *value; /* NULL if none */
+  int consumed;      /* words used: 1 or 2 */
+} FgOptView;
+
+/* Splits "-nauto", "-n=4", "--numprocesses=4", "-n 4", "-m expr". */
+static FgOptView fg_opt_view(char *const *words, size_t n, size_t i, char *scratch,
+                             size_t scratch_len) {
+  FgOptView v = {words[i], NULL, 1};
+  const char *w = words[i];
+  if (w[0] == '-' && w[1] == '-') {
+    const char *eq = strchr(w, '=');
+    if (eq) {
+      size_t k = (size_t)(eq - w) < scratch_len - 1 ? (size_t)(eq - w) : scratch_len - 1;
+      memcpy(scratch, w, k);
+      scratch[k] = '\0';
+      v.name = scratch;
+      v.value = eq + 1;
+      return v;
+    }
+  } else if (w[0] == '-' && w[1] && w[2]) {
+    /* a short option with its value attached: -nauto, -n=4, -mslow, -kfoo */
+    char c = w[1];
+    if (c == 'n' || c == 'm' || c == 'k' || c == 'p' || c == 'c' || c == 'o' ||
+        c == 'W' || c == 'r') {
+      scratch[0] = '-';
+      scratch[1] = c;
+      scratch[2] = '\0';
+      v.name = scratch;
+      /* argparse reads `-X=value` as `value` for every short option */
+      v.value = w[2] == '=' ? w + 3 : w + 2;
+      return v;
+    }
+  }
+  if (fg_opt_takes_value(w) && i + 1 < n) {
+    v.value = words[i + 1];
+    v.consumed = 2;
+  }
+  return v;
+}
+
+static bool fg_xdist_count_on(const char *value) {
+  if (!value)
+    return false;
+  if (strcmp(value, "auto") == 0 || strcmp(value, "logical") == 0)
+    return true;
+  char *end = NULL;
+  long k = strtol(value, &end, 10);
+  if (end == value)
+    return true; /* ${{ }} or $VAR: could be anything, assume workers */
+  return k > 0;
+}
+
+static const char *fg_origin_name(const FgOpt *o, const FgRunContext *ctx) {
+  switch (o->origin) {
+  case FG_ORIGIN_INI:
+    return ctx->ini_name ? ctx->ini_name : "the pytest config";
+  case FG_ORIGIN_ENV:
+    return "PYTEST_ADDOPTS";
+  default:
+    return ctx->cmdline_name ? ctx->cmdline_name : "the command line";
+  }
+}
+
+static void fg_run_analyse(FgRun *self, const FgRunContext *ctx, const char *cwd) {
+  size_t n = self->opts.len;
+  char **words = fg_xmalloc((n ? n : 1) * sizeof(char *));
+  for (size_t i = 0; i < n; i++)
+    words[i] = self->opts.items[i].text;
+  bool any_positional = false;
+  bool after_dashdash = false;
+  self->xdist_arg = -1;
+  self->m_arg = -1;
+  for (size_t i = 0; i < n;) {
+    const FgOpt *o = &self->opts.items[i];
+    const char *w = words[i];
+    bool cmdline = o->origin == FG_ORIGIN_CMDLINE;
+    if (after_dashdash || w[0] != '-' || strcmp(w, "-") == 0) {
+      /* positional: paths only count from the command line (addopts
+       * paths are rare and relative to the rootdir) */
+      char *path = fg_xstrdup(w);
+      char *colons = strstr(path, "::");
+      if (colons)
+        *colons = '\0';
+      char *full = fg_path_join(cmdline ? cwd : "", path);
+      fg_vec_push(&self->paths, full);
+      free(path);
+      any_positional = true;
+      i++;
+      continue;
+    }
+    if (strcmp(w, "--") == 0) {
+      after_dashdash = true;
+      i++;
+      continue;
+    }
+    char scratch[64];
+    FgOptView v = fg_opt_view(words, n, i, scratch, sizeof scratch);
+    if (strcmp(v.name, "-n") == 0 || strcmp(v.name, "--numprocesses") == 0) {
+      self->xdist = fg_xdist_count_on(v.value);
+      free(self->xdist_why);
+      self->xdist_why = fg_xasprintf("%s %s %s %s", v.name, v.value ? v.value : "",
+                                     cmdline ? "on" : "in", fg_origin_name(o, ctx));
+      self->xdist_arg = cmdline ? o->arg : -1;
+    } else if (strcmp(v.name, "--tx") == 0 || strcmp(v.name, "-d") == 0) {
+      if (strcmp(v.name, "--tx") == 0) {
+        self->xdist = true;
+        free(self->xdist_why);
+        self->xdist_why =
+            fg_xasprintf("--tx %s %s", cmdline ? "on" : "in", fg_origin_name(o, ctx));
+        self->xdist_arg = cmdline ? o->arg : -1;
+      }
+    } else if (strcmp(v.name, "--dist") == 0 && v.value) {
+      free(self->dist);
+      self->dist = fg_xstrdup(v.value);
+    } else if (strcmp(v.name, "-p") == 0 && v.value && strcmp(v.value, "no:xdist") == 0) {
+      self->xdist_disabled_by_plugin = true;
+    } else if (strcmp(v.name, "-m") == 0 && v.value) {
+      free(self->mexpr);
+      self->mexpr = fg_xstrdup(v.value);
+      self->m_arg = cmdline ? o->arg : -1;
+    } else if (strcmp(v.name, "-k") == 0 && v.value) {
+      free(self->kexpr);
+      self->kexpr = fg_xstrdup(v.value);
+    } else if (strcmp(v.name, "--ignore") == 0 && v.value) {
+      fg_vec_push(&self->ignores, fg_path_join(cmdline ? cwd : "", v.value));
+    } else if (strcmp(v.name, "--ignore-glob") == 0 && v.value) {
+      fg_vec_push(&self->ignore_globs, fg_path_join(cmdline ? cwd : "", v.value));
+    } else if (strcmp(v.name, "--deselect") == 0 && v.value) {
+      fg_vec_push(&self->deselects, fg_path_join(cmdline ? cwd : "", v.value));
+    } else if (fg_str_startswith(v.name, "--cov")) {
+      self->uses_cov = true;
+    } else if (strcmp(v.name, "--timeout") == 0) {
+      self->uses_timeout = true;
+    }
+    i += (size_t)v.consumed;
+  }
+  self->enabler = ctx->enabler_file != NULL;
+  if (!self->xdist_why && ctx->enabler_file) {
+    /* pytest-enabler adds `-n auto` when xdist is installed and no -n is given */
+    self->xdist = true;
+    self->xdist_why =
+        fg_xasprintf("pytest-enabler with pytest-xdist in %s", ctx->enabler_file);
+  }
+  if (self->xdist_disabled_by_plugin)
+    self->xdist = false;
+  if (!any_positional) {
+    /* pytest uses testpaths when run from the rootdir with no paths */
+    if (*cwd == '\0' && ctx->ntestpaths) {
+      for (size_t i = 0; i < ctx->ntestpaths; i++)
+        fg_vec_push(&self->paths, fg_path_join("", ctx->testpaths[i]));
+    } else {
+      fg_vec_push(&self->paths, fg_xstrdup(cwd));
+    }
+  }
+  char *err = NULL;
+  if (self->mexpr) {
+    self->m = fg_markexpr_parse(self->mexpr, &err);
+    free(err);
+    err = NULL;
+  }
+  if (self->kexpr) {
+    self->k = fg_markexpr_parse(self->kexpr, &err);
+    free(err);
+  }
+  free(words);
+}
+
+static void fg_run_push_opt(FgRun *self, const char *text, FgArgOrigin origin, int arg) {
+  FgOpt o = {fg_xstrdup(text), origin, arg};
+  fg_vec_push(&self->opts, o);
+}
+
+static void fg_run_push_shlex(FgRun *self, const char *text, FgArgOrigin origin) {
+  FgShlex *sx = fg_shlex_split(text, strlen(text));
+  for (size_t i = 0; i < sx->nwords; i++)
+    fg_run_push_opt(self, sx->words[i].text, origin, -1);
+  fg_shlex_delete(sx);
+}
+
+/* PYTEST_ADDOPTS as the step sees it: step env over job env over workflow
+ * env, and an assignment prefix on the command over all of them. */
+static const char *fg_env_addopts(const FgWorkflow *wf, const FgJob *job,
+                                  const FgStep *step) {
+  const FgYamlNode *levels[3] = {step->env, job->env, wf->env};
+  for (int i = 0; i < 3; i++) {
+    const char *v = fg_yaml_str(fg_yaml_deref(fg_yaml_get(levels[i], "PYTEST_ADDOPTS")));
+    if (v)
+      return v;
+  }
+  return NULL;
+}
+
+static FgRun *fg_run_build(const FgWorkflow *wf, const FgJob *job, const FgStep *step,
+                           const FgShellCommand *cmd, const char *cwd,
+                           const FgRunContext *ctx, const FgRunAnchor *anchor) {
+  char *launcher = NULL;
+  int first = fg_pytest_launcher(cmd->words, cmd->nwords, &launcher);
+  if (first < 0)
+    return NULL;
+  FgRun *self = fg_xcalloc(1, sizeof *self);
+  self->wf = wf;
+  self->job = job;
+  self->step = step;
+  self->launcher = launcher;
+  self->workdir = fg_xstrdup(cwd);
+  const FgScript *sc = step->script;
+  if (anchor) {
+    self->exact = false;
+    self->start = anchor->start;
+    self->end = anchor->end;
+    self->launcher_end = anchor->end;
+    self->via = fg_xstrdup(anchor->via);
+    self->via_src = anchor->src;
+    self->via_start = anchor->line_start;
+    self->via_end = anchor->line_end;
+  } else {
+    self->exact = sc->exact;
+    self->start = fg_script_file_offset(sc, cmd->start);
+    self->end = sc->exact ? fg_script_file_offset(sc, cmd->end) : step->run->end;
+    self->launcher_end = fg_script_file_offset(sc, cmd->words[first - 1].end);
+  }
+
+  for (size_t i = 0; i < ctx->nini_addopts; i++)
+    fg_run_push_opt(self, ctx->ini_addopts[i], FG_ORIGIN_INI, -1);
+  const char *env = ctx->env_addopts ? ctx->env_addopts : fg_env_addopts(wf, job, step);
+  for (size_t i = 0; i < cmd->nassigns; i++)
+    if (fg_str_startswith(cmd->assigns[i].text, "PYTEST_ADDOPTS="))
+      env = cmd->assigns[i].text + strlen("PYTEST_ADDOPTS=");
+  if (env)
+    fg_run_push_shlex(self, env, FG_ORIGIN_ENV);
+  for (size_t i = (size_t)first; i < cmd->nwords; i++) {
+    const FgShellWord *w = &cmd->words[i];
+    FgArg a = {fg_xstrdup(w->text), self->start, self->start, w->dynamic};
+    if (!anchor) {
+      a.start = fg_script_file_offset(sc, w->start);
+      a.end = sc->exact ? fg_script_file_offset(sc, w->end) : a.start;
+    }
+    fg_vec_push(&self->args, a);
+    fg_run_push_opt(self, w->text, FG_ORIGIN_CMDLINE, (int)self->args.len - 1);
+  }
+  fg_run_analyse(self, ctx, cwd);
+  return self;
+}
+
+FgRun *fg_run_new(const FgWorkflow *wf, const FgJob *job, const FgStep *step,
+                  const FgShellCommand *cmd, const char *cwd, const FgRunContext *ctx) {
+  return fg_run_build(wf, job, step, cmd, cwd, ctx, NULL);
+}
+
+FgRun *fg_run_new_launched(const FgWorkflow *wf, const FgJob *job, const FgStep *step,
+                           const FgShellCommand *cmd, const char *cwd,
+                           const FgRunContext *ctx, const FgRunAnchor *anchor) {
+  return fg_run_build(wf, job, step, cmd, cwd, ctx, anchor);
+}
+
+void fg_run_xdist_span(const FgRun *self, size_t *start, size_t *end) {
+  *start = self->start;
+  *end = self->launcher_end;
+  if (self->xdist_arg < 0 || !self->exact)
+    return;
+  const FgArg *a = &self->args.items[self->xdist_arg];
+  *start = a->start;
+  *end = a->end;
+  /* `-n auto`: cover the value too */
+  if ((strcmp(a->text, "-n") == 0 || strcmp(a->text, "--numprocesses") == 0) &&
+      (size_t)self->xdist_arg + 1 < self->args.len)
+    *end = self->args.items[self->xdist_arg + 1].end;
+}
+
+char *fg_run_where(const FgRun *self) {
+  char *step = fg_step_label(self->step);
+  const char *wname = self->wf->name ? self->wf->name : self->wf->src->path;
+  /* a folded or escaped scalar has no byte-exact map back to the file */
+  bool folded = self->step->script && !self->step->script->exact;
+  const char *approx = folded ? " (position approximate: the run: scalar is folded or "
+                                "escaped)"
+                              : "";
+  char *s = fg_xasprintf("%s \xE2\x80\xBA job %s \xE2\x80\xBA step \"%s\"%s%s%s", wname,
+                         self->job->id, step, self->via ? " via " : "",
+                         self->via ? self->via : "", approx);
+  free(step);
+  return s;
+}
+
+void fg_run_delete(FgRun *self) {
+  if (!self)
+    return;
+  free(self->via);
+  free(self->launcher);
+  for (size_t i = 0; i < self->args.len; i++)
+    free(self->args.items[i].text);
+  fg_vec_free(&self->args);
+  fg_vec_free(&self->pool_tests);
+  for (size_t i = 0; i < self->opts.len; i++)
+    free(self->opts.items[i].text);
+  fg_vec_free(&self->opts);
+  free(self->workdir);
+  free(self->xdist_why);
+  free(self->dist);
+  free(self->mexpr);
+  free(self->kexpr);
+  fg_markexpr_delete(self->m);
+  fg_markexpr_delete(self->k);
+  fg_strvec_free(&self->paths);
+  fg_strvec_free(&self->ignores);
+  fg_strvec_free(&self->ignore_globs);
+  fg_strvec_free(&self->deselects);
+  free(self);
+}

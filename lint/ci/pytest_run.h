@@ -1,0 +1,133 @@
+/* pytest_run: one pytest invocation found in CI: the launcher, its own
+ * arguments with file spans, the effective options in pytest's order (ini
+ * addopts, then PYTEST_ADDOPTS, then the command line), whether xdist is
+ * active and why, the -m / -k expressions (the last of each wins), the
+ * selected paths and what is ignored or deselected. */
+#ifndef FG_PYTEST_RUN_H
+#define FG_PYTEST_RUN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "ci/workflow.h"
+#include "core/source.h"
+#include "core/util.h"
+#include "parse/markexpr.h"
+#include "parse/shell.h"
+
+typedef struct FgArg {
+  char *text;
+  size_t start, end; /* span in the workflow file */
+  bool dynamic;
+} FgArg;
+
+typedef enum FgArgOrigin { FG_ORIGIN_INI, FG_ORIGIN_ENV, FG_ORIGIN_CMDLINE } FgArgOrigin;
+
+typedef struct FgOpt {
+  char *text;
+  FgArgOrigin origin;
+  int arg; /* index into args for command-line words, else -1 */
+} FgOpt;
+
+typedef FG_VEC(const struct FgTest *) FgTestPtrVec;
+
+typedef struct FgRun {
+  const FgWorkflow *wf;
+  const FgJob *job;
+  const FgStep *step;
+  size_t start, end;   /* the whole command in the workflow file */
+  bool exact;          /* positions inside the script are exact */
+  char *launcher;      /* "pytest", "python -m pytest", "uv run pytest" ... */
+  size_t launcher_end; /* file offset where pytest's own arguments start */
+  FG_VEC(FgArg) args;  /* pytest's arguments written on the command line */
+  FG_VEC(FgOpt) opts;  /* effective options, in the order pytest reads them */
+  char *workdir;       /* relative to the root, "" for the root itself */
+
+  bool xdist;
+  char *xdist_why; /* "-n auto on the command line", "addopts in pytest.ini" */
+  int xdist_arg;   /* index into args of the deciding -n, or -1 */
+  bool xdist_disabled_by_plugin; /* -p no:xdist */
+  char *dist;   /* the last --dist value ("loadgroup"...), NULL if none */
+  bool enabler; /* pytest-enabler would add `-n auto` to a run without -n */
+
+  char *mexpr; /* last -m, or NULL */
+  int m_arg;   /* index into args of the -m option word, or -1 */
+  FgMarkExpr *m;
+  char *kexpr;
+  FgMarkExpr *k;
+
+  FgStrVec paths;   /* positional paths, relative to the root */
+  FgStrVec ignores; /* --ignore, relative to the root */
+  FgStrVec ignore_globs;
+  FgStrVec deselects;
+  bool uses_cov;
+  bool uses_timeout; /* --timeout on the effective line */
+  /* set when the command comes from a launcher (tox env, make target) and
+   * not from the script itself: "tox -e py312 (tox.ini [testenv:py312])";
+   * start/end then cover the launching command and exact is false */
+  char *via;
+  /* for such a run: the file the command is written in and the span of its
+   * line there (tox: after the factor prefix, through the last continuation
+   * line; make: the recipe line from its tab); NULL when the line runs more
+   * than one command */
+  const FgSource *via_src;
+  size_t via_start, via_end;
+  /* filled by the project once tests are known: the tests that use pools
+   * and that this run selects, in test order */
+  FgTestPtrVec pool_tests;
+} FgRun;
+
+typedef FG_VEC(FgRun *) FgRunVec;
+
+/* Everything a run needs from outside the command itself. */
+typedef struct FgRunContext {
+  const char *const *ini_addopts; /* from pytest's config file */
+  size_t nini_addopts;
+  const char *ini_name;         /* "pyproject.toml" ... for messages */
+  const char *const *testpaths; /* ini testpaths, relative to the root */
+  size_t ntestpaths;
+  /* the file that declares pytest-enabler when pytest-xdist is declared too:
+   * a run with no -n of its own then runs with `-n auto`; NULL otherwise */
+  const char *enabler_file;
+  /* what to call the command line in messages ("tox.ini [testenv:py]");
+   * NULL: "the command line" */
+  const char *cmdline_name;
+  /* PYTEST_ADDOPTS set by the launcher (tox setenv), over the workflow's */
+  const char *env_addopts;
+} FgRunContext;
+
+/* Where a launched command sits in the workflow: the `tox` / `make` command
+ * of the step's script. */
+typedef struct FgRunAnchor {
+  size_t start, end;
+  const char *via;
+  const FgSource *src; /* the launcher's file and line (FgRun.via_src) */
+  size_t line_start, line_end;
+} FgRunAnchor;
+
+/* Index of the first pytest argument if words[0..] launch pytest, else -1;
+ * *launcher gets a malloc'd description. */
+int fg_pytest_launcher(const FgShellWord *words, size_t n, char **launcher);
+
+/* Builds the run for command `cmd` of step's script, or NULL when the
+ * command does not launch pytest. cwd: the directory the script is in at
+ * that command (relative to the root). */
+FgRun *fg_run_new(const FgWorkflow *wf, const FgJob *job, const FgStep *step,
+                  const FgShellCommand *cmd, const char *cwd, const FgRunContext *ctx);
+/* The same for a command read from a launcher's file (tox.ini, Makefile):
+ * cmd's spans are in that file, so every position is the anchor's. */
+FgRun *fg_run_new_launched(const FgWorkflow *wf, const FgJob *job, const FgStep *step,
+                           const FgShellCommand *cmd, const char *cwd,
+                           const FgRunContext *ctx, const FgRunAnchor *anchor);
+void fg_run_delete(FgRun *self);
+
+/* The span to point at for "this run is parallel": the deciding -n word and
+ * its value when written exactly in the script, else the launcher. */
+void fg_run_xdist_span(const FgRun *self, size_t *start, size_t *end);
+/* "workflow › job J › step \"S\"" (+ " via tox ...") for notes. Caller frees. */
+char *fg_run_where(const FgRun *self);
+
+/* Joins a relative path onto a directory, resolving "." and "..". */
+char *fg_path_join(const char *dir, const char *rel);
+
+#endif

@@ -1,0 +1,199 @@
+#include "ci/workflow.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static const char *fg_get_str(const FgYamlNode *map, const char *key) {
+  return fg_yaml_str(fg_yaml_deref(fg_yaml_get(map, key)));
+}
+
+/* For a literal block scalar the value's lines are the file's lines with the
+ * block indentation removed: map each value line to its file line. */
+static void fg_script_map_literal(FgScript *s, const FgSource *src, const FgYamlNode *n) {
+  /* the content starts on the line after the indicator line */
+  size_t p = n->start;
+  while (p < src->len && src->data[p] != '\n')
+    p++;
+  if (p < src->len)
+    p++;
+  /* block indentation: that of the first non-blank content line */
+  size_t indent = 0;
+  for (size_t q = p; q < src->len;) {
+    size_t e = q;
+    while (e < src->len && src->data[e] == ' ')
+      e++;
+    if (e < src->len && src->data[e] != '\n' && src->data[e] != '\r') {
+      indent = e - q;
+      break;
+    }
+    while (q < src->len && src->data[q] != '\n')
+      q++;
+    q++;
+  }
+  size_t file = p;
+  for (size_t i = 0; i < s->nlines; i++) {
+    /* blank lines may be shorter than the indentation */
+    size_t e = file;
+    while (e < src->len && e - file < indent && src->data[e] == ' ')
+      e++;
+    s->line_file[i] = e;
+    while (file < src->len && src->data[file] != '\n')
+      file++;
+    if (file < src->len)
+      file++;
+  }
+}
+
+static FgScript *fg_script_new(const FgSource *src, const FgYamlNode *n) {
+  FgScript *s = fg_xcalloc(1, sizeof *s);
+  s->text = fg_xstrndup(n->value, n->value_len);
+  s->len = n->value_len;
+  size_t cap = 1;
+  for (size_t i = 0; i < s->len; i++)
+    cap += s->text[i] == '\n';
+  s->line_text = fg_xmalloc(cap * sizeof(size_t));
+  s->line_file = fg_xmalloc(cap * sizeof(size_t));
+  s->line_text[s->nlines++] = 0;
+  for (size_t i = 0; i + 1 < s->len; i++)
+    if (s->text[i] == '\n')
+      s->line_text[s->nlines++] = i + 1;
+  if (n->style == FG_YAML_LITERAL) {
+    s->exact = true;
+    fg_script_map_literal(s, src, n);
+  } else if (s->nlines == 1 &&
+             (n->style == FG_YAML_PLAIN || n->style == FG_YAML_SINGLE_QUOTED ||
+              n->style == FG_YAML_DOUBLE_QUOTED)) {
+    size_t body = n->start + (n->style == FG_YAML_PLAIN ? 0 : 1);
+    /* exact when the written text is the value byte for byte */
+    s->exact =
+        body + s->len <= src->len && memcmp(src->data + body, s->text, s->len) == 0;
+    s->line_file[0] = body;
+  } else {
+    /* folded, multi-line flow or escaped: point every line at the scalar */
+    s->exact = false;
+    for (size_t i = 0; i < s->nlines; i++)
+      s->line_file[i] = n->start;
+  }
+  return s;
+}
+
+static void fg_script_delete(FgScript *s) {
+  if (!s)
+    return;
+  free(s->text);
+  free(s->line_text);
+  free(s->line_file);
+  free(s);
+}
+
+size_t fg_script_file_offset(const FgScript *self, size_t off) {
+  size_t lo = 0, hi = self->nlines;
+  while (hi - lo > 1) {
+    size_t mid = lo + (hi - lo) / 2;
+    if (self->line_text[mid] <= off)
+      lo = mid;
+    else
+      hi = mid;
+  }
+  if (!self->exact)
+    return self->line_file[lo];
+  return self->line_file[lo] + (off - self->line_text[lo]);
+}
+
+static void fg_load_steps(FgJob *job, const FgSource *src) {
+  const FgYamlNode *steps = fg_yaml_deref(fg_yaml_get(job->node, "steps"));
+  if (!steps || steps->kind != FG_YAML_SEQ)
+    return;
+  for (size_t i = 0; i < steps->nitems; i++) {
+    const FgYamlNode *sn = fg_yaml_deref(steps->items[i]);
+    if (!sn || sn->kind != FG_YAML_MAP)
+      continue;
+    FgStep st = {0};
+    st.node = sn;
+    st.index = i;
+    st.name = fg_get_str(sn, "name");
+    st.id = fg_get_str(sn, "id");
+    st.uses = fg_get_str(sn, "uses");
+    st.shell = fg_get_str(sn, "shell");
+    st.working_directory = fg_get_str(sn, "working-directory");
+    st.env = fg_yaml_deref(fg_yaml_get(sn, "env"));
+    st.timeout_minutes = fg_yaml_deref(fg_yaml_get(sn, "timeout-minutes"));
+    const FgYamlNode *run = fg_yaml_deref(fg_yaml_get(sn, "run"));
+    if (run && run->kind == FG_YAML_SCALAR) {
+      st.run = run;
+      st.script = fg_script_new(src, run);
+    }
+    fg_vec_push(&job->steps, st);
+  }
+}
+
+static const char *fg_default_run(const FgYamlNode *owner, const char *key) {
+  const FgYamlNode *d = fg_yaml_deref(fg_yaml_get(owner, "defaults"));
+  const FgYamlNode *r = fg_yaml_deref(fg_yaml_get(d, "run"));
+  return fg_get_str(r, key);
+}
+
+FgWorkflow *fg_workflow_load(FgSource *src) {
+  FgWorkflow *self = fg_xcalloc(1, sizeof *self);
+  self->src = src;
+  self->doc = fg_yaml_parse(src);
+  const FgYamlNode *root = fg_yaml_deref(self->doc->root);
+  if (!root || root->kind != FG_YAML_MAP)
+    return self;
+  self->name = fg_get_str(root, "name");
+  self->env = fg_yaml_deref(fg_yaml_get(root, "env"));
+  self->default_working_directory = fg_default_run(root, "working-directory");
+  const FgYamlNode *jobs = fg_yaml_deref(fg_yaml_get(root, "jobs"));
+  if (!jobs || jobs->kind != FG_YAML_MAP)
+    return self;
+  for (size_t i = 0; i + 1 < jobs->nitems; i += 2) {
+    const FgYamlNode *key = fg_yaml_deref(jobs->items[i]);
+    const FgYamlNode *jn = fg_yaml_deref(jobs->items[i + 1]);
+    if (!key || key->kind != FG_YAML_SCALAR || !jn || jn->kind != FG_YAML_MAP)
+      continue;
+    FgJob job = {0};
+    job.id = key->value;
+    job.key = key;
+    job.node = jn;
+    job.runs_on = fg_yaml_deref(fg_yaml_get(jn, "runs-on"));
+    job.strategy = fg_yaml_deref(fg_yaml_get(jn, "strategy"));
+    job.matrix = fg_yaml_deref(fg_yaml_get(job.strategy, "matrix"));
+    job.env = fg_yaml_deref(fg_yaml_get(jn, "env"));
+    job.timeout_minutes = fg_yaml_deref(fg_yaml_get(jn, "timeout-minutes"));
+    job.default_working_directory = fg_default_run(jn, "working-directory");
+    job.default_shell = fg_default_run(jn, "shell");
+    fg_load_steps(&job, src);
+    fg_vec_push(&self->jobs, job);
+  }
+  return self;
+}
+
+void fg_workflow_delete(FgWorkflow *self) {
+  if (!self)
+    return;
+  for (size_t j = 0; j < self->jobs.len; j++) {
+    FgJob *job = &self->jobs.items[j];
+    for (size_t s = 0; s < job->steps.len; s++)
+      fg_script_delete(job->steps.items[s].script);
+    fg_vec_free(&job->steps);
+  }
+  fg_vec_free(&self->jobs);
+  fg_yaml_delete(self->doc);
+  fg_source_delete(self->src);
+  free(self);
+}
+
+char *fg_step_label(const FgStep *step) {
+  if (step->name)
+    return fg_xstrdup(step->name);
+  if (step->run) {
+    const char *v = step->run->value;
+    size_t n = 0;
+    while (v[n] && v[n] != '\n')
+      n++;
+    return fg_xasprintf("run: %.*s", (int)n, v);
+  }
+  if (step->uses)
+    return fg_xstrdup(step->uses);
+  return fg_xasprintf("step %zu", step->index + 1);
+}

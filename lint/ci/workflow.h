@@ -1,0 +1,74 @@
+/* workflow: the GitHub Actions view of a workflow file: workflow, jobs,
+ * steps, env at all three levels, defaults, matrix and runs-on nodes, and
+ * each `run:` script with a map from script offsets back to file offsets.
+ * A workflow owns its source and YAML document; everything else points
+ * into them. */
+#ifndef FG_WORKFLOW_H
+#define FG_WORKFLOW_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "core/source.h"
+#include "core/util.h"
+#include "parse/yaml_doc.h"
+
+typedef struct FgScript {
+  char *text; /* the script as the shell sees it (the scalar's value) */
+  size_t len;
+  /* line i of text starts at text offset line_text[i] and at file offset
+   * line_file[i]; within a line offsets advance byte for byte when exact */
+  size_t *line_text;
+  size_t *line_file;
+  size_t nlines;
+  bool exact; /* false for folded or escaped scalars: positions approximate */
+} FgScript;
+
+typedef struct FgStep {
+  const FgYamlNode *node; /* the step mapping */
+  size_t index;           /* 0-based position in the job's steps */
+  const char *name;       /* NULL when unnamed */
+  const char *id;
+  const char *uses;
+  const char *shell;
+  const char *working_directory;
+  const FgYamlNode *run; /* scalar or NULL */
+  const FgYamlNode *env;
+  const FgYamlNode *timeout_minutes;
+  FgScript *script; /* NULL when there is no run */
+} FgStep;
+
+typedef struct FgJob {
+  const char *id;
+  const FgYamlNode *key; /* the job id's key node, for positions */
+  const FgYamlNode *node;
+  const FgYamlNode *runs_on;
+  const FgYamlNode *strategy;
+  const FgYamlNode *matrix;
+  const FgYamlNode *env;
+  const FgYamlNode *timeout_minutes;
+  const char *default_working_directory;
+  const char *default_shell;
+  FG_VEC(FgStep) steps;
+} FgJob;
+
+typedef struct FgWorkflow {
+  FgSource *src;  /* owned */
+  FgYamlDoc *doc; /* owned */
+  const char *name;
+  const FgYamlNode *env;
+  const char *default_working_directory;
+  FG_VEC(FgJob) jobs;
+} FgWorkflow;
+
+/* Takes ownership of src. Never NULL; doc->has_error tells a parse error. */
+FgWorkflow *fg_workflow_load(FgSource *src);
+void fg_workflow_delete(FgWorkflow *self);
+
+/* File byte offset for a script offset. */
+size_t fg_script_file_offset(const FgScript *self, size_t text_offset);
+
+/* A step's display name: its name, else "run: <first line>" or uses. */
+char *fg_step_label(const FgStep *step);
+
+#endif

@@ -1,0 +1,278 @@
+#include "core/discover.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fnmatch.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* Folders pytest projects never want linted (SPEC §8). */
+static const char *const fg_skip_dirs[] = {
+    ".git",          ".hg",         ".svn",  "node_modules",  "build", "dist",
+    "__pycache__",   ".tox",        ".nox",  ".venv",         "venv",  ".mypy_cache",
+    ".pytest_cache", ".ruff_cache", ".eggs", "site-packages", NULL};
+
+static const char *const fg_root_markers[] = {".git",      "pyproject.toml", "pytest.ini",
+                                              "setup.cfg", "tox.ini",        NULL};
+
+static bool fg_exists(const char *dir, const char *name) {
+  char *p = fg_xasprintf("%s/%s", dir, name);
+  struct stat st;
+  bool ok = lstat(p, &st) == 0;
+  free(p);
+  return ok;
+}
+
+char *fg_discover_root(const char *path) {
+  char real[PATH_MAX];
+  if (!realpath(path, real))
+    return NULL;
+  struct stat st;
+  if (stat(real, &st) != 0)
+    return NULL;
+  if (!S_ISDIR(st.st_mode)) {
+    char *slash = strrchr(real, '/');
+    if (slash && slash != real)
+      *slash = '\0';
+    else
+      strcpy(real, "/");
+  }
+  char *start = fg_xstrdup(real);
+  char *dir = fg_xstrdup(real);
+  for (;;) {
+    for (const char *const *m = fg_root_markers; *m; m++) {
+      if (fg_exists(dir, *m)) {
+        free(start);
+        return dir;
+      }
+    }
+    char *slash = strrchr(dir, '/');
+    if (!slash || slash == dir)
+      break;
+    *slash = '\0';
+  }
+  free(dir);
+  return start;
+}
+
+typedef struct FgIgnore {
+  FG_VEC(char *) patterns;
+} FgIgnore;
+
+static void fg_ignore_load(FgIgnore *self, const char *root) {
+  char *path = fg_xasprintf("%s/.gitignore", root);
+  size_t len;
+  char *err = NULL;
+  char *text = fg_read_file(path, 1 << 20, &len, &err);
+  free(path);
+  free(err);
+  if (!text)
+    return;
+  char *save = NULL;
+  for (char *line = strtok_r(text, "\r\n", &save); line;
+       line = strtok_r(NULL, "\r\n", &save)) {
+    while (*line == ' ' || *line == '\t')
+      line++;
+    size_t n = strlen(line);
+    while (n && (line[n - 1] == ' ' || line[n - 1] == '\t'))
+      line[--n] = '\0';
+    /* negations are not modelled: a re-included file is kept out too */
+    if (!n || line[0] == '#' || line[0] == '!')
+      continue;
+    fg_vec_push(&self->patterns, fg_xstrdup(line));
+  }
+  free(text);
+}
+
+bool fg_discover_glob_match(const char *pattern, const char *relpath, bool is_dir) {
+  size_t n = strlen(pattern);
+  bool dir_only = n && pattern[n - 1] == '/';
+  char *pat = fg_xstrndup(pattern, dir_only ? n - 1 : n);
+  bool match = false;
+  if (dir_only && !is_dir) {
+    free(pat);
+    return false;
+  }
+  const char *p = pat;
+  bool anchored = false;
+  if (*p == '/') {
+    anchored = true;
+    p++;
+  } else if (strchr(p, '/')) {
+    anchored = true; /* a slash in the middle anchors it, as in git */
+  }
+  if (anchored) {
+    match = fnmatch(p, relpath, FNM_PATHNAME) == 0;
+  } else {
+    const char *base = strrchr(relpath, '/');
+    base = base ? base + 1 : relpath;
+    match = fnmatch(p, base, 0) == 0;
+  }
+  free(pat);
+  return match;
+}
+
+/* Why rel is ignored (owned), or NULL. */
+static char *fg_ignored(const FgIgnore *ig, const char *const *excludes, size_t nexcludes,
+                        const char *rel, bool is_dir) {
+  for (size_t i = 0; i < ig->patterns.len; i++)
+    if (fg_discover_glob_match(ig->patterns.items[i], rel, is_dir))
+      return fg_xasprintf(".gitignore `%s`", ig->patterns.items[i]);
+  for (size_t i = 0; i < nexcludes; i++)
+    if (fg_discover_glob_match(excludes[i], rel, is_dir))
+      return fg_xasprintf("exclude `%s`", excludes[i]);
+  return NULL;
+}
+
+/* Why a folder is never walked, or NULL. */
+static const char *fg_skip_dir(const char *abs, const char *name) {
+  for (const char *const *s = fg_skip_dirs; *s; s++)
+    if (strcmp(name, *s) == 0)
+      return "a VCS, cache, build or virtualenv folder";
+  if (fg_str_endswith(name, ".egg-info"))
+    return "package metadata";
+  /* a virtualenv under any name */
+  return fg_exists(abs, "pyvenv.cfg") ? "a virtualenv (pyvenv.cfg)" : NULL;
+}
+
+static bool fg_is_workflow(const char *rel) {
+  if (!fg_str_startswith(rel, ".github/workflows/"))
+    return false;
+  const char *rest = rel + strlen(".github/workflows/");
+  if (strchr(rest, '/'))
+    return false;
+  return fg_str_endswith(rest, ".yml") || fg_str_endswith(rest, ".yaml");
+}
+
+static void fg_walk(FgDiscovery *self, const FgIgnore *ig, const char *const *excludes,
+                    size_t nexcludes) {
+  FG_VEC(char *) stack = {0}; /* relative dirs still to read; "" is the root */
+  fg_vec_push(&stack, fg_xstrdup(""));
+  while (stack.len) {
+    char *rel = stack.items[--stack.len];
+    char *abs = *rel ? fg_xasprintf("%s/%s", self->root, rel) : fg_xstrdup(self->root);
+    DIR *d = opendir(abs);
+    if (!d) {
+      fg_vec_push(&self->warnings, fg_xasprintf("%s: cannot read directory: %s",
+                                                *rel ? rel : ".", strerror(errno)));
+      free(abs);
+      free(rel);
+      continue;
+    }
+    struct dirent *ent;
+    while ((ent = readdir(d)) != NULL) {
+      const char *name = ent->d_name;
+      if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
+        continue;
+      char *crel = *rel ? fg_xasprintf("%s/%s", rel, name) : fg_xstrdup(name);
+      char *cabs = fg_xasprintf("%s/%s", abs, name);
+      struct stat lst;
+      if (lstat(cabs, &lst) != 0) {
+        free(crel);
+        free(cabs);
+        continue;
+      }
+      bool is_dir = S_ISDIR(lst.st_mode);
+      bool keep = false;
+      char *why = NULL;
+      if (S_ISLNK(lst.st_mode)) {
+        struct stat st;
+        /* symlinked files are read; symlinked folders are not walked */
+        bool target = stat(cabs, &st) == 0;
+        keep = target && S_ISREG(st.st_mode);
+        if (target && S_ISDIR(st.st_mode))
+          why = fg_xstrdup("a symlinked folder (not followed)");
+      } else {
+        keep = is_dir || S_ISREG(lst.st_mode);
+        if (!keep && (fg_str_endswith(name, ".py") || fg_is_workflow(crel)))
+          why = fg_xstrdup("not a regular file");
+      }
+      const char *skip =
+          keep && is_dir && strcmp(crel, ".github") != 0 ? fg_skip_dir(cabs, name) : NULL;
+      if (skip) {
+        keep = false;
+        why = fg_xstrdup(skip);
+      }
+      if (keep) {
+        why = fg_ignored(ig, excludes, nexcludes, crel, is_dir);
+        keep = why == NULL;
+        if (why && !is_dir && !fg_str_endswith(name, ".py") && !fg_is_workflow(crel)) {
+          free(why); /* an ignored file forkguard would not read anyway */
+          why = NULL;
+        }
+      }
+      if (why) {
+        fg_vec_push(&self->skipped,
+                    fg_xasprintf("%s%s: %s", crel, is_dir ? "/" : "", why));
+        free(why);
+      }
+      if (!keep) {
+        free(crel);
+      } else if (is_dir) {
+        fg_vec_push(&stack, crel);
+      } else if (fg_str_endswith(name, ".py")) {
+        fg_vec_push(&self->python, crel);
+      } else if (fg_is_workflow(crel)) {
+        fg_vec_push(&self->workflows, crel);
+      } else {
+        free(crel);
+      }
+      free(cabs);
+    }
+    closedir(d);
+    free(abs);
+    free(rel);
+  }
+  fg_vec_free(&stack);
+  if (self->python.len > 1)
+    qsort(self->python.items, self->python.len, sizeof(char *), fg_str_cmp_ptr);
+  if (self->workflows.len > 1)
+    qsort(self->workflows.items, self->workflows.len, sizeof(char *), fg_str_cmp_ptr);
+  if (self->skipped.len > 1)
+    qsort(self->skipped.items, self->skipped.len, sizeof(char *), fg_str_cmp_ptr);
+}
+
+FgDiscovery *fg_discover(const char *path, const char *const *excludes, size_t nexcludes,
+                         char **err) {
+  *err = NULL;
+  struct stat st;
+  if (stat(path, &st) != 0) {
+    *err = fg_xasprintf("%s: %s", path, strerror(errno));
+    return NULL;
+  }
+  char *root = fg_discover_root(path);
+  if (!root) {
+    *err = fg_xasprintf("%s: %s", path, strerror(errno));
+    return NULL;
+  }
+  FgDiscovery *self = fg_xcalloc(1, sizeof *self);
+  self->root = root;
+  FgIgnore ig = {0};
+  fg_ignore_load(&ig, root);
+  fg_walk(self, &ig, excludes, nexcludes);
+  for (size_t i = 0; i < ig.patterns.len; i++)
+    free(ig.patterns.items[i]);
+  fg_vec_free(&ig.patterns);
+  return self;
+}
+
+static void fg_free_strings(char **items, size_t n) {
+  for (size_t i = 0; i < n; i++)
+    free(items[i]);
+  free(items);
+}
+
+void fg_discovery_delete(FgDiscovery *self) {
+  if (!self)
+    return;
+  free(self->root);
+  fg_free_strings(self->python.items, self->python.len);
+  fg_free_strings(self->workflows.items, self->workflows.len);
+  fg_free_strings(self->warnings.items, self->warnings.len);
+  fg_free_strings(self->skipped.items, self->skipped.len);
+  free(self);
+}

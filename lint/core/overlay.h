@@ -1,0 +1,52 @@
+/* overlay: file contents that stand in for what is on disk. --fix and
+ * --diff lint, fix and re-lint in memory through an overlay until nothing
+ * is left to fix, then write (or print) the result once; so --diff shows
+ * exactly what --fix writes, however many rounds it took. */
+#ifndef FG_OVERLAY_H
+#define FG_OVERLAY_H
+
+#include <stddef.h>
+
+#include "core/util.h"
+
+typedef struct FgOverlayFile {
+  char *path; /* relative to the project root */
+  char *data; /* NUL-terminated */
+  size_t len;
+} FgOverlayFile;
+
+typedef struct FgOverlay {
+  FG_VEC(FgOverlayFile) files;
+} FgOverlay;
+
+/* NULL when the path is not overlaid (or self is NULL). */
+const FgOverlayFile *fg_overlay_find(const FgOverlay *self, const char *path);
+/* Sets (copies) a file's contents, replacing earlier ones. */
+void fg_overlay_set(FgOverlay *self, const char *path, const char *data, size_t len);
+void fg_overlay_free(FgOverlay *self);
+
+/* How the model reads the project's files: the overlay's bytes where it has
+ * them, else the disk's under root. Both are borrowed. */
+typedef struct FgReader {
+  const char *root;
+  const FgOverlay *overlay; /* may be NULL */
+} FgReader;
+
+/* The bytes of rel (relative to the root), NUL-terminated, or NULL with
+ * *err set (owned by the caller) when they cannot be read or exceed max. */
+char *fg_reader_read(const FgReader *self, const char *rel, size_t max, size_t *len,
+                     char **err);
+
+/* Tool-level problems met while building the model: warnings that are not
+ * findings, and files that could not be read (the run then exits 2). */
+typedef struct FgProblems {
+  FgStrVec warnings; /* "warning: ..." / "error: ..." lines, owned */
+  size_t io_errors;
+} FgProblems;
+
+/* A file that could not be read: over the size limit is a warning, any
+ * other reason an I/O error. Takes err. */
+void fg_problems_read_error(FgProblems *self, const char *rel, char *err);
+void fg_problems_free(FgProblems *self);
+
+#endif

@@ -1,0 +1,290 @@
+#include "core/util.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <fnmatch.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+
+static void fg_oom(size_t n) {
+  fprintf(stderr, "forkguard: out of memory (allocating %zu bytes)\n", n);
+  abort();
+}
+
+void *fg_xmalloc(size_t n) {
+  void *p = malloc(n ? n : 1);
+  if (!p)
+    fg_oom(n);
+  return p;
+}
+
+void *fg_xcalloc(size_t count, size_t size) {
+  void *p = calloc(count ? count : 1, size ? size : 1);
+  if (!p)
+    fg_oom(count * size);
+  return p;
+}
+
+void *fg_xrealloc(void *p, size_t n) {
+  void *q = realloc(p, n ? n : 1);
+  if (!q)
+    fg_oom(n);
+  return q;
+}
+
+char *fg_xstrdup(const char *s) {
+  return fg_xstrndup(s, strlen(s));
+}
+
+char *fg_xstrndup(const char *s, size_t n) {
+  char *p = fg_xmalloc(n + 1);
+  memcpy(p, s, n);
+  p[n] = '\0';
+  return p;
+}
+
+char *fg_xasprintf(const char *fmt, ...) {
+  FgBuf b = {0};
+  va_list ap;
+  va_start(ap, fmt);
+  fg_buf_vprintf(&b, fmt, ap);
+  va_end(ap);
+  return fg_buf_take(&b);
+}
+
+static void fg_buf_grow(FgBuf *self, size_t extra) {
+  size_t need = self->len + extra + 1;
+  if (need <= self->cap)
+    return;
+  size_t cap = self->cap ? self->cap : 64;
+  while (cap < need)
+    cap *= 2;
+  self->data = fg_xrealloc(self->data, cap);
+  self->cap = cap;
+}
+
+#define FG_BUF_SINK_CHUNK (64u << 10)
+
+bool fg_buf_flush(FgBuf *self) {
+  if (self->sink && self->len) {
+    if (fwrite(self->data, 1, self->len, self->sink) != self->len)
+      self->sink_error = true;
+    self->len = 0;
+    self->data[0] = '\0';
+  }
+  return !self->sink_error;
+}
+
+void fg_buf_append(FgBuf *self, const char *s, size_t n) {
+  fg_buf_grow(self, n);
+  if (n)
+    memcpy(self->data + self->len, s, n);
+  self->len += n;
+  self->data[self->len] = '\0';
+  if (self->sink && self->len >= FG_BUF_SINK_CHUNK)
+    fg_buf_flush(self);
+}
+
+void fg_buf_puts(FgBuf *self, const char *s) {
+  fg_buf_append(self, s, strlen(s));
+}
+
+void fg_buf_putc(FgBuf *self, char c) {
+  fg_buf_append(self, &c, 1);
+}
+
+void fg_buf_vprintf(FgBuf *self, const char *fmt, va_list ap) {
+  va_list ap2;
+  va_copy(ap2, ap);
+  int n = vsnprintf(NULL, 0, fmt, ap2);
+  va_end(ap2);
+  if (n < 0)
+    return;
+  fg_buf_grow(self, (size_t)n);
+  vsnprintf(self->data + self->len, (size_t)n + 1, fmt, ap);
+  self->len += (size_t)n;
+  if (self->sink && self->len >= FG_BUF_SINK_CHUNK)
+    fg_buf_flush(self);
+}
+
+void fg_buf_printf(FgBuf *self, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  fg_buf_vprintf(self, fmt, ap);
+  va_end(ap);
+}
+
+char *fg_buf_take(FgBuf *self) {
+  char *p = self->data ? self->data : fg_xstrdup("");
+  self->data = NULL;
+  self->len = self->cap = 0;
+  return p;
+}
+
+void fg_buf_free(FgBuf *self) {
+  free(self->data);
+  self->data = NULL;
+  self->len = self->cap = 0;
+}
+
+bool fg_str_eq(const char *a, const char *b) {
+  if (!a || !b)
+    return a == b;
+  return strcmp(a, b) == 0;
+}
+
+bool fg_str_startswith(const char *s, const char *prefix) {
+  return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+bool fg_str_endswith(const char *s, const char *suffix) {
+  size_t n = strlen(s), m = strlen(suffix);
+  return n >= m && memcmp(s + n - m, suffix, m) == 0;
+}
+
+int fg_str_cmp_ptr(const void *a, const void *b) {
+  return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+char *fg_read_file(const char *path, size_t max_bytes, size_t *len, char **err) {
+  *err = NULL;
+  FILE *f = fopen(path, "rb");
+  if (!f) {
+    *err = fg_xstrdup(strerror(errno));
+    return NULL;
+  }
+  struct stat st;
+  if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
+    *err = fg_xstrdup("not a regular file");
+    fclose(f);
+    return NULL;
+  }
+  if ((size_t)st.st_size > max_bytes) {
+    *err = fg_xasprintf("file too large (%lld bytes, limit %zu)", (long long)st.st_size,
+                        max_bytes);
+    fclose(f);
+    return NULL;
+  }
+  /* the size fstat gave, read straight into place with no stdio buffer;
+   * a file that grew meanwhile goes on in chunks */
+  setvbuf(f, NULL, _IONBF, 0);
+  FgBuf b = {0};
+  b.cap = (size_t)st.st_size + 1;
+  b.data = fg_xmalloc(b.cap);
+  while (b.len + 1 < b.cap) {
+    size_t n = fread(b.data + b.len, 1, b.cap - 1 - b.len, f);
+    if (n == 0)
+      break;
+    b.len += n;
+  }
+  b.data[b.len] = '\0';
+  char chunk[65536];
+  size_t n;
+  while (!ferror(f) && (n = fread(chunk, 1, sizeof chunk, f)) > 0) {
+    if (b.len + n > max_bytes) {
+      *err = fg_xasprintf("file too large (limit %zu bytes)", max_bytes);
+      fg_buf_free(&b);
+      fclose(f);
+      return NULL;
+    }
+    fg_buf_append(&b, chunk, n);
+  }
+  if (ferror(f)) {
+    *err = fg_xstrdup(strerror(errno ? errno : EIO));
+    fg_buf_free(&b);
+    fclose(f);
+    return NULL;
+  }
+  fclose(f);
+  *len = b.len;
+  return fg_buf_take(&b);
+}
+
+void fg_strvec_free(FgStrVec *self) {
+  for (size_t i = 0; i < self->len; i++)
+    free(self->items[i]);
+  fg_vec_free(self);
+}
+
+const char *fg_memmem(const char *hay, size_t n, const char *needle, size_t m) {
+  if (m == 0)
+    return hay;
+  if (m > n)
+    return NULL;
+  const char *end = hay + n - m + 1;
+  for (const char *p = hay; p < end; p++) {
+    p = memchr(p, needle[0], (size_t)(end - p));
+    if (!p)
+      return NULL;
+    if (memcmp(p, needle, m) == 0)
+      return p;
+  }
+  return NULL;
+}
+
+void fg_strvec_split(FgStrVec *self, const char *s, const char *seps) {
+  char *copy = fg_xstrdup(s);
+  char *save = NULL;
+  for (char *t = strtok_r(copy, seps, &save); t; t = strtok_r(NULL, seps, &save))
+    fg_vec_push(self, fg_xstrdup(t));
+  free(copy);
+}
+
+const char *fg_path_base(const char *path) {
+  const char *s = strrchr(path, '/');
+  return s ? s + 1 : path;
+}
+
+bool fg_path_under(const char *path, const char *dir) {
+  if (!*dir)
+    return true;
+  size_t n = strlen(dir);
+  return strncmp(path, dir, n) == 0 && (path[n] == '\0' || path[n] == '/');
+}
+
+bool fg_glob_any(char *const *globs, size_t n, const char *name) {
+  for (size_t i = 0; i < n; i++)
+    if (fnmatch(globs[i], name, 0) == 0)
+      return true;
+  return false;
+}
+
+/* Levenshtein distance, case-insensitive, with a cut-off: words of a few
+ * dozen bytes, two rows. */
+static size_t fg_distance(const char *a, const char *b) {
+  size_t la = strlen(a), lb = strlen(b);
+  if (la > 64 || lb > 64)
+    return SIZE_MAX;
+  size_t row[65], prev[65];
+  for (size_t j = 0; j <= lb; j++)
+    prev[j] = j;
+  for (size_t i = 1; i <= la; i++) {
+    row[0] = i;
+    for (size_t j = 1; j <= lb; j++) {
+      int ca = tolower((unsigned char)a[i - 1]), cb = tolower((unsigned char)b[j - 1]);
+      size_t sub = prev[j - 1] + (ca != cb);
+      size_t del = prev[j] + 1, ins = row[j - 1] + 1;
+      row[j] = sub < del ? (sub < ins ? sub : ins) : (del < ins ? del : ins);
+    }
+    memcpy(prev, row, (lb + 1) * sizeof(size_t));
+  }
+  return prev[lb];
+}
+
+const char *fg_closest(const char *word, const char *const *cands, size_t n, size_t max) {
+  const char *best = NULL;
+  size_t best_d = SIZE_MAX;
+  size_t limit = strlen(word) / 2;
+  if (limit > max)
+    limit = max;
+  for (size_t i = 0; i < n; i++) {
+    size_t d = fg_distance(word, cands[i]);
+    if (d < best_d) {
+      best_d = d;
+      best = cands[i];
+    }
+  }
+  return best && best_d <= limit ? best : NULL;
+}

@@ -1,0 +1,73 @@
+/* words: the identifier-like words of a text, as 64-bit hashes, for the
+ * project prefilter. A word is a maximal run of ASCII letters, digits, `_`
+ * and bytes >= 0x80 (so non-ASCII identifiers stay whole); strings and
+ * comments count too. A hash match is a candidate, never a proof: callers
+ * confirm it against the text with fg_word_set_match_text. */
+#ifndef FG_WORDS_H
+#define FG_WORDS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/util.h"
+
+uint64_t fg_word_hash(const char *s, size_t n);
+
+/* The distinct words of a text (owned hashes, in no particular order). */
+typedef struct FgWords {
+  uint64_t *hashes;
+  size_t len;
+} FgWords;
+
+/* A reusable scanner: its table is kept between calls to fg_words_scan. */
+typedef struct FgWordScanner FgWordScanner;
+FgWordScanner *fg_word_scanner_new(void);
+void fg_word_scanner_delete(FgWordScanner *self);
+/* Fills out (freeing nothing it held before) with the distinct words. */
+void fg_words_scan(FgWordScanner *self, const char *text, size_t len, FgWords *out);
+void fg_words_free(FgWords *self);
+
+/* A set of words, each with a bit mask. Open addressing on the hash; the
+ * words themselves are kept (borrowed) so a text can be matched exactly. */
+typedef struct FgWordSlot {
+  uint64_t hash;
+  const char *word; /* borrowed; NULL: empty slot */
+  uint32_t mask;
+} FgWordSlot;
+
+typedef struct FgWordSet {
+  FgWordSlot *slots;
+  size_t cap, len;
+} FgWordSet;
+
+/* Adds mask to the word's mask; word is borrowed until the set is freed. */
+void fg_word_set_add(FgWordSet *self, const char *word, uint32_t mask);
+/* The OR of the masks of the set's words whose hash is among `words`: a
+ * candidate answer (hashes can collide), 0 when surely none. */
+uint32_t fg_word_set_match_hashes(const FgWordSet *self, const FgWords *words);
+/* The OR of the masks of the set's words that are words of the text. */
+uint32_t fg_word_set_match_text(const FgWordSet *self, const char *text, size_t len);
+void fg_word_set_free(FgWordSet *self);
+/* The mask of word (NUL-terminated) in the set, 0 when absent. */
+uint32_t fg_word_set_get(const FgWordSet *self, const char *word);
+
+/* The set's slots that `words` (candidates) / the text's words (exact)
+ * hold, each once, appended to out. */
+typedef FG_VEC(const FgWordSlot *) FgSlotVec;
+void fg_word_set_hits_hashes(const FgWordSet *self, const FgWords *words, FgSlotVec *out);
+void fg_word_set_hits_text(const FgWordSet *self, const char *text, size_t len,
+                           FgSlotVec *out);
+
+/* A set of bare hashes, for pairs of words (fg_pair_hash). */
+typedef struct FgHashSet {
+  uint64_t *keys; /* 0: empty slot (a 0 key is stored as 1) */
+  size_t cap, len;
+} FgHashSet;
+
+uint64_t fg_pair_hash(uint64_t a, uint64_t b);
+void fg_hash_set_add(FgHashSet *self, uint64_t h);
+bool fg_hash_set_has(const FgHashSet *self, uint64_t h);
+void fg_hash_set_free(FgHashSet *self);
+
+#endif

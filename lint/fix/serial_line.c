@@ -1,0 +1,369 @@
+#include "fix/serial_line.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fix/serial_step.h"
+
+/* One word of the line as written: its span in the file and its text with
+ * quotes removed. `{...}` (tox substitutions) and `$(...)` / `${...}` (make
+ * variables) stay one word even with blanks inside. */
+typedef struct FgSlWord {
+  size_t start, end;
+  char *text;
+} FgSlWord;
+
+typedef FG_VEC(FgSlWord) FgSlWords;
+
+static bool fg_sl_blank(const char *s, size_t i, size_t to) {
+  if (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r')
+    return true;
+  /* a line continuation */
+  return s[i] == '\\' && i + 1 < to && (s[i + 1] == '\n' || s[i + 1] == '\r');
+}
+
+static void fg_sl_words(const char *s, size_t from, size_t to, FgSlWords *out) {
+  size_t i = from;
+  for (;;) {
+    while (i < to && fg_sl_blank(s, i, to))
+      i++;
+    if (i >= to)
+      return;
+    FgSlWord w = {i, i, NULL};
+    FgBuf b = {0};
+    int depth = 0;
+    char quote = 0;
+    for (; i < to; i++) {
+      char c = s[i];
+      if (quote) {
+        if (c == quote)
+          quote = 0;
+        else
+          fg_buf_putc(&b, c);
+        continue;
+      }
+      if (!depth && fg_sl_blank(s, i, to))
+        break;
+      if (!depth && (c == '\'' || c == '"')) {
+        quote = c;
+        continue;
+      }
+      if (c == '{' || (c == '(' && i > from && s[i - 1] == '$'))
+        depth++;
+      else if ((c == '}' || c == ')') && depth)
+        depth--;
+      fg_buf_putc(&b, c);
+    }
+    w.end = i;
+    w.text = b.data ? fg_buf_take(&b) : fg_xstrdup("");
+    fg_vec_push(out, w);
+  }
+}
+
+static void fg_sl_words_free(FgSlWords *v) {
+  for (size_t i = 0; i < v->len; i++)
+    free(v->items[i].text);
+  fg_vec_free(v);
+}
+
+/* How many words from i are one of xdist's options (0: not xdist's). */
+static size_t fg_sl_xdist_words(const FgSlWords *v, size_t i) {
+  const char *w = v->items[i].text;
+  static const char *const with_value[] = {
+      "-n", "--numprocesses", "--dist", "--maxprocesses", "--tx", NULL};
+  for (const char *const *o = with_value; *o; o++) {
+    size_t n = strlen(*o);
+    if (strcmp(w, *o) == 0)
+      return i + 1 < v->len ? 2 : 1;
+    if (strncmp(w, *o, n) == 0 && w[n] == '=')
+      return 1;
+  }
+  if (w[0] == '-' && w[1] == 'n' && w[2])
+    return 1; /* -nauto, -n4 */
+  return 0;
+}
+
+static bool fg_sl_has_xdist(const FgSlWords *v, size_t from) {
+  for (size_t i = from; i < v->len; i++)
+    if (fg_sl_xdist_words(v, i))
+      return true;
+  return false;
+}
+
+/* The line of a launched run, as written. */
+typedef struct FgSlLine {
+  const FgSource *src;
+  bool tox;
+  size_t body, end; /* the command: after the factor / recipe prefix */
+  FgSlWords words;
+  size_t first;  /* the first pytest argument */
+  int m;         /* the -m word, or -1 */
+  size_t m_n;    /* how many words it spans */
+  int posargs;   /* the {posargs...} word, or -1 */
+  FgSlWords def; /* the words of {posargs:DEFAULT} */
+  size_t def_from, def_to;
+  bool literal_n; /* an xdist option is written on the line */
+} FgSlLine;
+
+static const char *fg_sl_base(const char *w) {
+  const char *s = strrchr(w, '/');
+  return s ? s + 1 : w;
+}
+
+/* Reads the line; returns why it cannot be split, or NULL. */
+static const char *fg_sl_read(const FgRun *run, FgSlLine *l) {
+  memset(l, 0, sizeof *l);
+  l->m = l->posargs = -1;
+  if (!run->via_src)
+    return "the line in tox.ini or the Makefile runs more than one command";
+  const FgSource *src = run->via_src;
+  l->src = src;
+  l->tox = fg_str_endswith(src->path, ".ini");
+  l->body = run->via_start;
+  l->end = run->via_end;
+  if (!l->tox) {
+    const char *d = src->data;
+    if (l->body < l->end && d[l->body] == '\t')
+      l->body++;
+    while (l->body < l->end && strchr("@-+ \t", d[l->body]))
+      l->body++;
+  }
+  fg_sl_words(src->data, l->body, l->end, &l->words);
+  size_t i = 0;
+  while (i < l->words.len && strcmp(fg_sl_base(l->words.items[i].text), "pytest") != 0 &&
+         strcmp(fg_sl_base(l->words.items[i].text), "py.test") != 0)
+    i++;
+  if (i == l->words.len)
+    return l->tox ? "pytest is not named on the tox.ini line"
+                  : "the recipe line runs pytest through a make variable; split the "
+                    "recipe by hand";
+  l->first = i + 1;
+  for (size_t k = l->first; k < l->words.len; k++) {
+    const char *t = l->words.items[k].text;
+    if (strcmp(t, "-m") == 0 && k + 1 < l->words.len) {
+      l->m = (int)k;
+      l->m_n = 2;
+    } else if (t[0] == '-' && t[1] == 'm' && t[2]) {
+      l->m = (int)k;
+      l->m_n = 1;
+    } else if (l->tox && fg_str_startswith(t, "{posargs") && l->posargs < 0) {
+      l->posargs = (int)k;
+      const FgSlWord *w = &l->words.items[k];
+      if (t[8] == ':') {
+        l->def_from = w->start + 9;
+        l->def_to = w->end - 1;
+        fg_sl_words(src->data, l->def_from, l->def_to, &l->def);
+      }
+    }
+  }
+  l->literal_n = fg_sl_has_xdist(&l->words, l->first) || fg_sl_has_xdist(&l->def, 0);
+  if (run->xdist_arg >= 0 && !l->literal_n)
+    return l->tox ? "-n comes from a tox substitution, not from the tox.ini line"
+                  : "-n comes from a make variable, not from the recipe line; split "
+                    "the recipe by hand";
+  if (run->m_arg >= 0 && l->m < 0)
+    return l->tox ? "-m comes from a tox substitution, not from the tox.ini line"
+                  : "-m comes from a make variable, not from the recipe line";
+  if (run->m_arg < 0 && run->mexpr)
+    return "-m comes from addopts or PYTEST_ADDOPTS";
+  return NULL;
+}
+
+static void fg_sl_free(FgSlLine *l) {
+  fg_sl_words_free(&l->words);
+  fg_sl_words_free(&l->def);
+}
+
+const char *fg_serial_line_no_fix(const FgRun *run) {
+  FgSlLine l;
+  const char *why = fg_sl_read(run, &l);
+  fg_sl_free(&l);
+  return why;
+}
+
+typedef struct FgSlEdit {
+  size_t start, end;
+  char *text;
+} FgSlEdit;
+
+typedef FG_VEC(FgSlEdit) FgSlEdits;
+
+static void fg_sl_push(FgSlEdits *v, size_t start, size_t end, char *text) {
+  FgSlEdit e = {start, end, text};
+  fg_vec_push(v, e);
+}
+
+/* The edit of -m for one side: replace the -m there, else insert before
+ * {posargs}, else after the last word. */
+static void fg_sl_edit_m(const FgSlLine *l, const char *opt, FgSlEdits *ed) {
+  const FgSlWord *w = l->words.items;
+  if (l->m >= 0) {
+    fg_sl_push(ed, w[l->m].start, w[l->m + (int)l->m_n - 1].end, fg_xstrdup(opt));
+  } else if (l->posargs >= 0) {
+    fg_sl_push(ed, w[l->posargs].start, w[l->posargs].start, fg_xasprintf("%s ", opt));
+  } else {
+    size_t at = w[l->words.len - 1].end;
+    fg_sl_push(ed, at, at, fg_xasprintf(" %s", opt));
+  }
+}
+
+/* Start of the line holding offset. */
+static size_t fg_sl_line_start(const FgSource *src, size_t off) {
+  while (off > 0 && src->data[off - 1] != '\n' && src->data[off - 1] != '\r')
+    off--;
+  return off;
+}
+
+/* Removes the xdist words of v (and the blanks before them); a
+ * continuation line that held nothing else goes whole. */
+static void fg_sl_drop_xdist(const FgSource *src, const FgSlWords *v, size_t from,
+                             size_t floor, FgSlEdits *ed) {
+  const char *d = src->data;
+  for (size_t i = from; i < v->len;) {
+    size_t n = fg_sl_xdist_words(v, i);
+    if (!n) {
+      i++;
+      continue;
+    }
+    size_t s = v->items[i].start, e = v->items[i + n - 1].end;
+    while (s > floor && (d[s - 1] == ' ' || d[s - 1] == '\t'))
+      s--;
+    size_t after = e;
+    while (after < src->len && (d[after] == ' ' || d[after] == '\t'))
+      after++;
+    if (s == fg_sl_line_start(src, s) && after + 1 < src->len && d[after] == '\\' &&
+        (d[after + 1] == '\n' || d[after + 1] == '\r')) {
+      e = after + 1;
+      e += e < src->len && d[e] == '\r';
+      e += e < src->len && d[e] == '\n';
+    }
+    fg_sl_push(ed, s, e, fg_xstrdup(""));
+    i += n;
+  }
+}
+
+static int fg_sl_edit_cmp(const void *a, const void *b) {
+  const FgSlEdit *x = a, *y = b;
+  if (x->start != y->start)
+    return x->start < y->start ? -1 : 1;
+  return x->end < y->end ? -1 : x->end > y->end;
+}
+
+/* The bytes [from, to) of the file with the edits applied (and freed). */
+static void fg_sl_apply(const FgSource *src, size_t from, size_t to, FgSlEdits *ed,
+                        FgBuf *out) {
+  if (ed->len > 1)
+    qsort(ed->items, ed->len, sizeof(FgSlEdit), fg_sl_edit_cmp);
+  size_t at = from;
+  for (size_t i = 0; i < ed->len; i++) {
+    FgSlEdit *e = &ed->items[i];
+    if (e->start >= at && e->end <= to) {
+      fg_buf_append(out, src->data + at, e->start - at);
+      fg_buf_puts(out, e->text);
+      at = e->end;
+    }
+    free(e->text);
+  }
+  fg_buf_append(out, src->data + at, to - at);
+  fg_vec_free(ed);
+}
+
+/* The serial copy of the command: xdist out (from {posargs:DEFAULT} too),
+ * -m <marker> in. */
+static void fg_sl_serial_command(const FgProject *p, const FgRun *run, const FgSlLine *l,
+                                 FgBuf *out) {
+  FgSlEdits ed = {0};
+  fg_sl_drop_xdist(l->src, &l->words, l->first, l->body, &ed);
+  if (l->posargs >= 0 && fg_sl_has_xdist(&l->def, 0)) {
+    FgSlEdits ded = {0};
+    fg_sl_drop_xdist(l->src, &l->def, 0, l->def_from, &ded);
+    FgBuf def = {0};
+    fg_sl_apply(l->src, l->def_from, l->def_to, &ded, &def);
+    const char *t = def.data ? def.data : "";
+    while (*t == ' ' || *t == '\t')
+      t++;
+    const FgSlWord *w = &l->words.items[l->posargs];
+    fg_sl_push(&ed, w->start, w->end,
+               *t ? fg_xasprintf("{posargs:%s}", t) : fg_xstrdup("{posargs}"));
+    fg_buf_free(&def);
+  }
+  char *expr = fg_serial_step_expr(run, p->marker, true);
+  char *m = fg_serial_step_m_option(expr, false);
+  char *opt =
+      fg_xasprintf("%s%s%s", m, fg_serial_step_xdist_elsewhere(run) ? " -n 0" : "",
+                   run->uses_cov ? " --cov-append" : "");
+  fg_sl_edit_m(l, opt, &ed);
+  free(opt);
+  free(m);
+  free(expr);
+  fg_sl_apply(l->src, l->body, l->end, &ed, out);
+}
+
+FgFix *fg_serial_line_fix(const FgProject *p, const FgRun *run) {
+  FgSlLine l;
+  if (fg_sl_read(run, &l)) {
+    fg_sl_free(&l);
+    return NULL;
+  }
+  const FgSource *src = l.src;
+  const char *d = src->data;
+  const char *eol = fg_source_eol(src);
+
+  /* what goes before the copied command: the line's own prefix (indent,
+   * factor condition, recipe tab and @/-), or for `commands = pytest ...`
+   * an indented continuation line with the same factor condition */
+  size_t line0 = fg_sl_line_start(src, l.body);
+  FgBuf copy = {0};
+  const char *eq = memchr(d + line0, '=', l.body - line0);
+  if (l.tox && eq) {
+    const char *f = eq + 1;
+    while (f < d + l.body && (*f == ' ' || *f == '\t'))
+      f++;
+    fg_buf_puts(&copy, "    ");
+    fg_buf_append(&copy, f, (size_t)(d + l.body - f));
+  } else {
+    fg_buf_append(&copy, d + line0, l.body - line0);
+  }
+  fg_sl_serial_command(p, run, &l, &copy);
+
+  /* the parallel side */
+  char *expr = fg_serial_step_expr(run, p->marker, false);
+  char *m = fg_serial_step_m_option(expr, false);
+  FgSlEdits ped = {0};
+  fg_sl_edit_m(&l, m, &ped);
+  FgSlEdit par = ped.items[0];
+  fg_vec_free(&ped);
+  free(m);
+  free(expr);
+
+  /* the copy goes on its own line after the command's last line */
+  size_t at = l.end;
+  while (at < src->len && d[at] != '\n')
+    at++;
+  FgBuf ins = {0};
+  if (at < src->len) {
+    at++;
+    fg_buf_printf(&ins, "%s%s", copy.data, eol);
+  } else {
+    fg_buf_printf(&ins, "%s%s", eol, copy.data);
+  }
+  fg_buf_free(&copy);
+
+  FgFix *fix = fg_fix_new(FG_FIX_SAFE,
+                          "deselect `%s` tests in the pytest command of %s and run them "
+                          "serially on a new line after it",
+                          p->marker, src->path);
+  if (par.start == par.end && par.start == at) {
+    char *both = fg_xasprintf("%s%s", par.text, ins.data);
+    fg_fix_add_edit(fix, src, at, at, both);
+    free(both);
+  } else {
+    fg_fix_add_edit(fix, src, par.start, par.end, par.text);
+    fg_fix_add_edit(fix, src, at, at, ins.data);
+  }
+  free(par.text);
+  fg_buf_free(&ins);
+  fg_sl_free(&l);
+  return fix;
+}

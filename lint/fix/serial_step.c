@@ -1,0 +1,407 @@
+#include "fix/serial_step.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Is this run argument one xdist owns (removed from the serial copy)?
+ * Returns how many words it spans (0: not xdist's). */
+static size_t fg_ss_xdist_words(const FgRun *run, size_t i) {
+  const char *w = run->args.items[i].text;
+  static const char *const with_value[] = {
+      "-n", "--numprocesses", "--dist", "--maxprocesses", "--tx", NULL};
+  for (const char *const *o = with_value; *o; o++) {
+    size_t n = strlen(*o);
+    if (strcmp(w, *o) == 0)
+      return i + 1 < run->args.len ? 2 : 1;
+    if (strncmp(w, *o, n) == 0 && w[n] == '=')
+      return 1;
+  }
+  if (w[0] == '-' && w[1] == 'n' && w[2] && w[1] != '-')
+    return 1; /* -nauto, -n4, -n=4 */
+  return 0;
+}
+
+/* A YAML plain scalar needs quotes when its plain form would not read
+ * back as the same string. */
+static bool fg_ss_needs_quotes(const char *s) {
+  if (!*s || strchr("*&!{}[]|>'\"%@`#,?:-", s[0]) || s[0] == ' ')
+    return true;
+  if (strstr(s, ": ") || strstr(s, " #") || s[strlen(s) - 1] == ' ' ||
+      s[strlen(s) - 1] == ':')
+    return true;
+  return false;
+}
+
+static char *fg_ss_yaml_scalar(const char *s) {
+  if (!fg_ss_needs_quotes(s))
+    return fg_xstrdup(s);
+  FgBuf b = {0};
+  fg_buf_putc(&b, '\'');
+  for (const char *c = s; *c; c++) {
+    if (*c == '\'')
+      fg_buf_putc(&b, '\'');
+    fg_buf_putc(&b, *c);
+  }
+  fg_buf_putc(&b, '\'');
+  return fg_buf_take(&b);
+}
+
+typedef struct FgSpanEdit {
+  size_t start, end;
+  char *text;
+} FgSpanEdit;
+
+typedef FG_VEC(FgSpanEdit) FgSpanEdits;
+
+static void fg_ss_push(FgSpanEdits *v, size_t start, size_t end, const char *text) {
+  FgSpanEdit e = {start, end, fg_xstrdup(text)};
+  fg_vec_push(v, e);
+}
+
+/* By start; at the same start an insertion goes before a replacement, so
+ * both apply (qsort is not stable: the order must not depend on it). */
+/* Edits a scalar node in place to read `value + suffix`, in the node's own
+ * style: inside a quoted scalar the suffix goes before the closing quote
+ * (escaped for that style); a plain one is quoted only when the longer
+ * plain form would not read back. */
+static void fg_ss_push_suffix(FgSpanEdits *ed, const FgSource *src,
+                              const FgYamlNode *node, const char *suffix) {
+  if (node->style == FG_YAML_SINGLE_QUOTED || node->style == FG_YAML_DOUBLE_QUOTED) {
+    char q = node->style == FG_YAML_SINGLE_QUOTED ? '\'' : '"';
+    size_t close = node->end;
+    if (close > node->start && src->data[close - 1] == q) {
+      FgBuf b = {0};
+      for (const char *c = suffix; *c; c++) {
+        if (*c == q || (q == '"' && *c == '\\'))
+          fg_buf_putc(&b, q == '"' ? '\\' : '\'');
+        fg_buf_putc(&b, *c);
+      }
+      fg_ss_push(ed, close - 1, close - 1, b.data ? b.data : "");
+      fg_buf_free(&b);
+      return;
+    }
+  }
+  char *full = fg_xasprintf("%s%s", node->value, suffix);
+  if (fg_ss_needs_quotes(full)) {
+    char *q = fg_ss_yaml_scalar(full);
+    fg_ss_push(ed, node->start, node->end, q);
+    free(q);
+  } else {
+    fg_ss_push(ed, node->end, node->end, suffix);
+  }
+  free(full);
+}
+
+static int fg_ss_edit_cmp(const void *a, const void *b) {
+  const FgSpanEdit *x = a, *y = b;
+  if (x->start != y->start)
+    return x->start < y->start ? -1 : 1;
+  return x->end < y->end ? -1 : x->end > y->end;
+}
+
+/* Applies edits (absolute file offsets inside [from, to)) to a copy of
+ * that region of the file. */
+static char *fg_ss_apply_region(const FgSource *src, size_t from, size_t to,
+                                FgSpanEdits *ed) {
+  if (ed->len > 1)
+    qsort(ed->items, ed->len, sizeof(FgSpanEdit), fg_ss_edit_cmp);
+  FgBuf b = {0};
+  size_t at = from;
+  for (size_t i = 0; i < ed->len; i++) {
+    FgSpanEdit *e = &ed->items[i];
+    if (e->start < at || e->end > to)
+      continue;
+    fg_buf_append(&b, src->data + at, e->start - at);
+    fg_buf_puts(&b, e->text);
+    at = e->end;
+  }
+  fg_buf_append(&b, src->data + at, to - at);
+  for (size_t i = 0; i < ed->len; i++)
+    free(ed->items[i].text);
+  fg_vec_free(ed);
+  return fg_buf_take(&b);
+}
+
+char *fg_serial_step_m_option(const char *expr, bool yaml_double_quoted) {
+  bool simple = true;
+  for (const char *c = expr; *c; c++)
+    if (!(isalnum((unsigned char)*c) || *c == '_'))
+      simple = false;
+  if (simple)
+    return fg_xasprintf("-m %s", expr);
+  if (yaml_double_quoted)
+    return fg_xasprintf("-m \\\"%s\\\"", expr);
+  return fg_xasprintf(strchr(expr, '"') ? "-m '%s'" : "-m \"%s\"", expr);
+}
+
+/* The expression for one side of the split: the old -m combined, never
+ * overwritten. The serial side drops a `not <marker>` the run already has
+ * (a run that deselects the marked tests, FG202's case). */
+static char *fg_ss_expr(const FgRun *run, const char *marker, bool serial) {
+  const char *old = run->mexpr;
+  while (old && (*old == ' ' || *old == '\t'))
+    old++;
+  if (!old || !*old)
+    return serial ? fg_xstrdup(marker) : fg_xasprintf("not %s", marker);
+  if (!serial)
+    return fg_xasprintf("(%s) and not %s", old, marker);
+  char *notm = fg_xasprintf("not %s", marker);
+  char *andnot = fg_xasprintf(" and not %s", marker);
+  char *expr = NULL;
+  size_t n = strlen(old);
+  while (n && (old[n - 1] == ' ' || old[n - 1] == '\t'))
+    n--;
+  if (n == strlen(notm) && strncmp(old, notm, n) == 0) {
+    expr = fg_xstrdup(marker);
+  } else if (n > strlen(andnot) &&
+             strncmp(old + n - strlen(andnot), andnot, strlen(andnot)) == 0) {
+    size_t k = n - strlen(andnot);
+    if (k >= 2 && old[0] == '(' && old[k - 1] == ')')
+      expr = fg_xasprintf("%.*s and %s", (int)k, old, marker);
+    else
+      expr = fg_xasprintf("(%.*s) and %s", (int)k, old, marker);
+  } else {
+    expr = fg_xasprintf("(%.*s) and %s", (int)n, old, marker);
+  }
+  free(notm);
+  free(andnot);
+  return expr;
+}
+
+/* How many leading arguments to keep before the -m goes in the serial
+ * copy: everything up to the last argument that is not xdist's. */
+static size_t fg_ss_last_kept(const FgRun *run) {
+  size_t keep = 0;
+  for (size_t i = 0; i < run->args.len;) {
+    size_t n = fg_ss_xdist_words(run, i);
+    if (!n) {
+      keep = ++i;
+      continue;
+    }
+    i += n;
+  }
+  return keep;
+}
+
+/* Edits the -m of a run (replacing the old one, or appending): into ed. */
+static void fg_ss_edit_m(const FgRun *run, const char *marker, bool serial, size_t nargs,
+                         FgSpanEdits *ed) {
+  char *expr = fg_ss_expr(run, marker, serial);
+  char *opt =
+      fg_serial_step_m_option(expr, run->step->run->style == FG_YAML_DOUBLE_QUOTED);
+  if (run->m_arg >= 0) {
+    const FgArg *a = &run->args.items[run->m_arg];
+    size_t end = a->end;
+    if ((strcmp(a->text, "-m") == 0) && (size_t)run->m_arg + 1 < run->args.len)
+      end = run->args.items[run->m_arg + 1].end;
+    fg_ss_push(ed, a->start, end, opt);
+  } else {
+    size_t at = nargs ? run->args.items[nargs - 1].end : run->launcher_end;
+    char *text = fg_xasprintf(" %s", opt);
+    fg_ss_push(ed, at, at, text);
+    free(text);
+  }
+  free(opt);
+  free(expr);
+}
+
+/* Start of the line holding offset. */
+static size_t fg_ss_line_start(const FgSource *src, size_t off) {
+  while (off > 0 && src->data[off - 1] != '\n' && src->data[off - 1] != '\r')
+    off--;
+  return off;
+}
+
+/* Just past the line break of the line holding offset. */
+static size_t fg_ss_line_end(const FgSource *src, size_t off) {
+  while (off < src->len && src->data[off] != '\n')
+    off++;
+  return off < src->len ? off + 1 : off;
+}
+
+char *fg_serial_step_expr(const FgRun *run, const char *marker, bool serial) {
+  return fg_ss_expr(run, marker, serial);
+}
+
+bool fg_serial_step_xdist_elsewhere(const FgRun *run) {
+  /* pytest-enabler turns xdist back on in a copy with no -n */
+  bool elsewhere = run->enabler;
+  for (size_t i = 0; i < run->opts.len; i++) {
+    const char *o = run->opts.items[i].text;
+    if (run->opts.items[i].origin != FG_ORIGIN_CMDLINE &&
+        (fg_str_startswith(o, "-n") || fg_str_startswith(o, "--numprocesses")))
+      elsewhere = true;
+  }
+  return elsewhere;
+}
+
+/* Why no byte-exact fix exists for this run, or NULL when one does. */
+const char *fg_serial_step_no_fix(const FgRun *run) {
+  const FgStep *st = run->step;
+  if (!st->run)
+    return "the step has no `run:`";
+  if (st->node->style == FG_YAML_FLOW)
+    return "flow-style step";
+  if (st->run->style == FG_YAML_FOLDED)
+    return "folded scalar (`run: >`)";
+  if (run->via)
+    return "the pytest command is written in another file (tox.ini, Makefile)";
+  if (!run->exact)
+    return "the command's bytes are not written as-is in the file (escapes)";
+  if (run->m_arg < 0 && run->mexpr)
+    return "-m comes from addopts or PYTEST_ADDOPTS";
+  return NULL;
+}
+
+/* Where the step's text ends: past the line break of its last line, and
+ * past the blank lines a keep-chomped block scalar (`|+`) holds. */
+static size_t fg_ss_step_end(const FgSource *src, const FgStep *st) {
+  size_t end = fg_ss_line_end(src, st->node->end);
+  const FgYamlNode *last = st->run;
+  if (!last || last->end < st->node->end || last->style != FG_YAML_LITERAL)
+    return end;
+  size_t p = last->start;
+  while (p < src->len && src->data[p] == '|')
+    p++;
+  while (p < src->len && (isdigit((unsigned char)src->data[p]) || src->data[p] == '-'))
+    p++;
+  if (p >= src->len || src->data[p] != '+')
+    return end;
+  for (;;) {
+    size_t q = end;
+    while (q < src->len && (src->data[q] == ' ' || src->data[q] == '\t'))
+      q++;
+    if (q < src->len && (src->data[q] == '\n' || src->data[q] == '\r'))
+      end = fg_ss_line_end(src, q);
+    else
+      return end;
+  }
+}
+
+FgFix *fg_serial_step_fix(const FgProject *p, const FgRun *run, bool deselect) {
+  const FgStep *st = run->step;
+  const FgSource *src = run->wf->src;
+  if (fg_serial_step_no_fix(run))
+    return NULL;
+  const char *marker = p->marker;
+  const char *eol = fg_source_eol(src);
+
+  /* the step as written: from its dash to the end of its last line */
+  size_t key_start = st->node->start;
+  size_t line0 = fg_ss_line_start(src, key_start);
+  size_t dash = key_start;
+  while (dash > line0 && src->data[dash - 1] == ' ')
+    dash--;
+  if (dash == line0 || src->data[dash - 1] != '-')
+    return NULL; /* not a block sequence item we can copy */
+  dash--;
+  size_t step_end = fg_ss_step_end(src, st);
+  /* the step ends the file with no final newline: the copy starts with a
+   * line break and the file still ends without one */
+  bool open_end = step_end == src->len && src->len && !src->final_newline;
+
+  /* 1. the copy, edited: name, id, run (xdist out, -m marker in), timeout */
+  FgSpanEdits ed = {0};
+  for (size_t i = 0; i < run->args.len;) {
+    size_t n = fg_ss_xdist_words(run, i);
+    if (!n) {
+      i++;
+      continue;
+    }
+    /* drop the words and the blank before them; a continuation line that
+     * held nothing else goes whole */
+    size_t from = run->args.items[i].start;
+    size_t to = run->args.items[i + n - 1].end;
+    while (from > line0 && (src->data[from - 1] == ' ' || src->data[from - 1] == '\t'))
+      from--;
+    size_t after = to;
+    while (after < src->len && (src->data[after] == ' ' || src->data[after] == '\t'))
+      after++;
+    bool alone = from == fg_ss_line_start(src, from) && after < src->len &&
+                 src->data[after] == '\\' &&
+                 (after + 1 == src->len || src->data[after + 1] == '\n' ||
+                  src->data[after + 1] == '\r');
+    if (alone)
+      to = fg_ss_line_end(src, after);
+    fg_ss_push(&ed, from, to, "");
+    i += n;
+  }
+  bool xdist_elsewhere = fg_serial_step_xdist_elsewhere(run);
+  FgSpanEdits med = {0};
+  fg_ss_edit_m(run, marker, true, fg_ss_last_kept(run), &med);
+  FgSpanEdit m = med.items[0];
+  if (xdist_elsewhere || run->uses_cov) {
+    char *more = fg_xasprintf("%s%s%s", m.text, xdist_elsewhere ? " -n 0" : "",
+                              run->uses_cov ? " --cov-append" : "");
+    free(m.text);
+    m.text = more;
+  }
+  fg_vec_push(&ed, m);
+  fg_vec_free(&med);
+
+  char *label = st->name ? fg_xstrdup(st->name) : fg_xstrdup("pytest");
+  char *name = fg_xasprintf("%s (%s, serial)", label, marker);
+  char *qname = fg_ss_yaml_scalar(name);
+  const FgYamlNode *name_node = fg_yaml_get(st->node, "name");
+  if (name_node && name_node->kind == FG_YAML_SCALAR) {
+    char *suffix = fg_xasprintf(" (%s, serial)", marker);
+    fg_ss_push_suffix(&ed, src, name_node, suffix);
+    free(suffix);
+  } else {
+    char *text = fg_xasprintf("name: %s%s%*s", qname, eol, (int)(key_start - line0), "");
+    fg_ss_push(&ed, key_start, key_start, text);
+    free(text);
+  }
+  const FgYamlNode *id_node = fg_yaml_get(st->node, "id");
+  if (id_node && id_node->kind == FG_YAML_SCALAR)
+    fg_ss_push_suffix(&ed, src, id_node, "-serial");
+  /* a comment after a one-line run describes the parallel run: not copied */
+  const FgYamlNode *rn = st->run;
+  if (rn->style == FG_YAML_PLAIN || rn->style == FG_YAML_SINGLE_QUOTED ||
+      rn->style == FG_YAML_DOUBLE_QUOTED) {
+    size_t c = rn->end;
+    while (c < src->len && (src->data[c] == ' ' || src->data[c] == '\t'))
+      c++;
+    if (c < src->len && src->data[c] == '#') {
+      size_t e = c;
+      while (e < src->len && src->data[e] != '\n' && src->data[e] != '\r')
+        e++;
+      fg_ss_push(&ed, rn->end, e, "");
+    }
+  }
+  char *copy = fg_ss_apply_region(src, line0, step_end, &ed);
+  FgBuf step = {0};
+  if (open_end)
+    fg_buf_puts(&step, eol);
+  fg_buf_puts(&step, copy);
+  if (!st->timeout_minutes)
+    fg_buf_printf(&step, "%s%*stimeout-minutes: %d", open_end ? eol : "",
+                  (int)(key_start - line0), "", p->config->timeout_minutes);
+  if (!st->timeout_minutes && !open_end)
+    fg_buf_puts(&step, eol);
+  free(copy);
+
+  FgFix *fix = deselect
+                   ? fg_fix_new(FG_FIX_SAFE,
+                                "deselect `%s` tests here and run them in a serial "
+                                "step \"%s\"",
+                                marker, name)
+                   : fg_fix_new(FG_FIX_SAFE, "run `%s` tests in a serial step \"%s\"",
+                                marker, name);
+  if (deselect) {
+    /* 2. the parallel run deselects the marked tests */
+    FgSpanEdits ped = {0};
+    fg_ss_edit_m(run, marker, false, run->args.len, &ped);
+    fg_fix_add_edit(fix, src, ped.items[0].start, ped.items[0].end, ped.items[0].text);
+    free(ped.items[0].text);
+    fg_vec_free(&ped);
+  }
+  fg_fix_add_edit(fix, src, step_end, step_end, step.data);
+  fg_buf_free(&step);
+  (void)dash;
+  free(qname);
+  free(name);
+  free(label);
+  return fix;
+}

@@ -1,0 +1,679 @@
+/* parse/pyfile_walk: the one pass over the tree. A TSTreeCursor with no C
+ * recursion (the context of every open node lives in a heap stack indexed
+ * by depth) visits imports, definitions, assignments, calls, decorators and
+ * `pytestmark`, and records raw facts in the Walk for parse/pyfile.c to
+ * resolve. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "parse/pyfile_walk.h"
+
+/* ---- imports ----------------------------------------------------------- */
+
+/* Dotted name text without any whitespace or comments inside it. */
+static char *dotted_name_text(const Walk *w, TSNode n) {
+  if (!fg_pf_node_is(n, "dotted_name"))
+    return fg_pf_node_text(w, n);
+  FgBuf b = {0};
+  Kids k;
+  for (fg_pf_kids_begin(&k, n); k.ok; fg_pf_kids_next(&k)) {
+    TSNode c = fg_pf_kids_node(&k);
+    if (!fg_pf_node_is(c, "identifier"))
+      continue;
+    if (b.len)
+      fg_buf_putc(&b, '.');
+    size_t s = ts_node_start_byte(c), e = ts_node_end_byte(c);
+    fg_buf_append(&b, w->src + s, e - s);
+  }
+  fg_pf_kids_end(&k);
+  return fg_buf_take(&b);
+}
+
+static void push_import(Walk *w, TSNode stmt, const Ctx *cx, char *module, char *name,
+                        char *local, int level, bool aliased) {
+  FgPyImport im = {module, name, local, level, cx->func >= 0, fg_pf_node_span(stmt)};
+  fg_vec_push(&w->imports, im);
+  bool module_level = cx->func < 0 && cx->cls < 0;
+  if (strcmp(local, "*") == 0) {
+    if (module_level) {
+      FgBuf b = {0};
+      for (int i = 0; i < level; i++)
+        fg_buf_putc(&b, '.');
+      fg_buf_puts(&b, module);
+      fg_vec_push(&w->star_modules, fg_buf_take(&b));
+    }
+    return;
+  }
+  FgBuf target = {0};
+  for (int i = 0; i < level; i++)
+    fg_buf_putc(&target, '.');
+  if (!name) {
+    /* `import a.b` binds "a"; `import a.b as c` binds the whole path */
+    fg_buf_puts(&target, aliased ? module : local);
+  } else {
+    fg_buf_puts(&target, module);
+    if (*module)
+      fg_buf_putc(&target, '.');
+    fg_buf_puts(&target, name);
+  }
+  char *value = fg_buf_take(&target);
+  if (module_level && strcmp(value, "pytest") == 0 && strcmp(local, "pytest") == 0)
+    w->m->imports_pytest = true;
+  if (module_level && strcmp(value, "pytest.mark") == 0 && !w->m->mark_alias)
+    w->m->mark_alias = fg_xstrdup(local);
+  fg_pf_bind(w, cx->scope, local, ts_node_start_byte(stmt), BIND_IMPORT, value);
+}
+
+static void visit_import(Walk *w, TSNode n, const Ctx *cx) {
+  Kids k;
+  for (fg_pf_kids_begin(&k, n); k.ok; fg_pf_kids_next(&k)) {
+    TSNode c = fg_pf_kids_node(&k);
+    if (fg_pf_kids_field(&k) != w->f_name)
+      continue;
+    if (fg_pf_node_is(c, "aliased_import")) {
+      char *mod = dotted_name_text(w, ts_node_child_by_field_id(c, w->f_name));
+      char *local = fg_pf_node_text(w, ts_node_child_by_field_id(c, w->f_alias));
+      push_import(w, n, cx, mod, NULL, local, 0, true);
+    } else if (fg_pf_node_is(c, "dotted_name")) {
+      char *mod = dotted_name_text(w, c);
+      char *local = fg_xstrndup(mod, strcspn(mod, "."));
+      push_import(w, n, cx, mod, NULL, local, 0, false);
+    }
+  }
+  fg_pf_kids_end(&k);
+}
+
+static void visit_import_from(Walk *w, TSNode n, const Ctx *cx, bool future) {
+  char *module = NULL;
+  int level = 0;
+  if (future) {
+    module = fg_xstrdup("__future__");
+  } else {
+    TSNode mn = ts_node_child_by_field_id(n, w->f_module_name);
+    if (fg_pf_node_is(mn, "relative_import")) {
+      Kids k;
+      for (fg_pf_kids_begin(&k, mn); k.ok; fg_pf_kids_next(&k)) {
+        TSNode c = fg_pf_kids_node(&k);
+        if (fg_pf_node_is(c, "import_prefix")) {
+          for (size_t i = ts_node_start_byte(c); i < ts_node_end_byte(c); i++)
+            level += w->src[i] == '.';
+        } else if (fg_pf_node_is(c, "dotted_name")) {
+          free(module);
+          module = dotted_name_text(w, c);
+        }
+      }
+      fg_pf_kids_end(&k);
+      if (!module)
+        module = fg_xstrdup("");
+    } else if (!ts_node_is_null(mn)) {
+      module = dotted_name_text(w, mn);
+    } else {
+      return;
+    }
+  }
+  Kids k;
+  for (fg_pf_kids_begin(&k, n); k.ok; fg_pf_kids_next(&k)) {
+    TSNode c = fg_pf_kids_node(&k);
+    if (fg_pf_node_is(c, "wildcard_import")) {
+      push_import(w, n, cx, fg_xstrdup(module), fg_xstrdup("*"), fg_xstrdup("*"), level,
+                  false);
+      continue;
+    }
+    if (fg_pf_kids_field(&k) != w->f_name)
+      continue;
+    char *name = NULL, *local = NULL;
+    if (fg_pf_node_is(c, "aliased_import")) {
+      name = dotted_name_text(w, ts_node_child_by_field_id(c, w->f_name));
+      local = fg_pf_node_text(w, ts_node_child_by_field_id(c, w->f_alias));
+    } else if (fg_pf_node_is(c, "dotted_name")) {
+      name = dotted_name_text(w, c);
+      local = fg_xstrdup(name);
+    } else {
+      continue;
+    }
+    if (future) {
+      FgPyImport im = {fg_xstrdup(module), name, local, 0, cx->func >= 0,
+                       fg_pf_node_span(n)};
+      fg_vec_push(&w->imports, im);
+    } else {
+      push_import(w, n, cx, fg_xstrdup(module), name, local, level, false);
+    }
+  }
+  fg_pf_kids_end(&k);
+  free(module);
+}
+
+/* ---- markers and fixtures ---------------------------------------------- */
+
+/* `pytest.mark.NAME` or `pytest.mark.NAME(...)` (any spelling of the prefix):
+ * a candidate, confirmed after resolution. */
+static bool marker_expr(Walk *w, TSNode e, int owner_kind, int owner, int scope,
+                        size_t offset) {
+  TSNode fn = fg_pf_node_is(e, "call") ? ts_node_child_by_field_id(e, w->f_function) : e;
+  char *d = fg_pf_dotted(w, fn);
+  MarkCand mc = {0};
+  bool ok = d && fg_pf_split_last(d, &mc.prefix, &mc.name);
+  free(d);
+  if (!ok)
+    return false;
+  mc.owner_kind = owner_kind;
+  mc.owner = owner;
+  mc.scope = scope;
+  mc.offset = offset;
+  mc.span = fg_pf_node_span(e);
+  if (fg_pf_node_is(e, "call") && strcmp(mc.name, "usefixtures") == 0) {
+    Args a;
+    fg_pf_args_scan(w, ts_node_child_by_field_id(e, w->f_arguments), &a);
+    FG_VEC(char *) names = {0};
+    for (size_t i = 0; i < a.pos.len; i++) {
+      char *v = fg_pf_string_value(w, a.pos.items[i], NULL);
+      if (v)
+        fg_vec_push(&names, v);
+    }
+    fg_pf_args_free(&a);
+    mc.args = names.items;
+    mc.nargs = names.len;
+  }
+  fg_vec_push(&w->marks, mc);
+  return true;
+}
+
+/* The markers of a `marks=` value: one marker expression or a list/tuple. */
+static void param_marks(Walk *w, TSNode v) {
+  bool seq = fg_pf_node_is(v, "list") || fg_pf_node_is(v, "tuple");
+  Kids k;
+  if (seq)
+    fg_pf_kids_begin(&k, v);
+  for (bool more = seq ? k.ok : true; more;) {
+    TSNode e = seq ? fg_pf_kids_node(&k) : v;
+    if (!seq || fg_pf_is_element(e)) {
+      TSNode fn =
+          fg_pf_node_is(e, "call") ? ts_node_child_by_field_id(e, w->f_function) : e;
+      char *d = fg_pf_dotted(w, fn);
+      MarkRef r = {0};
+      if (d && fg_pf_split_last(d, &r.prefix, &r.name))
+        fg_vec_push(&w->param_marks, r);
+      free(d);
+    }
+    if (!seq)
+      break;
+    fg_pf_kids_next(&k);
+    more = k.ok;
+  }
+  if (seq)
+    fg_pf_kids_end(&k);
+}
+
+/* `parametrize(names, [pytest.param(..., marks=...), ...])`. */
+static void parametrize(Walk *w, const Args *a, TSNode expr, int func, int scope,
+                        size_t offset) {
+  TSNode vals = a->pos.len > 1 ? a->pos.items[1] : fg_pf_args_kw(w, a, "argvalues");
+  if (!fg_pf_node_is(vals, "list") && !fg_pf_node_is(vals, "tuple"))
+    return;
+  ParamCand pc = {func, scope, offset, fg_pf_node_span(expr), w->param_elems.len, 0};
+  Kids k;
+  for (fg_pf_kids_begin(&k, vals); k.ok; fg_pf_kids_next(&k)) {
+    TSNode e = fg_pf_kids_node(&k);
+    if (!fg_pf_is_element(e))
+      continue;
+    ParamElem pe = {NULL, w->param_marks.len, 0};
+    if (fg_pf_node_is(e, "call")) {
+      pe.callee = fg_pf_dotted(w, ts_node_child_by_field_id(e, w->f_function));
+      Args ea;
+      fg_pf_args_scan(w, ts_node_child_by_field_id(e, w->f_arguments), &ea);
+      TSNode mv = fg_pf_args_kw(w, &ea, "marks");
+      if (!ts_node_is_null(mv))
+        param_marks(w, mv);
+      fg_pf_args_free(&ea);
+    }
+    pe.count = w->param_marks.len - pe.first;
+    fg_vec_push(&w->param_elems, pe);
+  }
+  fg_pf_kids_end(&k);
+  pc.count = w->param_elems.len - pc.first;
+  fg_vec_push(&w->params, pc);
+}
+
+static void decorator(Walk *w, TSNode e, int owner_kind, int owner, int scope,
+                      size_t offset) {
+  bool is_call = fg_pf_node_is(e, "call");
+  bool marked = marker_expr(w, e, owner_kind, owner, scope, offset);
+  if (!is_call && owner_kind != OWNER_FUNC)
+    return;
+  Args a;
+  if (is_call)
+    fg_pf_args_scan(w, ts_node_child_by_field_id(e, w->f_arguments), &a);
+  else
+    memset(&a, 0, sizeof a);
+  const MarkCand *mc = marked ? &w->marks.items[w->marks.len - 1] : NULL;
+  if (is_call && mc && owner_kind == OWNER_FUNC && strcmp(mc->name, "parametrize") == 0)
+    parametrize(w, &a, e, owner, scope, offset);
+  if (owner_kind == OWNER_FUNC) {
+    TSNode fn = is_call ? ts_node_child_by_field_id(e, w->f_function) : e;
+    FixCand fc = {owner, scope, offset, fg_pf_dotted(w, fn), false, NULL};
+    if (fc.dotted) {
+      TSNode au = fg_pf_args_kw(w, &a, "autouse");
+      fc.autouse = fg_pf_node_is(au, "true");
+      TSNode nm = fg_pf_args_kw(w, &a, "name");
+      if (!ts_node_is_null(nm))
+        fc.name = fg_pf_string_value(w, nm, NULL);
+      fg_vec_push(&w->fixtures, fc);
+    }
+  }
+  fg_pf_args_free(&a);
+}
+
+/* Calls decorator() for each decorator of a decorated_definition. */
+static void decorators(Walk *w, TSNode dd, int owner_kind, int owner, int scope) {
+  Kids k;
+  for (fg_pf_kids_begin(&k, dd); k.ok; fg_pf_kids_next(&k)) {
+    TSNode d = fg_pf_kids_node(&k);
+    if (!fg_pf_node_is(d, "decorator"))
+      continue;
+    Kids dk;
+    for (fg_pf_kids_begin(&dk, d); dk.ok; fg_pf_kids_next(&dk)) {
+      TSNode e = fg_pf_kids_node(&dk);
+      if (fg_pf_is_element(e)) {
+        decorator(w, e, owner_kind, owner, scope, ts_node_start_byte(d));
+        break;
+      }
+    }
+    fg_pf_kids_end(&dk);
+  }
+  fg_pf_kids_end(&k);
+}
+
+/* `pytestmark = pytest.mark.x` / `[...]` / `(...)`. */
+static void pytestmark(Walk *w, TSNode rhs, int owner_kind, int owner, int scope) {
+  size_t off = ts_node_start_byte(rhs);
+  if (fg_pf_node_is(rhs, "list") || fg_pf_node_is(rhs, "tuple")) {
+    Kids k;
+    for (fg_pf_kids_begin(&k, rhs); k.ok; fg_pf_kids_next(&k)) {
+      TSNode e = fg_pf_kids_node(&k);
+      if (fg_pf_is_element(e))
+        marker_expr(w, e, owner_kind, owner, scope, off);
+    }
+    fg_pf_kids_end(&k);
+  } else {
+    marker_expr(w, rhs, owner_kind, owner, scope, off);
+  }
+}
+
+/* ---- definitions ------------------------------------------------------- */
+
+static char *indent_before(const Walk *w, size_t at) {
+  size_t ls = at;
+  while (ls > 0 && w->src[ls - 1] != '\n' && w->src[ls - 1] != '\r')
+    ls--;
+  for (size_t i = ls; i < at; i++)
+    if (w->src[i] != ' ' && w->src[i] != '\t' && w->src[i] != '\f')
+      return fg_xstrdup("");
+  return fg_xstrndup(w->src + ls, at - ls);
+}
+
+static void params(Walk *w, TSNode ps, FgPyFunc *f, int fscope, bool method) {
+  FG_VEC(char *) out = {0};
+  bool first = true;
+  Kids k;
+  for (fg_pf_kids_begin(&k, ps); k.ok; fg_pf_kids_next(&k)) {
+    TSNode p = fg_pf_kids_node(&k);
+    if (!fg_pf_is_element(p))
+      continue;
+    TSNode id = {0};
+    const char *t = ts_node_type(p);
+    if (fg_pf_is_type(t, "identifier")) {
+      id = p;
+    } else if (fg_pf_is_type(t, "default_parameter") ||
+               fg_pf_is_type(t, "typed_default_parameter")) {
+      id = ts_node_child_by_field_id(p, w->f_name);
+    } else if (fg_pf_is_type(t, "typed_parameter")) {
+      TSNode c = ts_node_named_child(p, 0);
+      if (fg_pf_node_is(c, "identifier"))
+        id = c;
+    }
+    if (ts_node_is_null(id) || !fg_pf_node_is(id, "identifier")) {
+      /* *args, **kwargs, `*`, `/`, tuple parameters: not fixture requests */
+      TSNode inner = ts_node_named_child(p, 0);
+      if ((fg_pf_node_is(p, "list_splat_pattern") ||
+           fg_pf_node_is(p, "dictionary_splat_pattern")) &&
+          fg_pf_node_is(inner, "identifier"))
+        fg_pf_bind_node(w, fscope, inner, BIND_OPAQUE, NULL);
+      if (!fg_pf_node_is(p, "positional_separator") &&
+          !fg_pf_node_is(p, "keyword_separator"))
+        first = false;
+      continue;
+    }
+    char *name = fg_pf_node_text(w, id);
+    fg_pf_bind(w, fscope, name, ts_node_start_byte(id), BIND_OPAQUE, NULL);
+    if (first && method && (strcmp(name, "self") == 0 || strcmp(name, "cls") == 0)) {
+      free(name);
+    } else {
+      fg_vec_push(&out, name);
+    }
+    first = false;
+  }
+  fg_pf_kids_end(&k);
+  f->params = out.items;
+  f->nparams = out.len;
+}
+
+static Ctx visit_def(Walk *w, TSNode n, const Frame *parent, const Ctx *cx) {
+  FgPyFunc f = {0};
+  TSNode name = ts_node_child_by_field_id(n, w->f_name);
+  f.name = ts_node_is_null(name) ? fg_xstrdup("") : fg_pf_node_text(w, name);
+  f.name_span = ts_node_is_null(name) ? fg_pf_node_span(n) : fg_pf_node_span(name);
+  f.cls = cx->cls;
+  f.nested = cx->func >= 0;
+  f.is_async = fg_pf_node_is(ts_node_child(n, 0), "async");
+  bool decorated = parent && fg_pf_is_type(parent->type, "decorated_definition");
+  f.span.start = decorated ? ts_node_start_byte(parent->node) : ts_node_start_byte(n);
+  f.span.end = ts_node_end_byte(n);
+  f.def_span = fg_pf_node_span(n);
+  f.indent = indent_before(w, f.span.start);
+  int idx = (int)w->funcs.len;
+  int fscope = fg_pf_scope_new(w, SCOPE_FUNC, cx->scope, idx);
+  TSNode ps = ts_node_child_by_field_id(n, w->f_parameters);
+  if (!ts_node_is_null(ps))
+    params(w, ps, &f, fscope, cx->cls >= 0);
+  if (!ts_node_is_null(name))
+    fg_pf_bind_node(w, cx->scope, name, BIND_OPAQUE, NULL);
+  if (cx->cls >= 0 && strcmp(f.name, "__init__") == 0)
+    w->classes.items[cx->cls].has_init = true;
+  fg_vec_push(&w->funcs, f);
+  fg_vec_push(&w->func_parent, cx->func);
+  fg_vec_push(&w->func_scope, fscope);
+  fg_vec_push(&w->func_finalizer, false);
+  if (decorated)
+    decorators(w, parent->node, OWNER_FUNC, idx, cx->scope);
+  Ctx in = {fscope, idx, -1, false};
+  return in;
+}
+
+static Ctx visit_class(Walk *w, TSNode n, const Frame *parent, const Ctx *cx) {
+  FgPyClass c = {0};
+  TSNode name = ts_node_child_by_field_id(n, w->f_name);
+  c.name = ts_node_is_null(name) ? fg_xstrdup("") : fg_pf_node_text(w, name);
+  c.name_span = ts_node_is_null(name) ? fg_pf_node_span(n) : fg_pf_node_span(name);
+  c.parent = cx->cls;
+  c.in_function = cx->func >= 0;
+  bool decorated = parent && fg_pf_is_type(parent->type, "decorated_definition");
+  c.span.start = decorated ? ts_node_start_byte(parent->node) : ts_node_start_byte(n);
+  c.span.end = ts_node_end_byte(n);
+  Args a;
+  fg_pf_args_scan(w, ts_node_child_by_field_id(n, w->f_superclasses), &a);
+  FG_VEC(char *) bases = {0};
+  for (size_t i = 0; i < a.pos.len; i++) {
+    char *d = fg_pf_dotted(w, a.pos.items[i]);
+    if (d)
+      fg_vec_push(&bases, d); /* resolved after the walk */
+  }
+  fg_pf_args_free(&a);
+  c.bases = bases.items;
+  c.nbases = bases.len;
+  if (!ts_node_is_null(name))
+    fg_pf_bind_node(w, cx->scope, name, BIND_OPAQUE, NULL);
+  int idx = (int)w->classes.len;
+  fg_vec_push(&w->classes, c);
+  fg_vec_push(&w->class_scope, cx->scope);
+  if (decorated)
+    decorators(w, parent->node, OWNER_CLASS, idx, cx->scope);
+  Ctx in = {fg_pf_scope_new(w, SCOPE_CLASS, cx->scope, -1), cx->func, idx, cx->main_only};
+  return in;
+}
+
+/* ---- statements -------------------------------------------------------- */
+
+static void visit_assignment(Walk *w, TSNode n, const Ctx *cx) {
+  TSNode left = ts_node_child_by_field_id(n, w->f_left);
+  TSNode right = ts_node_child_by_field_id(n, w->f_right);
+  if (fg_pf_node_is(left, "identifier")) {
+    if (!ts_node_is_null(right) && fg_pf_text_eq(w, left, "pytestmark")) {
+      if (cx->cls >= 0) {
+        pytestmark(w, right, OWNER_CLASS, cx->cls, cx->scope);
+      } else if (cx->func < 0) {
+        pytestmark(w, right, OWNER_MODULE, -1, cx->scope);
+        w->m->pytestmark_span = fg_pf_node_span(right);
+      }
+    }
+    if (ts_node_is_null(right))
+      return; /* `x: int` binds nothing */
+    char *d = NULL;
+    if (fg_pf_node_is(right, "identifier") || fg_pf_node_is(right, "attribute") ||
+        fg_pf_node_is(right, "call"))
+      d = fg_pf_dotted(w, right);
+    char *name = fg_pf_node_text(w, left);
+    fg_pf_bind(w, cx->scope, name, ts_node_start_byte(n), d ? BIND_ALIAS : BIND_OPAQUE,
+               d);
+    free(name);
+  } else if (fg_pf_node_is(left, "pattern_list") ||
+             fg_pf_node_is(left, "tuple_pattern")) {
+    Kids k;
+    for (fg_pf_kids_begin(&k, left); k.ok; fg_pf_kids_next(&k)) {
+      TSNode c = fg_pf_kids_node(&k);
+      if (fg_pf_node_is(c, "identifier"))
+        fg_pf_bind_node(w, cx->scope, c, BIND_OPAQUE, NULL);
+    }
+    fg_pf_kids_end(&k);
+  }
+}
+
+/* `return x` / `yield x` / `return x, y`: those names escape the def. */
+static void visit_escape(Walk *w, TSNode n, const Ctx *cx) {
+  if (cx->func < 0)
+    return;
+  int fscope = w->func_scope.items[cx->func];
+  Kids k;
+  for (fg_pf_kids_begin(&k, n); k.ok; fg_pf_kids_next(&k)) {
+    TSNode c = fg_pf_kids_node(&k);
+    bool list = fg_pf_node_is(c, "expression_list");
+    Kids lk;
+    if (list)
+      fg_pf_kids_begin(&lk, c);
+    for (bool more = list ? lk.ok : true; more;) {
+      TSNode e = list ? fg_pf_kids_node(&lk) : c;
+      if (fg_pf_node_is(e, "identifier") || fg_pf_node_is(e, "attribute")) {
+        char *d = fg_pf_dotted(w, e);
+        if (d) {
+          int idx = fg_pf_names_get(w, fscope, d, strlen(d));
+          w->names.items[idx].escaped = true;
+          free(d);
+        }
+      }
+      if (!list)
+        break;
+      fg_pf_kids_next(&lk);
+      more = lk.ok;
+    }
+    if (list)
+      fg_pf_kids_end(&lk);
+  }
+  fg_pf_kids_end(&k);
+}
+
+static void visit_call(Walk *w, TSNode n, Frame *self, const Frame *parent,
+                       const Frame *grand, const Ctx *cx) {
+  RawCall c = {0};
+  TSNode fn = ts_node_child_by_field_id(n, w->f_function);
+  c.span = fg_pf_node_span(n);
+  c.callee_span = ts_node_is_null(fn) ? c.span : fg_pf_node_span(fn);
+  c.callee = ts_node_is_null(fn) ? NULL : fg_pf_dotted(w, fn);
+  c.callee_dotted = c.callee != NULL;
+  if (!c.callee) {
+    size_t len = c.callee_span.end - c.callee_span.start;
+    c.callee = fg_xstrndup(w->src + c.callee_span.start,
+                           len > MAX_RAW_CALLEE ? MAX_RAW_CALLEE : len);
+  }
+  c.scope = cx->scope;
+  c.func = cx->func;
+  c.main_only = cx->main_only;
+  c.arg0_call = -1;
+  size_t start = ts_node_start_byte(n);
+  if (parent) {
+    const char *pt = parent->type;
+    if (fg_pf_is_type(pt, "with_item")) {
+      c.in_with = true;
+    } else if (fg_pf_is_type(pt, "as_pattern") && grand &&
+               fg_pf_is_type(grand->type, "with_item") &&
+               ts_node_start_byte(parent->node) == start) {
+      c.in_with = true;
+    } else if (fg_pf_is_type(pt, "assignment") &&
+               ts_node_eq(ts_node_child_by_field_id(parent->node, w->f_right), n)) {
+      TSNode left = ts_node_child_by_field_id(parent->node, w->f_left);
+      if (fg_pf_node_is(left, "identifier") || fg_pf_node_is(left, "attribute"))
+        c.assigned_to = fg_pf_dotted(w, left);
+    } else if (fg_pf_is_type(pt, "return_statement") || fg_pf_is_type(pt, "yield")) {
+      c.direct_escape = true;
+    } else if (fg_pf_is_type(pt, "argument_list") && grand && grand->call >= 0 &&
+               grand->arg0_start == start) {
+      w->calls.items[grand->call].arg0_call = (int)w->calls.len;
+    }
+  }
+  Args a;
+  fg_pf_args_scan(w, ts_node_child_by_field_id(n, w->f_arguments), &a);
+  self->arg0_start = SIZE_MAX;
+  if (a.pos.len > 0) {
+    TSNode p0 = a.pos.items[0];
+    self->arg0_start = ts_node_start_byte(p0);
+    c.arg0_str = fg_pf_string_value(w, p0, &c.arg0_span);
+    if (fg_pf_node_is(p0, "identifier") || fg_pf_node_is(p0, "attribute"))
+      c.arg0_dotted = fg_pf_dotted(w, p0);
+  }
+  if (a.pos.len > 1)
+    c.arg1_str = fg_pf_string_value(w, a.pos.items[1], NULL);
+  TSNode method = fg_pf_args_kw(w, &a, "method");
+  if (!ts_node_is_null(method))
+    c.kw_method = fg_pf_string_value(w, method, &c.kw_method_span);
+  char *prefer = fg_pf_string_value(w, fg_pf_args_kw(w, &a, "prefer"), NULL);
+  char *backend = fg_pf_string_value(w, fg_pf_args_kw(w, &a, "backend"), NULL);
+  c.threads = fg_str_eq(prefer, "threads") || fg_str_eq(backend, "threading");
+  free(prefer);
+  free(backend);
+  fg_pf_args_free(&a);
+  self->call = (int)w->calls.len;
+  fg_vec_push(&w->calls, c);
+}
+
+static void note_error(Walk *w, TSNode n) {
+  FgPyModule *m = w->m;
+  if (m->has_error)
+    return;
+  if (ts_node_is_missing(n)) {
+    m->has_error = true;
+    m->error_offset = ts_node_start_byte(n);
+    m->error_message = fg_xasprintf("missing '%s'", ts_node_type(n));
+  } else if (ts_node_symbol(n) == (TSSymbol)-1) {
+    m->has_error = true;
+    m->error_offset = ts_node_start_byte(n);
+    m->error_message = fg_xstrdup("invalid syntax");
+  }
+}
+
+/* `if __name__ == "__main__":` (either operand order, either quote). */
+static bool is_main_guard(const Walk *w, TSNode if_stmt) {
+  TSNode cond = ts_node_child_by_field_id(if_stmt, w->f_condition);
+  if (!fg_pf_node_is(cond, "comparison_operator"))
+    return false;
+  char text[64];
+  size_t n = 0;
+  for (size_t i = ts_node_start_byte(cond); i < ts_node_end_byte(cond); i++) {
+    char ch = w->src[i];
+    if (ch == ' ' || ch == '\t')
+      continue;
+    if (n + 1 >= sizeof text)
+      return false;
+    text[n++] = ch == '\'' ? '"' : ch;
+  }
+  text[n] = '\0';
+  return strcmp(text, "__name__==\"__main__\"") == 0 ||
+         strcmp(text, "\"__main__\"==__name__") == 0;
+}
+
+/* One node: its context comes from its parent frame (a def's or class's
+ * body runs in the new scope; its name, parameters and bases do not). */
+static void visit(Walk *w, size_t depth, TSFieldId field) {
+  Frame *self = &w->stack.items[depth];
+  const Frame *parent = depth > 0 ? &w->stack.items[depth - 1] : NULL;
+  const Frame *grand = depth > 1 ? &w->stack.items[depth - 2] : NULL;
+  TSNode n = self->node;
+  const char *t = self->type;
+  Ctx cx = {0, -1, -1, false};
+  if (parent) {
+    bool header = (fg_pf_is_type(parent->type, "function_definition") ||
+                   fg_pf_is_type(parent->type, "class_definition")) &&
+                  field != w->f_body;
+    cx = header ? parent->outer : parent->inner;
+    if (cx.func < 0 && cx.cls < 0 && field == w->f_consequence &&
+        fg_pf_is_type(parent->type, "if_statement") && is_main_guard(w, parent->node))
+      cx.main_only = true;
+  }
+  self->outer = cx;
+  self->inner = cx;
+  self->call = -1;
+  self->arg0_start = SIZE_MAX;
+  if (ts_node_is_missing(n) || ts_node_symbol(n) == (TSSymbol)-1)
+    note_error(w, n);
+  if (!ts_node_is_named(n))
+    return;
+  if (fg_pf_is_type(t, "call"))
+    visit_call(w, n, self, parent, grand, &cx);
+  else if (fg_pf_is_type(t, "function_definition"))
+    self->inner = visit_def(w, n, parent, &cx);
+  else if (fg_pf_is_type(t, "class_definition"))
+    self->inner = visit_class(w, n, parent, &cx);
+  else if (fg_pf_is_type(t, "assignment"))
+    visit_assignment(w, n, &cx);
+  else if (fg_pf_is_type(t, "import_statement"))
+    visit_import(w, n, &cx);
+  else if (fg_pf_is_type(t, "import_from_statement"))
+    visit_import_from(w, n, &cx, false);
+  else if (fg_pf_is_type(t, "future_import_statement"))
+    visit_import_from(w, n, &cx, true);
+  else if (fg_pf_is_type(t, "return_statement"))
+    visit_escape(w, n, &cx);
+  else if (fg_pf_is_type(t, "yield")) {
+    if (cx.func >= 0)
+      w->funcs.items[cx.func].has_yield = true;
+    visit_escape(w, n, &cx);
+  } else if (fg_pf_is_type(t, "as_pattern") && parent &&
+             fg_pf_is_type(parent->type, "with_item")) {
+    TSNode target = ts_node_child_by_field_id(n, w->f_alias);
+    TSNode id = ts_node_is_null(target) ? target : ts_node_named_child(target, 0);
+    if (fg_pf_node_is(id, "identifier"))
+      fg_pf_bind_node(w, cx.scope, id, BIND_OPAQUE, NULL);
+  }
+}
+
+void fg_pf_walk_tree(Walk *w, TSNode root) {
+  TSTreeCursor cur = ts_tree_cursor_new(root);
+  size_t depth = 0;
+  Frame f0 = {0};
+  f0.node = root;
+  f0.type = ts_node_type(root);
+  fg_vec_push(&w->stack, f0);
+  visit(w, 0, 0);
+  for (;;) {
+    if (ts_tree_cursor_goto_first_child(&cur)) {
+      depth++;
+    } else {
+      bool moved = false;
+      while (!moved) {
+        if (ts_tree_cursor_goto_next_sibling(&cur)) {
+          moved = true;
+        } else if (ts_tree_cursor_goto_parent(&cur)) {
+          depth--;
+        } else {
+          break;
+        }
+      }
+      if (!moved)
+        break;
+    }
+    Frame f = {0};
+    f.node = ts_tree_cursor_current_node(&cur);
+    f.type = ts_node_type(f.node);
+    w->stack.len = depth;
+    fg_vec_push(&w->stack, f);
+    visit(w, depth, ts_tree_cursor_current_field_id(&cur));
+  }
+  ts_tree_cursor_delete(&cur);
+}

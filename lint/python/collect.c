@@ -1,0 +1,242 @@
+/* python/collect: the test items pytest collects (python_files,
+ * python_classes and python_functions; unittest classes; test methods
+ * inherited from a base class, collected under the subclass), their node
+ * ids and effective markers (function, classes along the MRO, module), and
+ * whether each uses pools, with its chain. */
+#include <fnmatch.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "python/internal.h"
+
+/* python_functions / python_classes: a pattern with glob characters is a
+ * glob, otherwise a prefix (pytest's rule). */
+bool fg_pymodel_name_matches(char *const *pats, size_t n, const char *name) {
+  for (size_t i = 0; i < n; i++) {
+    const char *p = pats[i];
+    if (strpbrk(p, "*?[")) {
+      if (fnmatch(p, name, 0) == 0)
+        return true;
+    } else if (fg_str_startswith(name, p)) {
+      return true;
+    }
+  }
+  return false;
+}
+
+static bool fg_class_is_unittest(const FgModule *m, int c, int depth) {
+  if (c < 0 || depth > 16)
+    return false;
+  const FgPyClass *k = &m->py->classes[c];
+  for (size_t i = 0; i < k->nbases; i++) {
+    const char *b = k->bases[i];
+    if (strcmp(b, "unittest.TestCase") == 0 ||
+        strcmp(b, "unittest.IsolatedAsyncioTestCase") == 0 ||
+        fg_str_endswith(b, "TestCase"))
+      return true;
+    if (fg_class_is_unittest(m, fg_py_find_class(m, b), depth + 1))
+      return true;
+  }
+  return false;
+}
+
+static bool fg_class_collected(const FgPyModel *p, const FgModule *m, int c) {
+  for (; c >= 0; c = m->py->classes[c].parent) {
+    const FgPyClass *k = &m->py->classes[c];
+    if (k->in_function)
+      return false;
+    if (fg_class_is_unittest(m, c, 0))
+      continue;
+    if (k->has_init ||
+        !fg_pymodel_name_matches(p->python_classes.items, p->python_classes.len, k->name))
+      return false;
+  }
+  return true;
+}
+
+static bool fg_func_is_test(const FgPyModel *p, const FgModule *m, const FgPyFunc *f) {
+  if (!m->is_test_file || f->nested || f->is_fixture)
+    return false;
+  if (f->cls >= 0) {
+    if (!fg_class_collected(p, m, f->cls))
+      return false;
+    if (fg_class_is_unittest(m, f->cls, 0))
+      return fg_str_startswith(f->name, "test");
+  }
+  return fg_pymodel_name_matches(p->python_functions.items, p->python_functions.len,
+                                 f->name);
+}
+
+bool fg_py_is_test_def(const FgPyModel *p, int d) {
+  const FgDef *def = &p->defs.items[d];
+  return fg_func_is_test(p, def->mod, &def->mod->py->funcs[def->func]);
+}
+
+static void fg_add_markers(FgTest *t, const FgPyMarker *mk, size_t n) {
+  for (size_t i = 0; i < n; i++) {
+    const char *name = mk[i].name;
+    if (fg_str_startswith(name, "param:"))
+      name += 6;
+    fg_vec_push(&t->markers, fg_xstrdup(name));
+  }
+}
+
+/* The markers a test counts as marked by: the marker in force, then its
+ * equivalents (borrowed). */
+typedef struct FgMarkerSet {
+  const char *marker;
+  const char *const *equivalents;
+  size_t nequivalents;
+} FgMarkerSet;
+
+static const char *fg_test_marked_by(const FgMarkerSet *ms, const FgTest *t) {
+  for (size_t k = 0; k < t->markers.len; k++)
+    if (strcmp(t->markers.items[k], ms->marker) == 0)
+      return ms->marker;
+  for (size_t c = 0; c < ms->nequivalents; c++)
+    for (size_t k = 0; k < t->markers.len; k++)
+      if (strcmp(t->markers.items[k], ms->equivalents[c]) == 0)
+        return ms->equivalents[c];
+  return NULL;
+}
+
+/* The test's markers: its own, every enclosing class's and their in-repo
+ * bases' (pytest reads class marks along the MRO), the module's. */
+static void fg_test_markers(const FgPyModel *p, FgTest *t, const FgPyFunc *f) {
+  FgModule *m = t->mod;
+  fg_add_markers(t, f->markers, f->nmarkers);
+  for (int c = t->cls; c >= 0; c = m->py->classes[c].parent) {
+    FgClassRefVec mro = {0};
+    fg_py_class_mro(p, m, c, &mro);
+    for (size_t b = 0; b < mro.len; b++) {
+      const FgPyClass *k = &mro.items[b].mod->py->classes[mro.items[b].cls];
+      fg_add_markers(t, k->markers, k->nmarkers);
+    }
+    fg_vec_free(&mro);
+  }
+  fg_add_markers(t, m->py->module_markers, m->py->nmodule_markers);
+}
+
+static char *fg_test_nodeid(const FgModule *m, int cls, const char *name) {
+  FgBuf id = {0};
+  fg_buf_puts(&id, m->src->path);
+  /* classes outermost first */
+  int chain[64];
+  int depth = 0;
+  for (int c = cls; c >= 0 && depth < 64; c = m->py->classes[c].parent)
+    chain[depth++] = c;
+  for (int i = depth - 1; i >= 0; i--)
+    fg_buf_printf(&id, "::%s", m->py->classes[chain[i]].name);
+  fg_buf_printf(&id, "::%s", name);
+  return fg_buf_take(&id);
+}
+
+/* Pools of a test inherited into class cls: the base method's own chain, or
+ * what the subclass runs around it (its setup methods, usefixtures,
+ * autouse fixtures), whichever is shorter. */
+static void fg_inherited_pools(const FgPyModel *p, FgTest *t, int d) {
+  const FgPyFunc *f = fg_py_def_func(p, d);
+  int best = p->defs.items[d].dist;
+  int via = -1;
+  FgEdgeVec ctx = {0};
+  fg_py_edges_test_context(p, t->mod, t->cls, d, f->name_span, &ctx);
+  for (size_t i = 0; i < ctx.len; i++) {
+    int td = p->defs.items[ctx.items[i].to].dist;
+    if (td >= 0 && (best < 0 || td + 1 < best)) {
+      best = td + 1;
+      via = ctx.items[i].to;
+    }
+  }
+  fg_vec_free(&ctx);
+  t->uses_pools = best >= 0;
+  if (via < 0) {
+    if (t->uses_pools)
+      fg_pymodel_chain(p, d, &t->chain);
+    return;
+  }
+  const FgDef *vd = &p->defs.items[via];
+  const FgPyFunc *vf = fg_py_def_func(p, via);
+  FgLink link = {vd->mod->src, vf->name_span.start, vf->name_span.end,
+                 fg_py_def_label(p, via)};
+  fg_vec_push(&t->chain.links, link);
+  fg_pymodel_chain(p, via, &t->chain);
+}
+
+static void fg_push_test(FgPyModel *p, const FgMarkerSet *ms, FgModule *m, int fi,
+                         int cls, bool inherited) {
+  const FgPyFunc *f = &m->py->funcs[fi];
+  FgTest t = {0};
+  t.mod = m;
+  t.func = fi;
+  t.cls = cls;
+  t.inherited = inherited;
+  t.name = fg_xstrdup(f->name);
+  t.nodeid = fg_test_nodeid(m, cls, f->name);
+  fg_test_markers(p, &t, f);
+  t.marked_by = fg_test_marked_by(ms, &t);
+  t.marked = t.marked_by != NULL;
+  int d = fg_py_def_of(p, m, fi);
+  if (inherited) {
+    fg_inherited_pools(p, &t, d);
+  } else {
+    t.uses_pools = p->defs.items[d].dist >= 0;
+    if (t.uses_pools)
+      fg_pymodel_chain(p, d, &t.chain);
+  }
+  fg_vec_push(&p->tests, t);
+}
+
+/* pytest collects a test class's inherited test methods under the
+ * subclass (tests/test_x.py::TestChild::test_inherited). Modelled for bases
+ * in the same module: the test is the base's function, so findings and
+ * fixes land on the one definition every subclass shares. */
+static void fg_collect_inherited(FgPyModel *p, const FgMarkerSet *ms, FgModule *m,
+                                 int cls) {
+  FgClassRefVec mro = {0};
+  fg_py_class_mro(p, m, cls, &mro);
+  FG_VEC(const char *) seen = {0};
+  bool unittest = fg_class_is_unittest(m, cls, 0);
+  for (size_t b = 0; b < mro.len; b++) {
+    FgModule *bm = mro.items[b].mod;
+    for (size_t fi = 0; fi < bm->py->nfuncs; fi++) {
+      const FgPyFunc *f = &bm->py->funcs[fi];
+      if (f->cls != mro.items[b].cls || f->nested)
+        continue;
+      bool dup = false;
+      for (size_t k = 0; k < seen.len && !dup; k++)
+        dup = strcmp(seen.items[k], f->name) == 0;
+      if (dup)
+        continue;
+      fg_vec_push(&seen, f->name); /* an override hides the bases' method */
+      if (b == 0 || bm != m || f->is_fixture)
+        continue;
+      bool is_test = unittest ? fg_str_startswith(f->name, "test")
+                              : fg_pymodel_name_matches(p->python_functions.items,
+                                                        p->python_functions.len, f->name);
+      if (is_test)
+        fg_push_test(p, ms, m, (int)fi, cls, true);
+    }
+  }
+  fg_vec_free(&seen);
+  fg_vec_free(&mro);
+}
+
+void fg_pymodel_collect_tests(FgPyModel *p, const char *marker,
+                              const char *const *equivalents, size_t nequivalents) {
+  FgMarkerSet ms = {marker, equivalents, nequivalents};
+  for (size_t mi = 0; mi < p->modules.len; mi++) {
+    FgModule *m = p->modules.items[mi];
+    /* a module with a syntax error reports FG001 only: what error recovery
+     * made of its tests is not trustworthy enough to report on */
+    if (!m->py || !m->is_test_file || m->py->has_error)
+      continue;
+    for (size_t fi = 0; fi < m->py->nfuncs; fi++) {
+      const FgPyFunc *f = &m->py->funcs[fi];
+      if (fg_func_is_test(p, m, f))
+        fg_push_test(p, &ms, m, (int)fi, f->cls, false);
+    }
+    for (size_t c = 0; c < m->py->nclasses; c++)
+      if (fg_class_collected(p, m, (int)c))
+        fg_collect_inherited(p, &ms, m, (int)c);
+  }
+}

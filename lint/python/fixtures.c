@@ -1,0 +1,75 @@
+/* python/fixtures: pytest's fixture lookup. A fixture requested from a
+ * test or fixture is found in its class, its module, then the conftest.py
+ * files from its folder up to the rootdir; an override of the same name
+ * reaches the next definition further out. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "python/internal.h"
+
+void fg_pymodel_conftests(const FgPyModel *p, const char *dir, FgModuleVec *out) {
+  char *d = fg_xstrdup(dir);
+  for (;;) {
+    char *path = *d ? fg_xasprintf("%s/conftest.py", d) : fg_xstrdup("conftest.py");
+    FgModule *c = fg_pymodel_module_by_path(p, path);
+    free(path);
+    if (c && c->py)
+      fg_vec_push(out, c);
+    if (!*d)
+      break;
+    char *slash = strrchr(d, '/');
+    if (slash)
+      *slash = '\0';
+    else
+      d[0] = '\0';
+  }
+  free(d);
+}
+
+void fg_py_scope_build(const FgPyModel *p, FgModule *m, int cls, FgScope *out) {
+  for (int c = cls; c >= 0; c = m->py->classes[c].parent) {
+    fg_vec_push(&out->mods, m);
+    fg_vec_push(&out->classes, c);
+  }
+  fg_vec_push(&out->mods, m);
+  fg_vec_push(&out->classes, -1);
+  FgModuleVec conftests = {0};
+  fg_pymodel_conftests(p, m->dir, &conftests);
+  for (size_t i = 0; i < conftests.len; i++) {
+    if (conftests.items[i] == m)
+      continue;
+    fg_vec_push(&out->mods, conftests.items[i]);
+    fg_vec_push(&out->classes, -1);
+  }
+  fg_vec_free(&conftests);
+}
+
+void fg_py_scope_free(FgScope *s) {
+  fg_vec_free(&s->mods);
+  fg_vec_free(&s->classes);
+}
+
+/* The fixture `name` as seen from scope; `self_def` is the requesting
+ * fixture when it requests its own name (an override reaching the next
+ * definition further out). */
+int fg_py_scope_fixture(const FgPyModel *p, const FgScope *s, const char *name,
+                        int self_def) {
+  bool skipping = self_def >= 0;
+  for (size_t i = 0; i < s->mods.len; i++) {
+    FgModule *m = s->mods.items[i];
+    for (size_t f = 0; f < m->py->nfuncs; f++) {
+      const FgPyFunc *fn = &m->py->funcs[f];
+      if (!fn->is_fixture || fn->nested || fn->cls != s->classes.items[i] ||
+          !fg_str_eq(fn->fixture_name, name))
+        continue;
+      int d = fg_py_def_of(p, m, (int)f);
+      if (skipping) {
+        if (d == self_def)
+          skipping = false;
+        continue;
+      }
+      return d;
+    }
+  }
+  return -1;
+}

@@ -1,0 +1,146 @@
+/* python/model: the test model. From the discovered .py files it builds,
+ * in this order:
+ *   load.c       reading, the word prefilter and parsing (parse/pyfile) in
+ *                rounds until nothing more can reach a pool
+ *   names.c      dotted module names and per-module lookup indexes
+ *   resolve.c    calls, imports and base classes resolved to in-repo defs
+ *   fixtures.c   pytest's fixture scopes (class, module, conftest.py files)
+ *   propagate.c  which defs reach a pool site, and the shortest chain
+ *   collect.c    the test items pytest collects, with their markers
+ * It knows nothing of CI: the project (lint/project.c) hands it pytest's
+ * settings and the markers in force, and asks which tests use pools. */
+#ifndef FG_PYTHON_MODEL_H
+#define FG_PYTHON_MODEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "core/overlay.h"
+#include "core/source.h"
+#include "core/util.h"
+#include "parse/pyfile.h"
+
+/* One step of the chain that proves a finding. */
+typedef struct FgLink {
+  const FgSource *src;
+  size_t start, end;
+  char *label; /* "fixture pool", "make_pool()", "ProcessPoolExecutor" */
+} FgLink;
+
+typedef struct FgChain {
+  FG_VEC(FgLink) links;
+} FgChain;
+
+typedef struct FgModule {
+  FgSource *src;  /* owned */
+  FgPyModule *py; /* owned; NULL when the prefilter left it unparsed */
+  char *modname;  /* dotted import name ("tests.util", "pkg.core") */
+  char *package;  /* package for relative imports */
+  char *dir;      /* relative directory, "" at the root */
+  bool is_test_file;
+  bool is_conftest;
+  /* per function of py: index into the model's def table */
+  size_t first_def;
+  /* owned: py's module-level classes and non-nested functions by name,
+   * built once after the parse (NULL when py is) */
+  struct FgModIndex *index;
+} FgModule;
+
+typedef FG_VEC(FgModule *) FgModuleVec;
+
+typedef struct FgDef {
+  FgModule *mod;
+  int func;   /* index into mod->py->funcs */
+  int dist;   /* links to a pool site; -1: uses no pools */
+  int next;   /* def to follow (-1: the site is here) */
+  FgSpan via; /* the call / parameter that leads to next, or the site */
+  char *via_label;
+} FgDef;
+
+typedef struct FgTest {
+  FgModule *mod;
+  int func;              /* the function run; for an inherited test, the base class's
+                            method (same module) while cls is the collecting subclass */
+  int cls;               /* -1 for a module-level test */
+  bool inherited;        /* collected from a base class under cls */
+  char *nodeid;          /* tests/test_x.py::TestA::test_b */
+  char *name;            /* test_b */
+  FgStrVec markers;      /* effective markers: function, classes, module */
+  bool marked;           /* carries the project's marker (or an equivalent) */
+  const char *marked_by; /* the marker that counted: the marker in force or a
+                            convention's name (borrowed); NULL if unmarked */
+  bool uses_pools;
+  FgChain chain;
+} FgTest;
+
+/* A dotted module name and the module it names (names.c). */
+typedef struct FgName {
+  const char *name;
+  FgModule *mod;
+} FgName;
+
+typedef struct FgNameTable {
+  FG_VEC(FgName) names; /* sorted by name once every module is named */
+  FgStrVec owned;
+} FgNameTable;
+
+typedef struct FgPyModel {
+  /* settings, filled in before fg_pymodel_load */
+  FgStrVec python_files;   /* owned: pytest's python_files, python_classes, */
+  FgStrVec python_classes; /* python_functions (defaults applied) */
+  FgStrVec python_functions;
+  const char *const *extra_pool_constructors; /* borrowed (config) */
+  size_t nextra_pool_constructors;
+  int jobs;                /* threads that read and parse */
+  bool parse_suppressions; /* also parse files with suppression comments
+                              (`forkguard: ignore`, `noqa`), for FG002 */
+
+  /* the model */
+  FG_VEC(FgModule *) modules; /* in discovery order: sorted by path */
+  FG_VEC(FgDef) defs;
+  FG_VEC(FgTest) tests;
+  FgNameTable names;
+  size_t files_read, files_parsed;
+  /* while loading: the sorted relative paths of every discovered .py */
+  char *const *paths;
+  size_t npaths;
+} FgPyModel;
+
+/* Reads and summarises the modules at paths (sorted, relative to the
+ * root) that can matter, resolves them and propagates pool use to a
+ * fixpoint. `marker` is the marker in force: files that name it are parsed
+ * too. Unreadable files go to problems. */
+void fg_pymodel_load(FgPyModel *self, const FgReader *rd, const FgStrVec *paths,
+                     const char *marker, FgProblems *problems);
+
+/* Collects the test items, each marked when it carries `marker` or one of
+ * the `nequivalents` equivalents (borrowed: they must outlive the model). */
+void fg_pymodel_collect_tests(FgPyModel *self, const char *marker,
+                              const char *const *equivalents, size_t nequivalents);
+
+void fg_pymodel_free(FgPyModel *self);
+
+/* Module lookup by dotted name, NULL if not in the repository. */
+FgModule *fg_pymodel_module(const FgPyModel *self, const char *modname);
+/* The module of a relative path, NULL if none. */
+FgModule *fg_pymodel_module_by_path(const FgPyModel *self, const char *path);
+/* The parsed conftest.py files from folder dir (relative to the root) up to
+ * the root, closest first: the order pytest gives their fixtures. */
+void fg_pymodel_conftests(const FgPyModel *self, const char *dir, FgModuleVec *out);
+
+/* The chain of a def, as links (for rules other than FG101). */
+void fg_pymodel_chain(const FgPyModel *self, int def, FgChain *out);
+void fg_chain_free(FgChain *chain);
+/* "test_b → fixture pool (tests/conftest.py:12) → ..." */
+char *fg_chain_format(const FgChain *chain, const char *head);
+
+/* The conftest.py that sets a non-fork start method (a
+ * set_start_method("spawn"|"forkserver") call in it, or in an in-repo
+ * module it imports), or NULL when none does. */
+const FgModule *fg_pymodel_safe_start_method(const FgPyModel *self);
+
+/* Does a pattern of python_functions / python_classes match name? (a
+ * pattern with glob characters is a glob, otherwise a prefix) */
+bool fg_pymodel_name_matches(char *const *pats, size_t n, const char *name);
+
+#endif

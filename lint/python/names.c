@@ -1,0 +1,233 @@
+/* python/names: the dotted names a module is imported under (as laid out,
+ * without `src/`, and as pytest's prepend import mode sees it), lookup by
+ * name and path, and per-module hash indexes of functions and classes. */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/words.h"
+#include "python/internal.h"
+
+static int fg_name_cmp(const void *a, const void *b) {
+  const FgName *x = a, *y = b;
+  int c = strcmp(x->name, y->name);
+  if (c)
+    return c;
+  /* the same name twice: the shorter path wins (root before nested) */
+  size_t lx = strlen(x->mod->src->path), ly = strlen(y->mod->src->path);
+  if (lx != ly)
+    return lx < ly ? -1 : 1;
+  return strcmp(x->mod->src->path, y->mod->src->path);
+}
+
+static char *fg_path_to_modname(const char *relpath) {
+  char *s = fg_xstrdup(relpath);
+  size_t n = strlen(s);
+  if (fg_str_endswith(s, ".py"))
+    s[n -= 3] = '\0';
+  if (fg_str_endswith(s, "/__init__"))
+    s[n -= 9] = '\0';
+  else if (strcmp(s, "__init__") == 0)
+    s[n = 0] = '\0';
+  for (char *c = s; *c; c++)
+    if (*c == '/')
+      *c = '.';
+  return s;
+}
+
+static bool fg_file_exists_in(const FgPyModel *p, const char *reldir, const char *name);
+
+/* The directory pytest's default "prepend" import mode puts on sys.path for
+ * a file: the first directory upward that is not a package. */
+static char *fg_pytest_basedir(const FgPyModel *p, const char *dir) {
+  char *d = fg_xstrdup(dir);
+  while (*d && fg_file_exists_in(p, d, "__init__.py")) {
+    char *slash = strrchr(d, '/');
+    if (slash)
+      *slash = '\0';
+    else
+      d[0] = '\0';
+  }
+  return d;
+}
+
+static void fg_names_add(FgNameTable *t, char *name, FgModule *m) {
+  if (!*name) {
+    free(name);
+    return;
+  }
+  FgName n = {name, m};
+  fg_vec_push(&t->names, n);
+  fg_vec_push(&t->owned, name);
+}
+
+static const FgName *fg_names_find(const FgNameTable *t, const char *name) {
+  size_t lo = 0, hi = t->names.len;
+  while (lo < hi) {
+    size_t mid = lo + (hi - lo) / 2;
+    int c = strcmp(t->names.items[mid].name, name);
+    if (c < 0)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  if (lo < t->names.len && strcmp(t->names.items[lo].name, name) == 0)
+    return &t->names.items[lo];
+  return NULL;
+}
+
+static bool fg_file_exists_in(const FgPyModel *p, const char *reldir, const char *name) {
+  if (!p->npaths)
+    return false;
+  char *path = *reldir ? fg_xasprintf("%s/%s", reldir, name) : fg_xstrdup(name);
+  bool found =
+      bsearch(&path, p->paths, p->npaths, sizeof(char *), fg_str_cmp_ptr) != NULL;
+  free(path);
+  return found;
+}
+
+FgModule *fg_pymodel_module(const FgPyModel *self, const char *modname) {
+  const FgName *n = fg_names_find(&self->names, modname);
+  return n ? n->mod : NULL;
+}
+
+FgModule *fg_pymodel_module_by_path(const FgPyModel *p, const char *path) {
+  size_t lo = 0, hi = p->modules.len;
+  while (lo < hi) {
+    size_t mid = lo + (hi - lo) / 2;
+    int c = strcmp(p->modules.items[mid]->src->path, path);
+    if (c == 0)
+      return p->modules.items[mid];
+    if (c < 0)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  return NULL;
+}
+
+void fg_py_name_module(FgPyModel *p, FgModule *m) {
+  const char *path = m->src->path;
+  m->modname = fg_path_to_modname(path);
+  bool is_pkg = fg_str_endswith(path, "__init__.py");
+  m->package = fg_xstrdup(m->modname);
+  if (!is_pkg) {
+    char *dot = strrchr(m->package, '.');
+    if (dot)
+      *dot = '\0';
+    else
+      m->package[0] = '\0';
+  }
+  fg_names_add(&p->names, fg_xstrdup(m->modname), m);
+  if (fg_str_startswith(path, "src/"))
+    fg_names_add(&p->names, fg_path_to_modname(path + 4), m);
+  /* the name pytest's prepend import mode gives it */
+  char *base = fg_pytest_basedir(p, m->dir);
+  if (*base) {
+    char *rel = fg_path_to_modname(path + strlen(base) + 1);
+    fg_names_add(&p->names, rel, m);
+  }
+  free(base);
+}
+
+void fg_py_names_sort(FgPyModel *p) {
+  if (p->names.names.len > 1)
+    qsort(p->names.names.items, p->names.names.len, sizeof(FgName), fg_name_cmp);
+}
+
+void fg_py_names_free(FgNameTable *t) {
+  fg_strvec_free(&t->owned);
+  fg_vec_free(&t->names);
+}
+
+/* ---- lookup indexes ------------------------------------------------------- */
+
+/* A module's functions by (name, class) and its top-level classes by name:
+ * open addressing, each slot an index + 1 (0: empty). The first of several
+ * definitions with the same key is kept, as the linear search found it. */
+struct FgModIndex {
+  uint32_t *funcs, *classes;
+  size_t cap; /* a power of two, both tables */
+};
+
+static size_t fg_index_slot(uint64_t h, int cls, size_t cap) {
+  h ^= (uint64_t)(uint32_t)(cls + 1) * 0x9e3779b97f4a7c15u;
+  h ^= h >> 29;
+  return (size_t)h & (cap - 1);
+}
+
+static bool fg_func_keyed(const FgPyFunc *f, const char *name, int cls) {
+  return f->cls == cls && strcmp(f->name, name) == 0;
+}
+
+static bool fg_class_keyed(const FgPyClass *k, const char *name) {
+  return strcmp(k->name, name) == 0;
+}
+
+struct FgModIndex *fg_py_index_new(const FgPyModule *py) {
+  struct FgModIndex *x = fg_xcalloc(1, sizeof *x);
+  size_t n = py->nfuncs > py->nclasses ? py->nfuncs : py->nclasses;
+  x->cap = 8;
+  while (x->cap < 2 * n)
+    x->cap *= 2;
+  x->funcs = fg_xcalloc(x->cap, sizeof *x->funcs);
+  x->classes = fg_xcalloc(x->cap, sizeof *x->classes);
+  for (size_t i = 0; i < py->nfuncs; i++) {
+    const FgPyFunc *f = &py->funcs[i];
+    if (f->nested)
+      continue;
+    size_t s = fg_index_slot(fg_word_hash(f->name, strlen(f->name)), f->cls, x->cap);
+    while (x->funcs[s] && !fg_func_keyed(&py->funcs[x->funcs[s] - 1], f->name, f->cls))
+      s = (s + 1) & (x->cap - 1);
+    if (!x->funcs[s])
+      x->funcs[s] = (uint32_t)i + 1;
+  }
+  for (size_t i = 0; i < py->nclasses; i++) {
+    const FgPyClass *k = &py->classes[i];
+    if (k->parent >= 0 || k->in_function)
+      continue;
+    size_t s = fg_index_slot(fg_word_hash(k->name, strlen(k->name)), -1, x->cap);
+    while (x->classes[s] && !fg_class_keyed(&py->classes[x->classes[s] - 1], k->name))
+      s = (s + 1) & (x->cap - 1);
+    if (!x->classes[s])
+      x->classes[s] = (uint32_t)i + 1;
+  }
+  return x;
+}
+
+void fg_py_index_delete(struct FgModIndex *self) {
+  if (!self)
+    return;
+  free(self->funcs);
+  free(self->classes);
+  free(self);
+}
+
+int fg_py_def_of(const FgPyModel *p, const FgModule *m, int func) {
+  if (!m->py || func < 0)
+    return -1;
+  return (int)(m->first_def + (size_t)func);
+}
+
+/* A module-level function (cls == -1) or a method of class `cls`. */
+int fg_py_find_func(const FgModule *m, const char *name, int cls) {
+  if (!m->py)
+    return -1;
+  const struct FgModIndex *x = m->index;
+  size_t s = fg_index_slot(fg_word_hash(name, strlen(name)), cls, x->cap);
+  for (; x->funcs[s]; s = (s + 1) & (x->cap - 1))
+    if (fg_func_keyed(&m->py->funcs[x->funcs[s] - 1], name, cls))
+      return (int)x->funcs[s] - 1;
+  return -1;
+}
+
+int fg_py_find_class(const FgModule *m, const char *name) {
+  if (!m->py)
+    return -1;
+  const struct FgModIndex *x = m->index;
+  size_t s = fg_index_slot(fg_word_hash(name, strlen(name)), -1, x->cap);
+  for (; x->classes[s]; s = (s + 1) & (x->cap - 1))
+    if (fg_class_keyed(&m->py->classes[x->classes[s] - 1], name))
+      return (int)x->classes[s] - 1;
+  return -1;
+}

@@ -1,0 +1,297 @@
+/* python/propagate: which defs use pools. Edges go from a def to what it
+ * calls, the fixtures it requests and, for a test, what pytest runs around
+ * it; a backwards breadth-first search from the defs holding a pool site
+ * gives every def its distance and first edge, so each chain is a shortest
+ * one with deterministic ties. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/source.h"
+#include "python/internal.h"
+
+const FgPyFunc *fg_py_def_func(const FgPyModel *p, int d) {
+  const FgDef *def = &p->defs.items[d];
+  return &def->mod->py->funcs[def->func];
+}
+
+static void fg_edges_fixture(const FgPyModel *p, const FgScope *scope, int from,
+                             const char *name, FgSpan span, FgEdgeVec *edges) {
+  const FgPyFunc *f = fg_py_def_func(p, from);
+  int self_def = f->is_fixture && fg_str_eq(f->fixture_name, name) ? from : -1;
+  int to = fg_py_scope_fixture(p, scope, name, self_def);
+  if (to >= 0 && to != from) {
+    FgEdge e = {from, to, span, true};
+    fg_vec_push(edges, e);
+  }
+}
+
+/* The xunit-style setup and teardown methods pytest runs around a test of
+ * class cls (or of the module when cls is -1): the most derived definition
+ * of each name along the class's in-repo bases. */
+static void fg_edges_xunit(const FgPyModel *p, FgModule *m, int cls, int from,
+                           FgSpan span, FgEdgeVec *edges) {
+  static const char *const module_level[] = {"setup_module", "setUpModule",
+                                             "teardown_module", "tearDownModule", NULL};
+  static const char *const function_level[] = {"setup_function", "teardown_function",
+                                               NULL};
+  static const char *const class_level[] = {"setup_class",
+                                            "setup_method",
+                                            "setup",
+                                            "setUpClass",
+                                            "setUp",
+                                            "teardown_class",
+                                            "teardown_method",
+                                            "teardown",
+                                            "tearDownClass",
+                                            "tearDown",
+                                            NULL};
+  FgClassRefVec mro = {0};
+  if (cls >= 0)
+    fg_py_class_mro(p, m, cls, &mro);
+  for (int level = 0; level < 2; level++) {
+    const char *const *names = level == 0 ? module_level
+                               : cls < 0  ? function_level
+                                          : class_level;
+    for (const char *const *n = names; *n; n++) {
+      int to = -1;
+      if (level == 0 || cls < 0) {
+        to = fg_py_def_of(p, m, fg_py_find_func(m, *n, -1));
+      } else {
+        for (size_t i = 0; i < mro.len && to < 0; i++)
+          to = fg_py_def_of(p, mro.items[i].mod,
+                            fg_py_find_func(mro.items[i].mod, *n, mro.items[i].cls));
+      }
+      if (to >= 0 && to != from && !fg_py_def_func(p, to)->is_fixture) {
+        FgEdge e = {from, to, span, false};
+        fg_vec_push(edges, e);
+      }
+    }
+  }
+  fg_vec_free(&mro);
+}
+
+/* What pytest runs around a test of (m, cls) besides the test itself:
+ * usefixtures on enclosing classes and the module, autouse fixtures in
+ * scope, and xunit-style setup/teardown methods. The edges start at
+ * `from` (the test's def) and point at span. */
+void fg_py_edges_test_context(const FgPyModel *p, FgModule *m, int cls, int from,
+                              FgSpan span, FgEdgeVec *edges) {
+  FgScope scope = {0};
+  fg_py_scope_build(p, m, cls, &scope);
+  for (int c = cls; c >= 0; c = m->py->classes[c].parent) {
+    const FgPyClass *k = &m->py->classes[c];
+    for (size_t i = 0; i < k->nmarkers; i++)
+      if (strcmp(k->markers[i].name, "usefixtures") == 0)
+        for (size_t a = 0; a < k->markers[i].nargs; a++)
+          fg_edges_fixture(p, &scope, from, k->markers[i].args[a], k->markers[i].span,
+                           edges);
+  }
+  /* a base class's marks reach its subclasses' tests (pytest walks the MRO) */
+  FgClassRefVec mro = {0};
+  if (cls >= 0)
+    fg_py_class_mro(p, m, cls, &mro);
+  for (size_t b = 1; b < mro.len; b++) {
+    const FgPyClass *k = &mro.items[b].mod->py->classes[mro.items[b].cls];
+    for (size_t i = 0; i < k->nmarkers; i++)
+      if (strcmp(k->markers[i].name, "usefixtures") == 0)
+        for (size_t a = 0; a < k->markers[i].nargs; a++)
+          fg_edges_fixture(p, &scope, from, k->markers[i].args[a], span, edges);
+  }
+  fg_vec_free(&mro);
+  for (size_t i = 0; i < m->py->nmodule_markers; i++) {
+    const FgPyMarker *mk = &m->py->module_markers[i];
+    if (strcmp(mk->name, "usefixtures") == 0)
+      for (size_t a = 0; a < mk->nargs; a++)
+        fg_edges_fixture(p, &scope, from, mk->args[a], mk->span, edges);
+  }
+  for (size_t s = 0; s < scope.mods.len; s++) {
+    FgModule *sm = scope.mods.items[s];
+    for (size_t fi = 0; fi < sm->py->nfuncs; fi++) {
+      const FgPyFunc *fx = &sm->py->funcs[fi];
+      if (fx->is_fixture && fx->autouse && !fx->nested &&
+          fx->cls == scope.classes.items[s])
+        fg_edges_fixture(p, &scope, from, fx->fixture_name, span, edges);
+    }
+  }
+  fg_py_scope_free(&scope);
+  fg_edges_xunit(p, m, cls, from, span, edges);
+}
+
+static void fg_edges_for_def(const FgPyModel *p, int d, FgEdgeVec *edges) {
+  FgDef *def = &p->defs.items[d];
+  FgModule *m = def->mod;
+  const FgPyFunc *f = &m->py->funcs[def->func];
+  for (size_t i = 0; i < f->ncalls; i++) {
+    const FgPyCall *c = &f->calls[i];
+    if (c->pool != FG_POOL_NONE)
+      continue;
+    int to = fg_py_resolve_call(p, m, f, c);
+    if (to >= 0 && to != d) {
+      FgEdge e = {d, to, c->callee_span, false};
+      fg_vec_push(edges, e);
+    }
+  }
+  FgScope scope = {0};
+  fg_py_scope_build(p, m, f->cls, &scope);
+  for (size_t i = 0; i < f->nparams; i++)
+    fg_edges_fixture(p, &scope, d, f->params[i], f->name_span, edges);
+  for (size_t i = 0; i < f->nmarkers; i++) {
+    const FgPyMarker *mk = &f->markers[i];
+    if (strcmp(mk->name, "usefixtures") != 0)
+      continue;
+    for (size_t a = 0; a < mk->nargs; a++)
+      fg_edges_fixture(p, &scope, d, mk->args[a], mk->span, edges);
+  }
+  for (size_t i = 0; i < f->ngetfixturevalue; i++)
+    fg_edges_fixture(p, &scope, d, f->getfixturevalue[i], f->name_span, edges);
+  if (fg_py_is_test_def(p, d))
+    fg_py_edges_test_context(p, m, f->cls, d, f->name_span, edges);
+  fg_py_scope_free(&scope);
+}
+
+char *fg_py_def_label(const FgPyModel *p, int d) {
+  const FgDef *def = &p->defs.items[d];
+  const FgPyFunc *f = &def->mod->py->funcs[def->func];
+  if (f->is_fixture)
+    return fg_xasprintf("fixture %s", f->fixture_name);
+  if (f->cls >= 0)
+    return fg_xasprintf("%s.%s()", def->mod->py->classes[f->cls].name, f->name);
+  return fg_xasprintf("%s()", f->name);
+}
+
+static int fg_edge_cmp(const void *a, const void *b) {
+  const FgEdge *x = a, *y = b;
+  if (x->to != y->to)
+    return x->to < y->to ? -1 : 1;
+  return x->from < y->from ? -1 : (x->from > y->from);
+}
+
+/* Multi-source BFS backwards from the defs that hold a pool site: every
+ * def gets its distance to the nearest site and the first edge (in source
+ * order) that reaches it, so chains are shortest and deterministic. */
+static void fg_propagate(FgPyModel *p) {
+  size_t n = p->defs.len;
+  for (size_t d = 0; d < n; d++) {
+    FgDef *def = &p->defs.items[d];
+    def->dist = -1;
+    def->next = -1;
+    free(def->via_label);
+    def->via_label = NULL;
+    const FgPyFunc *f = fg_py_def_func(p, (int)d);
+    for (size_t i = 0; i < f->ncalls; i++) {
+      if (f->calls[i].pool == FG_POOL_SITE) {
+        def->dist = 0;
+        def->via = f->calls[i].span;
+        def->via_label = fg_xstrdup(f->calls[i].callee);
+        break;
+      }
+    }
+  }
+  FgEdgeVec edges = {0};
+  FG_VEC(size_t) first = {0}; /* per def: index into edges (from-sorted) */
+  for (size_t d = 0; d < n; d++) {
+    fg_vec_push(&first, edges.len);
+    fg_edges_for_def(p, (int)d, &edges);
+  }
+  fg_vec_push(&first, edges.len);
+  /* reverse adjacency: edges sorted by target */
+  FgEdge *rev = fg_xmalloc((edges.len ? edges.len : 1) * sizeof(FgEdge));
+  if (edges.len)
+    memcpy(rev, edges.items, edges.len * sizeof(FgEdge));
+  if (edges.len > 1)
+    qsort(rev, edges.len, sizeof(FgEdge), fg_edge_cmp);
+  size_t *rstart = fg_xcalloc(n + 1, sizeof(size_t));
+  for (size_t i = 0; i < edges.len; i++)
+    rstart[rev[i].to + 1]++;
+  for (size_t d = 0; d < n; d++)
+    rstart[d + 1] += rstart[d];
+
+  int *queue = fg_xmalloc((n ? n : 1) * sizeof(int));
+  size_t qh = 0, qt = 0;
+  for (size_t d = 0; d < n; d++)
+    if (p->defs.items[d].dist == 0)
+      queue[qt++] = (int)d;
+  while (qh < qt) {
+    int d = queue[qh++];
+    for (size_t i = rstart[d]; i < rstart[d + 1]; i++) {
+      int from = rev[i].from;
+      if (p->defs.items[from].dist < 0) {
+        p->defs.items[from].dist = p->defs.items[d].dist + 1;
+        queue[qt++] = from;
+      }
+    }
+  }
+  for (size_t d = 0; d < n; d++) {
+    FgDef *def = &p->defs.items[d];
+    if (def->dist <= 0)
+      continue;
+    for (size_t i = first.items[d]; i < first.items[d + 1]; i++) {
+      const FgEdge *e = &edges.items[i];
+      if (p->defs.items[e->to].dist == def->dist - 1) {
+        def->next = e->to;
+        def->via = e->span;
+        def->via_label = fg_py_def_label(p, e->to);
+        break;
+      }
+    }
+  }
+  free(queue);
+  free(rstart);
+  free(rev);
+  fg_vec_free(&first);
+  fg_vec_free(&edges);
+}
+
+void fg_py_rebuild_defs(FgPyModel *p) {
+  for (size_t d = 0; d < p->defs.len; d++)
+    free(p->defs.items[d].via_label);
+  p->defs.len = 0;
+  for (size_t i = 0; i < p->modules.len; i++) {
+    FgModule *m = p->modules.items[i];
+    m->first_def = p->defs.len;
+    if (!m->py)
+      continue;
+    for (size_t f = 0; f < m->py->nfuncs; f++) {
+      FgDef d = {m, (int)f, -1, -1, {0, 0}, NULL};
+      fg_vec_push(&p->defs, d);
+    }
+  }
+  fg_propagate(p);
+}
+
+void fg_pymodel_chain(const FgPyModel *self, int d, FgChain *out) {
+  /* dist strictly decreases along next, so this ends */
+  while (d >= 0 && self->defs.items[d].dist >= 0) {
+    const FgDef *def = &self->defs.items[d];
+    int to = def->next;
+    FgLink link = {def->mod->src, def->via.start, def->via.end,
+                   fg_xstrdup(def->via_label)};
+    if (to >= 0) {
+      /* point at the definition being entered: that is what a reader opens */
+      const FgDef *t = &self->defs.items[to];
+      const FgPyFunc *tf = &t->mod->py->funcs[t->func];
+      link.src = t->mod->src;
+      link.start = tf->name_span.start;
+      link.end = tf->name_span.end;
+    }
+    fg_vec_push(&out->links, link);
+    d = to;
+  }
+}
+
+void fg_chain_free(FgChain *chain) {
+  for (size_t i = 0; i < chain->links.len; i++)
+    free(chain->links.items[i].label);
+  fg_vec_free(&chain->links);
+}
+
+char *fg_chain_format(const FgChain *chain, const char *head) {
+  FgBuf b = {0};
+  fg_buf_puts(&b, head);
+  for (size_t i = 0; i < chain->links.len; i++) {
+    const FgLink *l = &chain->links.items[i];
+    FgPos pos = fg_source_pos(l->src, l->start);
+    fg_buf_printf(&b, " \xE2\x86\x92 %s (%s:%zu)", l->label, l->src->path, pos.line);
+  }
+  return fg_buf_take(&b);
+}

@@ -1,0 +1,158 @@
+/* Unit tests for lint/ci/cells.c: runs-on, matrix include/exclude, setup-python. */
+#include "fg_testdir.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include "ci/cells.h"
+#include "ci/workflow.h"
+
+static FgWorkflow *load(const char *yaml) {
+  return fg_workflow_load(fg_source_new(".github/workflows/ci.yml", yaml, strlen(yaml)));
+}
+
+/* The job's cells as "os×py;os×py" with "?" for unknown. */
+static char *cells_of(const char *yaml, const char *root) {
+  FgWorkflow *wf = load(yaml);
+  assert_false(wf->doc->has_error);
+  assert_true(wf->jobs.len >= 1);
+  FgCells cells = {0};
+  fg_cells_of_job(&wf->jobs.items[0], root, &cells);
+  FgBuf b = {0};
+  for (size_t i = 0; i < cells.items.len; i++) {
+    const FgCell *c = &cells.items.items[i];
+    fg_buf_printf(&b, "%s%s*%s", i ? ";" : "", c->os ? c->os : "?",
+                  c->python ? c->python : "?");
+  }
+  fg_cells_free(&cells);
+  fg_workflow_delete(wf);
+  return fg_buf_take(&b);
+}
+
+static void expect(const char *yaml, const char *want) {
+  char *got = cells_of(yaml, NULL);
+  assert_string_equal(got, want);
+  free(got);
+}
+
+static void test_literal(void **state) {
+  expect("jobs:\n  t:\n    runs-on: ubuntu-22.04\n    steps:\n"
+         "      - uses: actions/setup-python@v5\n        with:\n"
+         "          python-version: '3.11'\n",
+         "ubuntu-22.04*3.11");
+  /* no setup-python: the runner's Python, unknown */
+  expect("jobs:\n  t:\n    runs-on: macos-14\n    steps:\n      - run: pytest\n",
+         "macos-14*?");
+  /* a list of labels */
+  expect("jobs:\n  t:\n    runs-on: [self-hosted, linux, x64]\n    steps: []\n",
+         "self-hosted linux x64*?");
+}
+
+static void test_matrix_product(void **state) {
+  expect("jobs:\n  t:\n    runs-on: ${{ matrix.os }}\n    strategy:\n      matrix:\n"
+         "        os: [ubuntu-latest, windows-latest]\n"
+         "        python-version: ['3.9', '3.13']\n"
+         "    steps:\n      - uses: actions/setup-python@v5\n        with:\n"
+         "          python-version: ${{ matrix.python-version }}\n",
+         "ubuntu-latest*3.9;ubuntu-latest*3.13;windows-latest*3.9;windows-latest*3.13");
+}
+
+static void test_include_exclude(void **state) {
+  /* exclude drops a combination; include extends matching combinations
+   * with new keys and adds its own when it would overwrite an axis value */
+  expect("jobs:\n  t:\n    runs-on: ${{ matrix.os }}\n    strategy:\n      matrix:\n"
+         "        os: [ubuntu-latest, macos-latest]\n"
+         "        py: ['3.12', '3.14']\n"
+         "        exclude:\n          - os: ubuntu-latest\n            py: '3.12'\n"
+         "        include:\n          - os: windows-latest\n            py: '3.10'\n"
+         "          - py: '3.14'\n            extra: yes\n"
+         "    steps:\n      - uses: actions/setup-python@v5\n        with:\n"
+         "          python-version: ${{ matrix.py }}\n",
+         "ubuntu-latest*3.14;macos-latest*3.12;macos-latest*3.14;windows-latest*3.10");
+  /* include only */
+  expect("jobs:\n  t:\n    runs-on: ${{ matrix.os }}\n    strategy:\n      matrix:\n"
+         "        include:\n          - os: macos-13\n            python: '3.12'\n"
+         "          - os: windows-2022\n            python: '3.14'\n"
+         "    steps:\n      - uses: actions/setup-python@v5\n        with:\n"
+         "          python-version: ${{ matrix.python }}\n",
+         "macos-13*3.12;windows-2022*3.14");
+}
+
+static void test_unknown(void **state) {
+  /* fromJSON matrix: nothing known */
+  expect("jobs:\n  t:\n    runs-on: ${{ matrix.os }}\n    strategy:\n"
+         "      matrix: ${{ fromJSON(needs.setup.outputs.matrix) }}\n"
+         "    steps:\n      - uses: actions/setup-python@v5\n        with:\n"
+         "          python-version: ${{ matrix.py }}\n",
+         "?*?");
+  /* other expressions and aliases */
+  expect("jobs:\n  t:\n    runs-on: ${{ inputs.runner }}\n    steps:\n"
+         "      - uses: actions/setup-python@v5\n        with:\n"
+         "          python-version: &v '3.10'\n"
+         "      - uses: actions/setup-python@v5\n        with:\n"
+         "          python-version: [*v, pypy3.10]\n",
+         "?*3.10;?*pypy3.10");
+}
+
+static void test_version_file(void **state) {
+  char *dir = testdir_new();
+  testdir_write(dir, ".python-version", "3.13\n");
+  char *got = cells_of("jobs:\n  t:\n    runs-on: ubuntu-latest\n    steps:\n"
+                       "      - uses: actions/setup-python@v5\n        with:\n"
+                       "          python-version-file: .python-version\n",
+                       dir);
+  assert_string_equal(got, "ubuntu-latest*3.13");
+  free(got);
+  got = cells_of("jobs:\n  t:\n    runs-on: ubuntu-latest\n    steps:\n"
+                 "      - uses: actions/setup-python@v5\n        with:\n"
+                 "          python-version-file: missing.txt\n",
+                 dir);
+  assert_string_equal(got, "ubuntu-latest*?");
+  free(got);
+  testdir_delete(dir);
+}
+
+static void test_predicates(void **state) {
+  FgCell c = {NULL, NULL};
+  assert_true(fg_cell_is_linux(&c));
+  assert_true(fg_cell_python_before_314(&c));
+  const char *linux_os[] = {"ubuntu-latest", "self-hosted linux", "self-hosted",
+                            "my-runner"};
+  for (size_t i = 0; i < 4; i++) {
+    c.os = (char *)linux_os[i];
+    assert_true(fg_cell_is_linux(&c));
+  }
+  const char *other[] = {"macos-14", "windows-latest", "self-hosted macOS ARM64"};
+  for (size_t i = 0; i < 3; i++) {
+    c.os = (char *)other[i];
+    assert_false(fg_cell_is_linux(&c));
+  }
+  const char *old[] = {"3.9", "3.13", "pypy3.10", "3.x", ">=3.8", "2.7"};
+  for (size_t i = 0; i < 6; i++) {
+    c.python = (char *)old[i];
+    assert_true(fg_cell_python_before_314(&c));
+  }
+  const char *newer[] = {"3.14", "3.14t", "3.15-dev"};
+  for (size_t i = 0; i < 3; i++) {
+    c.python = (char *)newer[i];
+    assert_false(fg_cell_python_before_314(&c));
+  }
+  char *m = fg_matrix_ref("${{ matrix.python-version }}");
+  assert_string_equal(m, "python-version");
+  free(m);
+  assert_null(fg_matrix_ref("${{ matrix.a }}-x"));
+  assert_null(fg_matrix_ref("${{ inputs.a }}"));
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_literal),         cmocka_unit_test(test_matrix_product),
+      cmocka_unit_test(test_include_exclude), cmocka_unit_test(test_unknown),
+      cmocka_unit_test(test_version_file),    cmocka_unit_test(test_predicates),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,189 @@
+// cmocka needs these first, in this order
+// clang-format off
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+// clang-format on
+#include <stdlib.h>
+#include <string.h>
+
+#include "ci/tox.h"
+#include "core/source.h"
+#include "core/util.h"
+
+static const char *const TOX_INI =
+    "[tox]\n"
+    "envlist = py{39,310}-{xdist,serial}, lint,\n"
+    "    docs\n"
+    "\n"
+    "[testenv]\n"
+    "setenv =\n"
+    "    PYTHONHASHSEED = 0\n"
+    "    xdist: PYTEST_ADDOPTS=-n auto\n"
+    "commands =\n"
+    "    xdist: pytest -n auto -m \"not no_parallel\" {posargs:tests}\n"
+    "    !xdist: pytest -p no:xdist {posargs}\n"
+    "    py310-serial: python -c 'print(1)'  # only there\n"
+    "    py39,lint: echo {envname} \\\n"
+    "        {toxinidir}/x\n"
+    "\n"
+    "[testenv:lint]\n"
+    "commands = ruff check {posargs:src {toxinidir}/tests}\n"
+    "\n"
+    "[testenv:docs]\n"
+    "deps = sphinx\n";
+
+static FgTox *parse(FgSource **src) {
+  *src = fg_source_new("tox.ini", TOX_INI, strlen(TOX_INI));
+  return fg_tox_parse(*src);
+}
+
+static char *span_text(const FgSource *src, const FgToxLine *l) {
+  return fg_xstrndup(src->data + l->start, l->end - l->start);
+}
+
+static void test_envlist_braces(void **state) {
+  FgSource *src;
+  FgTox *tox = parse(&src);
+  assert_false(fg_tox_has_error(tox));
+  size_t n;
+  const char *const *envs = fg_tox_envlist(tox, &n);
+  assert_int_equal(n, 6);
+  assert_string_equal(envs[0], "py39-xdist");
+  assert_string_equal(envs[1], "py39-serial");
+  assert_string_equal(envs[2], "py310-xdist");
+  assert_string_equal(envs[3], "py310-serial");
+  assert_string_equal(envs[4], "lint");
+  assert_string_equal(envs[5], "docs");
+  assert_null(envs[6]);
+  assert_true(fg_tox_env_exists(tox, "py310-serial"));
+  assert_false(fg_tox_env_exists(tox, "py311"));
+  fg_tox_delete(tox);
+  fg_source_delete(src);
+
+  const char *ranged = "[tox]\nenv_list =\n    py3{10-12}\n[testenv:a{b,c}]\n";
+  src = fg_source_new("tox.ini", ranged, strlen(ranged));
+  tox = fg_tox_parse(src);
+  envs = fg_tox_envlist(tox, &n);
+  assert_int_equal(n, 3);
+  assert_string_equal(envs[0], "py310");
+  assert_string_equal(envs[2], "py312");
+  assert_true(fg_tox_env_exists(tox, "ac")); /* from the section name */
+  fg_tox_delete(tox);
+  fg_source_delete(src);
+}
+
+static void test_factor_conditionals(void **state) {
+  FgSource *src;
+  FgTox *tox = parse(&src);
+  FgToxLines out = {0};
+  fg_tox_commands(tox, "py39-xdist", &out);
+  assert_int_equal(out.len, 2);
+  assert_string_equal(out.items[0].text, "pytest -n auto -m \"not no_parallel\" tests");
+  char *t = span_text(src, &out.items[0]);
+  assert_string_equal(t, "pytest -n auto -m \"not no_parallel\" {posargs:tests}");
+  free(t);
+  assert_null(out.items[0].key);
+  /* continuation joined; {envname} and {toxinidir} substituted */
+  assert_string_equal(out.items[1].text, "echo py39-xdist ./x");
+  t = span_text(src, &out.items[1]);
+  assert_string_equal(t, "echo {envname} \\\n        {toxinidir}/x");
+  free(t);
+  fg_tox_lines_free(&out);
+
+  fg_tox_commands(tox, "py310-serial", &out);
+  assert_int_equal(out.len, 2);
+  assert_string_equal(out.items[0].text, "pytest -p no:xdist");   /* {posargs} empty */
+  assert_string_equal(out.items[1].text, "python -c 'print(1)'"); /* comment gone */
+  t = span_text(src, &out.items[1]);
+  assert_string_equal(t, "python -c 'print(1)'");
+  free(t);
+  fg_tox_lines_free(&out);
+
+  assert_true(fg_tox_factors_match("py311,py312", "py312-xdist"));
+  assert_false(fg_tox_factors_match("py311,py312", "py310-xdist"));
+  assert_true(fg_tox_factors_match("py310-xdist", "py310-xdist"));
+  assert_false(fg_tox_factors_match("py310-xdist", "py310-serial"));
+  assert_true(fg_tox_factors_match("!xdist", "py310-serial"));
+  assert_false(fg_tox_factors_match("!xdist", "py310-xdist"));
+  assert_true(fg_tox_factors_match("py{39,310}-xdist", "py310-xdist"));
+  assert_false(fg_tox_factors_match("py", "py310")); /* whole factors only */
+  fg_tox_delete(tox);
+  fg_source_delete(src);
+}
+
+static void test_own_section_and_inheritance(void **state) {
+  FgSource *src;
+  FgTox *tox = parse(&src);
+  FgToxLines out = {0};
+  fg_tox_commands(tox, "lint", &out);
+  assert_int_equal(out.len, 1);
+  assert_string_equal(out.items[0].text, "ruff check src ./tests");
+  fg_tox_lines_free(&out);
+
+  /* [testenv:docs] has no commands: [testenv]'s apply */
+  fg_tox_commands(tox, "docs", &out);
+  assert_int_equal(out.len, 1);
+  assert_string_equal(out.items[0].text, "pytest -p no:xdist");
+  fg_tox_lines_free(&out);
+  fg_tox_delete(tox);
+  fg_source_delete(src);
+}
+
+static void test_setenv(void **state) {
+  FgSource *src;
+  FgTox *tox = parse(&src);
+  FgToxLines out = {0};
+  fg_tox_setenv(tox, "py39-xdist", &out);
+  assert_int_equal(out.len, 2);
+  assert_string_equal(out.items[0].key, "PYTHONHASHSEED");
+  assert_string_equal(out.items[0].text, "0");
+  assert_string_equal(out.items[1].key, "PYTEST_ADDOPTS");
+  assert_string_equal(out.items[1].text, "-n auto");
+  char *t = span_text(src, &out.items[1]);
+  assert_string_equal(t, "PYTEST_ADDOPTS=-n auto");
+  free(t);
+  fg_tox_lines_free(&out);
+  fg_tox_setenv(tox, "lint", &out);
+  assert_int_equal(out.len, 1);
+  fg_tox_lines_free(&out);
+  fg_tox_delete(tox);
+  fg_source_delete(src);
+}
+
+static void test_references_and_errors(void **state) {
+  const char *text = "[base]\ncmds =\n    pytest -n 2\n"
+                     "[testenv:x]\ncommands =\n    {[base]cmds}\n    echo done\n"
+                     "bad line\n";
+  FgSource *src = fg_source_new("tox.ini", text, strlen(text));
+  FgTox *tox = fg_tox_parse(src);
+  assert_true(fg_tox_has_error(tox));
+  assert_int_equal(fg_tox_error_offset(tox), (size_t)(strstr(text, "bad line") - text));
+  FgToxLines out = {0};
+  fg_tox_commands(tox, "x", &out);
+  assert_int_equal(out.len, 2);
+  assert_string_equal(out.items[0].text, "pytest -n 2");
+  assert_int_equal(out.items[0].start, (size_t)(strstr(text, "pytest") - text));
+  assert_string_equal(out.items[1].text, "echo done");
+  fg_tox_lines_free(&out);
+  size_t n;
+  assert_non_null(fg_tox_envlist(tox, &n));
+  assert_int_equal(n, 0);
+  fg_tox_delete(tox);
+  fg_source_delete(src);
+  fg_tox_delete(NULL);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_envlist_braces),
+      cmocka_unit_test(test_factor_conditionals),
+      cmocka_unit_test(test_own_section_and_inheritance),
+      cmocka_unit_test(test_setenv),
+      cmocka_unit_test(test_references_and_errors),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
