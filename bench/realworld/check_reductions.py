@@ -13,11 +13,15 @@ import subprocess
 import sys
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from run_tests_model import known_codes  # noqa: E402
+
 HERE = Path(__file__).resolve().parent / "reductions"
 
 
 def main():
     fg = sys.argv[1]
+    codes = ",".join(known_codes(fg))
     good = 0
     cases = sorted(p for p in HERE.iterdir() if (p / "want.json").exists())
     for case in cases:
@@ -25,7 +29,7 @@ def main():
         # Run from inside the case: test ids are relative to the project root,
         # and the case must not be seen as part of the forkguard repository.
         out = subprocess.run([str(Path(fg).resolve()), "check", "--no-config", "--select",
-                              "FG101,FG105", "--exit-zero", "--format", "json", "."],
+                              codes, "--exit-zero", "--format", "json", "."],
                              cwd=case, capture_output=True, text=True, timeout=60)
         got = {}
         for d in json.loads(out.stdout)["diagnostics"]:

@@ -14,6 +14,7 @@ printed (the recorder's overhead)."""
 import argparse
 import json
 import os
+import signal
 import statistics
 import subprocess
 import sys
@@ -49,9 +50,21 @@ def run(project, checkout, probe_dir):
         cmd += ["-p", "forkguard_recorder"]
     cmd += truth["command"]
     t0 = time.monotonic()
-    p = subprocess.run(cmd, cwd=checkout, env=env, stdout=subprocess.PIPE,
-                       stderr=subprocess.STDOUT, text=True)
-    return p.returncode, time.monotonic() - t0, p.stdout
+    # Output to a file, not a pipe, and the run in its own session: a suite that
+    # leaves a child behind (a spawned server that outlives its test) would hold a
+    # pipe open forever; what is left of the session is killed afterwards.
+    with tempfile.TemporaryFile(mode="w+") as log:
+        p = subprocess.Popen(cmd, cwd=checkout, env=env, stdout=log, stderr=subprocess.STDOUT,
+                             text=True, start_new_session=True)
+        rc = p.wait()
+        secs = time.monotonic() - t0
+        try:
+            os.killpg(p.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        log.seek(0)
+        output = log.read()
+    return rc, secs, output
 
 
 def summary_line(output):
