@@ -227,7 +227,7 @@ static int fg_fix_in_memory(const char *const *paths, size_t npaths,
           continue;
         if (!fg_fix_result_has(res, f->src->path)) {
           /* not overlaid before this round: its source holds the disk bytes */
-          FgSource *orig = fg_source_new(f->src->path, f->src->data, f->src->len);
+          FgSource *orig = fg_source_new(f->src->path, f->src->raw, f->src->len);
           orig->is_new = f->src->is_new;
           fg_vec_push(&res->originals, orig);
         }
@@ -249,9 +249,7 @@ static FgPlan *fg_fix_final_plan(const FgFixResult *res, FgFix *whole) {
   for (size_t i = 0; i < res->originals.len; i++) {
     const FgSource *orig = res->originals.items[i];
     const FgOverlayFile *o = fg_overlay_find(&res->overlay, orig->path);
-    char *data = fg_xstrndup(o->data, o->len);
-    fg_fix_add_edit(whole, orig, 0, orig->len, data);
-    free(data);
+    fg_fix_add_edit_bytes(whole, orig, 0, orig->len, o->data, o->len);
   }
   fg_plan_add_fix(plan, whole);
   return plan;

@@ -88,18 +88,22 @@ static const char *repl(const FgEdit *e) {
   return e->replacement ? e->replacement : "";
 }
 
+static size_t repl_len(const FgEdit *e) {
+  return e->replacement ? e->replacement_len : 0;
+}
+
 static bool edit_is_insertion(const FgEdit *e) {
   return e->start == e->end;
 }
 
 /* An empty insertion changes nothing and conflicts with nothing. */
 static bool edit_is_noop(const FgEdit *e) {
-  return edit_is_insertion(e) && !*repl(e);
+  return edit_is_insertion(e) && repl_len(e) == 0;
 }
 
 static bool edits_identical(const FgEdit *a, const FgEdit *b) {
   return a->src == b->src && a->start == b->start && a->end == b->end &&
-         strcmp(repl(a), repl(b)) == 0;
+         repl_len(a) == repl_len(b) && memcmp(repl(a), repl(b), repl_len(a)) == 0;
 }
 
 /* Between fixes: ranges that share a byte overlap, and so do two different
@@ -250,11 +254,12 @@ static void plan_file_build(PlanFile *f) {
   size_t pos = 0;
   for (size_t i = 0; i < f->edits.len; i++) {
     const FgEdit *e = f->edits.items[i].edit;
-    fg_buf_append(&b, src->data + pos, e->start - pos);
-    fg_buf_puts(&b, repl(e));
+    /* the bytes kept are the bytes read (raw), not the parsers' view */
+    fg_buf_append(&b, src->raw + pos, e->start - pos);
+    fg_buf_append(&b, repl(e), repl_len(e));
     pos = e->end;
   }
-  fg_buf_append(&b, src->data + pos, src->len - pos);
+  fg_buf_append(&b, src->raw + pos, src->len - pos);
   free(f->data);
   f->pub.len = b.len;
   f->data = fg_buf_take(&b);
@@ -275,7 +280,7 @@ const FgPlannedFile *fg_plan_file(const FgPlan *self, size_t i) {
 bool fg_plan_file_changed(const FgPlannedFile *file) {
   const FgSource *src = file->src;
   return src->is_new || file->len != src->len ||
-         memcmp(file->data, src->data, src->len) != 0;
+         memcmp(file->data, src->raw, src->len) != 0;
 }
 
 /* ---- rejecting files ----------------------------------------------------- */
@@ -484,7 +489,7 @@ static bool target_unchanged(const Target *t, const FgSource *src, char **why) {
     free(err);
     return false;
   }
-  bool same = len == src->len && memcmp(data, src->data, len) == 0;
+  bool same = len == src->len && memcmp(data, src->raw, len) == 0;
   free(data);
   if (!same)
     *why = fg_xstrdup("changed on disk since it was read");
@@ -646,7 +651,7 @@ void fg_plan_diff(const FgPlan *self, FgBuf *out) {
     const FgPlannedFile *f = fg_plan_file(self, i);
     if (!fg_plan_file_changed(f))
       continue;
-    fg_diff_unified(out, f->src->path, f->src->data, f->src->len, f->data, f->len,
+    fg_diff_unified(out, f->src->path, f->src->raw, f->src->len, f->data, f->len,
                     f->src->is_new);
   }
 }
