@@ -199,8 +199,22 @@ static void fix_accept(FgPlan *self, size_t fix_index) {
   }
 }
 
+static void plan_reject(FgPlan *self, const FgSource *src, char *why);
+
+/* Bytes are bytes, but a file holding NUL is no text a fix understands:
+ * it is never edited. */
+static void plan_refuse_nul(FgPlan *self, const FgFix *fix) {
+  for (size_t i = 0; i < fix->edits.len; i++) {
+    const FgSource *src = fix->edits.items[i].src;
+    if (src && src->has_nul && !source_rejected(self, src))
+      plan_reject(self, src,
+                  fg_xstrdup("holds a NUL byte; a fix never edits such a file"));
+  }
+}
+
 static void plan_try(FgPlan *self, size_t fix_index) {
   Offered *o = &self->fixes.items[fix_index];
+  plan_refuse_nul(self, o->fix);
   o->status = fix_check(self, o->fix);
   if (o->status == FG_FIX_APPLIED)
     fix_accept(self, fix_index);

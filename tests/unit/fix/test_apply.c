@@ -594,6 +594,48 @@ static void test_unchanged_file_not_written(void **state) {
   remove_root(root);
 }
 
+/* Bytes are counted, never cut at a NUL: a whole-file replacement holding
+ * NUL keeps every byte; a file that holds NUL is never edited. */
+static void test_nul_bytes(void **state) {
+  (void)state;
+  FgSource *s = src_new("a.txt", "abc\n");
+  FgFix *f = fg_fix_new(FG_FIX_SAFE, "whole");
+  fg_fix_add_edit_bytes(f, s, 0, s->len, "x\0y\n", 4);
+  FgPlan *plan = fg_plan_new();
+  assert_true(fg_plan_add_fix(plan, f));
+  const FgPlannedFile *pf = planned(plan, s);
+  assert_int_equal(pf->len, 4);
+  assert_memory_equal(pf->data, "x\0y\n", 4);
+  fg_plan_delete(plan);
+  fg_fix_delete(f);
+  fg_source_delete(s);
+
+  s = fg_source_new("n.ini", "[a]\n#\0\nk = v\n", 12);
+  f = fix1(s, 0, 0, "# added\n");
+  plan = fg_plan_new();
+  assert_false(fg_plan_add_fix(plan, f));
+  assert_int_equal(status_of(plan, 0), FG_FIX_FILE_REJECTED);
+  assert_int_equal(fg_plan_nrejected(plan), 1);
+  assert_non_null(strstr(fg_plan_rejected(plan, 0)->why, "NUL"));
+  fg_plan_delete(plan);
+  fg_fix_delete(f);
+  fg_source_delete(s);
+}
+
+/* In a file whose lines end in a lone CR, a fix builder's LF is that CR, and
+ * the bytes kept are the bytes read. */
+static void test_lone_cr_kept(void **state) {
+  (void)state;
+  FgSource *s = src_new("a.yml", "a\rb\r");
+  FgFix *f = fix1(s, 2, 2, "x\n");
+  FgPlan *plan = fg_plan_new();
+  assert_true(fg_plan_add_fix(plan, f));
+  assert_planned(plan, s, "a\rx\rb\r");
+  fg_plan_delete(plan);
+  fg_fix_delete(f);
+  fg_source_delete(s);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_single_edit),
@@ -613,6 +655,8 @@ int main(void) {
       cmocka_unit_test(test_no_temp_left_on_error),
       cmocka_unit_test(test_long_file_name),
       cmocka_unit_test(test_unchanged_file_not_written),
+      cmocka_unit_test(test_nul_bytes),
+      cmocka_unit_test(test_lone_cr_kept),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
