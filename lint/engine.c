@@ -215,7 +215,7 @@ static void fg_say_once(FgStrVec *said, FILE *err, char *line) {
 
 /* Plans the applicable fixes of one lint pass. Reports rejected files. */
 static FgPlan *fg_plan_fixes(const FgProject *p, const FgDiagList *diags, bool unsafe,
-                             bool check_disk, FgStrVec *said, FILE *err) {
+                             const FgOverlay *fixed, FgStrVec *said, FILE *err) {
   FgPlan *plan = fg_plan_new();
   for (size_t i = 0; i < diags->items.len; i++) {
     const FgDiag *d = diags->items.items[i];
@@ -223,8 +223,9 @@ static FgPlan *fg_plan_fixes(const FgProject *p, const FgDiagList *diags, bool u
       fg_plan_add_fix(plan, d->fix);
   }
   fg_plan_validate(plan, fg_validate, (void *)p);
-  if (check_disk)
-    fg_plan_check_disk(plan, p->root);
+  /* what cannot be written is known before anything is: a file that the
+   * disk refuses drops only the fixes that need it */
+  fg_plan_check_disk_skipping(plan, p->root, fixed);
   for (size_t i = 0; i < fg_plan_nrejected(plan); i++) {
     const FgRejectedFile *r = fg_plan_rejected(plan, i);
     fg_say_once(said, err,
@@ -299,10 +300,10 @@ static int fg_fix_in_memory(const char *const *paths, size_t npaths,
     FgDiagList diags = {0};
     fg_rules_lint(p, &diags);
     fg_withhold_fixes(p, &diags);
-    /* only the first round reads every file from disk: later rounds see
-     * the overlay's bytes, which differ from the disk by design (the final
-     * write checks every original against the disk again) */
-    FgPlan *plan = fg_plan_fixes(p, &diags, unsafe, round == 0, &res->said, err);
+    /* files already fixed in memory differ from the disk by design (the
+     * final write checks every original against the disk again); every
+     * other file a round touches is checked against the disk */
+    FgPlan *plan = fg_plan_fixes(p, &diags, unsafe, &res->overlay, &res->said, err);
     bool changes = fg_plan_changes(plan);
     int rc = 0;
     if (changes && round == FG_MAX_FIX_ROUNDS) {

@@ -80,7 +80,10 @@ def run(exe, case, extra, copy=False, tree=None):
     env = dict(os.environ)
     env.pop("NO_COLOR", None)
     with Scratch(case, copy) as cwd:
-        p = subprocess.run(cmd, cwd=cwd, capture_output=True, env=env, timeout=60)
+        try:
+            p = subprocess.run(cmd, cwd=cwd, capture_output=True, env=env, timeout=60)
+        except subprocess.TimeoutExpired:  # a hang is a failure, not the runner's end
+            return "<forkguard did not finish in 60 s>\n"
         if tree is not None:
             tree.update(regular_files(cwd / "project"))
     out = (p.stdout + p.stderr).decode(errors="backslashreplace")

@@ -277,15 +277,11 @@ static bool fg_is_setup_python(const FgStep *st) {
 
 /* Versions from a version file: one per line (.python-version), or the
  * `python` line of .tool-versions. Unknown (nothing added) otherwise. */
-static void fg_version_file(const char *root, const char *rel, FgStrVec *out) {
-  if (!root || !rel || strstr(rel, "${{") || strstr(rel, ".."))
+static void fg_version_file(const FgReader *rd, const char *rel, FgStrVec *out) {
+  if (!rd || !rel || strstr(rel, "${{"))
     return;
-  char *path = fg_xasprintf("%s/%s", root, rel);
   size_t len = 0;
-  char *err = NULL;
-  char *data = fg_read_file(path, 64 * 1024, &len, &err);
-  free(path);
-  free(err);
+  char *data = fg_reader_read_optional(rd, rel, 64 * 1024, &len);
   if (!data)
     return;
   bool tool_versions = fg_str_endswith(rel, ".tool-versions");
@@ -316,7 +312,7 @@ static void fg_version_file(const char *root, const char *rel, FgStrVec *out) {
 }
 
 /* The Python versions of one combination; a NULL entry means unknown. */
-static void fg_pythons(const FgJob *job, const char *root, const FgCombo *combo,
+static void fg_pythons(const FgJob *job, const FgReader *rd, const FgCombo *combo,
                        bool matrix_known, FgStrVec *out) {
   bool any_setup = false;
   for (size_t s = 0; s < job->steps.len; s++) {
@@ -348,7 +344,7 @@ static void fg_pythons(const FgJob *job, const char *root, const FgCombo *combo,
         fg_vec_push(out, v ? fg_xstrdup(v) : NULL);
       }
     } else if (pf) {
-      fg_version_file(root, fg_resolve(fg_yaml_str(pf), combo, matrix_known), out);
+      fg_version_file(rd, fg_resolve(fg_yaml_str(pf), combo, matrix_known), out);
     }
     if (out->len == before)
       fg_vec_push(out, NULL); /* setup-python with nothing we can read */
@@ -366,7 +362,7 @@ static void fg_cells_add(FgCells *self, const char *os, const char *py) {
   fg_vec_push(&self->items, c);
 }
 
-void fg_cells_of_job(const FgJob *job, const char *root, FgCells *out) {
+void fg_cells_of_job(const FgJob *job, const FgReader *rd, FgCells *out) {
   FgComboVec combos = {0};
   bool truncated = false;
   bool known = fg_matrix_combos(job, &combos, &truncated);
@@ -378,7 +374,7 @@ void fg_cells_of_job(const FgJob *job, const char *root, FgCells *out) {
   for (size_t c = 0; c < combos.len; c++) {
     char *os = fg_runs_on(job, &combos.items[c], known);
     FgStrVec pys = {0};
-    fg_pythons(job, root, &combos.items[c], known, &pys);
+    fg_pythons(job, rd, &combos.items[c], known, &pys);
     for (size_t i = 0; i < pys.len; i++)
       fg_cells_add(out, os, pys.items[i]);
     fg_strvec_free(&pys);

@@ -16,6 +16,7 @@
 #include <stddef.h>
 
 #include "ci/workflow.h"
+#include "core/overlay.h"
 #include "core/util.h"
 
 typedef struct FgCell {
@@ -28,9 +29,9 @@ typedef struct FgCells {
   bool truncated; /* the matrix had more combinations than are modelled */
 } FgCells;
 
-/* Appends the job's cells to out (deduplicated, in matrix order). root: the
- * repository directory for `python-version-file`, or NULL to skip reading. */
-void fg_cells_of_job(const FgJob *job, const char *root, FgCells *out);
+/* Appends the job's cells to out (deduplicated, in matrix order). rd reads
+ * `python-version-file` (inside the root only), or NULL to skip reading. */
+void fg_cells_of_job(const FgJob *job, const FgReader *rd, FgCells *out);
 void fg_cells_free(FgCells *self);
 
 /* ubuntu-*, a `linux` label, self-hosted without an OS label, or unknown. */

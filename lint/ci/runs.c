@@ -7,14 +7,14 @@
 #include "parse/shell.h"
 
 #define FG_MAX_YAML_BYTES (4u << 20)
-void fg_ci_collect_cells(FgCiModel *p, const char *root) {
+void fg_ci_collect_cells(FgCiModel *p, const FgReader *rd) {
   for (size_t w = 0; w < p->workflows.len; w++) {
     const FgWorkflow *wf = p->workflows.items[w];
     for (size_t j = 0; j < wf->jobs.len; j++) {
       FgJobCells jc;
       memset(&jc, 0, sizeof jc);
       jc.job = &wf->jobs.items[j];
-      fg_cells_of_job(jc.job, root, &jc.cells);
+      fg_cells_of_job(jc.job, rd, &jc.cells);
       fg_vec_push(&p->job_cells, jc);
     }
   }
@@ -64,7 +64,7 @@ void fg_ci_collect_runs(FgCiModel *p, const FgReader *rd, const FgRunContext *ct
                                                           : "";
         char *cwd = fg_path_join("", wd);
         FgShellScript *sh = fg_shell_parse(st->script->text, st->script->len);
-        FgLaunchEnv env = {rd->root, rd->overlay, &p->launch_files, wf, job, st, ctx};
+        FgLaunchEnv env = {rd->root, rd->overlay, rd, &p->launch_files, wf, job, st, ctx};
         for (size_t c = 0; c < sh->ncmds; c++) {
           const FgShellCommand *cmd = &sh->cmds[c];
           FgRun *run = fg_run_new(wf, job, st, cmd, cwd, ctx);

@@ -106,11 +106,18 @@ int fg_str_cmp_ptr(const void *a, const void *b); /* qsort on char* arrays */
 const char *fg_path_base(const char *path); /* after the last '/' */
 /* Is path dir itself or below it? ("" holds everything) */
 bool fg_path_under(const char *path, const char *dir);
+/* Is the absolute path root itself or below it? */
+bool fg_path_under_abs(const char *path, const char *root);
 /* Does name match one of the n fnmatch globs? */
 bool fg_glob_any(char *const *globs, size_t n, const char *name);
 
-/* Reads a whole file. Returns NULL and sets *err (malloc'd reason) on
- * failure; refuses files larger than max_bytes. */
+/* "a directory", "a FIFO", "a socket"... for a st_mode that is no regular
+ * file. */
+const char *fg_file_kind(unsigned mode);
+/* Reads a whole regular file: the one way forkguard reads a file. Opens
+ * without blocking (a FIFO never hangs it), checks the type on the open
+ * descriptor, then reads. Returns NULL and sets *err (malloc'd reason) on
+ * failure: not a regular file, larger than max_bytes, an I/O error. */
 char *fg_read_file(const char *path, size_t max_bytes, size_t *len, char **err);
 
 #endif

@@ -3,6 +3,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -384,6 +386,8 @@ typedef struct Target {
   bool exists;
   uid_t uid;
   gid_t gid;
+  off_t size;            /* of the file when checked */
+  struct timespec mtime; /* likewise */
 } Target;
 
 static void target_free(Target *t) {
@@ -419,6 +423,13 @@ static mode_t new_file_mode(void) {
   return 0666 & ~mask;
 }
 
+static bool link_inside(const char *path, const char *realroot) {
+  char *real = realpath(path, NULL);
+  bool inside = real && path_within(real, realroot);
+  free(real);
+  return inside;
+}
+
 /* Resolves root/src->path and checks it is a file we may replace (or
  * create). Symlinks are followed, but the result must stay under root. */
 static bool target_resolve(Target *t, const char *realroot, const FgSource *src,
@@ -433,7 +444,19 @@ static bool target_resolve(Target *t, const char *realroot, const FgSource *src,
     return false;
   }
   if (exists && src->is_new) {
-    *why = fg_xstrdup("already exists on disk; the fix would create it");
+    struct stat st;
+    if (S_ISLNK(lst.st_mode) && stat(joined, &st) != 0)
+      *why =
+          fg_xstrdup("is a dangling symlink; the fix would create the file, not written");
+    else if (S_ISLNK(lst.st_mode) && !link_inside(joined, realroot))
+      *why = fg_xstrdup("is a symlink out of the project root; the fix would create the "
+                        "file, not written");
+    else if (S_ISLNK(lst.st_mode) ? !S_ISREG(st.st_mode) : !S_ISREG(lst.st_mode))
+      *why =
+          fg_xasprintf("is not a regular file (%s); the fix would create it, not written",
+                       fg_file_kind(S_ISLNK(lst.st_mode) ? st.st_mode : lst.st_mode));
+    else
+      *why = fg_xstrdup("already exists on disk; the fix would create it");
     free(joined);
     return false;
   }
@@ -478,6 +501,27 @@ static bool target_resolve(Target *t, const char *realroot, const FgSource *src,
     t->mode = st.st_mode & 07777;
     t->uid = st.st_uid;
     t->gid = st.st_gid;
+    t->size = st.st_size;
+    t->mtime = st.st_mtim;
+    if (st.st_nlink > 1) {
+      /* a rename would leave the other names on the old bytes */
+      *why = fg_xasprintf("has %ju hard links, which a fix would break; not written",
+                          (uintmax_t)st.st_nlink);
+      target_free(t);
+      return false;
+    }
+    if (access(resolved, W_OK) != 0) {
+      /* as the real user: a set-uid run replaces nothing its user may not */
+      *why = fg_xasprintf("not writable by you (%s); not written", strerror(errno));
+      target_free(t);
+      return false;
+    }
+  }
+  if (access(t->dir, W_OK | X_OK) != 0) {
+    *why = fg_xasprintf("its folder is not writable by you (%s); not written",
+                        strerror(errno));
+    target_free(t);
+    return false;
   }
   return true;
 }
@@ -531,16 +575,30 @@ static bool target_check(Target *t, const char *root, const FgSource *src, char 
   return ok;
 }
 
+typedef struct DiskCtx {
+  const char *root;
+  const FgOverlay *skip;
+} DiskCtx;
+
 static bool disk_check(FgPlan *self, const FgPlannedFile *f, char **why, void *ctx) {
+  const DiskCtx *dc = ctx;
+  if (fg_overlay_find(dc->skip, f->src->path))
+    return true;
   Target t;
-  if (!target_check(&t, ctx, f->src, why))
+  if (!target_check(&t, dc->root, f->src, why))
     return false;
   target_free(&t);
   return true;
 }
 
+size_t fg_plan_check_disk_skipping(FgPlan *self, const char *root,
+                                   const FgOverlay *skip) {
+  DiskCtx dc = {root, skip};
+  return plan_reject_loop(self, disk_check, &dc);
+}
+
 size_t fg_plan_check_disk(FgPlan *self, const char *root) {
-  return plan_reject_loop(self, disk_check, (void *)root);
+  return fg_plan_check_disk_skipping(self, root, NULL);
 }
 
 static bool write_all(int fd, const char *data, size_t len) {
@@ -614,9 +672,129 @@ static void push_error(FgStrVec *errors, const char *path, char *why) {
   free(why);
 }
 
+/* ---- the write window ------------------------------------------------------
+ * A signal that stops the run while the files are written removes the
+ * temporary files and says which files were written. What the handler
+ * reads is made before it is installed; it calls only async-signal-safe
+ * functions (unlink, write, signal, raise). */
+
+typedef struct WriteState {
+  char **tmp;                     /* temporary paths, one per file */
+  const char **path;              /* the files' paths, for the message */
+  volatile sig_atomic_t *renamed; /* 1 once the file is in place */
+  size_t n;
+} WriteState;
+
+static WriteState *volatile fg_write_state;
+
+static void say_raw(const char *s) {
+  ssize_t r = write(STDERR_FILENO, s, strlen(s));
+  (void)r;
+}
+
+static void say_list(const WriteState *w, int renamed) {
+  bool first = true;
+  for (size_t i = 0; i < w->n; i++) {
+    if ((w->renamed[i] != 0) != (renamed != 0))
+      continue;
+    say_raw(first ? " " : ", ");
+    say_raw(w->path[i]);
+    first = false;
+  }
+  if (first)
+    say_raw(" none");
+}
+
+static void on_signal(int sig) {
+  const WriteState *w = fg_write_state;
+  if (w) {
+    size_t done = 0;
+    for (size_t i = 0; i < w->n; i++) {
+      if (w->renamed[i])
+        done++;
+      else if (w->tmp[i])
+        unlink(w->tmp[i]);
+    }
+    if (done) {
+      say_raw("forkguard: interrupted while writing fixes; written:");
+      say_list(w, 1);
+      say_raw("; not written:");
+      say_list(w, 0);
+      say_raw("\n");
+    } else {
+      say_raw("forkguard: interrupted; no file was written\n");
+    }
+  }
+  signal(sig, SIG_DFL);
+  raise(sig);
+}
+
+static const int fg_write_signals[] = {SIGINT, SIGTERM, SIGHUP};
+#define FG_NSIGNALS (sizeof fg_write_signals / sizeof fg_write_signals[0])
+
+static void signals_catch(struct sigaction *old) {
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = on_signal;
+  sigemptyset(&sa.sa_mask);
+  for (size_t i = 0; i < FG_NSIGNALS; i++)
+    sigaction(fg_write_signals[i], &sa, &old[i]);
+}
+
+static void signals_restore(const struct sigaction *old) {
+  for (size_t i = 0; i < FG_NSIGNALS; i++)
+    sigaction(fg_write_signals[i], &old[i], NULL);
+}
+
+void (*fg_plan_write_hook)(size_t index, const char *path);
+
+/* Right before the rename: the file is still what the fixes were made from
+ * (size, mtime, bytes), or still absent for a file the fix creates. */
+static bool target_still(const Target *t, const FgSource *src, char **why) {
+  struct stat st;
+  if (!t->exists) {
+    if (lstat(t->real, &st) == 0) {
+      *why = fg_xstrdup("was created on disk meanwhile; not written");
+      return false;
+    }
+    return true;
+  }
+  if (stat(t->real, &st) != 0 || st.st_size != t->size ||
+      st.st_mtim.tv_sec != t->mtime.tv_sec || st.st_mtim.tv_nsec != t->mtime.tv_nsec) {
+    *why = fg_xstrdup("changed on disk while the fixes were written; not written");
+    return false;
+  }
+  return target_unchanged(t, src, why);
+}
+
+/* Puts the temporary file in place: a rename over an existing file, a link
+ * for a new one (which fails, rather than replaces, when a file of that
+ * name appeared meanwhile). */
+static bool put_in_place(const char *tmp, const Target *t, char **why) {
+  if (t->exists) {
+    if (rename(tmp, t->real) == 0)
+      return true;
+  } else if (link(tmp, t->real) == 0) {
+    unlink(tmp);
+    return true;
+  }
+  *why = fg_xasprintf("cannot put the new file in place: %s", strerror(errno));
+  return false;
+}
+
 int fg_plan_write(const FgPlan *self, const char *root, FgStrVec *errors) {
   FG_VEC(Prepared) prep = {0};
   int failures = 0;
+  WriteState w = {0};
+  size_t nchanged = 0;
+  for (size_t i = 0; i < fg_plan_nfiles(self); i++)
+    nchanged += fg_plan_file_changed(fg_plan_file(self, i));
+  w.tmp = fg_xcalloc(nchanged + 1, sizeof *w.tmp);
+  w.path = fg_xcalloc(nchanged + 1, sizeof *w.path);
+  w.renamed = fg_xcalloc(nchanged + 1, sizeof *w.renamed);
+  struct sigaction old[FG_NSIGNALS];
+  signals_catch(old);
+  fg_write_state = &w;
   for (size_t i = 0; i < fg_plan_nfiles(self); i++) {
     const FgPlannedFile *f = fg_plan_file(self, i);
     if (!fg_plan_file_changed(f))
@@ -636,26 +814,59 @@ int fg_plan_write(const FgPlan *self, const char *root, FgStrVec *errors) {
       continue;
     }
     fg_vec_push(&prep, p);
+    w.path[w.n] = f->src->path;
+    w.tmp[w.n] = p.tmp;
+    w.n++;
   }
-  /* All or nothing: a fix may span several files. */
+  /* All or nothing while nothing is written: a fix may span several files.
+   * Each file is checked again right before it is put in place; a file
+   * changed in that window stops the rest, and the run says what was
+   * written. */
+  size_t written = 0;
+  bool stopped = failures > 0;
   for (size_t i = 0; i < prep.len; i++) {
     Prepared *p = &prep.items[i];
-    bool renamed = false;
-    if (failures == 0) {
-      renamed = rename(p->tmp, p->target.real) == 0;
-      if (!renamed) {
-        push_error(errors, p->file->src->path,
-                   fg_xasprintf("cannot rename the temporary file: %s", strerror(errno)));
-        failures++;
-      }
-    }
-    if (renamed)
+    char *why = NULL;
+    if (!stopped && fg_plan_write_hook)
+      fg_plan_write_hook(i, p->file->src->path);
+    if (!stopped && (!target_still(&p->target, p->file->src, &why) ||
+                     !put_in_place(p->tmp, &p->target, &why))) {
+      push_error(errors, p->file->src->path, why);
+      failures++;
+      stopped = true;
+    } else if (!stopped) {
+      w.renamed[i] = 1;
+      written++;
       fsync_dir(p->target.dir);
-    else
+    }
+  }
+  fg_write_state = NULL;
+  signals_restore(old);
+  for (size_t i = 0; i < prep.len; i++) {
+    Prepared *p = &prep.items[i];
+    if (!w.renamed[i])
       unlink(p->tmp);
     free(p->tmp);
     target_free(&p->target);
   }
+  if (written && failures && errors) {
+    FgBuf b = {0};
+    fg_buf_puts(&b, "the fixes were written in part; written:");
+    for (int pass = 1; pass >= 0; pass--) {
+      if (pass == 0)
+        fg_buf_puts(&b, "; not written:");
+      bool first = true;
+      for (size_t i = 0; i < prep.len; i++)
+        if ((w.renamed[i] != 0) == (pass != 0)) {
+          fg_buf_printf(&b, "%s%s", first ? " " : ", ", w.path[i]);
+          first = false;
+        }
+    }
+    fg_vec_push(errors, fg_buf_take(&b));
+  }
+  free(w.tmp);
+  free(w.path);
+  free((void *)w.renamed);
   fg_vec_free(&prep);
   return failures;
 }
