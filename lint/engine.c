@@ -208,6 +208,14 @@ static const char *fg_fix_rule(const FgDiagList *diags, const FgFix *fix) {
   return "?";
 }
 
+/* One line on stderr: what it quotes from the project (file names,
+ * reasons holding them) never reaches the terminal raw. */
+static void fg_eputs(FILE *err, const char *prefix, const char *text) {
+  char *safe = fg_escape_controls(text);
+  fprintf(err, "%s%s\n", prefix, safe);
+  free(safe);
+}
+
 /* Prints a line once per run: later fix rounds meet the same refusals. */
 static void fg_say_once(FgStrVec *said, FILE *err, char *line) {
   for (size_t i = 0; i < said->len; i++)
@@ -215,7 +223,7 @@ static void fg_say_once(FgStrVec *said, FILE *err, char *line) {
       free(line);
       return;
     }
-  fputs(line, err);
+  fg_eputs(err, "", line);
   fg_vec_push(said, line);
 }
 
@@ -234,16 +242,16 @@ static FgPlan *fg_plan_fixes(const FgProject *p, const FgDiagList *diags, bool u
   fg_plan_check_disk_skipping(plan, p->root, fixed);
   for (size_t i = 0; i < fg_plan_nrejected(plan); i++) {
     const FgRejectedFile *r = fg_plan_rejected(plan, i);
-    fg_say_once(said, err,
-                fg_xasprintf("forkguard: error: %s: fix not applied: %s\n", r->src->path,
-                             r->why));
+    fg_say_once(
+        said, err,
+        fg_xasprintf("forkguard: error: %s: fix not applied: %s", r->src->path, r->why));
     for (size_t k = 0; k < fg_plan_nfixes(plan); k++) {
       FgFixStatus st;
       const FgFix *f = fg_plan_fix(plan, k, &st);
       if (st == FG_FIX_FILE_REJECTED)
         fg_say_once(said, err,
-                    fg_xasprintf("forkguard:   dropped %s fix: %s\n",
-                                 fg_fix_rule(diags, f), f->message));
+                    fg_xasprintf("forkguard:   dropped %s fix: %s", fg_fix_rule(diags, f),
+                                 f->message));
     }
   }
   return plan;
@@ -532,7 +540,7 @@ static long fg_check_fix(const FgCheckOptions *o, const FgConfigOverrides *ov,
       rc = res.fixed;
     }
     for (size_t i = 0; i < errors.len; i++)
-      fprintf(err, "forkguard: error: %s\n", errors.items[i]);
+      fg_eputs(err, "forkguard: error: ", errors.items[i]);
     fg_strvec_free(&errors);
   }
   fg_plan_delete(plan);
@@ -543,11 +551,11 @@ static long fg_check_fix(const FgCheckOptions *o, const FgConfigOverrides *ov,
 
 static void fg_print_warnings(const FgProject *p, FILE *err) {
   for (size_t i = 0; i < p->problems.warnings.len; i++)
-    fprintf(err, "forkguard: %s\n", p->problems.warnings.items[i]);
+    fg_eputs(err, "forkguard: ", p->problems.warnings.items[i]);
   FgStrVec comment_warnings = {0};
   fg_rules_suppression_warnings(p, &comment_warnings);
   for (size_t i = 0; i < comment_warnings.len; i++)
-    fprintf(err, "forkguard: %s\n", comment_warnings.items[i]);
+    fg_eputs(err, "forkguard: ", comment_warnings.items[i]);
   fg_strvec_free(&comment_warnings);
 }
 

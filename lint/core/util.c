@@ -131,6 +131,40 @@ void fg_buf_free(FgBuf *self) {
   self->len = self->cap = 0;
 }
 
+size_t fg_escaped_width(unsigned char c) {
+  if (c == '\t' || c == '\n' || c == '\r')
+    return 2;
+  if (c < 0x20 || c == 0x7f)
+    return 4;
+  return (c & 0xC0) == 0x80 ? 0 : 1;
+}
+
+void fg_buf_put_escaped(FgBuf *self, const char *s, size_t n) {
+  size_t plain = 0;
+  for (size_t i = 0; i < n; i++) {
+    unsigned char c = (unsigned char)s[i];
+    if (c >= 0x20 && c != 0x7f)
+      continue;
+    fg_buf_append(self, s + plain, i - plain);
+    plain = i + 1;
+    if (c == '\t')
+      fg_buf_puts(self, "\\t");
+    else if (c == '\n')
+      fg_buf_puts(self, "\\n");
+    else if (c == '\r')
+      fg_buf_puts(self, "\\r");
+    else
+      fg_buf_printf(self, "\\x%02x", c);
+  }
+  fg_buf_append(self, s + plain, n - plain);
+}
+
+char *fg_escape_controls(const char *s) {
+  FgBuf b = {0};
+  fg_buf_put_escaped(&b, s, strlen(s));
+  return fg_buf_take(&b);
+}
+
 bool fg_str_eq(const char *a, const char *b) {
   if (!a || !b)
     return a == b;

@@ -94,6 +94,16 @@ void fg_buf_free(FgBuf *self);
  * write to the sink failed. */
 bool fg_buf_flush(FgBuf *self);
 
+/* Appends s with every control character (below 0x20, and DEL) written as
+ * an escape: \t, \n, \r, else \xNN. What a file name or a line of a
+ * file holds never reaches a terminal raw. */
+void fg_buf_put_escaped(FgBuf *self, const char *s, size_t n);
+/* The same as a new string. */
+char *fg_escape_controls(const char *s);
+/* The width fg_buf_put_escaped gives byte c (a UTF-8 continuation byte
+ * counts 0). */
+size_t fg_escaped_width(unsigned char c);
+
 /* memmem, which C11 lacks. */
 const char *fg_memmem(const char *hay, size_t n, const char *needle, size_t m);
 
