@@ -100,7 +100,7 @@ static void fg_fuzz_check_plan(const FgPlan *plan) {
 /* One round: load, lint, plan every fix; the fixed files go into next. */
 static void fg_fuzz_round(const FgOverlay *ov, FgOverlay *next) {
   const char *paths[] = {fg_fuzz_root};
-  FgConfigOverrides co = {NULL, true, NULL, NULL, 1};
+  FgConfigOverrides co = {.no_config = true, .jobs = 1, .extend_select = "ALL"};
   char *err = NULL;
   FgProject *p = fg_project_load_overlay(paths, 1, &co, ov, &err);
   if (!p) {
