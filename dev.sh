@@ -16,7 +16,8 @@ say() { printf '==> %s\n' "$*"; }
 build_pkgs=(build-essential cmake pkg-config libyaml-dev libtree-sitter-dev libcmocka-dev
             libinih-dev nodejs npm)
 test_pkgs=(python3 python3-pytest python3-pytest-xdist python3-pytest-timeout python3-yaml
-           python3-jsonschema pre-commit patch git groff-base clang-format)
+           python3-jsonschema pre-commit patch git groff-base clang-format
+           python3-pytest-cov black isort flake8 mypy tox)
 
 # A package is present when dpkg has it, or, for the tools below, when the
 # command is already on PATH (node and npm often come from another source).
