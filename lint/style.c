@@ -446,7 +446,8 @@ void fg_style_load(FgStyle *self, const FgReader *rd, char *const *modules,
     for (const char *const *h = hooks; *h; h++)
       if (fg_memmem(src->data, src->len, *h, strlen(*h))) {
         g.formatter = true;
-        fg_style_min(&g.formatter_len, 88);
+        if (!g.formatter_len)
+          g.formatter_len = 88; /* no configured length: the default */
       }
     if (fg_memmem(src->data, src->len, "id: flake8", 10))
       g.flake8 = true;

@@ -281,6 +281,22 @@ static bool fg_ss_standalone(const FgSource *src, const FgStep *st, size_t start
   return open && close;
 }
 
+/* Does the step run in a POSIX shell on every cell of its job? An explicit
+ * bash / sh does; with no shell, GitHub uses pwsh on Windows, so every cell
+ * must be known not to be Windows. */
+static bool fg_ss_posix_shell(const FgProject *p, const FgRun *run) {
+  const char *shell = run->step->shell ? run->step->shell : run->job->default_shell;
+  if (shell)
+    return fg_str_startswith(shell, "bash") || fg_str_startswith(shell, "sh");
+  const FgCells *cells = fg_ci_cells(&p->ci, run->job);
+  for (size_t i = 0; i < cells->items.len; i++) {
+    const char *os = cells->items.items[i].os;
+    if (!os || strstr(os, "windows") || strstr(os, "Windows"))
+      return false;
+  }
+  return cells->items.len > 0;
+}
+
 /* What the serial copy's command gains besides its -m: `-n 0` when xdist
  * comes from elsewhere, `--cov-append` when coverage is on from any source,
  * report files of its own, `coverage run -a`, and an empty selection
@@ -319,9 +335,12 @@ static void fg_ss_serial_extras(const FgProject *p, const FgRun *run, FgSpanEdit
   m.seq = ed->len;
   fg_vec_push(ed, m);
   fg_vec_free(&med);
-  /* exit code 5 (nothing selected) is success; any other failure still fails */
+  /* exit code 5 (nothing selected) is success; any other failure still
+   * fails (in a POSIX shell: pwsh has no `test`) */
   bool plain_start = st->run->style == FG_YAML_PLAIN && run->start == st->run->start;
-  if (fg_ss_standalone(src, st, run->start, run->end)) {
+  if (!fg_ss_posix_shell(p, run)) {
+    /* left as it was: an empty selection fails there as before */
+  } else if (fg_ss_standalone(src, st, run->start, run->end)) {
     fg_ss_push(ed, run->end, run->end, " || test $? -eq 5");
   } else if (!plain_start) {
     fg_ss_push(ed, run->start, run->start, "{ ");
