@@ -272,6 +272,17 @@ static bool fg101_extend_pytestmark(const FgProject *p, FgFix *fix, const FgSour
   if (d[rhs.start] != '[') {
     if (d[rhs.start] == '(')
       return false; /* a tuple: pytest wants a list or one mark */
+    if (memchr(d + rhs.start, '\n', rhs.end - rhs.start)) {
+      /* a mark written over several lines stays as it is: a list of it
+       * and the marker follows (wrapping it would re-indent its lines) */
+      size_t at = fg101_line_end(src, rhs.end);
+      char *text =
+          fg_xasprintf("%spytestmark = [pytestmark, %s]%s",
+                       at == src->len && !src->final_newline ? eol : "", mark, eol);
+      fg_fix_add_edit(fix, src, at, at, text);
+      free(text);
+      return true;
+    }
     size_t line_end = fg101_line_end(src, rhs.end);
     while (line_end > rhs.end && strchr("\r\n", d[line_end - 1]))
       line_end--;
