@@ -135,9 +135,46 @@ static bool so_ends_with(const char *s, size_t n, const char *suffix) {
   return n >= k && strncmp(s + n - k, suffix, k) == 0;
 }
 
+/* The run's -m value as written in the workflow (one level of quotes
+ * removed), so that an expansion keeps its spelling instead of one value
+ * CI gives it; NULL when it cannot be read back. */
+static char *so_written_m(const FgRun *run) {
+  if (run->via || !run->exact || run->m_arg < 0)
+    return NULL;
+  const FgArg *a = &run->args.items[run->m_arg];
+  const char *d = run->wf->src->data;
+  size_t start = a->start, end = a->end;
+  if (strcmp(a->text, "-m") == 0) {
+    if ((size_t)run->m_arg + 1 >= run->args.len)
+      return NULL;
+    start = run->args.items[run->m_arg + 1].start;
+    end = run->args.items[run->m_arg + 1].end;
+  } else {
+    start += 2 + (d[start + 2] == '=');
+  }
+  if (end <= start || end > run->wf->src->len)
+    return NULL;
+  if (end - start >= 2 && (d[start] == '"' || d[start] == '\'') &&
+      d[end - 1] == d[start]) {
+    start++;
+    end--;
+  }
+  for (size_t i = start; i < end; i++)
+    if (d[i] == '"' || d[i] == '\'' || d[i] == '\\' || d[i] == '\n')
+      return NULL; /* mixed quoting: not one word's value */
+  return fg_xstrndup(d + start, end - start);
+}
+
 char *fg_split_expr(const FgRun *run, const char *marker, bool serial, FgSplitDialect d,
                     const char **why) {
-  return fg_split_expr_of(run->mexpr, marker, serial, d, why);
+  char *written = so_written_m(run);
+  if (!written && run->m_unknown) {
+    *why = "the value of -m is not known";
+    return NULL;
+  }
+  char *e = fg_split_expr_of(written ? written : run->mexpr, marker, serial, d, why);
+  free(written);
+  return e;
 }
 
 char *fg_split_expr_of(const char *old, const char *marker, bool serial, FgSplitDialect d,
