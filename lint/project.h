@@ -55,7 +55,7 @@ struct FgProject {
   FgStartSettings start_settings;
   /* which paths the user asked about; findings elsewhere are dropped */
   FgStrVec only;
-  FgStyle style; /* the project's Python gates, for the lines fixes write */
+  FgStyle style;    /* the project's Python gates, for the lines fixes write */
   FgStrVec skipped; /* what discovery left out and why (--show-files) */
   /* sources of files that fixes create (placeholders, no bytes yet) */
   FG_VEC(FgSource *) placeholders;

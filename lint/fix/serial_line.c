@@ -232,6 +232,22 @@ static void fg_sl_edit_m(const FgSlLine *l, const char *opt, FgSlEdits *ed) {
   }
 }
 
+/* The end of the serial copy's last word: the last one that is not
+ * xdist's (those are removed), so what is appended stays on its line. */
+static size_t fg_sl_last_kept_end(const FgSlLine *l) {
+  size_t end = l->words.items[l->first - 1].end;
+  for (size_t i = l->first; i < l->words.len;) {
+    size_t n = fg_sl_xdist_words(&l->words, i);
+    if (n) {
+      i += n;
+      continue;
+    }
+    end = l->words.items[i].end;
+    i++;
+  }
+  return end;
+}
+
 /* Start of the line holding offset. */
 static size_t fg_sl_line_start(const FgSource *src, size_t off) {
   while (off > 0 && src->data[off - 1] != '\n' && src->data[off - 1] != '\r')
@@ -362,11 +378,14 @@ static void fg_sl_serial_command(const FgProject *p, const FgRun *run, const FgS
       fg_sl_push(&ed, w[l->m].start, w[l->m + (int)l->m_n - 1].end, fg_xstrdup(""));
     size_t at = w[l->posargs].end;
     fg_sl_push(&ed, at, at, fg_xasprintf(" %s", opt.data));
-  } else {
+  } else if (l->m >= 0 || l->posargs >= 0) {
     fg_sl_edit_m(l, opt.data, &ed);
+  } else {
+    size_t at = fg_sl_last_kept_end(l);
+    fg_sl_push(&ed, at, at, fg_xasprintf(" %s", opt.data));
   }
   if (!l->tox) {
-    size_t at = l->words.items[l->words.len - 1].end;
+    size_t at = fg_sl_last_kept_end(l);
     fg_sl_push(&ed, at, at, fg_xstrdup(" || test $$? -eq 5"));
   }
   fg_buf_free(&opt);
