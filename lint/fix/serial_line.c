@@ -277,6 +277,20 @@ static void fg_sl_drop_xdist(const FgSource *src, const FgSlWords *v, size_t fro
       e = after + 1;
       e += e < src->len && d[e] == '\r';
       e += e < src->len && d[e] == '\n';
+    } else if (s == fg_sl_line_start(src, s) && s > floor &&
+               (after >= src->len || d[after] == '\n' || d[after] == '\r')) {
+      /* the command's last continuation line, held nothing else: the
+       * line break and backslash before it go too */
+      size_t b = s - 1;
+      if (b > floor && d[b] == '\n')
+        b -= b > floor && d[b - 1] == '\r' ? 2 : 1;
+      else
+        b = s;
+      if (b < s && d[b] == '\\') {
+        while (b > floor && (d[b - 1] == ' ' || d[b - 1] == '\t'))
+          b--;
+        s = b;
+      }
     }
     fg_sl_push(ed, s, e, fg_xstrdup(""));
     i += n;
