@@ -78,14 +78,12 @@ static void fg_load_ci(FgProject *p, const FgDiscovery *disc) {
   const char *enabler = NULL;
   if (pc->has_enabler_dep && pc->has_xdist_dep)
     enabler = pc->enabler_dep_file ? pc->enabler_dep_file : "the project metadata";
-  FgRunContext ctx = {(const char *const *)p->addopts.items,
-                      p->addopts.len,
-                      p->pytest_cfg_path,
-                      (const char *const *)p->testpaths.items,
-                      p->testpaths.len,
-                      enabler,
-                      NULL,
-                      NULL};
+  FgRunContext ctx = {.ini_addopts = (const char *const *)p->addopts.items,
+                      .nini_addopts = p->addopts.len,
+                      .ini_name = p->pytest_cfg_path,
+                      .testpaths = (const char *const *)p->testpaths.items,
+                      .ntestpaths = p->testpaths.len,
+                      .enabler_file = enabler};
   fg_ci_collect_runs(&p->ci, &p->reader, &ctx);
   fg_ci_collect_cells(&p->ci, p->root);
 }

@@ -21,7 +21,30 @@ typedef struct FgArg {
   bool dynamic;
 } FgArg;
 
-typedef enum FgArgOrigin { FG_ORIGIN_INI, FG_ORIGIN_ENV, FG_ORIGIN_CMDLINE } FgArgOrigin;
+/* Where an effective option comes from: the ini addopts, PYTEST_ADDOPTS,
+ * the command line, or words a launcher adds that are written in neither
+ * (the list a runner script passes to pytest.main). */
+typedef enum FgArgOrigin {
+  FG_ORIGIN_INI,
+  FG_ORIGIN_ENV,
+  FG_ORIGIN_CMDLINE,
+  FG_ORIGIN_LAUNCHER
+} FgArgOrigin;
+
+/* The kind of file a launched run's command line is written in (FgRun.via_src),
+ * which tells a fix how to edit it. */
+typedef enum FgViaKind {
+  FG_VIA_NONE,
+  FG_VIA_TOX_INI,  /* a tox.ini `commands` line (or legacy_tox_ini in pyproject) */
+  FG_VIA_TOX_TOML, /* a tox.toml / [tool.tox] command array */
+  FG_VIA_MAKE,     /* a Makefile recipe line */
+  FG_VIA_SCRIPT,   /* a line of an in-repo shell script */
+  FG_VIA_PIXI,     /* a pixi task's cmd string */
+  FG_VIA_NOX,      /* a noxfile session.run(...) call */
+  FG_VIA_HATCH,    /* a hatch script */
+  FG_VIA_PYRUNNER, /* a pytest.main(...) call in a runner script */
+  FG_VIA_STEP      /* the step's own words behind a launcher (`tox exec -- pytest`) */
+} FgViaKind;
 
 typedef struct FgOpt {
   char *text;
@@ -72,6 +95,13 @@ typedef struct FgRun {
    * than one command */
   const FgSource *via_src;
   size_t via_start, via_end;
+  FgViaKind via_kind;
+  /* the word of that line standing for pytest when it is a runner script
+   * (`{envpython} tests/runtests.py -n auto`); NULL: pytest itself */
+  char *via_runner;
+  /* the hops after the workflow step, outermost first, one string a hop:
+   * "tox env py312 (tox.ini [testenv:py312])", "make test (Makefile)" */
+  FgStrVec via_chain;
   /* filled by the project once tests are known: the tests that use pools
    * and that this run selects, in test order */
   FgTestPtrVec pool_tests;
@@ -94,6 +124,14 @@ typedef struct FgRunContext {
   const char *cmdline_name;
   /* PYTEST_ADDOPTS set by the launcher (tox setenv), over the workflow's */
   const char *env_addopts;
+  /* set for `python SCRIPT ...` where SCRIPT is a runner calling
+   * pytest.main: pytest's command-line words start at cmd->words[runner_end]
+   * (0: not a runner), after the script's own words (runner_words, origin
+   * FG_ORIGIN_LAUNCHER, named runner_name in messages) */
+  size_t runner_end;
+  const char *const *runner_words;
+  size_t nrunner_words;
+  const char *runner_name;
 } FgRunContext;
 
 /* Where a launched command sits in the workflow: the `tox` / `make` command
@@ -103,6 +141,9 @@ typedef struct FgRunAnchor {
   const char *via;
   const FgSource *src; /* the launcher's file and line (FgRun.via_src) */
   size_t line_start, line_end;
+  FgViaKind kind;
+  const FgStrVec *chain; /* FgRun.via_chain; NULL: `via` split on ", " */
+  const char *runner;    /* FgRun.via_runner */
 } FgRunAnchor;
 
 /* Index of the first pytest argument if words[0..] launch pytest, else -1;

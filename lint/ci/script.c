@@ -1,0 +1,269 @@
+/* script: in-repo scripts CI runs by path.
+ *
+ * Shell scripts (`bash ci/test.sh ARGS`, `sh x.sh`, `./x.sh`, `source
+ * x.sh`, `. x.sh`, `scripts/test` with a shell shebang): the file is parsed
+ * with tree-sitter-bash and its commands followed in order, with the
+ * script's arguments for `"$@"`, `$*` and `$1`..`$9` (`shift` drops them),
+ * its own assignments and `export`s for `$X` words, and `cd`. A command on
+ * a line of its own can be split there (fix/serial_line.c).
+ *
+ * Python runner scripts (`python tests/runtests.py ARGS`, `./x.py`, a
+ * python shebang) that call pytest.main: the list they pass is pytest's
+ * command line -- its literal words, then the script's arguments where it
+ * forwards `sys.argv[N:]` (words before N are the script's own), or, when
+ * it passes on something it built from them (a function's parameters), the
+ * arguments from the first one that looks like an option. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ci/launch_int.h"
+#include "core/source.h"
+#include "parse/pylaunch.h"
+
+/* The first line's interpreter: "bash", "python3"...; NULL without one. */
+static char *fg_sc_shebang(const FgSource *src) {
+  if (src->len < 3 || strncmp(src->data, "#!", 2) != 0)
+    return NULL;
+  size_t len = 0;
+  const char *l = fg_source_line_text(src, 1, &len);
+  char *line = fg_xstrndup(l + 2, len - 2);
+  FgStrVec w = {0};
+  fg_strvec_split(&w, line, " \t");
+  free(line);
+  char *res = NULL;
+  if (w.len) {
+    const char *b = fg_launch_base(w.items[0]);
+    if (strcmp(b, "env") == 0 && w.len > 1)
+      b = w.items[w.len > 2 && w.items[1][0] == '-' ? 2 : 1];
+    res = fg_xstrdup(b);
+  }
+  fg_strvec_free(&w);
+  return res;
+}
+
+static bool fg_sc_is_python(const char *interp) {
+  return interp &&
+         (fg_str_startswith(interp, "python") || fg_str_startswith(interp, "pypy"));
+}
+
+/* Is [start, end) alone on its lines (blanks and a comment around it)? */
+static bool fg_sc_alone(const FgSource *src, size_t start, size_t end) {
+  const char *d = src->data;
+  for (size_t i = start; i > 0 && d[i - 1] != '\n'; i--)
+    if (d[i - 1] != ' ' && d[i - 1] != '\t')
+      return false;
+  for (size_t i = end; i < src->len && d[i] != '\n' && d[i] != '\r'; i++) {
+    if (d[i] == '#')
+      return true;
+    if (d[i] != ' ' && d[i] != '\t')
+      return false;
+  }
+  return true;
+}
+
+/* `$X` and `${X}` in an assignment's value, from the script's variables
+ * so far (and the launchers' / workflow's); unknown ones stay as written. */
+static char *fg_sc_expand(const FgLaunchCtx *lc, const FgStrVec *vars, const char *v) {
+  FgBuf b = {0};
+  for (const char *p = v; *p;) {
+    if (*p != '$') {
+      fg_buf_putc(&b, *p++);
+      continue;
+    }
+    const char *q = p + 1;
+    bool brace = *q == '{';
+    if (brace)
+      q++;
+    const char *n0 = q;
+    while (*q == '_' || (*q >= 'a' && *q <= 'z') || (*q >= 'A' && *q <= 'Z') ||
+           (q > n0 && *q >= '0' && *q <= '9'))
+      q++;
+    if (q == n0 || (brace && *q != '}')) {
+      fg_buf_putc(&b, *p++);
+      continue;
+    }
+    char *name = fg_xstrndup(n0, (size_t)(q - n0));
+    const char *val = fg_launch_var(vars, name);
+    if (!val)
+      val = fg_launch_getenv(lc, NULL, name);
+    size_t used = (size_t)(q - p) + (brace ? 1 : 0);
+    if (val && !strstr(val, "${{"))
+      fg_buf_puts(&b, val);
+    else
+      fg_buf_append(&b, p, used); /* not known: stays an expansion */
+    free(name);
+    p += used;
+  }
+  return b.data ? fg_buf_take(&b) : fg_xstrdup("");
+}
+
+/* `X=v` (alone) and `export X=v`: the script's variables. */
+static bool fg_sc_assign(const FgLaunchCtx *lc, const FgShellCommand *c, FgStrVec *vars) {
+  if (c->nwords == 0 && c->nassigns) {
+    for (size_t i = 0; i < c->nassigns; i++)
+      fg_vec_push(vars, fg_sc_expand(lc, vars, c->assigns[i].text));
+    return true;
+  }
+  if (c->nwords >= 1 && strcmp(c->words[0].text, "export") == 0) {
+    for (size_t i = 1; i < c->nwords; i++)
+      if (strchr(c->words[i].text, '='))
+        fg_vec_push(vars, fg_sc_expand(lc, vars, c->words[i].text));
+    return true;
+  }
+  return false;
+}
+
+size_t fg_launch_shell_script(const FgLaunchCtx *lc, const FgShellCommand *cmd, size_t i,
+                              const char *cwd) {
+  const FgShellWord *sw = &cmd->words[i];
+  if (sw->dynamic || !*sw->text)
+    return 0;
+  char *path = fg_path_join(cwd, sw->text);
+  const FgSource *src = fg_launch_file(lc->env, path);
+  char *interp = src ? fg_sc_shebang(src) : NULL;
+  if (src && (fg_sc_is_python(interp) || fg_str_endswith(path, ".py"))) {
+    free(interp);
+    free(path);
+    return fg_launch_py_runner(lc, cmd, i, cwd);
+  }
+  bool shell = src && (fg_str_endswith(path, ".sh") || fg_str_endswith(path, ".bash") ||
+                       (interp && (strstr(interp, "sh") != NULL)) || i > 0);
+  free(interp);
+  if (!shell) {
+    free(path);
+    return 0;
+  }
+  FgStrVec params = {0};
+  for (size_t k = i + 1; k < cmd->nwords; k++)
+    fg_vec_push(&params, fg_xstrdup(cmd->words[k].text));
+  FgStrVec vars = {0};
+  FgShellScript *sh = fg_shell_parse(src->data, src->len);
+  char *dir = fg_xstrdup(cwd);
+  size_t shift = 0, total = 0;
+  for (size_t c = 0; c < sh->ncmds; c++) {
+    const FgShellCommand *sc = &sh->cmds[c];
+    if (fg_sc_assign(lc, sc, &vars))
+      continue;
+    if (sc->nwords >= 1 && strcmp(sc->words[0].text, "shift") == 0) {
+      shift += sc->nwords > 1 ? (size_t)strtoul(sc->words[1].text, NULL, 10) : 1;
+      continue;
+    }
+    size_t line = fg_source_pos(src, sc->start).line;
+    char *where = fg_xasprintf("%s:%zu", path, line);
+    char *hop = fg_xasprintf("script %s", where);
+    FgLaunchLine ll = {"",      dir,           where, hop,     src,  sc->start,
+                       sc->end, FG_VIA_SCRIPT, &vars, &params, true, NULL};
+    FgLaunchInner in;
+    fg_launch_inner_begin(&in, lc, &ll);
+    size_t k =
+        fg_launch_command(&in.ctx, sc, dir, fg_sc_alone(src, sc->start, sc->end), shift);
+    fg_launch_inner_end(&in);
+    free(hop);
+    free(where);
+    total += k;
+    if (!k)
+      fg_launch_cd(&dir, sc);
+  }
+  free(dir);
+  fg_shell_delete(sh);
+  fg_strvec_free(&vars);
+  fg_strvec_free(&params);
+  free(path);
+  return total;
+}
+
+/* ---- Python runner scripts -----------------------------------------------------------
+ */
+
+/* The words of a runner's list that are its own (literal), and from where
+ * the script's arguments are forwarded: *from gets the index in cmd of the
+ * first forwarded word (cmd->nwords: none). */
+static void fg_sc_runner_words(const FgPyRunner *r, const FgShellCommand *cmd, size_t i,
+                               FgStrVec *before, size_t *from) {
+  *from = cmd->nwords;
+  if (r->no_args) {
+    *from = i + 1; /* pytest.main() reads sys.argv[1:] */
+    return;
+  }
+  bool forwarded = false;
+  for (size_t k = 0; k < r->call.args.len; k++) {
+    const FgPlItem *it = &r->call.args.items[k];
+    if (it->kind == FG_PL_LIT && !forwarded) {
+      fg_vec_push(before, fg_xstrdup(it->text));
+    } else if (it->kind == FG_PL_ARGV && !forwarded) {
+      forwarded = true;
+      if (!it->text) {
+        /* sys.argv[N:]: argv[0] is the script */
+        size_t skip = it->skip ? it->skip - 1 : 0;
+        *from = i + 1 + skip < cmd->nwords ? i + 1 + skip : cmd->nwords;
+      } else {
+        /* built from the arguments by the script: its subcommand words
+         * come first, pytest's from the first option */
+        size_t f = i + 1;
+        while (f < cmd->nwords && cmd->words[f].text[0] != '-')
+          f++;
+        *from = f;
+      }
+    }
+    /* literal words after the forwarded ones, env values and unknown items
+     * are not modelled: an unknown item is never a path */
+  }
+}
+
+size_t fg_launch_py_runner(const FgLaunchCtx *lc, const FgShellCommand *cmd, size_t i,
+                           const char *cwd) {
+  const FgShellWord *sw = &cmd->words[i];
+  if (sw->dynamic)
+    return 0;
+  char *path = fg_path_join(cwd, sw->text);
+  const FgSource *src = fg_launch_file(lc->env, path);
+  FgPyRunner r;
+  if (!src || !fg_pyrunner_read(src, &r)) {
+    if (src)
+      fg_pyrunner_free(&r);
+    free(path);
+    return 0;
+  }
+  FgStrVec before = {0};
+  size_t from = cmd->nwords;
+  fg_sc_runner_words(&r, cmd, i, &before, &from);
+  FgRunContext ctx = *lc->env->ctx;
+  if (lc->line)
+    ctx.cmdline_name = lc->line->where;
+  const char *addopts = fg_launch_var(lc->vars, "PYTEST_ADDOPTS");
+  if (addopts)
+    ctx.env_addopts = addopts;
+  ctx.runner_end = from;
+  ctx.runner_words = (const char *const *)before.items;
+  ctx.nrunner_words = before.len;
+  ctx.runner_name = path;
+  FgRun *run = NULL;
+  if (!lc->line) {
+    /* written in the step itself: its words are the workflow's */
+    run = fg_run_new(lc->env->wf, lc->env->job, lc->env->step, cmd, cwd, &ctx);
+    if (run) {
+      fg_vec_push(&run->via_chain, fg_xasprintf("python %s (pytest.main)", path));
+    }
+  } else {
+    FgStrVec chain = {0};
+    for (size_t k = 0; lc->chain && k < lc->chain->len; k++)
+      fg_vec_push(&chain, fg_xstrdup(lc->chain->items[k]));
+    fg_vec_push(&chain, fg_xasprintf("python %s (pytest.main)", path));
+    char *via = fg_launch_via(&chain);
+    const FgLaunchLine *line = lc->line;
+    FgRunAnchor a = {lc->start,   lc->end,   via,        lc->single ? line->src : NULL,
+                     line->start, line->end, line->kind, &chain,
+                     sw->text};
+    run =
+        fg_run_new_launched(lc->env->wf, lc->env->job, lc->env->step, cmd, cwd, &ctx, &a);
+    free(via);
+    fg_strvec_free(&chain);
+  }
+  if (run)
+    fg_vec_push(lc->out, run);
+  fg_strvec_free(&before);
+  fg_pyrunner_free(&r);
+  free(path);
+  return run ? 1 : 0;
+}
