@@ -5,6 +5,9 @@
 #   ./dev.sh example   set up, build, run forkguard on fixtures/example
 #   ./dev.sh test      set up, build (normal + ASan/UBSan), run every test
 #   ./dev.sh build     set up and build only
+#   ./dev.sh release   set up and build the release artifacts into dist/: the
+#                      static binary, the wheel, the .deb, SHA256SUMS
+#                      (scripts/release.sh; the release workflow runs this)
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -15,14 +18,17 @@ say() { printf '==> %s\n' "$*"; }
 # Debian packages: build (SPEC §10) and end-to-end test tools.
 build_pkgs=(build-essential cmake pkg-config libyaml-dev libtree-sitter-dev libcmocka-dev
             libinih-dev nodejs npm)
-test_pkgs=(python3 python3-pytest python3-pytest-xdist python3-pytest-timeout python3-yaml
-           python3-jsonschema pre-commit patch git groff-base clang-format)
+# Release artifacts (scripts/release.sh): the wheel's frontend; the static
+# archives come with the -dev packages above.
+release_pkgs=(python3-build)
+test_pkgs=(python3 python3-venv curl python3-pytest python3-pytest-xdist python3-pytest-timeout
+           python3-yaml python3-jsonschema pre-commit patch git groff-base clang-format)
 
 # A package is present when dpkg has it, or, for the tools below, when the
 # command is already on PATH (node and npm often come from another source).
 declare -A provides=([nodejs]=node [npm]=npm [cmake]=cmake [pkg-config]=pkg-config
                      [git]=git [patch]=patch [pre-commit]=pre-commit
-                     [clang-format]=clang-format)
+                     [clang-format]=clang-format [curl]=curl)
 
 install_missing() {
   local missing=()
@@ -79,7 +85,7 @@ case "$cmd" in
     [ "$rc" -eq 1 ]
     ;;
   test)
-    install_missing "${build_pkgs[@]}" "${test_pkgs[@]}"
+    install_missing "${build_pkgs[@]}" "${release_pkgs[@]}" "${test_pkgs[@]}"
     fetch_grammars
     build build
     say "running the test suite (normal build)"
@@ -94,8 +100,13 @@ case "$cmd" in
     fetch_grammars
     build build
     ;;
+  release)
+    install_missing "${build_pkgs[@]}" "${release_pkgs[@]}"
+    fetch_grammars
+    scripts/release.sh
+    ;;
   *)
-    echo "usage: ./dev.sh example|test|build" >&2
+    echo "usage: ./dev.sh example|test|build|release" >&2
     exit 2
     ;;
 esac

@@ -19,6 +19,7 @@ typedef struct FgArgs {
   FgCheckOptions check;
   const char *explain;
   bool rules_json;
+  bool check_help;    /* FG_CMD_HELP for `check --help` */
   const char **paths; /* owned array, borrowed strings */
 } FgArgs;
 
@@ -27,5 +28,7 @@ typedef struct FgArgs {
 int fg_args_parse(FgArgs *self, int argc, char **argv);
 void fg_args_free(FgArgs *self);
 void fg_args_usage(FILE *out);
+/* `forkguard check --help`: the check options. */
+void fg_args_check_usage(FILE *out);
 
 #endif

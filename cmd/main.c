@@ -16,7 +16,10 @@ int main(int argc, char **argv) {
     printf("forkguard %s\n", fg_version());
     break;
   case FG_CMD_HELP:
-    fg_args_usage(stdout);
+    if (args.check_help)
+      fg_args_check_usage(stdout);
+    else
+      fg_args_usage(stdout);
     break;
   case FG_CMD_EXPLAIN:
     rc = fg_explain(args.explain, stdout, stderr);

@@ -19,6 +19,9 @@ const char *fg_version(void) {
   return FG_VERSION;
 }
 
+/* NO_COLOR (no-color.org) always wins (SPEC §7); then --color
+ * always/never; with auto, FORCE_COLOR (force-color.org) before the
+ * terminal test. */
 static bool fg_use_color(FgColor c, FILE *f) {
   const char *no = getenv("NO_COLOR");
   if (no && *no)
@@ -27,6 +30,9 @@ static bool fg_use_color(FgColor c, FILE *f) {
     return true;
   if (c == FG_COLOR_NEVER)
     return false;
+  const char *force = getenv("FORCE_COLOR");
+  if (force && *force && strcmp(force, "0") != 0 && strcmp(force, "false") != 0)
+    return true;
   return isatty(fileno(f));
 }
 
@@ -257,12 +263,43 @@ static FgPlan *fg_fix_final_plan(const FgFixResult *res, FgFix *whole) {
   return plan;
 }
 
+/* --show-files: what forkguard reads, how far, and what it leaves out. */
+static void fg_show_files(FgBuf *out, const FgProject *p) {
+  fg_buf_printf(out, "root       %s\n", p->root);
+  fg_buf_printf(out, "config     %s\n",
+                p->config->path ? p->config->path : "(none: defaults)");
+  fg_buf_printf(out, "pytest     %s\n",
+                p->pytest_cfg_path ? p->pytest_cfg_path : "(none: pytest's defaults)");
+  for (size_t i = 0; i < p->ci.workflows.len; i++)
+    fg_buf_printf(out, "workflow   %s\n", p->ci.workflows.items[i]->src->path);
+  for (size_t i = 0; i < p->ci.launch_files.len; i++)
+    fg_buf_printf(out, "launcher   %s\n", p->ci.launch_files.items[i]->path);
+  size_t parsed = 0;
+  for (size_t i = 0; i < p->py.modules.len; i++) {
+    const FgModule *m = p->py.modules.items[i];
+    parsed += m->py != NULL;
+    fg_buf_printf(out, "python     %s  %s\n", m->src->path,
+                  m->py ? "parsed"
+                        : "scanned: names no pool, start method, marker or fixture that "
+                          "matters");
+  }
+  for (size_t i = 0; i < p->skipped.len; i++)
+    fg_buf_printf(out, "skipped    %s\n", p->skipped.items[i]);
+  fg_buf_printf(out,
+                "%zu Python files (%zu parsed), %zu workflows, %zu launcher files; %zu "
+                "left out.\n",
+                p->py.modules.len, parsed, p->ci.workflows.len, p->ci.launch_files.len,
+                p->skipped.len);
+}
+
 int fg_check(const FgCheckOptions *o, FILE *err) {
   static const char *const dot[] = {"."};
   const char *const *paths = o->npaths ? o->paths : dot;
   size_t npaths = o->npaths ? o->npaths : 1;
-  FgConfigOverrides ov = {o->config, o->no_config, o->select, o->ignore, o->jobs};
+  FgConfigOverrides ov = {o->config, o->no_config,     o->select, o->ignore,
+                          o->jobs,   o->extend_select, fg_rules,  fg_nrules};
   long fixed = 0;
+  FgStrVec written = {0};
   if (o->fix || o->diff) {
     FgFixResult res = {0};
     int frc = fg_fix_in_memory(paths, npaths, &ov, o->unsafe_fixes, &res, err);
@@ -281,6 +318,11 @@ int fg_check(const FgCheckOptions *o, FILE *err) {
       char *root = fg_discover_root(paths[0]);
       if (res.originals.len && (!root || fg_plan_write(plan, root, &errors)))
         frc = -1;
+      else
+        for (size_t i = 0; i < res.originals.len; i++)
+          fg_vec_push(&written, fg_xstrdup(res.originals.items[i]->path));
+      if (written.len > 1)
+        qsort(written.items, written.len, sizeof(char *), fg_str_cmp_ptr);
       free(root);
       for (size_t i = 0; i < errors.len; i++)
         fprintf(err, "forkguard: error: %s\n", errors.items[i]);
@@ -290,20 +332,26 @@ int fg_check(const FgCheckOptions *o, FILE *err) {
     fg_plan_delete(plan);
     fg_fix_delete(whole);
     fg_fix_result_free(&res);
-    if (frc < 0)
-      return FG_EXIT_ERROR;
-    if (o->diff)
-      return frc ? FG_EXIT_FINDINGS : FG_EXIT_CLEAN;
+    if (frc < 0 || o->diff) {
+      fg_strvec_free(&written);
+      return frc < 0 ? FG_EXIT_ERROR : frc ? FG_EXIT_FINDINGS : FG_EXIT_CLEAN;
+    }
   }
   char *why = NULL;
   FgProject *p = fg_project_load(paths, npaths, &ov, &why);
   if (!p) {
     fprintf(err, "forkguard: %s\n", why);
     free(why);
+    fg_strvec_free(&written);
     return FG_EXIT_ERROR;
   }
   for (size_t i = 0; i < p->problems.warnings.len; i++)
     fprintf(err, "forkguard: %s\n", p->problems.warnings.items[i]);
+  FgStrVec comment_warnings = {0};
+  fg_rules_suppression_warnings(p, &comment_warnings);
+  for (size_t i = 0; i < comment_warnings.len; i++)
+    fprintf(err, "forkguard: %s\n", comment_warnings.items[i]);
+  fg_strvec_free(&comment_warnings);
 
   FgDiagList diags = {0};
   fg_rules_lint(p, &diags);
@@ -311,6 +359,8 @@ int fg_check(const FgCheckOptions *o, FILE *err) {
   fg_summarise(&diags, o->unsafe_fixes, &sum);
   sum.fix_mode = o->fix;
   sum.fixed = (size_t)fixed;
+  sum.written = (const char *const *)written.items;
+  sum.nwritten = written.len;
 
   FgBuf out = {0};
   out.sink = fg_open_output(o, err);
@@ -320,33 +370,42 @@ int fg_check(const FgCheckOptions *o, FILE *err) {
     return FG_EXIT_ERROR;
   }
   bool color = o->output ? false : fg_use_color(o->color, stdout);
-  switch (o->format) {
-  case FG_FORMAT_JSON:
-    fg_output_json(&out, &diags, &sum, o->unsafe_fixes);
-    break;
-  case FG_FORMAT_SARIF:
-    fg_output_sarif(&out, &diags, p->root, fg_rules, fg_nrules);
-    break;
-  case FG_FORMAT_GITHUB:
-    fg_output_github(&out, &diags);
-    break;
-  case FG_FORMAT_GITLAB:
-    fg_output_gitlab(&out, &diags);
-    break;
-  default:
-    fg_output_text(&out, &diags, &sum, color, o->quiet, o->unsafe_fixes);
-    break;
-  }
-  int rc = fg_close_output(o, &out, err) == 0
-               ? (sum.findings && !o->exit_zero ? FG_EXIT_FINDINGS : FG_EXIT_CLEAN)
-               : FG_EXIT_ERROR;
+  /* the exit status the run will have, unless writing the report fails */
+  int rc =
+      sum.findings && !o->exit_zero && !o->show_files ? FG_EXIT_FINDINGS : FG_EXIT_CLEAN;
   if (rc == FG_EXIT_CLEAN && o->exit_non_zero_on_fix && fixed > 0)
     rc = FG_EXIT_FINDINGS;
   if (p->problems.io_errors)
     rc = FG_EXIT_ERROR;
+  if (o->show_files)
+    fg_show_files(&out, p);
+  else if (o->statistics)
+    fg_output_statistics(&out, &diags, &sum, o->format == FG_FORMAT_JSON,
+                         o->unsafe_fixes);
+  else
+    switch (o->format) {
+    case FG_FORMAT_JSON:
+      fg_output_json(&out, &diags, &sum, o->unsafe_fixes);
+      break;
+    case FG_FORMAT_SARIF:
+      fg_output_sarif(&out, &diags, p->root, fg_rules, fg_nrules, rc);
+      break;
+    case FG_FORMAT_GITHUB:
+      fg_output_github(&out, &diags);
+      break;
+    case FG_FORMAT_GITLAB:
+      fg_output_gitlab(&out, &diags);
+      break;
+    default:
+      fg_output_text(&out, &diags, &sum, color, o->quiet, o->unsafe_fixes);
+      break;
+    }
+  if (fg_close_output(o, &out, err) != 0)
+    rc = FG_EXIT_ERROR;
   fg_buf_free(&out);
   fg_diag_list_clear(&diags);
   fg_project_delete(p);
+  fg_strvec_free(&written);
   return rc;
 }
 
@@ -376,6 +435,8 @@ int fg_list_rules(bool json, FILE *out) {
       fg_json_string(&j, fg_rules[i]->summary);
       fg_json_key(&j, "fix");
       fg_json_string(&j, fg_rules[i]->fix);
+      fg_json_key(&j, "default");
+      fg_json_bool(&j, !fg_rules[i]->opt_in);
       fg_json_end_object(&j);
     }
     fg_json_end_array(&j);

@@ -29,10 +29,13 @@ typedef struct FgCheckOptions {
   bool quiet;
   FgColor color;
   const char *select;
+  const char *extend_select;
   const char *ignore;
   const char *config;
   bool no_config;
   int jobs;
+  bool statistics; /* counts per rule instead of the findings */
+  bool show_files; /* what discovery found and skipped, and why; no lint */
 } FgCheckOptions;
 
 /* Exit codes (SPEC §6). */

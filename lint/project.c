@@ -94,6 +94,7 @@ static void fg_load_python(FgProject *p, const FgDiscovery *disc) {
   p->py.extra_pool_constructors =
       (const char *const *)p->config->extra_pool_constructors.items;
   p->py.nextra_pool_constructors = p->config->extra_pool_constructors.len;
+  p->py.parse_suppressions = fg_config_selects(p->config, "FG002");
   fg_pymodel_load(&p->py, &p->reader, &disc->python, p->marker, &p->problems);
   fg_project_detect_conventions(p);
   FG_VEC(const char *) equivalents = {0};
@@ -160,6 +161,8 @@ FgProject *fg_project_load_overlay(const char *const *paths, size_t npaths,
   fg_project_detect_marker(p);
   fg_load_python(p, disc);
   fg_project_select_pool_tests(p);
+  p->skipped = disc->skipped;
+  memset(&disc->skipped, 0, sizeof disc->skipped);
   fg_discovery_delete(disc);
   return p;
 }
@@ -186,6 +189,7 @@ void fg_project_delete(FgProject *p) {
   fg_ci_free(&p->ci);
   fg_problems_free(&p->problems);
   fg_strvec_free(&p->only);
+  fg_strvec_free(&p->skipped);
   fg_strvec_free(&p->testpaths);
   fg_strvec_free(&p->addopts);
   fg_strvec_free(&p->registered_markers);

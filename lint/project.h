@@ -49,6 +49,7 @@ struct FgProject {
   FgCiModel ci; /* the CI model (ci/) */
   /* which paths the user asked about; findings elsewhere are dropped */
   FgStrVec only;
+  FgStrVec skipped; /* what discovery left out and why (--show-files) */
   /* sources of files that fixes create (placeholders, no bytes yet) */
   FG_VEC(FgSource *) placeholders;
 };

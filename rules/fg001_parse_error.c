@@ -62,6 +62,7 @@ const FgRule fg001_parse_error = {
     .summary = "an input file cannot be parsed (the rest is still linted)",
     .doc = doc,
     .fix = "none",
+    .severity = FG_SEVERITY_WARNING,
     .on_module = fg001_on_module,
     .on_workflow = fg001_on_workflow,
     .on_project = fg001_on_project,

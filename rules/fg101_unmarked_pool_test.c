@@ -158,7 +158,7 @@ static FgFix *fg101_fix(const FgProject *p, const FgTest *t) {
 static bool fg101_line_suppresses(const FgSource *src, size_t off) {
   size_t len = 0;
   const char *line = fg_source_line_text(src, fg_source_pos(src, off).line, &len);
-  return fg_suppress_line(line, len, "FG101");
+  return fg_suppress_line(line, len, &fg101_unmarked_pool_test);
 }
 
 /* Does every collected test of t's module need the marker, and are there

@@ -7,6 +7,7 @@
 
 #include "core/diag.h"
 #include "core/rule.h"
+#include "core/util.h"
 
 #define FG_RULE(sym) extern const FgRule sym;
 #include "rules.def"
@@ -23,5 +24,9 @@ const FgRule *fg_rule_find(const char *code_or_name);
  * findings that are wanted (enabled for their file, in the paths asked
  * about, not suppressed), sorted. */
 void fg_rules_lint(const FgProject *p, FgDiagList *out);
+
+/* "warning: path:line: unknown rule X in a suppression comment; did you
+ * mean Y?" for every such comment of the project. */
+void fg_rules_suppression_warnings(const FgProject *p, FgStrVec *out);
 
 #endif

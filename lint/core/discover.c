@@ -116,25 +116,27 @@ bool fg_discover_glob_match(const char *pattern, const char *relpath, bool is_di
   return match;
 }
 
-static bool fg_ignored(const FgIgnore *ig, const char *const *excludes, size_t nexcludes,
-                       const char *rel, bool is_dir) {
+/* Why rel is ignored (owned), or NULL. */
+static char *fg_ignored(const FgIgnore *ig, const char *const *excludes, size_t nexcludes,
+                        const char *rel, bool is_dir) {
   for (size_t i = 0; i < ig->patterns.len; i++)
     if (fg_discover_glob_match(ig->patterns.items[i], rel, is_dir))
-      return true;
+      return fg_xasprintf(".gitignore `%s`", ig->patterns.items[i]);
   for (size_t i = 0; i < nexcludes; i++)
     if (fg_discover_glob_match(excludes[i], rel, is_dir))
-      return true;
-  return false;
+      return fg_xasprintf("exclude `%s`", excludes[i]);
+  return NULL;
 }
 
-static bool fg_skip_dir(const char *abs, const char *name) {
+/* Why a folder is never walked, or NULL. */
+static const char *fg_skip_dir(const char *abs, const char *name) {
   for (const char *const *s = fg_skip_dirs; *s; s++)
     if (strcmp(name, *s) == 0)
-      return true;
+      return "a VCS, cache, build or virtualenv folder";
   if (fg_str_endswith(name, ".egg-info"))
-    return true;
+    return "package metadata";
   /* a virtualenv under any name */
-  return fg_exists(abs, "pyvenv.cfg");
+  return fg_exists(abs, "pyvenv.cfg") ? "a virtualenv (pyvenv.cfg)" : NULL;
 }
 
 static bool fg_is_workflow(const char *rel) {
@@ -176,17 +178,38 @@ static void fg_walk(FgDiscovery *self, const FgIgnore *ig, const char *const *ex
       }
       bool is_dir = S_ISDIR(lst.st_mode);
       bool keep = false;
+      char *why = NULL;
       if (S_ISLNK(lst.st_mode)) {
         struct stat st;
         /* symlinked files are read; symlinked folders are not walked */
-        keep = stat(cabs, &st) == 0 && S_ISREG(st.st_mode);
+        bool target = stat(cabs, &st) == 0;
+        keep = target && S_ISREG(st.st_mode);
+        if (target && S_ISDIR(st.st_mode))
+          why = fg_xstrdup("a symlinked folder (not followed)");
       } else {
         keep = is_dir || S_ISREG(lst.st_mode);
+        if (!keep && (fg_str_endswith(name, ".py") || fg_is_workflow(crel)))
+          why = fg_xstrdup("not a regular file");
       }
-      if (keep && is_dir && strcmp(crel, ".github") != 0 && fg_skip_dir(cabs, name))
+      const char *skip =
+          keep && is_dir && strcmp(crel, ".github") != 0 ? fg_skip_dir(cabs, name) : NULL;
+      if (skip) {
         keep = false;
-      if (keep && fg_ignored(ig, excludes, nexcludes, crel, is_dir))
-        keep = false;
+        why = fg_xstrdup(skip);
+      }
+      if (keep) {
+        why = fg_ignored(ig, excludes, nexcludes, crel, is_dir);
+        keep = why == NULL;
+        if (why && !is_dir && !fg_str_endswith(name, ".py") && !fg_is_workflow(crel)) {
+          free(why); /* an ignored file forkguard would not read anyway */
+          why = NULL;
+        }
+      }
+      if (why) {
+        fg_vec_push(&self->skipped,
+                    fg_xasprintf("%s%s: %s", crel, is_dir ? "/" : "", why));
+        free(why);
+      }
       if (!keep) {
         free(crel);
       } else if (is_dir) {
@@ -209,6 +232,8 @@ static void fg_walk(FgDiscovery *self, const FgIgnore *ig, const char *const *ex
     qsort(self->python.items, self->python.len, sizeof(char *), fg_str_cmp_ptr);
   if (self->workflows.len > 1)
     qsort(self->workflows.items, self->workflows.len, sizeof(char *), fg_str_cmp_ptr);
+  if (self->skipped.len > 1)
+    qsort(self->skipped.items, self->skipped.len, sizeof(char *), fg_str_cmp_ptr);
 }
 
 FgDiscovery *fg_discover(const char *path, const char *const *excludes, size_t nexcludes,
@@ -248,5 +273,6 @@ void fg_discovery_delete(FgDiscovery *self) {
   fg_free_strings(self->python.items, self->python.len);
   fg_free_strings(self->workflows.items, self->workflows.len);
   fg_free_strings(self->warnings.items, self->warnings.len);
+  fg_free_strings(self->skipped.items, self->skipped.len);
   free(self);
 }

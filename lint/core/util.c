@@ -1,7 +1,9 @@
 #include "core/util.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <fnmatch.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
@@ -247,4 +249,42 @@ bool fg_glob_any(char *const *globs, size_t n, const char *name) {
     if (fnmatch(globs[i], name, 0) == 0)
       return true;
   return false;
+}
+
+/* Levenshtein distance, case-insensitive, with a cut-off: words of a few
+ * dozen bytes, two rows. */
+static size_t fg_distance(const char *a, const char *b) {
+  size_t la = strlen(a), lb = strlen(b);
+  if (la > 64 || lb > 64)
+    return SIZE_MAX;
+  size_t row[65], prev[65];
+  for (size_t j = 0; j <= lb; j++)
+    prev[j] = j;
+  for (size_t i = 1; i <= la; i++) {
+    row[0] = i;
+    for (size_t j = 1; j <= lb; j++) {
+      int ca = tolower((unsigned char)a[i - 1]), cb = tolower((unsigned char)b[j - 1]);
+      size_t sub = prev[j - 1] + (ca != cb);
+      size_t del = prev[j] + 1, ins = row[j - 1] + 1;
+      row[j] = sub < del ? (sub < ins ? sub : ins) : (del < ins ? del : ins);
+    }
+    memcpy(prev, row, (lb + 1) * sizeof(size_t));
+  }
+  return prev[lb];
+}
+
+const char *fg_closest(const char *word, const char *const *cands, size_t n, size_t max) {
+  const char *best = NULL;
+  size_t best_d = SIZE_MAX;
+  size_t limit = strlen(word) / 2;
+  if (limit > max)
+    limit = max;
+  for (size_t i = 0; i < n; i++) {
+    size_t d = fg_distance(word, cands[i]);
+    if (d < best_d) {
+      best_d = d;
+      best = cands[i];
+    }
+  }
+  return best && best_d <= limit ? best : NULL;
 }

@@ -102,6 +102,11 @@ bool fg_str_startswith(const char *s, const char *prefix);
 bool fg_str_endswith(const char *s, const char *suffix);
 int fg_str_cmp_ptr(const void *a, const void *b); /* qsort on char* arrays */
 
+/* The candidate closest to word by edit distance (ASCII case folded), if
+ * it is within max edits (and not further than half the word); else NULL.
+ * Borrowed from cands. "did you mean ...?" */
+const char *fg_closest(const char *word, const char *const *cands, size_t n, size_t max);
+
 /* Relative '/'-separated paths. */
 const char *fg_path_base(const char *path); /* after the last '/' */
 /* Is path dir itself or below it? ("" holds everything) */

@@ -91,7 +91,9 @@ typedef struct FgPyModel {
   FgStrVec python_functions;
   const char *const *extra_pool_constructors; /* borrowed (config) */
   size_t nextra_pool_constructors;
-  int jobs; /* threads that read and parse */
+  int jobs;                /* threads that read and parse */
+  bool parse_suppressions; /* also parse files with suppression comments
+                              (`forkguard: ignore`, `noqa`), for FG002 */
 
   /* the model */
   FG_VEC(FgModule *) modules; /* in discovery order: sorted by path */

@@ -112,6 +112,13 @@ void fg_output_json(FgBuf *out, const FgDiagList *diags, const FgSummary *sum,
   fg_json_int(&j, (long long)sum->fixable);
   fg_json_key(&j, "fixed");
   fg_json_int(&j, (long long)sum->fixed);
+  if (sum->fix_mode) {
+    fg_json_key(&j, "written");
+    fg_json_begin_array(&j);
+    for (size_t i = 0; i < sum->nwritten; i++)
+      fg_json_string(&j, sum->written[i]);
+    fg_json_end_array(&j);
+  }
   fg_json_end_object(&j);
   fg_json_end_object(&j);
   fg_buf_putc(out, '\n');

@@ -1,5 +1,6 @@
 /* The default human output, modelled on ruff's full format. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/rule.h"
@@ -71,8 +72,19 @@ void fg_output_text(FgBuf *out, const FgDiagList *diags, const FgSummary *sum, b
                     d->fix->message);
     fg_buf_putc(out, '\n');
   }
-  if (sum->fix_mode && sum->fixed)
-    fg_buf_printf(out, "Fixed %zu finding%s.\n", sum->fixed, sum->fixed == 1 ? "" : "s");
+  if (quiet)
+    return; /* the findings only */
+  if (sum->fix_mode && sum->fixed) {
+    fg_buf_printf(out, "Fixed %zu finding%s", sum->fixed, sum->fixed == 1 ? "" : "s");
+    if (sum->nwritten) {
+      fg_buf_printf(out, " in %zu file%s:\n", sum->nwritten,
+                    sum->nwritten == 1 ? "" : "s");
+      for (size_t i = 0; i < sum->nwritten; i++)
+        fg_buf_printf(out, "  %s\n", sum->written[i]);
+    } else {
+      fg_buf_puts(out, ".\n");
+    }
+  }
   if (sum->findings) {
     fg_buf_printf(out, "Found %zu finding%s (%zu fixable).\n", sum->findings,
                   sum->findings == 1 ? "" : "s", sum->fixable);
@@ -81,7 +93,64 @@ void fg_output_text(FgBuf *out, const FgDiagList *diags, const FgSummary *sum, b
                     sum->unsafe == 1 ? " is" : "es are");
     else if (sum->fixable && !sum->fix_mode)
       fg_buf_puts(out, "Run `forkguard check --fix` to apply the fixes marked [*].\n");
-  } else if (!quiet) {
+  } else {
     fg_buf_puts(out, "All checks passed.\n");
   }
+}
+
+typedef struct FgRuleCount {
+  const FgRule *rule;
+  size_t n, fixable;
+} FgRuleCount;
+
+static int fg_count_cmp(const void *a, const void *b) {
+  const FgRuleCount *x = a, *y = b;
+  if (x->n != y->n)
+    return x->n > y->n ? -1 : 1;
+  return strcmp(x->rule->code, y->rule->code);
+}
+
+void fg_output_statistics(FgBuf *out, const FgDiagList *diags, const FgSummary *sum,
+                          bool json, bool unsafe_fixes) {
+  FG_VEC(FgRuleCount) counts = {0};
+  for (size_t i = 0; i < diags->items.len; i++) {
+    const FgDiag *d = diags->items.items[i];
+    FgRuleCount *c = NULL;
+    for (size_t k = 0; k < counts.len && !c; k++)
+      if (counts.items[k].rule == d->rule)
+        c = &counts.items[k];
+    if (!c) {
+      FgRuleCount nc = {d->rule, 0, 0};
+      fg_vec_push(&counts, nc);
+      c = &counts.items[counts.len - 1];
+    }
+    c->n++;
+    c->fixable += fg_output_fix_applies(d, unsafe_fixes);
+  }
+  if (counts.len > 1)
+    qsort(counts.items, counts.len, sizeof(FgRuleCount), fg_count_cmp);
+  if (json) {
+    fg_buf_puts(out, "[");
+    for (size_t i = 0; i < counts.len; i++) {
+      const FgRuleCount *c = &counts.items[i];
+      /* codes and names are plain ASCII: no escaping needed */
+      fg_buf_printf(out,
+                    "%s\n  {\"code\": \"%s\", \"name\": \"%s\", \"count\": %zu, "
+                    "\"fixable\": %zu}",
+                    i ? "," : "", c->rule->code, c->rule->name, c->n, c->fixable);
+    }
+    fg_buf_puts(out, counts.len ? "\n]\n" : "]\n");
+  } else {
+    for (size_t i = 0; i < counts.len; i++) {
+      const FgRuleCount *c = &counts.items[i];
+      fg_buf_printf(out, "%5zu  %s  %s%s\n", c->n, c->rule->code,
+                    c->fixable ? "[*] " : "    ", c->rule->name);
+    }
+    if (sum->findings)
+      fg_buf_printf(out, "Found %zu finding%s (%zu fixable).\n", sum->findings,
+                    sum->findings == 1 ? "" : "s", sum->fixable);
+    else
+      fg_buf_puts(out, "All checks passed.\n");
+  }
+  fg_vec_free(&counts);
 }

@@ -26,3 +26,14 @@ add_test(NAME shuffle
 # The house's dependency rule (docs/ARCHITECTURE.md): includes point one way.
 add_test(NAME layers COMMAND ${FG_PYTHON3} ${CMAKE_SOURCE_DIR}/tests/layers.py
                              ${CMAKE_SOURCE_DIR})
+
+# The release artifacts (tests/release): `./dev.sh release` once, then the
+# static binary, the wheel and the .deb installed and run as users would. The
+# artifacts are built without sanitizers whichever build runs the suite, so the
+# sanitizer build does not build and test them a second time.
+if(NOT FG_SANITIZE)
+  add_test(NAME release
+           COMMAND ${FG_PYTHON3} -m pytest -q -p no:cacheprovider ${CMAKE_SOURCE_DIR}/tests/release)
+  set_tests_properties(release PROPERTIES TIMEOUT 900 ENVIRONMENT
+                       "FORKGUARD_BIN=$<TARGET_FILE:forkguard>;FORKGUARD_RELEASE_BUILD=${CMAKE_BINARY_DIR}/release-build")
+endif()
