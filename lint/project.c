@@ -83,7 +83,8 @@ static void fg_load_ci(FgProject *p, const FgDiscovery *disc) {
                       .ini_name = p->pytest_cfg_path,
                       .testpaths = (const char *const *)p->testpaths.items,
                       .ntestpaths = p->testpaths.len,
-                      .enabler_file = enabler};
+                      .enabler_file = enabler,
+                      .root = p->root};
   fg_ci_collect_runs(&p->ci, &p->reader, &ctx);
   fg_ci_collect_cells(&p->ci, p->root);
 }
@@ -190,6 +191,7 @@ void fg_project_delete(FgProject *p) {
   fg_problems_free(&p->problems);
   fg_strvec_free(&p->only);
   fg_strvec_free(&p->skipped);
+  fg_strvec_free(&p->hook_markers);
   fg_strvec_free(&p->testpaths);
   fg_strvec_free(&p->addopts);
   fg_strvec_free(&p->registered_markers);

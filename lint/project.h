@@ -47,6 +47,9 @@ struct FgProject {
   FG_VEC(FgConvention) conventions;
   FgPyModel py; /* the test model (python/) */
   FgCiModel ci; /* the CI model (ci/) */
+  /* markers a conftest.py may add at collection (`item.add_marker(
+   * pytest.mark.NAME)`): a test may carry them whatever its decorators say */
+  FgStrVec hook_markers;
   /* which paths the user asked about; findings elsewhere are dropped */
   FgStrVec only;
   FgStrVec skipped; /* what discovery left out and why (--show-files) */

@@ -109,7 +109,7 @@ static void fg201_on_run(const FgProject *p, const FgRun *run, FgDiagList *out) 
     fg_buf_printf(&names, " (+%zu more)", hits->len - 3);
   fg_diag_add_note(d, "selects: %s", names.data);
   fg_buf_free(&names);
-  char *line = fg_cells_line(fg_ci_cells(&p->ci, run->job), false, 6, NULL);
+  char *line = fg_cells_line(&run->cells, false, 6, NULL);
   fg_diag_add_note(d, "cells: %s", line);
   free(line);
   for (size_t i = 0; i < hits->len; i++) {

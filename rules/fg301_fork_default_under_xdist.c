@@ -56,7 +56,7 @@ static void fg301_on_run(const FgProject *p, const FgRun *run, FgDiagList *out) 
     fg_vec_free(&paths);
     return;
   }
-  const FgCells *cells = fg_ci_cells(&p->ci, run->job);
+  const FgCells *cells = &run->cells;
   size_t nhazard = 0;
   char *line = fg_cells_line(cells, true, 6, &nhazard);
   bool unknown = false;

@@ -122,3 +122,22 @@ void fg_rules_lint(const FgProject *p, FgDiagList *out) {
   fg_suppress_index_delete(idx);
   fg_diag_list_sort(out);
 }
+
+void fg_rules_lint_run(const FgProject *p, const FgRun *run, FgDiagList *out) {
+  FgDiagList all = {0};
+  for (size_t r = 0; r < fg_nrules; r++) {
+    const FgRule *rule = fg_rules[r];
+    if (rule->on_run && fg_config_enabled(p->config, rule, NULL))
+      rule->on_run(p, run, &all);
+  }
+  FgSuppressIndex *idx = fg_suppressions(p);
+  for (size_t i = 0; i < all.items.len; i++) {
+    FgDiag *d = all.items.items[i];
+    if (fg_wanted(p, d) && !fg_suppress_index_hit(idx, d))
+      fg_diag_list_push(out, d);
+    else
+      fg_diag_delete(d);
+  }
+  fg_suppress_index_delete(idx);
+  fg_vec_free(&all.items);
+}

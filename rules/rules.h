@@ -24,6 +24,8 @@ const FgRule *fg_rule_find(const char *code_or_name);
  * findings that are wanted (enabled for their file, in the paths asked
  * about, not suppressed), sorted. */
 void fg_rules_lint(const FgProject *p, FgDiagList *out);
+/* The same for one CI run's hooks only (what `forkguard runs` reports). */
+void fg_rules_lint_run(const FgProject *p, const FgRun *run, FgDiagList *out);
 
 /* "warning: path:line: unknown rule X in a suppression comment; did you
  * mean Y?" for every such comment of the project. */

@@ -15,6 +15,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "ci/expr.h"
 #include "ci/workflow.h"
 #include "core/util.h"
 
@@ -32,6 +33,36 @@ typedef struct FgCells {
  * repository directory for `python-version-file`, or NULL to skip reading. */
 void fg_cells_of_job(const FgJob *job, const char *root, FgCells *out);
 void fg_cells_free(FgCells *self);
+/* Adds one cell unless present (os, py may be NULL: unknown). */
+void fg_cells_add(FgCells *self, const char *os, const char *py);
+/* Adds src's cells to dst. */
+void fg_cells_merge(FgCells *dst, const FgCells *src);
+
+typedef FG_VEC(FgXValue *) FgXValueVec;
+
+/* The job's matrix combinations, as GitHub expands them: the product of
+ * the axes, then `exclude`, then `include` (an entry extends every
+ * combination whose axis values it matches and does not overwrite, else it
+ * is a combination of its own; keys only an include sets exist only in the
+ * combinations it reached). Each is the `matrix` object of one job run. A
+ * job without a matrix has one empty combination; a matrix that is not
+ * known (`${{ fromJSON(...) }}` of something not known) one NULL entry.
+ * scope: what the matrix's own expressions may read (inputs). */
+void fg_matrix_combos(const FgJob *job, FgXArena *a, const FgXScope *scope,
+                      FgXValueVec *out, bool *truncated);
+/* `runs-on` in scope: "ubuntu-latest", "self-hosted linux x64"; NULL when
+ * not known. Caller frees. */
+char *fg_job_runs_on(const FgJob *job, const FgXScope *scope);
+/* runner.os for runs-on labels: "Linux", "Windows", "macOS"; NULL when the
+ * labels do not say. */
+const char *fg_runner_os(const char *labels);
+/* The Python versions the job's setup steps before step `upto` leave on
+ * PATH in scope: the last of actions/setup-python (python-version, a list,
+ * python-version-file, else .python-version), astral-sh/setup-uv and
+ * conda-incubator/setup-miniconda (python-version) whose `if:` may hold. A
+ * NULL entry is unknown (no setup step: the runner's Python). */
+void fg_job_pythons(const FgJob *job, size_t upto, const char *root,
+                    const FgXScope *scope, FgStrVec *out);
 
 /* ubuntu-*, a `linux` label, self-hosted without an OS label, or unknown. */
 bool fg_cell_is_linux(const FgCell *cell);

@@ -85,11 +85,16 @@ const char *fg_launch_getenv(const FgLaunchCtx *lc, const FgShellCommand *cmd,
   if (cmd)
     for (size_t i = 0; i < cmd->nassigns; i++)
       if (strncmp(cmd->assigns[i].text, name, nl) == 0 && cmd->assigns[i].text[nl] == '=')
-        return cmd->assigns[i].text + nl + 1;
+        return cmd->assigns[i].dynamic ? NULL : cmd->assigns[i].text + nl + 1;
   const char *v = fg_launch_var(lc->vars, name);
   if (v)
     return v;
   const FgLaunchEnv *env = lc->env;
+  /* the step's shell variables: its env after `${{ }}`, the script's
+   * exports; only exported ones reach the launcher */
+  if (env->vars)
+    return fg_shell_vars_exported(env->vars, name) ? fg_shell_vars_get(env->vars, name)
+                                                   : NULL;
   const FgYamlNode *levels[3] = {env->step->env, env->job->env, env->wf->env};
   for (int i = 0; i < 3; i++) {
     v = fg_yaml_str(fg_yaml_deref(fg_yaml_get(levels[i], name)));
@@ -237,17 +242,23 @@ static FgShellCommand *fg_launch_subst(const FgLaunchCtx *lc, const FgLaunchLine
   for (size_t i = 0; i < cmd->nwords; i++) {
     const FgShellWord *w = &cmd->words[i];
     const char *t = w->text;
-    FgShellWord nw = {NULL, w->start, w->end, w->dynamic};
+    FgShellWord nw = {
+        .start = w->start, .end = w->end, .dynamic = w->dynamic, .derived = w->derived};
     if (w->dynamic && line->params &&
         (strcmp(t, "$@") == 0 || strcmp(t, "$*") == 0 || strcmp(t, "${@}") == 0)) {
       for (size_t k = shift; k < line->params->len; k++) {
         const char *p = line->params->items[k];
-        FgShellWord pw = {fg_xstrdup(p), w->start, w->end,
-                          !line->params_known || strchr(p, '$') || strchr(p, '`')};
+        FgShellWord pw = {.text = fg_xstrdup(p),
+                          .start = w->start,
+                          .end = w->end,
+                          .dynamic =
+                              !line->params_known || strchr(p, '$') || strchr(p, '`'),
+                          .derived = true};
         fg_vec_push(&words, pw);
       }
       if (!line->params_known) {
-        FgShellWord pw = {fg_xstrdup("$@"), w->start, w->end, true};
+        FgShellWord pw = {
+            .text = fg_xstrdup("$@"), .start = w->start, .end = w->end, .dynamic = true};
         fg_vec_push(&words, pw);
       }
       continue;
@@ -259,6 +270,7 @@ static FgShellCommand *fg_launch_subst(const FgLaunchCtx *lc, const FgLaunchLine
         const char *p = line->params->items[k];
         nw.text = fg_xstrdup(p);
         nw.dynamic = strchr(p, '$') || strchr(p, '`');
+        nw.derived = true;
         fg_vec_push(&words, nw);
       } else if (!line->params_known) {
         nw.text = fg_xstrdup(t);
@@ -274,7 +286,8 @@ static FgShellCommand *fg_launch_subst(const FgLaunchCtx *lc, const FgLaunchLine
         FgStrVec parts = {0};
         fg_strvec_split(&parts, v, " \t\n");
         for (size_t k = 0; k < parts.len; k++) {
-          FgShellWord pw = {parts.items[k], w->start, w->end, false};
+          FgShellWord pw = {
+              .text = parts.items[k], .start = w->start, .end = w->end, .derived = true};
           fg_vec_push(&words, pw);
         }
         fg_vec_free(&parts);

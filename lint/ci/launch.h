@@ -18,6 +18,7 @@
 #include <stddef.h>
 
 #include "ci/pytest_run.h"
+#include "ci/shflow.h"
 #include "ci/workflow.h"
 #include "core/overlay.h"
 #include "parse/shell.h"
@@ -34,6 +35,9 @@ typedef struct FgLaunchEnv {
   const FgJob *job;
   const FgStep *step;
   const FgRunContext *ctx;
+  /* the shell variables at the launching command (the step's env after
+   * `${{ }}` expansion, the script's assignments); NULL: read the YAML env */
+  const FgShellVars *vars;
 } FgLaunchEnv;
 
 /* If cmd (a command of env->step's script) is a tox or make launcher,

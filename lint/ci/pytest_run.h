@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "ci/cells.h"
 #include "ci/workflow.h"
 #include "core/source.h"
 #include "core/util.h"
@@ -18,7 +19,9 @@
 typedef struct FgArg {
   char *text;
   size_t start, end; /* span in the workflow file */
-  bool dynamic;
+  bool dynamic;      /* its value is not known (text: the source spelling) */
+  bool derived;      /* not written as-is at its span (a `${{ }}`, a shell
+                        variable, eval): fixes never edit it */
 } FgArg;
 
 /* Where an effective option comes from: the ini addopts, PYTEST_ADDOPTS,
@@ -99,9 +102,20 @@ typedef struct FgRun {
   /* the word of that line standing for pytest when it is a runner script
    * (`{envpython} tests/runtests.py -n auto`); NULL: pytest itself */
   char *via_runner;
-  /* the hops after the workflow step, outermost first, one string a hop:
-   * "tox env py312 (tox.ini [testenv:py312])", "make test (Makefile)" */
+  /* the hops after the workflow step, outermost first, one a hop: "tox env
+   * py312", "make test". fg_run_new_launched fills it from the anchor's via
+   * (split at ", "); a launcher may replace it after the run is built */
   FgStrVec via_chain;
+  /* the cells that execute this run (the step's matrix cells its `if:`,
+   * the script's branches and the launchers keep) */
+  FgCells cells;
+  /* words whose value is not known, as written (`${{ matrix.args }}`,
+   * `$ARGS`, `"$@"`, tox `{env:X:}`): never paths or options */
+  FgStrVec unknown;
+  bool m_unknown;   /* -m's value is not known: -m is not modelled */
+  bool maybe;       /* the command sits in a shell branch whose test is not known */
+  FgStrVec notes;   /* what the analysis could not follow, for `runs` and rules */
+  FgStrVec callers; /* a reusable workflow's run: "ci.yml › job tests" */
   /* filled by the project once tests are known: the tests that use pools
    * and that this run selects, in test order */
   FgTestPtrVec pool_tests;
@@ -132,6 +146,12 @@ typedef struct FgRunContext {
   const char *const *runner_words;
   size_t nrunner_words;
   const char *runner_name;
+  /* PYTEST_ADDOPTS is exported but its value is not known: its spelling
+   * (env_addopts is then ""); NULL otherwise */
+  const char *env_addopts_unknown;
+  /* the project directory on disk: a command-line path that does not
+   * exist there is an option's value, not a path; NULL: not checked */
+  const char *root;
 } FgRunContext;
 
 /* Where a launched command sits in the workflow: the `tox` / `make` command
@@ -167,6 +187,13 @@ void fg_run_delete(FgRun *self);
 void fg_run_xdist_span(const FgRun *self, size_t *start, size_t *end);
 /* "workflow › job J › step \"S\"" (+ " via tox ...") for notes. Caller frees. */
 char *fg_run_where(const FgRun *self);
+/* Do two runs run the same pytest command (same step, position, launcher
+ * hops, directory and effective options)? Then they are one run whose
+ * cells are both's. */
+bool fg_run_same(const FgRun *a, const FgRun *b);
+/* "arguments from `X`, `Y` not known" when words are unknown, else NULL.
+ * Caller frees. */
+char *fg_run_unknown_note(const FgRun *self);
 
 /* Joins a relative path onto a directory, resolving "." and "..". */
 char *fg_path_join(const char *dir, const char *rel);

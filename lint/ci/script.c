@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "ci/launch_int.h"
+#include "ci/shflow.h"
 #include "core/source.h"
 #include "parse/pylaunch.h"
 
@@ -62,56 +63,54 @@ static bool fg_sc_alone(const FgSource *src, size_t start, size_t end) {
   return true;
 }
 
-/* `$X` and `${X}` in an assignment's value, from the script's variables
- * so far (and the launchers' / workflow's); unknown ones stay as written. */
-static char *fg_sc_expand(const FgLaunchCtx *lc, const FgStrVec *vars, const char *v) {
-  FgBuf b = {0};
-  for (const char *p = v; *p;) {
-    if (*p != '$') {
-      fg_buf_putc(&b, *p++);
-      continue;
-    }
-    const char *q = p + 1;
-    bool brace = *q == '{';
-    if (brace)
-      q++;
-    const char *n0 = q;
-    while (*q == '_' || (*q >= 'a' && *q <= 'z') || (*q >= 'A' && *q <= 'Z') ||
-           (q > n0 && *q >= '0' && *q <= '9'))
-      q++;
-    if (q == n0 || (brace && *q != '}')) {
-      fg_buf_putc(&b, *p++);
-      continue;
-    }
-    char *name = fg_xstrndup(n0, (size_t)(q - n0));
-    const char *val = fg_launch_var(vars, name);
-    if (!val)
-      val = fg_launch_getenv(lc, NULL, name);
-    size_t used = (size_t)(q - p) + (brace ? 1 : 0);
-    if (val && !strstr(val, "${{"))
-      fg_buf_puts(&b, val);
-    else
-      fg_buf_append(&b, p, used); /* not known: stays an expansion */
-    free(name);
-    p += used;
-  }
-  return b.data ? fg_buf_take(&b) : fg_xstrdup("");
-}
+typedef struct FgScRun {
+  const FgLaunchCtx *lc;
+  const FgSource *src;
+  const char *path;
+  const FgStrVec *params;
+  char *dir;
+  size_t shift;
+  size_t total;
+} FgScRun;
 
-/* `X=v` (alone) and `export X=v`: the script's variables. */
-static bool fg_sc_assign(const FgLaunchCtx *lc, const FgShellCommand *c, FgStrVec *vars) {
-  if (c->nwords == 0 && c->nassigns) {
-    for (size_t i = 0; i < c->nassigns; i++)
-      fg_vec_push(vars, fg_sc_expand(lc, vars, c->assigns[i].text));
-    return true;
+/* One command of the script as the shell runs it (ci/shflow): its words
+ * expanded with the script's variables. */
+static void fg_sc_visit(const FgFlowCommand *fc, void *user) {
+  FgScRun *r = user;
+  const FgShellCommand *sc = fc->cmd;
+  if (sc->nwords == 0)
+    return;
+  if (strcmp(sc->words[0].text, "shift") == 0) {
+    r->shift += sc->nwords > 1 ? (size_t)strtoul(sc->words[1].text, NULL, 10) : 1;
+    return;
   }
-  if (c->nwords >= 1 && strcmp(c->words[0].text, "export") == 0) {
-    for (size_t i = 1; i < c->nwords; i++)
-      if (strchr(c->words[i].text, '='))
-        fg_vec_push(vars, fg_sc_expand(lc, vars, c->words[i].text));
-    return true;
-  }
-  return false;
+  size_t line = fg_source_pos(r->src, sc->start).line;
+  char *where = fg_xasprintf("%s:%zu", r->path, line);
+  char *hop = fg_xasprintf("script %s", where);
+  /* PYTEST_ADDOPTS the script exports reaches pytest */
+  FgStrVec vars = {0};
+  const char *addopts = fg_shell_vars_exported(fc->vars, "PYTEST_ADDOPTS")
+                            ? fg_shell_vars_get(fc->vars, "PYTEST_ADDOPTS")
+                            : NULL;
+  if (addopts)
+    fg_vec_push(&vars, fg_xasprintf("PYTEST_ADDOPTS=%s", addopts));
+  FgLaunchLine ll = {"",      r->dir,        where, hop,       r->src, sc->start,
+                     sc->end, FG_VIA_SCRIPT, &vars, r->params, true,   NULL};
+  FgLaunchInner in;
+  fg_launch_inner_begin(&in, r->lc, &ll);
+  /* launchers the script calls see its variables */
+  FgLaunchEnv env = *r->lc->env;
+  env.vars = fc->vars;
+  in.ctx.env = &env;
+  bool alone = !fc->from_eval && fg_sc_alone(r->src, sc->start, sc->end);
+  size_t k = fg_launch_command(&in.ctx, sc, r->dir, alone, r->shift);
+  fg_launch_inner_end(&in);
+  fg_strvec_free(&vars);
+  free(hop);
+  free(where);
+  r->total += k;
+  if (!k)
+    fg_launch_cd(&r->dir, sc);
 }
 
 size_t fg_launch_shell_script(const FgLaunchCtx *lc, const FgShellCommand *cmd, size_t i,
@@ -137,37 +136,28 @@ size_t fg_launch_shell_script(const FgLaunchCtx *lc, const FgShellCommand *cmd, 
   FgStrVec params = {0};
   for (size_t k = i + 1; k < cmd->nwords; k++)
     fg_vec_push(&params, fg_xstrdup(cmd->words[k].text));
-  FgStrVec vars = {0};
-  FgShellScript *sh = fg_shell_parse(src->data, src->len);
-  char *dir = fg_xstrdup(cwd);
-  size_t shift = 0, total = 0;
-  for (size_t c = 0; c < sh->ncmds; c++) {
-    const FgShellCommand *sc = &sh->cmds[c];
-    if (fg_sc_assign(lc, sc, &vars))
-      continue;
-    if (sc->nwords >= 1 && strcmp(sc->words[0].text, "shift") == 0) {
-      shift += sc->nwords > 1 ? (size_t)strtoul(sc->words[1].text, NULL, 10) : 1;
-      continue;
-    }
-    size_t line = fg_source_pos(src, sc->start).line;
-    char *where = fg_xasprintf("%s:%zu", path, line);
-    char *hop = fg_xasprintf("script %s", where);
-    FgLaunchLine ll = {"",      dir,           where, hop,     src,  sc->start,
-                       sc->end, FG_VIA_SCRIPT, &vars, &params, true, NULL};
-    FgLaunchInner in;
-    fg_launch_inner_begin(&in, lc, &ll);
-    size_t k =
-        fg_launch_command(&in.ctx, sc, dir, fg_sc_alone(src, sc->start, sc->end), shift);
-    fg_launch_inner_end(&in);
-    free(hop);
-    free(where);
-    total += k;
-    if (!k)
-      fg_launch_cd(&dir, sc);
+  /* the script starts with what is exported to it */
+  FgShellVars vars = {0};
+  const FgShellVars *outer = lc->env->vars;
+  for (size_t k = 0; outer && k < outer->items.len; k++) {
+    const FgShellVar *v = &outer->items.items[k];
+    if (v->exported)
+      fg_shell_vars_set(&vars, v->name, v->value, true);
   }
-  free(dir);
+  for (size_t k = 0; lc->vars && k < lc->vars->len; k++) {
+    const char *kv = lc->vars->items[k];
+    const char *eq = strchr(kv, '=');
+    char *name = fg_xstrndup(kv, (size_t)(eq - kv));
+    fg_shell_vars_set(&vars, name, eq + 1, true);
+    free(name);
+  }
+  FgShellScript *sh = fg_shell_parse(src->data, src->len);
+  FgScRun r = {lc, src, path, &params, fg_xstrdup(cwd), 0, 0};
+  fg_shflow_run(sh, NULL, &vars, fg_sc_visit, &r);
+  size_t total = r.total;
+  free(r.dir);
   fg_shell_delete(sh);
-  fg_strvec_free(&vars);
+  fg_shell_vars_free(&vars);
   fg_strvec_free(&params);
   free(path);
   return total;

@@ -174,18 +174,25 @@ static void test_compound_bodies(void **state) {
                   "run() { pytest \"$@\"; }\n";
   FgShellScript *sc = parse(s);
   assert_false(sc->has_error);
-  const char *names[] = {"pytest", "true", "a", "b", "pytest",
+  /* NULL: the loop variable's assignment, before the loop body */
+  const char *names[] = {"pytest", "true", "a", "b", NULL,    "pytest",
                          "false",  "c",    "d", "e", "pytest"};
   size_t n = sizeof names / sizeof names[0];
   assert_int_equal(sc->ncmds, n);
-  for (size_t i = 0; i < n; i++)
-    assert_string_equal(sc->cmds[i].words[0].text, names[i]);
+  for (size_t i = 0; i < n; i++) {
+    if (names[i])
+      assert_string_equal(sc->cmds[i].words[0].text, names[i]);
+    else
+      assert_int_equal(sc->cmds[i].kind, FG_SHELL_ASSIGN);
+  }
+  assert_string_equal(sc->cmds[4].assigns[0].text, "v=");
+  assert_true(sc->cmds[4].assigns[0].dynamic);
   assert_string_equal(sc->cmds[0].sep, "\n");
   assert_string_equal(sc->cmds[2].sep, ";");
-  assert_string_equal(sc->cmds[7].sep, ";"); /* ;; */
-  check_argv(&sc->cmds[4], (const char *[]){"pytest", "-k", "$v", NULL});
-  assert_true(sc->cmds[4].words[2].dynamic);
-  check_argv(&sc->cmds[9], (const char *[]){"pytest", "$@", NULL});
+  assert_string_equal(sc->cmds[8].sep, ";"); /* ;; */
+  check_argv(&sc->cmds[5], (const char *[]){"pytest", "-k", "$v", NULL});
+  assert_true(sc->cmds[5].words[2].dynamic);
+  check_argv(&sc->cmds[10], (const char *[]){"pytest", "$@", NULL});
   fg_shell_delete(sc);
 }
 
