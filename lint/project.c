@@ -103,6 +103,7 @@ static void fg_load_python(FgProject *p, const FgDiscovery *disc) {
     fg_vec_push(&equivalents, p->conventions.items[i].name);
   fg_pymodel_collect_tests(&p->py, p->marker, equivalents.items, equivalents.len);
   fg_vec_free(&equivalents);
+  fg_pymodel_start_settings(&p->py, &p->start_settings);
 }
 
 FgProject *fg_project_load(const char *const *paths, size_t npaths,
@@ -192,6 +193,7 @@ void fg_project_delete(FgProject *p) {
   fg_strvec_free(&p->only);
   fg_strvec_free(&p->skipped);
   fg_strvec_free(&p->hook_markers);
+  fg_start_settings_free(&p->start_settings);
   fg_strvec_free(&p->testpaths);
   fg_strvec_free(&p->addopts);
   fg_strvec_free(&p->registered_markers);

@@ -50,6 +50,8 @@ struct FgProject {
   /* markers a conftest.py may add at collection (`item.add_marker(
    * pytest.mark.NAME)`): a test may carry them whatever its decorators say */
   FgStrVec hook_markers;
+  /* the non-fork start methods conftest.py files set before any test */
+  FgStartSettings start_settings;
   /* which paths the user asked about; findings elsewhere are dropped */
   FgStrVec only;
   FgStrVec skipped; /* what discovery left out and why (--show-files) */

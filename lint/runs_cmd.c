@@ -47,7 +47,7 @@ static void fg_strs_line(FgBuf *b, const char *label, const FgStrVec *v,
                          const char *quote) {
   if (!v->len)
     return;
-  fg_buf_printf(b, "  %-10s", label);
+  fg_buf_printf(b, "  %-12s", label);
   for (size_t i = 0; i < v->len; i++) /* "" is the root directory */
     fg_buf_printf(b, "%s%s%s%s", i ? ", " : "", quote,
                   *v->items[i] || *quote ? v->items[i] : ".", quote);
@@ -63,18 +63,18 @@ static void fg_runs_text(FgBuf *b, const FgProject *p, size_t *nparallel, size_t
     char *argv = fg_run_argv(run);
     fg_buf_printf(b, "%s:%zu:%zu: pytest run\n", run->wf->src->path, pos.line,
                   pos.column);
-    fg_buf_printf(b, "  %-10s%s\n", "where:", where);
-    fg_buf_printf(b, "  %-10s%s\n", "command:", argv);
+    fg_buf_printf(b, "  %-12s%s\n", "where:", where);
+    fg_buf_printf(b, "  %-12s%s\n", "command:", argv);
     if (run->workdir[0])
-      fg_buf_printf(b, "  %-10s%s\n", "directory:", run->workdir);
+      fg_buf_printf(b, "  %-12s%s\n", "directory:", run->workdir);
     FgBuf opts = {0};
     for (size_t i = 0; i < run->opts.len; i++)
       if (run->opts.items[i].origin != FG_ORIGIN_CMDLINE)
         fg_buf_printf(&opts, "%s%s", opts.len ? " " : "", run->opts.items[i].text);
     if (opts.len)
-      fg_buf_printf(b, "  %-10s%s\n", "addopts:", opts.data);
+      fg_buf_printf(b, "  %-12s%s\n", "addopts:", opts.data);
     fg_buf_free(&opts);
-    fg_buf_printf(b, "  %-10s%s", "xdist:", run->xdist ? "on" : "off");
+    fg_buf_printf(b, "  %-12s%s", "xdist:", run->xdist ? "on" : "off");
     if (run->xdist_why)
       fg_buf_printf(b, " (%s%s)", run->xdist_why,
                     run->xdist_disabled_by_plugin ? ", but -p no:xdist" : "");
@@ -84,21 +84,21 @@ static void fg_runs_text(FgBuf *b, const FgProject *p, size_t *nparallel, size_t
       fg_buf_printf(b, ", --dist %s", run->dist);
     fg_buf_putc(b, '\n');
     if (run->mexpr || run->m_unknown)
-      fg_buf_printf(b, "  %-10s%s\n", "-m:", run->m_unknown ? "(not known)" : run->mexpr);
+      fg_buf_printf(b, "  %-12s%s\n", "-m:", run->m_unknown ? "(not known)" : run->mexpr);
     if (run->kexpr)
-      fg_buf_printf(b, "  %-10s%s\n", "-k:", run->kexpr);
+      fg_buf_printf(b, "  %-12s%s\n", "-k:", run->kexpr);
     fg_strs_line(b, "paths:", &run->paths, "");
     fg_strs_line(b, "ignore:", &run->ignores, "");
     fg_strs_line(b, "ignore-glob:", &run->ignore_globs, "");
     fg_strs_line(b, "deselect:", &run->deselects, "");
     char *cells = fg_cells_line(&run->cells, false, 8, NULL);
-    fg_buf_printf(b, "  %-10s%s%s\n", "cells:", cells,
+    fg_buf_printf(b, "  %-12s%s%s\n", "cells:", cells,
                   run->cells.truncated ? " (matrix truncated)" : "");
     free(cells);
     fg_strs_line(b, "unknown:", &run->unknown, "`");
     for (size_t i = 0; i < run->notes.len; i++)
-      fg_buf_printf(b, "  %-10s%s\n", "note:", run->notes.items[i]);
-    fg_buf_printf(b, "  %-10s%zu", "pool tests:", run->pool_tests.len);
+      fg_buf_printf(b, "  %-12s%s\n", "note:", run->notes.items[i]);
+    fg_buf_printf(b, "  %-12s%zu", "pool tests:", run->pool_tests.len);
     for (size_t i = 0; i < run->pool_tests.len && i < 3; i++)
       fg_buf_printf(b, "%s%s", i ? ", " : " (", run->pool_tests.items[i]->nodeid);
     if (run->pool_tests.len > 3)
@@ -107,7 +107,7 @@ static void fg_runs_text(FgBuf *b, const FgProject *p, size_t *nparallel, size_t
       fg_buf_putc(b, ')');
     fg_buf_putc(b, '\n');
     char *rep = fg_run_reported(p, run);
-    fg_buf_printf(b, "  %-10s%s\n\n", "reported:", *rep ? rep : "no");
+    fg_buf_printf(b, "  %-12s%s\n\n", "reported:", *rep ? rep : "no");
     *nparallel += run->xdist;
     *npool += run->xdist && run->pool_tests.len;
     *nreported += *rep != '\0';

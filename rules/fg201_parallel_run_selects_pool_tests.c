@@ -112,6 +112,8 @@ static void fg201_on_run(const FgProject *p, const FgRun *run, FgDiagList *out) 
   char *line = fg_cells_line(&run->cells, false, 6, NULL);
   fg_diag_add_note(d, "cells: %s", line);
   free(line);
+  for (size_t i = 0; i < run->notes.len; i++)
+    fg_diag_add_note(d, "note: %s", run->notes.items[i]);
   for (size_t i = 0; i < hits->len; i++) {
     const FgTest *t = hits->items[i];
     const FgPyFunc *f = &t->mod->py->funcs[t->func];

@@ -7,6 +7,10 @@ optional) and its output must match `expected.txt` byte for byte, followed by
 a line `exit: N` with the exit code. An `expected.json` is compared the same
 way for `--format json`.
 
+A case with a file `command` holding `runs` runs `forkguard runs` (plus
+`args`) instead of `check`: expected.txt holds its text output, expected.json
+its `--format json` output.
+
 An `expected.diff` holds what `forkguard check --diff --unsafe-fixes` (plus
 `args`) prints for the project, byte for byte (CRLF, BOMs and missing final
 newlines included), and nothing else: no `exit: N` footer, so the file stays
@@ -32,8 +36,16 @@ def case_args(case):
     return [a for a in args if a]
 
 
+def case_command(case):
+    f = case / "command"
+    return f.read_text().strip() if f.exists() else "check"
+
+
 def run(exe, case, extra):
-    cmd = [exe, "check", "--color", "never", *extra, *case_args(case), "project"]
+    if case_command(case) == "runs":
+        cmd = [exe, "runs", *extra, *case_args(case), "project"]
+    else:
+        cmd = [exe, "check", "--color", "never", *extra, *case_args(case), "project"]
     env = dict(os.environ)
     env.pop("NO_COLOR", None)
     p = subprocess.run(cmd, cwd=case, capture_output=True, text=True, env=env, timeout=60)

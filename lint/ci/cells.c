@@ -331,8 +331,9 @@ void fg_job_pythons(const FgJob *job, size_t upto, const char *root,
   for (size_t s = 0; s < job->steps.len && s < upto; s++) {
     const FgStep *st = &job->steps.items[s];
     bool setup_python = fg_uses(st, "actions/setup-python");
-    bool other = fg_uses(st, "astral-sh/setup-uv") ||
-                 fg_uses(st, "conda-incubator/setup-miniconda");
+    /* setup-uv, setup-miniconda, deadsnakes/action, a repository's own
+     * composite action: any action given a `python-version` */
+    bool other = st->uses && fg_yaml_get(fg_yaml_get(st->node, "with"), "python-version");
     if (!setup_python && !other)
       continue;
     const char *cond = fg_yaml_str(fg_yaml_get(st->node, "if"));
@@ -379,6 +380,21 @@ void fg_cells_add(FgCells *self, const char *os, const char *py) {
       return;
   FgCell c = {os ? fg_xstrdup(os) : NULL, py ? fg_xstrdup(py) : NULL};
   fg_vec_push(&self->items, c);
+}
+
+void fg_cells_retain(FgCells *self, bool (*keep)(const FgCell *cell, void *user),
+                     void *user) {
+  size_t kept = 0;
+  for (size_t i = 0; i < self->items.len; i++) {
+    FgCell *c = &self->items.items[i];
+    if (keep(c, user)) {
+      self->items.items[kept++] = *c;
+    } else {
+      free(c->os);
+      free(c->python);
+    }
+  }
+  self->items.len = kept;
 }
 
 void fg_cells_merge(FgCells *dst, const FgCells *src) {
@@ -440,6 +456,23 @@ bool fg_cell_is_linux(const FgCell *cell) {
     return false;
   /* self-hosted without an OS label, or a custom runner name: could be */
   return true;
+}
+
+int fg_cell_python_minor(const FgCell *cell) {
+  const char *v = cell->python;
+  if (!v)
+    return -1;
+  if (fg_str_startswith(v, "pypy"))
+    v += 4;
+  else if (fg_str_startswith(v, "cpython-"))
+    v += 8;
+  if (v[0] == '-')
+    v++; /* pypy-3.10 */
+  if (!(v[0] == '3' && v[1] == '.'))
+    return -1;
+  char *end = NULL;
+  long minor = strtol(v + 2, &end, 10);
+  return end == v + 2 ? -1 : (int)minor;
 }
 
 bool fg_cell_python_before_314(const FgCell *cell) {

@@ -618,8 +618,13 @@ static FgRun *fg_run_build(const FgWorkflow *wf, const FgJob *job, const FgStep 
     self->launcher_end = fg_script_file_offset(sc, cmd->words[first - 1].end);
   }
 
-  if (anchor && anchor->via)
+  if (anchor && anchor->chain)
+    for (size_t i = 0; i < anchor->chain->len; i++)
+      fg_vec_push(&self->via_chain, fg_xstrdup(anchor->chain->items[i]));
+  else if (anchor && anchor->via)
     fg_split_hops(&self->via_chain, anchor->via);
+  if (ctx->cells)
+    fg_cells_merge(&self->cells, ctx->cells);
   for (size_t i = 0; i < ctx->nini_addopts; i++)
     fg_run_push_opt(self, ctx->ini_addopts[i], FG_ORIGIN_INI, -1);
   const char *env = ctx->env_addopts ? ctx->env_addopts : fg_env_addopts(wf, job, step);

@@ -103,11 +103,12 @@ typedef struct FgRun {
    * (`{envpython} tests/runtests.py -n auto`); NULL: pytest itself */
   char *via_runner;
   /* the hops after the workflow step, outermost first, one a hop: "tox env
-   * py312", "make test". fg_run_new_launched fills it from the anchor's via
-   * (split at ", "); a launcher may replace it after the run is built */
+   * py312 (tox.ini [testenv:py312])", "make test (Makefile)": the anchor's
+   * chain, else its via split at ", " */
   FgStrVec via_chain;
   /* the cells that execute this run (the step's matrix cells its `if:`,
-   * the script's branches and the launchers keep) */
+   * the script's branches and the launchers keep): FgRunContext.cells,
+   * which a launcher may narrow (fg_cells_retain) */
   FgCells cells;
   /* words whose value is not known, as written (`${{ matrix.args }}`,
    * `$ARGS`, `"$@"`, tox `{env:X:}`): never paths or options */
@@ -152,6 +153,10 @@ typedef struct FgRunContext {
   /* the project directory on disk: a command-line path that does not
    * exist there is an option's value, not a path; NULL: not checked */
   const char *root;
+  /* the cells of the step expansion the command runs in: copied into every
+   * run built with this context (a launcher may narrow them after); NULL:
+   * none yet */
+  const FgCells *cells;
 } FgRunContext;
 
 /* Where a launched command sits in the workflow: the `tox` / `make` command

@@ -148,9 +148,8 @@ static void fg_record_env_write(FgStepRun *sr, const FgShellCommand *c) {
   }
 }
 
-/* A new run gets the expansion's cells and what the flow knew. */
+/* A new run gets what the flow knew (its cells came with the context). */
 static void fg_run_adopt(FgRun *run, const FgStepRun *sr, bool maybe) {
-  fg_cells_merge(&run->cells, &sr->exp->cells);
   run->maybe = maybe;
   if (sr->exp->caller)
     fg_vec_push(&run->callers, fg_xstrdup(sr->exp->caller));
@@ -167,6 +166,7 @@ static void fg_visit(const FgFlowCommand *fc, void *user) {
   fg_record_env_write(sr, fc->cmd);
   /* PYTEST_ADDOPTS as the shell exports it at this command */
   FgRunContext ctx = *sr->ctx;
+  ctx.cells = &sr->exp->cells;
   if (fg_shell_vars_has(fc->vars, "PYTEST_ADDOPTS")) {
     bool exported = fg_shell_vars_exported(fc->vars, "PYTEST_ADDOPTS");
     const char *v = fg_shell_vars_get(fc->vars, "PYTEST_ADDOPTS");
@@ -247,9 +247,27 @@ static char *fg_expansion_key(const char *text, size_t len, const char *wd,
   return fg_buf_take(&b);
 }
 
+/* Is the step's shell a POSIX one? `bash`, `sh -e {0}`, a custom command
+ * running bash (`C:\\cygwin\\bin\\bash.exe -leo pipefail {0}`); not pwsh,
+ * python or cmd. No shell: bash (sh on some runners). */
 static bool fg_posix_shell(const FgJob *job, const FgStep *st) {
   const char *shell = st->shell ? st->shell : job->default_shell;
-  return !shell || fg_str_startswith(shell, "bash") || fg_str_startswith(shell, "sh");
+  if (!shell)
+    return true;
+  FgStrVec words = {0};
+  fg_strvec_split(&words, shell, " \t");
+  bool posix = false;
+  for (size_t i = 0; i < words.len && !posix; i++) {
+    const char *w = words.items[i];
+    const char *slash = strrchr(w, '/'), *back = strrchr(w, '\\');
+    const char *b = back && (!slash || back > slash) ? back + 1 : slash ? slash + 1 : w;
+    static const char *const shells[] = {"bash", "sh",       "dash",   "zsh",
+                                         "ksh",  "bash.exe", "sh.exe", NULL};
+    for (const char *const *k = shells; *k && !posix; k++)
+      posix = strcmp(b, *k) == 0;
+  }
+  fg_strvec_free(&words);
+  return posix;
 }
 
 /* One combination of a job, for one way the workflow is started: its
