@@ -287,7 +287,13 @@ static size_t fg_ht_run_in(const FgLaunchCtx *lc, const FgHatch *h, const char *
   fg_ht_env_vars(h, env, &r.vars);
   for (size_t i = 0; extra && i < extra->len; i++)
     fg_vec_push(&r.vars, fg_xstrdup(extra->items[i]));
+  size_t from = lc->out->len;
   size_t n = fg_ht_run_script(&r, script, args, 0);
+  /* a matrix env (`test.py3.12`) runs that interpreter */
+  const char *dot = strchr(env, '.');
+  char *py = dot ? fg_launch_python_of(dot + 1) : NULL;
+  fg_launch_fill_python(lc->out, from, py);
+  free(py);
   fg_strvec_free(&r.vars);
   return n;
 }

@@ -223,6 +223,45 @@ void fg_launch_match_names(const FgLaunchCtx *lc, const char *word, const FgStrV
   free(glob);
 }
 
+/* ---- cells ------------------------------------------------------------------- */
+
+void fg_launch_fill_python(FgRunVec *out, size_t from, const char *python) {
+  if (!python)
+    return;
+  for (size_t r = from; r < out->len; r++) {
+    FgCells *cells = &out->items[r]->cells;
+    bool any = false;
+    for (size_t i = 0; i < cells->items.len && !any; i++)
+      any = cells->items.items[i].python == NULL;
+    if (!any)
+      continue;
+    FgCells next = {0};
+    next.truncated = cells->truncated;
+    for (size_t i = 0; i < cells->items.len; i++) {
+      const FgCell *c = &cells->items.items[i];
+      fg_cells_add(&next, c->os, c->python ? c->python : python);
+    }
+    fg_cells_free(cells);
+    *cells = next;
+  }
+}
+
+char *fg_launch_python_of(const char *text) {
+  if (!text)
+    return NULL;
+  for (const char *p = text; *p; p++) {
+    if (p[0] != '3' || p[1] != '.' || !(p[2] >= '0' && p[2] <= '9'))
+      continue;
+    if (p > text && ((p[-1] >= '0' && p[-1] <= '9') || p[-1] == '.'))
+      continue;
+    size_t n = 3;
+    while (p[n] >= '0' && p[n] <= '9')
+      n++;
+    return fg_xasprintf("%.*s%s", (int)n, p, p[n] == 't' ? "t" : "");
+  }
+  return NULL;
+}
+
 /* ---- running a launched line --------------------------------------------------- */
 
 typedef FG_VEC(FgShellWord) FgWordVec;

@@ -116,6 +116,14 @@ bool fg_launch_matrix_names(const FgLaunchCtx *lc, const char *word, FgStrVec *o
 void fg_launch_match_names(const FgLaunchCtx *lc, const char *word, const FgStrVec *cands,
                            FgStrVec *out);
 
+/* A launcher that knows the interpreter it runs (a nox session's python,
+ * a pixi environment's, a tox pyXY env's) gives it to the cells of the runs
+ * out[from..] whose Python the workflow does not tell. */
+void fg_launch_fill_python(FgRunVec *out, size_t from, const char *python);
+/* "3.12" from "=3.12", "3.12.*", ">=3.12,<3.13", "py3.12" (the first 3.N);
+ * NULL when there is none. Caller frees. */
+char *fg_launch_python_of(const char *text);
+
 /* The launchers. Each gets the command and the index of its name word
  * (`tox` in `uvx tox -e py`); returns the runs appended. */
 size_t fg_launch_tox(const FgLaunchCtx *lc, const FgShellCommand *cmd, size_t i,

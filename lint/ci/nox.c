@@ -221,6 +221,7 @@ size_t fg_launch_nox(const FgLaunchCtx *lc, const FgShellCommand *cmd, size_t i,
                              : fg_xstrdup(ns->name);
         char *where = fg_xasprintf("%s [session %s]", path, name);
         char *hop = fg_xasprintf("nox session %s (%s)", name, path);
+        size_t from = lc->out->len;
         for (size_t r = 0; r < ns->runs.len; r++) {
           FgBuf b = {0};
           fg_nx_put_list(lc, &call, &ns->runs.items[r].args, &b, 0);
@@ -239,6 +240,10 @@ size_t fg_launch_nox(const FgLaunchCtx *lc, const FgShellCommand *cmd, size_t i,
           total += fg_launch_run_line(lc, &ll);
           fg_buf_free(&b);
         }
+        /* nox runs the session with that interpreter */
+        char *py = pys.len ? fg_launch_python_of(pys.items[p]) : NULL;
+        fg_launch_fill_python(lc->out, from, py);
+        free(py);
         free(hop);
         free(where);
         free(name);

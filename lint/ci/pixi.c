@@ -240,6 +240,38 @@ static size_t fg_px_run_task(FgPxRun *r, const char *name, const char *extra, in
   return total;
 }
 
+/* The Python an environment installs: its features' (and the default
+ * feature's) `python` or `python-freethreading` dependency. */
+static char *fg_px_env_python(const FgPixi *px, const char *env) {
+  FgStrVec feats = {0};
+  bool no_default = false;
+  fg_px_env_features(px, env, &feats, &no_default);
+  char *res = NULL;
+  for (size_t i = 0; i <= feats.len && !res; i++) {
+    const FgTomlValue *base =
+        i < feats.len
+            ? fg_toml_table_get(fg_toml_table_get(px->root, "feature"), feats.items[i])
+            : (no_default ? NULL : px->root);
+    const FgTomlValue *deps = fg_toml_table_get(base, "dependencies");
+    static const char *const names[] = {"python", "python-freethreading", NULL};
+    for (size_t k = 0; names[k] && !res; k++) {
+      const FgTomlValue *v = fg_toml_table_get(deps, names[k]);
+      const char *spec = fg_toml_as_string(v);
+      if (!spec)
+        spec = fg_toml_as_string(fg_toml_table_get(v, "version"));
+      char *py = fg_launch_python_of(spec);
+      if (py && k == 1 && !fg_str_endswith(py, "t")) {
+        res = fg_xasprintf("%st", py);
+        free(py);
+      } else {
+        res = py;
+      }
+    }
+  }
+  fg_strvec_free(&feats);
+  return res;
+}
+
 static bool fg_px_load(const FgLaunchCtx *lc, const char *cwd, const char *manifest,
                        FgPixi *px) {
   memset(px, 0, sizeof *px);
@@ -324,6 +356,7 @@ size_t fg_launch_pixi(const FgLaunchCtx *lc, const FgShellCommand *cmd, size_t i
   else
     fg_vec_push(&names, fg_xstrdup(task));
   bool is_task = false;
+  size_t from = lc->out->len;
   for (size_t q = 0; q < names.len; q++) {
     FgPxTask t;
     if (fg_px_find(&px, env, env_unknown, names.items[q], &t)) {
@@ -345,6 +378,12 @@ size_t fg_launch_pixi(const FgLaunchCtx *lc, const FgShellCommand *cmd, size_t i
     total += fg_launch_run_line(lc, &ll);
     free(hop);
     fg_buf_free(&line);
+  }
+  if (!env_unknown) {
+    /* the environment's interpreter, where the workflow does not say */
+    char *py = fg_px_env_python(&px, env);
+    fg_launch_fill_python(lc->out, from, py);
+    free(py);
   }
   fg_strvec_free(&names);
   fg_strvec_free(&all);

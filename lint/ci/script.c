@@ -240,7 +240,9 @@ size_t fg_launch_py_runner(const FgLaunchCtx *lc, const FgShellCommand *cmd, siz
     for (size_t k = 0; lc->chain && k < lc->chain->len; k++)
       fg_vec_push(&chain, fg_xstrdup(lc->chain->items[k]));
     fg_vec_push(&chain, fg_xasprintf("python %s (pytest.main)", path));
-    char *via = fg_launch_via(&chain);
+    /* the command line is the launcher's line: `via` names where it is
+     * written (the runner shows in via_chain) */
+    char *via = fg_launch_via(lc->chain);
     const FgLaunchLine *line = lc->line;
     FgRunAnchor a = {lc->start,   lc->end,   via,        lc->single ? line->src : NULL,
                      line->start, line->end, line->kind, &chain,

@@ -340,6 +340,14 @@ static void fg_tl_map_values(const FgStrVec *map, const char *v, bool python,
   }
 }
 
+/* The python mapping kept for narrowing cells: "KEY\tVALUE" entries, and
+ * whether values name envs (tox-gh) or factors. */
+static void fg_tl_gh_selectors(const FgStrVec *pymap, bool names, FgStrVec *gh) {
+  fg_vec_push(gh, fg_xstrdup(names ? "names" : "factors"));
+  for (size_t i = 0; i < pymap->len; i++)
+    fg_vec_push(gh, fg_xstrdup(pymap->items[i]));
+}
+
 /* Does env hold every '-'-part of some entry of group? */
 static bool fg_tl_has_group(const char *env, const FgStrVec *group) {
   for (size_t i = 0; i < group->len; i++)
@@ -381,7 +389,7 @@ static const char *fg_tl_getenv_cb(void *ud, const char *name) {
 /* tox-gh-actions / tox-gh: the envs the job's Pythons (and mapped env
  * variables) select. False when the project has no such mapping. */
 static bool fg_tl_gh_envs(const FgLaunchCtx *lc, const FgShellCommand *cmd,
-                          const FgTox *tox, FgStrVec *envs) {
+                          const FgTox *tox, FgStrVec *envs, FgStrVec *gh) {
   FgStrVec pymap = {0};
   bool names = false;
   if (!fg_tox_gh_map(tox, "python", &pymap, &names)) {
@@ -405,6 +413,8 @@ static bool fg_tl_gh_envs(const FgLaunchCtx *lc, const FgShellCommand *cmd,
     fg_tl_map_values(&pymap, NULL, true, &pyvals);
   for (size_t i = 0; i < pythons.len; i++)
     fg_tl_map_values(&pymap, pythons.items[i], true, &pyvals);
+  if (!forced)
+    fg_tl_gh_selectors(&pymap, names, gh);
   if (names) {
     for (size_t i = 0; i < pyvals.len; i++)
       fg_tl_push_unique(envs, pyvals.items[i]);
@@ -446,7 +456,8 @@ static bool fg_tl_gh_envs(const FgLaunchCtx *lc, const FgShellCommand *cmd,
 }
 
 static void fg_tl_select(const FgLaunchCtx *lc, const FgShellCommand *cmd,
-                         const FgToxCall *call, const FgTox *tox, FgStrVec *envs) {
+                         const FgToxCall *call, const FgTox *tox, FgStrVec *envs,
+                         FgStrVec *gh) {
   for (size_t s = 0; s < call->specs.len; s++)
     fg_tl_spec_envs(lc, tox, call->specs.items[s], envs);
   for (size_t l = 0; l < call->labels.len; l++)
@@ -476,11 +487,38 @@ static void fg_tl_select(const FgLaunchCtx *lc, const FgShellCommand *cmd,
     fg_tl_spec_envs(lc, tox, toxenv, envs);
     return;
   }
-  if (fg_tl_gh_envs(lc, cmd, tox, envs) && envs->len)
+  if (fg_tl_gh_envs(lc, cmd, tox, envs, gh) && envs->len)
     return;
+  fg_strvec_free(gh);
   fg_tl_envlist(tox, envs);
   if (!envs->len)
     fg_vec_push(envs, fg_xstrdup("py"));
+}
+
+/* The interpreter an env's name asks for: a factor pyXY / pyX.Y / X.Y
+ * (`py312-xdist` 3.12, `3.13t` 3.13t, `pypy310` pypy3.10); NULL for none. */
+static char *fg_tl_env_python(const char *env) {
+  FgStrVec f = {0};
+  fg_strvec_split(&f, env, "-");
+  char *res = NULL;
+  for (size_t i = 0; i < f.len && !res; i++) {
+    const char *t = f.items[i];
+    bool pypy = fg_str_startswith(t, "pypy");
+    const char *d = pypy ? t + 4 : fg_str_startswith(t, "py") ? t + 2 : t;
+    if (!(d[0] == '3' && isdigit((unsigned char)d[1])) && !(d[0] == '3' && d[1] == '.'))
+      continue;
+    const char *minor = d[1] == '.' ? d + 2 : d + 1;
+    size_t n = 0;
+    while (isdigit((unsigned char)minor[n]))
+      n++;
+    bool t_suffix = minor[n] == 't' && !minor[n + 1];
+    if (!n || (minor[n] && !t_suffix))
+      continue;
+    res = fg_xasprintf("%s3.%.*s%s", pypy ? "pypy" : "", (int)n, minor,
+                       t_suffix ? "t" : "");
+  }
+  fg_strvec_free(&f);
+  return res;
 }
 
 /* ---- running the envs ------------------------------------------------------------ */
@@ -492,6 +530,33 @@ static char *fg_tl_posargs(const FgToxCall *call) {
   for (size_t i = 0; i < call->posargs.len; i++)
     fg_launch_put_word(&b, call->posargs.items[i]);
   return b.data ? fg_buf_take(&b) : fg_xstrdup("");
+}
+
+/* For a cell: does its Python select env through the gh mapping? A cell
+ * whose Python is not known may. */
+typedef struct FgTlKeep {
+  const FgStrVec *gh;
+  const char *env;
+} FgTlKeep;
+
+static bool fg_tl_keep_cell(const FgCell *cell, void *user) {
+  const FgTlKeep *k = user;
+  char *py = fg_tl_norm_python(cell->python);
+  if (!py)
+    return true;
+  bool names = strcmp(k->gh->items[0], "names") == 0;
+  FgStrVec map = {0}, vals = {0};
+  for (size_t i = 1; i < k->gh->len; i++)
+    fg_vec_push(&map, fg_xstrdup(k->gh->items[i]));
+  fg_tl_map_values(&map, py, true, &vals);
+  bool hit = false;
+  for (size_t i = 0; i < vals.len && !hit; i++)
+    hit = names ? strcmp(vals.items[i], k->env) == 0
+                : fg_tox_factors_match(vals.items[i], k->env);
+  fg_strvec_free(&map);
+  fg_strvec_free(&vals);
+  free(py);
+  return hit;
 }
 
 static size_t fg_tl_run_env(const FgLaunchCtx *lc, const FgShellCommand *cmd,
@@ -568,11 +633,21 @@ size_t fg_launch_tox(const FgLaunchCtx *lc, const FgShellCommand *cmd, size_t i,
   size_t total = 0;
   FgToxConf conf;
   if (!call.no_tests && fg_tl_find(lc, &call, cwd, &conf)) {
-    FgStrVec envs = {0};
-    fg_tl_select(lc, cmd, &call, conf.tox, &envs);
-    for (size_t e = 0; e < envs.len; e++)
+    FgStrVec envs = {0}, gh = {0};
+    fg_tl_select(lc, cmd, &call, conf.tox, &envs, &gh);
+    for (size_t e = 0; e < envs.len; e++) {
+      size_t from = lc->out->len;
       total += fg_tl_run_env(lc, cmd, &call, &conf, envs.items[e]);
+      /* the cells whose Python chose this env (tox-gh-actions, tox-gh) */
+      FgTlKeep keep = {&gh, envs.items[e]};
+      for (size_t r = from; gh.len && r < lc->out->len; r++)
+        fg_cells_retain(&lc->out->items[r]->cells, fg_tl_keep_cell, &keep);
+      char *py = fg_tl_env_python(envs.items[e]);
+      fg_launch_fill_python(lc->out, from, py);
+      free(py);
+    }
     fg_strvec_free(&envs);
+    fg_strvec_free(&gh);
     fg_tox_delete(conf.tox);
     free(conf.path);
     free(conf.dir);
