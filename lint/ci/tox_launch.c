@@ -244,8 +244,10 @@ static bool fg_tl_runnable(const FgTox *tox, const char *name) {
          (name[0] >= '0' && name[0] <= '9');
 }
 
+/* The envs a -e / TOXENV value names; the ones matched from a word partly
+ * unknown also go to guessed. */
 static void fg_tl_spec_envs(const FgLaunchCtx *lc, const FgTox *tox, const char *spec,
-                            FgStrVec *envs) {
+                            FgStrVec *envs, FgStrVec *guessed) {
   FgStrVec names = {0};
   fg_tox_expand_names(spec, ",", &names);
   for (size_t k = 0; k < names.len; k++) {
@@ -272,17 +274,28 @@ static void fg_tl_spec_envs(const FgLaunchCtx *lc, const FgTox *tox, const char 
     }
     fg_strvec_free(&cands);
     if (envs->len == before) {
+      /* `py${{ ... }}-rust`: an env of the list, or one tox makes from it
+       * and the known factors after the unknown part (`py310-rust`) */
       char *glob = fg_launch_word_glob(name);
+      const char *star = strrchr(glob, '*');
+      const char *suffix = star && star[1] == '-' ? star + 1 : NULL;
       FgStrVec all = {0};
       fg_tox_all_envs(tox, &all);
-      for (size_t i = 0; i < all.len; i++)
+      for (size_t i = 0; i < all.len; i++) {
+        char *made = suffix ? fg_xasprintf("%s%s", all.items[i], suffix) : NULL;
         if (fnmatch(glob, all.items[i], 0) == 0)
           fg_tl_push_unique(envs, all.items[i]);
+        else if (made && fnmatch(glob, made, 0) == 0)
+          fg_tl_push_unique(envs, made);
+        free(made);
+      }
       fg_strvec_free(&all);
       free(glob);
     }
     if (envs->len == before)
       fg_tl_envlist(tox, envs); /* nothing known: every env it could be */
+    for (size_t i = before; i < envs->len; i++)
+      fg_tl_push_unique(guessed, envs->items[i]);
   }
   fg_strvec_free(&names);
 }
@@ -457,9 +470,9 @@ static bool fg_tl_gh_envs(const FgLaunchCtx *lc, const FgShellCommand *cmd,
 
 static void fg_tl_select(const FgLaunchCtx *lc, const FgShellCommand *cmd,
                          const FgToxCall *call, const FgTox *tox, FgStrVec *envs,
-                         FgStrVec *gh) {
+                         FgStrVec *gh, FgStrVec *guessed) {
   for (size_t s = 0; s < call->specs.len; s++)
-    fg_tl_spec_envs(lc, tox, call->specs.items[s], envs);
+    fg_tl_spec_envs(lc, tox, call->specs.items[s], envs, guessed);
   for (size_t l = 0; l < call->labels.len; l++)
     fg_tox_label_envs(tox, call->labels.items[l], envs);
   if (call->factors.len) {
@@ -484,7 +497,7 @@ static void fg_tl_select(const FgLaunchCtx *lc, const FgShellCommand *cmd,
     return;
   const char *toxenv = fg_launch_getenv(lc, cmd, "TOXENV");
   if (toxenv) {
-    fg_tl_spec_envs(lc, tox, toxenv, envs);
+    fg_tl_spec_envs(lc, tox, toxenv, envs, guessed);
     return;
   }
   if (fg_tl_gh_envs(lc, cmd, tox, envs, gh) && envs->len)
@@ -557,6 +570,34 @@ static bool fg_tl_keep_cell(const FgCell *cell, void *user) {
   fg_strvec_free(&vals);
   free(py);
   return hit;
+}
+
+static bool fg_tl_same_python(const FgCell *cell, void *user) {
+  char *py = fg_tl_norm_python(cell->python);
+  bool keep = !py || strcmp(py, (const char *)user) == 0;
+  free(py);
+  return keep;
+}
+
+/* An env matched from a word partly unknown (`-e py$(...)`): the word is
+ * most often the cell's Python, so the runs of `py310` keep the cells on
+ * 3.10 (and those whose Python is not known); runs left with no cell go. */
+static void fg_tl_keep_python(FgRunVec *out, size_t from, const char *python) {
+  char *want = fg_tl_norm_python(python);
+  if (!want)
+    return;
+  size_t kept = from;
+  for (size_t r = from; r < out->len; r++) {
+    FgRun *run = out->items[r];
+    bool had = run->cells.items.len > 0;
+    fg_cells_retain(&run->cells, fg_tl_same_python, want);
+    if (had && !run->cells.items.len)
+      fg_run_delete(run);
+    else
+      out->items[kept++] = run;
+  }
+  out->len = kept;
+  free(want);
 }
 
 static size_t fg_tl_run_env(const FgLaunchCtx *lc, const FgShellCommand *cmd,
@@ -633,8 +674,8 @@ size_t fg_launch_tox(const FgLaunchCtx *lc, const FgShellCommand *cmd, size_t i,
   size_t total = 0;
   FgToxConf conf;
   if (!call.no_tests && fg_tl_find(lc, &call, cwd, &conf)) {
-    FgStrVec envs = {0}, gh = {0};
-    fg_tl_select(lc, cmd, &call, conf.tox, &envs, &gh);
+    FgStrVec envs = {0}, gh = {0}, guessed = {0};
+    fg_tl_select(lc, cmd, &call, conf.tox, &envs, &gh, &guessed);
     for (size_t e = 0; e < envs.len; e++) {
       size_t from = lc->out->len;
       total += fg_tl_run_env(lc, cmd, &call, &conf, envs.items[e]);
@@ -643,9 +684,21 @@ size_t fg_launch_tox(const FgLaunchCtx *lc, const FgShellCommand *cmd, size_t i,
       for (size_t r = from; gh.len && r < lc->out->len; r++)
         fg_cells_retain(&lc->out->items[r]->cells, fg_tl_keep_cell, &keep);
       char *py = fg_tl_env_python(envs.items[e]);
+      bool guess = false;
+      for (size_t g = 0; g < guessed.len && !guess; g++)
+        guess = strcmp(guessed.items[g], envs.items[e]) == 0;
+      if (py && guess)
+        fg_tl_keep_python(lc->out, from, py);
+      for (size_t r = from; guess && r < lc->out->len; r++)
+        fg_vec_push(
+            &lc->out->items[r]->notes,
+            fg_xasprintf("the tox env's name is not known: read as `%s`, one of the "
+                         "envs it can name",
+                         envs.items[e]));
       fg_launch_fill_python(lc->out, from, py);
       free(py);
     }
+    fg_strvec_free(&guessed);
     fg_strvec_free(&envs);
     fg_strvec_free(&gh);
     fg_tox_delete(conf.tox);
