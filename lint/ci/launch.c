@@ -14,6 +14,13 @@
 #include "core/source.h"
 
 const char *fg_launch_base(const char *word) {
+  /* `${PREFIX}coverage`, `${VENV}/bin/pytest`: a directory not known, then
+   * the program's name */
+  if (word[0] == '$' && word[1] == '{') {
+    const char *close = strchr(word, '}');
+    if (close && close[1] && !strchr(close + 1, '$'))
+      word = close + 1;
+  }
   const char *s = strrchr(word, '/');
   return s ? s + 1 : word;
 }
