@@ -269,6 +269,47 @@ char *fg_launch_python_of(const char *text) {
   return NULL;
 }
 
+/* The step's own words after `--` handed to the runs out[from..] as they
+ * are (the env's pytest line has {posargs}): kept on each run with their
+ * workflow spans, so a fix can split the step on them. */
+void fg_launch_keep_posargs(const FgLaunchCtx *lc, const FgShellCommand *cmd,
+                            size_t dashdash, size_t from) {
+  const FgScript *sc = lc->env->step->script;
+  if (lc->line || dashdash + 1 >= cmd->nwords || !sc || !sc->exact)
+    return;
+  size_t np = cmd->nwords - dashdash - 1;
+  for (size_t r = from; r < lc->out->len; r++) {
+    FgRun *run = lc->out->items[r];
+    bool found = false;
+    for (size_t a = 0; a + np <= run->args.len && !found; a++) {
+      found = true;
+      for (size_t k = 0; k < np && found; k++)
+        found =
+            strcmp(run->args.items[a + k].text, cmd->words[dashdash + 1 + k].text) == 0;
+      if (found && run->xdist_arg >= (int)a && run->xdist_arg < (int)(a + np)) {
+        /* the deciding -n is the step's own word */
+        size_t x = (size_t)run->xdist_arg;
+        const char *opt = run->args.items[x].text;
+        bool valued = (strcmp(opt, "-n") == 0 || strcmp(opt, "--numprocesses") == 0) &&
+                      x + 1 < run->args.len;
+        free(run->xdist_why);
+        run->xdist_why =
+            fg_xasprintf("%s%s%s after `--` in the step", opt, valued ? " " : "",
+                         valued ? run->args.items[x + 1].text : "");
+      }
+    }
+    if (!found || run->posargs.len)
+      continue;
+    for (size_t k = 0; k < np; k++) {
+      const FgShellWord *w = &cmd->words[dashdash + 1 + k];
+      FgArg arg = {fg_xstrdup(w->text), fg_script_file_offset(sc, w->start),
+                   fg_script_file_offset(sc, w->end), w->dynamic, w->derived};
+      fg_vec_push(&run->posargs, arg);
+    }
+    run->posargs_at = fg_script_file_offset(sc, cmd->words[dashdash].end);
+  }
+}
+
 /* ---- running a launched line --------------------------------------------------- */
 
 typedef FG_VEC(FgShellWord) FgWordVec;

@@ -124,6 +124,14 @@ void fg_launch_fill_python(FgRunVec *out, size_t from, const char *python);
  * NULL when there is none. Caller frees. */
 char *fg_launch_python_of(const char *text);
 
+/* The step's own words after its `--` (cmd->words[dashdash] is the `--`)
+ * that reach the runs out[from..] as they are (tox {posargs}, nox
+ * session.posargs) are kept on each run (FgRun.posargs) with their spans,
+ * so a fix can split the step on them; a deciding -n among them is named
+ * as the step's. Only for a launcher the step runs itself. */
+void fg_launch_keep_posargs(const FgLaunchCtx *lc, const FgShellCommand *cmd,
+                            size_t dashdash, size_t from);
+
 /* The launchers. Each gets the command and the index of its name word
  * (`tox` in `uvx tox -e py`); returns the runs appended. */
 size_t fg_launch_tox(const FgLaunchCtx *lc, const FgShellCommand *cmd, size_t i,

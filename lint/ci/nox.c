@@ -21,6 +21,7 @@ typedef struct FgNoxCall {
   FgStrVec sessions, pythons, tags;
   char *noxfile;
   bool dashdash;
+  size_t dashdash_at; /* the `--` word's index in the command */
   FgStrVec posargs;
   bool no_tests; /* --list, --version, --help */
 } FgNoxCall;
@@ -41,6 +42,7 @@ static void fg_nx_read_call(const FgShellCommand *cmd, size_t i, FgNoxCall *c) {
     const char *t = w[i].text;
     if (strcmp(t, "--") == 0) {
       c->dashdash = true;
+      c->dashdash_at = i;
       for (i++; i < n; i++)
         fg_vec_push(&c->posargs, fg_xstrdup(w[i].text));
       break;
@@ -240,6 +242,8 @@ size_t fg_launch_nox(const FgLaunchCtx *lc, const FgShellCommand *cmd, size_t i,
           total += fg_launch_run_line(lc, &ll);
           fg_buf_free(&b);
         }
+        if (call.dashdash)
+          fg_launch_keep_posargs(lc, cmd, call.dashdash_at, from);
         /* nox runs the session with that interpreter */
         char *py = pys.len ? fg_launch_python_of(pys.items[p]) : NULL;
         fg_launch_fill_python(lc->out, from, py);

@@ -679,6 +679,18 @@ FgRun *fg_run_new_launched(const FgWorkflow *wf, const FgJob *job, const FgStep 
 void fg_run_xdist_span(const FgRun *self, size_t *start, size_t *end) {
   *start = self->start;
   *end = self->launcher_end;
+  /* a launched run whose deciding -n is the step's own word after `--` */
+  for (size_t k = 0; !self->exact && self->xdist_arg >= 0 && k < self->posargs.len; k++) {
+    const FgArg *p = &self->posargs.items[k];
+    if (p->derived || strcmp(p->text, self->args.items[self->xdist_arg].text) != 0)
+      continue;
+    *start = p->start;
+    *end = p->end;
+    if ((strcmp(p->text, "-n") == 0 || strcmp(p->text, "--numprocesses") == 0) &&
+        k + 1 < self->posargs.len)
+      *end = self->posargs.items[k + 1].end;
+    return;
+  }
   if (self->xdist_arg < 0 || !self->exact)
     return;
   const FgArg *a = &self->args.items[self->xdist_arg];
@@ -748,6 +760,9 @@ bool fg_run_same(const FgRun *a, const FgRun *b) {
 void fg_run_delete(FgRun *self) {
   if (!self)
     return;
+  for (size_t i = 0; i < self->posargs.len; i++)
+    free(self->posargs.items[i].text);
+  fg_vec_free(&self->posargs);
   fg_strvec_free(&self->via_chain);
   fg_cells_free(&self->cells);
   fg_strvec_free(&self->unknown);

@@ -102,6 +102,12 @@ typedef struct FgRun {
   /* the word of that line standing for pytest when it is a runner script
    * (`{envpython} tests/runtests.py -n auto`); NULL: pytest itself */
   char *via_runner;
+  /* the words after `--` of the launching command in the step (`tox -e py
+   * -- -n auto`), with their spans in the workflow, when the launcher hands
+   * them to this pytest command as they are (tox {posargs}); empty otherwise.
+   * A fix can split the step on them. */
+  FG_VEC(FgArg) posargs;
+  size_t posargs_at; /* the end of the `--` word in the workflow */
   /* the hops after the workflow step, outermost first, one a hop: "tox env
    * py312 (tox.ini [testenv:py312])", "make test (Makefile)": the anchor's
    * chain, else its via split at ", " */

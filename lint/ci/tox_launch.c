@@ -51,7 +51,8 @@ typedef struct FgToxCall {
   char *conf;       /* -c FILE, relative to cwd */
   char *root;       /* --root DIR */
   bool dashdash;
-  FgStrVec posargs; /* the words after `--` */
+  size_t dashdash_at; /* the `--` word's index in the command */
+  FgStrVec posargs;   /* the words after `--` */
 } FgToxCall;
 
 static void fg_tl_call_free(FgToxCall *c) {
@@ -114,6 +115,7 @@ static void fg_tl_read_call(const FgShellCommand *cmd, size_t i, FgToxCall *c) {
     const char *t = w[i].text;
     if (strcmp(t, "--") == 0) {
       c->dashdash = true;
+      c->dashdash_at = i;
       for (i++; i < n; i++)
         fg_vec_push(&c->posargs, fg_xstrdup(t = w[i].text));
       break;
@@ -679,6 +681,8 @@ size_t fg_launch_tox(const FgLaunchCtx *lc, const FgShellCommand *cmd, size_t i,
     for (size_t e = 0; e < envs.len; e++) {
       size_t from = lc->out->len;
       total += fg_tl_run_env(lc, cmd, &call, &conf, envs.items[e]);
+      if (!call.exec && call.dashdash)
+        fg_launch_keep_posargs(lc, cmd, call.dashdash_at, from);
       /* the cells whose Python chose this env (tox-gh-actions, tox-gh) */
       FgTlKeep keep = {&gh, envs.items[e]};
       for (size_t r = from; gh.len && r < lc->out->len; r++)
