@@ -134,6 +134,7 @@ typedef struct FgHtRun {
   const FgHatch *h;
   const char *env;
   FgStrVec vars;
+  size_t budget; /* commands still to follow: scripts calling scripts */
 } FgHtRun;
 
 static const char *fg_ht_var(const FgHtRun *r, const char *name) {
@@ -200,6 +201,9 @@ static size_t fg_ht_command(FgHtRun *r, const char *cmd, const FgTomlValue *at,
                             int depth) {
   while (*cmd == '-' || *cmd == ' ')
     cmd++; /* `- cmd`: its exit code is ignored */
+  if (!r->budget)
+    return 0;
+  r->budget--;
   size_t wl = strcspn(cmd, " \t");
   char *first = fg_xstrndup(cmd, wl);
   char *owner = NULL;
@@ -283,7 +287,7 @@ static void fg_ht_env_vars(const FgHatch *h, const char *env, FgStrVec *vars) {
 
 static size_t fg_ht_run_in(const FgLaunchCtx *lc, const FgHatch *h, const char *env,
                            const char *script, const char *args, const FgStrVec *extra) {
-  FgHtRun r = {lc, h, env, {0}};
+  FgHtRun r = {lc, h, env, {0}, 256};
   fg_ht_env_vars(h, env, &r.vars);
   for (size_t i = 0; extra && i < extra->len; i++)
     fg_vec_push(&r.vars, fg_xstrdup(extra->items[i]));

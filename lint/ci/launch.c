@@ -615,6 +615,11 @@ static size_t fg_shell_file_arg(const FgShellCommand *cmd, size_t i) {
 
 size_t fg_launch_dispatch(const FgLaunchCtx *lc, const FgShellCommand *cmd,
                           const char *cwd) {
+  if (lc->budget) {
+    if (!*lc->budget)
+      return 0;
+    --*lc->budget;
+  }
   size_t i = fg_launch_skip_runners(cmd);
   if (i >= cmd->nwords || cmd->words[i].dynamic)
     return 0;
@@ -658,6 +663,7 @@ size_t fg_launch_dispatch(const FgLaunchCtx *lc, const FgShellCommand *cmd,
 
 size_t fg_launch_expand(const FgLaunchEnv *env, const FgShellCommand *cmd,
                         const char *cwd, FgRunVec *out) {
+  size_t budget = FG_LAUNCH_MAX_FOLLOW;
   const FgScript *sc = env->step->script;
   FgLaunchCtx lc = {env,
                     fg_script_file_offset(sc, cmd->start),
@@ -667,6 +673,7 @@ size_t fg_launch_expand(const FgLaunchEnv *env, const FgShellCommand *cmd,
                     0,
                     out,
                     NULL,
-                    false};
+                    false,
+                    &budget};
   return fg_launch_dispatch(&lc, cmd, cwd);
 }

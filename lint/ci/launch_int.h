@@ -19,6 +19,9 @@
  * script calling a pixi task) are followed this deep. */
 #define FG_LAUNCH_MAX_DEPTH 4
 #define FG_LAUNCH_MAX_FILE (1u << 20)
+/* A step's command follows at most this many launchers in all, whatever
+ * the files do (scripts sourcing scripts a hundred times each...). */
+#define FG_LAUNCH_MAX_FOLLOW 512
 
 /* Where a launched command stands: the launching command in the workflow,
  * the hops followed so far and the environment the launchers set. */
@@ -34,7 +37,8 @@ typedef struct FgLaunchCtx {
   /* the launcher line whose commands are being followed (NULL for the
    * step's own script) */
   const struct FgLaunchLine *line;
-  bool single; /* the command being followed is alone on that line */
+  bool single;    /* the command being followed is alone on that line */
+  size_t *budget; /* launchers still to follow for this step command */
 } FgLaunchCtx;
 
 /* One command line a launcher runs. */

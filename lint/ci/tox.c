@@ -408,7 +408,7 @@ static bool fg_tox_reference(const char *t, char **sec, char **key) {
 
 static void fg_tox_gather(const FgTox *self, const FgIniEntry *e, FgToxRawVec *out,
                           int depth) {
-  for (size_t i = 0; i < e->nlines; i++) {
+  for (size_t i = 0; i < e->nlines && out->len < FG_TOX_MAX_EXPANSION; i++) {
     const FgIniLine *l = &e->lines[i];
     char *sec = NULL, *key = NULL;
     if (depth < FG_TOX_MAX_REF_DEPTH && fg_tox_reference(l->text, &sec, &key)) {
@@ -587,9 +587,15 @@ static bool fg_tox_is(const char *in, size_t ilen, const char *a, const char *b)
          (b && strlen(b) == ilen && memcmp(in, b, ilen) == 0);
 }
 
+/* A substituted line stops growing here: nested {env:} references can
+ * multiply it otherwise. */
+#define FG_TOX_MAX_LINE (64u << 10)
+
 static void fg_tox_substitute(FgToxSub *s, const char *t, size_t n, FgBuf *out,
                               int depth) {
   size_t i = 0;
+  if (out->len > FG_TOX_MAX_LINE)
+    return;
   const char *env = s->env;
   while (i < n) {
     if (t[i] == '\\' && i + 1 < n && (t[i + 1] == '{' || t[i + 1] == '}')) {

@@ -9,7 +9,8 @@
 
 typedef struct PlNox {
   FgNoxSession *session;
-  int helpers; /* helper functions followed so far on this path */
+  int helpers;   /* helper functions followed so far on this path */
+  size_t budget; /* helper calls still to follow for this session */
 } PlNox;
 
 static void pl_nox_body(Pl *pl, PlVisit *v, TSNode def, const char *session_param,
@@ -27,7 +28,10 @@ static bool pl_nox_call(Pl *pl, PlVisit *v, TSNode call, PlScope *sc, int depth)
   if (run) {
     FgPlCall c = {{0}, ts_node_start_byte(call), ts_node_end_byte(call)};
     fg_pl_call_args(pl, call, sc, &c.args, depth);
-    fg_vec_push(&nx->session->runs, c);
+    if (nx->session->runs.len < 256)
+      fg_vec_push(&nx->session->runs, c);
+    else
+      fg_pl_list_free(&c.args);
     free(f);
     return true;
   }
@@ -44,7 +48,7 @@ static bool pl_nox_call(Pl *pl, PlVisit *v, TSNode call, PlScope *sc, int depth)
   }
   TSNode def = at >= 0 && !strchr(f, '.') ? fg_pl_function(pl, f, NULL) : fg_pl_null();
   free(f);
-  if (ts_node_is_null(def) || nx->helpers >= PL_MAX_HELPERS)
+  if (ts_node_is_null(def) || nx->helpers >= PL_MAX_HELPERS || !nx->budget)
     return false;
   FgStrVec params = {0};
   fg_pl_params(pl, def, &params);
@@ -75,6 +79,7 @@ static bool pl_nox_call(Pl *pl, PlVisit *v, TSNode call, PlScope *sc, int depth)
       fg_pl_eval(pl, fg_pl_is(a, "list_splat") ? fg_pl_child(a, 0) : a, sc, &bv->value,
                  depth + 1);
     }
+    nx->budget--;
     nx->helpers++;
     pl_nox_body(pl, v, def, params.items[at], &bound, depth + 1);
     nx->helpers--;
@@ -197,7 +202,7 @@ FgNoxfile *fg_noxfile_parse(const FgSource *src) {
     fg_pl_params(&pl, def, &params);
     fg_vec_push(&self->sessions, s);
     if (params.len && params.items[0][0]) {
-      PlNox nx = {&self->sessions.items[self->sessions.len - 1], 0};
+      PlNox nx = {&self->sessions.items[self->sessions.len - 1], 0, 64};
       PlVisit v = {pl_nox_call, &nx, false};
       pl_nox_body(&pl, &v, def, params.items[0], NULL, 0);
     }
