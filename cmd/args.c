@@ -60,7 +60,7 @@ void fg_args_usage(FILE *out) {
       out);
   fputs(fg_check_options, out);
   fputs(
-      "\nOptions for runs: --format text|json, --config FILE, --no-config, --jobs N\n"
+      "\nOptions for runs: --format text|json, --config FILE, --no-config, -j/--jobs N\n"
       "\nExit codes: 0 clean, 1 findings remain, 2 usage, configuration or I/O error.\n",
       out);
 }
@@ -185,6 +185,9 @@ static int fg_parse_runs(FgArgs *self, int argc, char **argv) {
         return fg_usage_error("--config takes a file name");
     } else if (!only_paths && strcmp(a, "--no-config") == 0) {
       o->no_config = true;
+    } else if (!only_paths && (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0)) {
+      self->command = FG_CMD_HELP;
+      return 0;
     } else if (!only_paths && (fg_is_opt(a, "--jobs") || strcmp(a, "-j") == 0)) {
       v = fg_opt_value(argc, argv, &i, strcmp(a, "-j") == 0 ? "-j" : "--jobs");
       char *end = NULL;

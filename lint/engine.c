@@ -292,59 +292,164 @@ static void fg_show_files(FgBuf *out, const FgProject *p) {
                 p->skipped.len);
 }
 
-int fg_check(const FgCheckOptions *o, FILE *err) {
-  static const char *const dot[] = {"."};
-  const char *const *paths = o->npaths ? o->paths : dot;
-  size_t npaths = o->npaths ? o->npaths : 1;
-  FgConfigOverrides ov = {o->config, o->no_config,     o->select, o->ignore,
-                          o->jobs,   o->extend_select, fg_rules,  fg_nrules};
-  long fixed = 0;
-  FgStrVec written = {0};
-  if (o->fix || o->diff) {
-    FgFixResult res = {0};
-    int frc = fg_fix_in_memory(paths, npaths, &ov, o->unsafe_fixes, &res, err);
-    FgFix *whole = fg_fix_new(FG_FIX_SAFE, "all fixes");
-    FgPlan *plan = frc == 0 ? fg_fix_final_plan(&res, whole) : NULL;
-    if (plan && o->diff) {
-      /* what --fix would write, as one unified diff; nothing is written */
-      FgBuf d = {0};
-      fg_plan_diff(plan, &d);
-      fwrite(d.data ? d.data : "", 1, d.len, stdout);
-      fflush(stdout);
-      frc = d.len ? 1 : 0;
-      fg_buf_free(&d);
-    } else if (plan) {
-      FgStrVec errors = {0};
-      char *root = fg_discover_root(paths[0]);
-      if (res.originals.len && (!root || fg_plan_write(plan, root, &errors)))
-        frc = -1;
-      else
-        for (size_t i = 0; i < res.originals.len; i++)
-          fg_vec_push(&written, fg_xstrdup(res.originals.items[i]->path));
-      if (written.len > 1)
-        qsort(written.items, written.len, sizeof(char *), fg_str_cmp_ptr);
+/* ---- paths, projects and where reports print paths from ------------------- */
+
+/* The paths the user named, grouped by the project that holds each (in
+ * the order of their roots: the output does not depend on argument order). */
+typedef struct FgGroup {
+  char *root;
+  FG_VEC(const char *) paths;
+} FgGroup;
+
+typedef FG_VEC(FgGroup) FgGroupVec;
+
+static int fg_group_cmp(const void *a, const void *b) {
+  return strcmp(((const FgGroup *)a)->root, ((const FgGroup *)b)->root);
+}
+
+static void fg_groups_free(FgGroupVec *g) {
+  for (size_t i = 0; i < g->len; i++) {
+    free(g->items[i].root);
+    fg_vec_free(&g->items[i].paths);
+  }
+  fg_vec_free(g);
+}
+
+static bool fg_group_paths(const char *const *paths, size_t n, FgGroupVec *out,
+                           FILE *err) {
+  for (size_t i = 0; i < n; i++) {
+    char *root = fg_discover_root(paths[i]);
+    if (!root) {
+      fprintf(err, "forkguard: %s: no such file or directory\n", paths[i]);
+      return false;
+    }
+    FgGroup *g = NULL;
+    for (size_t k = 0; k < out->len && !g; k++)
+      if (strcmp(out->items[k].root, root) == 0)
+        g = &out->items[k];
+    if (g) {
       free(root);
-      for (size_t i = 0; i < errors.len; i++)
-        fprintf(err, "forkguard: error: %s\n", errors.items[i]);
-      fg_strvec_free(&errors);
-      fixed = res.fixed;
+    } else {
+      FgGroup ng = {root, {0}};
+      fg_vec_push(out, ng);
+      g = &out->items[out->len - 1];
     }
-    fg_plan_delete(plan);
-    fg_fix_delete(whole);
-    fg_fix_result_free(&res);
-    if (frc < 0 || o->diff) {
-      fg_strvec_free(&written);
-      return frc < 0 ? FG_EXIT_ERROR : frc ? FG_EXIT_FINDINGS : FG_EXIT_CLEAN;
+    fg_vec_push(&g->paths, paths[i]);
+  }
+  if (out->len > 1)
+    qsort(out->items, out->len, sizeof(FgGroup), fg_group_cmp);
+  return true;
+}
+
+/* The repository root at or above dir (the folder holding .git), or NULL. */
+static char *fg_repo_root(const char *dir) {
+  char *d = fg_xstrdup(dir);
+  for (;;) {
+    char *git = fg_xasprintf("%s/.git", d);
+    bool found = access(git, F_OK) == 0;
+    free(git);
+    if (found)
+      return d;
+    char *slash = strrchr(d, '/');
+    if (!slash || slash == d) {
+      free(d);
+      return NULL;
+    }
+    *slash = '\0';
+  }
+}
+
+/* `to` relative to `from` (both absolute, without a trailing '/'): "" when
+ * they are the same, "a/b" below, "../x" beside. */
+static char *fg_relpath(const char *from, const char *to) {
+  size_t common = 0;
+  for (size_t i = 0;; i++) {
+    bool fe = from[i] == '\0', te = to[i] == '\0';
+    if ((fe || from[i] == '/') && (te || to[i] == '/'))
+      common = i;
+    if (fe || te || from[i] != to[i])
+      break;
+  }
+  if (strcmp(from, "/") == 0)
+    common = 0;
+  FgBuf b = {0};
+  for (const char *c = from + common; *c; c++)
+    if (*c == '/')
+      fg_buf_puts(&b, b.len ? "/.." : "..");
+  const char *rest = to + common;
+  if (*rest == '/')
+    rest++;
+  if (*rest)
+    fg_buf_printf(&b, "%s%s", b.len ? "/" : "", rest);
+  return fg_buf_take(&b);
+}
+
+/* The folder reports print paths from, when that is not each project's
+ * own root: the repository root for annotations (GitHub, SARIF, GitLab
+ * resolve paths from the checkout) and for runs over several projects;
+ * NULL for one project in a human format. */
+static char *fg_display_root(const FgGroupVec *groups, FgFormat format) {
+  bool ci = format == FG_FORMAT_GITHUB || format == FG_FORMAT_SARIF ||
+            format == FG_FORMAT_GITLAB;
+  if (!ci && groups->len < 2)
+    return NULL;
+  char *display = NULL;
+  for (size_t i = 0; i < groups->len; i++) {
+    char *r = fg_repo_root(groups->items[i].root);
+    if (!r)
+      r = fg_xstrdup(groups->items[i].root);
+    if (!display) {
+      display = r;
+    } else if (strcmp(display, r) != 0) {
+      /* several repositories (or none): the current folder */
+      free(r);
+      free(display);
+      char cwd[4096];
+      return fg_xstrdup(getcwd(cwd, sizeof cwd) ? cwd : groups->items[0].root);
+    } else {
+      free(r);
     }
   }
-  char *why = NULL;
-  FgProject *p = fg_project_load(paths, npaths, &ov, &why);
-  if (!p) {
-    fprintf(err, "forkguard: %s\n", why);
-    free(why);
-    fg_strvec_free(&written);
-    return FG_EXIT_ERROR;
+  return display;
+}
+
+/* ---- check ----------------------------------------------------------------- */
+
+/* --fix / --diff of one project. Appends the files written (shown with
+ * prefix) and the diff; returns -1 on error, else the fixes applied. */
+static long fg_check_fix(const FgCheckOptions *o, const FgConfigOverrides *ov,
+                         const FgGroup *g, const char *prefix, FgStrVec *written,
+                         FgBuf *diff, FILE *err) {
+  FgFixResult res = {0};
+  long rc =
+      fg_fix_in_memory(g->paths.items, g->paths.len, ov, o->unsafe_fixes, &res, err);
+  FgFix *whole = fg_fix_new(FG_FIX_SAFE, "all fixes");
+  for (size_t i = 0; rc == 0 && i < res.originals.len; i++)
+    fg_source_set_prefix(res.originals.items[i], prefix);
+  FgPlan *plan = rc == 0 ? fg_fix_final_plan(&res, whole) : NULL;
+  if (plan && o->diff) {
+    /* what --fix would write, as one unified diff; nothing is written */
+    fg_plan_diff(plan, diff);
+  } else if (plan) {
+    FgStrVec errors = {0};
+    if (res.originals.len && fg_plan_write(plan, g->root, &errors)) {
+      rc = -1;
+    } else {
+      for (size_t i = 0; i < res.originals.len; i++)
+        fg_vec_push(written, fg_xstrdup(fg_source_shown(res.originals.items[i])));
+      rc = res.fixed;
+    }
+    for (size_t i = 0; i < errors.len; i++)
+      fprintf(err, "forkguard: error: %s\n", errors.items[i]);
+    fg_strvec_free(&errors);
   }
+  fg_plan_delete(plan);
+  fg_fix_delete(whole);
+  fg_fix_result_free(&res);
+  return rc;
+}
+
+static void fg_print_warnings(const FgProject *p, FILE *err) {
   for (size_t i = 0; i < p->problems.warnings.len; i++)
     fprintf(err, "forkguard: %s\n", p->problems.warnings.items[i]);
   FgStrVec comment_warnings = {0};
@@ -352,60 +457,143 @@ int fg_check(const FgCheckOptions *o, FILE *err) {
   for (size_t i = 0; i < comment_warnings.len; i++)
     fprintf(err, "forkguard: %s\n", comment_warnings.items[i]);
   fg_strvec_free(&comment_warnings);
+}
 
-  FgDiagList diags = {0};
-  fg_rules_lint(p, &diags);
-  FgSummary sum = {0};
-  fg_summarise(&diags, o->unsafe_fixes, &sum);
-  sum.fix_mode = o->fix;
-  sum.fixed = (size_t)fixed;
-  sum.written = (const char *const *)written.items;
-  sum.nwritten = written.len;
-
-  FgBuf out = {0};
-  out.sink = fg_open_output(o, err);
-  if (!out.sink) {
-    fg_diag_list_clear(&diags);
-    fg_project_delete(p);
+int fg_check(const FgCheckOptions *o, FILE *err) {
+  static const char *const dot[] = {"."};
+  const char *const *paths = o->npaths ? o->paths : dot;
+  size_t npaths = o->npaths ? o->npaths : 1;
+  FgConfigOverrides ov = {o->config, o->no_config,     o->select, o->ignore,
+                          o->jobs,   o->extend_select, fg_rules,  fg_nrules};
+  FgGroupVec groups = {0};
+  if (!fg_group_paths(paths, npaths, &groups, err)) {
+    fg_groups_free(&groups);
     return FG_EXIT_ERROR;
   }
-  bool color = o->output ? false : fg_use_color(o->color, stdout);
-  /* the exit status the run will have, unless writing the report fails */
-  int rc =
-      sum.findings && !o->exit_zero && !o->show_files ? FG_EXIT_FINDINGS : FG_EXIT_CLEAN;
-  if (rc == FG_EXIT_CLEAN && o->exit_non_zero_on_fix && fixed > 0)
-    rc = FG_EXIT_FINDINGS;
-  if (p->problems.io_errors)
-    rc = FG_EXIT_ERROR;
-  if (o->show_files)
-    fg_show_files(&out, p);
-  else if (o->statistics)
-    fg_output_statistics(&out, &diags, &sum, o->format == FG_FORMAT_JSON,
-                         o->unsafe_fixes);
-  else
-    switch (o->format) {
-    case FG_FORMAT_JSON:
-      fg_output_json(&out, &diags, &sum, o->unsafe_fixes);
-      break;
-    case FG_FORMAT_SARIF:
-      fg_output_sarif(&out, &diags, p->root, fg_rules, fg_nrules, rc);
-      break;
-    case FG_FORMAT_GITHUB:
-      fg_output_github(&out, &diags);
-      break;
-    case FG_FORMAT_GITLAB:
-      fg_output_gitlab(&out, &diags);
-      break;
-    default:
-      fg_output_text(&out, &diags, &sum, color, o->quiet, o->unsafe_fixes);
+  char *display = fg_display_root(&groups, o->format);
+  FgStrVec prefixes = {0}; /* per group */
+  for (size_t i = 0; i < groups.len; i++)
+    fg_vec_push(&prefixes,
+                display ? fg_relpath(display, groups.items[i].root) : fg_xstrdup(""));
+  long fixed = 0;
+  int rc = FG_EXIT_CLEAN;
+  FgStrVec written = {0};
+  if (o->fix || o->diff) {
+    FgBuf diff = {0};
+    for (size_t i = 0; i < groups.len && rc == FG_EXIT_CLEAN; i++) {
+      /* a diff over several projects names each file from the shared root;
+       * one project's diff stays a patch for its own folder */
+      const char *prefix = groups.len > 1 ? prefixes.items[i] : "";
+      long n = fg_check_fix(o, &ov, &groups.items[i], prefix, &written, &diff, err);
+      if (n < 0)
+        rc = FG_EXIT_ERROR;
+      else
+        fixed += n;
+    }
+    if (o->diff && rc == FG_EXIT_CLEAN) {
+      fwrite(diff.data ? diff.data : "", 1, diff.len, stdout);
+      if (fflush(stdout) != 0) {
+        fprintf(err, "forkguard: standard output: cannot write the diff: %s\n",
+                strerror(errno));
+        rc = FG_EXIT_ERROR;
+      } else {
+        rc = diff.len ? FG_EXIT_FINDINGS : FG_EXIT_CLEAN;
+      }
+    }
+    fg_buf_free(&diff);
+    if (rc == FG_EXIT_ERROR || o->diff) {
+      fg_strvec_free(&written);
+      fg_strvec_free(&prefixes);
+      free(display);
+      fg_groups_free(&groups);
+      return rc;
+    }
+  }
+  if (written.len > 1)
+    qsort(written.items, written.len, sizeof(char *), fg_str_cmp_ptr);
+
+  FG_VEC(FgProject *) projects = {0};
+  FgDiagList diags = {0};
+  size_t io_errors = 0;
+  for (size_t i = 0; i < groups.len; i++) {
+    char *why = NULL;
+    FgProject *p = fg_project_load(groups.items[i].paths.items, groups.items[i].paths.len,
+                                   &ov, &why);
+    if (!p) {
+      fprintf(err, "forkguard: %s\n", why);
+      free(why);
+      rc = FG_EXIT_ERROR;
       break;
     }
-  if (fg_close_output(o, &out, err) != 0)
-    rc = FG_EXIT_ERROR;
+    fg_vec_push(&projects, p);
+    fg_project_show_under(p, prefixes.items[i]);
+    fg_print_warnings(p, err);
+    io_errors += p->problems.io_errors;
+    FgDiagList one = {0};
+    fg_rules_lint(p, &one);
+    for (size_t k = 0; k < one.items.len; k++)
+      fg_diag_list_push(&diags, one.items.items[k]);
+    fg_vec_free(&one.items);
+  }
+  FgBuf out = {0};
+  if (rc == FG_EXIT_CLEAN) {
+    fg_diag_list_sort(&diags);
+    out.sink = fg_open_output(o, err);
+    if (!out.sink)
+      rc = FG_EXIT_ERROR;
+  }
+  if (rc == FG_EXIT_CLEAN) {
+    FgSummary sum = {0};
+    fg_summarise(&diags, o->unsafe_fixes, &sum);
+    sum.fix_mode = o->fix;
+    sum.fixed = (size_t)fixed;
+    sum.written = (const char *const *)written.items;
+    sum.nwritten = written.len;
+    bool color = o->output ? false : fg_use_color(o->color, stdout);
+    /* the exit status the run will have, unless writing the report fails */
+    rc = sum.findings && !o->exit_zero && !o->show_files ? FG_EXIT_FINDINGS
+                                                         : FG_EXIT_CLEAN;
+    if (rc == FG_EXIT_CLEAN && o->exit_non_zero_on_fix && fixed > 0)
+      rc = FG_EXIT_FINDINGS;
+    if (io_errors)
+      rc = FG_EXIT_ERROR;
+    if (o->show_files)
+      for (size_t i = 0; i < projects.len; i++)
+        fg_show_files(&out, projects.items[i]);
+    else if (o->statistics)
+      fg_output_statistics(&out, &diags, &sum, o->format == FG_FORMAT_JSON,
+                           o->unsafe_fixes);
+    else
+      switch (o->format) {
+      case FG_FORMAT_JSON:
+        fg_output_json(&out, &diags, &sum, o->unsafe_fixes);
+        break;
+      case FG_FORMAT_SARIF:
+        fg_output_sarif(&out, &diags, display ? display : projects.items[0]->root,
+                        fg_rules, fg_nrules, rc);
+        break;
+      case FG_FORMAT_GITHUB:
+        fg_output_github(&out, &diags);
+        break;
+      case FG_FORMAT_GITLAB:
+        fg_output_gitlab(&out, &diags);
+        break;
+      default:
+        fg_output_text(&out, &diags, &sum, color, o->quiet, o->unsafe_fixes);
+        break;
+      }
+    if (fg_close_output(o, &out, err) != 0)
+      rc = FG_EXIT_ERROR;
+  }
   fg_buf_free(&out);
   fg_diag_list_clear(&diags);
-  fg_project_delete(p);
+  for (size_t i = 0; i < projects.len; i++)
+    fg_project_delete(projects.items[i]);
+  fg_vec_free(&projects);
   fg_strvec_free(&written);
+  fg_strvec_free(&prefixes);
+  free(display);
+  fg_groups_free(&groups);
   return rc;
 }
 

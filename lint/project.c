@@ -177,8 +177,24 @@ const FgSource *fg_project_placeholder(const FgProject *self, const char *path) 
       return p->placeholders.items[i];
   FgSource *src = fg_source_new(path, "", 0);
   src->is_new = true;
+  fg_source_set_prefix(src, p->shown_prefix);
   fg_vec_push(&p->placeholders, src);
   return src;
+}
+
+void fg_project_show_under(FgProject *p, const char *prefix) {
+  free(p->shown_prefix);
+  p->shown_prefix = prefix && *prefix ? fg_xstrdup(prefix) : NULL;
+  for (size_t i = 0; i < p->py.modules.len; i++)
+    fg_source_set_prefix(p->py.modules.items[i]->src, prefix);
+  for (size_t i = 0; i < p->ci.workflows.len; i++)
+    fg_source_set_prefix((FgSource *)p->ci.workflows.items[i]->src, prefix);
+  for (size_t i = 0; i < p->ci.launch_files.len; i++)
+    fg_source_set_prefix(p->ci.launch_files.items[i], prefix);
+  if (p->pytest_cfg_src)
+    fg_source_set_prefix(p->pytest_cfg_src, prefix);
+  for (size_t i = 0; i < p->placeholders.len; i++)
+    fg_source_set_prefix(p->placeholders.items[i], prefix);
 }
 
 void fg_project_delete(FgProject *p) {
@@ -191,15 +207,16 @@ void fg_project_delete(FgProject *p) {
   fg_ci_free(&p->ci);
   fg_problems_free(&p->problems);
   fg_strvec_free(&p->only);
-  fg_strvec_free(&p->skipped);
   fg_strvec_free(&p->hook_markers);
   fg_start_settings_free(&p->start_settings);
+  fg_strvec_free(&p->skipped);
   fg_strvec_free(&p->testpaths);
   fg_strvec_free(&p->addopts);
   fg_strvec_free(&p->registered_markers);
   free(p->pytest_cfg_path);
   free(p->marker_detected);
   free(p->marker_why);
+  free(p->shown_prefix);
   for (size_t i = 0; i < p->conventions.len; i++) {
     free(p->conventions.items[i].name);
     free(p->conventions.items[i].why);

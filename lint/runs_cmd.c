@@ -21,18 +21,24 @@ static const char *fg_origin_word(FgArgOrigin o) {
   }
 }
 
-/* The codes of the rules that report the run, "FG201,FG301" ("" none). */
-static char *fg_run_reported(const FgProject *p, const FgRun *run) {
-  FgDiagList diags = {0};
-  fg_rules_lint_run(p, run, &diags);
-  FgBuf b = {0};
-  for (size_t i = 0; i < diags.items.len; i++) {
-    const char *code = diags.items.items[i]->rule->code;
-    if (!b.data || !strstr(b.data, code))
-      fg_buf_printf(&b, "%s%s", b.len ? "," : "", code);
+/* The codes of the rules that report each run, "FG201,FG301" ("" none). */
+static char **fg_runs_reported(const FgProject *p) {
+  size_t n = p->ci.runs.len;
+  FgDiagList *per = fg_xcalloc(n ? n : 1, sizeof *per);
+  fg_rules_lint_runs(p, per);
+  char **out = fg_xcalloc(n ? n : 1, sizeof *out);
+  for (size_t r = 0; r < n; r++) {
+    FgBuf b = {0};
+    for (size_t i = 0; i < per[r].items.len; i++) {
+      const char *code = per[r].items.items[i]->rule->code;
+      if (!b.data || !strstr(b.data, code))
+        fg_buf_printf(&b, "%s%s", b.len ? "," : "", code);
+    }
+    fg_diag_list_clear(&per[r]);
+    out[r] = fg_buf_take(&b);
   }
-  fg_diag_list_clear(&diags);
-  return fg_buf_take(&b);
+  free(per);
+  return out;
 }
 
 static char *fg_run_argv(const FgRun *run) {
@@ -54,8 +60,8 @@ static void fg_strs_line(FgBuf *b, const char *label, const FgStrVec *v,
   fg_buf_putc(b, '\n');
 }
 
-static void fg_runs_text(FgBuf *b, const FgProject *p, size_t *nparallel, size_t *npool,
-                         size_t *nreported) {
+static void fg_runs_text(FgBuf *b, const FgProject *p, char *const *reported,
+                         size_t *nparallel, size_t *npool, size_t *nreported) {
   for (size_t r = 0; r < p->ci.runs.len; r++) {
     const FgRun *run = p->ci.runs.items[r];
     FgPos pos = fg_source_pos(run->wf->src, run->start);
@@ -106,12 +112,11 @@ static void fg_runs_text(FgBuf *b, const FgProject *p, size_t *nparallel, size_t
     if (run->pool_tests.len)
       fg_buf_putc(b, ')');
     fg_buf_putc(b, '\n');
-    char *rep = fg_run_reported(p, run);
+    const char *rep = reported[r];
     fg_buf_printf(b, "  %-12s%s\n\n", "reported:", *rep ? rep : "no");
     *nparallel += run->xdist;
     *npool += run->xdist && run->pool_tests.len;
     *nreported += *rep != '\0';
-    free(rep);
     free(argv);
     free(where);
   }
@@ -125,7 +130,7 @@ static void fg_json_strs(FgJson *j, const char *key, const FgStrVec *v) {
   fg_json_end_array(j);
 }
 
-static void fg_runs_json_one(FgJson *j, const FgProject *p, const FgRun *run) {
+static void fg_runs_json_one(FgJson *j, const FgRun *run, const char *reported) {
   FgPos pos = fg_source_pos(run->wf->src, run->start);
   fg_json_begin_object(j);
   fg_json_key(j, "path");
@@ -211,7 +216,7 @@ static void fg_runs_json_one(FgJson *j, const FgProject *p, const FgRun *run) {
   for (size_t i = 0; i < run->pool_tests.len; i++)
     fg_json_string(j, run->pool_tests.items[i]->nodeid);
   fg_json_end_array(j);
-  char *rep = fg_run_reported(p, run);
+  char *rep = fg_xstrdup(reported);
   fg_json_key(j, "reported");
   fg_json_begin_array(j);
   for (char *save = NULL, *t = strtok_r(rep, ",", &save); t;
@@ -226,8 +231,11 @@ int fg_runs(const FgRunsOptions *o, FILE *err) {
   static const char *const dot[] = {"."};
   const char *const *paths = o->npaths ? o->paths : dot;
   size_t npaths = o->npaths ? o->npaths : 1;
-  FgConfigOverrides ov = {
-      .config_file = o->config, .no_config = o->no_config, .jobs = o->jobs};
+  FgConfigOverrides ov = {.config_file = o->config,
+                          .no_config = o->no_config,
+                          .jobs = o->jobs,
+                          .rules = fg_rules,
+                          .nrules = fg_nrules};
   char *why = NULL;
   FgProject *p = fg_project_load(paths, npaths, &ov, &why);
   if (!p) {
@@ -238,6 +246,7 @@ int fg_runs(const FgRunsOptions *o, FILE *err) {
   for (size_t i = 0; i < p->problems.warnings.len; i++)
     fprintf(err, "forkguard: %s\n", p->problems.warnings.items[i]);
   FgBuf b = {0};
+  char **reported = fg_runs_reported(p);
   if (o->json) {
     FgJson j;
     fg_json_init(&j, &b, true);
@@ -247,13 +256,13 @@ int fg_runs(const FgRunsOptions *o, FILE *err) {
     fg_json_key(&j, "runs");
     fg_json_begin_array(&j);
     for (size_t r = 0; r < p->ci.runs.len; r++)
-      fg_runs_json_one(&j, p, p->ci.runs.items[r]);
+      fg_runs_json_one(&j, p->ci.runs.items[r], reported[r]);
     fg_json_end_array(&j);
     fg_json_end_object(&j);
     fg_buf_putc(&b, '\n');
   } else {
     size_t nparallel = 0, npool = 0, nreported = 0;
-    fg_runs_text(&b, p, &nparallel, &npool, &nreported);
+    fg_runs_text(&b, p, reported, &nparallel, &npool, &nreported);
     size_t n = p->ci.runs.len;
     fg_buf_printf(&b,
                   "Found %zu pytest run%s: %zu parallel, %zu of them selecting pool "
@@ -266,6 +275,9 @@ int fg_runs(const FgRunsOptions *o, FILE *err) {
     fprintf(err, "forkguard: cannot write to standard output\n");
   if (p->problems.io_errors)
     rc = FG_EXIT_ERROR;
+  for (size_t r = 0; r < p->ci.runs.len; r++)
+    free(reported[r]);
+  free(reported);
   fg_buf_free(&b);
   fg_project_delete(p);
   return rc;

@@ -72,7 +72,11 @@ static const char doc[] =
     "<marker>\"`\n"
     "after those words, and a serial step without xdist's options. Commands in "
     "tox.toml\n"
-    "arrays, pixi tasks, nox sessions and hatch scripts get a note instead of a fix.\n";
+    "arrays, pixi tasks, nox sessions and hatch scripts get a note instead of a fix.\n"
+    "\n"
+    "No serial step is offered when the step runs more than one pytest command (the\n"
+    "copy would run the others again), nor when xdist's options or `-m` come from an\n"
+    "expression or a shell variable that holds more than that word (`$PYTEST_ARGS`).\n";
 
 /* Does the run's -m say `not <marker>` (a split made before)? */
 static bool fg201_deselects_marker(const FgRun *run, const char *marker) {
@@ -147,8 +151,18 @@ static void fg201_on_run(const FgProject *p, const FgRun *run, FgDiagList *out) 
                      "no fix here: the run already deselects `%s`; mark the tests "
                      "(FG101)",
                      marker);
+  /* the serial copy is of the whole step: with another pytest command in
+   * it the copy would run that one again (and the fixes of both overlap) */
+  bool several = false;
+  for (size_t i = 0; i < p->ci.runs.len && !run->via && !several; i++) {
+    const FgRun *o = p->ci.runs.items[i];
+    several = o->step == run->step && !o->via && o->start != run->start;
+  }
+  if (several && !other && !split)
+    fg_diag_add_note(d, "no fix: the step runs more than one pytest command; split "
+                        "it by hand");
   /* a run from tox.ini or a Makefile is split in that file */
-  bool skip = other || split;
+  bool skip = other || split || several;
   d->fix = skip       ? NULL
            : run->via ? fg_serial_line_fix(p, run)
                       : fg_serial_step_fix(p, run, true);

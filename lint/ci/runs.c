@@ -19,6 +19,8 @@
 #include "parse/shell.h"
 
 #define FG_MAX_YAML_BYTES (4u << 20)
+/* a job's combinations over all its callers, at most */
+#define FG_MAX_JOB_COMBOS 1024
 
 void fg_ci_collect_cells(FgCiModel *p, const char *root) {
   for (size_t w = 0; w < p->workflows.len; w++) {
@@ -401,6 +403,10 @@ static void fg_collect_job(FgCiModel *p, const FgReader *rd, const FgRunContext 
     const char *jif = fg_yaml_str(fg_yaml_get(job->node, "if"));
     if (jif && fg_x_condition(jif, &jscope) == 0)
       continue;
+    if (combos.len >= FG_MAX_JOB_COMBOS) {
+      truncated = true; /* callers × matrix: more than is modelled */
+      break;
+    }
     fg_job_combos(a, wf, job, bd, &combos, &truncated);
   }
   for (size_t s = 0; s < job->steps.len; s++) {

@@ -555,6 +555,8 @@ static void fg_tox_env_value(FgToxSub *s, const char *name, size_t nlen, const c
       fg_buf_puts(out, v);
     else if (def && depth < FG_TOX_MAX_REF_DEPTH)
       fg_tox_substitute(s, def, dlen, out, depth + 1);
+    else if (!def)
+      fg_buf_printf(out, "{env:%s}", key); /* unset, no default: not known */
   }
   free(key);
 }

@@ -393,12 +393,22 @@ typedef struct FgTlGetenv {
   const FgLaunchCtx *lc;
   const FgShellCommand *cmd;
   const FgStrVec *extra; /* the env's setenv, for nested launchers */
+  char *scratch;         /* the last answer built here */
 } FgTlGetenv;
 
 static const char *fg_tl_getenv_cb(void *ud, const char *name) {
-  const FgTlGetenv *g = ud;
+  FgTlGetenv *g = ud;
   const char *v = g->extra ? fg_launch_var(g->extra, name) : NULL;
-  return v ? v : fg_launch_getenv(g->lc, g->cmd, name);
+  if (!v)
+    v = fg_launch_getenv(g->lc, g->cmd, name);
+  const FgShellVars *vars = g->lc->env->vars;
+  if (!v && vars && fg_shell_vars_exported(vars, name)) {
+    /* set, to a value not known: tox's substitution stays as written */
+    free(g->scratch);
+    g->scratch = fg_xasprintf("{env:%s}", name);
+    return g->scratch;
+  }
+  return v;
 }
 
 /* tox-gh-actions / tox-gh: the envs the job's Pythons (and mapped env
@@ -606,7 +616,7 @@ static size_t fg_tl_run_env(const FgLaunchCtx *lc, const FgShellCommand *cmd,
                             const FgToxCall *call, const FgToxConf *conf,
                             const char *name) {
   char *posargs = fg_tl_posargs(call);
-  FgTlGetenv g = {lc, cmd, NULL};
+  FgTlGetenv g = {lc, cmd, NULL, NULL};
   FgToxInput in = {posargs, fg_tl_getenv_cb, &g};
   FgToxLines setenv = {0};
   fg_tox_setenv(conf->tox, name, &in, &setenv);
@@ -665,6 +675,7 @@ static size_t fg_tl_run_env(const FgLaunchCtx *lc, const FgShellCommand *cmd,
   fg_strvec_free(&vars);
   fg_tox_lines_free(&setenv);
   free(posargs);
+  free(g.scratch);
   return total;
 }
 

@@ -41,7 +41,15 @@ void fg_diag_delete(FgDiag *self) {
     free(self->notes.items[i]);
   fg_vec_free(&self->notes);
   fg_fix_delete(self->fix);
+  fg_strvec_free(&self->affects);
   free(self);
+}
+
+void fg_diag_affected_by(FgDiag *self, const char *path) {
+  for (size_t i = 0; i < self->affects.len; i++)
+    if (strcmp(self->affects.items[i], path) == 0)
+      return;
+  fg_vec_push(&self->affects, fg_xstrdup(path));
 }
 
 void fg_diag_add_related(FgDiag *self, const FgSource *src, size_t start, size_t end,
@@ -94,7 +102,8 @@ void fg_diag_list_push(FgDiagList *self, FgDiag *diag) {
 static int fg_diag_cmp(const void *pa, const void *pb) {
   const FgDiag *a = *(const FgDiag *const *)pa;
   const FgDiag *b = *(const FgDiag *const *)pb;
-  int c = strcmp(a->src ? a->src->path : "", b->src ? b->src->path : "");
+  int c = strcmp(a->src ? fg_source_shown(a->src) : "",
+                 b->src ? fg_source_shown(b->src) : "");
   if (c)
     return c;
   if (a->start != b->start)

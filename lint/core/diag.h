@@ -48,6 +48,8 @@ typedef struct FgDiag {
                                 (the def / decorator, the step's first line);
                                 SIZE_MAX when none */
   FgFix *fix;                /* NULL when no fix exists */
+  FgStrVec affects;          /* more files whose change makes it concern a commit
+                                (the tests a CI run selects...); not printed */
 } FgDiag;
 
 typedef struct FgDiagList {
@@ -60,6 +62,8 @@ void fg_diag_delete(FgDiag *self);
 void fg_diag_add_related(FgDiag *self, const FgSource *src, size_t start, size_t end,
                          const char *fmt, ...) FG_PRINTF(5, 6);
 void fg_diag_add_note(FgDiag *self, const char *fmt, ...) FG_PRINTF(2, 3);
+/* A file (relative to the root) whose change the finding concerns. */
+void fg_diag_affected_by(FgDiag *self, const char *path);
 
 FgFix *fg_fix_new(FgApplicability applicability, const char *fmt, ...) FG_PRINTF(2, 3);
 void fg_fix_add_edit(FgFix *self, const FgSource *src, size_t start, size_t end,

@@ -46,9 +46,19 @@ void fg_source_delete(FgSource *self) {
   if (!self)
     return;
   free(self->path);
+  free(self->shown);
   free(self->data);
   free(self->line_starts);
   free(self);
+}
+
+const char *fg_source_shown(const FgSource *self) {
+  return self->shown ? self->shown : self->path;
+}
+
+void fg_source_set_prefix(FgSource *self, const char *prefix) {
+  free(self->shown);
+  self->shown = prefix && *prefix ? fg_xasprintf("%s/%s", prefix, self->path) : NULL;
 }
 
 static size_t fg_source_line_index(const FgSource *self, size_t offset) {

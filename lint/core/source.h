@@ -22,11 +22,18 @@ typedef struct FgSource {
   bool crlf;          /* the first line break is CRLF */
   bool final_newline; /* ends with a line break (or is empty) */
   bool is_new;        /* does not exist yet: a fix creates it */
+  char *shown;        /* the path reports print, when it is not `path` (relative
+                         to the repository root, or with the project's folder in
+                         front); owned, NULL: path */
 } FgSource;
 
 /* Copies data. path is copied too. */
 FgSource *fg_source_new(const char *path, const char *data, size_t len);
 void fg_source_delete(FgSource *self);
+/* The path reports print: shown, else path. */
+const char *fg_source_shown(const FgSource *self);
+/* Sets shown to prefix + "/" + path ("" or NULL prefix: path itself). */
+void fg_source_set_prefix(FgSource *self, const char *prefix);
 
 /* 1-based line:column of a byte offset (clamped to [0, len]). An offset in
  * the middle of a UTF-8 sequence counts as the code point it belongs to. */

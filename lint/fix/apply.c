@@ -646,7 +646,7 @@ void fg_plan_diff(const FgPlan *self, FgBuf *out) {
     const FgPlannedFile *f = fg_plan_file(self, i);
     if (!fg_plan_file_changed(f))
       continue;
-    fg_diff_unified(out, f->src->path, f->src->data, f->src->len, f->data, f->len,
-                    f->src->is_new);
+    fg_diff_unified(out, fg_source_shown(f->src), f->src->data, f->src->len, f->data,
+                    f->len, f->src->is_new);
   }
 }

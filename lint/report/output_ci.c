@@ -33,7 +33,7 @@ void fg_output_github(FgBuf *out, const FgDiagList *diags) {
     const FgDiag *d = diags->items.items[i];
     FgPos s = fg_source_pos(d->src, d->start), e = fg_source_pos(d->src, d->end);
     fg_buf_puts(out, "::error file=");
-    fg_gh_escape(out, d->src->path, true);
+    fg_gh_escape(out, fg_source_shown(d->src), true);
     fg_buf_printf(out, ",line=%zu,col=%zu,endLine=%zu,endColumn=%zu,title=", s.line,
                   s.column, e.line, e.column);
     char *title = fg_xasprintf("%s %s", d->rule->code, d->rule->name);
@@ -55,8 +55,8 @@ void fg_output_fingerprint(const FgDiag *d, size_t occurrence, char out[33]) {
   unsigned long long h1 = 1469598103934665603ULL, h2 = 1099511628211ULL * 31;
   char nth[32];
   snprintf(nth, sizeof nth, "%zu", occurrence);
-  const char *parts[5] = {d->rule->code, d->src->path, d->message, d->test ? d->test : "",
-                          nth};
+  const char *parts[5] = {d->rule->code, fg_source_shown(d->src), d->message,
+                          d->test ? d->test : "", nth};
   int nparts = occurrence ? 5 : 4; /* the first occurrence keeps its old print */
   for (int p = 0; p < nparts; p++) {
     for (const char *c = parts[p]; *c; c++) {
@@ -70,7 +70,8 @@ void fg_output_fingerprint(const FgDiag *d, size_t occurrence, char out[33]) {
 }
 
 static bool fg_same_finding(const FgDiag *a, const FgDiag *b) {
-  return a->rule == b->rule && strcmp(a->src->path, b->src->path) == 0 &&
+  return a->rule == b->rule &&
+         strcmp(fg_source_shown(a->src), fg_source_shown(b->src)) == 0 &&
          strcmp(a->message, b->message) == 0 && fg_str_eq(a->test, b->test);
 }
 
@@ -82,7 +83,7 @@ static size_t fg_occurrence(const FgDiagList *diags, size_t i) {
   size_t occurrence = 0;
   for (size_t k = i; k-- > 0;) {
     const FgDiag *o = diags->items.items[k];
-    if (strcmp(o->src->path, d->src->path) != 0)
+    if (strcmp(fg_source_shown(o->src), fg_source_shown(d->src)) != 0)
       break;
     occurrence += fg_same_finding(o, d);
   }
@@ -138,7 +139,7 @@ void fg_output_gitlab(FgBuf *out, const FgDiagList *diags) {
     fg_json_key(&j, "location");
     fg_json_begin_object(&j);
     fg_json_key(&j, "path");
-    fg_json_string(&j, d->src->path);
+    fg_json_string(&j, fg_source_shown(d->src));
     fg_json_key(&j, "lines");
     fg_json_begin_object(&j);
     fg_json_key(&j, "begin");
@@ -214,7 +215,7 @@ static void fg_sarif_location(FgJson *j, const FgSource *src, size_t start, size
   }
   fg_json_key(j, "physicalLocation");
   fg_json_begin_object(j);
-  fg_sarif_artifact(j, src->path);
+  fg_sarif_artifact(j, fg_source_shown(src));
   fg_sarif_region(j, src, start, end);
   fg_json_end_object(j);
   if (message) {
@@ -300,7 +301,7 @@ static void fg_sarif_fix(FgJson *j, const FgFix *fix) {
     if (seen)
       continue;
     fg_json_begin_object(j);
-    fg_sarif_artifact(j, src->path);
+    fg_sarif_artifact(j, fg_source_shown(src));
     fg_json_key(j, "replacements");
     fg_json_begin_array(j);
     for (size_t k = i; k < fix->edits.len; k++) {

@@ -53,9 +53,10 @@ void fg_output_text(FgBuf *out, const FgDiagList *diags, const FgSummary *sum, b
     const FgDiag *d = diags->items.items[i];
     FgPos pos = fg_source_pos(d->src, d->start);
     bool fixable = fg_output_fix_applies(d, unsafe_fixes);
-    fg_buf_printf(out, "%s%s%s:%zu:%zu: %s%s%s %s%s\n", color ? C_BOLD : "", d->src->path,
-                  color ? C_RESET : "", pos.line, pos.column, color ? C_RED C_BOLD : "",
-                  d->rule->code, color ? C_RESET : "", fixable ? "[*] " : "", d->message);
+    fg_buf_printf(out, "%s%s%s:%zu:%zu: %s%s%s %s%s\n", color ? C_BOLD : "",
+                  fg_source_shown(d->src), color ? C_RESET : "", pos.line, pos.column,
+                  color ? C_RED C_BOLD : "", d->rule->code, color ? C_RESET : "",
+                  fixable ? "[*] " : "", d->message);
     if (quiet)
       continue;
     fg_text_snippet(out, d, color);

@@ -341,10 +341,15 @@ def test_github_format_lines(run_fg, name, src, args):
     diags = json.loads(js.stdout)["diagnostics"]
     lines = gh.stdout.splitlines()
     assert len(lines) == len(diags)
+    # annotations name files from the repository root, where GitHub looks
+    top = Path(src).resolve()
+    while not (top / ".git").exists() and top != top.parent:
+        top = top.parent
+    prefix = os.path.relpath(Path(src).resolve(), top) if (top / ".git").exists() else "."
     for line, d in zip(lines, diags):
         m = LINE.match(line)
         assert m, line
-        assert unescape(m["file"]) == d["path"]
+        assert unescape(m["file"]) == os.path.normpath(os.path.join(prefix, d["path"]))
         start, end = d["range"]["start"], d["range"]["end"]
         assert (int(m["line"]), int(m["col"])) == (start["line"], start["column"])
         assert (int(m["endLine"]), int(m["endColumn"])) == (end["line"], end["column"])

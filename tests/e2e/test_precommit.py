@@ -25,7 +25,7 @@ from conftest import FIXTURES, ROOT
 
 HOOKS_FILE = ROOT / ".pre-commit-hooks.yaml"
 PRE_COMMIT = shutil.which("pre-commit") or "/usr/bin/pre-commit"
-FILES_RE = r"\.(py|ya?ml|toml|ini|cfg)$"
+FILES_RE = r"(\.(py|ya?ml|toml|ini|cfg)|(^|/)(Makefile|\.python-version))$"
 CHECK = "forkguard check"
 FIX = "forkguard check --fix --exit-non-zero-on-fix"
 
@@ -48,7 +48,8 @@ def test_hooks_file_contract():
                           "forkguard-fix-system"}
     for hook in by_id.values():
         assert hook["name"]
-        assert hook["pass_filenames"] is False
+        assert hook.get("pass_filenames", True) is True  # the changed files
+        assert hook["require_serial"] is True
         assert hook["files"] == FILES_RE
         re.compile(hook["files"])
     for ident, entry in [("forkguard", CHECK), ("forkguard-fix", FIX)]:
@@ -75,7 +76,7 @@ def test_readme_local_hook_mirrors_hooks_file():
         for repo in config["repos"]:
             for hook in repo["hooks"]:
                 want = system[hook["entry"]]
-                for key in ("entry", "language", "pass_filenames", "files"):
+                for key in ("entry", "language", "require_serial", "files"):
                     assert key in hook, f"{hook['id']}: README omits {key}"
                     assert want[key] == hook[key], f"{hook['id']}: {key} differs"
                 seen += 1
