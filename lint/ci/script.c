@@ -201,6 +201,31 @@ static void fg_sc_runner_words(const FgPyRunner *r, const FgShellCommand *cmd, s
   }
 }
 
+/* `python tasks.py VERB ...` where pytest.main sits in functions: does
+ * VERB name one that reaches it (VERB, do_VERB, cmd_VERB, task_VERB, with
+ * '-' read as '_')? */
+static bool fg_sc_runner_verb(const FgPyRunner *r, const FgShellCommand *cmd, size_t i) {
+  size_t v = i + 1;
+  while (v < cmd->nwords && cmd->words[v].text[0] == '-')
+    v++;
+  if (v >= cmd->nwords || cmd->words[v].dynamic)
+    return false;
+  char *verb = fg_xstrdup(cmd->words[v].text);
+  for (char *c = verb; *c; c++)
+    if (*c == '-')
+      *c = '_';
+  static const char *const prefixes[] = {"", "do_", "cmd_", "task_", "run_", NULL};
+  bool hit = false;
+  for (const char *const *pre = prefixes; *pre && !hit; pre++) {
+    char *name = fg_xasprintf("%s%s", *pre, verb);
+    for (size_t k = 0; k < r->reach.len && !hit; k++)
+      hit = strcmp(r->reach.items[k], name) == 0;
+    free(name);
+  }
+  free(verb);
+  return hit;
+}
+
 size_t fg_launch_py_runner(const FgLaunchCtx *lc, const FgShellCommand *cmd, size_t i,
                            const char *cwd) {
   const FgShellWord *sw = &cmd->words[i];
@@ -212,6 +237,12 @@ size_t fg_launch_py_runner(const FgLaunchCtx *lc, const FgShellCommand *cmd, siz
   if (!src || !fg_pyrunner_read(src, &r)) {
     if (src)
       fg_pyrunner_free(&r);
+    free(path);
+    return 0;
+  }
+  if (!r.always && !fg_sc_runner_verb(&r, cmd, i)) {
+    /* a task script whose verb does not lead to pytest.main */
+    fg_pyrunner_free(&r);
     free(path);
     return 0;
   }

@@ -668,6 +668,70 @@ static bool pl_runner_call(Pl *pl, PlVisit *v, TSNode call, PlScope *sc, int dep
   return true;
 }
 
+/* The names of the functions called by name in n's subtree. */
+static void pl_called_names(Pl *pl, TSNode n, FgStrVec *out, int depth) {
+  if (ts_node_is_null(n) || depth > PL_MAX_DEPTH || out->len > 256)
+    return;
+  if (fg_pl_is(n, "call")) {
+    TSNode fn = fg_pl_get(n, pl->f_function);
+    if (fg_pl_is(fn, "identifier")) {
+      char *name = fg_pl_text(pl, fn);
+      if (fg_pl_in(out, name))
+        free(name);
+      else
+        fg_vec_push(out, name);
+    }
+  }
+  uint32_t nc = fg_pl_count(n);
+  for (uint32_t i = 0; i < nc; i++)
+    pl_called_names(pl, fg_pl_child(n, i), out, depth + 1);
+}
+
+/* Which top-level functions reach the function `start` by name, and
+ * whether the module level does. */
+static void pl_runner_reach(Pl *pl, const char *start, FgPyRunner *r) {
+  typedef struct {
+    char *name;
+    FgStrVec calls;
+  } Fn;
+  FG_VEC(Fn) fns = {0};
+  FgStrVec top = {0};
+  uint32_t nc = fg_pl_count(pl->root);
+  for (uint32_t i = 0; i < nc; i++) {
+    TSNode st = fg_pl_child(pl->root, i);
+    TSNode def =
+        fg_pl_is(st, "decorated_definition") ? fg_pl_get(st, pl->f_definition) : st;
+    if (fg_pl_is(def, "function_definition")) {
+      Fn f = {fg_pl_text(pl, fg_pl_get(def, pl->f_name)), {0}};
+      pl_called_names(pl, fg_pl_get(def, pl->f_body), &f.calls, 0);
+      fg_vec_push(&fns, f);
+    } else if (!fg_pl_is(st, "class_definition")) {
+      pl_called_names(pl, st, &top, 0);
+    }
+  }
+  fg_vec_push(&r->reach, fg_xstrdup(start));
+  for (bool grew = true; grew;) {
+    grew = false;
+    for (size_t i = 0; i < fns.len; i++) {
+      if (fg_pl_in(&r->reach, fns.items[i].name))
+        continue;
+      for (size_t k = 0; k < fns.items[i].calls.len && !grew; k++)
+        if (fg_pl_in(&r->reach, fns.items[i].calls.items[k])) {
+          fg_vec_push(&r->reach, fg_xstrdup(fns.items[i].name));
+          grew = true;
+        }
+    }
+  }
+  for (size_t k = 0; k < top.len && !r->always; k++)
+    r->always = fg_pl_in(&r->reach, top.items[k]);
+  for (size_t i = 0; i < fns.len; i++) {
+    free(fns.items[i].name);
+    fg_strvec_free(&fns.items[i].calls);
+  }
+  fg_vec_free(&fns);
+  fg_strvec_free(&top);
+}
+
 bool fg_pyrunner_read(const FgSource *src, FgPyRunner *out) {
   memset(out, 0, sizeof *out);
   Pl pl;
@@ -678,6 +742,7 @@ bool fg_pyrunner_read(const FgSource *src, FgPyRunner *out) {
   PlScope sc = {0};
   fg_pl_block(&pl, &v, pl.root, &sc, 0);
   fg_pl_vars_free(&sc.vars);
+  out->always = out->found;
   /* then the functions, each with its own names */
   uint32_t nc = fg_pl_count(pl.root);
   for (uint32_t i = 0; i < nc && !v.stop; i++) {
@@ -692,6 +757,11 @@ bool fg_pyrunner_read(const FgSource *src, FgPyRunner *out) {
     fg_pl_block(&pl, &v, fg_pl_get(st, pl.f_body), &fs, 1);
     fg_pl_vars_free(&fs.vars);
     fg_strvec_free(&fs.params);
+    if (v.stop && !out->always) {
+      char *name = fg_pl_text(&pl, fg_pl_get(st, pl.f_name));
+      pl_runner_reach(&pl, name, out);
+      free(name);
+    }
   }
   fg_pl_end(&pl, tree);
   return out->found;
@@ -699,4 +769,5 @@ bool fg_pyrunner_read(const FgSource *src, FgPyRunner *out) {
 
 void fg_pyrunner_free(FgPyRunner *self) {
   fg_pl_list_free(&self->call.args);
+  fg_strvec_free(&self->reach);
 }

@@ -65,6 +65,13 @@ typedef struct FgPyRunner {
   bool found;   /* a pytest.main call */
   bool no_args; /* pytest.main() with nothing: pytest reads sys.argv[1:] */
   FgPlCall call;
+  /* the call runs whenever the script does: it is at module level, or in
+   * functions the module level calls by name */
+  bool always;
+  /* otherwise: the module's functions that reach the call (by name, through
+   * each other); a task script (`python tasks.py VERB`) runs it when VERB
+   * names one of them */
+  FgStrVec reach;
 } FgPyRunner;
 
 /* Reads src as a runner script; false when it does not call pytest.main. */

@@ -27,6 +27,7 @@ static void test_runner_argv(void **state) {
                                         "    raise SystemExit(pytest.main(args))\n");
   FgPyRunner r;
   assert_true(fg_pyrunner_read(src, &r));
+  assert_true(r.always); /* at module level */
   assert_false(r.no_args);
   assert_int_equal(r.call.args.len, 4);
   assert_int_equal(r.call.args.items[0].kind, FG_PL_LIT);
@@ -57,6 +58,21 @@ static void test_runner_forms(void **state) {
   assert_int_equal(r.call.args.items[0].kind, FG_PL_ARGV);
   assert_string_equal(r.call.args.items[0].text, "rest");
   assert_int_equal(r.call.args.items[1].kind, FG_PL_UNKNOWN);
+  /* only inside a function nothing at module level calls: a task script */
+  assert_false(r.always);
+  assert_int_equal(r.reach.len, 1);
+  assert_string_equal(r.reach.items[0], "run");
+  fg_pyrunner_free(&r);
+  fg_source_delete(src);
+  /* reached from the module level through functions calling each other */
+  src = src_of("t.py", "import pytest\n\ndef inner(a):\n    pytest.main(a)\n\n"
+                       "def do_test(*a):\n    inner(list(a))\n\n"
+                       "def do_lint():\n    pass\n\nif __name__ == '__main__':\n"
+                       "    do_test()\n");
+  assert_true(fg_pyrunner_read(src, &r));
+  assert_true(r.always);
+  assert_int_equal(r.reach.len, 2);
+  assert_string_equal(r.reach.items[1], "do_test");
   fg_pyrunner_free(&r);
   fg_source_delete(src);
   /* no pytest.main: not a runner; a name that only looks like it neither */
