@@ -283,11 +283,13 @@ static void fg_tl_spec_envs(const FgLaunchCtx *lc, const FgTox *tox, const char 
       const char *suffix = star && star[1] == '-' ? star + 1 : NULL;
       FgStrVec all = {0};
       fg_tox_all_envs(tox, &all);
-      for (size_t i = 0; i < all.len; i++) {
-        char *made = suffix ? fg_xasprintf("%s%s", all.items[i], suffix) : NULL;
+      for (size_t i = 0; i < all.len; i++)
         if (fnmatch(glob, all.items[i], 0) == 0)
           fg_tl_push_unique(envs, all.items[i]);
-        else if (made && fnmatch(glob, made, 0) == 0)
+      bool direct = envs->len > before;
+      for (size_t i = 0; i < all.len && suffix && !direct; i++) {
+        char *made = fg_xasprintf("%s%s", all.items[i], suffix);
+        if (fnmatch(glob, made, 0) == 0)
           fg_tl_push_unique(envs, made);
         free(made);
       }
