@@ -8,7 +8,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "ci/cells.h"
 #include "core/source.h"
@@ -50,28 +49,18 @@ const FgSource *fg_launch_file(const FgLaunchEnv *env, const char *rel) {
   }
   if (!*rel || strstr(rel, "../") == rel)
     return NULL;
-  char *path = fg_xasprintf("%s/%s", env->root, rel);
+  /* through the project's reader: nothing outside the root, no special
+   * files, a warning when a file is there but cannot be read */
   size_t len = 0;
-  char *err = NULL;
-  char *data = fg_read_file(path, FG_LAUNCH_MAX_FILE, &len, &err);
-  free(path);
-  free(err);
+  char *data = env->reader
+                   ? fg_reader_read_optional(env->reader, rel, FG_LAUNCH_MAX_FILE, &len)
+                   : NULL;
   if (!data)
     return NULL;
   FgSource *src = fg_source_new(rel, data, len);
   free(data);
   fg_vec_push(env->files, src);
   return src;
-}
-
-bool fg_launch_exists(const FgLaunchEnv *env, const char *rel) {
-  if (fg_overlay_find(env->overlay, rel))
-    return true;
-  char *path = fg_xasprintf("%s/%s", env->root, *rel ? rel : ".");
-  struct stat st;
-  bool ok = stat(path, &st) == 0;
-  free(path);
-  return ok;
 }
 
 /* ---- values ----------------------------------------------------------------- */

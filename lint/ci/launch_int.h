@@ -90,8 +90,6 @@ size_t fg_launch_dispatch(const FgLaunchCtx *lc, const FgShellCommand *cmd,
 /* A launcher's file through the overlay, else from disk; read once and
  * kept in env->files. NULL when it cannot be read. */
 const FgSource *fg_launch_file(const FgLaunchEnv *env, const char *rel);
-/* Does rel exist (as a file or a directory) in the project? */
-bool fg_launch_exists(const FgLaunchEnv *env, const char *rel);
 
 /* The value of an environment variable as cmd sees it: its own `X=v`
  * prefix, the launchers' vars, then the step's, job's and workflow's

@@ -376,7 +376,7 @@ static bool fg_tl_has_group(const char *env, const FgStrVec *group) {
 /* The Pythons the job can run, normalized; an unknown one as NULL. */
 static void fg_tl_job_pythons(const FgLaunchCtx *lc, FgStrVec *out, bool *unknown) {
   FgCells cells = {0};
-  fg_cells_of_job(lc->env->job, lc->env->root, &cells);
+  fg_cells_of_job(lc->env->job, lc->env->reader, &cells);
   *unknown = cells.items.len == 0;
   for (size_t i = 0; i < cells.items.len; i++) {
     char *p = fg_tl_norm_python(cells.items.items[i].python);
