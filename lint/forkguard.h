@@ -51,6 +51,14 @@ typedef struct FgProbeOptions {
   size_t nargs;
   bool quiet; /* no summary, only errors */
 } FgProbeOptions;
+typedef struct FgRunsOptions {
+  const char *const *paths; /* default "." */
+  size_t npaths;
+  bool json;
+  const char *config;
+  bool no_config;
+  int jobs;
+} FgRunsOptions;
 
 /* Exit codes (SPEC §6). */
 enum { FG_EXIT_CLEAN = 0, FG_EXIT_FINDINGS = 1, FG_EXIT_ERROR = 2 };
@@ -68,6 +76,8 @@ enum {
 int fg_check(const FgCheckOptions *opts, FILE *err);
 /* `forkguard probe`: the summary goes to out, errors and a hang to err. */
 int fg_probe(const FgProbeOptions *opts, FILE *out, FILE *err);
+/* `forkguard runs`: every pytest run CI executes, as forkguard sees it. */
+int fg_runs(const FgRunsOptions *opts, FILE *err);
 /* `forkguard explain CODE|NAME`; 2 when unknown. */
 int fg_explain(const char *code_or_name, FILE *out, FILE *err);
 /* `forkguard rules [--format json]` */

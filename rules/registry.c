@@ -188,3 +188,28 @@ void fg_rules_lint(const FgProject *p, FgDiagList *out) {
   fg_suppress_index_delete(idx);
   fg_diag_list_sort(out);
 }
+
+void fg_rules_lint_runs(const FgProject *p, FgDiagList *per_run) {
+  FgSuppressIndex *idx = fg_suppressions(p);
+  for (size_t i = 0; i < p->ci.runs.len; i++) {
+    const FgRun *run = p->ci.runs.items[i];
+    FgDiagList all = {0};
+    for (size_t r = 0; r < fg_nrules; r++) {
+      const FgRule *rule = fg_rules[r];
+      if (rule->on_run && fg_config_enabled(p->config, rule, NULL)) {
+        size_t from = all.items.len;
+        rule->on_run(p, run, &all);
+        fg_mark_affects(p, &all, from, run, NULL, NULL);
+      }
+    }
+    for (size_t k = 0; k < all.items.len; k++) {
+      FgDiag *d = all.items.items[k];
+      if (fg_wanted(p, d) && !fg_suppress_index_hit(idx, d))
+        fg_diag_list_push(&per_run[i], d);
+      else
+        fg_diag_delete(d);
+    }
+    fg_vec_free(&all.items);
+  }
+  fg_suppress_index_delete(idx);
+}
