@@ -114,6 +114,9 @@ void fg_probe_report(const FgObserved *obs, const FgProbeDirs *dirs,
       (obs->workers.len == 1 && strcmp(obs->workers.items[0], "main")))
     fg_buf_printf(&b, " (%zu xdist workers)", obs->workers.len);
   fg_buf_printf(&b, "; wrote %s/observed.json\n", dirs->shown);
+  if (res->left_behind)
+    fg_buf_puts(&b,
+                "Processes the run left running in its process group were stopped.\n");
   if (!started) {
     fg_buf_puts(&b, "No test started a process.\n");
   } else {

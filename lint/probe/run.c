@@ -75,6 +75,20 @@ static void fg_run_stop_group(pid_t pid, double grace, int *status) {
       ;
 }
 
+/* After the leader has exited: stops what is left of its group (SIGTERM,
+ * up to `grace` seconds for it to go, then SIGKILL). The group's id cannot
+ * be reused while a member lives. True when there was something left. */
+static bool fg_run_stop_leftovers(pid_t pgid, double grace) {
+  if (kill(-pgid, 0) != 0)
+    return false;
+  kill(-pgid, SIGTERM);
+  double until = fg_run_now() + grace;
+  while (fg_run_now() < until && kill(-pgid, 0) == 0)
+    fg_run_sleep();
+  kill(-pgid, SIGKILL);
+  return true;
+}
+
 int fg_probe_run(const FgRunSpec *spec, FgRunResult *out) {
   memset(out, 0, sizeof *out);
   int pipefd[2];
@@ -151,6 +165,8 @@ int fg_probe_run(const FgRunSpec *spec, FgRunResult *out) {
       fg_run_sleep();
     }
     out->duration = fg_run_now() - t0;
+    if (!out->timed_out)
+      out->left_behind = fg_run_stop_leftovers(pid, spec->grace > 0 ? spec->grace : 2.0);
     if (WIFEXITED(status)) {
       out->exited = true;
       out->exit_status = WEXITSTATUS(status);

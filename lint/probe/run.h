@@ -1,7 +1,10 @@
 /* probe/run: one command run in its own process group, with a hard
  * timeout. The group is what a hang leaves behind (xdist workers, pool
  * children blocked on a copied lock): on timeout every process in it is
- * stopped (SIGTERM, then SIGKILL after a grace period). On a terminal the
+ * stopped (SIGTERM, then SIGKILL after a grace period). When the command
+ * exits by itself, what it left running in the group (a server a test
+ * spawned and never stopped, holding the output open) is stopped the same
+ * way. On a terminal the
  * group gets the terminal while it runs (Ctrl-C reaches pytest as if it ran
  * alone); otherwise SIGINT, SIGTERM and SIGHUP sent to forkguard are passed
  * on to the group. */
@@ -28,9 +31,10 @@ typedef struct FgRunResult {
   bool timed_out;
   bool exited; /* exited by itself with exit_status */
   int exit_status;
-  int signal;      /* the signal that ended it when !exited */
-  double duration; /* seconds */
-  long pid;        /* also the process group */
+  int signal;       /* the signal that ended it when !exited */
+  bool left_behind; /* processes of the group outlived it and were stopped */
+  double duration;  /* seconds */
+  long pid;         /* also the process group */
 } FgRunResult;
 
 /* Runs the command and waits for it (or the timeout). Returns 0, or -1 when

@@ -41,8 +41,56 @@ static void test_exit_status(void **state) {
   assert_int_equal(r.exit_status, 3);
   assert_false(r.timed_out);
   assert_int_equal(fg_called, 0);
+  assert_false(r.left_behind);
   r = run_sh("test \"$(pwd)\" = /", 30);
   assert_int_equal(r.exit_status, 0);
+}
+
+/* Gone, or a zombie nobody has reaped yet: not running. */
+static void assert_not_running(long pid) {
+  char path[64];
+  snprintf(path, sizeof path, "/proc/%ld/stat", pid);
+  FILE *st = fopen(path, "r");
+  if (st) {
+    char st_char = '?';
+    if (fscanf(st, "%*d %*s %c", &st_char) != 1)
+      st_char = '?';
+    fclose(st);
+    assert_int_equal(st_char, 'Z');
+  }
+}
+
+/* A child the command leaves running (a server a test spawned) is stopped
+ * after the command exits, even one that ignores SIGTERM; the exit status
+ * is the command's. */
+static void test_leftovers_are_stopped(void **state) {
+  (void)state;
+  char pidfile[] = "/tmp/fgrun-XXXXXX";
+  int fd = mkstemp(pidfile);
+  assert_true(fd >= 0);
+  close(fd);
+  char script[512];
+  snprintf(script, sizeof script,
+           "(trap '' TERM; echo $(exec sh -c 'echo $PPID') > %s; exec sleep 60) & "
+           "while ! test -s %s; do sleep 0.05; done; exit 4",
+           pidfile, pidfile);
+  FgRunResult r = run_sh(script, 30);
+  assert_true(r.exited);
+  assert_int_equal(r.exit_status, 4);
+  assert_false(r.timed_out);
+  assert_true(r.left_behind);
+  assert_true(r.duration < 10);
+  FILE *f = fopen(pidfile, "r");
+  long child = 0;
+  if (f) {
+    if (fscanf(f, "%ld", &child) != 1)
+      child = 0;
+    fclose(f);
+  }
+  unlink(pidfile);
+  assert_true(child > 0);
+  usleep(300000);
+  assert_not_running(child);
 }
 
 static void test_signal(void **state) {
@@ -96,23 +144,14 @@ static void test_timeout_stops_the_group(void **state) {
   unlink(pidfile);
   assert_true(child > 0);
   usleep(300000);
-  /* gone, or a zombie nobody has reaped yet: not running */
-  char path[64];
-  snprintf(path, sizeof path, "/proc/%ld/stat", child);
-  FILE *st = fopen(path, "r");
-  if (st) {
-    char st_char = '?';
-    if (fscanf(st, "%*d %*s %c", &st_char) != 1)
-      st_char = '?';
-    fclose(st);
-    assert_int_equal(st_char, 'Z');
-  }
+  assert_not_running(child);
 }
 
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_exit_status),
       cmocka_unit_test(test_signal),
+      cmocka_unit_test(test_leftovers_are_stopped),
       cmocka_unit_test(test_not_found),
       cmocka_unit_test(test_timeout_stops_the_group),
   };
