@@ -6,9 +6,11 @@
  *   .forkguard/recorder/      the recorder, written from the binary's copy
  *   .forkguard/records/       the recorder's raw files of the last run
  *   .forkguard/pytest-cache/  pytest's cache (-o cache_dir), not the project's
- *   .forkguard/pycache/       bytecode (PYTHONPYCACHEPREFIX), not __pycache__
  *   .forkguard/observed.json  the merge (docs/observed-format.md)
- * then a short summary (report.c). pytest's exit status is passed through;
+ * No bytecode is written (PYTHONDONTWRITEBYTECODE: the caches already there
+ * are read, so the standard library and the installed packages are not
+ * compiled again in every process, as a cache prefix of our own would make
+ * them). Then a short summary (report.c). pytest's exit status is passed through;
  * see forkguard.h for the probe's own. */
 #include <errno.h>
 #include <limits.h>
@@ -130,7 +132,9 @@ static bool fg_args_have(const FgProbeOptions *o, const char *word) {
  * and its settings. */
 static void fg_probe_env(FgStrVec *env, const FgProbeDirs *dirs, double watchdog) {
   const char *old_path = getenv("PYTHONPATH");
-  bool have_prefix = getenv("PYTHONPYCACHEPREFIX") != NULL;
+  /* the user's own bytecode settings stand */
+  bool keep_bytecode =
+      getenv("PYTHONPYCACHEPREFIX") != NULL || getenv("PYTHONDONTWRITEBYTECODE") != NULL;
   for (char **e = environ; *e; e++) {
     if (fg_str_startswith(*e, "PYTHONPATH=") || fg_str_startswith(*e, "FORKGUARD_PROBE_"))
       continue;
@@ -144,8 +148,8 @@ static void fg_probe_env(FgStrVec *env, const FgProbeDirs *dirs, double watchdog
   fg_vec_push(env, fg_xasprintf("FORKGUARD_PROBE_WATCHDOG=%g", watchdog));
   /* forkguard merges the files itself, also after a kill */
   fg_vec_push(env, fg_xstrdup("FORKGUARD_PROBE_MERGE=0"));
-  if (!have_prefix)
-    fg_vec_push(env, fg_xasprintf("PYTHONPYCACHEPREFIX=%s", dirs->pycache));
+  if (!keep_bytecode)
+    fg_vec_push(env, fg_xstrdup("PYTHONDONTWRITEBYTECODE=1"));
   fg_vec_push(env, NULL);
 }
 
@@ -187,7 +191,6 @@ static void fg_probe_dirs_free(FgProbeDirs *d) {
   free(d->recorder);
   free(d->records);
   free(d->cache);
-  free(d->pycache);
   free(d->observed);
   free(d->shown);
 }
@@ -198,7 +201,6 @@ static int fg_probe_setup(FgProbeDirs *d, FILE *err) {
   d->recorder = fg_xasprintf("%s/recorder", d->dot);
   d->records = fg_xasprintf("%s/records", d->dot);
   d->cache = fg_xasprintf("%s/pytest-cache", d->dot);
-  d->pycache = fg_xasprintf("%s/pycache", d->dot);
   d->observed = fg_xasprintf("%s/observed.json", d->dot);
   if (fg_mkdir(d->dot) != 0)
     return fg_probe_fail(err, "cannot create the folder", d->dot);

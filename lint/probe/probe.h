@@ -15,7 +15,6 @@ typedef struct FgProbeDirs {
   char *recorder; /* .forkguard/recorder: on PYTHONPATH */
   char *records;  /* .forkguard/records: the raw files */
   char *cache;    /* .forkguard/pytest-cache */
-  char *pycache;  /* .forkguard/pycache */
   char *observed; /* .forkguard/observed.json */
   char *shown;    /* .forkguard as shown to the user */
 } FgProbeDirs;

@@ -28,8 +28,10 @@ def snapshot(root):
 
 
 def probe(fg_bin, project, *args, timeout=240):
+    # no bytecode settings of our own: the probe's (write none) is under test
     env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("PYTEST_", "FORKGUARD_")) and k != "PYTHONPATH"}
+           if not k.startswith(("PYTEST_", "FORKGUARD_"))
+           and k not in ("PYTHONPATH", "PYTHONDONTWRITEBYTECODE", "PYTHONPYCACHEPREFIX")}
     return subprocess.run([fg_bin, "probe", *args], cwd=project, env=env,
                           capture_output=True, text=True, timeout=timeout)
 
@@ -71,8 +73,8 @@ def test_probe_passes_pytest_status_and_writes_only_its_folder(basic):
     assert r.returncode == 0, r.stdout + r.stderr
     assert "8 passed" in r.stdout
     assert snapshot(project) == before, "files outside .forkguard/ changed"
-    assert not list(project.rglob("__pycache__")) or all(
-        ".forkguard" in p.parts for p in project.rglob("__pycache__"))
+    # no bytecode anywhere, .forkguard/ included (the caches already there are read)
+    assert not list(project.rglob("__pycache__")) and not list(project.rglob("*.pyc"))
     dot = project / ".forkguard"
     assert "*" in (dot / ".gitignore").read_text().splitlines()
     assert (dot / "recorder" / "forkguard_recorder.py").read_bytes() == \
