@@ -116,8 +116,8 @@ static void test_diamond_shortest_chain(void **state) {
                 "def b():\n    c()\n\n"
                 "def c():\n    multiprocessing.Pool(1).close()\n\n"
                 "def d():\n    c()\n\n"
-                "def x():\n    multiprocessing.Process(target=print).join()\n\n"
-                "def y():\n    multiprocessing.Process(target=print).join()\n\n"
+                "def x():\n    multiprocessing.Process(target=print).start()\n\n"
+                "def y():\n    multiprocessing.Process(target=print).start()\n\n"
                 "def test_diamond():\n    a()\n    d()\n\n"
                 "def test_tie():\n    y()\n    x()\n");
   FgProject *p = load(dir);
