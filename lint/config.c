@@ -4,6 +4,7 @@
 #include <fnmatch.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 
 #include "core/source.h"
@@ -258,7 +259,17 @@ static bool fg_code_in(char *const *list, size_t n, const char *code) {
   return false;
 }
 
-bool fg_config_enabled(const FgConfig *self, const char *code, const char *relpath) {
+static bool fg_code_named(char *const *list, size_t n, const char *code) {
+  for (size_t i = 0; i < n; i++)
+    if (strcasecmp(list[i], code) == 0)
+      return true;
+  return false;
+}
+
+bool fg_config_enabled(const FgConfig *self, const char *code, bool default_off,
+                       const char *relpath) {
+  if (default_off && !fg_code_named(self->select.items, self->select.len, code))
+    return false;
   if (self->select.len && !fg_code_in(self->select.items, self->select.len, code))
     return false;
   if (fg_code_in(self->ignore.items, self->ignore.len, code))

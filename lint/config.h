@@ -42,7 +42,10 @@ typedef struct FgConfigOverrides {
 FgConfig *fg_config_load(const char *root, const FgConfigOverrides *ov, char **err);
 void fg_config_delete(FgConfig *self);
 
-/* Is the rule enabled for this relative path? */
-bool fg_config_enabled(const FgConfig *self, const char *code, const char *relpath);
+/* Is the rule enabled for this relative path? A rule that is off by
+ * default (FgRule.default_off) is enabled only when `select` names its code
+ * exactly: a prefix ("FG1") or "ALL" does not turn it on. */
+bool fg_config_enabled(const FgConfig *self, const char *code, bool default_off,
+                       const char *relpath);
 
 #endif

@@ -356,7 +356,20 @@ int fg_explain(const char *code_or_name, FILE *out, FILE *err) {
     fprintf(err, "forkguard: unknown rule: %s (see `forkguard rules`)\n", code_or_name);
     return FG_EXIT_ERROR;
   }
-  fprintf(out, "# %s (%s)\n\nFix: %s\n\n%s", r->name, r->code, r->fix, r->doc);
+  fprintf(out, "# %s (%s)\n\nFix: %s\n\n", r->name, r->code, r->fix);
+  if (r->default_off)
+    fprintf(out,
+            "Off by default: enable it with `--select %s` or `select = [\"%s\"]` in "
+            "`[tool.forkguard]`.\n\n",
+            r->code, r->code);
+  fputs(r->doc, out);
+  if (r->doc_more) {
+    FgBuf b = {0};
+    r->doc_more(&b);
+    if (b.len)
+      fwrite(b.data, 1, b.len, out);
+    fg_buf_free(&b);
+  }
   return FG_EXIT_CLEAN;
 }
 
@@ -376,6 +389,8 @@ int fg_list_rules(bool json, FILE *out) {
       fg_json_string(&j, fg_rules[i]->summary);
       fg_json_key(&j, "fix");
       fg_json_string(&j, fg_rules[i]->fix);
+      fg_json_key(&j, "default");
+      fg_json_string(&j, fg_rules[i]->default_off ? "off" : "on");
       fg_json_end_object(&j);
     }
     fg_json_end_array(&j);
@@ -385,7 +400,8 @@ int fg_list_rules(bool json, FILE *out) {
     return FG_EXIT_CLEAN;
   }
   for (size_t i = 0; i < fg_nrules; i++)
-    fprintf(out, "%s  %-34s %-7s %s\n", fg_rules[i]->code, fg_rules[i]->name,
-            fg_rules[i]->fix, fg_rules[i]->summary);
+    fprintf(out, "%s  %-34s %-7s %s%s\n", fg_rules[i]->code, fg_rules[i]->name,
+            fg_rules[i]->fix, fg_rules[i]->summary,
+            fg_rules[i]->default_off ? " (off by default)" : "");
   return FG_EXIT_CLEAN;
 }

@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "parse/pysites.h"
 #include "project.h"
 #include "report/suppress.h"
 #include "rules.h"
@@ -168,8 +169,12 @@ static bool fg101_whole_module(const FgProject *p, const FgTest *t) {
   size_t need = 0;
   for (size_t i = 0; i < p->py.tests.len; i++) {
     const FgTest *o = &p->py.tests.items[i];
-    if (o->mod != t->mod)
+    if (o->mod != t->mod && o->file != t->mod)
       continue;
+    /* pytestmark marks the tests collected from its module, not a base's
+     * tests collected elsewhere */
+    if (o->file != o->mod)
+      return false;
     if (!o->uses_pools || o->marked)
       return false;
     const FgPyFunc *f = &o->mod->py->funcs[o->func];
@@ -322,6 +327,12 @@ static void fg101_on_test(const FgProject *p, const FgTest *t, FgDiagList *out) 
     fg_diag_add_related(d, l->src, l->start, l->end, "%s", l->label);
   }
   d->via = fg_chain_format(&t->chain, t->name);
+  char *where = fg_platforms_describe(t->platforms);
+  if (where)
+    fg_diag_add_note(d, "platforms: %s", where);
+  free(where);
+  for (size_t i = 0; i < t->notes.len; i++)
+    fg_diag_add_note(d, "%s", t->notes.items[i]);
   d->fix = fg101_whole_module(p, t) ? fg101_module_fix(p, t) : NULL;
   if (!d->fix)
     d->fix = fg101_fix(p, t);
@@ -333,11 +344,19 @@ static void fg101_on_test(const FgProject *p, const FgTest *t, FgDiagList *out) 
   fg_diag_list_push(out, d);
 }
 
+static void fg101_doc_more(FgBuf *out) {
+  fg_buf_puts(out, "\n## What starts processes\n"
+                   "Names are resolved through imports and aliases; the table is the "
+                   "one the model uses.\n\n");
+  fg_pysites_doc(out);
+}
+
 const FgRule fg101_unmarked_pool_test = {
     .code = "FG101",
     .name = "unmarked-pool-test",
     .summary = "a test that uses process pools is not marked",
     .doc = doc,
     .fix = "safe",
+    .doc_more = fg101_doc_more,
     .on_test = fg101_on_test,
 };

@@ -48,10 +48,17 @@ static const char doc[] =
 static void fg301_on_run(const FgProject *p, const FgRun *run, FgDiagList *out) {
   if (!run->xdist)
     return;
-  size_t hits = run->pool_tests.len;
+  /* only tests whose chains fork by default: spawn / forkserver / a
+   * library's own start method never fork the worker */
+  size_t hits = 0;
   FG_VEC(const char *) paths = {0};
-  for (size_t i = 0; i < hits; i++)
-    fg_vec_push(&paths, run->pool_tests.items[i]->mod->src->path);
+  for (size_t i = 0; i < run->pool_tests.len; i++) {
+    const FgTest *t = run->pool_tests.items[i];
+    if (!(t->methods & FG_METHODS_FORK_DEFAULT))
+      continue;
+    hits++;
+    fg_vec_push(&paths, t->file->src->path);
+  }
   if (!hits || fg_pymodel_safe_start_method(&p->py)) {
     fg_vec_free(&paths);
     return;

@@ -24,7 +24,7 @@ const FgRule *fg_rule_find(const char *code_or_name) {
 
 static bool fg_wanted(const FgProject *p, const FgDiag *d) {
   const char *path = d->src ? d->src->path : "";
-  if (!fg_config_enabled(p->config, d->rule->code, path))
+  if (!fg_config_enabled(p->config, d->rule->code, d->rule->default_off, path))
     return false;
   if (!p->only.len)
     return true;
@@ -38,7 +38,7 @@ void fg_rules_lint(const FgProject *p, FgDiagList *out) {
   FgDiagList all = {0};
   for (size_t r = 0; r < fg_nrules; r++) {
     const FgRule *rule = fg_rules[r];
-    if (!fg_config_enabled(p->config, rule->code, NULL))
+    if (!fg_config_enabled(p->config, rule->code, rule->default_off, NULL))
       continue;
     if (rule->on_module)
       for (size_t i = 0; i < p->py.modules.len; i++)

@@ -9,6 +9,7 @@
 #include <stddef.h>
 
 #include "core/diag.h"
+#include "core/util.h"
 
 typedef struct FgProject FgProject;
 typedef struct FgModule FgModule;
@@ -20,8 +21,11 @@ struct FgRule {
   const char *code;    /* "FG101" */
   const char *name;    /* "unmarked-pool-test" */
   const char *summary; /* one line for `forkguard rules` */
-  const char *doc; /* markdown: What it does / Why is this bad? / Example / Fix safety */
-  const char *fix; /* "safe", "unsafe" or "none" */
+  const char *doc;  /* markdown: What it does / Why is this bad? / Example / Fix safety */
+  const char *fix;  /* "safe", "unsafe" or "none" */
+  bool default_off; /* runs only when `select` names its code (--select FG105) */
+  /* more doc, made when asked (a table kept elsewhere); NULL: none */
+  void (*doc_more)(FgBuf *out);
   void (*on_module)(const FgProject *p, const FgModule *m, FgDiagList *out);
   void (*on_test)(const FgProject *p, const FgTest *t, FgDiagList *out);
   void (*on_workflow)(const FgProject *p, const FgWorkflow *w, FgDiagList *out);

@@ -770,6 +770,7 @@ FgPyModule *fg_pyfile_parse(const FgSource *src, const FgPyOptions *opts) {
   w.f_operators = field(lang, "operators");
   w.f_argument = field(lang, "argument");
   w.f_subscript = field(lang, "subscript");
+  w.f_key = field(lang, "key");
   m->dunder_test = -1;
   fg_pf_scope_new(&w, SCOPE_MODULE, -1, -1);
 

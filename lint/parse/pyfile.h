@@ -63,8 +63,11 @@ typedef enum FgExprKind {
   FG_EXPR_AND,   /* a and b */
   FG_EXPR_OR,    /* a or b */
   FG_EXPR_CMP,   /* a <op> b (a chain `a < b < c` is an AND of pairs) */
-  FG_EXPR_SUB,   /* a[ival]; ival -1 for a leading slice `a[:n]` / `a[0:n]` */
+  FG_EXPR_SUB,   /* a[ival]; ival -1 for a leading slice `a[:n]` / `a[0:n]`;
+                    ival -3: a[b], b any expression (a key) */
   FG_EXPR_IFEXP, /* a if b else c: a, b = condition, c in ival */
+  FG_EXPR_DICT,  /* a dict display with string keys: entries from a (KW nodes,
+                    text the key), then next */
 } FgExprKind;
 
 typedef enum FgCmpOp {

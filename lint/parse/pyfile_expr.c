@@ -142,6 +142,40 @@ static int expr_seq(Walk *w, TSNode n, const Ctx *cx, int depth) {
   return t;
 }
 
+/* `{"a": f, "b": g}`: string keys only (else OPAQUE), at most
+ * MAX_EXPR_ITEMS entries. */
+static int expr_dict(Walk *w, TSNode n, const Ctx *cx, int depth) {
+  int d = expr_push(w, FG_EXPR_DICT, n, cx);
+  int last = -1;
+  size_t count = 0;
+  Kids k;
+  for (fg_pf_kids_begin(&k, n); k.ok; fg_pf_kids_next(&k)) {
+    TSNode c = fg_pf_kids_node(&k);
+    if (!fg_pf_is_element(c))
+      continue;
+    char *key = NULL;
+    if (fg_pf_node_is(c, "pair"))
+      key = fg_pf_string_value(w, ts_node_child_by_field_id(c, w->f_key), NULL);
+    if (!key || ++count > MAX_EXPR_ITEMS) {
+      free(key);
+      w->exprs.items[d].kind = FG_EXPR_OPAQUE;
+      w->exprs.items[d].a = -1;
+      break;
+    }
+    int e = expr_push(w, FG_EXPR_KW, c, cx);
+    int v = fg_pf_expr(w, ts_node_child_by_field_id(c, w->f_value), cx, depth + 1);
+    w->exprs.items[e].text = key;
+    w->exprs.items[e].a = v;
+    if (last < 0)
+      w->exprs.items[d].a = e;
+    else
+      w->exprs.items[last].next = e;
+    last = e;
+  }
+  fg_pf_kids_end(&k);
+  return d;
+}
+
 int fg_pf_call_args(Walk *w, TSNode list, const Ctx *cx, bool *star) {
   *star = false;
   if (!fg_pf_node_is(list, "argument_list"))
@@ -199,12 +233,18 @@ static int expr_subscript(Walk *w, TSNode n, const Ctx *cx, int depth) {
       index = -1;
     free(t);
   }
-  if (index == -2 || ts_node_is_null(value))
+  if (ts_node_is_null(value) || ts_node_is_null(sub))
     return expr_push(w, FG_EXPR_OPAQUE, n, cx);
   int e = expr_push(w, FG_EXPR_SUB, n, cx);
   int v = fg_pf_expr(w, value, cx, depth + 1);
   w->exprs.items[e].a = v;
   w->exprs.items[e].ival = index;
+  if (index == -2) {
+    /* `d["key"]`, `d[name]`: a key the model may know */
+    int k = fg_pf_expr(w, sub, cx, depth + 1);
+    w->exprs.items[e].ival = -3;
+    w->exprs.items[e].b = k;
+  }
   return e;
 }
 
@@ -283,6 +323,8 @@ int fg_pf_expr(Walk *w, TSNode n, const Ctx *cx, int depth) {
   if (fg_pf_is_type(t, "tuple") || fg_pf_is_type(t, "list") ||
       fg_pf_is_type(t, "expression_list"))
     return expr_seq(w, n, cx, depth);
+  if (fg_pf_is_type(t, "dictionary"))
+    return expr_dict(w, n, cx, depth);
   if (fg_pf_is_type(t, "not_operator")) {
     int e = expr_push(w, FG_EXPR_NOT, n, cx);
     int a = fg_pf_expr(w, ts_node_child_by_field_id(n, w->f_argument), cx, depth + 1);

@@ -162,7 +162,8 @@ typedef struct Walk {
   FgPyModule *m;
   TSFieldId f_body, f_name, f_function, f_arguments, f_left, f_right, f_value, f_object,
       f_attribute, f_alias, f_module_name, f_superclasses, f_parameters, f_condition,
-      f_consequence, f_alternative, f_operator, f_operators, f_argument, f_subscript;
+      f_consequence, f_alternative, f_operator, f_operators, f_argument, f_subscript,
+      f_key;
 
   FG_VEC(Frame) stack;
   FG_VEC(Scope) scopes;

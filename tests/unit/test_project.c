@@ -144,7 +144,7 @@ static void test_cycles_terminate(void **state) {
   testdir_write(
       dir, "tests/test_cycles.py",
       "import multiprocessing\n\n"
-      "def ping(n):\n    return pong(n - 1) if n else multiprocessing.Pool(1)\n\n"
+      "def ping(n):\n    if n:\n        pong(n - 1)\n    return multiprocessing.Pool(1)\n\n"
       "def pong(n):\n    return ping(n)\n\n"
       "def even(n):\n    return n == 0 or odd(n - 1)\n\n"
       "def odd(n):\n    return n != 0 and even(n - 1)\n\n"
