@@ -356,7 +356,7 @@ static bool poolish(const char *t) {
 }
 
 static FgPyAssign assign_take(RawAssign *r) {
-  FgPyAssign a = {r->name, r->expr, r->span};
+  FgPyAssign a = {r->name, r->expr, r->span, r->guard};
   r->name = NULL;
   return a;
 }
@@ -528,7 +528,7 @@ static void param_markers(Walk *w, const ParamCand *pc, MarkerVec *out) {
       free(name);
       continue;
     }
-    FgPyMarker mk = {name, pc->span, NULL, 0};
+    FgPyMarker mk = {name, pc->span, NULL, 0, -1};
     fg_vec_push(out, mk);
   }
 }
@@ -540,7 +540,7 @@ static void resolve_markers(Walk *w) {
   for (size_t i = 0; i < w->marks.len; i++) {
     MarkCand *mc = &w->marks.items[i];
     if (is_pytest_mark(w, mc->prefix, mc->scope, mc->offset)) {
-      FgPyMarker mk = {mc->name, mc->span, mc->args, mc->nargs};
+      FgPyMarker mk = {mc->name, mc->span, mc->args, mc->nargs, mc->cond};
       fg_vec_push(marker_owner(w, mc->owner_kind, mc->owner, &mod, cls, fn), mk);
       mc->name = NULL;
       mc->args = NULL;

@@ -39,6 +39,8 @@ typedef struct FgPyMarker {
   /* for usefixtures: the literal fixture names given */
   char **args;
   size_t nargs;
+  int cond; /* skipif: its condition; parametrize: the argvalues list (args:
+               the argnames); FgPyModule.exprs, -1 */
 } FgPyMarker;
 
 /* ---- expressions the test model evaluates ---------------------------------
@@ -68,6 +70,7 @@ typedef enum FgExprKind {
   FG_EXPR_IFEXP, /* a if b else c: a, b = condition, c in ival */
   FG_EXPR_DICT,  /* a dict display with string keys: entries from a (KW nodes,
                     text the key), then next */
+  FG_EXPR_BINOP, /* a <op> b, op one of + - * // % (as the character; '/' for //) */
 } FgExprKind;
 
 typedef enum FgCmpOp {
@@ -116,11 +119,15 @@ typedef enum FgCondKind {
                       only when c is false; an unknown c is assumed false */
   FG_COND_EXCEPT,  /* an except handler: runs when the try body raises */
   FG_COND_CASE,    /* a match case */
+  FG_COND_RAISES,  /* the body of `with pytest.raises(...)` / `assertRaises`: the
+                      code in it is expected to raise, maybe before a site */
 } FgCondKind;
 
 typedef struct FgPyCond {
   uint8_t kind; /* FgCondKind */
   bool negated; /* the code runs when the condition is false */
+  bool lazy;    /* `if X is None: X = ...` (or `if not X:`) on a name that is not
+                   self's: a once-per-process initialisation */
   int expr;     /* the condition (exprs), -1 for EXCEPT / CASE */
   int parent;   /* the enclosing guard (conds), -1 */
   FgSpan span;  /* the condition, or the `except` / `case` clause */
@@ -132,6 +139,7 @@ typedef struct FgPyAssign {
   char *name;
   int expr;    /* exprs */
   FgSpan span; /* the assignment */
+  int guard;   /* the condition it runs under (conds), -1 */
 } FgPyAssign;
 
 /* A replacement of a name for the duration of a test: monkeypatch.setattr,
@@ -278,6 +286,7 @@ typedef struct FgPyFunc {
   size_t npatches;
   bool mentions_pool; /* a value in it names a pool constructor, a context or
                          a process class (parse/pysites.c) */
+  size_t first_check; /* the first `assert` / `raise` in its body; SIZE_MAX none */
 } FgPyFunc;
 
 typedef struct FgPyModule {

@@ -342,6 +342,25 @@ int fg_pf_expr(Walk *w, TSNode n, const Ctx *cx, int depth) {
   }
   if (fg_pf_is_type(t, "comparison_operator"))
     return expr_compare(w, n, cx, depth);
+  if (fg_pf_is_type(t, "binary_operator")) {
+    TSNode op = ts_node_child_by_field_id(n, w->f_operator);
+    const char *ot = ts_node_is_null(op) ? "" : ts_node_type(op);
+    char c = strcmp(ot, "+") == 0    ? '+'
+             : strcmp(ot, "-") == 0  ? '-'
+             : strcmp(ot, "*") == 0  ? '*'
+             : strcmp(ot, "//") == 0 ? '/'
+             : strcmp(ot, "%") == 0  ? '%'
+                                     : 0;
+    if (!c)
+      return expr_push(w, FG_EXPR_OPAQUE, n, cx);
+    int e = expr_push(w, FG_EXPR_BINOP, n, cx);
+    int a = fg_pf_expr(w, ts_node_child_by_field_id(n, w->f_left), cx, depth + 1);
+    int b = fg_pf_expr(w, ts_node_child_by_field_id(n, w->f_right), cx, depth + 1);
+    w->exprs.items[e].op = (uint8_t)c;
+    w->exprs.items[e].a = a;
+    w->exprs.items[e].b = b;
+    return e;
+  }
   if (fg_pf_is_type(t, "subscript"))
     return expr_subscript(w, n, cx, depth);
   if (fg_pf_is_type(t, "conditional_expression") && ts_node_named_child_count(n) == 3) {
@@ -358,7 +377,7 @@ int fg_pf_expr(Walk *w, TSNode n, const Ctx *cx, int depth) {
 }
 
 int fg_pf_cond(Walk *w, uint8_t kind, bool negated, int expr, int parent, FgSpan span) {
-  FgPyCond c = {kind, negated, expr, parent, span};
+  FgPyCond c = {kind, negated, false, expr, parent, span};
   fg_vec_push(&w->conds, c);
   return (int)w->conds.len - 1;
 }

@@ -145,6 +145,38 @@ static void visit_import_from(Walk *w, TSNode n, const Ctx *cx, bool future) {
 
 /* ---- markers and fixtures ---------------------------------------------- */
 
+/* `parametrize("a, b", [...])`: the names (args) and the values (cond, an
+ * expression: the list), for the model to evaluate a test per value. */
+static void parametrize_values(Walk *w, TSNode call, MarkCand *mc, int scope) {
+  Args a;
+  fg_pf_args_scan(w, ts_node_child_by_field_id(call, w->f_arguments), &a);
+  TSNode names = a.pos.len > 0 ? a.pos.items[0] : fg_pf_args_kw(w, &a, "argnames");
+  TSNode vals = a.pos.len > 1 ? a.pos.items[1] : fg_pf_args_kw(w, &a, "argvalues");
+  char *s = ts_node_is_null(names) ? NULL : fg_pf_string_value(w, names, NULL);
+  if (s && (fg_pf_node_is(vals, "list") || fg_pf_node_is(vals, "tuple"))) {
+    FG_VEC(char *) out = {0};
+    for (const char *tok = s; *tok;) {
+      size_t len = strcspn(tok, ",");
+      const char *b = tok, *e = tok + len;
+      while (b < e && (*b == ' ' || *b == '\t'))
+        b++;
+      while (e > b && (e[-1] == ' ' || e[-1] == '\t'))
+        e--;
+      if (e > b)
+        fg_vec_push(&out, fg_xstrndup(b, (size_t)(e - b)));
+      tok += len;
+      if (*tok == ',')
+        tok++;
+    }
+    Ctx cx = {scope, -1, -1, false, -1};
+    mc->args = out.items;
+    mc->nargs = out.len;
+    mc->cond = fg_pf_expr(w, vals, &cx, 0);
+  }
+  free(s);
+  fg_pf_args_free(&a);
+}
+
 /* `pytest.mark.NAME` or `pytest.mark.NAME(...)` (any spelling of the prefix):
  * a candidate, confirmed after resolution. */
 static bool marker_expr(Walk *w, TSNode e, int owner_kind, int owner, int scope,
@@ -161,6 +193,19 @@ static bool marker_expr(Walk *w, TSNode e, int owner_kind, int owner, int scope,
   mc.scope = scope;
   mc.offset = offset;
   mc.span = fg_pf_node_span(e);
+  mc.cond = -1;
+  if (fg_pf_node_is(e, "call") && strcmp(mc.name, "parametrize") == 0)
+    parametrize_values(w, e, &mc, scope);
+  if (fg_pf_node_is(e, "call") && strcmp(mc.name, "skipif") == 0) {
+    /* `skipif(sys.platform == "win32", ...)`: kept for the model */
+    TSNode list = ts_node_child_by_field_id(e, w->f_arguments);
+    TSNode first = ts_node_is_null(list) ? list : ts_node_named_child(list, 0);
+    if (!ts_node_is_null(first) && fg_pf_is_element(first) &&
+        !fg_pf_node_is(first, "keyword_argument")) {
+      Ctx cx = {scope, -1, -1, false, -1};
+      mc.cond = fg_pf_expr(w, first, &cx, 0);
+    }
+  }
   if (fg_pf_node_is(e, "call") && strcmp(mc.name, "usefixtures") == 0) {
     Args a;
     fg_pf_args_scan(w, ts_node_child_by_field_id(e, w->f_arguments), &a);
@@ -428,6 +473,7 @@ static Ctx visit_def(Walk *w, TSNode n, const Frame *parent, const Ctx *cx) {
   f.span.end = ts_node_end_byte(n);
   f.def_span = fg_pf_node_span(n);
   f.indent = indent_before(w, f.span.start);
+  f.first_check = SIZE_MAX;
   int idx = (int)w->funcs.len;
   int fscope = fg_pf_scope_new(w, SCOPE_FUNC, cx->scope, idx);
   TSNode ps = ts_node_child_by_field_id(n, w->f_parameters);
@@ -487,7 +533,7 @@ static Ctx visit_class(Walk *w, TSNode n, const Frame *parent, const Ctx *cx) {
  * for the model to evaluate. */
 static void record_assign(Walk *w, TSNode n, TSNode left, TSNode right, const Ctx *cx) {
   int kind = w->scopes.items[cx->scope].kind;
-  RawAssign a = {-1, NULL, -1, fg_pf_node_span(n)};
+  RawAssign a = {-1, NULL, -1, fg_pf_node_span(n), cx->guard};
   FG_VEC(RawAssign) *to = NULL;
   if (fg_pf_node_is(left, "identifier")) {
     a.name = fg_pf_node_text(w, left);
@@ -568,7 +614,8 @@ static void visit_escape(Walk *w, TSNode n, const Ctx *cx) {
   TSNode value = ts_node_named_child(n, 0);
   if (!ts_node_is_null(value) && fg_pf_is_element(value) &&
       !fg_pf_node_is(value, "yield")) {
-    RawAssign r = {cx->func, NULL, fg_pf_expr(w, value, cx, 4), fg_pf_node_span(n)};
+    RawAssign r = {cx->func, NULL, fg_pf_expr(w, value, cx, 4), fg_pf_node_span(n),
+                   cx->guard};
     fg_vec_push(&w->returns, r);
   }
   Kids k;
@@ -735,6 +782,9 @@ static int child_guard(Walk *w, const Frame *parent, TSFieldId field, TSNode n, 
       return parent->cons_guard;
     if (ts_node_eq(n, ts_node_named_child(parent->node, 2)))
       return parent->alt_guard;
+  } else if (fg_pf_is_type(pt, "with_statement")) {
+    if (field == w->f_body && parent->cons_guard >= 0)
+      return parent->cons_guard;
   } else if (fg_pf_is_type(pt, "try_statement")) {
     if (fg_pf_node_is(n, "except_clause") || fg_pf_node_is(n, "except_group_clause"))
       return fg_pf_cond(w, FG_COND_EXCEPT, false, -1, g, fg_pf_node_span(n));
@@ -787,6 +837,74 @@ static void early_exit(Walk *w, TSNode n, Frame *block, int if_expr, FgSpan if_s
   fg_vec_free(&elifs);
 }
 
+/* `if X is None: X = ...` / `if not X: X = ...` with X not self's: a
+ * once-per-process initialisation (whether this run is the first is not
+ * known). */
+static bool lazy_init(const Walk *w, TSNode if_stmt) {
+  TSNode cond = ts_node_child_by_field_id(if_stmt, w->f_condition);
+  TSNode subject = {0};
+  if (fg_pf_node_is(cond, "not_operator")) {
+    subject = ts_node_child_by_field_id(cond, w->f_argument);
+  } else if (fg_pf_node_is(cond, "comparison_operator") &&
+             ts_node_named_child_count(cond) == 2 &&
+             fg_pf_node_is(ts_node_named_child(cond, 1), "none")) {
+    char *text = fg_pf_node_text(w, cond);
+    bool is = strstr(text, " is ") && !strstr(text, " is not ");
+    free(text);
+    if (is)
+      subject = ts_node_named_child(cond, 0);
+  }
+  char *x = ts_node_is_null(subject) ? NULL : fg_pf_dotted(w, subject);
+  if (!x || fg_str_startswith(x, "self.")) {
+    free(x);
+    return false;
+  }
+  bool found = false;
+  TSNode block = ts_node_child_by_field_id(if_stmt, w->f_consequence);
+  uint32_t nk = ts_node_is_null(block) ? 0 : ts_node_named_child_count(block);
+  for (uint32_t i = 0; i < nk && !found; i++) {
+    TSNode st = ts_node_named_child(block, i);
+    TSNode asg =
+        fg_pf_node_is(st, "expression_statement") ? ts_node_named_child(st, 0) : st;
+    if (!fg_pf_node_is(asg, "assignment"))
+      continue;
+    char *left = fg_pf_dotted(w, ts_node_child_by_field_id(asg, w->f_left));
+    found = left && strcmp(left, x) == 0;
+    free(left);
+  }
+  free(x);
+  return found;
+}
+
+/* `with pytest.raises(E):` / `with self.assertRaises(E):`: the item. */
+static TSNode raises_item(const Walk *w, TSNode with_stmt) {
+  TSNode none = {0};
+  uint32_t n = ts_node_named_child_count(with_stmt);
+  for (uint32_t i = 0; i < n; i++) {
+    TSNode clause = ts_node_named_child(with_stmt, i);
+    if (!fg_pf_node_is(clause, "with_clause"))
+      continue;
+    uint32_t k = ts_node_named_child_count(clause);
+    for (uint32_t j = 0; j < k; j++) {
+      TSNode item = ts_node_named_child(clause, j);
+      TSNode v = ts_node_child_by_field_id(item, w->f_value);
+      if (fg_pf_node_is(v, "as_pattern"))
+        v = ts_node_named_child(v, 0);
+      if (!fg_pf_node_is(v, "call"))
+        continue;
+      char *d = fg_pf_dotted(w, ts_node_child_by_field_id(v, w->f_function));
+      const char *last = d ? fg_pf_last_component(d) : "";
+      bool hit = strcmp(last, "raises") == 0 || strcmp(last, "assertRaises") == 0 ||
+                 strcmp(last, "assertRaisesRegex") == 0 ||
+                 strcmp(last, "assertRaisesRegexp") == 0;
+      free(d);
+      if (hit)
+        return v;
+    }
+  }
+  return none;
+}
+
 /* The guards a node opens for its parts (see child_guard). */
 static void open_guards(Walk *w, Frame *self, Frame *parent, const Ctx *cx) {
   TSNode n = self->node;
@@ -795,6 +913,7 @@ static void open_guards(Walk *w, Frame *self, Frame *parent, const Ctx *cx) {
   if (fg_pf_is_type(t, "if_statement")) {
     int e = condition_expr(w, n, cx, &sp);
     self->cons_guard = fg_pf_cond(w, FG_COND_IF, false, e, cx->guard, sp);
+    w->conds.items[self->cons_guard].lazy = lazy_init(w, n);
     self->alt_guard = fg_pf_cond(w, FG_COND_IF, true, e, cx->guard, sp);
     if (parent &&
         (fg_pf_is_type(parent->type, "block") || fg_pf_is_type(parent->type, "module")))
@@ -814,6 +933,11 @@ static void open_guards(Walk *w, Frame *self, Frame *parent, const Ctx *cx) {
     sp = fg_pf_node_span(c);
     self->cons_guard = fg_pf_cond(w, FG_COND_TERNARY, false, e, cx->guard, sp);
     self->alt_guard = fg_pf_cond(w, FG_COND_TERNARY, true, e, cx->guard, sp);
+  } else if (fg_pf_is_type(t, "with_statement")) {
+    TSNode item = raises_item(w, n);
+    if (!ts_node_is_null(item))
+      self->cons_guard =
+          fg_pf_cond(w, FG_COND_RAISES, false, -1, cx->guard, fg_pf_node_span(item));
   } else if (fg_pf_is_type(t, "boolean_operator")) {
     TSNode left = ts_node_child_by_field_id(n, w->f_left);
     bool is_or = fg_pf_node_is(ts_node_child_by_field_id(n, w->f_operator), "or");
@@ -869,6 +993,10 @@ static void visit(Walk *w, size_t depth, TSFieldId field) {
     visit_import_from(w, n, &cx, true);
   else if (fg_pf_is_type(t, "return_statement"))
     visit_escape(w, n, &cx);
+  else if ((fg_pf_is_type(t, "assert_statement") ||
+            fg_pf_is_type(t, "raise_statement")) &&
+           cx.func >= 0 && w->funcs.items[cx.func].first_check == SIZE_MAX)
+    w->funcs.items[cx.func].first_check = ts_node_start_byte(n);
   else if (fg_pf_is_type(t, "yield")) {
     if (cx.func >= 0)
       w->funcs.items[cx.func].has_yield = true;
@@ -877,8 +1005,18 @@ static void visit(Walk *w, size_t depth, TSFieldId field) {
              fg_pf_is_type(parent->type, "with_item")) {
     TSNode target = ts_node_child_by_field_id(n, w->f_alias);
     TSNode id = ts_node_is_null(target) ? target : ts_node_named_child(target, 0);
-    if (fg_pf_node_is(id, "identifier"))
+    if (fg_pf_node_is(id, "identifier")) {
       fg_pf_bind_node(w, cx.scope, id, BIND_OPAQUE, NULL);
+      /* `with X() as x`: x holds what X() made (__enter__ returns self for
+       * pools, executors and managers) */
+      TSNode value = ts_node_named_child(n, 0);
+      if (cx.func >= 0 && w->scopes.items[cx.scope].kind == SCOPE_FUNC &&
+          fg_pf_node_is(value, "call")) {
+        RawAssign a = {cx.func, fg_pf_node_text(w, id), fg_pf_expr(w, value, &cx, 4),
+                       fg_pf_node_span(n), cx.guard};
+        fg_vec_push(&w->locals, a);
+      }
+    }
   }
 }
 

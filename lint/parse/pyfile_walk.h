@@ -84,6 +84,7 @@ typedef struct RawAssign {
   char *name;
   int expr;
   FgSpan span;
+  int guard;
 } RawAssign;
 
 /* A patch candidate: `mock.patch("a.b")` (dotted set), or
@@ -113,6 +114,7 @@ typedef struct MarkCand {
   FgSpan span;
   char **args;
   size_t nargs;
+  int cond;
 } MarkCand;
 
 typedef struct MarkRef {

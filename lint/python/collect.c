@@ -210,6 +210,39 @@ static void fg_collect_inherited(FgPyModel *p, const FgMarkerSet *ms, FgModule *
   fg_vec_free(&mro);
 }
 
+/* Where a test runs, from its skip marks: `skip` nowhere, `skipif(c)` where c
+ * is false (a condition that cannot be evaluated leaves it running). */
+static FgPlatforms fg_marks_run(const FgPyModel *p, FgModule *m, const FgPyMarker *mk,
+                                size_t n) {
+  FgPlatforms runs = FG_PLATFORMS_ALL;
+  for (size_t i = 0; i < n; i++) {
+    FgPlatforms when = 0;
+    if (strcmp(mk[i].name, "skip") == 0)
+      runs = 0;
+    else if (strcmp(mk[i].name, "skipif") == 0 && mk[i].cond >= 0 &&
+             fg_py_eval_mask(p, m, mk[i].cond, &when))
+      runs &= ~when;
+  }
+  return runs;
+}
+
+static FgPlatforms fg_test_runs(const FgPyModel *p, const FgTest *t) {
+  const FgPyFunc *f = &t->mod->py->funcs[t->func];
+  FgPlatforms runs = fg_marks_run(p, t->mod, f->markers, f->nmarkers);
+  for (int c = t->cls; c >= 0; c = t->file->py->classes[c].parent) {
+    FgClassRefVec mro = {0};
+    fg_py_class_mro(p, t->file, c, &mro);
+    for (size_t b = 0; b < mro.len; b++) {
+      const FgPyClass *k = &mro.items[b].mod->py->classes[mro.items[b].cls];
+      runs &= fg_marks_run(p, mro.items[b].mod, k->markers, k->nmarkers);
+    }
+    fg_vec_free(&mro);
+  }
+  runs &=
+      fg_marks_run(p, t->file, t->file->py->module_markers, t->file->py->nmodule_markers);
+  return runs;
+}
+
 /* Whether each test starts processes: one search shared by the tests that
  * patch nothing, a search of its own for a test that does. */
 static void fg_search_tests(FgPyModel *p) {
@@ -222,12 +255,18 @@ static void fg_search_tests(FgPyModel *p) {
     fg_py_patches_for_test(p, fg_py_def_of(p, t->mod, t->func), S, t->file, &patches);
     if (!patches.len) {
       fg_py_search_test(shared, t);
-      continue;
+    } else {
+      FgSearch *own = fg_py_search_new(p, &patches);
+      fg_py_search_test(own, t);
+      fg_py_search_delete(own);
     }
-    FgSearch *own = fg_py_search_new(p, &patches);
-    fg_py_search_test(own, t);
-    fg_py_search_delete(own);
     fg_py_patches_free(&patches);
+    /* skipped where its skip marks hold */
+    t->platforms &= fg_test_runs(p, t);
+    if (!t->platforms) {
+      t->uses_pools = t->possible = false;
+      t->methods = 0;
+    }
   }
   fg_py_search_delete(shared);
 }

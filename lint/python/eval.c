@@ -88,6 +88,10 @@ char *fg_platforms_describe(FgPlatforms self) {
 static const char *const kSysPlatform[] = {"linux", "darwin", "win32", "freebsd"};
 static const char *const kOsName[] = {"posix", "posix", "nt", "posix"};
 static const char *const kSystem[] = {"Linux", "Darwin", "Windows", "FreeBSD"};
+static const char *const kMachine[] = {"x86_64", "arm64", "AMD64", "x86_64"};
+/* os.cpu_count() on the CI machine the model assumes (GitHub's hosted
+ * runners). */
+#define FG_CI_CPUS 4
 
 /* ---- values ------------------------------------------------------------------ */
 
@@ -173,7 +177,10 @@ int fg_py_truth(FgVal v) {
   case FG_VAL_EXTERNAL:
   case FG_VAL_CLASS:
   case FG_VAL_DEF:
+  case FG_VAL_TRUTHY:
     return 1;
+  case FG_VAL_FALSY:
+    return 0;
   default:
     return -1;
   }
@@ -279,8 +286,9 @@ static FgVal fg_param(FgEnv *env, const char *name) {
   for (size_t i = 0; i < f->nparams; i++) {
     if (strcmp(f->params[i], name) != 0)
       continue;
-    if (env->params && env->params->def == env->def)
-      return i < env->params->n ? env->params->vals[i] : fg_val(FG_VAL_UNKNOWN);
+    if (env->params && env->params->def == env->def && i < env->params->n &&
+        (env->params->vals[i].kind != FG_VAL_UNKNOWN || !env->entry))
+      return env->params->vals[i];
     if (env->entry)
       return fg_str_eq(name, "request") ? fg_val(FG_VAL_UNKNOWN)
                                         : fg_fixture_value(env, name);
@@ -292,21 +300,30 @@ static FgVal fg_param(FgEnv *env, const char *name) {
   return fg_val(FG_VAL_UNKNOWN);
 }
 
-/* A local name assigned once in the def: its value. */
+/* A local name: the last assignment before the use whose guard holds (an
+ * assignment whose guard is false did not happen; one that may not have
+ * happened leaves the value unknown); with none, the parameter of that name
+ * (`if workers is None: workers = 2` reassigns a parameter). */
 static FgVal fg_local(FgEnv *env, const char *name) {
   const FgPyFunc *f = env->func;
   if (!f)
     return fg_val(FG_VAL_UNKNOWN);
-  const FgPyAssign *pick = NULL;
-  size_t n = 0;
-  for (size_t i = 0; i < f->nlocals; i++)
-    if (strcmp(f->locals[i].name, name) == 0) {
-      pick = &f->locals[i];
-      n++;
-    }
-  if (n != 1)
-    return fg_val(FG_VAL_UNKNOWN);
-  return fg_eval_in(env, env->mod, pick->expr);
+  for (size_t i = f->nlocals; i-- > 0;) {
+    const FgPyAssign *a = &f->locals[i];
+    if (strcmp(a->name, name) != 0 || (env->at && a->span.start >= env->at))
+      continue;
+    FgEnv ge = *env;
+    ge.depth++;
+    FgGuardResult g = fg_py_guard(&ge, a->guard);
+    if (g.status == FG_GUARD_FALSE)
+      continue;
+    if (g.status == FG_GUARD_UNKNOWN || g.plat != FG_PLATFORMS_ALL)
+      return fg_val(FG_VAL_UNKNOWN);
+    FgEnv ve = *env;
+    ve.at = a->span.start;
+    return fg_eval_in(&ve, env->mod, a->expr);
+  }
+  return fg_param(env, name);
 }
 
 /* The methods whose `self.x = ...` make an instance's state. */
@@ -829,6 +846,15 @@ static FgVal fg_eval_call(FgEnv *env, FgModule *m, const FgPyExpr *x) {
   }
   if (x->how == FG_NAME_IMPORT && strcmp(t, "platform.system") == 0)
     return env->cell < 0 ? fg_val(FG_VAL_PLAT) : fg_val_str(env, kSystem[env->cell / 16]);
+  if (x->how == FG_NAME_IMPORT && strcmp(t, "platform.machine") == 0)
+    return env->cell < 0 ? fg_val(FG_VAL_PLAT)
+                         : fg_val_str(env, kMachine[env->cell / 16]);
+  /* the CI machine: GitHub's hosted runners have 4 CPUs */
+  if (x->how == FG_NAME_IMPORT &&
+      (strcmp(t, "os.cpu_count") == 0 || strcmp(t, "multiprocessing.cpu_count") == 0 ||
+       strcmp(t, "psutil.cpu_count") == 0 || strcmp(t, "joblib.cpu_count") == 0 ||
+       strcmp(t, "loky.cpu_count") == 0))
+    return fg_val_int(FG_CI_CPUS);
   const char *dot = strrchr(t, '.');
   if (dot && strchr(dot, '(') == NULL && strcmp(dot, ".get") == 0) {
     char *recv_text = fg_xstrndup(t, (size_t)(dot - t));
@@ -949,9 +975,10 @@ static FgVal fg_eval_in(FgEnv *env, FgModule *m, int e) {
       return fg_val(FG_VAL_PLAT);
     }
     if (ta == -1) {
-      /* unknown and False is False; unknown or True is True */
+      /* `x and <false>` is false, `x or <true>` is true, with x unknown: the
+       * value is x or the other, its truth is known */
       if (tb == (is_and ? 0 : 1))
-        return fg_val_bool(!is_and);
+        return fg_val(is_and ? FG_VAL_FALSY : FG_VAL_TRUTHY);
       return fg_val(FG_VAL_UNKNOWN);
     }
     return b;
@@ -960,6 +987,42 @@ static FgVal fg_eval_in(FgEnv *env, FgModule *m, int e) {
     FgVal a = fg_eval_in(&sub, m, x->a);
     FgVal b = fg_eval_in(&sub, m, x->b);
     return fg_cmp(&sub, m, x->op, a, b);
+  }
+  case FG_EXPR_BINOP: {
+    FgVal a = fg_eval_in(&sub, m, x->a);
+    FgVal b = fg_eval_in(&sub, m, x->b);
+    if (a.kind == FG_VAL_PLAT || b.kind == FG_VAL_PLAT)
+      return fg_val(FG_VAL_PLAT);
+    bool an = a.kind == FG_VAL_INT || a.kind == FG_VAL_BOOL;
+    bool bn = b.kind == FG_VAL_INT || b.kind == FG_VAL_BOOL;
+    if (!an || !bn)
+      return fg_val(FG_VAL_UNKNOWN);
+    long long u = a.ival, v = b.ival;
+    /* bounded: operands from literals stay far from overflow in tests */
+    if (u > (1LL << 31) || u < -(1LL << 31) || v > (1LL << 31) || v < -(1LL << 31))
+      return fg_val(FG_VAL_UNKNOWN);
+    switch (x->op) {
+    case '+':
+      return fg_val_int(u + v);
+    case '-':
+      return fg_val_int(u - v);
+    case '*':
+      return fg_val_int(u * v);
+    case '/':
+    case '%': {
+      if (!v)
+        return fg_val(FG_VAL_UNKNOWN);
+      /* Python floors */
+      long long q = u / v, r = u % v;
+      if (r && ((r < 0) != (v < 0))) {
+        q--;
+        r += v;
+      }
+      return fg_val_int(x->op == '/' ? q : r);
+    }
+    default:
+      return fg_val(FG_VAL_UNKNOWN);
+    }
   }
   case FG_EXPR_SUB: {
     FgVal a = fg_eval_in(&sub, m, x->a);
@@ -1036,13 +1099,36 @@ static bool fg_cond_mask(FgEnv *env, int expr, FgPlatforms *mask) {
   return true;
 }
 
+/* A once-per-process initialisation whose subject is not a parameter (nor a
+ * local that is not also a module global): whether this run is the first
+ * is not known. */
+static bool fg_lazy(const FgEnv *env, const FgPyCond *c) {
+  if (!c->lazy || c->expr < 0)
+    return false;
+  const FgPyExpr *x = &env->mod->py->exprs[c->expr];
+  if (x->kind == FG_EXPR_NOT || x->kind == FG_EXPR_CMP)
+    x = x->a >= 0 ? &env->mod->py->exprs[x->a] : x;
+  if (x->kind != FG_EXPR_NAME || !x->text)
+    return false;
+  if (x->how == FG_NAME_PARAM || x->how == FG_NAME_SELF)
+    return false;
+  if (x->how == FG_NAME_LOCAL)
+    return fg_py_find_global(env->mod, x->text, strcspn(x->text, ".(")) != NULL;
+  return true;
+}
+
 FgGuardResult fg_py_guard(FgEnv *env, int g) {
   FgGuardResult r = {FG_GUARD_TRUE, FG_PLATFORMS_ALL, -1};
   const FgPyModule *py = env->mod->py;
   for (int steps = 0; g >= 0 && (size_t)g < py->nconds && steps < 64; steps++) {
     const FgPyCond *c = &py->conds[g];
+    if (c->kind == FG_COND_RAISES) {
+      /* judged by the search: it depends on what the callee checks first */
+      g = c->parent;
+      continue;
+    }
     FgPlatforms mask = FG_PLATFORMS_ALL;
-    bool known = c->expr >= 0;
+    bool known = c->expr >= 0 && !fg_lazy(env, c);
     if (known) {
       FgEnv e = *env;
       e.at = c->span.start;
@@ -1081,6 +1167,19 @@ char *fg_py_guard_note(const FgModule *m, int c) {
     return fg_xasprintf("only in one `case` of a `match` (%s:%zu)", m->src->path,
                         pos.line);
   char *text = fg_pyfile_text(m->py, cond->span, 80);
+  if (cond->kind == FG_COND_RAISES) {
+    char *out = fg_xasprintf("only if the code under `%s` gets past its checks before it "
+                             "raises (%s:%zu)",
+                             text, m->src->path, pos.line);
+    free(text);
+    return out;
+  }
+  if (cond->lazy) {
+    char *out = fg_xasprintf("only the first time it runs in a process: `%s` (%s:%zu)",
+                             text, m->src->path, pos.line);
+    free(text);
+    return out;
+  }
   char *out = fg_xasprintf("only when `%s` is %s (%s:%zu)", text,
                            cond->negated ? "false" : "true", m->src->path, pos.line);
   free(text);
@@ -1142,4 +1241,18 @@ bool fg_py_val_eq(const FgVal *a, const FgVal *b) {
   default:
     return true;
   }
+}
+
+bool fg_py_eval_mask(const FgPyModel *p, FgModule *m, int expr, FgPlatforms *mask) {
+  FgStrVec arena = {0};
+  FgEnv e;
+  memset(&e, 0, sizeof e);
+  e.p = p;
+  e.mod = m;
+  e.def = -1;
+  e.cell = -1;
+  e.arena = &arena;
+  bool ok = fg_cond_mask(&e, expr, mask);
+  fg_strvec_free(&arena);
+  return ok;
 }

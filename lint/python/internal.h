@@ -84,6 +84,8 @@ typedef enum FgValKind {
   FG_VAL_DICT,     /* entries: exprs of tmod (texpr a DICT) */
   FG_VAL_VERSION,  /* sys.version_info: (3, ival) */
   FG_VAL_OBJECT,   /* some object that is not None */
+  FG_VAL_TRUTHY,   /* a value not known but true (`x or 4` with x unknown) */
+  FG_VAL_FALSY,    /* a value not known but false */
   FG_VAL_EXTERNAL, /* a name outside the repository (str, canonical-able);
                       `called`: the value returned by calling it */
   FG_VAL_CLASS,    /* an in-repo class */
@@ -175,6 +177,9 @@ typedef struct FgGuardResult {
 
 /* The conjunction of guard g (conds of env->mod) and its parents. */
 FgGuardResult fg_py_guard(FgEnv *env, int g);
+/* The cells where expression expr of module m (at module level) is true;
+ * false when some cell cannot be evaluated. */
+bool fg_py_eval_mask(const FgPyModel *p, FgModule *m, int expr, FgPlatforms *mask);
 /* "only when `c` is true (path:line)" for condition c of m. Owned. */
 char *fg_py_guard_note(const FgModule *m, int c);
 

@@ -300,6 +300,15 @@ static uint8_t fg_sensitivity(FgSearch *s, int d) {
 
 /* ---- bindings ------------------------------------------------------------------ */
 
+static FgVal fg_val_unknown(void) {
+  FgVal v;
+  memset(&v, 0, sizeof v);
+  v.def = -1;
+  v.cls.cls = -1;
+  v.texpr = -1;
+  return v;
+}
+
 static uint64_t fg_binding_hash(const FgBinding *b) {
   uint64_t h = (uint64_t)b->def * 0x9e3779b97f4a7c15ull;
   for (size_t i = 0; i < b->n; i++)
@@ -409,8 +418,25 @@ const FgBinding *fg_py_bind(FgSearch *s, FgEnv *env, FgModule *m, int args, bool
     out->origin_mod = NULL;
     out->origin_label = NULL;
     memset(&out->origin, 0, sizeof out->origin);
-    if (out->kind == FG_VAL_PLAT)
-      out->kind = FG_VAL_UNKNOWN;
+    if (out->kind == FG_VAL_PLAT) {
+      /* a platform-dependent value that is the same on every cell is that
+       * value (`2 if not IS_WASM else 1`) */
+      FgVal first = fg_val_unknown();
+      bool same = true;
+      for (int cell = 0; cell < 64 && same; cell++) {
+        FgEnv ce = e;
+        ce.cell = cell;
+        FgVal v = arg >= 0 ? fg_py_eval(&ce, m, arg) : fg_val_unknown();
+        if (cell == 0)
+          first = v;
+        else
+          same = fg_py_val_eq(&first, &v);
+      }
+      *out = same && first.kind != FG_VAL_PLAT ? first : fg_val_unknown();
+      out->origin_mod = NULL;
+      out->origin_label = NULL;
+      memset(&out->origin, 0, sizeof out->origin);
+    }
   }
   return fg_intern(s, b);
 }
@@ -532,6 +558,16 @@ static void fg_offer_site(FgSearch *s, FgEnv *env, FgAcc *acc, const FgPyCall *c
   fg_offer(s, env, acc, c->guard, r, -1, env->mod->src, span.start, span.end, label);
 }
 
+/* The innermost `with pytest.raises` around guard g, or -1. */
+static int fg_raises_cond(const FgModule *m, int g) {
+  for (int steps = 0; g >= 0 && steps < 64; steps++) {
+    if (m->py->conds[g].kind == FG_COND_RAISES)
+      return g;
+    g = m->py->conds[g].parent;
+  }
+  return -1;
+}
+
 /* Enters def d (from call c, or from no call when c is NULL). */
 static void fg_offer_def(FgSearch *s, FgEnv *env, FgAcc *acc, const FgPyCall *c, int d,
                          FgClassRef self, const FgBinding *inst, int depth) {
@@ -548,6 +584,16 @@ static void fg_offer_def(FgSearch *s, FgEnv *env, FgAcc *acc, const FgPyCall *c,
   const FgPyFunc *tf = &t->mod->py->funcs[t->func];
   int child = fg_node_get(s, &k);
   const char *label = fg_keep(s, fg_py_def_label(s->p, d));
+  /* under `pytest.raises`: a callee that checks (assert / raise) before the
+   * step that starts the process may raise first */
+  int raises = c ? fg_raises_cond(env->mod, c->guard) : -1;
+  if (raises >= 0 && tf->first_check != SIZE_MAX &&
+      (r.src != t->mod->src || tf->first_check < r.start) &&
+      r.status == FG_REACH_CERTAIN) {
+    r.status = FG_REACH_POSSIBLE;
+    r.gmod = env->mod;
+    r.gcond = raises;
+  }
   fg_offer(s, env, acc, c ? c->guard : -1, r, child, t->mod->src, tf->name_span.start,
            tf->name_span.end, label);
 }
@@ -645,7 +691,8 @@ static int fg_runner_arg(const char *last) {
     int pos;
   } runners[] = {{"invoke", 0},    {"run_in_executor", 1}, {"assertRaises", 1},
                  {"raises", 1},    {"addCleanup", 0},      {"addfinalizer", 0},
-                 {"call_soon", 0}, {"run_sync", 0},        {"run", 0}};
+                 {"call_soon", 0}, {"run_sync", 0},        {"run", 0},
+                 {"benchmark", 0}, {"pedantic", 0}};
   for (size_t i = 0; i < sizeof runners / sizeof runners[0]; i++)
     if (strcmp(last, runners[i].name) == 0)
       return runners[i].pos;
@@ -972,6 +1019,70 @@ static FgReach fg_node(FgSearch *s, const FgKey *k, int depth) {
 /* Node evaluations one test may spend (then it is searched no further). */
 #define FG_SEARCH_BUDGET 200000
 
+/* Parametrized tests: one binding of the test's parameters per value of its
+ * first `parametrize` with literal values (at most FG_PARAM_VALUES), else
+ * none. */
+#define FG_PARAM_VALUES 16
+
+static size_t fg_param_bindings(FgSearch *s, const FgTest *t, int d,
+                                const FgBinding **out) {
+  const FgPyFunc *f = &t->mod->py->funcs[t->func];
+  const FgPyMarker *mk = NULL;
+  for (size_t i = 0; i < f->nmarkers && !mk; i++)
+    if (strcmp(f->markers[i].name, "parametrize") == 0 && f->markers[i].cond >= 0 &&
+        f->markers[i].nargs)
+      mk = &f->markers[i];
+  if (!mk)
+    return 0;
+  const FgModule *m = t->mod;
+  const FgPyExpr *ex = m->py->exprs;
+  const FgPyExpr *list = &ex[mk->cond];
+  if (list->kind != FG_EXPR_TUPLE)
+    return 0;
+  size_t n = 0;
+  for (int e = list->a; e >= 0 && n < FG_PARAM_VALUES; e = ex[e].next) {
+    /* pytest.param(v, ...) holds v */
+    int el = e;
+    if (ex[el].kind == FG_EXPR_CALL && fg_str_eq(ex[el].text, "pytest.param"))
+      el = mk->nargs == 1 ? ex[el].a : el;
+    FgBinding *b = fg_xcalloc(1, sizeof *b);
+    b->def = d;
+    b->n = f->nparams;
+    b->vals = fg_xcalloc(b->n ? b->n : 1, sizeof(FgVal));
+    for (size_t i = 0; i < b->n; i++)
+      b->vals[i] = fg_val_unknown();
+    FgEnv env;
+    memset(&env, 0, sizeof env);
+    env.p = s->p;
+    env.mod = (FgModule *)m;
+    env.def = -1;
+    env.cell = -1;
+    env.arena = &s->arena;
+    env.search = s;
+    for (size_t k = 0; k < mk->nargs; k++) {
+      int ve = -1;
+      if (mk->nargs == 1) {
+        ve = el;
+      } else {
+        int tup = ex[e].kind == FG_EXPR_CALL ? e : el;
+        int idx = 0;
+        for (int c = ex[tup].a; c >= 0; c = ex[c].next, idx++)
+          if ((size_t)idx == k)
+            ve = c;
+      }
+      for (size_t i = 0; i < b->n && ve >= 0; i++)
+        if (strcmp(f->params[i], mk->args[k]) == 0) {
+          b->vals[i] = fg_py_eval(&env, (FgModule *)m, ve);
+          if (b->vals[i].kind == FG_VAL_PLAT)
+            b->vals[i] = fg_val_unknown();
+          b->vals[i].origin_mod = NULL;
+        }
+    }
+    out[n++] = fg_intern(s, b);
+  }
+  return n;
+}
+
 void fg_py_search_test(FgSearch *s, FgTest *t) {
   const FgPyModel *p = s->p;
   int d = fg_py_def_of(p, t->mod, t->func);
@@ -985,10 +1096,33 @@ void fg_py_search_test(FgSearch *s, FgTest *t) {
     k.self_mod = t->file;
     k.self_cls = t->cls;
   }
-  s->query++;
-  s->hit_open = false;
-  s->budget = FG_SEARCH_BUDGET;
-  FgReach r = fg_node(s, &k, 0);
+  const FgBinding *values[FG_PARAM_VALUES];
+  size_t nvalues = fg_param_bindings(s, t, d, values);
+  FgReach r = fg_none();
+  unsigned methods = 0;
+  size_t best = 0;
+  for (size_t v = 0; v < (nvalues ? nvalues : 1); v++) {
+    k.params = nvalues ? values[v] : NULL;
+    s->query++;
+    s->hit_open = false;
+    s->budget = FG_SEARCH_BUDGET;
+    FgReach rv = fg_node(s, &k, 0);
+    if (rv.status == FG_REACH_CERTAIN)
+      methods |= rv.methods;
+    if (fg_better(&rv, &r)) {
+      r = rv;
+      best = v;
+    }
+  }
+  if (nvalues > 1 && best + 1 != nvalues) {
+    /* the chain from the best value's search, walked while it is current */
+    k.params = values[best];
+    s->query++;
+    s->hit_open = false;
+    s->budget = FG_SEARCH_BUDGET;
+    r = fg_node(s, &k, 0);
+  }
+  r.methods = methods;
   t->uses_pools = r.status == FG_REACH_CERTAIN;
   t->possible = r.status == FG_REACH_POSSIBLE;
   t->platforms = r.status ? r.plat : 0;
