@@ -424,10 +424,12 @@ static void distribute_values(Walk *w) {
   fg_vec_shrink(&globals);
   w->m->globals = globals.items;
   w->m->nglobals = globals.len;
-  /* mentions: calls, and the names values hold */
+  /* mentions: calls (a `.start()` may start a Process made elsewhere), and
+   * the names values hold */
   for (size_t i = 0; i < w->calls.len; i++) {
     const RawCall *c = &w->calls.items[i];
-    if (c->func >= 0 && (c->site || poolish(c->resolved)))
+    if (c->func >= 0 &&
+        (c->site || poolish(c->resolved) || fg_str_endswith(c->callee, ".start")))
       for (int f = c->func, k = 0; f >= 0 && k < MAX_CALL_OWNERS; k++) {
         w->funcs.items[f].mentions_pool = true;
         f = w->func_parent.items[f];
@@ -443,6 +445,9 @@ static void distribute_values(Walk *w) {
   for (size_t i = 0; i < w->classes.len; i++) {
     const FgPyClass *c = &w->classes.items[i];
     bool hit = false;
+    /* a Process / manager subclass: its methods make and start it */
+    for (size_t k = 0; k < c->nbases && !hit; k++)
+      hit = poolish(c->bases[k]);
     for (size_t k = 0; k < c->nattrs && !hit; k++) {
       const FgPyExpr *e = &w->exprs.items[c->attrs[k].expr];
       hit = (e->kind == FG_EXPR_NAME || e->kind == FG_EXPR_CALL) && poolish(e->text);
@@ -781,10 +786,10 @@ FgPyModule *fg_pyfile_parse(const FgSource *src, const FgPyOptions *opts) {
   fg_pf_resolve_exprs(&w);
   resolve_calls(&w);
   distribute_calls(&w);
+  resolve_bases(&w);
   distribute_values(&w);
   resolve_markers(&w);
   resolve_fixtures(&w);
-  resolve_bases(&w);
 
   fg_vec_shrink(&w.imports);
   fg_vec_shrink(&w.classes);

@@ -26,7 +26,7 @@ bool fg_pymodel_name_matches(char *const *pats, size_t n, const char *name) {
 
 /* A unittest class: a TestCase base (imported under any name, resolved by
  * the summary) anywhere along its in-repo MRO, in any module. */
-static bool fg_class_is_unittest(const FgPyModel *p, FgModule *m, int c) {
+bool fg_py_class_is_unittest(const FgPyModel *p, FgModule *m, int c) {
   if (c < 0)
     return false;
   FgClassRefVec mro = {0};
@@ -71,7 +71,7 @@ static bool fg_class_collected(const FgPyModel *p, FgModule *m, int c) {
     const FgPyClass *k = &m->py->classes[c];
     if (k->in_function)
       return false;
-    bool unittest = fg_class_is_unittest(p, m, c);
+    bool unittest = fg_py_class_is_unittest(p, m, c);
     if (!fg_class_wanted(p, m, c, unittest))
       return false;
     if (!unittest &&
@@ -87,7 +87,7 @@ static bool fg_func_is_test(const FgPyModel *p, FgModule *m, const FgPyFunc *f) 
   if (f->cls >= 0) {
     if (!fg_class_collected(p, m, f->cls))
       return false;
-    if (fg_class_is_unittest(p, m, f->cls))
+    if (fg_py_class_is_unittest(p, m, f->cls))
       return fg_str_startswith(f->name, "test");
   }
   return fg_pymodel_name_matches(p->python_functions.items, p->python_functions.len,
@@ -184,7 +184,7 @@ static void fg_collect_inherited(FgPyModel *p, const FgMarkerSet *ms, FgModule *
   FgClassRefVec mro = {0};
   fg_py_class_mro(p, m, cls, &mro);
   FG_VEC(const char *) seen = {0};
-  bool unittest = fg_class_is_unittest(p, m, cls);
+  bool unittest = fg_py_class_is_unittest(p, m, cls);
   for (size_t b = 0; b < mro.len; b++) {
     FgModule *bm = mro.items[b].mod;
     for (size_t fi = 0; fi < bm->py->nfuncs; fi++) {
@@ -245,9 +245,17 @@ static FgPlatforms fg_test_runs(const FgPyModel *p, const FgTest *t) {
 
 /* Whether each test starts processes: one search shared by the tests that
  * patch nothing, a search of its own for a test that does. */
+/* One search per set of patches that matter (keyed by the targets). */
+typedef struct FgPatchedSearch {
+  char *key;
+  FgPatchSet *patches; /* heap: the search points at it */
+  FgSearch *search;
+} FgPatchedSearch;
+
 static void fg_search_tests(FgPyModel *p) {
   FgPatchSet none = {0};
   FgSearch *shared = fg_py_search_new(p, &none);
+  FG_VEC(FgPatchedSearch) patched = {0};
   for (size_t i = 0; i < p->tests.len; i++) {
     FgTest *t = &p->tests.items[i];
     FgPatchSet patches = {0};
@@ -256,9 +264,24 @@ static void fg_search_tests(FgPyModel *p) {
     if (!patches.len) {
       fg_py_search_test(shared, t);
     } else {
-      FgSearch *own = fg_py_search_new(p, &patches);
+      FgBuf key = {0};
+      for (size_t k = 0; k < patches.len; k++)
+        fg_buf_printf(&key, "%s\n", patches.items[k].target);
+      FgSearch *own = NULL;
+      for (size_t k = 0; k < patched.len && !own; k++)
+        if (strcmp(patched.items[k].key, key.data) == 0)
+          own = patched.items[k].search;
+      if (own) {
+        fg_buf_free(&key);
+      } else {
+        /* the search borrows the set: it moves into the cache */
+        FgPatchedSearch ps = {fg_buf_take(&key), fg_xmalloc(sizeof(FgPatchSet)), NULL};
+        *ps.patches = patches;
+        memset(&patches, 0, sizeof patches);
+        ps.search = own = fg_py_search_new(p, ps.patches);
+        fg_vec_push(&patched, ps);
+      }
       fg_py_search_test(own, t);
-      fg_py_search_delete(own);
     }
     fg_py_patches_free(&patches);
     /* skipped where its skip marks hold */
@@ -269,6 +292,13 @@ static void fg_search_tests(FgPyModel *p) {
     }
   }
   fg_py_search_delete(shared);
+  for (size_t k = 0; k < patched.len; k++) {
+    fg_py_search_delete(patched.items[k].search);
+    fg_py_patches_free(patched.items[k].patches);
+    free(patched.items[k].patches);
+    free(patched.items[k].key);
+  }
+  fg_vec_free(&patched);
 }
 
 void fg_pymodel_collect_tests(FgPyModel *p, const char *marker,

@@ -7,6 +7,7 @@
  * conjunctions of such conditions: true, false, or unknown (a config value,
  * an environment variable, anything computed at run time). Every walk is
  * bounded by a depth. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,7 +15,7 @@
 #include "python/internal.h"
 
 /* Evaluation nests this deep at most (values of values of values...). */
-#define FG_EVAL_DEPTH 12
+#define FG_EVAL_DEPTH 32
 /* startswith(("a", "b", ...)) compares this many prefixes at most. */
 #define MAX_STARTS_OPTS 16
 
@@ -312,15 +313,29 @@ static FgVal fg_local(FgEnv *env, const char *name) {
     const FgPyAssign *a = &f->locals[i];
     if (strcmp(a->name, name) != 0 || (env->at && a->span.start >= env->at))
       continue;
-    FgEnv ge = *env;
-    ge.depth++;
-    FgGuardResult g = fg_py_guard(&ge, a->guard);
-    if (g.status == FG_GUARD_FALSE)
-      continue;
-    if (g.status == FG_GUARD_UNKNOWN || g.plat != FG_PLATFORMS_ALL)
-      return fg_val(FG_VAL_UNKNOWN);
+    /* an assignment under every condition the use is under ran before it */
+    bool dominates = false;
+    for (int g = env->use_known ? env->use_guard : -2, steps = 0; g >= -1 && steps < 64;
+         steps++) {
+      if (g == a->guard) {
+        dominates = true;
+        break;
+      }
+      g = g >= 0 ? env->mod->py->conds[g].parent : -2;
+    }
+    if (!dominates) {
+      FgEnv ge = *env;
+      ge.depth++;
+      FgGuardResult g = fg_py_guard(&ge, a->guard);
+      if (g.status == FG_GUARD_FALSE)
+        continue;
+      if (g.status == FG_GUARD_UNKNOWN || g.plat != FG_PLATFORMS_ALL)
+        return fg_val(FG_VAL_UNKNOWN);
+    }
     FgEnv ve = *env;
     ve.at = a->span.start;
+    ve.use_known = true;
+    ve.use_guard = a->guard;
     return fg_eval_in(&ve, env->mod, a->expr);
   }
   return fg_param(env, name);
@@ -371,10 +386,14 @@ static FgVal fg_self_attr(FgEnv *env, FgClassRef cls, const FgBinding *inst,
       ie.entry = f->is_fixture;
       ie.inst = inst;
       if (strcmp(f->name, "__init__") == 0) {
-        /* the construction's values, when they are this __init__'s */
+        /* the construction's values, when they are this __init__'s; a base's
+         * __init__ gets what a subclass's `super().__init__(*args,
+         * **kwargs)` forwards */
         if (inst && inst->def == ie.def)
           ie.params = inst;
         else if (inst)
+          ie.params = fg_py_rebind(env->search, inst, ie.def);
+        if (inst && !ie.params)
           ie.params_unknown = true;
       }
       out = fg_eval_in(&ie, m, a->expr);
@@ -428,8 +447,40 @@ static FgVal fg_def_val(int d) {
 }
 
 /* The value an in-repo def returns when called with no known arguments. */
-static FgVal fg_return_value(FgEnv *env, int d, FgClassRef self) {
+static FgVal fg_return_value_(FgEnv *env, int d, FgClassRef self, const FgBinding *params,
+                              const FgBinding *inst);
+
+/* Memoised per (def, self, parameters, instance, cell): a helper's value is
+ * the same wherever it is asked for; while it is being computed (a
+ * recursive helper) it is not known. */
+static FgVal fg_return_value(FgEnv *env, int d, FgClassRef self, const FgBinding *params,
+                             const FgBinding *inst) {
+  FgMemoKey key = {{1, (uintptr_t)d, (uintptr_t)self.mod, (uintptr_t)(self.cls + 1),
+                    (uintptr_t)params, (uintptr_t)inst, (uintptr_t)(env->cell + 1)},
+                   NULL};
+  int slot = fg_py_memo(env->search, &key);
+  if (slot >= 0) {
+    FgMemoSlot *m = fg_py_memo_at(env->search, slot);
+    if (m->state == 2)
+      return m->val;
+    if (m->state == 1)
+      return fg_val(FG_VAL_UNKNOWN);
+    m->state = 1;
+  }
+  FgVal v = fg_return_value_(env, d, self, params, inst);
+  if (slot >= 0) {
+    FgMemoSlot *m = fg_py_memo_at(env->search, slot);
+    m->state = 2;
+    m->val = v;
+  }
+  return v;
+}
+
+static FgVal fg_return_value_(FgEnv *env, int d, FgClassRef self, const FgBinding *params,
+                              const FgBinding *inst) {
   FgEnv de = fg_env_def(env, d, self);
+  de.params = params;
+  de.inst = inst;
   const FgPyFunc *f = de.func;
   for (size_t i = 0; i < f->nreturns; i++) {
     FgVal v = fg_eval_in(&de, de.mod, f->returns[i]);
@@ -487,7 +538,7 @@ static FgVal fg_member1(FgEnv *env, FgVal v, const char *part, size_t n, bool ca
     if (call) {
       FgEnv ce = *env;
       ce.depth++;
-      return fg_return_value(&ce, v.def, v.cls);
+      return fg_return_value(&ce, v.def, v.cls, NULL, v.inst);
     }
     /* a click command's function: `cmd.callback(...)` runs it */
     if (n == 8 && strncmp(part, "callback", 8) == 0)
@@ -546,7 +597,16 @@ static FgVal fg_entity_val(FgEnv *env, const FgEntity *en, const char *text) {
   }
 }
 
+static FgVal fg_py_eval_name_(FgEnv *env, const char *text, uint8_t how);
 FgVal fg_py_eval_name(FgEnv *env, const char *text, uint8_t how) {
+  FgVal v = fg_py_eval_name_(env, text, how);
+  if (getenv("FG_DEBUG_EVAL"))
+    fprintf(stderr, "%*sname %s how %d in %s -> kind %d ival %lld str %s\n", env->depth,
+            "", text, how, env->func ? env->func->name : "-", v.kind, v.ival,
+            v.str ? v.str : "");
+  return v;
+}
+static FgVal fg_py_eval_name_(FgEnv *env, const char *text, uint8_t how) {
   if (env->depth > FG_EVAL_DEPTH || !text)
     return fg_val(FG_VAL_UNKNOWN);
   if (fg_is_platform_name(text))
@@ -574,7 +634,21 @@ FgVal fg_py_eval_name(FgEnv *env, const char *text, uint8_t how) {
     break;
   default: {
     FgEntity en;
-    fg_py_lookup(env->p, env->mod, text, &en);
+    FgMemoKey key = {{3, (uintptr_t)env->mod, 0, 0, 0, 0, 0}, text};
+    int slot = fg_py_memo(env->search, &key);
+    if (slot >= 0 && fg_py_memo_at(env->search, slot)->state == 2) {
+      en = fg_py_memo_at(env->search, slot)->ent;
+      /* rest points into the text asked about: the same bytes */
+      en.rest = text + (en.rest - fg_py_memo_at(env->search, slot)->key.text);
+    } else {
+      fg_py_lookup(env->p, env->mod, text, &en);
+      if (slot >= 0) {
+        FgMemoSlot *m = fg_py_memo_at(env->search, slot);
+        m->ent = en;
+        m->ent.rest = m->key.text + (en.rest - text);
+        m->state = 2;
+      }
+    }
     if (how == FG_NAME_GLOBAL && en.kind == FG_ENTITY_EXTERNAL)
       v = fg_val_external(env, fg_xasprintf("builtins.%s", text));
     else
@@ -699,6 +773,13 @@ static FgVal fg_cmp(FgEnv *env, FgModule *m, uint8_t op, FgVal a, FgVal b) {
     int found = 0;
     if (b.kind == FG_VAL_STR && a.kind == FG_VAL_STR) {
       found = strstr(b.str, a.str) != NULL;
+    } else if (b.kind == FG_VAL_DICT) {
+      /* an empty dict holds nothing; else only a string key is looked up */
+      int e = fg_ex(b.tmod, b.texpr)->a;
+      if (e >= 0 && a.kind != FG_VAL_STR)
+        return fg_val(FG_VAL_UNKNOWN);
+      for (; e >= 0 && !found; e = fg_ex(b.tmod, e)->next)
+        found = fg_str_eq(fg_ex(b.tmod, e)->text, a.str);
     } else if (b.kind == FG_VAL_TUPLE) {
       bool unknown = false;
       for (int e = fg_ex(b.tmod, b.texpr)->a; e >= 0 && found != 1;
@@ -890,6 +971,18 @@ static FgVal fg_eval_call(FgEnv *env, FgModule *m, const FgPyExpr *x) {
   }
   if (callee.kind == FG_VAL_UNKNOWN || callee.kind == FG_VAL_PLAT)
     return callee;
+  if (callee.kind == FG_VAL_DEF && env->depth < FG_EVAL_DEPTH) {
+    /* a helper's value, with this call's arguments */
+    const FgBinding *params = fg_py_bind(env->search, env, m, x->a, false, callee.def);
+    FgEnv ce = *env;
+    ce.depth++;
+    FgVal r = fg_return_value(&ce, callee.def, callee.cls, params, callee.inst);
+    if (r.kind == FG_VAL_INSTANCE && !r.origin_mod) {
+      r.origin_mod = m;
+      r.origin = x->span;
+    }
+    return r;
+  }
   FgVal v = fg_py_member(env, callee, "()");
   if (v.kind == FG_VAL_EXTERNAL) {
     v.origin_mod = m;
@@ -1117,7 +1210,42 @@ static bool fg_lazy(const FgEnv *env, const FgPyCond *c) {
   return true;
 }
 
+static FgGuardResult fg_py_guard_(FgEnv *env, int g);
+
+/* Memoised per (module, guard, def, self, parameters, instance): a guard's
+ * value depends on nothing else. */
 FgGuardResult fg_py_guard(FgEnv *env, int g) {
+  if (g < 0) {
+    FgGuardResult t = {FG_GUARD_TRUE, FG_PLATFORMS_ALL, -1};
+    return t;
+  }
+  FgMemoKey key = {{2, (uintptr_t)env->mod, (uintptr_t)g, (uintptr_t)(env->def + 2),
+                    (uintptr_t)env->params, (uintptr_t)env->inst,
+                    (uintptr_t)env->self.mod ^ ((uintptr_t)(env->self.cls + 1) << 48) ^
+                        ((uintptr_t)env->entry << 47) ^
+                        ((uintptr_t)env->params_unknown << 46)},
+                   NULL};
+  int slot = fg_py_memo(env->search, &key);
+  if (slot >= 0) {
+    FgMemoSlot *m = fg_py_memo_at(env->search, slot);
+    if (m->state == 2)
+      return m->guard;
+    if (m->state == 1) {
+      FgGuardResult u = {FG_GUARD_UNKNOWN, FG_PLATFORMS_ALL, g};
+      return u;
+    }
+    m->state = 1;
+  }
+  FgGuardResult r = fg_py_guard_(env, g);
+  if (slot >= 0) {
+    FgMemoSlot *m = fg_py_memo_at(env->search, slot);
+    m->state = 2;
+    m->guard = r;
+  }
+  return r;
+}
+
+static FgGuardResult fg_py_guard_(FgEnv *env, int g) {
   FgGuardResult r = {FG_GUARD_TRUE, FG_PLATFORMS_ALL, -1};
   const FgPyModule *py = env->mod->py;
   for (int steps = 0; g >= 0 && (size_t)g < py->nconds && steps < 64; steps++) {
@@ -1132,6 +1260,8 @@ FgGuardResult fg_py_guard(FgEnv *env, int g) {
     if (known) {
       FgEnv e = *env;
       e.at = c->span.start;
+      e.use_known = true;
+      e.use_guard = c->parent;
       known = fg_cond_mask(&e, c->expr, &mask);
     }
     if (!known) {

@@ -132,7 +132,9 @@ struct FgEnv {
   bool params_unknown;     /* no call is known: parameters are unknown, not defaults */
   struct FgSearch *search; /* interns the bindings it makes; NULL: none */
   size_t at;               /* the offset being evaluated (which local assignment holds) */
-  int cell;                /* the platform cell evaluated, -1: none */
+  bool use_known;          /* use_guard is the guard of the code at `at` (conds) */
+  int use_guard;
+  int cell; /* the platform cell evaluated, -1: none */
   int depth;
   FgStrVec *arena; /* strings made while evaluating */
 };
@@ -144,6 +146,13 @@ struct FgBinding {
   int def;
   size_t n;
   FgVal *vals;
+  /* what the call passed that the def has no parameter for (kept for a
+   * base __init__ the def forwards it to) */
+  FgVal *extra_pos;
+  size_t nextra_pos;
+  const char **extra_names; /* borrowed from the call's module */
+  FgVal *extra_kw;
+  size_t nextra_kw;
   uint64_t hash;
 };
 
@@ -151,6 +160,8 @@ struct FgBinding {
  * def d's parameters; NULL without a search. */
 const FgBinding *fg_py_bind(struct FgSearch *s, FgEnv *env, FgModule *m, int args,
                             bool star, int d);
+/* The binding a subclass's forwarded extras give base def d; NULL. */
+const FgBinding *fg_py_rebind(struct FgSearch *s, const FgBinding *b, int d);
 uint64_t fg_py_val_hash(const FgVal *v);
 bool fg_py_val_eq(const FgVal *a, const FgVal *b);
 
@@ -261,6 +272,27 @@ void fg_py_rebuild_defs(FgPyModel *p);
 /* ---- search.c ---------------------------------------------------------------- */
 
 typedef struct FgSearch FgSearch;
+
+/* The search's memo of evaluations (return values, guards, lookups): a key
+ * of words (and a string, for lookups), a slot that says whether its value
+ * is being computed (recursion: not known) or done. Slots are found by
+ * index: computing a value may add slots. */
+typedef struct FgMemoKey {
+  uintptr_t k[7];
+  const char *text; /* compared by content when set */
+} FgMemoKey;
+
+typedef struct FgMemoSlot {
+  FgMemoKey key;
+  uint8_t state; /* 0 new, 1 computing, 2 done */
+  FgVal val;
+  FgEntity ent;
+  FgGuardResult guard;
+} FgMemoSlot;
+
+/* The slot of key, -1 without a search or when the memo is full. */
+int fg_py_memo(FgSearch *s, const FgMemoKey *key);
+FgMemoSlot *fg_py_memo_at(FgSearch *s, int slot);
 /* A search with its memo; patches (borrowed, may be empty) are in force for
  * every test it searches. */
 FgSearch *fg_py_search_new(const FgPyModel *p, const FgPatchSet *patches);
@@ -272,5 +304,7 @@ void fg_py_search_test(FgSearch *s, FgTest *t);
 /* ---- collect.c ---------------------------------------------------------------- */
 
 bool fg_py_is_test_def(const FgPyModel *p, int d);
+/* A unittest class: a TestCase base (under any name) along its in-repo MRO. */
+bool fg_py_class_is_unittest(const FgPyModel *p, FgModule *m, int c);
 
 #endif

@@ -51,6 +51,7 @@ typedef struct FgReach {
 typedef struct FgNode {
   FgKey key;
   uint8_t state;
+  uint8_t redone; /* times a provisional result was computed again */
   unsigned query;
   FgReach r;
 } FgNode;
@@ -70,6 +71,9 @@ struct FgSearch {
   FG_VEC(FgBinding *) bindings;
   int *btable;
   size_t bcap;
+  FG_VEC(FgMemoSlot) memo;
+  int *mtable;
+  size_t mcap;
   size_t budget; /* node evaluations left for this test */
   size_t evals;
 };
@@ -157,6 +161,8 @@ static int fg_node_get(FgSearch *s, const FgKey *k) {
   return (int)s->nodes.len - 1;
 }
 
+static void fg_binding_free(FgBinding *b);
+
 FgSearch *fg_py_search_new(const FgPyModel *p, const FgPatchSet *patches) {
   FgSearch *s = fg_xcalloc(1, sizeof *s);
   s->p = p;
@@ -177,12 +183,14 @@ void fg_py_search_delete(FgSearch *s) {
   fg_strvec_free(&s->arena);
   free(s->sens);
   free(s->relevant);
-  for (size_t i = 0; i < s->bindings.len; i++) {
-    free(s->bindings.items[i]->vals);
-    free(s->bindings.items[i]);
-  }
+  for (size_t i = 0; i < s->bindings.len; i++)
+    fg_binding_free(s->bindings.items[i]);
   fg_vec_free(&s->bindings);
   free(s->btable);
+  for (size_t i = 0; i < s->memo.len; i++)
+    free((char *)s->memo.items[i].key.text);
+  fg_vec_free(&s->memo);
+  free(s->mtable);
   free(s);
 }
 
@@ -298,6 +306,69 @@ static uint8_t fg_sensitivity(FgSearch *s, int d) {
   return v;
 }
 
+/* ---- the evaluation memo ----------------------------------------------------------- */
+
+/* Entries beyond this are computed each time. */
+#define FG_MEMO_MAX 2000000
+
+static uint64_t fg_memo_hash(const FgMemoKey *k) {
+  uint64_t h = 1469598103934665603ull;
+  for (size_t i = 0; i < 7; i++) {
+    h ^= (uint64_t)k->k[i];
+    h *= 1099511628211ull;
+    h ^= h >> 29;
+  }
+  for (const char *c = k->text; c && *c; c++)
+    h = (h ^ (unsigned char)*c) * 1099511628211ull;
+  return h;
+}
+
+static bool fg_memo_eq(const FgMemoKey *a, const FgMemoKey *b) {
+  return memcmp(a->k, b->k, sizeof a->k) == 0 && fg_str_eq(a->text, b->text);
+}
+
+static void fg_mtable_grow(FgSearch *s) {
+  size_t cap = s->mcap ? s->mcap * 2 : 1024;
+  free(s->mtable);
+  s->mtable = fg_xmalloc(cap * sizeof(int));
+  for (size_t i = 0; i < cap; i++)
+    s->mtable[i] = -1;
+  s->mcap = cap;
+  for (size_t n = 0; n < s->memo.len; n++) {
+    size_t i = fg_memo_hash(&s->memo.items[n].key) & (cap - 1);
+    while (s->mtable[i] >= 0)
+      i = (i + 1) & (cap - 1);
+    s->mtable[i] = (int)n;
+  }
+}
+
+int fg_py_memo(FgSearch *s, const FgMemoKey *key) {
+  if (!s)
+    return -1;
+  if ((s->memo.len + 1) * 2 > s->mcap) {
+    if (s->memo.len >= FG_MEMO_MAX)
+      return -1;
+    fg_mtable_grow(s);
+  }
+  size_t i = fg_memo_hash(key) & (s->mcap - 1);
+  while (s->mtable[i] >= 0) {
+    if (fg_memo_eq(&s->memo.items[s->mtable[i]].key, key))
+      return s->mtable[i];
+    i = (i + 1) & (s->mcap - 1);
+  }
+  FgMemoSlot slot;
+  memset(&slot, 0, sizeof slot);
+  slot.key = *key;
+  slot.key.text = key->text ? fg_xstrdup(key->text) : NULL;
+  fg_vec_push(&s->memo, slot);
+  s->mtable[i] = (int)s->memo.len - 1;
+  return (int)s->memo.len - 1;
+}
+
+FgMemoSlot *fg_py_memo_at(FgSearch *s, int slot) {
+  return &s->memo.items[slot];
+}
+
 /* ---- bindings ------------------------------------------------------------------ */
 
 static FgVal fg_val_unknown(void) {
@@ -313,16 +384,49 @@ static uint64_t fg_binding_hash(const FgBinding *b) {
   uint64_t h = (uint64_t)b->def * 0x9e3779b97f4a7c15ull;
   for (size_t i = 0; i < b->n; i++)
     h = (h ^ fg_py_val_hash(&b->vals[i])) * 1099511628211ull;
+  for (size_t i = 0; i < b->nextra_pos; i++)
+    h = (h ^ fg_py_val_hash(&b->extra_pos[i])) * 1099511628211ull;
+  for (size_t i = 0; i < b->nextra_kw; i++) {
+    h = (h ^ fg_py_val_hash(&b->extra_kw[i])) * 1099511628211ull;
+    for (const char *c = b->extra_names[i]; *c; c++)
+      h = (h ^ (unsigned char)*c) * 1099511628211ull;
+  }
   return h;
 }
 
 static bool fg_binding_eq(const FgBinding *a, const FgBinding *b) {
-  if (a->def != b->def || a->n != b->n)
+  if (a->def != b->def || a->n != b->n || a->nextra_pos != b->nextra_pos ||
+      a->nextra_kw != b->nextra_kw)
     return false;
   for (size_t i = 0; i < a->n; i++)
     if (!fg_py_val_eq(&a->vals[i], &b->vals[i]))
       return false;
+  for (size_t i = 0; i < a->nextra_pos; i++)
+    if (!fg_py_val_eq(&a->extra_pos[i], &b->extra_pos[i]))
+      return false;
+  for (size_t i = 0; i < a->nextra_kw; i++)
+    if (strcmp(a->extra_names[i], b->extra_names[i]) != 0 ||
+        !fg_py_val_eq(&a->extra_kw[i], &b->extra_kw[i]))
+      return false;
   return true;
+}
+
+static void fg_binding_free(FgBinding *b) {
+  free(b->vals);
+  free(b->extra_pos);
+  free(b->extra_names);
+  free(b->extra_kw);
+  free(b);
+}
+
+/* A value as a binding keeps it: where it was made does not count. */
+static FgVal fg_bound(FgVal v) {
+  v.origin_mod = NULL;
+  v.origin_label = NULL;
+  memset(&v.origin, 0, sizeof v.origin);
+  if (v.kind == FG_VAL_PLAT)
+    v.kind = FG_VAL_UNKNOWN;
+  return v;
 }
 
 static void fg_btable_grow(FgSearch *s) {
@@ -348,8 +452,7 @@ static const FgBinding *fg_intern(FgSearch *s, FgBinding *b) {
   while (s->btable[i] >= 0) {
     FgBinding *o = s->bindings.items[s->btable[i]];
     if (o->hash == b->hash && fg_binding_eq(o, b)) {
-      free(b->vals);
-      free(b);
+      fg_binding_free(b);
       return o;
     }
     i = (i + 1) & (s->bcap - 1);
@@ -361,14 +464,15 @@ static const FgBinding *fg_intern(FgSearch *s, FgBinding *b) {
 
 const FgBinding *fg_py_bind(FgSearch *s, FgEnv *env, FgModule *m, int args, bool star,
                             int d) {
-  if (!s || d < 0 || env->depth > 8)
+  if (!s || d < 0 || env->depth > 24)
     return NULL;
   fg_sensitivity(s, d);
   uint64_t rel = s->relevant[d];
-  if (!rel)
-    return NULL;
   const FgDef *def = &s->p->defs.items[d];
   const FgPyFunc *f = &def->mod->py->funcs[def->func];
+  bool init = strcmp(f->name, "__init__") == 0;
+  if (!rel && !init)
+    return NULL;
   FgBinding *b = fg_xcalloc(1, sizeof *b);
   b->def = d;
   b->n = f->nparams;
@@ -438,6 +542,68 @@ const FgBinding *fg_py_bind(FgSearch *s, FgEnv *env, FgModule *m, int args, bool
       memset(&out->origin, 0, sizeof out->origin);
     }
   }
+  /* an __init__'s extras: what a `super().__init__(*args, **kwargs)` passes on */
+  if (init && !star) {
+    FG_VEC(FgVal) pos = {0}, kw = {0};
+    FG_VEC(const char *) names = {0};
+    size_t k = 0;
+    for (int a = args; a >= 0; a = ex[a].next) {
+      FgEnv e = *env;
+      e.depth++;
+      if (ex[a].kind == FG_EXPR_KW) {
+        bool named = false;
+        for (size_t i = 0; i < f->nparams && !named; i++)
+          named = fg_str_eq(ex[a].text, f->params[i]);
+        if (!named && kw.len < 16) {
+          fg_vec_push(&kw, fg_bound(fg_py_eval(&e, m, ex[a].a)));
+          fg_vec_push(&names, ex[a].text);
+        }
+      } else if (k++ >= f->npositional && pos.len < 16) {
+        fg_vec_push(&pos, fg_bound(fg_py_eval(&e, m, a)));
+      }
+    }
+    b->extra_pos = pos.items;
+    b->nextra_pos = pos.len;
+    b->extra_kw = kw.items;
+    b->extra_names = names.items;
+    b->nextra_kw = kw.len;
+  }
+  return fg_intern(s, b);
+}
+
+const FgBinding *fg_py_rebind(FgSearch *s, const FgBinding *src, int d) {
+  if (!s || !src || d < 0 || (!src->nextra_pos && !src->nextra_kw))
+    return NULL;
+  const FgDef *def = &s->p->defs.items[d];
+  const FgPyFunc *f = &def->mod->py->funcs[def->func];
+  FgBinding *b = fg_xcalloc(1, sizeof *b);
+  b->def = d;
+  b->n = f->nparams;
+  b->vals = fg_xcalloc(b->n ? b->n : 1, sizeof(FgVal));
+  for (size_t i = 0; i < f->nparams; i++) {
+    b->vals[i] = fg_val_unknown();
+    if (i < src->nextra_pos && i < f->npositional) {
+      b->vals[i] = src->extra_pos[i];
+      continue;
+    }
+    bool found = false;
+    for (size_t k = 0; k < src->nextra_kw && !found; k++)
+      if (strcmp(src->extra_names[k], f->params[i]) == 0) {
+        b->vals[i] = src->extra_kw[k];
+        found = true;
+      }
+    if (!found && f->param_defaults[i] >= 0) {
+      FgEnv de;
+      memset(&de, 0, sizeof de);
+      de.p = s->p;
+      de.mod = def->mod;
+      de.def = -1;
+      de.cell = -1;
+      de.arena = &s->arena;
+      de.search = s;
+      b->vals[i] = fg_bound(fg_py_eval(&de, def->mod, f->param_defaults[i]));
+    }
+  }
   return fg_intern(s, b);
 }
 
@@ -496,6 +662,8 @@ static FgKey fg_key(FgSearch *s, int d, FgClassRef self, FgEnv *from,
   if (call && from) {
     FgEnv e = *from;
     e.at = call->span.start;
+    e.use_known = true;
+    e.use_guard = call->guard;
     k.params = fg_py_bind(s, &e, from->mod, call->args, call->star_args, d);
   }
   if ((sens & 4) && f->cls >= 0)
@@ -512,12 +680,17 @@ typedef struct FgAcc {
 } FgAcc;
 
 /* Offers one item: a step under guard g (of env's module) to child r. */
+static bool fg_debug;
+
 static void fg_offer(FgSearch *s, FgEnv *env, FgAcc *acc, int g, FgReach r, int child,
                      const FgSource *src, size_t start, size_t end, const char *label) {
   (void)s;
   if (r.status == FG_REACH_NONE)
     return;
   FgGuardResult gr = fg_py_guard(env, g);
+  if (fg_debug)
+    fprintf(stderr, "  offer %s in %s: child %d status %d guard %d\n", label,
+            env->func->name, child, r.status, gr.status);
   if (gr.status == FG_GUARD_FALSE)
     return;
   FgReach c = r;
@@ -575,6 +748,10 @@ static void fg_offer_def(FgSearch *s, FgEnv *env, FgAcc *acc, const FgPyCall *c,
     return;
   FgKey k = fg_key(s, d, self, env, c, inst);
   FgReach r = fg_node(s, &k, depth + 1);
+  if (fg_debug)
+    fprintf(stderr, "    enter %s from %s: status %d (node %d state %d)\n",
+            fg_py_def_func(s->p, d)->name, env->func->name, r.status, fg_node_get(s, &k),
+            s->nodes.items[fg_node_get(s, &k)].state);
   if (r.status == FG_REACH_NONE) {
     if (r.miss && !acc->miss)
       acc->miss = r.miss;
@@ -606,6 +783,8 @@ static uint8_t fg_mp_context(FgEnv *env, const FgPyCall *c, uint8_t method) {
       continue;
     FgEnv e = *env;
     e.at = c->span.start;
+    e.use_known = true;
+    e.use_guard = c->guard;
     FgVal v = fg_py_eval(&e, env->mod, ex[a].a);
     uint8_t m = method;
     if (v.kind == FG_VAL_EXTERNAL) {
@@ -626,6 +805,55 @@ static bool fg_external_site(const char *name, FgSiteInfo *info) {
   return site;
 }
 
+/* Does the module `from X import *`? (Only then may a bare name be X's.) */
+static bool fg_star_imports(const FgModule *m) {
+  for (size_t i = 0; i < m->py->nimports; i++)
+    if (m->py->imports[i].name && strcmp(m->py->imports[i].name, "*") == 0)
+      return true;
+  return false;
+}
+
+/* Does a patch of the search replace what call c of m looks up? Memoised. */
+static bool fg_patched(FgSearch *s, FgModule *m, const FgPyCall *c, char **miss) {
+  if (!s->patches->len)
+    return false;
+  FgMemoKey key = {{4, (uintptr_t)m, (uintptr_t)c, 0, 0, 0, 0}, NULL};
+  int slot = fg_py_memo(s, &key);
+  if (slot >= 0 && fg_py_memo_at(s, slot)->state == 2) {
+    FgMemoSlot *ms = fg_py_memo_at(s, slot);
+    if (miss && ms->val.str)
+      *miss = fg_xstrdup(ms->val.str);
+    return ms->val.ival != 0;
+  }
+  char *note = NULL;
+  bool hit = fg_py_patch_hits_call(s->p, s->patches, m, c, &note);
+  if (slot >= 0) {
+    FgMemoSlot *ms = fg_py_memo_at(s, slot);
+    ms->state = 2;
+    ms->val.ival = hit;
+    ms->val.str = note ? fg_keep(s, fg_xstrdup(note)) : NULL;
+  }
+  if (miss)
+    *miss = note;
+  else
+    free(note);
+  return hit;
+}
+
+/* The text a callee is evaluated from: as written when its head is a local
+ * assigned in the def (`w = Worker(2); w.run()`: the summary followed the
+ * alias to `pkg.Worker().run` and lost the arguments), else as resolved. */
+static const char *fg_callee_text(const FgEnv *env, const FgPyCall *c) {
+  if (c->how != FG_NAME_IMPORT || !env->func)
+    return c->resolved;
+  size_t n = strcspn(c->callee, ".(");
+  for (size_t i = 0; i < env->func->nlocals; i++)
+    if (strlen(env->func->locals[i].name) == n &&
+        strncmp(env->func->locals[i].name, c->callee, n) == 0)
+      return c->callee;
+  return c->resolved;
+}
+
 /* `x.start()`: a Process or manager made elsewhere (a name, self.x, a
  * fixture, a helper's return value) starts here. */
 static bool fg_start_call(FgSearch *s, FgEnv *env, FgAcc *acc, const FgPyCall *c,
@@ -633,10 +861,13 @@ static bool fg_start_call(FgSearch *s, FgEnv *env, FgAcc *acc, const FgPyCall *c
   size_t n = strlen(c->resolved);
   if (n < 7 || strcmp(c->resolved + n - 6, ".start") != 0)
     return false;
-  char *recv = fg_xstrndup(c->resolved, n - 6);
+  const char *text = fg_callee_text(env, c);
+  char *recv = fg_xstrndup(text, strlen(text) - 6);
   FgEnv e = *env;
   e.at = c->span.start;
-  FgVal v = fg_py_eval_name(&e, recv, c->how);
+  e.use_known = true;
+  e.use_guard = c->guard;
+  FgVal v = fg_py_eval_name(&e, recv, text == c->callee ? FG_NAME_LOCAL : c->how);
   free(recv);
   FgSiteInfo info;
   if (v.kind == FG_VAL_EXTERNAL && fg_str_endswith(v.str, "()")) {
@@ -720,6 +951,8 @@ static void fg_passed_callables(FgSearch *s, FgEnv *env, FgAcc *acc, const FgPyC
       continue;
     FgEnv e = *env;
     e.at = c->span.start;
+    e.use_known = true;
+    e.use_guard = c->guard;
     FgVal v = fg_py_eval(&e, env->mod, value);
     if (v.kind == FG_VAL_DEF) {
       FgClassRef none = {NULL, -1};
@@ -781,7 +1014,7 @@ static void fg_call_items(FgSearch *s, FgEnv *env, FgAcc *acc, const FgPyCall *c
     return; /* started through its name: the `.start()` call is the site */
   if (site_here) {
     char *miss = NULL;
-    bool patched = fg_py_patch_hits_call(p, s->patches, env->mod, c, &miss);
+    bool patched = fg_patched(s, env->mod, c, &miss);
     if (miss)
       acc->miss = acc->miss ? acc->miss : fg_keep(s, miss);
     if (patched)
@@ -789,6 +1022,8 @@ static void fg_call_items(FgSearch *s, FgEnv *env, FgAcc *acc, const FgPyCall *c
     if (c->gate == FG_GATE_NJOBS && c->gate_expr >= 0) {
       FgEnv e = *env;
       e.at = c->span.start;
+      e.use_known = true;
+      e.use_guard = c->guard;
       FgVal v = fg_py_eval(&e, env->mod, c->gate_expr);
       if (v.kind == FG_VAL_NONE || (v.kind == FG_VAL_INT && v.ival == 1))
         return;
@@ -806,8 +1041,12 @@ static void fg_call_items(FgSearch *s, FgEnv *env, FgAcc *acc, const FgPyCall *c
   /* what the callee is, where this def runs */
   FgEnv e = *env;
   e.at = c->span.start;
-  FgVal v = fg_py_eval_name(&e, c->resolved, c->how);
-  if (v.kind == FG_VAL_EXTERNAL && fg_str_startswith(v.str, "builtins.")) {
+  e.use_known = true;
+  e.use_guard = c->guard;
+  const char *text = fg_callee_text(env, c);
+  FgVal v = fg_py_eval_name(&e, text, text == c->callee ? FG_NAME_LOCAL : c->how);
+  if (v.kind == FG_VAL_EXTERNAL && fg_str_startswith(v.str, "builtins.") &&
+      fg_star_imports(env->mod)) {
     /* `from x import *` names: the summary's own resolution */
     int d = fg_py_resolve_call(p, env->mod, env->func, c);
     if (d >= 0) {
@@ -817,6 +1056,9 @@ static void fg_call_items(FgSearch *s, FgEnv *env, FgAcc *acc, const FgPyCall *c
     }
   }
   FgClassRef none = {NULL, -1};
+  if (fg_debug)
+    fprintf(stderr, "    call %s in %s: value kind %d\n", c->resolved, env->func->name,
+            v.kind);
   if (fg_str_startswith(c->resolved, "super().") && env->func->cls >= 0) {
     fg_super_call(s, env, acc, c, depth);
     return;
@@ -833,7 +1075,7 @@ static void fg_call_items(FgSearch *s, FgEnv *env, FgAcc *acc, const FgPyCall *c
   case FG_VAL_DEF: {
     const FgDef *t = &p->defs.items[v.def];
     const FgPyFunc *tf = &t->mod->py->funcs[t->func];
-    if (fg_py_patch_hits_call(p, s->patches, env->mod, c, NULL))
+    if (fg_patched(s, env->mod, c, NULL))
       return;
     FgClassRef self = v.cls.mod ? v.cls : none;
     if (c->how == FG_NAME_SELF && env->self.mod && !v.cls.mod)
@@ -848,7 +1090,7 @@ static void fg_call_items(FgSearch *s, FgEnv *env, FgAcc *acc, const FgPyCall *c
     break;
   }
   case FG_VAL_CLASS: {
-    if (fg_py_patch_hits_call(p, s->patches, env->mod, c, NULL))
+    if (fg_patched(s, env->mod, c, NULL))
       return;
     FgSiteInfo info;
     if (c->in_with && fg_py_class_site(p, v.cls, &info) && info.site == FG_SITE_MANAGER) {
@@ -872,7 +1114,7 @@ static void fg_call_items(FgSearch *s, FgEnv *env, FgAcc *acc, const FgPyCall *c
         break;
     }
     char *miss = NULL;
-    bool patched = fg_py_patch_hits_call(p, s->patches, env->mod, c, &miss);
+    bool patched = fg_patched(s, env->mod, c, &miss);
     if (miss)
       acc->miss = acc->miss ? acc->miss : fg_keep(s, miss);
     if (patched)
@@ -946,6 +1188,15 @@ static bool fg_fixture_items(FgSearch *s, FgEnv *env, FgAcc *acc, const FgKey *k
                              f->name_span, &edges);
   FgClassRef self = {(FgModule *)k->self_mod, k->self_cls};
   bool raised = false;
+  /* a unittest class's own run() wraps every test (`with Worker(...) as w:
+   * self.w = w; super().run(result)`) */
+  if (test && self.mod && fg_py_class_is_unittest(p, self.mod, self.cls)) {
+    int run = fg_py_method(p, self, "run", NULL);
+    if (run >= 0 && run != env->def) {
+      FgEdge e = {env->def, run, f->name_span, false};
+      fg_vec_push(&edges, e);
+    }
+  }
   for (size_t i = 0; i < edges.len; i++) {
     int to = edges.items[i].to;
     const FgPyFunc *tf = fg_py_def_func(p, to);
@@ -964,6 +1215,13 @@ static bool fg_fixture_items(FgSearch *s, FgEnv *env, FgAcc *acc, const FgKey *k
 static FgReach fg_eval_node(FgSearch *s, const FgKey *k, int depth) {
   FgEnv env;
   fg_env_of(s, k, &env);
+  if (fg_debug) {
+    fprintf(stderr, "%*seval %s (%s) params %p inst %p", depth, "", env.func->name,
+            env.mod->src->path, (void *)k->params, (void *)k->inst);
+    for (size_t i = 0; k->inst && i < k->inst->n; i++)
+      fprintf(stderr, " [%d:%lld]", k->inst->vals[i].kind, k->inst->vals[i].ival);
+    fprintf(stderr, "\n");
+  }
   FgAcc acc;
   memset(&acc, 0, sizeof acc);
   acc.best = fg_none();
@@ -989,7 +1247,11 @@ static FgReach fg_eval_node(FgSearch *s, const FgKey *k, int depth) {
 static FgReach fg_node(FgSearch *s, const FgKey *k, int depth) {
   int i = fg_node_get(s, k);
   FgNode *n = &s->nodes.items[i];
-  if (n->state == FG_NODE_FINAL)
+  /* a result that leaned on a def being searched is computed again for a
+   * later test, twice at most: then it stands (bounded work in code full of
+   * recursion) */
+  if (n->state == FG_NODE_FINAL ||
+      (n->state == FG_NODE_PROVISIONAL && n->query != s->query && n->redone >= 2))
     return n->r;
   if (n->state == FG_NODE_PROVISIONAL && n->query == s->query) {
     s->hit_open = true; /* what leans on it is provisional too */
@@ -1001,6 +1263,8 @@ static FgReach fg_node(FgSearch *s, const FgKey *k, int depth) {
   }
   s->budget--;
   s->evals++;
+  if (n->state == FG_NODE_PROVISIONAL)
+    n->redone++;
   n->state = FG_NODE_OPEN;
   bool saved = s->hit_open;
   s->hit_open = false;
@@ -1096,6 +1360,8 @@ void fg_py_search_test(FgSearch *s, FgTest *t) {
     k.self_mod = t->file;
     k.self_cls = t->cls;
   }
+  fg_debug = getenv("FG_DEBUG_TEST") && (strcmp(getenv("FG_DEBUG_TEST"), t->name) == 0 ||
+                                         strcmp(getenv("FG_DEBUG_TEST"), "*") == 0);
   const FgBinding *values[FG_PARAM_VALUES];
   size_t nvalues = fg_param_bindings(s, t, d, values);
   FgReach r = fg_none();
