@@ -1001,6 +1001,19 @@ static void visit(Walk *w, size_t depth, TSFieldId field) {
     if (cx.func >= 0)
       w->funcs.items[cx.func].has_yield = true;
     visit_escape(w, n, &cx);
+  } else if (fg_pf_is_type(t, "for_statement") || fg_pf_is_type(t, "for_in_clause")) {
+    /* loop targets are names of the scope (their values are not known) */
+    TSNode left = ts_node_child_by_field_id(n, w->f_left);
+    if (fg_pf_node_is(left, "identifier")) {
+      fg_pf_bind_node(w, cx.scope, left, BIND_OPAQUE, NULL);
+    } else if (!ts_node_is_null(left)) {
+      uint32_t k = ts_node_named_child_count(left);
+      for (uint32_t i = 0; i < k; i++) {
+        TSNode c = ts_node_named_child(left, i);
+        if (fg_pf_node_is(c, "identifier"))
+          fg_pf_bind_node(w, cx.scope, c, BIND_OPAQUE, NULL);
+      }
+    }
   } else if (fg_pf_is_type(t, "as_pattern") && parent &&
              fg_pf_is_type(parent->type, "with_item")) {
     TSNode target = ts_node_child_by_field_id(n, w->f_alias);

@@ -198,6 +198,7 @@ static FgEnv fg_env_module(const FgEnv *from, FgModule *m) {
   e.depth = from->depth + 1;
   e.arena = from->arena;
   e.search = from->search;
+  e.test_params = from->test_params;
   return e;
 }
 
@@ -290,6 +291,17 @@ static FgVal fg_param(FgEnv *env, const char *name) {
     if (env->params && env->params->def == env->def && i < env->params->n &&
         (env->params->vals[i].kind != FG_VAL_UNKNOWN || !env->entry))
       return env->params->vals[i];
+    if (env->entry && env->test_params) {
+      const FgBinding *tp = env->test_params;
+      const FgPyFunc *tf = fg_py_def_func(env->p, tp->def);
+      for (size_t k = 0; k < tf->nparams && k < tp->n; k++)
+        if (strcmp(tf->params[k], name) == 0 && tp->vals[k].kind != FG_VAL_UNKNOWN)
+          return tp->vals[k];
+      /* an argname the test does not take (a fixture uses it) */
+      for (size_t k = 0; k < tp->nextra_kw; k++)
+        if (strcmp(tp->extra_names[k], name) == 0)
+          return tp->extra_kw[k];
+    }
     if (env->entry)
       return fg_str_eq(name, "request") ? fg_val(FG_VAL_UNKNOWN)
                                         : fg_fixture_value(env, name);
@@ -578,6 +590,73 @@ FgVal fg_py_member(FgEnv *env, FgVal v, const char *rest) {
   return v;
 }
 
+/* A name Python's builtins define (an unbound name that is not one is not
+ * known: a loop variable, a name bound at run time). */
+static bool fg_is_builtin(const char *name) {
+  static const char *const names[] = {"abs",
+                                      "all",
+                                      "any",
+                                      "bool",
+                                      "bytes",
+                                      "callable",
+                                      "classmethod",
+                                      "dict",
+                                      "enumerate",
+                                      "filter",
+                                      "float",
+                                      "frozenset",
+                                      "getattr",
+                                      "hasattr",
+                                      "hash",
+                                      "id",
+                                      "int",
+                                      "isinstance",
+                                      "issubclass",
+                                      "iter",
+                                      "len",
+                                      "list",
+                                      "map",
+                                      "max",
+                                      "min",
+                                      "next",
+                                      "object",
+                                      "open",
+                                      "print",
+                                      "property",
+                                      "range",
+                                      "repr",
+                                      "reversed",
+                                      "round",
+                                      "set",
+                                      "setattr",
+                                      "sorted",
+                                      "staticmethod",
+                                      "str",
+                                      "sum",
+                                      "super",
+                                      "tuple",
+                                      "type",
+                                      "vars",
+                                      "zip",
+                                      "Exception",
+                                      "ValueError",
+                                      "TypeError",
+                                      "RuntimeError",
+                                      "KeyError",
+                                      "OSError",
+                                      "AssertionError",
+                                      "NotImplementedError",
+                                      "SystemExit",
+                                      "KeyboardInterrupt",
+                                      "StopIteration",
+                                      "__import__",
+                                      NULL};
+  for (const char *const *n = names; *n; n++)
+    if (strcmp(*n, name) == 0)
+      return true;
+  return false;
+}
+
 static FgVal fg_entity_val(FgEnv *env, const FgEntity *en, const char *text) {
   switch (en->kind) {
   case FG_ENTITY_EXTERNAL:
@@ -650,7 +729,8 @@ static FgVal fg_py_eval_name_(FgEnv *env, const char *text, uint8_t how) {
       }
     }
     if (how == FG_NAME_GLOBAL && en.kind == FG_ENTITY_EXTERNAL)
-      v = fg_val_external(env, fg_xasprintf("builtins.%s", text));
+      v = fg_is_builtin(name) ? fg_val_external(env, fg_xasprintf("builtins.%s", text))
+                              : fg_val(FG_VAL_UNKNOWN);
     else
       v = fg_entity_val(env, &en, text);
   }

@@ -128,6 +128,9 @@ struct FgEnv {
    * __init__ parameters, from its construction */
   const FgBinding *params;
   const FgBinding *inst;
+  /* a parametrized test's values, by argname: its fixtures and what runs
+   * for it see them (`reloader_class` in an autouse fixture) */
+  const FgBinding *test_params;
   bool entry;              /* a test or fixture: parameters are fixtures */
   bool params_unknown;     /* no call is known: parameters are unknown, not defaults */
   struct FgSearch *search; /* interns the bindings it makes; NULL: none */

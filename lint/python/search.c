@@ -28,9 +28,10 @@ typedef struct FgKey {
   int role;
   const FgModule *self_mod;
   int self_cls;
-  const FgBinding *params; /* the parameters' values (when the def reads them) */
-  const FgBinding *inst;   /* self's construction (when the def reads self) */
-  const FgModule *file;    /* a test: the collected file (its scope) */
+  const FgBinding *params;      /* the parameters' values (when the def reads them) */
+  const FgBinding *inst;        /* self's construction (when the def reads self) */
+  const FgModule *file;         /* a test: the collected file (its scope) */
+  const FgBinding *test_params; /* a parametrized test's values */
 } FgKey;
 
 typedef struct FgReach {
@@ -112,7 +113,7 @@ static uint64_t fg_key_hash(const FgKey *k) {
   uintptr_t parts[] = {(uintptr_t)k->def,      (uintptr_t)k->role,
                        (uintptr_t)k->self_mod, (uintptr_t)k->self_cls,
                        (uintptr_t)k->params,   (uintptr_t)k->inst,
-                       (uintptr_t)k->file};
+                       (uintptr_t)k->file,     (uintptr_t)k->test_params};
   for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++) {
     h ^= (uint64_t)parts[i];
     h *= 1099511628211ull;
@@ -124,7 +125,7 @@ static uint64_t fg_key_hash(const FgKey *k) {
 static bool fg_key_eq(const FgKey *a, const FgKey *b) {
   return a->def == b->def && a->role == b->role && a->self_mod == b->self_mod &&
          a->self_cls == b->self_cls && a->params == b->params && a->inst == b->inst &&
-         a->file == b->file;
+         a->file == b->file && a->test_params == b->test_params;
 }
 
 static void fg_table_grow(FgSearch *s) {
@@ -623,6 +624,7 @@ static void fg_env_of(FgSearch *s, const FgKey *k, FgEnv *env) {
   env->self.cls = k->self_cls;
   env->params = k->params;
   env->inst = k->inst;
+  env->test_params = k->role == FG_ROLE_TEST ? k->params : k->test_params;
   env->entry = k->role == FG_ROLE_TEST || env->func->is_fixture;
   env->cell = -1;
   env->arena = &s->arena;
@@ -659,6 +661,8 @@ static FgKey fg_key(FgSearch *s, int d, FgClassRef self, FgEnv *from,
     }
   }
   uint8_t sens = fg_sensitivity(s, d);
+  if (from)
+    k.test_params = from->test_params;
   if (call && from) {
     FgEnv e = *from;
     e.at = call->span.start;
@@ -1045,7 +1049,8 @@ static void fg_call_items(FgSearch *s, FgEnv *env, FgAcc *acc, const FgPyCall *c
   e.use_guard = c->guard;
   const char *text = fg_callee_text(env, c);
   FgVal v = fg_py_eval_name(&e, text, text == c->callee ? FG_NAME_LOCAL : c->how);
-  if (v.kind == FG_VAL_EXTERNAL && fg_str_startswith(v.str, "builtins.") &&
+  if (((v.kind == FG_VAL_EXTERNAL && fg_str_startswith(v.str, "builtins.")) ||
+       (v.kind == FG_VAL_UNKNOWN && c->how == FG_NAME_GLOBAL)) &&
       fg_star_imports(env->mod)) {
     /* `from x import *` names: the summary's own resolution */
     int d = fg_py_resolve_call(p, env->mod, env->func, c);
@@ -1334,13 +1339,23 @@ static size_t fg_param_bindings(FgSearch *s, const FgTest *t, int d,
           if ((size_t)idx == k)
             ve = c;
       }
-      for (size_t i = 0; i < b->n && ve >= 0; i++)
+      if (ve < 0)
+        continue;
+      FgVal v = fg_bound(fg_py_eval(&env, (FgModule *)m, ve));
+      bool param = false;
+      for (size_t i = 0; i < b->n; i++)
         if (strcmp(f->params[i], mk->args[k]) == 0) {
-          b->vals[i] = fg_py_eval(&env, (FgModule *)m, ve);
-          if (b->vals[i].kind == FG_VAL_PLAT)
-            b->vals[i] = fg_val_unknown();
-          b->vals[i].origin_mod = NULL;
+          b->vals[i] = v;
+          param = true;
         }
+      if (!param && b->nextra_kw < 16) {
+        /* consumed by a fixture, not by the test itself */
+        b->extra_kw = fg_xrealloc(b->extra_kw, (b->nextra_kw + 1) * sizeof(FgVal));
+        b->extra_names =
+            fg_xrealloc((void *)b->extra_names, (b->nextra_kw + 1) * sizeof(char *));
+        b->extra_kw[b->nextra_kw] = v;
+        b->extra_names[b->nextra_kw++] = mk->args[k];
+      }
     }
     out[n++] = fg_intern(s, b);
   }
