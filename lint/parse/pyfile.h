@@ -115,8 +115,9 @@ typedef enum FgCondKind {
   FG_COND_BOOLOP,  /* the right operand of `and` (c true) / `or` (negated) */
   FG_COND_EXIT,    /* after `if c: return` (negated): the code below runs when
                       c is false */
-  FG_COND_SKIP,    /* after `if c: pytest.skip()` (negated): the test runs
-                      only when c is false; an unknown c is assumed false */
+  FG_COND_SKIP,    /* after `if c: pytest.skip()` or `if c: raise E` (negated):
+                      the code below runs only when c is false; an unknown c is
+                      assumed false (a skip or an error path) */
   FG_COND_EXCEPT,  /* an except handler: runs when the try body raises */
   FG_COND_CASE,    /* a match case */
   FG_COND_RAISES,  /* the body of `with pytest.raises(...)` / `assertRaises`: the

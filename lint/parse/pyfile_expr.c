@@ -407,11 +407,9 @@ static int call_exit(const Walk *w, TSNode call) {
                fg_str_startswith(d, "unittest.");
   int r = 0;
   if (known && (strcmp(last, "skip") == 0 || strcmp(last, "skipTest") == 0 ||
-                strcmp(last, "xfail") == 0))
+                strcmp(last, "xfail") == 0 || (!bare && strcmp(last, "fail") == 0)))
     r = 2;
-  else if (known && !bare &&
-           (strcmp(last, "fail") == 0 || strcmp(last, "exit") == 0 ||
-            strcmp(last, "_exit") == 0))
+  else if (known && !bare && (strcmp(last, "exit") == 0 || strcmp(last, "_exit") == 0))
     r = 1;
   free(d);
   return r;
@@ -425,12 +423,8 @@ int fg_pf_block_exit(const Walk *w, TSNode block) {
   if (fg_pf_is_type(t, "return_statement") || fg_pf_is_type(t, "continue_statement") ||
       fg_pf_is_type(t, "break_statement"))
     return 1;
-  if (fg_pf_is_type(t, "raise_statement")) {
-    char *txt = fg_pf_node_text(w, s);
-    bool skip = strstr(txt, "SkipTest") || strstr(txt, "skip.Exception");
-    free(txt);
-    return skip ? 2 : 1;
-  }
+  if (fg_pf_is_type(t, "raise_statement"))
+    return 2; /* a raise (SkipTest or an error): assumed not taken unless known */
   if (fg_pf_is_type(t, "expression_statement")) {
     TSNode e = ts_node_named_child(s, 0);
     if (fg_pf_node_is(e, "call"))

@@ -267,9 +267,9 @@ int fg_pf_expr(Walk *w, TSNode n, const Ctx *cx, int depth);
  * `*x` / `**x` makes positions unknown. */
 int fg_pf_call_args(Walk *w, TSNode list, const Ctx *cx, bool *star);
 int fg_pf_cond(Walk *w, uint8_t kind, bool negated, int expr, int parent, FgSpan span);
-/* How a block ends: 0 it falls through, 1 return/raise/continue/break or
- * pytest.fail/sys.exit, 2 a skip (pytest.skip, self.skipTest, raise
- * SkipTest). */
+/* How a block ends: 0 it falls through, 1 return/continue/break or
+ * sys.exit, 2 a skip or an error raised (pytest.skip, self.skipTest,
+ * pytest.fail, raise). */
 int fg_pf_block_exit(const Walk *w, TSNode block);
 /* Frees exprs and their texts. */
 void fg_pyfile_exprs_free(FgPyExpr *v, size_t n);

@@ -174,8 +174,10 @@ int fg_py_truth(FgVal v) {
     return v.str && *v.str;
   case FG_VAL_TUPLE:
     return v.tmod && v.tmod->py->exprs[v.texpr].a >= 0;
-  case FG_VAL_VERSION:
   case FG_VAL_EXTERNAL:
+    /* a name is true; what calling it returned is not known */
+    return v.str && fg_str_endswith(v.str, ")") ? -1 : 1;
+  case FG_VAL_VERSION:
   case FG_VAL_CLASS:
   case FG_VAL_DEF:
   case FG_VAL_TRUTHY:

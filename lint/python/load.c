@@ -176,6 +176,18 @@ static void fg_reach_build(const FgPyModel *p, FgReach *r) {
     for (size_t g = 0; g < m->py->nglobals; g++)
       if (fg_expr_poolish(m, m->py->globals[g].expr))
         fg_reach_name(r, m, m->py->globals[g].name);
+    /* a Process / manager subclass, methods or not */
+    for (size_t c = 0; c < m->py->nclasses; c++) {
+      const FgPyClass *k = &m->py->classes[c];
+      bool hit = false;
+      for (size_t b = 0; b < k->nbases && !hit; b++) {
+        char *canon = fg_pysites_canonical(k->bases[b]);
+        hit = fg_pysites_is_poolish(canon);
+        free(canon);
+      }
+      if (hit && k->parent < 0 && !k->in_function)
+        fg_reach_name(r, m, k->name);
+    }
     for (size_t k = 0; k < m->py->nimports; k++) {
       const FgPyImport *im = &m->py->imports[k];
       if (!im->in_function && im->name && strcmp(im->local, "*") != 0 &&

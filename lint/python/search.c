@@ -1297,13 +1297,28 @@ static size_t fg_param_bindings(FgSearch *s, const FgTest *t, int d,
                                 const FgBinding **out) {
   const FgPyFunc *f = &t->mod->py->funcs[t->func];
   const FgPyMarker *mk = NULL;
+  const FgModule *m = t->mod;
   for (size_t i = 0; i < f->nmarkers && !mk; i++)
     if (strcmp(f->markers[i].name, "parametrize") == 0 && f->markers[i].cond >= 0 &&
         f->markers[i].nargs)
       mk = &f->markers[i];
+  /* else a class's parametrize (it applies to each of its tests) */
+  if (!mk && t->cls >= 0) {
+    FgClassRefVec mro = {0};
+    fg_py_class_mro(s->p, t->file, t->cls, &mro);
+    for (size_t b = 0; b < mro.len && !mk; b++) {
+      const FgPyClass *k = &mro.items[b].mod->py->classes[mro.items[b].cls];
+      for (size_t i = 0; i < k->nmarkers && !mk; i++)
+        if (strcmp(k->markers[i].name, "parametrize") == 0 && k->markers[i].cond >= 0 &&
+            k->markers[i].nargs) {
+          mk = &k->markers[i];
+          m = mro.items[b].mod;
+        }
+    }
+    fg_vec_free(&mro);
+  }
   if (!mk)
     return 0;
-  const FgModule *m = t->mod;
   const FgPyExpr *ex = m->py->exprs;
   const FgPyExpr *list = &ex[mk->cond];
   if (list->kind != FG_EXPR_TUPLE)
