@@ -6,34 +6,62 @@
 
 #include "msgs.h"
 
+static const char fg_check_options[] =
+    "Options for check:\n"
+    "  --fix                   apply safe fixes (and list the files written)\n"
+    "  --unsafe-fixes          also apply unsafe fixes\n"
+    "  --diff                  print the diff of the fixes, write nothing\n"
+    "  --exit-non-zero-on-fix  exit 1 when fixes were applied\n"
+    "  --format FMT            text (default), json, sarif, github, gitlab\n"
+    "  -o, --output FILE       write the report to FILE\n"
+    "  --select CODES          only these rules: codes, prefixes (FG1), names or ALL,\n"
+    "                          comma-separated; replaces the configuration's select\n"
+    "  --extend-select CODES   add these rules to the selection (opt-in rules too)\n"
+    "  --ignore CODES          skip these rules\n"
+    "  --config FILE           read settings from FILE\n"
+    "  --no-config             ignore configuration files\n"
+    "  --exit-zero             exit 0 even when findings remain\n"
+    "  -q, --quiet             print the findings only: no summary\n"
+    "  --statistics            print how many findings each rule has, not the findings\n"
+    "  --show-files            print the files forkguard reads and skips, and why\n"
+    "  --color WHEN            auto (default), always, never; NO_COLOR turns colour\n"
+    "                          off always, FORCE_COLOR on when WHEN is auto\n"
+    "  -j, --jobs N            threads that read and parse Python files (default: one\n"
+    "                          per processor, at most 8)\n"
+    "  -h, --help              print these options\n";
+
+void fg_args_check_usage(FILE *out) {
+  fputs(
+      "Usage: forkguard check [OPTIONS] [PATH...]\n"
+      "\n"
+      "Lints the project holding each PATH (default: .). With file paths, as pre-commit\n"
+      "passes them, the whole project is read and the findings that concern those\n"
+      "files are reported.\n"
+      "\n",
+      out);
+  fputs(fg_check_options, out);
+  fputs(
+      "\nExit codes: 0 clean, 1 findings remain, 2 usage, configuration or I/O error.\n",
+      out);
+}
+
 void fg_args_usage(FILE *out) {
   fputs(
       "forkguard - find process pools that hang pytest-xdist runs, and fix the CI split\n"
       "\n"
       "Usage:\n"
       "  forkguard check [PATH...]       lint the project holding PATH (default: .)\n"
+      "  forkguard runs [PATH]           every pytest run CI executes, as forkguard sees "
+      "it\n"
       "  forkguard explain CODE|NAME     print a rule's documentation\n"
       "  forkguard rules [--format json] list the rules\n"
       "  forkguard --version | --help\n"
-      "\n"
-      "Options for check:\n"
-      "  --fix                   apply safe fixes\n"
-      "  --unsafe-fixes          also apply unsafe fixes\n"
-      "  --diff                  print the diff of the fixes, write nothing\n"
-      "  --exit-non-zero-on-fix  exit 1 when fixes were applied\n"
-      "  --format FMT            text (default), json, sarif, github, gitlab\n"
-      "  --output FILE           write the report to FILE\n"
-      "  --select CODES          only these rules (comma-separated codes or prefixes)\n"
-      "  --ignore CODES          skip these rules\n"
-      "  --config FILE           read settings from FILE\n"
-      "  --no-config             ignore configuration files\n"
-      "  --exit-zero             exit 0 even when findings remain\n"
-      "  --quiet                 one line per finding, no summary when clean\n"
-      "  --color WHEN            auto (default), always, never\n"
-      "  --jobs N                threads that parse Python files (default: one per\n"
-      "                          processor, at most 8)\n"
-      "\n"
-      "Exit codes: 0 clean, 1 findings remain, 2 usage, configuration or I/O error.\n",
+      "\n",
+      out);
+  fputs(fg_check_options, out);
+  fputs(
+      "\nOptions for runs: --format text|json, --config FILE, --no-config, -j/--jobs N\n"
+      "\nExit codes: 0 clean, 1 findings remain, 2 usage, configuration or I/O error.\n",
       out);
 }
 
@@ -84,7 +112,14 @@ static int fg_parse_check_opt(FgArgs *self, int argc, char **argv, int *i) {
     o->quiet = true;
   else if (strcmp(a, "--no-config") == 0)
     o->no_config = true;
-  else if (fg_is_opt(a, "--format")) {
+  else if (strcmp(a, "--statistics") == 0)
+    o->statistics = true;
+  else if (strcmp(a, "--show-files") == 0)
+    o->show_files = true;
+  else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+    self->command = FG_CMD_HELP;
+    self->check_help = true;
+  } else if (fg_is_opt(a, "--format")) {
     v = fg_opt_value(argc, argv, i, "--format");
     if (!v || fg_parse_format(v, &o->format) != 0)
       return fg_usage_error("--format takes text, json, sarif, github or gitlab");
@@ -96,6 +131,9 @@ static int fg_parse_check_opt(FgArgs *self, int argc, char **argv, int *i) {
   } else if (fg_is_opt(a, "--select")) {
     if (!(o->select = fg_opt_value(argc, argv, i, "--select")))
       return fg_usage_error("--select takes a list of codes");
+  } else if (fg_is_opt(a, "--extend-select")) {
+    if (!(o->extend_select = fg_opt_value(argc, argv, i, "--extend-select")))
+      return fg_usage_error("--extend-select takes a list of codes");
   } else if (fg_is_opt(a, "--ignore")) {
     if (!(o->ignore = fg_opt_value(argc, argv, i, "--ignore")))
       return fg_usage_error("--ignore takes a list of codes");
@@ -120,8 +158,52 @@ static int fg_parse_check_opt(FgArgs *self, int argc, char **argv, int *i) {
       return fg_usage_error("--jobs takes a number from 1 to 256");
     o->jobs = (int)n;
   } else {
-    return fg_usage_error("unknown option: %s (see `forkguard --help`)", a);
+    return fg_usage_error("unknown option: %s (see `forkguard check --help`)", a);
   }
+  return 0;
+}
+
+/* `forkguard runs [PATH] [--format text|json] [--config FILE] [--no-config]
+ * [--jobs N]` */
+static int fg_parse_runs(FgArgs *self, int argc, char **argv) {
+  self->command = FG_CMD_RUNS;
+  FgRunsOptions *o = &self->runs;
+  bool only_paths = false;
+  for (int i = 2; i < argc; i++) {
+    const char *a = argv[i];
+    const char *v;
+    if (!only_paths && strcmp(a, "--") == 0) {
+      only_paths = true;
+    } else if (!only_paths && fg_is_opt(a, "--format")) {
+      v = fg_opt_value(argc, argv, &i, "--format");
+      if (v && strcmp(v, "json") == 0)
+        o->json = true;
+      else if (!v || strcmp(v, "text") != 0)
+        return fg_usage_error("runs takes --format text or json");
+    } else if (!only_paths && fg_is_opt(a, "--config")) {
+      if (!(o->config = fg_opt_value(argc, argv, &i, "--config")))
+        return fg_usage_error("--config takes a file name");
+    } else if (!only_paths && strcmp(a, "--no-config") == 0) {
+      o->no_config = true;
+    } else if (!only_paths && (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0)) {
+      self->command = FG_CMD_HELP;
+      return 0;
+    } else if (!only_paths && (fg_is_opt(a, "--jobs") || strcmp(a, "-j") == 0)) {
+      v = fg_opt_value(argc, argv, &i, strcmp(a, "-j") == 0 ? "-j" : "--jobs");
+      char *end = NULL;
+      long n = v ? strtol(v, &end, 10) : 0;
+      if (!v || *end || n < 1 || n > 256)
+        return fg_usage_error("--jobs takes a number from 1 to 256");
+      o->jobs = (int)n;
+    } else if (!only_paths && a[0] == '-' && a[1]) {
+      return fg_usage_error("unknown option for runs: %s (see `forkguard --help`)", a);
+    } else if (o->npaths) {
+      return fg_usage_error("runs takes one PATH");
+    } else {
+      self->paths[o->npaths++] = a;
+    }
+  }
+  o->paths = self->paths;
   return 0;
 }
 
@@ -166,6 +248,8 @@ int fg_args_parse(FgArgs *self, int argc, char **argv) {
     }
     return 0;
   }
+  if (strcmp(cmd, "runs") == 0)
+    return fg_parse_runs(self, argc, argv);
   if (strcmp(cmd, "check") != 0)
     return fg_usage_error("unknown command: %s (try `forkguard check`)", cmd);
   self->command = FG_CMD_CHECK;
@@ -183,6 +267,8 @@ int fg_args_parse(FgArgs *self, int argc, char **argv) {
     }
   }
   self->check.paths = self->paths;
+  if (self->check_help)
+    return 0;
   if (self->check.diff && self->check.fix)
     return fg_usage_error("--diff and --fix cannot be combined: --diff writes nothing");
   return 0;

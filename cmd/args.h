@@ -8,6 +8,7 @@
 
 typedef enum FgCommand {
   FG_CMD_CHECK,
+  FG_CMD_RUNS,
   FG_CMD_EXPLAIN,
   FG_CMD_RULES,
   FG_CMD_VERSION,
@@ -17,8 +18,10 @@ typedef enum FgCommand {
 typedef struct FgArgs {
   FgCommand command;
   FgCheckOptions check;
+  FgRunsOptions runs;
   const char *explain;
   bool rules_json;
+  bool check_help;    /* FG_CMD_HELP for `check --help` */
   const char **paths; /* owned array, borrowed strings */
 } FgArgs;
 
@@ -27,5 +30,7 @@ typedef struct FgArgs {
 int fg_args_parse(FgArgs *self, int argc, char **argv);
 void fg_args_free(FgArgs *self);
 void fg_args_usage(FILE *out);
+/* `forkguard check --help`: the check options. */
+void fg_args_check_usage(FILE *out);
 
 #endif

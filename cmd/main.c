@@ -16,13 +16,19 @@ int main(int argc, char **argv) {
     printf("forkguard %s\n", fg_version());
     break;
   case FG_CMD_HELP:
-    fg_args_usage(stdout);
+    if (args.check_help)
+      fg_args_check_usage(stdout);
+    else
+      fg_args_usage(stdout);
     break;
   case FG_CMD_EXPLAIN:
     rc = fg_explain(args.explain, stdout, stderr);
     break;
   case FG_CMD_RULES:
     rc = fg_list_rules(args.rules_json, stdout);
+    break;
+  case FG_CMD_RUNS:
+    rc = fg_runs(&args.runs, stderr);
     break;
   case FG_CMD_CHECK:
     rc = fg_check(&args.check, stderr);

@@ -19,6 +19,9 @@ const char *fg_version(void) {
   return FG_VERSION;
 }
 
+/* NO_COLOR (no-color.org) always wins (SPEC §7); then --color
+ * always/never; with auto, FORCE_COLOR (force-color.org) before the
+ * terminal test. */
 static bool fg_use_color(FgColor c, FILE *f) {
   const char *no = getenv("NO_COLOR");
   if (no && *no)
@@ -27,6 +30,9 @@ static bool fg_use_color(FgColor c, FILE *f) {
     return true;
   if (c == FG_COLOR_NEVER)
     return false;
+  const char *force = getenv("FORCE_COLOR");
+  if (force && *force && strcmp(force, "0") != 0 && strcmp(force, "false") != 0)
+    return true;
   return isatty(fileno(f));
 }
 
@@ -74,49 +80,125 @@ static int fg_close_output(const FgCheckOptions *o, FgBuf *out, FILE *err) {
 
 #define FG_MAX_FIX_ROUNDS 10
 
-/* Would the new bytes of a file gain a parse error? */
-static bool fg_validate(const char *path, const char *data, size_t len, char **why,
-                        void *ctx) {
-  const FgProject *p = ctx;
-  FgSource *src = fg_source_new(path, data, len);
-  bool ok = true;
+/* Why the bytes of a file (by its path's kind) do not parse, or NULL. */
+static char *fg_parse_problem(const FgSource *src) {
+  const char *path = src->path;
+  char *why = NULL;
   if (fg_str_endswith(path, ".py")) {
     FgPyModule *py = fg_pyfile_parse(src, NULL);
-    bool had_error = false;
-    for (size_t i = 0; i < p->py.modules.len; i++)
-      if (strcmp(p->py.modules.items[i]->src->path, path) == 0 &&
-          p->py.modules.items[i]->py)
-        had_error = p->py.modules.items[i]->py->has_error;
-    if (py->has_error && !had_error) {
-      ok = false;
-      *why = fg_xasprintf("the fixed file would not parse: %s", py->error_message);
-    }
+    if (py->has_error)
+      why = fg_xstrdup(py->error_message);
     fg_pyfile_delete(py);
   } else if (fg_str_endswith(path, ".toml")) {
     FgToml *doc = fg_toml_parse(src);
-    if (fg_toml_has_error(doc)) {
-      ok = false;
-      *why =
-          fg_xasprintf("the fixed file would not parse: %s", fg_toml_error_message(doc));
-    }
+    if (fg_toml_has_error(doc))
+      why = fg_xstrdup(fg_toml_error_message(doc));
     fg_toml_delete(doc);
   } else if (fg_str_endswith(path, ".ini") || fg_str_endswith(path, ".cfg")) {
     FgIniDoc *doc = fg_ini_doc_parse(src);
-    if (doc->has_error) {
-      ok = false;
-      *why = fg_xasprintf("the fixed file would not parse: %s", doc->message);
-    }
+    if (doc->has_error)
+      why = fg_xstrdup(doc->message);
     fg_ini_doc_delete(doc);
   } else if (fg_str_endswith(path, ".yml") || fg_str_endswith(path, ".yaml")) {
     FgYamlDoc *doc = fg_yaml_parse(src);
-    if (doc->has_error) {
-      ok = false;
-      *why = fg_xasprintf("the fixed file would not parse: %s", doc->error_message);
-    }
+    if (doc->has_error)
+      why = fg_xstrdup(doc->error_message);
     fg_yaml_delete(doc);
   }
+  return why;
+}
+
+/* The bytes the project read for path (NULL: a file the fix creates). */
+static const FgSource *fg_project_source(const FgProject *p, const char *path) {
+  for (size_t i = 0; i < p->py.modules.len; i++)
+    if (strcmp(p->py.modules.items[i]->src->path, path) == 0)
+      return p->py.modules.items[i]->src;
+  for (size_t i = 0; i < p->ci.workflows.len; i++)
+    if (strcmp(p->ci.workflows.items[i]->src->path, path) == 0)
+      return p->ci.workflows.items[i]->src;
+  for (size_t i = 0; i < p->ci.launch_files.len; i++)
+    if (strcmp(p->ci.launch_files.items[i]->path, path) == 0)
+      return p->ci.launch_files.items[i];
+  if (p->pytest_cfg_src && strcmp(p->pytest_cfg_src->path, path) == 0)
+    return p->pytest_cfg_src;
+  return NULL;
+}
+
+/* Why a fix may not edit src as it stands (NULL: it may): a file holding
+ * NUL, or one that does not parse (FG001), is never edited. */
+static char *fg_uneditable(const FgProject *p, const FgSource *src) {
+  if (src->is_new)
+    return NULL;
+  if (src->has_nul)
+    return fg_xstrdup("it holds a NUL byte");
+  for (size_t i = 0; i < p->py.modules.len; i++) {
+    const FgModule *m = p->py.modules.items[i];
+    if (m->src == src)
+      return m->py && m->py->has_error ? fg_xstrdup("it does not parse (FG001)") : NULL;
+  }
+  for (size_t i = 0; i < p->ci.workflows.len; i++)
+    if (p->ci.workflows.items[i]->src == src)
+      return p->ci.workflows.items[i]->doc->has_error
+                 ? fg_xstrdup("it does not parse (FG001)")
+                 : NULL;
+  char *problem = src->len ? fg_parse_problem(src) : NULL;
+  if (!problem)
+    return NULL;
+  free(problem);
+  return fg_xstrdup("it does not parse (FG001)");
+}
+
+/* Takes the fix off every finding whose fix would edit a file no fix may
+ * edit, with a note that says why: the report offers only what --fix does. */
+static void fg_withhold_fixes(const FgProject *p, FgDiagList *diags) {
+  FG_VEC(const FgSource *) ok = {0};
+  for (size_t i = 0; i < diags->items.len; i++) {
+    FgDiag *d = diags->items.items[i];
+    for (size_t k = 0; d->fix && k < d->fix->edits.len; k++) {
+      const FgSource *src = d->fix->edits.items[k].src;
+      bool known = false;
+      for (size_t j = 0; j < ok.len && !known; j++)
+        known = ok.items[j] == src;
+      if (known || !src)
+        continue;
+      char *why = fg_uneditable(p, src);
+      if (!why) {
+        fg_vec_push(&ok, src);
+        continue;
+      }
+      fg_diag_add_note(
+          d, "fix withheld: %s would change, and %s; a fix never edits such a file",
+          src->path, why);
+      free(why);
+      fg_fix_delete(d->fix);
+      d->fix = NULL;
+    }
+  }
+  fg_vec_free(&ok);
+}
+
+/* May the new bytes of a file be written? Not when the file does not parse
+ * as it stands (FG001: a fix never edits it), nor when they would not. */
+static bool fg_validate(const char *path, const char *data, size_t len, char **why,
+                        void *ctx) {
+  const FgProject *p = ctx;
+  const FgSource *orig = fg_project_source(p, path);
+  char *problem = orig && orig->len ? fg_parse_problem(orig) : NULL;
+  if (problem) {
+    *why = fg_xasprintf(
+        "cannot be parsed as it stands (%s); a fix never edits such a file", problem);
+    free(problem);
+    return false;
+  }
+  FgSource *src = fg_source_new(path, data, len);
+  problem = fg_parse_problem(src);
   fg_source_delete(src);
-  return ok;
+  if (problem) {
+    *why = fg_xasprintf("the fixed file would not parse: %s", problem);
+    free(problem);
+    return false;
+  }
+  return true;
 }
 
 static const char *fg_fix_rule(const FgDiagList *diags, const FgFix *fix) {
@@ -126,9 +208,28 @@ static const char *fg_fix_rule(const FgDiagList *diags, const FgFix *fix) {
   return "?";
 }
 
+/* One line on stderr: what it quotes from the project (file names,
+ * reasons holding them) never reaches the terminal raw. */
+static void fg_eputs(FILE *err, const char *prefix, const char *text) {
+  char *safe = fg_escape_controls(text);
+  fprintf(err, "%s%s\n", prefix, safe);
+  free(safe);
+}
+
+/* Prints a line once per run: later fix rounds meet the same refusals. */
+static void fg_say_once(FgStrVec *said, FILE *err, char *line) {
+  for (size_t i = 0; i < said->len; i++)
+    if (strcmp(said->items[i], line) == 0) {
+      free(line);
+      return;
+    }
+  fg_eputs(err, "", line);
+  fg_vec_push(said, line);
+}
+
 /* Plans the applicable fixes of one lint pass. Reports rejected files. */
 static FgPlan *fg_plan_fixes(const FgProject *p, const FgDiagList *diags, bool unsafe,
-                             bool check_disk, FILE *err) {
+                             const FgOverlay *fixed, FgStrVec *said, FILE *err) {
   FgPlan *plan = fg_plan_new();
   for (size_t i = 0; i < diags->items.len; i++) {
     const FgDiag *d = diags->items.items[i];
@@ -136,17 +237,21 @@ static FgPlan *fg_plan_fixes(const FgProject *p, const FgDiagList *diags, bool u
       fg_plan_add_fix(plan, d->fix);
   }
   fg_plan_validate(plan, fg_validate, (void *)p);
-  if (check_disk)
-    fg_plan_check_disk(plan, p->root);
+  /* what cannot be written is known before anything is: a file that the
+   * disk refuses drops only the fixes that need it */
+  fg_plan_check_disk_skipping(plan, p->root, fixed);
   for (size_t i = 0; i < fg_plan_nrejected(plan); i++) {
     const FgRejectedFile *r = fg_plan_rejected(plan, i);
-    fprintf(err, "forkguard: error: %s: fix not applied: %s\n", r->src->path, r->why);
+    fg_say_once(
+        said, err,
+        fg_xasprintf("forkguard: error: %s: fix not applied: %s", r->src->path, r->why));
     for (size_t k = 0; k < fg_plan_nfixes(plan); k++) {
       FgFixStatus st;
       const FgFix *f = fg_plan_fix(plan, k, &st);
       if (st == FG_FIX_FILE_REJECTED)
-        fprintf(err, "forkguard:   dropped %s fix: %s\n", fg_fix_rule(diags, f),
-                f->message);
+        fg_say_once(said, err,
+                    fg_xasprintf("forkguard:   dropped %s fix: %s", fg_fix_rule(diags, f),
+                                 f->message));
     }
   }
   return plan;
@@ -175,10 +280,12 @@ typedef struct FgFixResult {
   FgOverlay overlay;
   FG_VEC(FgSource *) originals;
   long fixed;
+  FgStrVec said; /* refusals printed so far */
 } FgFixResult;
 
 static void fg_fix_result_free(FgFixResult *r) {
   fg_overlay_free(&r->overlay);
+  fg_strvec_free(&r->said);
   for (size_t i = 0; i < r->originals.len; i++)
     fg_source_delete(r->originals.items[i]);
   fg_vec_free(&r->originals);
@@ -206,10 +313,11 @@ static int fg_fix_in_memory(const char *const *paths, size_t npaths,
     }
     FgDiagList diags = {0};
     fg_rules_lint(p, &diags);
-    /* only the first round reads every file from disk: later rounds see
-     * the overlay's bytes, which differ from the disk by design (the final
-     * write checks every original against the disk again) */
-    FgPlan *plan = fg_plan_fixes(p, &diags, unsafe, round == 0, err);
+    fg_withhold_fixes(p, &diags);
+    /* files already fixed in memory differ from the disk by design (the
+     * final write checks every original against the disk again); every
+     * other file a round touches is checked against the disk */
+    FgPlan *plan = fg_plan_fixes(p, &diags, unsafe, &res->overlay, &res->said, err);
     bool changes = fg_plan_changes(plan);
     int rc = 0;
     if (changes && round == FG_MAX_FIX_ROUNDS) {
@@ -227,7 +335,7 @@ static int fg_fix_in_memory(const char *const *paths, size_t npaths,
           continue;
         if (!fg_fix_result_has(res, f->src->path)) {
           /* not overlaid before this round: its source holds the disk bytes */
-          FgSource *orig = fg_source_new(f->src->path, f->src->data, f->src->len);
+          FgSource *orig = fg_source_new(f->src->path, f->src->raw, f->src->len);
           orig->is_new = f->src->is_new;
           fg_vec_push(&res->originals, orig);
         }
@@ -249,104 +357,344 @@ static FgPlan *fg_fix_final_plan(const FgFixResult *res, FgFix *whole) {
   for (size_t i = 0; i < res->originals.len; i++) {
     const FgSource *orig = res->originals.items[i];
     const FgOverlayFile *o = fg_overlay_find(&res->overlay, orig->path);
-    char *data = fg_xstrndup(o->data, o->len);
-    fg_fix_add_edit(whole, orig, 0, orig->len, data);
-    free(data);
+    fg_fix_add_edit_bytes(whole, orig, 0, orig->len, o->data, o->len);
   }
   fg_plan_add_fix(plan, whole);
   return plan;
+}
+
+/* --show-files: what forkguard reads, how far, and what it leaves out. */
+static void fg_show_files(FgBuf *out, const FgProject *p) {
+  fg_buf_printf(out, "root       %s\n", p->root);
+  fg_buf_printf(out, "config     %s\n",
+                p->config->path ? p->config->path : "(none: defaults)");
+  fg_buf_printf(out, "pytest     %s\n",
+                p->pytest_cfg_path ? p->pytest_cfg_path : "(none: pytest's defaults)");
+  for (size_t i = 0; i < p->ci.workflows.len; i++)
+    fg_buf_printf(out, "workflow   %s\n", p->ci.workflows.items[i]->src->path);
+  for (size_t i = 0; i < p->ci.launch_files.len; i++)
+    fg_buf_printf(out, "launcher   %s\n", p->ci.launch_files.items[i]->path);
+  size_t parsed = 0;
+  for (size_t i = 0; i < p->py.modules.len; i++) {
+    const FgModule *m = p->py.modules.items[i];
+    parsed += m->py != NULL;
+    fg_buf_printf(out, "python     %s  %s\n", m->src->path,
+                  m->py ? "parsed"
+                        : "scanned: names no pool, start method, marker or fixture that "
+                          "matters");
+  }
+  for (size_t i = 0; i < p->skipped.len; i++)
+    fg_buf_printf(out, "skipped    %s\n", p->skipped.items[i]);
+  fg_buf_printf(out,
+                "%zu Python files (%zu parsed), %zu workflows, %zu launcher files; %zu "
+                "left out.\n",
+                p->py.modules.len, parsed, p->ci.workflows.len, p->ci.launch_files.len,
+                p->skipped.len);
+}
+
+/* ---- paths, projects and where reports print paths from ------------------- */
+
+/* The paths the user named, grouped by the project that holds each (in
+ * the order of their roots: the output does not depend on argument order). */
+typedef struct FgGroup {
+  char *root;
+  FG_VEC(const char *) paths;
+} FgGroup;
+
+typedef FG_VEC(FgGroup) FgGroupVec;
+
+static int fg_group_cmp(const void *a, const void *b) {
+  return strcmp(((const FgGroup *)a)->root, ((const FgGroup *)b)->root);
+}
+
+static void fg_groups_free(FgGroupVec *g) {
+  for (size_t i = 0; i < g->len; i++) {
+    free(g->items[i].root);
+    fg_vec_free(&g->items[i].paths);
+  }
+  fg_vec_free(g);
+}
+
+static bool fg_group_paths(const char *const *paths, size_t n, FgGroupVec *out,
+                           FILE *err) {
+  for (size_t i = 0; i < n; i++) {
+    char *root = fg_discover_root(paths[i]);
+    if (!root) {
+      fprintf(err, "forkguard: %s: no such file or directory\n", paths[i]);
+      return false;
+    }
+    FgGroup *g = NULL;
+    for (size_t k = 0; k < out->len && !g; k++)
+      if (strcmp(out->items[k].root, root) == 0)
+        g = &out->items[k];
+    if (g) {
+      free(root);
+    } else {
+      FgGroup ng = {root, {0}};
+      fg_vec_push(out, ng);
+      g = &out->items[out->len - 1];
+    }
+    fg_vec_push(&g->paths, paths[i]);
+  }
+  if (out->len > 1)
+    qsort(out->items, out->len, sizeof(FgGroup), fg_group_cmp);
+  return true;
+}
+
+/* The repository root at or above dir (the folder holding .git), or NULL. */
+static char *fg_repo_root(const char *dir) {
+  char *d = fg_xstrdup(dir);
+  for (;;) {
+    char *git = fg_xasprintf("%s/.git", d);
+    bool found = access(git, F_OK) == 0;
+    free(git);
+    if (found)
+      return d;
+    char *slash = strrchr(d, '/');
+    if (!slash || slash == d) {
+      free(d);
+      return NULL;
+    }
+    *slash = '\0';
+  }
+}
+
+/* `to` relative to `from` (both absolute, without a trailing '/'): "" when
+ * they are the same, "a/b" below, "../x" beside. */
+static char *fg_relpath(const char *from, const char *to) {
+  size_t common = 0;
+  for (size_t i = 0;; i++) {
+    bool fe = from[i] == '\0', te = to[i] == '\0';
+    if ((fe || from[i] == '/') && (te || to[i] == '/'))
+      common = i;
+    if (fe || te || from[i] != to[i])
+      break;
+  }
+  if (strcmp(from, "/") == 0)
+    common = 0;
+  FgBuf b = {0};
+  for (const char *c = from + common; *c; c++)
+    if (*c == '/')
+      fg_buf_puts(&b, b.len ? "/.." : "..");
+  const char *rest = to + common;
+  if (*rest == '/')
+    rest++;
+  if (*rest)
+    fg_buf_printf(&b, "%s%s", b.len ? "/" : "", rest);
+  return fg_buf_take(&b);
+}
+
+/* The folder reports print paths from, when that is not each project's
+ * own root: the repository root for annotations (GitHub, SARIF, GitLab
+ * resolve paths from the checkout) and for runs over several projects;
+ * NULL for one project in a human format. */
+static char *fg_display_root(const FgGroupVec *groups, FgFormat format) {
+  bool ci = format == FG_FORMAT_GITHUB || format == FG_FORMAT_SARIF ||
+            format == FG_FORMAT_GITLAB;
+  if (!ci && groups->len < 2)
+    return NULL;
+  char *display = NULL;
+  for (size_t i = 0; i < groups->len; i++) {
+    char *r = fg_repo_root(groups->items[i].root);
+    if (!r)
+      r = fg_xstrdup(groups->items[i].root);
+    if (!display) {
+      display = r;
+    } else if (strcmp(display, r) != 0) {
+      /* several repositories (or none): the current folder */
+      free(r);
+      free(display);
+      char cwd[4096];
+      return fg_xstrdup(getcwd(cwd, sizeof cwd) ? cwd : groups->items[0].root);
+    } else {
+      free(r);
+    }
+  }
+  return display;
+}
+
+/* ---- check ----------------------------------------------------------------- */
+
+/* --fix / --diff of one project. Appends the files written (shown with
+ * prefix) and the diff; returns -1 on error, else the fixes applied. */
+static long fg_check_fix(const FgCheckOptions *o, const FgConfigOverrides *ov,
+                         const FgGroup *g, const char *prefix, FgStrVec *written,
+                         FgBuf *diff, FILE *err) {
+  FgFixResult res = {0};
+  long rc =
+      fg_fix_in_memory(g->paths.items, g->paths.len, ov, o->unsafe_fixes, &res, err);
+  FgFix *whole = fg_fix_new(FG_FIX_SAFE, "all fixes");
+  for (size_t i = 0; rc == 0 && i < res.originals.len; i++)
+    fg_source_set_prefix(res.originals.items[i], prefix);
+  FgPlan *plan = rc == 0 ? fg_fix_final_plan(&res, whole) : NULL;
+  if (plan && o->diff) {
+    /* what --fix would write, as one unified diff; nothing is written */
+    fg_plan_diff(plan, diff);
+  } else if (plan) {
+    FgStrVec errors = {0};
+    if (res.originals.len && fg_plan_write(plan, g->root, &errors)) {
+      rc = -1;
+    } else {
+      for (size_t i = 0; i < res.originals.len; i++)
+        fg_vec_push(written, fg_xstrdup(fg_source_shown(res.originals.items[i])));
+      rc = res.fixed;
+    }
+    for (size_t i = 0; i < errors.len; i++)
+      fg_eputs(err, "forkguard: error: ", errors.items[i]);
+    fg_strvec_free(&errors);
+  }
+  fg_plan_delete(plan);
+  fg_fix_delete(whole);
+  fg_fix_result_free(&res);
+  return rc;
+}
+
+static void fg_print_warnings(const FgProject *p, FILE *err) {
+  for (size_t i = 0; i < p->problems.warnings.len; i++)
+    fg_eputs(err, "forkguard: ", p->problems.warnings.items[i]);
+  FgStrVec comment_warnings = {0};
+  fg_rules_suppression_warnings(p, &comment_warnings);
+  for (size_t i = 0; i < comment_warnings.len; i++)
+    fg_eputs(err, "forkguard: ", comment_warnings.items[i]);
+  fg_strvec_free(&comment_warnings);
 }
 
 int fg_check(const FgCheckOptions *o, FILE *err) {
   static const char *const dot[] = {"."};
   const char *const *paths = o->npaths ? o->paths : dot;
   size_t npaths = o->npaths ? o->npaths : 1;
-  FgConfigOverrides ov = {o->config, o->no_config, o->select, o->ignore, o->jobs};
+  FgConfigOverrides ov = {o->config, o->no_config,     o->select, o->ignore,
+                          o->jobs,   o->extend_select, fg_rules,  fg_nrules};
+  FgGroupVec groups = {0};
+  if (!fg_group_paths(paths, npaths, &groups, err)) {
+    fg_groups_free(&groups);
+    return FG_EXIT_ERROR;
+  }
+  char *display = fg_display_root(&groups, o->format);
+  FgStrVec prefixes = {0}; /* per group */
+  for (size_t i = 0; i < groups.len; i++)
+    fg_vec_push(&prefixes,
+                display ? fg_relpath(display, groups.items[i].root) : fg_xstrdup(""));
   long fixed = 0;
+  int rc = FG_EXIT_CLEAN;
+  FgStrVec written = {0};
   if (o->fix || o->diff) {
-    FgFixResult res = {0};
-    int frc = fg_fix_in_memory(paths, npaths, &ov, o->unsafe_fixes, &res, err);
-    FgFix *whole = fg_fix_new(FG_FIX_SAFE, "all fixes");
-    FgPlan *plan = frc == 0 ? fg_fix_final_plan(&res, whole) : NULL;
-    if (plan && o->diff) {
-      /* what --fix would write, as one unified diff; nothing is written */
-      FgBuf d = {0};
-      fg_plan_diff(plan, &d);
-      fwrite(d.data ? d.data : "", 1, d.len, stdout);
-      fflush(stdout);
-      frc = d.len ? 1 : 0;
-      fg_buf_free(&d);
-    } else if (plan) {
-      FgStrVec errors = {0};
-      char *root = fg_discover_root(paths[0]);
-      if (res.originals.len && (!root || fg_plan_write(plan, root, &errors)))
-        frc = -1;
-      free(root);
-      for (size_t i = 0; i < errors.len; i++)
-        fprintf(err, "forkguard: error: %s\n", errors.items[i]);
-      fg_strvec_free(&errors);
-      fixed = res.fixed;
+    FgBuf diff = {0};
+    for (size_t i = 0; i < groups.len && rc == FG_EXIT_CLEAN; i++) {
+      /* a diff over several projects names each file from the shared root;
+       * one project's diff stays a patch for its own folder */
+      const char *prefix = groups.len > 1 ? prefixes.items[i] : "";
+      long n = fg_check_fix(o, &ov, &groups.items[i], prefix, &written, &diff, err);
+      if (n < 0)
+        rc = FG_EXIT_ERROR;
+      else
+        fixed += n;
     }
-    fg_plan_delete(plan);
-    fg_fix_delete(whole);
-    fg_fix_result_free(&res);
-    if (frc < 0)
-      return FG_EXIT_ERROR;
-    if (o->diff)
-      return frc ? FG_EXIT_FINDINGS : FG_EXIT_CLEAN;
+    if (o->diff && rc == FG_EXIT_CLEAN) {
+      fwrite(diff.data ? diff.data : "", 1, diff.len, stdout);
+      if (fflush(stdout) != 0) {
+        fprintf(err, "forkguard: standard output: cannot write the diff: %s\n",
+                strerror(errno));
+        rc = FG_EXIT_ERROR;
+      } else {
+        rc = diff.len ? FG_EXIT_FINDINGS : FG_EXIT_CLEAN;
+      }
+    }
+    fg_buf_free(&diff);
+    if (rc == FG_EXIT_ERROR || o->diff) {
+      fg_strvec_free(&written);
+      fg_strvec_free(&prefixes);
+      free(display);
+      fg_groups_free(&groups);
+      return rc;
+    }
   }
-  char *why = NULL;
-  FgProject *p = fg_project_load(paths, npaths, &ov, &why);
-  if (!p) {
-    fprintf(err, "forkguard: %s\n", why);
-    free(why);
-    return FG_EXIT_ERROR;
-  }
-  for (size_t i = 0; i < p->problems.warnings.len; i++)
-    fprintf(err, "forkguard: %s\n", p->problems.warnings.items[i]);
+  if (written.len > 1)
+    qsort(written.items, written.len, sizeof(char *), fg_str_cmp_ptr);
 
+  FG_VEC(FgProject *) projects = {0};
   FgDiagList diags = {0};
-  fg_rules_lint(p, &diags);
-  FgSummary sum = {0};
-  fg_summarise(&diags, o->unsafe_fixes, &sum);
-  sum.fix_mode = o->fix;
-  sum.fixed = (size_t)fixed;
-
+  size_t io_errors = 0;
+  for (size_t i = 0; i < groups.len; i++) {
+    char *why = NULL;
+    FgProject *p = fg_project_load(groups.items[i].paths.items, groups.items[i].paths.len,
+                                   &ov, &why);
+    if (!p) {
+      fprintf(err, "forkguard: %s\n", why);
+      free(why);
+      rc = FG_EXIT_ERROR;
+      break;
+    }
+    fg_vec_push(&projects, p);
+    fg_project_show_under(p, prefixes.items[i]);
+    fg_print_warnings(p, err);
+    io_errors += p->problems.io_errors;
+    FgDiagList one = {0};
+    fg_rules_lint(p, &one);
+    fg_withhold_fixes(p, &one);
+    for (size_t k = 0; k < one.items.len; k++)
+      fg_diag_list_push(&diags, one.items.items[k]);
+    fg_vec_free(&one.items);
+  }
   FgBuf out = {0};
-  out.sink = fg_open_output(o, err);
-  if (!out.sink) {
-    fg_diag_list_clear(&diags);
-    fg_project_delete(p);
-    return FG_EXIT_ERROR;
+  if (rc == FG_EXIT_CLEAN) {
+    fg_diag_list_sort(&diags);
+    out.sink = fg_open_output(o, err);
+    if (!out.sink)
+      rc = FG_EXIT_ERROR;
   }
-  bool color = o->output ? false : fg_use_color(o->color, stdout);
-  switch (o->format) {
-  case FG_FORMAT_JSON:
-    fg_output_json(&out, &diags, &sum, o->unsafe_fixes);
-    break;
-  case FG_FORMAT_SARIF:
-    fg_output_sarif(&out, &diags, p->root, fg_rules, fg_nrules);
-    break;
-  case FG_FORMAT_GITHUB:
-    fg_output_github(&out, &diags);
-    break;
-  case FG_FORMAT_GITLAB:
-    fg_output_gitlab(&out, &diags);
-    break;
-  default:
-    fg_output_text(&out, &diags, &sum, color, o->quiet, o->unsafe_fixes);
-    break;
+  if (rc == FG_EXIT_CLEAN) {
+    FgSummary sum = {0};
+    fg_summarise(&diags, o->unsafe_fixes, &sum);
+    sum.fix_mode = o->fix;
+    sum.fixed = (size_t)fixed;
+    sum.written = (const char *const *)written.items;
+    sum.nwritten = written.len;
+    bool color = o->output ? false : fg_use_color(o->color, stdout);
+    /* the exit status the run will have, unless writing the report fails */
+    rc = sum.findings && !o->exit_zero && !o->show_files ? FG_EXIT_FINDINGS
+                                                         : FG_EXIT_CLEAN;
+    if (rc == FG_EXIT_CLEAN && o->exit_non_zero_on_fix && fixed > 0)
+      rc = FG_EXIT_FINDINGS;
+    if (io_errors)
+      rc = FG_EXIT_ERROR;
+    if (o->show_files)
+      for (size_t i = 0; i < projects.len; i++)
+        fg_show_files(&out, projects.items[i]);
+    else if (o->statistics)
+      fg_output_statistics(&out, &diags, &sum, o->format == FG_FORMAT_JSON,
+                           o->unsafe_fixes);
+    else
+      switch (o->format) {
+      case FG_FORMAT_JSON:
+        fg_output_json(&out, &diags, &sum, o->unsafe_fixes);
+        break;
+      case FG_FORMAT_SARIF:
+        fg_output_sarif(&out, &diags, display ? display : projects.items[0]->root,
+                        fg_rules, fg_nrules, rc);
+        break;
+      case FG_FORMAT_GITHUB:
+        fg_output_github(&out, &diags);
+        break;
+      case FG_FORMAT_GITLAB:
+        fg_output_gitlab(&out, &diags);
+        break;
+      default:
+        fg_output_text(&out, &diags, &sum, color, o->quiet, o->unsafe_fixes);
+        break;
+      }
+    if (fg_close_output(o, &out, err) != 0)
+      rc = FG_EXIT_ERROR;
   }
-  int rc = fg_close_output(o, &out, err) == 0
-               ? (sum.findings && !o->exit_zero ? FG_EXIT_FINDINGS : FG_EXIT_CLEAN)
-               : FG_EXIT_ERROR;
-  if (rc == FG_EXIT_CLEAN && o->exit_non_zero_on_fix && fixed > 0)
-    rc = FG_EXIT_FINDINGS;
-  if (p->problems.io_errors)
-    rc = FG_EXIT_ERROR;
   fg_buf_free(&out);
   fg_diag_list_clear(&diags);
-  fg_project_delete(p);
+  for (size_t i = 0; i < projects.len; i++)
+    fg_project_delete(projects.items[i]);
+  fg_vec_free(&projects);
+  fg_strvec_free(&written);
+  fg_strvec_free(&prefixes);
+  free(display);
+  fg_groups_free(&groups);
   return rc;
 }
 
@@ -357,7 +705,7 @@ int fg_explain(const char *code_or_name, FILE *out, FILE *err) {
     return FG_EXIT_ERROR;
   }
   fprintf(out, "# %s (%s)\n\nFix: %s\n\n", r->name, r->code, r->fix);
-  if (r->default_off)
+  if (r->opt_in)
     fprintf(out,
             "Off by default: enable it with `--select %s` or `select = [\"%s\"]` in "
             "`[tool.forkguard]`.\n\n",
@@ -390,7 +738,7 @@ int fg_list_rules(bool json, FILE *out) {
       fg_json_key(&j, "fix");
       fg_json_string(&j, fg_rules[i]->fix);
       fg_json_key(&j, "default");
-      fg_json_string(&j, fg_rules[i]->default_off ? "off" : "on");
+      fg_json_bool(&j, !fg_rules[i]->opt_in);
       fg_json_end_object(&j);
     }
     fg_json_end_array(&j);
@@ -400,8 +748,7 @@ int fg_list_rules(bool json, FILE *out) {
     return FG_EXIT_CLEAN;
   }
   for (size_t i = 0; i < fg_nrules; i++)
-    fprintf(out, "%s  %-34s %-7s %s%s\n", fg_rules[i]->code, fg_rules[i]->name,
-            fg_rules[i]->fix, fg_rules[i]->summary,
-            fg_rules[i]->default_off ? " (off by default)" : "");
+    fprintf(out, "%s  %-34s %-7s %s\n", fg_rules[i]->code, fg_rules[i]->name,
+            fg_rules[i]->fix, fg_rules[i]->summary);
   return FG_EXIT_CLEAN;
 }

@@ -78,16 +78,15 @@ static void fg_load_ci(FgProject *p, const FgDiscovery *disc) {
   const char *enabler = NULL;
   if (pc->has_enabler_dep && pc->has_xdist_dep)
     enabler = pc->enabler_dep_file ? pc->enabler_dep_file : "the project metadata";
-  FgRunContext ctx = {(const char *const *)p->addopts.items,
-                      p->addopts.len,
-                      p->pytest_cfg_path,
-                      (const char *const *)p->testpaths.items,
-                      p->testpaths.len,
-                      enabler,
-                      NULL,
-                      NULL};
+  FgRunContext ctx = {.ini_addopts = (const char *const *)p->addopts.items,
+                      .nini_addopts = p->addopts.len,
+                      .ini_name = p->pytest_cfg_path,
+                      .testpaths = (const char *const *)p->testpaths.items,
+                      .ntestpaths = p->testpaths.len,
+                      .enabler_file = enabler,
+                      .root = p->root};
   fg_ci_collect_runs(&p->ci, &p->reader, &ctx);
-  fg_ci_collect_cells(&p->ci, p->root);
+  fg_ci_collect_cells(&p->ci, &p->reader);
 }
 
 /* The test model: summaries and propagation, then the test items with the
@@ -96,6 +95,7 @@ static void fg_load_python(FgProject *p, const FgDiscovery *disc) {
   p->py.extra_pool_constructors =
       (const char *const *)p->config->extra_pool_constructors.items;
   p->py.nextra_pool_constructors = p->config->extra_pool_constructors.len;
+  p->py.parse_suppressions = fg_config_selects(p->config, "FG002");
   fg_pymodel_load(&p->py, &p->reader, &disc->python, p->marker, &p->problems);
   fg_project_detect_conventions(p);
   FG_VEC(const char *) equivalents = {0};
@@ -103,6 +103,7 @@ static void fg_load_python(FgProject *p, const FgDiscovery *disc) {
     fg_vec_push(&equivalents, p->conventions.items[i].name);
   fg_pymodel_collect_tests(&p->py, p->marker, equivalents.items, equivalents.len);
   fg_vec_free(&equivalents);
+  fg_pymodel_start_settings(&p->py, &p->start_settings);
 }
 
 FgProject *fg_project_load(const char *const *paths, size_t npaths,
@@ -138,6 +139,7 @@ FgProject *fg_project_load_overlay(const char *const *paths, size_t npaths,
   p->root = root;
   p->reader.root = root;
   p->reader.overlay = overlay;
+  p->reader.problems = &p->problems;
   p->config = cfg;
   p->marker = cfg->marker;
   p->py.jobs = ov && ov->jobs > 0 ? ov->jobs : fg_parallel_default_jobs();
@@ -162,6 +164,8 @@ FgProject *fg_project_load_overlay(const char *const *paths, size_t npaths,
   fg_project_detect_marker(p);
   fg_load_python(p, disc);
   fg_project_select_pool_tests(p);
+  p->skipped = disc->skipped;
+  memset(&disc->skipped, 0, sizeof disc->skipped);
   fg_discovery_delete(disc);
   return p;
 }
@@ -174,8 +178,24 @@ const FgSource *fg_project_placeholder(const FgProject *self, const char *path) 
       return p->placeholders.items[i];
   FgSource *src = fg_source_new(path, "", 0);
   src->is_new = true;
+  fg_source_set_prefix(src, p->shown_prefix);
   fg_vec_push(&p->placeholders, src);
   return src;
+}
+
+void fg_project_show_under(FgProject *p, const char *prefix) {
+  free(p->shown_prefix);
+  p->shown_prefix = prefix && *prefix ? fg_xstrdup(prefix) : NULL;
+  for (size_t i = 0; i < p->py.modules.len; i++)
+    fg_source_set_prefix(p->py.modules.items[i]->src, prefix);
+  for (size_t i = 0; i < p->ci.workflows.len; i++)
+    fg_source_set_prefix((FgSource *)p->ci.workflows.items[i]->src, prefix);
+  for (size_t i = 0; i < p->ci.launch_files.len; i++)
+    fg_source_set_prefix(p->ci.launch_files.items[i], prefix);
+  if (p->pytest_cfg_src)
+    fg_source_set_prefix(p->pytest_cfg_src, prefix);
+  for (size_t i = 0; i < p->placeholders.len; i++)
+    fg_source_set_prefix(p->placeholders.items[i], prefix);
 }
 
 void fg_project_delete(FgProject *p) {
@@ -188,12 +208,16 @@ void fg_project_delete(FgProject *p) {
   fg_ci_free(&p->ci);
   fg_problems_free(&p->problems);
   fg_strvec_free(&p->only);
+  fg_strvec_free(&p->hook_markers);
+  fg_start_settings_free(&p->start_settings);
+  fg_strvec_free(&p->skipped);
   fg_strvec_free(&p->testpaths);
   fg_strvec_free(&p->addopts);
   fg_strvec_free(&p->registered_markers);
   free(p->pytest_cfg_path);
   free(p->marker_detected);
   free(p->marker_why);
+  free(p->shown_prefix);
   for (size_t i = 0; i < p->conventions.len; i++) {
     free(p->conventions.items[i].name);
     free(p->conventions.items[i].why);

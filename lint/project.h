@@ -47,10 +47,17 @@ struct FgProject {
   FG_VEC(FgConvention) conventions;
   FgPyModel py; /* the test model (python/) */
   FgCiModel ci; /* the CI model (ci/) */
+  /* markers a conftest.py may add at collection (`item.add_marker(
+   * pytest.mark.NAME)`): a test may carry them whatever its decorators say */
+  FgStrVec hook_markers;
+  /* the non-fork start methods conftest.py files set before any test */
+  FgStartSettings start_settings;
   /* which paths the user asked about; findings elsewhere are dropped */
   FgStrVec only;
+  FgStrVec skipped; /* what discovery left out and why (--show-files) */
   /* sources of files that fixes create (placeholders, no bytes yet) */
   FG_VEC(FgSource *) placeholders;
+  char *shown_prefix; /* owned: what reports put before each path, or NULL */
 };
 
 /* Builds the model for the project holding paths[0]. Returns NULL and sets
@@ -68,6 +75,11 @@ void fg_project_delete(FgProject *self);
  * root). The project owns it; the same path gives the same source, so two
  * fixes creating the same file make identical edits. */
 const FgSource *fg_project_placeholder(const FgProject *self, const char *path);
+
+/* Reports print every path of the project with prefix in front (the
+ * project's folder relative to the repository root, for annotations and
+ * runs over several projects); NULL or "": the paths as they are. */
+void fg_project_show_under(FgProject *self, const char *prefix);
 
 /* ---- select.c: where the two models meet ---------------------------------- */
 

@@ -120,5 +120,6 @@ const FgRule fg104_pool_not_shut_down = {
     .summary = "a process pool in test code is neither context-managed nor shut down",
     .doc = doc,
     .fix = "none",
+    .severity = FG_SEVERITY_WARNING,
     .on_module = fg104_on_module,
 };

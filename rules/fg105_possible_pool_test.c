@@ -87,6 +87,6 @@ const FgRule fg105_possible_pool_test = {
     .summary = "a test may start processes, behind a guard that cannot be evaluated",
     .doc = doc,
     .fix = "none",
-    .default_off = true,
+    .opt_in = true,
     .on_test = fg105_on_test,
 };

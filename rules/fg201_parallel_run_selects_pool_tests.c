@@ -64,7 +64,11 @@ static const char doc[] =
     "No\n"
     "fix is offered when `-n`, `-m` or pytest itself comes from a make variable or a "
     "tox\n"
-    "substitution, or when the line runs more than one command.\n";
+    "substitution, or when the line runs more than one command.\n"
+    "\n"
+    "No serial step is offered when the step runs more than one pytest command (the\n"
+    "copy would run the others again), nor when xdist's options or `-m` come from an\n"
+    "expression or a shell variable that holds more than that word (`$PYTEST_ARGS`).\n";
 
 /* Does the run's -m say `not <marker>` (a split made before)? */
 static bool fg201_deselects_marker(const FgRun *run, const char *marker) {
@@ -109,9 +113,11 @@ static void fg201_on_run(const FgProject *p, const FgRun *run, FgDiagList *out) 
     fg_buf_printf(&names, " (+%zu more)", hits->len - 3);
   fg_diag_add_note(d, "selects: %s", names.data);
   fg_buf_free(&names);
-  char *line = fg_cells_line(fg_ci_cells(&p->ci, run->job), false, 6, NULL);
+  char *line = fg_cells_line(&run->cells, false, 6, NULL);
   fg_diag_add_note(d, "cells: %s", line);
   free(line);
+  for (size_t i = 0; i < run->notes.len; i++)
+    fg_diag_add_note(d, "note: %s", run->notes.items[i]);
   for (size_t i = 0; i < hits->len; i++) {
     const FgTest *t = hits->items[i];
     const FgPyFunc *f = &t->mod->py->funcs[t->func];
@@ -137,8 +143,18 @@ static void fg201_on_run(const FgProject *p, const FgRun *run, FgDiagList *out) 
                      "no fix here: the run already deselects `%s`; mark the tests "
                      "(FG101)",
                      marker);
+  /* the serial copy is of the whole step: with another pytest command in
+   * it the copy would run that one again (and the fixes of both overlap) */
+  bool several = false;
+  for (size_t i = 0; i < p->ci.runs.len && !run->via && !several; i++) {
+    const FgRun *o = p->ci.runs.items[i];
+    several = o->step == run->step && !o->via && o->start != run->start;
+  }
+  if (several && !other && !split)
+    fg_diag_add_note(d, "no fix: the step runs more than one pytest command; split "
+                        "it by hand");
   /* a run from tox.ini or a Makefile is split in that file */
-  bool skip = other || split;
+  bool skip = other || split || several;
   d->fix = skip       ? NULL
            : run->via ? fg_serial_line_fix(p, run)
                       : fg_serial_step_fix(p, run, true);

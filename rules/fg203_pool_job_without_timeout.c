@@ -129,5 +129,6 @@ const FgRule fg203_pool_job_without_timeout = {
         "a job that runs pool tests has no timeout-minutes and no pytest --timeout",
     .doc = doc,
     .fix = "unsafe",
+    .severity = FG_SEVERITY_WARNING,
     .on_workflow = fg203_on_workflow,
 };

@@ -8,7 +8,9 @@ static const char doc[] =
     "## What it does\n"
     "Flags a parallel pytest run (pytest-xdist active) that selects tests which start\n"
     "worker processes, in a job with at least one Linux cell on Python < 3.14, when no\n"
-    "`conftest.py` sets a start method other than `fork`. OS and Python come from\n"
+    "`conftest.py` the run loads sets a start method other than `fork` for that cell\n"
+    "(at import or in a start-up hook such as `pytest_configure`; a guard like\n"
+    "`if sys.version_info >= (3, 14)` does not cover 3.12). OS and Python come from\n"
     "`runs-on`, the matrix and `actions/setup-python`; what cannot be read "
     "(expressions,\n"
     "`fromJSON`) counts as possibly Linux and possibly Python < 3.14.\n"
@@ -45,38 +47,77 @@ static const char doc[] =
     "under\n"
     "`spawn`.\n";
 
+/* Does the run load this conftest.py? pytest loads those of the folders
+ * from the rootdir to every path it is given and of the folders it collects
+ * below them (what --ignore leaves out it does not visit). */
+static bool fg301_loads(const FgRun *run, const FgModule *conftest) {
+  const char *dir = conftest->dir;
+  for (size_t i = 0; i < run->ignores.len; i++)
+    if (fg_path_under(dir, run->ignores.items[i]))
+      return false;
+  for (size_t i = 0; i < run->paths.len; i++) {
+    const char *path = run->paths.items[i];
+    if (fg_path_under(path, dir) || fg_path_under(dir, path))
+      return true;
+  }
+  return false;
+}
+
+/* Is the cell protected by a setting the run loads whose guard may hold
+ * there? (a guard that cannot be read protects: the rule stays quiet) */
+static bool fg301_protected(const FgProject *p, const FgRun *run, const FgCell *c) {
+  for (size_t i = 0; i < p->start_settings.len; i++) {
+    const FgStartSetting *s = &p->start_settings.items[i];
+    if (fg301_loads(run, s->conftest) &&
+        fg_py_guard_holds(s->guard, fg_cell_python_minor(c), 1) != 0)
+      return true;
+  }
+  return false;
+}
+
+/* Why the settings there are do not protect the run, for a note. */
+static void fg301_settings_note(const FgProject *p, const FgRun *run, FgDiag *d) {
+  for (size_t i = 0; i < p->start_settings.len && i < 3; i++) {
+    const FgStartSetting *s = &p->start_settings.items[i];
+    const char *path = s->conftest->src->path;
+    if (!fg301_loads(run, s->conftest))
+      fg_diag_add_note(d, "%s sets a start method, but this run does not load it", path);
+    else if (s->guard)
+      fg_diag_add_note(d, "%s sets a start method only when `%s`", path, s->guard);
+  }
+}
+
 static void fg301_on_run(const FgProject *p, const FgRun *run, FgDiagList *out) {
   if (!run->xdist)
     return;
   /* only tests whose chains fork by default: spawn / forkserver / a
    * library's own start method never fork the worker */
   size_t hits = 0;
-  FG_VEC(const char *) paths = {0};
-  for (size_t i = 0; i < run->pool_tests.len; i++) {
-    const FgTest *t = run->pool_tests.items[i];
-    if (!(t->methods & FG_METHODS_FORK_DEFAULT))
-      continue;
-    hits++;
-    fg_vec_push(&paths, t->file->src->path);
-  }
-  if (!hits || fg_pymodel_safe_start_method(&p->py)) {
-    fg_vec_free(&paths);
+  for (size_t i = 0; i < run->pool_tests.len; i++)
+    hits += (run->pool_tests.items[i]->methods & FG_METHODS_FORK_DEFAULT) != 0;
+  if (!hits)
     return;
-  }
-  const FgCells *cells = fg_ci_cells(&p->ci, run->job);
-  size_t nhazard = 0;
-  char *line = fg_cells_line(cells, true, 6, &nhazard);
+  /* the cells where pool tests fork: Linux, Python < 3.14, with no
+   * start method set by a conftest.py the run loads */
+  FgCells hazard = {0};
   bool unknown = false;
-  for (size_t i = 0; i < cells->items.len; i++) {
-    const FgCell *c = &cells->items.items[i];
-    if (fg_cell_is_linux(c) && fg_cell_python_before_314(c) && (!c->os || !c->python))
-      unknown = true;
+  for (size_t i = 0; i < run->cells.items.len; i++) {
+    const FgCell *c = &run->cells.items.items[i];
+    if (!fg_cell_is_linux(c) || !fg_cell_python_before_314(c) ||
+        fg301_protected(p, run, c))
+      continue;
+    fg_cells_add(&hazard, c->os, c->python);
+    unknown |= !c->os || !c->python;
   }
-  if (!nhazard) {
-    free(line);
-    fg_vec_free(&paths);
+  if (!hazard.items.len) {
+    fg_cells_free(&hazard);
     return;
   }
+  FG_VEC(const char *) paths = {0};
+  for (size_t i = 0; i < run->pool_tests.len; i++)
+    if (run->pool_tests.items[i]->methods & FG_METHODS_FORK_DEFAULT)
+      fg_vec_push(&paths, run->pool_tests.items[i]->file->src->path);
+  char *line = fg_cells_line(&hazard, false, 6, NULL);
   size_t start = 0, end = 0;
   fg_run_xdist_span(run, &start, &end);
   FgDiag *d =
@@ -93,12 +134,20 @@ static void fg301_on_run(const FgProject *p, const FgRun *run, FgDiagList *out) 
                    unknown ? " (unknown OS or Python counts as Linux, Python < 3.14)"
                            : "");
   free(line);
+  fg301_settings_note(p, run, d);
   char *msg = fg_xasprintf("set the `%s` start method on Linux in conftest.py "
                            "`pytest_configure` (and register `%s`)",
                            p->config->start_method, p->marker);
-  d->fix = fg_conftest_fix(p, paths.items, paths.len, true, true, FG_FIX_UNSAFE, msg);
+  /* a conftest.py that sets a start method already would not get a second
+   * one from the fix: its condition or its place is what to change */
+  if (p->start_settings.len || fg_pymodel_safe_start_method(&p->py))
+    fg_diag_add_note(d, "no fix: a conftest.py sets a start method already; make it "
+                        "hold for these cells and this run");
+  else
+    d->fix = fg_conftest_fix(p, paths.items, paths.len, true, true, FG_FIX_UNSAFE, msg);
   free(msg);
   fg_vec_free(&paths);
+  fg_cells_free(&hazard);
   fg_diag_list_push(out, d);
 }
 

@@ -114,5 +114,6 @@ const FgRule fg302_unregistered_marker = {
     .summary = "the marker is used but not registered in config or addinivalue_line",
     .doc = doc,
     .fix = "safe",
+    .severity = FG_SEVERITY_NOTE,
     .on_project = fg302_on_project,
 };

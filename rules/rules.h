@@ -7,6 +7,7 @@
 
 #include "core/diag.h"
 #include "core/rule.h"
+#include "core/util.h"
 
 #define FG_RULE(sym) extern const FgRule sym;
 #include "rules.def"
@@ -23,5 +24,12 @@ const FgRule *fg_rule_find(const char *code_or_name);
  * findings that are wanted (enabled for their file, in the paths asked
  * about, not suppressed), sorted. */
 void fg_rules_lint(const FgProject *p, FgDiagList *out);
+/* The same for the CI runs' hooks only, one list per run of p->ci.runs
+ * (per_run has that many, zeroed): what `forkguard runs` reports. */
+void fg_rules_lint_runs(const FgProject *p, FgDiagList *per_run);
+
+/* "warning: path:line: unknown rule X in a suppression comment; did you
+ * mean Y?" for every such comment of the project. */
+void fg_rules_suppression_warnings(const FgProject *p, FgStrVec *out);
 
 #endif

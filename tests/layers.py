@@ -27,7 +27,7 @@ def layer(rel):
         return None
     if len(parts) == 2:
         stem = Path(parts[1]).stem
-        if stem == "engine":
+        if stem in ("engine", "runs_cmd"):
             return "engine"
         if stem == "forkguard":
             return "api"

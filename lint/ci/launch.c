@@ -40,12 +40,10 @@ static const FgSource *fg_launch_file(const FgLaunchEnv *env, const char *rel) {
     fg_vec_push(env->files, src);
     return src;
   }
-  char *path = fg_xasprintf("%s/%s", env->root, rel);
   size_t len = 0;
-  char *err = NULL;
-  char *data = fg_read_file(path, FG_LAUNCH_MAX_FILE, &len, &err);
-  free(path);
-  free(err);
+  char *data = env->reader
+                   ? fg_reader_read_optional(env->reader, rel, FG_LAUNCH_MAX_FILE, &len)
+                   : NULL;
   if (!data)
     return NULL;
   FgSource *src = fg_source_new(rel, data, len);
@@ -151,7 +149,10 @@ static const char *fg_env_value(const FgLaunchEnv *env, const FgShellCommand *cm
   size_t nl = strlen(name);
   for (size_t i = 0; i < cmd->nassigns; i++)
     if (strncmp(cmd->assigns[i].text, name, nl) == 0 && cmd->assigns[i].text[nl] == '=')
-      return cmd->assigns[i].text + nl + 1;
+      return cmd->assigns[i].dynamic ? NULL : cmd->assigns[i].text + nl + 1;
+  if (env->vars)
+    return fg_shell_vars_exported(env->vars, name) ? fg_shell_vars_get(env->vars, name)
+                                                   : NULL;
   const FgYamlNode *levels[3] = {env->step->env, env->job->env, env->wf->env};
   for (int i = 0; i < 3; i++) {
     const char *v = fg_yaml_str(fg_yaml_deref(fg_yaml_get(levels[i], name)));
@@ -220,8 +221,8 @@ static size_t fg_launch_tox(const FgLaunchEnv *env, const FgRunAnchor *anchor,
         const char *line = cmds.items[k].text;
         while (*line == '-' || *line == ' ')
           line++; /* `- cmd`: tox ignores its exit code */
-        FgRunAnchor a = {anchor->start, anchor->end,         via,
-                         src,           cmds.items[k].start, cmds.items[k].end};
+        FgRunAnchor a = {anchor->start,       anchor->end,       via, src,
+                         cmds.items[k].start, cmds.items[k].end, NULL};
         total += fg_launch_line(env, &a, line, toxdir, where, addopts, depth, out);
       }
       free(via);
@@ -465,8 +466,8 @@ static size_t fg_launch_make(const FgLaunchEnv *env, const FgRunAnchor *anchor,
                               : fg_xasprintf("make %s", name);
       for (size_t k = (size_t)r + 1; k < mk.lines.len; k++) {
         const char *line = mk.lines.items[k];
-        FgRunAnchor a = {anchor->start, anchor->end,        via,
-                         src,           mk.starts.items[k], mk.ends.items[k]};
+        FgRunAnchor a = {anchor->start,      anchor->end,      via, src,
+                         mk.starts.items[k], mk.ends.items[k], NULL};
         if (line[0] != '\t') {
           const char *q = line;
           while (*q == ' ')
@@ -535,6 +536,7 @@ size_t fg_launch_expand(const FgLaunchEnv *env, const FgShellCommand *cmd,
                    NULL,
                    NULL,
                    0,
-                   0};
+                   0,
+                   NULL};
   return fg_launch_at(env, &a, cmd, cwd, 0, out);
 }

@@ -2,6 +2,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "parse/shlex.h"
 
@@ -18,15 +19,22 @@ static bool fg_is_pytest_exe(const char *w) {
          strcmp(b, "pytest-3") == 0;
 }
 
+/* python, python3, python3.12, pypy3.10, python3.13t, python3-dbg,
+ * python3.12d, pythonw, py (the Windows launcher), `.exe` optional. */
 static bool fg_is_python_exe(const char *w) {
   const char *b = fg_base(w);
+  if (strcmp(b, "py") == 0 || strcmp(b, "py.exe") == 0)
+    return true;
   if (!fg_str_startswith(b, "python") && !fg_str_startswith(b, "pypy"))
     return false;
   b += fg_str_startswith(b, "python") ? 6 : 4;
-  for (; *b; b++)
-    if (!((*b >= '0' && *b <= '9') || *b == '.'))
-      return false;
-  return true;
+  while ((*b >= '0' && *b <= '9') || *b == '.')
+    b++;
+  if (*b == 't' || *b == 'd' || *b == 'm' || *b == 'w' || *b == 'u')
+    b++; /* free-threaded, debug, pymalloc, windowed builds */
+  if (strcmp(b, "-dbg") == 0 || strcmp(b, "-debug") == 0 || strcmp(b, ".exe") == 0)
+    return true;
+  return *b == '\0';
 }
 
 /* `python [flags] -m pytest`: index after "pytest", or -1. */
@@ -307,8 +315,55 @@ static const char *fg_origin_name(const FgOpt *o, const FgRunContext *ctx) {
   }
 }
 
+/* A tox substitution tox left as written (`{env:X:}`, `{posargs}`,
+ * `{[testenv]deps}`, `{tty:a:b}`): its value is not known. */
+static bool fg_is_tox_substitution(const char *w) {
+  for (const char *b = strchr(w, '{'); b; b = strchr(b + 1, '{')) {
+    const char *e = strchr(b, '}');
+    if (!e)
+      return false;
+    const char *in = b + 1;
+    if (fg_str_startswith(in, "env:") || fg_str_startswith(in, "posargs") ||
+        fg_str_startswith(in, "tty:") || in[0] == '[' || fg_str_startswith(in, "env_") ||
+        fg_str_startswith(in, "envdir") || fg_str_startswith(in, "envsitepackagesdir") ||
+        fg_str_startswith(in, "envtmpdir") || fg_str_startswith(in, "temp_dir") ||
+        fg_str_startswith(in, "work_dir") || fg_str_startswith(in, "envbindir"))
+      return true;
+  }
+  return false;
+}
+
+/* Is the effective option i a word whose value is not known? */
+static bool fg_opt_unknown(const FgRun *self, size_t i) {
+  const FgOpt *o = &self->opts.items[i];
+  if (o->origin != FG_ORIGIN_CMDLINE || o->arg < 0)
+    return false;
+  const FgArg *a = &self->args.items[o->arg];
+  return a->dynamic || (self->via && fg_is_tox_substitution(a->text));
+}
+
+static void fg_run_unknown(FgRun *self, const char *text) {
+  for (size_t i = 0; i < self->unknown.len; i++)
+    if (strcmp(self->unknown.items[i], text) == 0)
+      return;
+  fg_vec_push(&self->unknown, fg_xstrdup(text));
+}
+
+/* Does the path (relative to the root) exist? Unknown roots say yes. */
+static bool fg_run_path_exists(const FgRunContext *ctx, const char *rel) {
+  if (!ctx->root)
+    return true;
+  char *full = fg_xasprintf("%s/%s", ctx->root, *rel ? rel : ".");
+  bool ok = access(full, F_OK) == 0;
+  free(full);
+  return ok;
+}
+
 static void fg_run_analyse(FgRun *self, const FgRunContext *ctx, const char *cwd) {
   size_t n = self->opts.len;
+  bool pyargs = false;
+  for (size_t i = 0; i < n; i++)
+    pyargs |= strcmp(self->opts.items[i].text, "--pyargs") == 0;
   char **words = fg_xmalloc((n ? n : 1) * sizeof(char *));
   for (size_t i = 0; i < n; i++)
     words[i] = self->opts.items[i].text;
@@ -320,6 +375,12 @@ static void fg_run_analyse(FgRun *self, const FgRunContext *ctx, const char *cwd
     const FgOpt *o = &self->opts.items[i];
     const char *w = words[i];
     bool cmdline = o->origin == FG_ORIGIN_CMDLINE;
+    if (fg_opt_unknown(self, i)) {
+      /* not known: never a path, and no option we can read */
+      fg_run_unknown(self, w);
+      i++;
+      continue;
+    }
     if (after_dashdash || w[0] != '-' || strcmp(w, "-") == 0) {
       /* positional: paths only count from the command line (addopts
        * paths are rare and relative to the rootdir) */
@@ -327,10 +388,39 @@ static void fg_run_analyse(FgRun *self, const FgRunContext *ctx, const char *cwd
       char *colons = strstr(path, "::");
       if (colons)
         *colons = '\0';
-      char *full = fg_path_join(cmdline ? cwd : "", path);
-      fg_vec_push(&self->paths, full);
+      bool package = pyargs && !strchr(path, '/') && !fg_str_endswith(path, ".py");
+      if (package)
+        for (char *d = strchr(path, '.'); d; d = strchr(d, '.'))
+          *d = '/'; /* --pyargs pkg.sub: the package's directory */
+      char *full = fg_path_join(cmdline && !package ? cwd : "", path);
+      if (package && !fg_run_path_exists(ctx, full)) {
+        /* the package as installed is its source tree: at the root or in src/ */
+        char *in_src = fg_path_join("src", path);
+        if (fg_run_path_exists(ctx, in_src)) {
+          free(full);
+          full = in_src;
+        } else {
+          free(in_src);
+        }
+      }
+      /* a bare word right after an option, naming nothing on disk */
+      bool value_like = cmdline && !package && !after_dashdash && i > 0 &&
+                        words[i - 1][0] == '-' && words[i - 1][1] &&
+                        !strchr(words[i - 1], '=') && !strchr(w, '/') &&
+                        !fg_str_endswith(path, ".py") && !strstr(w, "::");
+      if (!value_like || fg_run_path_exists(ctx, full)) {
+        fg_vec_push(&self->paths, full);
+        any_positional = true;
+      } else {
+        /* pytest stops on a path that does not exist: in a run that works
+         * a bare word after an option is that option's value
+         * (`--run-optional no_jupyter`) */
+        fg_vec_push(
+            &self->notes,
+            fg_xasprintf("`%s` is no file or directory: read as an option's value", w));
+        free(full);
+      }
       free(path);
-      any_positional = true;
       i++;
       continue;
     }
@@ -341,10 +431,28 @@ static void fg_run_analyse(FgRun *self, const FgRunContext *ctx, const char *cwd
     }
     char scratch[64];
     FgOptView v = fg_opt_view(words, n, i, scratch, sizeof scratch);
-    if (strcmp(v.name, "-n") == 0 || strcmp(v.name, "--numprocesses") == 0) {
+    /* the option's value is a word of its own that is not known */
+    bool value_unknown = v.consumed == 2 && fg_opt_unknown(self, i + 1);
+    if (value_unknown)
+      fg_run_unknown(self, v.value);
+    if (strcmp(v.name, "-m") == 0 && value_unknown) {
+      /* -m with a value not known: which tests it keeps is not known */
+      self->m_unknown = true;
+      free(self->mexpr);
+      self->mexpr = NULL;
+      self->m_arg = cmdline ? o->arg : -1;
+    } else if (strcmp(v.name, "-k") == 0 && value_unknown) {
+      free(self->kexpr);
+      self->kexpr = NULL;
+    } else if ((strcmp(v.name, "--ignore") == 0 || strcmp(v.name, "--ignore-glob") == 0 ||
+                strcmp(v.name, "--deselect") == 0) &&
+               value_unknown) {
+      /* ignoring something not known: the rest is still collected */
+    } else if (strcmp(v.name, "-n") == 0 || strcmp(v.name, "--numprocesses") == 0) {
       self->xdist = fg_xdist_count_on(v.value);
       free(self->xdist_why);
-      self->xdist_why = fg_xasprintf("%s %s %s %s", v.name, v.value ? v.value : "",
+      self->xdist_why = fg_xasprintf("%s %s%s %s %s", v.name, v.value ? v.value : "",
+                                     value_unknown ? " (value not known)" : "",
                                      cmdline ? "on" : "in", fg_origin_name(o, ctx));
       self->xdist_arg = cmdline ? o->arg : -1;
     } else if (strcmp(v.name, "--tx") == 0 || strcmp(v.name, "-d") == 0) {
@@ -363,6 +471,7 @@ static void fg_run_analyse(FgRun *self, const FgRunContext *ctx, const char *cwd
     } else if (strcmp(v.name, "-m") == 0 && v.value) {
       free(self->mexpr);
       self->mexpr = fg_xstrdup(v.value);
+      self->m_unknown = false;
       self->m_arg = cmdline ? o->arg : -1;
     } else if (strcmp(v.name, "-k") == 0 && v.value) {
       free(self->kexpr);
@@ -436,6 +545,20 @@ static const char *fg_env_addopts(const FgWorkflow *wf, const FgJob *job,
   return NULL;
 }
 
+/* "tox env a, make b" -> "tox env a", "make b" */
+static void fg_split_hops(FgStrVec *out, const char *via) {
+  const char *p = via;
+  for (;;) {
+    const char *e = strstr(p, ", ");
+    size_t n = e ? (size_t)(e - p) : strlen(p);
+    if (n)
+      fg_vec_push(out, fg_xstrndup(p, n));
+    if (!e)
+      break;
+    p = e + 2;
+  }
+}
+
 static FgRun *fg_run_build(const FgWorkflow *wf, const FgJob *job, const FgStep *step,
                            const FgShellCommand *cmd, const char *cwd,
                            const FgRunContext *ctx, const FgRunAnchor *anchor) {
@@ -466,17 +589,33 @@ static FgRun *fg_run_build(const FgWorkflow *wf, const FgJob *job, const FgStep 
     self->launcher_end = fg_script_file_offset(sc, cmd->words[first - 1].end);
   }
 
+  if (anchor && anchor->chain)
+    for (size_t i = 0; i < anchor->chain->len; i++)
+      fg_vec_push(&self->via_chain, fg_xstrdup(anchor->chain->items[i]));
+  else if (anchor && anchor->via)
+    fg_split_hops(&self->via_chain, anchor->via);
+  if (ctx->cells)
+    fg_cells_merge(&self->cells, ctx->cells);
   for (size_t i = 0; i < ctx->nini_addopts; i++)
     fg_run_push_opt(self, ctx->ini_addopts[i], FG_ORIGIN_INI, -1);
   const char *env = ctx->env_addopts ? ctx->env_addopts : fg_env_addopts(wf, job, step);
+  const char *env_unknown = ctx->env_addopts ? ctx->env_addopts_unknown : NULL;
   for (size_t i = 0; i < cmd->nassigns; i++)
-    if (fg_str_startswith(cmd->assigns[i].text, "PYTEST_ADDOPTS="))
-      env = cmd->assigns[i].text + strlen("PYTEST_ADDOPTS=");
+    if (fg_str_startswith(cmd->assigns[i].text, "PYTEST_ADDOPTS=")) {
+      env =
+          cmd->assigns[i].dynamic ? "" : cmd->assigns[i].text + strlen("PYTEST_ADDOPTS=");
+      env_unknown = cmd->assigns[i].dynamic ? cmd->assigns[i].text : NULL;
+    }
+  if (env_unknown) {
+    fg_run_unknown(self, env_unknown);
+    fg_vec_push(&self->notes,
+                fg_xasprintf("PYTEST_ADDOPTS (`%s`) not known", env_unknown));
+  }
   if (env)
     fg_run_push_shlex(self, env, FG_ORIGIN_ENV);
   for (size_t i = (size_t)first; i < cmd->nwords; i++) {
     const FgShellWord *w = &cmd->words[i];
-    FgArg a = {fg_xstrdup(w->text), self->start, self->start, w->dynamic};
+    FgArg a = {fg_xstrdup(w->text), self->start, self->start, w->dynamic, w->derived};
     if (!anchor) {
       a.start = fg_script_file_offset(sc, w->start);
       a.end = sc->exact ? fg_script_file_offset(sc, w->end) : a.start;
@@ -521,16 +660,61 @@ char *fg_run_where(const FgRun *self) {
   const char *approx = folded ? " (position approximate: the run: scalar is folded or "
                                 "escaped)"
                               : "";
-  char *s = fg_xasprintf("%s \xE2\x80\xBA job %s \xE2\x80\xBA step \"%s\"%s%s%s", wname,
-                         self->job->id, step, self->via ? " via " : "",
-                         self->via ? self->via : "", approx);
+  FgBuf called = {0};
+  for (size_t i = 0; i < self->callers.len && i < 3; i++)
+    fg_buf_printf(&called, "%s%s", i ? ", " : " (called from ", self->callers.items[i]);
+  if (self->callers.len > 3)
+    fg_buf_printf(&called, " +%zu more", self->callers.len - 3);
+  if (self->callers.len)
+    fg_buf_putc(&called, ')');
+  char *s = fg_xasprintf("%s%s \xE2\x80\xBA job %s \xE2\x80\xBA step \"%s\"%s%s%s", wname,
+                         called.data ? called.data : "", self->job->id, step,
+                         self->via ? " via " : "", self->via ? self->via : "", approx);
+  fg_buf_free(&called);
   free(step);
   return s;
+}
+
+char *fg_run_unknown_note(const FgRun *self) {
+  if (!self->unknown.len)
+    return NULL;
+  FgBuf b = {0};
+  fg_buf_puts(&b, "arguments from ");
+  for (size_t i = 0; i < self->unknown.len && i < 4; i++)
+    fg_buf_printf(&b, "%s`%s`", i ? ", " : "", self->unknown.items[i]);
+  if (self->unknown.len > 4)
+    fg_buf_printf(&b, " (+%zu more)", self->unknown.len - 4);
+  fg_buf_puts(&b, " not known");
+  return fg_buf_take(&b);
+}
+
+bool fg_run_same(const FgRun *a, const FgRun *b) {
+  if (a->wf != b->wf || a->job != b->job || a->step != b->step || a->start != b->start ||
+      a->end != b->end || !fg_str_eq(a->via, b->via) ||
+      !fg_str_eq(a->workdir, b->workdir) || a->via_src != b->via_src ||
+      a->via_start != b->via_start || a->opts.len != b->opts.len ||
+      a->args.len != b->args.len || a->launcher_end != b->launcher_end ||
+      a->maybe != b->maybe)
+    return false;
+  for (size_t i = 0; i < a->opts.len; i++)
+    if (strcmp(a->opts.items[i].text, b->opts.items[i].text) != 0 ||
+        a->opts.items[i].origin != b->opts.items[i].origin)
+      return false;
+  for (size_t i = 0; i < a->args.len; i++)
+    if (a->args.items[i].start != b->args.items[i].start ||
+        a->args.items[i].dynamic != b->args.items[i].dynamic)
+      return false;
+  return true;
 }
 
 void fg_run_delete(FgRun *self) {
   if (!self)
     return;
+  fg_strvec_free(&self->via_chain);
+  fg_cells_free(&self->cells);
+  fg_strvec_free(&self->unknown);
+  fg_strvec_free(&self->notes);
+  fg_strvec_free(&self->callers);
   free(self->via);
   free(self->launcher);
   for (size_t i = 0; i < self->args.len; i++)

@@ -41,7 +41,15 @@ void fg_diag_delete(FgDiag *self) {
     free(self->notes.items[i]);
   fg_vec_free(&self->notes);
   fg_fix_delete(self->fix);
+  fg_strvec_free(&self->affects);
   free(self);
+}
+
+void fg_diag_affected_by(FgDiag *self, const char *path) {
+  for (size_t i = 0; i < self->affects.len; i++)
+    if (strcmp(self->affects.items[i], path) == 0)
+      return;
+  fg_vec_push(&self->affects, fg_xstrdup(path));
 }
 
 void fg_diag_add_related(FgDiag *self, const FgSource *src, size_t start, size_t end,
@@ -71,10 +79,22 @@ FgFix *fg_fix_new(FgApplicability applicability, const char *fmt, ...) {
   return self;
 }
 
+void fg_fix_add_edit_bytes(FgFix *self, const FgSource *src, size_t start, size_t end,
+                           const char *bytes, size_t len) {
+  FgEdit e = {src, start, end, fg_xstrndup(bytes ? bytes : "", bytes ? len : 0),
+              bytes ? len : 0};
+  fg_vec_push(&self->edits, e);
+}
+
 void fg_fix_add_edit(FgFix *self, const FgSource *src, size_t start, size_t end,
                      const char *replacement) {
-  FgEdit e = {src, start, end, fg_xstrdup(replacement)};
-  fg_vec_push(&self->edits, e);
+  const char *r = replacement ? replacement : "";
+  fg_fix_add_edit_bytes(self, src, start, end, r, strlen(r));
+  FgEdit *e = &self->edits.items[self->edits.len - 1];
+  if (src && src->cr && !src->crlf)
+    for (size_t i = 0; i < e->replacement_len; i++)
+      if (e->replacement[i] == '\n')
+        e->replacement[i] = '\r';
 }
 
 void fg_fix_delete(FgFix *self) {
@@ -94,7 +114,8 @@ void fg_diag_list_push(FgDiagList *self, FgDiag *diag) {
 static int fg_diag_cmp(const void *pa, const void *pb) {
   const FgDiag *a = *(const FgDiag *const *)pa;
   const FgDiag *b = *(const FgDiag *const *)pb;
-  int c = strcmp(a->src ? a->src->path : "", b->src ? b->src->path : "");
+  int c = strcmp(a->src ? fg_source_shown(a->src) : "",
+                 b->src ? fg_source_shown(b->src) : "");
   if (c)
     return c;
   if (a->start != b->start)

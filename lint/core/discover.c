@@ -1,5 +1,7 @@
 #include "core/discover.h"
 
+#include "core/overlay.h"
+
 #include <dirent.h>
 #include <errno.h>
 #include <fnmatch.h>
@@ -63,15 +65,23 @@ typedef struct FgIgnore {
   FG_VEC(char *) patterns;
 } FgIgnore;
 
-static void fg_ignore_load(FgIgnore *self, const char *root) {
-  char *path = fg_xasprintf("%s/.gitignore", root);
+static void fg_ignore_load(FgIgnore *self, const char *root, FgStrVec *warnings) {
+  FgReader rd = {root, NULL, NULL};
+  FgProblems problems = {0};
+  rd.problems = &problems;
   size_t len;
-  char *err = NULL;
-  char *text = fg_read_file(path, 1 << 20, &len, &err);
-  free(path);
-  free(err);
+  char *text = fg_reader_read_optional(&rd, ".gitignore", 1 << 20, &len);
+  for (size_t i = 0; i < problems.warnings.len; i++) {
+    const char *w = problems.warnings.items[i];
+    fg_vec_push(warnings, fg_xstrdup(fg_str_startswith(w, "warning: ") ? w + 9 : w));
+  }
+  fg_problems_free(&problems);
   if (!text)
     return;
+  /* a NUL ends nothing: read it as a line break */
+  for (size_t i = 0; i < len; i++)
+    if (!text[i])
+      text[i] = '\n';
   char *save = NULL;
   for (char *line = strtok_r(text, "\r\n", &save); line;
        line = strtok_r(NULL, "\r\n", &save)) {
@@ -116,25 +126,27 @@ bool fg_discover_glob_match(const char *pattern, const char *relpath, bool is_di
   return match;
 }
 
-static bool fg_ignored(const FgIgnore *ig, const char *const *excludes, size_t nexcludes,
-                       const char *rel, bool is_dir) {
+/* Why rel is ignored (owned), or NULL. */
+static char *fg_ignored(const FgIgnore *ig, const char *const *excludes, size_t nexcludes,
+                        const char *rel, bool is_dir) {
   for (size_t i = 0; i < ig->patterns.len; i++)
     if (fg_discover_glob_match(ig->patterns.items[i], rel, is_dir))
-      return true;
+      return fg_xasprintf(".gitignore `%s`", ig->patterns.items[i]);
   for (size_t i = 0; i < nexcludes; i++)
     if (fg_discover_glob_match(excludes[i], rel, is_dir))
-      return true;
-  return false;
+      return fg_xasprintf("exclude `%s`", excludes[i]);
+  return NULL;
 }
 
-static bool fg_skip_dir(const char *abs, const char *name) {
+/* Why a folder is never walked, or NULL. */
+static const char *fg_skip_dir(const char *abs, const char *name) {
   for (const char *const *s = fg_skip_dirs; *s; s++)
     if (strcmp(name, *s) == 0)
-      return true;
+      return "a VCS, cache, build or virtualenv folder";
   if (fg_str_endswith(name, ".egg-info"))
-    return true;
+    return "package metadata";
   /* a virtualenv under any name */
-  return fg_exists(abs, "pyvenv.cfg");
+  return fg_exists(abs, "pyvenv.cfg") ? "a virtualenv (pyvenv.cfg)" : NULL;
 }
 
 static bool fg_is_workflow(const char *rel) {
@@ -144,6 +156,19 @@ static bool fg_is_workflow(const char *rel) {
   if (strchr(rest, '/'))
     return false;
   return fg_str_endswith(rest, ".yml") || fg_str_endswith(rest, ".yaml");
+}
+
+/* A symlinked file is read only when its real path stays under the root;
+ * else a warning names it. */
+static bool fg_link_inside(FgDiscovery *self, const char *rel, const char *abs) {
+  char *real = realpath(abs, NULL);
+  bool inside = real && fg_path_under_abs(real, self->root);
+  if (!inside)
+    fg_vec_push(&self->warnings, fg_xasprintf("%s: %s; not read", rel,
+                                              real ? "a symlink out of the project root"
+                                                   : strerror(errno)));
+  free(real);
+  return inside;
 }
 
 static void fg_walk(FgDiscovery *self, const FgIgnore *ig, const char *const *excludes,
@@ -170,23 +195,58 @@ static void fg_walk(FgDiscovery *self, const FgIgnore *ig, const char *const *ex
       char *cabs = fg_xasprintf("%s/%s", abs, name);
       struct stat lst;
       if (lstat(cabs, &lst) != 0) {
+        /* ENAMETOOLONG past PATH_MAX, or gone meanwhile: say so */
+        fg_vec_push(&self->warnings,
+                    fg_xasprintf("%s: skipped: %s", crel, strerror(errno)));
         free(crel);
         free(cabs);
         continue;
       }
       bool is_dir = S_ISDIR(lst.st_mode);
       bool keep = false;
+      char *why = NULL;
+      bool wanted = fg_str_endswith(name, ".py") || fg_is_workflow(crel);
       if (S_ISLNK(lst.st_mode)) {
         struct stat st;
-        /* symlinked files are read; symlinked folders are not walked */
-        keep = stat(cabs, &st) == 0 && S_ISREG(st.st_mode);
+        /* symlinked files are read, when they stay in the project;
+         * symlinked folders are not walked */
+        bool target = stat(cabs, &st) == 0;
+        keep = target && S_ISREG(st.st_mode);
+        if (target && S_ISDIR(st.st_mode))
+          why = fg_xstrdup("a symlinked folder (not followed)");
+        if (keep && wanted && !fg_link_inside(self, crel, cabs)) {
+          keep = false;
+          why = fg_xstrdup("a symlink out of the project root");
+        }
       } else {
         keep = is_dir || S_ISREG(lst.st_mode);
+        if (!keep && wanted) {
+          why = fg_xasprintf("not a regular file (%s)", fg_file_kind(lst.st_mode));
+          char *ignored = fg_ignored(ig, excludes, nexcludes, crel, false);
+          if (!ignored)
+            fg_vec_push(&self->warnings, fg_xasprintf("%s: %s; not read", crel, why));
+          free(ignored);
+        }
       }
-      if (keep && is_dir && strcmp(crel, ".github") != 0 && fg_skip_dir(cabs, name))
+      const char *skip =
+          keep && is_dir && strcmp(crel, ".github") != 0 ? fg_skip_dir(cabs, name) : NULL;
+      if (skip) {
         keep = false;
-      if (keep && fg_ignored(ig, excludes, nexcludes, crel, is_dir))
-        keep = false;
+        why = fg_xstrdup(skip);
+      }
+      if (keep) {
+        why = fg_ignored(ig, excludes, nexcludes, crel, is_dir);
+        keep = why == NULL;
+        if (why && !is_dir && !fg_str_endswith(name, ".py") && !fg_is_workflow(crel)) {
+          free(why); /* an ignored file forkguard would not read anyway */
+          why = NULL;
+        }
+      }
+      if (why) {
+        fg_vec_push(&self->skipped,
+                    fg_xasprintf("%s%s: %s", crel, is_dir ? "/" : "", why));
+        free(why);
+      }
       if (!keep) {
         free(crel);
       } else if (is_dir) {
@@ -205,10 +265,14 @@ static void fg_walk(FgDiscovery *self, const FgIgnore *ig, const char *const *ex
     free(rel);
   }
   fg_vec_free(&stack);
+  if (self->warnings.len > 1) /* in path order, whatever readdir's order */
+    qsort(self->warnings.items, self->warnings.len, sizeof(char *), fg_str_cmp_ptr);
   if (self->python.len > 1)
     qsort(self->python.items, self->python.len, sizeof(char *), fg_str_cmp_ptr);
   if (self->workflows.len > 1)
     qsort(self->workflows.items, self->workflows.len, sizeof(char *), fg_str_cmp_ptr);
+  if (self->skipped.len > 1)
+    qsort(self->skipped.items, self->skipped.len, sizeof(char *), fg_str_cmp_ptr);
 }
 
 FgDiscovery *fg_discover(const char *path, const char *const *excludes, size_t nexcludes,
@@ -227,7 +291,7 @@ FgDiscovery *fg_discover(const char *path, const char *const *excludes, size_t n
   FgDiscovery *self = fg_xcalloc(1, sizeof *self);
   self->root = root;
   FgIgnore ig = {0};
-  fg_ignore_load(&ig, root);
+  fg_ignore_load(&ig, root, &self->warnings);
   fg_walk(self, &ig, excludes, nexcludes);
   for (size_t i = 0; i < ig.patterns.len; i++)
     free(ig.patterns.items[i]);
@@ -248,5 +312,6 @@ void fg_discovery_delete(FgDiscovery *self) {
   fg_free_strings(self->python.items, self->python.len);
   fg_free_strings(self->workflows.items, self->workflows.len);
   fg_free_strings(self->warnings.items, self->warnings.len);
+  fg_free_strings(self->skipped.items, self->skipped.len);
   free(self);
 }

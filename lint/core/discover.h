@@ -17,6 +17,7 @@ typedef struct FgDiscovery {
   FgStrVec python;    /* every *.py, relative to root */
   FgStrVec workflows; /* the .yml / .yaml files in .github/workflows */
   FgStrVec warnings;  /* unreadable directories and the like */
+  FgStrVec skipped;   /* "path/: why" for folders and .py / workflow files left out */
 } FgDiscovery;
 
 /* path: a file or directory the user named. excludes: extra glob patterns

@@ -236,6 +236,22 @@ bool fg_serial_step_xdist_elsewhere(const FgRun *run) {
   return elsewhere;
 }
 
+/* Can argument i be edited where it is written? A word that came from an
+ * expansion can, when it is the whole of what is written there (`-n
+ * ${{ matrix.workers }}`), not when it shares its bytes with other words or
+ * with the launcher (`$PYTEST` holding `pytest -n 4`). */
+static bool fg_ss_editable(const FgRun *run, size_t i) {
+  const FgArg *a = &run->args.items[i];
+  if (!a->derived)
+    return true;
+  if (a->start < run->launcher_end || a->start == a->end)
+    return false;
+  for (size_t k = 0; k < run->args.len; k++)
+    if (k != i && run->args.items[k].start < a->end && a->start < run->args.items[k].end)
+      return false;
+  return true;
+}
+
 /* Why no byte-exact fix exists for this run, or NULL when one does. */
 const char *fg_serial_step_no_fix(const FgRun *run) {
   const FgStep *st = run->step;
@@ -251,6 +267,17 @@ const char *fg_serial_step_no_fix(const FgRun *run) {
     return "the command's bytes are not written as-is in the file (escapes)";
   if (run->m_arg < 0 && run->mexpr)
     return "-m comes from addopts or PYTEST_ADDOPTS";
+  if (run->m_unknown)
+    return "the value of -m is not known";
+  if (run->m_arg >= 0 && !fg_ss_editable(run, (size_t)run->m_arg))
+    return "-m comes from an expression or a shell variable";
+  for (size_t i = 0; i < run->args.len;) {
+    size_t n = fg_ss_xdist_words(run, i);
+    for (size_t k = i; k < i + n; k++)
+      if (!fg_ss_editable(run, k))
+        return "xdist's options come from an expression or a shell variable";
+    i += n ? n : 1;
+  }
   return NULL;
 }
 

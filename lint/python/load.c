@@ -44,6 +44,11 @@ static void fg_seed_words(const FgPyModel *p, const char *marker, FgWordSet *set
   }
   fg_word_set_add(set, "fork", FG_SEED_FORK);
   fg_word_set_add(set, marker, FG_SEED_MARKER);
+  if (p->parse_suppressions) {
+    /* a comment that silences nothing is only found where it is read */
+    fg_word_set_add(set, "forkguard", FG_SEED_MARKER);
+    fg_word_set_add(set, "noqa", FG_SEED_MARKER);
+  }
 }
 
 static bool fg_seed_wanted(const FgModule *m, uint32_t seeds) {

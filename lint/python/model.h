@@ -129,7 +129,9 @@ typedef struct FgPyModel {
   FgStrVec python_functions;
   const char *const *extra_pool_constructors; /* borrowed (config) */
   size_t nextra_pool_constructors;
-  int jobs; /* threads that read and parse */
+  int jobs;                /* threads that read and parse */
+  bool parse_suppressions; /* also parse files with suppression comments
+                              (`forkguard: ignore`, `noqa`), for FG002 */
 
   /* the model */
   FG_VEC(FgModule *) modules; /* in discovery order: sorted by path */
@@ -174,6 +176,29 @@ char *fg_chain_format(const FgChain *chain, const char *head);
  * set_start_method("spawn"|"forkserver") call in it, or in an in-repo
  * module it imports), or NULL when none does. */
 const FgModule *fg_pymodel_safe_start_method(const FgPyModel *self);
+
+/* A non-fork set_start_method that conftest.py runs before any test: at
+ * import (its own module level, or that of a module it imports), or in a
+ * start-up hook (pytest_configure, pytest_sessionstart...), directly or
+ * through one call. guard: the `if`/`elif`/`else` conditions around it as
+ * Python text ("(sys.platform == 'linux') and not (C)"; "?" for a part
+ * not read), NULL when none. */
+typedef struct FgStartSetting {
+  const FgModule *conftest;
+  const FgModule *mod; /* where the call is written */
+  const FgPyCall *call;
+  char *guard;
+} FgStartSetting;
+
+typedef FG_VEC(FgStartSetting) FgStartSettings;
+
+void fg_pymodel_start_settings(const FgPyModel *self, FgStartSettings *out);
+void fg_start_settings_free(FgStartSettings *self);
+/* Does a guard hold on CPython 3.minor (minor < 0: unknown) on Linux
+ * (is_linux 1) or another OS (0) or either (-1)? 1, 0, or -1 when not
+ * known. Reads sys.platform, platform.system(), os.name and
+ * sys.version_info comparisons with not / and / or. */
+int fg_py_guard_holds(const char *guard, int minor, int is_linux);
 
 /* Does a pattern of python_functions / python_classes match name? (a
  * pattern with glob characters is a glob, otherwise a prefix) */

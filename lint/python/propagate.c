@@ -301,7 +301,8 @@ char *fg_chain_format(const FgChain *chain, const char *head) {
   for (size_t i = 0; i < chain->links.len; i++) {
     const FgLink *l = &chain->links.items[i];
     FgPos pos = fg_source_pos(l->src, l->start);
-    fg_buf_printf(&b, " \xE2\x86\x92 %s (%s:%zu)", l->label, l->src->path, pos.line);
+    fg_buf_printf(&b, " \xE2\x86\x92 %s (%s:%zu)", l->label, fg_source_shown(l->src),
+                  pos.line);
   }
   return fg_buf_take(&b);
 }

@@ -33,7 +33,7 @@ void fg_output_github(FgBuf *out, const FgDiagList *diags) {
     const FgDiag *d = diags->items.items[i];
     FgPos s = fg_source_pos(d->src, d->start), e = fg_source_pos(d->src, d->end);
     fg_buf_puts(out, "::error file=");
-    fg_gh_escape(out, d->src->path, true);
+    fg_gh_escape(out, fg_source_shown(d->src), true);
     fg_buf_printf(out, ",line=%zu,col=%zu,endLine=%zu,endColumn=%zu,title=", s.line,
                   s.column, e.line, e.column);
     char *title = fg_xasprintf("%s %s", d->rule->code, d->rule->name);
@@ -51,12 +51,12 @@ void fg_output_github(FgBuf *out, const FgDiagList *diags) {
  * finding apart from its line (so that it survives edits above it) and its
  * occurrence among findings that are otherwise identical (so that it is
  * unique: GitLab tracks findings by fingerprint). */
-static void fg_fingerprint(const FgDiag *d, size_t occurrence, char out[33]) {
+void fg_output_fingerprint(const FgDiag *d, size_t occurrence, char out[33]) {
   unsigned long long h1 = 1469598103934665603ULL, h2 = 1099511628211ULL * 31;
   char nth[32];
   snprintf(nth, sizeof nth, "%zu", occurrence);
-  const char *parts[5] = {d->rule->code, d->src->path, d->message, d->test ? d->test : "",
-                          nth};
+  const char *parts[5] = {d->rule->code, fg_source_shown(d->src), d->message,
+                          d->test ? d->test : "", nth};
   int nparts = occurrence ? 5 : 4; /* the first occurrence keeps its old print */
   for (int p = 0; p < nparts; p++) {
     for (const char *c = parts[p]; *c; c++) {
@@ -70,8 +70,51 @@ static void fg_fingerprint(const FgDiag *d, size_t occurrence, char out[33]) {
 }
 
 static bool fg_same_finding(const FgDiag *a, const FgDiag *b) {
-  return a->rule == b->rule && strcmp(a->src->path, b->src->path) == 0 &&
+  return a->rule == b->rule &&
+         strcmp(fg_source_shown(a->src), fg_source_shown(b->src)) == 0 &&
          strcmp(a->message, b->message) == 0 && fg_str_eq(a->test, b->test);
+}
+
+/* How many findings before i are the same finding (another occurrence). */
+static size_t fg_occurrence(const FgDiagList *diags, size_t i) {
+  const FgDiag *d = diags->items.items[i];
+  /* the list is sorted by path: identical findings share a path, so the
+   * backward scan stops at the first other path */
+  size_t occurrence = 0;
+  for (size_t k = i; k-- > 0;) {
+    const FgDiag *o = diags->items.items[k];
+    if (strcmp(fg_source_shown(o->src), fg_source_shown(d->src)) != 0)
+      break;
+    occurrence += fg_same_finding(o, d);
+  }
+  return occurrence;
+}
+
+const char *fg_output_sarif_level(const FgRule *rule) {
+  static const char *const levels[] = {"error", "warning", "note"};
+  return levels[rule->severity];
+}
+
+const char *fg_output_gitlab_severity(const FgRule *rule) {
+  static const char *const severities[] = {"critical", "major", "minor"};
+  return severities[rule->severity];
+}
+
+char *fg_output_rule_description(const FgRule *rule) {
+  /* the doc starts "## What it does\n<text>\n\n## ..." */
+  const char *s = strstr(rule->doc, "What it does");
+  if (!s)
+    return fg_xstrdup(rule->summary);
+  s = strchr(s, '\n');
+  if (!s)
+    return fg_xstrdup(rule->summary);
+  while (*s == '\n')
+    s++;
+  const char *e = strstr(s, "\n\n");
+  size_t n = e ? (size_t)(e - s) : strlen(s);
+  while (n && (s[n - 1] == '\n' || s[n - 1] == ' '))
+    n--;
+  return n ? fg_xstrndup(s, n) : fg_xstrdup(rule->summary);
 }
 
 void fg_output_gitlab(FgBuf *out, const FgDiagList *diags) {
@@ -80,17 +123,9 @@ void fg_output_gitlab(FgBuf *out, const FgDiagList *diags) {
   fg_json_begin_array(&j);
   for (size_t i = 0; i < diags->items.len; i++) {
     const FgDiag *d = diags->items.items[i];
-    /* the list is sorted by path: identical findings share a path, so the
-     * backward scan stops at the first other path */
-    size_t occurrence = 0;
-    for (size_t k = i; k-- > 0;) {
-      const FgDiag *o = diags->items.items[k];
-      if (strcmp(o->src->path, d->src->path) != 0)
-        break;
-      occurrence += fg_same_finding(o, d);
-    }
+    size_t occurrence = fg_occurrence(diags, i);
     char fp[33];
-    fg_fingerprint(d, occurrence, fp);
+    fg_output_fingerprint(d, occurrence, fp);
     FgPos s = fg_source_pos(d->src, d->start);
     fg_json_begin_object(&j);
     fg_json_key(&j, "description");
@@ -100,11 +135,11 @@ void fg_output_gitlab(FgBuf *out, const FgDiagList *diags) {
     fg_json_key(&j, "fingerprint");
     fg_json_string(&j, fp);
     fg_json_key(&j, "severity");
-    fg_json_string(&j, strcmp(d->rule->code, "FG001") == 0 ? "major" : "critical");
+    fg_json_string(&j, fg_output_gitlab_severity(d->rule));
     fg_json_key(&j, "location");
     fg_json_begin_object(&j);
     fg_json_key(&j, "path");
-    fg_json_string(&j, d->src->path);
+    fg_json_string(&j, fg_source_shown(d->src));
     fg_json_key(&j, "lines");
     fg_json_begin_object(&j);
     fg_json_key(&j, "begin");
@@ -180,7 +215,7 @@ static void fg_sarif_location(FgJson *j, const FgSource *src, size_t start, size
   }
   fg_json_key(j, "physicalLocation");
   fg_json_begin_object(j);
-  fg_sarif_artifact(j, src->path);
+  fg_sarif_artifact(j, fg_source_shown(src));
   fg_sarif_region(j, src, start, end);
   fg_json_end_object(j);
   if (message) {
@@ -211,7 +246,9 @@ static void fg_sarif_rules(FgJson *j, const FgRule *const *rules, size_t nrules)
     fg_json_key(j, "fullDescription");
     fg_json_begin_object(j);
     fg_json_key(j, "text");
-    fg_json_string(j, r->summary);
+    char *full = fg_output_rule_description(r);
+    fg_json_string(j, full);
+    free(full);
     fg_json_end_object(j);
     fg_json_key(j, "help");
     fg_json_begin_object(j);
@@ -222,8 +259,15 @@ static void fg_sarif_rules(FgJson *j, const FgRule *const *rules, size_t nrules)
     fg_json_end_object(j);
     fg_json_key(j, "defaultConfiguration");
     fg_json_begin_object(j);
+    fg_json_key(j, "enabled");
+    fg_json_bool(j, !r->opt_in);
     fg_json_key(j, "level");
-    fg_json_string(j, "error");
+    fg_json_string(j, fg_output_sarif_level(r));
+    fg_json_end_object(j);
+    fg_json_key(j, "properties");
+    fg_json_begin_object(j);
+    fg_json_key(j, "fix");
+    fg_json_string(j, r->fix);
     fg_json_end_object(j);
     fg_json_end_object(j);
   }
@@ -257,7 +301,7 @@ static void fg_sarif_fix(FgJson *j, const FgFix *fix) {
     if (seen)
       continue;
     fg_json_begin_object(j);
-    fg_sarif_artifact(j, src->path);
+    fg_sarif_artifact(j, fg_source_shown(src));
     fg_json_key(j, "replacements");
     fg_json_begin_array(j);
     for (size_t k = i; k < fix->edits.len; k++) {
@@ -288,7 +332,7 @@ static void fg_sarif_fix(FgJson *j, const FgFix *fix) {
 }
 
 void fg_output_sarif(FgBuf *out, const FgDiagList *diags, const char *root,
-                     const FgRule *const *rules, size_t nrules) {
+                     const FgRule *const *rules, size_t nrules, int exit_code) {
   FgJson j;
   fg_json_init(&j, out, true);
   fg_json_begin_object(&j);
@@ -328,6 +372,20 @@ void fg_output_sarif(FgBuf *out, const FgDiagList *diags, const char *root,
   free(uri);
   fg_json_end_object(&j);
   fg_json_end_object(&j);
+  fg_json_key(&j, "automationDetails");
+  fg_json_begin_object(&j);
+  fg_json_key(&j, "id");
+  fg_json_string(&j, "forkguard/");
+  fg_json_end_object(&j);
+  fg_json_key(&j, "invocations");
+  fg_json_begin_array(&j);
+  fg_json_begin_object(&j);
+  fg_json_key(&j, "executionSuccessful");
+  fg_json_bool(&j, exit_code != 2);
+  fg_json_key(&j, "exitCode");
+  fg_json_int(&j, exit_code);
+  fg_json_end_object(&j);
+  fg_json_end_array(&j);
   fg_json_key(&j, "results");
   fg_json_begin_array(&j);
   for (size_t i = 0; i < diags->items.len; i++) {
@@ -342,7 +400,7 @@ void fg_output_sarif(FgBuf *out, const FgDiagList *diags, const char *root,
     fg_json_key(&j, "ruleIndex");
     fg_json_int(&j, (long long)rule_index);
     fg_json_key(&j, "level");
-    fg_json_string(&j, "error");
+    fg_json_string(&j, fg_output_sarif_level(d->rule));
     fg_json_key(&j, "message");
     fg_json_begin_object(&j);
     fg_json_key(&j, "text");
@@ -352,6 +410,13 @@ void fg_output_sarif(FgBuf *out, const FgDiagList *diags, const char *root,
     fg_json_begin_array(&j);
     fg_sarif_location(&j, d->src, d->start, d->end, NULL, -1);
     fg_json_end_array(&j);
+    char fp[33];
+    fg_output_fingerprint(d, fg_occurrence(diags, i), fp);
+    fg_json_key(&j, "partialFingerprints");
+    fg_json_begin_object(&j);
+    fg_json_key(&j, "forkguardFinding/v1");
+    fg_json_string(&j, fp);
+    fg_json_end_object(&j);
     if (d->related.len) {
       fg_json_key(&j, "relatedLocations");
       fg_json_begin_array(&j);

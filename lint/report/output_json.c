@@ -40,7 +40,7 @@ static void fg_json_fix(FgJson *j, const FgFix *fix) {
     const FgEdit *e = &fix->edits.items[i];
     fg_json_begin_object(j);
     fg_json_key(j, "path");
-    fg_json_string(j, e->src->path);
+    fg_json_string(j, fg_source_shown(e->src));
     fg_json_key(j, "start");
     fg_json_pos(j, e->src, e->start);
     fg_json_key(j, "end");
@@ -72,7 +72,7 @@ void fg_output_json(FgBuf *out, const FgDiagList *diags, const FgSummary *sum,
     fg_json_key(&j, "message");
     fg_json_string(&j, d->message);
     fg_json_key(&j, "path");
-    fg_json_string(&j, d->src->path);
+    fg_json_string(&j, fg_source_shown(d->src));
     fg_json_key(&j, "range");
     fg_json_range(&j, d->src, d->start, d->end);
     fg_json_key(&j, "test");
@@ -85,7 +85,7 @@ void fg_output_json(FgBuf *out, const FgDiagList *diags, const FgSummary *sum,
       fg_json_key(&j, "message");
       fg_json_string(&j, r->message);
       fg_json_key(&j, "path");
-      fg_json_string(&j, r->src ? r->src->path : NULL);
+      fg_json_string(&j, r->src ? fg_source_shown(r->src) : NULL);
       fg_json_key(&j, "range");
       if (r->src)
         fg_json_range(&j, r->src, r->start, r->end);
@@ -112,6 +112,13 @@ void fg_output_json(FgBuf *out, const FgDiagList *diags, const FgSummary *sum,
   fg_json_int(&j, (long long)sum->fixable);
   fg_json_key(&j, "fixed");
   fg_json_int(&j, (long long)sum->fixed);
+  if (sum->fix_mode) {
+    fg_json_key(&j, "written");
+    fg_json_begin_array(&j);
+    for (size_t i = 0; i < sum->nwritten; i++)
+      fg_json_string(&j, sum->written[i]);
+    fg_json_end_array(&j);
+  }
   fg_json_end_object(&j);
   fg_json_end_object(&j);
   fg_buf_putc(out, '\n');

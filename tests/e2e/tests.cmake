@@ -23,6 +23,28 @@ add_test(NAME shuffle
          COMMAND ${FG_PYTHON3} ${CMAKE_SOURCE_DIR}/tests/e2e/shuffle.py
                  $<TARGET_FILE:forkguard> ${CMAKE_SOURCE_DIR}/fixtures)
 
+# Property: LF, CRLF and lone-CR line endings give the same findings and
+# fixes, and a fix keeps the file's own line ending.
+if(FG_SANITIZE)
+  set(FG_EOL_FILTER "/fix/,/bad/")
+else()
+  set(FG_EOL_FILTER "")
+endif()
+add_test(NAME eol
+         COMMAND ${FG_PYTHON3} ${CMAKE_SOURCE_DIR}/tests/e2e/eol.py
+                 $<TARGET_FILE:forkguard> ${CMAKE_SOURCE_DIR}/fixtures ${FG_EOL_FILTER})
+
 # The house's dependency rule (docs/ARCHITECTURE.md): includes point one way.
 add_test(NAME layers COMMAND ${FG_PYTHON3} ${CMAKE_SOURCE_DIR}/tests/layers.py
                              ${CMAKE_SOURCE_DIR})
+
+# The release artifacts (tests/release): `./dev.sh release` once, then the
+# static binary, the wheel and the .deb installed and run as users would. The
+# artifacts are built without sanitizers whichever build runs the suite, so the
+# sanitizer build does not build and test them a second time.
+if(NOT FG_SANITIZE)
+  add_test(NAME release
+           COMMAND ${FG_PYTHON3} -m pytest -q -p no:cacheprovider ${CMAKE_SOURCE_DIR}/tests/release)
+  set_tests_properties(release PROPERTIES TIMEOUT 900 ENVIRONMENT
+                       "FORKGUARD_BIN=$<TARGET_FILE:forkguard>;FORKGUARD_RELEASE_BUILD=${CMAKE_BINARY_DIR}/release-build")
+endif()

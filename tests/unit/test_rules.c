@@ -62,7 +62,7 @@ static void test_docs_have_headings(void **state) {
                 strcmp(r->fix, "none") == 0);
     assert_true(r->summary && *r->summary);
     assert_true(r->on_module || r->on_test || r->on_workflow || r->on_run ||
-                r->on_project);
+                r->on_project || r->on_suppressions);
   }
 }
 

@@ -1,0 +1,6 @@
+import pytest
+
+
+@pytest.fixture
+def tmp_data(tmp_path):
+    return tmp_path

@@ -1,0 +1,6 @@
+import pytest
+
+
+@pytest.mark.integration
+def test_roundtrip():
+    assert True
