@@ -64,7 +64,44 @@ static const char doc[] =
     "No\n"
     "fix is offered when `-n`, `-m` or pytest itself comes from a make variable or a "
     "tox\n"
-    "substitution, or when the line runs more than one command.\n"
+    "substitution, or when the line runs more than one command. A line of an in-repo "
+    "shell\n"
+    "script is split the same way. When `-n` is one of the words the step hands to "
+    "tox or\n"
+    "nox after `--` (`tox -e py -- -n auto`), the step itself is split: `-m \"not "
+    "<marker>\"`\n"
+    "after those words, and a serial step without xdist's options. Commands in "
+    "tox.toml\n"
+    "arrays, pixi tasks, nox sessions and hatch scripts get a note instead of a fix.\n"
+    "\n"
+    "The serial half is written to hold whatever CI passes it:\n"
+    "- an empty selection (pytest's exit code 5) succeeds and every other failure still\n"
+    "  fails: `|| test $? -eq 5` in a workflow step (`{ ...; }` around it inside a\n"
+    "  pipeline or list) and in a Makefile (`$$?`); tox runs commands without a shell "
+    "and\n"
+    "  has no way to accept one exit code (a `-` prefix or `ignore_outcome` would hide\n"
+    "  real failures), so the tox line runs through a one-line `python -c` wrapper that\n"
+    "  maps 5 to 0 and passes every other code through;\n"
+    "- in tox.ini its `-m` and `-n 0` go after `{posargs}`: a later `-n` wins in pytest, "
+    "so\n"
+    "  `tox -- -n 4 tests/x` cannot turn xdist back on;\n"
+    "- `--cov-append` whenever coverage is on from any source (the command, addopts,\n"
+    "  `PYTEST_ADDOPTS`, posargs, pytest-enabler with pytest-cov), `coverage run -a` "
+    "for\n"
+    "  `coverage run -m pytest`, and its own `--junitxml` / `--json-report-file`\n"
+    "  (`report.xml` -> `report-serial.xml`).\n"
+    "\n"
+    "An `-m` built from a value -- `-m \"$target\"`, `-m \"${{ matrix.m }}\"`, `$(M)` in "
+    "make --\n"
+    "gets an expression valid for every value, the empty one included:\n"
+    "`-m \"${target:+($target) and }not no_parallel\"` (Actions:\n"
+    "`${{ matrix.m && format('({0}) and ', matrix.m) || '' }}`, make: `$(if $(M),($(M)) "
+    "and )`).\n"
+    "A run written that way is read back as deselecting the marker, so it is never "
+    "split\n"
+    "twice. No fix is offered when the value is several expansions that may all be "
+    "empty,\n"
+    "or a tox substitution (tox has no conditional).\n"
     "\n"
     "No serial step is offered when the step runs more than one pytest command (the\n"
     "copy would run the others again), nor when xdist's options or `-m` come from an\n"
@@ -161,6 +198,14 @@ static void fg201_on_run(const FgProject *p, const FgRun *run, FgDiagList *out) 
   const char *why = skip       ? NULL
                     : run->via ? fg_serial_line_no_fix(run)
                                : fg_serial_step_no_fix(run);
+  /* -n in the words the step hands to tox after `--`: split the step */
+  if (!skip && run->via && !d->fix) {
+    d->fix = fg_serial_step_posargs_fix(p, run);
+    if (d->fix)
+      why = NULL;
+    else if (fg_serial_step_posargs_no_fix(run))
+      why = fg_serial_step_posargs_no_fix(run);
+  }
   if (why)
     fg_diag_add_note(d, "no fix: %s", why);
   fg_diag_list_push(out, d);

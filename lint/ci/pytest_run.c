@@ -9,6 +9,13 @@
 /* ---- launchers ------------------------------------------------------------ */
 
 static const char *fg_base(const char *word) {
+  /* `${PREFIX}coverage`, `${VENV}/bin/pytest`: a directory not known, then
+   * the program's name */
+  if (word[0] == '$' && word[1] == '{') {
+    const char *close = strchr(word, '}');
+    if (close && close[1] && !strchr(close + 1, '$'))
+      word = close + 1;
+  }
   const char *s = strrchr(word, '/');
   return s ? s + 1 : word;
 }
@@ -100,8 +107,11 @@ static int fg_launcher_at(const FgShellWord *w, size_t n, size_t i, FgBuf *desc,
   }
   const char *b = fg_base(t);
   if ((strcmp(b, "uv") == 0 || strcmp(b, "poetry") == 0 || strcmp(b, "pdm") == 0 ||
-       strcmp(b, "pipenv") == 0 || strcmp(b, "hatch") == 0 || strcmp(b, "rye") == 0) &&
-      i + 1 < n && strcmp(w[i + 1].text, "run") == 0) {
+       strcmp(b, "pipenv") == 0 || strcmp(b, "hatch") == 0 || strcmp(b, "rye") == 0 ||
+       strcmp(b, "pixi") == 0) &&
+      i + 1 < n &&
+      (strcmp(w[i + 1].text, "run") == 0 ||
+       (strcmp(b, "pixi") == 0 && strcmp(w[i + 1].text, "r") == 0))) {
     size_t j = i + 2;
     /* options of the runner itself, with their values */
     while (j < n && w[j].text[0] == '-') {
@@ -112,8 +122,11 @@ static int fg_launcher_at(const FgShellWord *w, size_t n, size_t i, FgBuf *desc,
                           strcmp(o, "--group") == 0 || strcmp(o, "--env-file") == 0 ||
                           strcmp(o, "--directory") == 0 || strcmp(o, "--project") == 0 ||
                           strcmp(o, "--package") == 0 || strcmp(o, "-e") == 0 ||
-                          strcmp(o, "--env") == 0);
+                          strcmp(o, "--env") == 0 || strcmp(o, "--environment") == 0 ||
+                          strcmp(o, "--manifest-path") == 0);
       j += takes_value ? 2 : 1;
+      if (strcmp(o, "--") == 0)
+        break; /* `pixi run -e x -- python -m pytest` */
     }
     /* hatch run ENV:pytest */
     if (j < n && strcmp(b, "hatch") == 0 && strchr(w[j].text, ':') &&
@@ -310,9 +323,74 @@ static const char *fg_origin_name(const FgOpt *o, const FgRunContext *ctx) {
     return ctx->ini_name ? ctx->ini_name : "the pytest config";
   case FG_ORIGIN_ENV:
     return "PYTEST_ADDOPTS";
+  case FG_ORIGIN_LAUNCHER:
+    return ctx->runner_name ? ctx->runner_name : "the runner script";
   default:
     return ctx->cmdline_name ? ctx->cmdline_name : "the command line";
   }
+}
+
+/* Past the shell or Actions expansion starting at s ($X, ${...}, $(...),
+ * ${{ ... }}), or NULL when s starts none. */
+static const char *fg_run_skip_expansion(const char *s) {
+  if (s[0] != '$')
+    return NULL;
+  if (s[1] == '{' && s[2] == '{') {
+    const char *e = strstr(s + 3, "}}");
+    return e ? e + 2 : NULL;
+  }
+  if (s[1] == '{' || s[1] == '(') {
+    char open = s[1], close = open == '{' ? '}' : ')';
+    int depth = 0;
+    for (const char *c = s + 1; *c; c++) {
+      if (*c == open)
+        depth++;
+      else if (*c == close && --depth == 0)
+        return c + 1;
+    }
+    return NULL;
+  }
+  const char *c = s + 1;
+  while (*c == '_' || (*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
+         (*c >= '0' && *c <= '9'))
+    c++;
+  return c > s + 1 ? c : NULL;
+}
+
+/* An -m value that holds expansions selects at most what its static tail
+ * selects when it reads `<prefix> and TAIL` or `${X:+(...) and }TAIL` (the
+ * split forkguard writes for a -m built from a shell value): the tail,
+ * parsed, as an upper bound; NULL otherwise. */
+static FgMarkExpr *fg_run_m_bound(const char *text) {
+  const char *tail = NULL;
+  int depth = 0;
+  for (const char *c = text; *c;) {
+    const char *e = fg_run_skip_expansion(c);
+    if (e) {
+      /* an expansion whose value ends in `and ` conjoins what follows */
+      const char *a = c;
+      const char *last_and = NULL;
+      for (const char *k = strstr(a, " and "); k && k < e; k = strstr(k + 1, " and "))
+        last_and = k;
+      if (last_and && depth == 0)
+        tail = e;
+      c = e;
+      continue;
+    }
+    if (*c == '(')
+      depth++;
+    else if (*c == ')' && depth)
+      depth--;
+    else if (depth == 0 && strncmp(c, " and ", 5) == 0)
+      tail = c + 5;
+    c++;
+  }
+  if (!tail || strchr(tail, '$'))
+    return NULL;
+  char *err = NULL;
+  FgMarkExpr *m = fg_markexpr_parse(tail, &err);
+  free(err);
+  return m;
 }
 
 /* A tox substitution tox left as written (`{env:X:}`, `{posargs}`,
@@ -369,12 +447,15 @@ static void fg_run_analyse(FgRun *self, const FgRunContext *ctx, const char *cwd
     words[i] = self->opts.items[i].text;
   bool any_positional = false;
   bool after_dashdash = false;
+  char *m_raw = NULL; /* the last -m's value as written, when not known */
   self->xdist_arg = -1;
   self->m_arg = -1;
   for (size_t i = 0; i < n;) {
     const FgOpt *o = &self->opts.items[i];
     const char *w = words[i];
     bool cmdline = o->origin == FG_ORIGIN_CMDLINE;
+    /* a runner script's own words are read in the same directory */
+    bool local = cmdline || o->origin == FG_ORIGIN_LAUNCHER;
     if (fg_opt_unknown(self, i)) {
       /* not known: never a path, and no option we can read */
       fg_run_unknown(self, w);
@@ -392,7 +473,7 @@ static void fg_run_analyse(FgRun *self, const FgRunContext *ctx, const char *cwd
       if (package)
         for (char *d = strchr(path, '.'); d; d = strchr(d, '.'))
           *d = '/'; /* --pyargs pkg.sub: the package's directory */
-      char *full = fg_path_join(cmdline && !package ? cwd : "", path);
+      char *full = fg_path_join(local && !package ? cwd : "", path);
       if (package && !fg_run_path_exists(ctx, full)) {
         /* the package as installed is its source tree: at the root or in src/ */
         char *in_src = fg_path_join("src", path);
@@ -404,7 +485,7 @@ static void fg_run_analyse(FgRun *self, const FgRunContext *ctx, const char *cwd
         }
       }
       /* a bare word right after an option, naming nothing on disk */
-      bool value_like = cmdline && !package && !after_dashdash && i > 0 &&
+      bool value_like = local && !package && !after_dashdash && i > 0 &&
                         words[i - 1][0] == '-' && words[i - 1][1] &&
                         !strchr(words[i - 1], '=') && !strchr(w, '/') &&
                         !fg_str_endswith(path, ".py") && !strstr(w, "::");
@@ -440,6 +521,8 @@ static void fg_run_analyse(FgRun *self, const FgRunContext *ctx, const char *cwd
       self->m_unknown = true;
       free(self->mexpr);
       self->mexpr = NULL;
+      free(m_raw);
+      m_raw = fg_xstrdup(v.value); /* as written, for fg_run_m_bound */
       self->m_arg = cmdline ? o->arg : -1;
     } else if (strcmp(v.name, "-k") == 0 && value_unknown) {
       free(self->kexpr);
@@ -472,16 +555,18 @@ static void fg_run_analyse(FgRun *self, const FgRunContext *ctx, const char *cwd
       free(self->mexpr);
       self->mexpr = fg_xstrdup(v.value);
       self->m_unknown = false;
+      free(m_raw);
+      m_raw = NULL;
       self->m_arg = cmdline ? o->arg : -1;
     } else if (strcmp(v.name, "-k") == 0 && v.value) {
       free(self->kexpr);
       self->kexpr = fg_xstrdup(v.value);
     } else if (strcmp(v.name, "--ignore") == 0 && v.value) {
-      fg_vec_push(&self->ignores, fg_path_join(cmdline ? cwd : "", v.value));
+      fg_vec_push(&self->ignores, fg_path_join(local ? cwd : "", v.value));
     } else if (strcmp(v.name, "--ignore-glob") == 0 && v.value) {
-      fg_vec_push(&self->ignore_globs, fg_path_join(cmdline ? cwd : "", v.value));
+      fg_vec_push(&self->ignore_globs, fg_path_join(local ? cwd : "", v.value));
     } else if (strcmp(v.name, "--deselect") == 0 && v.value) {
-      fg_vec_push(&self->deselects, fg_path_join(cmdline ? cwd : "", v.value));
+      fg_vec_push(&self->deselects, fg_path_join(local ? cwd : "", v.value));
     } else if (fg_str_startswith(v.name, "--cov")) {
       self->uses_cov = true;
     } else if (strcmp(v.name, "--timeout") == 0) {
@@ -512,7 +597,13 @@ static void fg_run_analyse(FgRun *self, const FgRunContext *ctx, const char *cwd
     self->m = fg_markexpr_parse(self->mexpr, &err);
     free(err);
     err = NULL;
+    if (!self->m)
+      self->m = fg_run_m_bound(self->mexpr);
   }
+  /* an -m not known whose written form bounds it (`${X:+($X) and }not M`) */
+  if (!self->m && m_raw)
+    self->m = fg_run_m_bound(m_raw);
+  free(m_raw);
   if (self->kexpr) {
     self->k = fg_markexpr_parse(self->kexpr, &err);
     free(err);
@@ -563,7 +654,13 @@ static FgRun *fg_run_build(const FgWorkflow *wf, const FgJob *job, const FgStep 
                            const FgShellCommand *cmd, const char *cwd,
                            const FgRunContext *ctx, const FgRunAnchor *anchor) {
   char *launcher = NULL;
-  int first = fg_pytest_launcher(cmd->words, cmd->nwords, &launcher);
+  int first = -1;
+  if (ctx->runner_end > 0 && ctx->runner_end <= cmd->nwords) {
+    first = (int)ctx->runner_end;
+    launcher = fg_xasprintf("python %s", ctx->runner_name ? ctx->runner_name : "script");
+  } else {
+    first = fg_pytest_launcher(cmd->words, cmd->nwords, &launcher);
+  }
   if (first < 0)
     return NULL;
   FgRun *self = fg_xcalloc(1, sizeof *self);
@@ -582,6 +679,19 @@ static FgRun *fg_run_build(const FgWorkflow *wf, const FgJob *job, const FgStep 
     self->via_src = anchor->src;
     self->via_start = anchor->line_start;
     self->via_end = anchor->line_end;
+    self->via_kind = anchor->kind;
+    if (anchor->runner)
+      self->via_runner = fg_xstrdup(anchor->runner);
+    if (anchor->chain) {
+      for (size_t i = 0; i < anchor->chain->len; i++)
+        fg_vec_push(&self->via_chain, fg_xstrdup(anchor->chain->items[i]));
+    } else if (anchor->via) {
+      fg_strvec_split(&self->via_chain, anchor->via, ",");
+      for (size_t i = 0; i < self->via_chain.len; i++) {
+        char *h = self->via_chain.items[i];
+        memmove(h, h + strspn(h, " "), strlen(h + strspn(h, " ")) + 1);
+      }
+    }
   } else {
     self->exact = sc->exact;
     self->start = fg_script_file_offset(sc, cmd->start);
@@ -613,6 +723,8 @@ static FgRun *fg_run_build(const FgWorkflow *wf, const FgJob *job, const FgStep 
   }
   if (env)
     fg_run_push_shlex(self, env, FG_ORIGIN_ENV);
+  for (size_t i = 0; i < ctx->nrunner_words; i++)
+    fg_run_push_opt(self, ctx->runner_words[i], FG_ORIGIN_LAUNCHER, -1);
   for (size_t i = (size_t)first; i < cmd->nwords; i++) {
     const FgShellWord *w = &cmd->words[i];
     FgArg a = {fg_xstrdup(w->text), self->start, self->start, w->dynamic, w->derived};
@@ -641,6 +753,18 @@ FgRun *fg_run_new_launched(const FgWorkflow *wf, const FgJob *job, const FgStep 
 void fg_run_xdist_span(const FgRun *self, size_t *start, size_t *end) {
   *start = self->start;
   *end = self->launcher_end;
+  /* a launched run whose deciding -n is the step's own word after `--` */
+  for (size_t k = 0; !self->exact && self->xdist_arg >= 0 && k < self->posargs.len; k++) {
+    const FgArg *p = &self->posargs.items[k];
+    if (p->derived || strcmp(p->text, self->args.items[self->xdist_arg].text) != 0)
+      continue;
+    *start = p->start;
+    *end = p->end;
+    if ((strcmp(p->text, "-n") == 0 || strcmp(p->text, "--numprocesses") == 0) &&
+        k + 1 < self->posargs.len)
+      *end = self->posargs.items[k + 1].end;
+    return;
+  }
   if (self->xdist_arg < 0 || !self->exact)
     return;
   const FgArg *a = &self->args.items[self->xdist_arg];
@@ -710,12 +834,17 @@ bool fg_run_same(const FgRun *a, const FgRun *b) {
 void fg_run_delete(FgRun *self) {
   if (!self)
     return;
+  for (size_t i = 0; i < self->posargs.len; i++)
+    free(self->posargs.items[i].text);
+  fg_vec_free(&self->posargs);
   fg_strvec_free(&self->via_chain);
   fg_cells_free(&self->cells);
   fg_strvec_free(&self->unknown);
   fg_strvec_free(&self->notes);
   fg_strvec_free(&self->callers);
   free(self->via);
+  free(self->via_runner);
+  fg_strvec_free(&self->via_chain);
   free(self->launcher);
   for (size_t i = 0; i < self->args.len; i++)
     free(self->args.items[i].text);
