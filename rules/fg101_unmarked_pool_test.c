@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "fix/marker_fix.h"
+#include "parse/pysites.h"
 #include "probe/attach.h"
 #include "project.h"
 #include "report/suppress.h"
@@ -39,38 +40,48 @@ static const char doc[] =
     "(and their teardowns) of its class, the most derived definition along in-repo base\n"
     "classes, and `setup_module`/`setUpModule` (all tests) or `setup_function` "
     "(module-level\n"
-    "tests) of its module. Test methods inherited from a base class in the same module "
-    "are\n"
-    "collected under each `Test*` subclass (`test_x.py::TestChild::test_inherited`).\n"
+    "tests) of its module. Test methods inherited from a base class, in this module or\n"
+    "another, are collected under each `Test*` subclass\n"
+    "(`test_x.py::TestChild::test_inherited`).\n"
     "\n"
-    "Not resolved, on purpose (a finding needs a chain that can be shown):\n"
-    "- dynamic imports (`importlib.import_module`, `__import__`) and `getattr` / "
-    "`setattr`\n"
-    "  calls: the target is a runtime string;\n"
-    "- pools passed as arguments or stored in attributes and used elsewhere: the test "
-    "that\n"
-    "  *creates* the pool is flagged, a function that only receives an executor is not\n"
-    "  (`loop.run_in_executor(executor, f)` is flagged through the fixture or call that\n"
-    "  made `executor`);\n"
-    "- monkeypatching (`monkeypatch.setattr(mod, \"Pool\", ...)`, `mock.patch`): "
-    "forkguard\n"
-    "  does not know which code runs instead;\n"
-    "- methods reached through `super()`, through a variable holding an instance, or "
-    "through\n"
-    "  a base class's `self.method()` overridden in a subclass (the base's own method "
-    "is\n"
-    "  followed);\n"
-    "- test methods inherited from a base class in another module (its setup methods "
-    "and\n"
-    "  marks are followed, its tests are not collected under the subclass);\n"
+    "Guards on the path are evaluated where they can be (FG105 takes the paths behind "
+    "the\n"
+    "others); `monkeypatch.setattr` / `mock.patch` of the binding the code calls removes "
+    "a\n"
+    "site for that test, and a note says when a patch misses it. Pools of libraries "
+    "outside\n"
+    "the repository are known from the table `forkguard explain FG101` ends with.\n"
+    "\n"
+    "Not resolved (a finding needs a chain that can be shown):\n"
+    "- code chosen by a runtime string: `importlib.import_module`, `__import__`, "
+    "`getattr`,\n"
+    "  `load_obj(\"ParallelRunner\")`-style loaders;\n"
+    "- a library's scheduler picked by its configuration or a protocol attribute: "
+    "dask\n"
+    "  collections computed with their default scheduler (`dask.bag` uses processes), "
+    "or\n"
+    "  after `dask.config.set(scheduler=...)`;\n"
+    "- values that command-line parsing puts into a configuration object "
+    "(`Run([\"-j2\"])`\n"
+    "  then `if self.config.jobs > 1`), loop variables (`for single in range(2): if "
+    "single:`),\n"
+    "  and `isinstance` tests of a helper's result with several possible classes: "
+    "such\n"
+    "  guards make the path possible (FG105);\n"
+    "- process-wide lazy initialisations (`if _manager is None: _manager = Manager()`): "
+    "which\n"
+    "  test pays for them depends on the order, so they are possible paths;\n"
+    "- callables handed to a runner other than click's `CliRunner().invoke` "
+    "(pytest-benchmark's\n"
+    "  `benchmark(fn)`), and pytest marks read by a fixture "
+    "(`request.node.get_closest_marker`);\n"
+    "- library pools not in the table: add their constructors to "
+    "`extra-pool-constructors`;\n"
     "- fixtures overridden in a subclass body for an inherited test (the fixtures "
     "visible\n"
     "  from the base method are used), and C3 order in diamond hierarchies (the bases "
     "are\n"
-    "  walked depth first, left to right);\n"
-    "- third-party code: a library's own pools are found only when its constructor is "
-    "listed\n"
-    "  in `extra-pool-constructors`.\n"
+    "  walked depth first, left to right).\n"
     "\n"
     "## Why is this bad?\n"
     "Under pytest-xdist every test runs inside a worker process that already runs "
@@ -170,10 +181,12 @@ static void fg101_memo_build(const FgProject *p) {
     qsort(fg101_memo.v.items, fg101_memo.v.len, sizeof(Fg101Verdict), fg101_verdict_cmp);
   for (size_t i = 0; i < p->py.tests.len; i++) {
     const FgTest *o = &p->py.tests.items[i];
-    Fg101Verdict *v = fg101_verdict_of(o->mod);
+    /* pytestmark marks the tests collected from its module: a base's test
+     * collected there is marked on the base's method instead */
+    Fg101Verdict *v = fg101_verdict_of(o->file);
     if (!v || v->no)
       continue;
-    if (!fg101_needs(o))
+    if (o->file != o->mod || !fg101_needs(o))
       v->no = true;
     else
       v->need++;
@@ -181,6 +194,8 @@ static void fg101_memo_build(const FgProject *p) {
 }
 
 static bool fg101_whole_module(const FgProject *p, const FgTest *t) {
+  if (t->file != t->mod)
+    return false;
   if (fg101_memo.p != p)
     fg101_memo_build(p);
   const Fg101Verdict *v = fg101_verdict_of(t->mod);
@@ -233,6 +248,12 @@ static void fg101_on_test(const FgProject *p, const FgTest *t, FgDiagList *out) 
     fg_diag_add_related(d, l->src, l->start, l->end, "%s", l->label);
   }
   d->via = fg_chain_format(&t->chain, t->name);
+  char *where = fg_platforms_describe(t->platforms);
+  if (where)
+    fg_diag_add_note(d, "platforms: %s", where);
+  free(where);
+  for (size_t i = 0; i < t->notes.len; i++)
+    fg_diag_add_note(d, "%s", t->notes.items[i]);
   d->fix = fg101_whole_module(p, t) ? fg_marker_module_fix(p, t) : NULL;
   if (!d->fix && fg101_whole_class(p, t))
     d->fix = fg_marker_class_fix(p, t);
@@ -251,12 +272,20 @@ static void fg101_on_test(const FgProject *p, const FgTest *t, FgDiagList *out) 
   fg_diag_list_push(out, d);
 }
 
+static void fg101_doc_more(FgBuf *out) {
+  fg_buf_puts(out, "\n## What starts processes\n"
+                   "Names are resolved through imports and aliases; the table is the "
+                   "one the model uses.\n\n");
+  fg_pysites_doc(out);
+}
+
 const FgRule fg101_unmarked_pool_test = {
     .code = "FG101",
     .name = "unmarked-pool-test",
     .summary = "a test that uses process pools is not marked",
     .doc = doc,
     .fix = "safe",
+    .doc_more = fg101_doc_more,
     .on_test = fg101_on_test,
     .on_project = fg101_on_project,
 };
