@@ -141,7 +141,9 @@ def test_check_reads_the_observation(basic, fg_bin):
     assert plugin["related"][-1]["message"] == "multiprocessing.Pool"
     assert plugin["fix"]["applicability"] == "safe"
     assert "@pytest.mark.no_parallel" in plugin["fix"]["edits"][-1]["replacement"]
-    fork = fg106[SHAPES + "test_fork_with_thread"]
+    # os.fork in the test: FG101 when the model counts the fork, FG106 when only
+    # the run saw it; either names the thread that was alive
+    fork = fg101.get(SHAPES + "test_fork_with_thread") or fg106[SHAPES + "test_fork_with_thread"]
     assert any("ticker" in n for n in fork["notes"])
     # the fork with a background thread alive is named in FG301
     (fg301,) = [d for d in report["diagnostics"] if d["code"] == "FG301"]
