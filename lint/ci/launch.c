@@ -656,7 +656,8 @@ size_t fg_launch_expand(const FgLaunchEnv *env, const FgShellCommand *cmd,
   const FgScript *sc = env->step->script;
   FgLaunchCtx lc = {env,
                     fg_script_file_offset(sc, cmd->start),
-                    sc->exact ? fg_script_file_offset(sc, cmd->end) : env->step->run->end,
+                    sc->mapped ? fg_script_file_offset(sc, cmd->end)
+                               : env->step->run->end,
                     NULL,
                     NULL,
                     0,

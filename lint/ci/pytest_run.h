@@ -62,7 +62,8 @@ typedef struct FgRun {
   const FgJob *job;
   const FgStep *step;
   size_t start, end;   /* the whole command in the workflow file */
-  bool exact;          /* positions inside the script are exact */
+  bool exact;          /* the script is the file's bytes: a fix may edit it */
+  bool mapped;         /* the args' spans are their own bytes in the workflow */
   char *launcher;      /* "pytest", "python -m pytest", "uv run pytest" ... */
   size_t launcher_end; /* file offset where pytest's own arguments start */
   FG_VEC(FgArg) args;  /* pytest's arguments written on the command line */
