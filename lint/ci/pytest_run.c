@@ -686,11 +686,7 @@ static FgRun *fg_run_build(const FgWorkflow *wf, const FgJob *job, const FgStep 
       for (size_t i = 0; i < anchor->chain->len; i++)
         fg_vec_push(&self->via_chain, fg_xstrdup(anchor->chain->items[i]));
     } else if (anchor->via) {
-      fg_strvec_split(&self->via_chain, anchor->via, ",");
-      for (size_t i = 0; i < self->via_chain.len; i++) {
-        char *h = self->via_chain.items[i];
-        memmove(h, h + strspn(h, " "), strlen(h + strspn(h, " ")) + 1);
-      }
+      fg_split_hops(&self->via_chain, anchor->via);
     }
   } else {
     self->exact = sc->exact;
@@ -700,11 +696,6 @@ static FgRun *fg_run_build(const FgWorkflow *wf, const FgJob *job, const FgStep 
     self->launcher_end = fg_script_file_offset(sc, cmd->words[first - 1].end);
   }
 
-  if (anchor && anchor->chain)
-    for (size_t i = 0; i < anchor->chain->len; i++)
-      fg_vec_push(&self->via_chain, fg_xstrdup(anchor->chain->items[i]));
-  else if (anchor && anchor->via)
-    fg_split_hops(&self->via_chain, anchor->via);
   if (ctx->cells)
     fg_cells_merge(&self->cells, ctx->cells);
   for (size_t i = 0; i < ctx->nini_addopts; i++)

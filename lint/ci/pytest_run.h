@@ -46,6 +46,7 @@ typedef enum FgViaKind {
   FG_VIA_NOX,      /* a noxfile session.run(...) call */
   FG_VIA_HATCH,    /* a hatch script */
   FG_VIA_PYRUNNER, /* a pytest.main(...) call in a runner script */
+  FG_VIA_SPIN,     /* the pytest command `spin test` runs */
   FG_VIA_STEP      /* the step's own words behind a launcher (`tox exec -- pytest`) */
 } FgViaKind;
 
