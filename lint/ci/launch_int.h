@@ -1,5 +1,5 @@
 /* launch_int: what the launchers of lint/ci share (launch.c dispatches to
- * tox_launch.c, make.c, nox.c, pixi.c, hatch.c and script.c). Nothing
+ * tox_launch.c, make.c, nox.c, pixi.c, hatch.c, spin.c and script.c). Nothing
  * outside lint/ci/ includes it.
  *
  * A launcher reads its file (tox.ini, a Makefile, a noxfile...), works out
