@@ -142,6 +142,7 @@ static FgPlan *fg_plan_fixes(const FgProject *p, const FgDiagList *diags, bool u
       fg_plan_add_fix(plan, d->fix);
   }
   fg_plan_validate(plan, fg_validate, (void *)p);
+  fg_plan_set_bound(plan, p->repo_root);
   if (check_disk)
     fg_plan_check_disk(plan, p->root);
   for (size_t i = 0; i < fg_plan_nrejected(plan); i++) {
@@ -181,9 +182,14 @@ typedef struct FgFixResult {
   FgOverlay overlay;
   FG_VEC(FgSource *) originals;
   long fixed;
+  /* the project's FgProject.repo_root and repo_dir (owned, or NULL) */
+  char *repo_root;
+  char *repo_dir;
 } FgFixResult;
 
 static void fg_fix_result_free(FgFixResult *r) {
+  free(r->repo_root);
+  free(r->repo_dir);
   fg_overlay_free(&r->overlay);
   for (size_t i = 0; i < r->originals.len; i++)
     fg_source_delete(r->originals.items[i]);
@@ -209,6 +215,10 @@ static int fg_fix_in_memory(const char *const *paths, size_t npaths,
       fprintf(err, "forkguard: %s\n", why);
       free(why);
       return -1;
+    }
+    if (round == 0 && p->repo_root) {
+      res->repo_root = fg_xstrdup(p->repo_root);
+      res->repo_dir = fg_xstrdup(p->repo_dir);
     }
     FgDiagList diags = {0};
     fg_rules_lint(p, &diags);
@@ -341,24 +351,6 @@ static bool fg_group_paths(const char *const *paths, size_t n, FgGroupVec *out,
   return true;
 }
 
-/* The repository root at or above dir (the folder holding .git), or NULL. */
-static char *fg_repo_root(const char *dir) {
-  char *d = fg_xstrdup(dir);
-  for (;;) {
-    char *git = fg_xasprintf("%s/.git", d);
-    bool found = access(git, F_OK) == 0;
-    free(git);
-    if (found)
-      return d;
-    char *slash = strrchr(d, '/');
-    if (!slash || slash == d) {
-      free(d);
-      return NULL;
-    }
-    *slash = '\0';
-  }
-}
-
 /* `to` relative to `from` (both absolute, without a trailing '/'): "" when
  * they are the same, "a/b" below, "../x" beside. */
 static char *fg_relpath(const char *from, const char *to) {
@@ -395,7 +387,7 @@ static char *fg_display_root(const FgGroupVec *groups, FgFormat format) {
     return NULL;
   char *display = NULL;
   for (size_t i = 0; i < groups->len; i++) {
-    char *r = fg_repo_root(groups->items[i].root);
+    char *r = fg_discover_repo_root(groups->items[i].root);
     if (!r)
       r = fg_xstrdup(groups->items[i].root);
     if (!display) {
@@ -416,7 +408,10 @@ static char *fg_display_root(const FgGroupVec *groups, FgFormat format) {
 /* ---- check ----------------------------------------------------------------- */
 
 /* --fix / --diff of one project. Appends the files written (shown with
- * prefix) and the diff; returns -1 on error, else the fixes applied. */
+ * prefix) and the diff; returns -1 on error, else the fixes applied. A diff
+ * with no prefix is a patch for the project's folder, unless the project
+ * takes its CI from the repository's workflows: then it names every file
+ * from the repository root (a fix may edit them), a patch for there. */
 static long fg_check_fix(const FgCheckOptions *o, const FgConfigOverrides *ov,
                          const FgGroup *g, const char *prefix, FgStrVec *written,
                          FgBuf *diff, FILE *err) {
@@ -424,9 +419,13 @@ static long fg_check_fix(const FgCheckOptions *o, const FgConfigOverrides *ov,
   long rc =
       fg_fix_in_memory(g->paths.items, g->paths.len, ov, o->unsafe_fixes, &res, err);
   FgFix *whole = fg_fix_new(FG_FIX_SAFE, "all fixes");
+  if (o->diff && !*prefix && res.repo_dir)
+    prefix = res.repo_dir;
   for (size_t i = 0; rc == 0 && i < res.originals.len; i++)
     fg_source_set_prefix(res.originals.items[i], prefix);
   FgPlan *plan = rc == 0 ? fg_fix_final_plan(&res, whole) : NULL;
+  if (plan)
+    fg_plan_set_bound(plan, res.repo_root);
   if (plan && o->diff) {
     /* what --fix would write, as one unified diff; nothing is written */
     fg_plan_diff(plan, diff);

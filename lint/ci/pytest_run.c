@@ -367,6 +367,7 @@ static void fg_run_analyse(FgRun *self, const FgRunContext *ctx, const char *cwd
   char **words = fg_xmalloc((n ? n : 1) * sizeof(char *));
   for (size_t i = 0; i < n; i++)
     words[i] = self->opts.items[i].text;
+  const char *project_dir = ctx->project_dir ? ctx->project_dir : "";
   bool any_positional = false;
   bool after_dashdash = false;
   self->xdist_arg = -1;
@@ -392,10 +393,12 @@ static void fg_run_analyse(FgRun *self, const FgRunContext *ctx, const char *cwd
       if (package)
         for (char *d = strchr(path, '.'); d; d = strchr(d, '.'))
           *d = '/'; /* --pyargs pkg.sub: the package's directory */
-      char *full = fg_path_join(cmdline && !package ? cwd : "", path);
+      char *full = fg_path_join(cmdline && !package ? cwd : project_dir, path);
       if (package && !fg_run_path_exists(ctx, full)) {
         /* the package as installed is its source tree: at the root or in src/ */
-        char *in_src = fg_path_join("src", path);
+        char *src_dir = fg_path_join(project_dir, "src");
+        char *in_src = fg_path_join(src_dir, path);
+        free(src_dir);
         if (fg_run_path_exists(ctx, in_src)) {
           free(full);
           full = in_src;
@@ -500,9 +503,9 @@ static void fg_run_analyse(FgRun *self, const FgRunContext *ctx, const char *cwd
     self->xdist = false;
   if (!any_positional) {
     /* pytest uses testpaths when run from the rootdir with no paths */
-    if (*cwd == '\0' && ctx->ntestpaths) {
+    if (strcmp(cwd, project_dir) == 0 && ctx->ntestpaths) {
       for (size_t i = 0; i < ctx->ntestpaths; i++)
-        fg_vec_push(&self->paths, fg_path_join("", ctx->testpaths[i]));
+        fg_vec_push(&self->paths, fg_path_join(project_dir, ctx->testpaths[i]));
     } else {
       fg_vec_push(&self->paths, fg_xstrdup(cwd));
     }
