@@ -111,7 +111,7 @@ static void fg_load_ci(FgProject *p, FgDiscovery *disc) {
                       .enabler_file = enabler,
                       .root = p->root};
   fg_ci_collect_runs(&p->ci, &p->reader, &ctx);
-  fg_ci_collect_cells(&p->ci, p->root);
+  fg_ci_collect_cells(&p->ci, &p->reader);
   fg_load_repo_ci(p, &ctx, disc);
 }
 
@@ -165,6 +165,7 @@ FgProject *fg_project_load_overlay(const char *const *paths, size_t npaths,
   p->root = root;
   p->reader.root = root;
   p->reader.overlay = overlay;
+  p->reader.problems = &p->problems;
   p->config = cfg;
   p->marker = cfg->marker;
   p->py.jobs = ov && ov->jobs > 0 ? ov->jobs : fg_parallel_default_jobs();

@@ -1,4 +1,5 @@
 /* FG101 unmarked-pool-test */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -164,21 +165,66 @@ static bool fg101_line_suppresses(const FgSource *src, size_t off) {
 /* Does every collected test of t's module need the marker, and are there
  * at least two? Then one `pytestmark` serves them all -- unless a test's
  * finding is suppressed inline: pytestmark would mark it all the same. */
-static bool fg101_whole_module(const FgProject *p, const FgTest *t) {
-  size_t need = 0;
+/* The verdict of every module, worked out once per lint pass (one walk over
+ * the tests: asking it per test made 10,000 tests in a module quadratic).
+ * fg101_on_project, which runs after the pass's last test, forgets it. */
+typedef struct Fg101Verdict {
+  const FgModule *mod;
+  size_t need;
+  bool no; /* a test that must not get pytestmark */
+} Fg101Verdict;
+
+static _Thread_local struct {
+  const FgProject *p;
+  FG_VEC(Fg101Verdict) v; /* sorted by module pointer */
+} fg101_memo;
+
+static int fg101_verdict_cmp(const void *a, const void *b) {
+  uintptr_t x = (uintptr_t)((const Fg101Verdict *)a)->mod;
+  uintptr_t y = (uintptr_t)((const Fg101Verdict *)b)->mod;
+  return x < y ? -1 : x > y;
+}
+
+static Fg101Verdict *fg101_verdict_of(const FgModule *mod) {
+  Fg101Verdict key = {mod, 0, false};
+  return bsearch(&key, fg101_memo.v.items, fg101_memo.v.len, sizeof key,
+                 fg101_verdict_cmp);
+}
+
+static void fg101_memo_build(const FgProject *p) {
+  fg_vec_free(&fg101_memo.v);
+  fg101_memo.p = p;
+  for (size_t i = 0; i < p->py.modules.len; i++) {
+    Fg101Verdict v = {p->py.modules.items[i], 0, false};
+    fg_vec_push(&fg101_memo.v, v);
+  }
+  if (fg101_memo.v.len > 1)
+    qsort(fg101_memo.v.items, fg101_memo.v.len, sizeof(Fg101Verdict), fg101_verdict_cmp);
   for (size_t i = 0; i < p->py.tests.len; i++) {
     const FgTest *o = &p->py.tests.items[i];
-    if (o->mod != t->mod)
+    Fg101Verdict *v = fg101_verdict_of(o->mod);
+    if (!v || v->no)
       continue;
-    if (!o->uses_pools || o->marked)
-      return false;
     const FgPyFunc *f = &o->mod->py->funcs[o->func];
-    if (fg101_line_suppresses(o->mod->src, f->name_span.start) ||
+    if (!o->uses_pools || o->marked ||
+        fg101_line_suppresses(o->mod->src, f->name_span.start) ||
         fg101_line_suppresses(o->mod->src, f->span.start))
-      return false;
-    need++;
+      v->no = true;
+    else
+      v->need++;
   }
-  return need >= 2;
+}
+
+static bool fg101_whole_module(const FgProject *p, const FgTest *t) {
+  if (fg101_memo.p != p)
+    fg101_memo_build(p);
+  const Fg101Verdict *v = fg101_verdict_of(t->mod);
+  return v && !v->no && v->need >= 2;
+}
+
+static void fg101_on_project(const FgProject *p, FgDiagList *out) {
+  fg_vec_free(&fg101_memo.v);
+  fg101_memo.p = NULL;
 }
 
 /* Just past the line break of the line holding offset. */
@@ -340,4 +386,5 @@ const FgRule fg101_unmarked_pool_test = {
     .doc = doc,
     .fix = "safe",
     .on_test = fg101_on_test,
+    .on_project = fg101_on_project,
 };

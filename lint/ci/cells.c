@@ -259,15 +259,11 @@ static bool fg_uses(const FgStep *st, const char *action) {
 
 /* Versions from a version file: one per line (.python-version), or the
  * `python` line of .tool-versions. Unknown (nothing added) otherwise. */
-static void fg_version_file(const char *root, const char *rel, FgStrVec *out) {
-  if (!root || !rel || strstr(rel, "${{") || strstr(rel, ".."))
+static void fg_version_file(const FgReader *rd, const char *rel, FgStrVec *out) {
+  if (!rd || !rel || strstr(rel, "${{"))
     return;
-  char *path = fg_xasprintf("%s/%s", root, rel);
   size_t len = 0;
-  char *err = NULL;
-  char *data = fg_read_file(path, 64 * 1024, &len, &err);
-  free(path);
-  free(err);
+  char *data = fg_reader_read_optional(rd, rel, 64 * 1024, &len);
   if (!data)
     return;
   bool tool_versions = fg_str_endswith(rel, ".tool-versions");
@@ -324,7 +320,7 @@ static void fg_version_input(const FgYamlNode *pv, const FgXScope *scope, FgStrV
   fg_x_arena_free(&a);
 }
 
-void fg_job_pythons(const FgJob *job, size_t upto, const char *root,
+void fg_job_pythons(const FgJob *job, size_t upto, const FgReader *rd,
                     const FgXScope *scope, FgStrVec *out) {
   FgStrVec last = {0};
   bool any = false;
@@ -349,11 +345,11 @@ void fg_job_pythons(const FgJob *job, size_t upto, const char *root,
       if (pf) {
         FgXArena a = {0};
         char *rel = fg_x_to_string(fg_x_from_yaml(&a, pf, scope));
-        fg_version_file(root, rel, &vers);
+        fg_version_file(rd, rel, &vers);
         free(rel);
         fg_x_arena_free(&a);
       } else {
-        fg_version_file(root, ".python-version", &vers);
+        fg_version_file(rd, ".python-version", &vers);
       }
       if (!vers.len)
         fg_vec_push(&vers, NULL); /* setup-python with nothing we can read */
@@ -403,7 +399,7 @@ void fg_cells_merge(FgCells *dst, const FgCells *src) {
   dst->truncated |= src->truncated;
 }
 
-void fg_cells_of_job(const FgJob *job, const char *root, FgCells *out) {
+void fg_cells_of_job(const FgJob *job, const FgReader *rd, FgCells *out) {
   FgXArena a = {0};
   FgXValueVec combos = {0};
   bool truncated = false;
@@ -413,7 +409,7 @@ void fg_cells_of_job(const FgJob *job, const char *root, FgCells *out) {
     FgXScope scope = {combos.items[c], NULL, NULL, NULL};
     char *os = fg_job_runs_on(job, &scope);
     FgStrVec pys = {0};
-    fg_job_pythons(job, job->steps.len, root, &scope, &pys);
+    fg_job_pythons(job, job->steps.len, rd, &scope, &pys);
     for (size_t i = 0; i < pys.len; i++)
       fg_cells_add(out, os, pys.items[i]);
     fg_strvec_free(&pys);

@@ -18,6 +18,7 @@
 
 #include "ci/expr.h"
 #include "ci/workflow.h"
+#include "core/overlay.h"
 #include "core/util.h"
 
 typedef struct FgCell {
@@ -30,9 +31,9 @@ typedef struct FgCells {
   bool truncated; /* the matrix had more combinations than are modelled */
 } FgCells;
 
-/* Appends the job's cells to out (deduplicated, in matrix order). root: the
- * repository directory for `python-version-file`, or NULL to skip reading. */
-void fg_cells_of_job(const FgJob *job, const char *root, FgCells *out);
+/* Appends the job's cells to out (deduplicated, in matrix order). rd reads
+ * `python-version-file` (inside the root only), or NULL to skip reading. */
+void fg_cells_of_job(const FgJob *job, const FgReader *rd, FgCells *out);
 void fg_cells_free(FgCells *self);
 /* Adds one cell unless present (os, py may be NULL: unknown). */
 void fg_cells_add(FgCells *self, const char *os, const char *py);
@@ -66,7 +67,7 @@ const char *fg_runner_os(const char *labels);
  * a `python-version` (astral-sh/setup-uv, conda-incubator/setup-miniconda,
  * deadsnakes/action, a local composite action) whose `if:` may hold. A
  * NULL entry is unknown (no setup step: the runner's Python). */
-void fg_job_pythons(const FgJob *job, size_t upto, const char *root,
+void fg_job_pythons(const FgJob *job, size_t upto, const FgReader *rd,
                     const FgXScope *scope, FgStrVec *out);
 
 /* ubuntu-*, a `linux` label, self-hosted without an OS label, or unknown. */

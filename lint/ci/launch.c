@@ -40,12 +40,10 @@ static const FgSource *fg_launch_file(const FgLaunchEnv *env, const char *rel) {
     fg_vec_push(env->files, src);
     return src;
   }
-  char *path = fg_xasprintf("%s/%s", env->root, rel);
   size_t len = 0;
-  char *err = NULL;
-  char *data = fg_read_file(path, FG_LAUNCH_MAX_FILE, &len, &err);
-  free(path);
-  free(err);
+  char *data = env->reader
+                   ? fg_reader_read_optional(env->reader, rel, FG_LAUNCH_MAX_FILE, &len)
+                   : NULL;
   if (!data)
     return NULL;
   FgSource *src = fg_source_new(rel, data, len);

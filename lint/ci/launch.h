@@ -30,6 +30,7 @@ typedef FG_VEC(FgSource *) FgLaunchFiles;
 typedef struct FgLaunchEnv {
   const char *root;         /* the project directory on disk */
   const FgOverlay *overlay; /* read before the disk; may be NULL */
+  const FgReader *reader;   /* reads the launchers' files (root + overlay) */
   FgLaunchFiles *files;     /* where the files read are kept (the caller's) */
   const FgWorkflow *wf;
   const FgJob *job;

@@ -234,14 +234,14 @@ size_t fg_ci_add_repo_workflows(FgCiModel *self, const FgReader *rd, const FgRep
                                 FgStrVec *skipped) {
   FgOverlay overlay = {0};
   fg_overlay_to_repo(&overlay, rd->overlay, repo->project_dir);
-  FgReader rrd = {.root = repo->root, .overlay = &overlay};
+  FgReader rrd = {.root = repo->root, .overlay = &overlay, .problems = rd->problems};
   FgCiModel shared = {0};
   fg_ci_load_workflows(&shared, &rrd, repo->workflows, problems);
   FgRunContext c = *ctx;
   c.root = repo->root;
   c.project_dir = repo->project_dir;
   fg_ci_collect_runs(&shared, &rrd, &c);
-  fg_ci_collect_cells(&shared, repo->root);
+  fg_ci_collect_cells(&shared, &rrd);
 
   FgRunVec kept = {0};
   for (size_t i = 0; i < shared.runs.len; i++) {

@@ -22,14 +22,14 @@
 /* a job's combinations over all its callers, at most */
 #define FG_MAX_JOB_COMBOS 1024
 
-void fg_ci_collect_cells(FgCiModel *p, const char *root) {
+void fg_ci_collect_cells(FgCiModel *p, const FgReader *rd) {
   for (size_t w = 0; w < p->workflows.len; w++) {
     const FgWorkflow *wf = p->workflows.items[w];
     for (size_t j = 0; j < wf->jobs.len; j++) {
       FgJobCells jc;
       memset(&jc, 0, sizeof jc);
       jc.job = &wf->jobs.items[j];
-      fg_cells_of_job(jc.job, root, &jc.cells);
+      fg_cells_of_job(jc.job, rd, &jc.cells);
       fg_vec_push(&p->job_cells, jc);
     }
   }
@@ -184,6 +184,7 @@ static void fg_visit(const FgFlowCommand *fc, void *user) {
   } else {
     FgLaunchEnv env = {.root = sr->rd->root,
                        .overlay = sr->rd->overlay,
+                       .reader = sr->rd,
                        .files = &sr->model->launch_files,
                        .wf = sr->wf,
                        .job = sr->job,
@@ -288,7 +289,7 @@ typedef FG_VEC(FgCombo) FgComboVec;
 /* Adds the step's expansion for combination ci (or its cells to an
  * identical one). */
 static void fg_expand_step(FgXArena *a, const FgJob *job, const FgStep *st,
-                           const FgComboVec *combos, size_t ci, const char *root,
+                           const FgComboVec *combos, size_t ci, const FgReader *rd,
                            const char *wd_default, FgExpansionVec *out) {
   const FgCombo *c = &combos->items[ci];
   const FgXValue *inputs = c->bd->inputs;
@@ -317,7 +318,7 @@ static void fg_expand_step(FgXArena *a, const FgJob *job, const FgStep *st,
   fg_shell_vars_set(&vars, "CI", "true", true);
   fg_shell_vars_set(&vars, "GITHUB_ACTIONS", "true", true);
   FgStrVec pys = {0};
-  fg_job_pythons(job, st->index, root, &scope, &pys);
+  fg_job_pythons(job, st->index, rd, &scope, &pys);
   char *key = fg_expansion_key(text, len, wd, &vars, caller);
   FgExpansion *e = NULL;
   for (size_t i = 0; i < out->len && !e; i++)
@@ -415,7 +416,7 @@ static void fg_collect_job(FgCiModel *p, const FgReader *rd, const FgRunContext 
       continue; /* pwsh, python, cmd: not a POSIX shell script */
     FgExpansionVec ev = {0};
     for (size_t c = 0; c < combos.len; c++)
-      fg_expand_step(a, job, st, &combos, c, rd->root, wd_default, &ev);
+      fg_expand_step(a, job, st, &combos, c, rd, wd_default, &ev);
     for (size_t e = 0; e < ev.len; e++) {
       ev.items[e].cells.truncated = truncated;
       fg_run_expansion(p, rd, ctx, wf, job, st, &ev.items[e]);

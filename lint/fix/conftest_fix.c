@@ -82,12 +82,58 @@ static const char *fg_import_local(const FgPyModule *py, const char *module) {
   return NULL;
 }
 
+/* The module's pytest_configure: the last definition, the one that wins. */
 static const FgPyFunc *fg_find_configure(const FgPyModule *py) {
+  const FgPyFunc *found = NULL;
   for (size_t i = 0; i < py->nfuncs; i++)
     if (py->funcs[i].cls < 0 && !py->funcs[i].nested &&
         strcmp(py->funcs[i].name, "pytest_configure") == 0)
-      return &py->funcs[i];
-  return NULL;
+      found = &py->funcs[i];
+  return found;
+}
+
+/* Where the def's header ends: its '(' and the ':' after the parameters
+ * (and any `-> annotation`). False when they cannot be found. */
+static bool fg_def_header(const FgSource *src, const FgPyFunc *f, size_t *open,
+                          size_t *colon) {
+  const char *d = src->data;
+  size_t i = f->name_span.end;
+  while (i < src->len && (d[i] == ' ' || d[i] == '\t'))
+    i++;
+  if (i >= src->len || d[i] != '(')
+    return false;
+  *open = i;
+  int depth = 0;
+  for (; i < src->len && i < f->def_span.end; i++) {
+    char c = d[i];
+    if (c == '"' || c == '\'') { /* a default value's string */
+      for (i++; i < src->len && d[i] != c && d[i] != '\n'; i++)
+        if (d[i] == '\\')
+          i++;
+      continue;
+    }
+    if (c == '(' || c == '[' || c == '{')
+      depth++;
+    else if (c == ')' || c == ']' || c == '}')
+      depth--;
+    else if (c == ':' && depth == 0) {
+      *colon = i;
+      return true;
+    }
+  }
+  return false;
+}
+
+/* The first byte of a one-line suite's body (`def f(config): pass`), or 0
+ * when the body starts on a line of its own. */
+static size_t fg_inline_body(const FgSource *src, size_t colon) {
+  size_t i = colon + 1;
+  while (i < src->len && (src->data[i] == ' ' || src->data[i] == '\t'))
+    i++;
+  if (i >= src->len || src->data[i] == '\n' || src->data[i] == '\r' ||
+      src->data[i] == '#')
+    return 0;
+  return i;
 }
 
 /* ---- text ------------------------------------------------------------------- */
@@ -196,10 +242,32 @@ FgFix *fg_conftest_fix(const FgProject *p, const char *const *test_paths, size_t
     const FgPyFunc *cfg = fg_find_configure(py);
     FgBuf b = {0};
     size_t at;
+    size_t open = 0, colon = 0;
+    if (cfg && !fg_def_header(src, cfg, &open, &colon)) {
+      /* a hook it cannot read is not edited, nor shadowed by a second one */
+      free(unit);
+      free(common);
+      free(create_dir);
+      fg_fix_delete(fix);
+      return NULL;
+    }
     if (cfg) {
-      /* extend it in place, after its last line, with its own parameter */
+      /* extend it in place, after its last line, with its own parameter;
+       * a hook without one gets `config`, which pytest then passes */
       const char *param = cfg->nparams ? cfg->params[0] : "config";
+      if (!cfg->nparams && reg)
+        fg_fix_add_edit(fix, src, open + 1, open + 1, "config");
       char *indent = fg_body_indent(src, cfg->def_span.start);
+      size_t inline_body = fg_inline_body(src, colon);
+      if (inline_body) {
+        /* `def pytest_configure(config): pass`: the body moves to a line of
+         * its own, so that lines can follow it */
+        free(indent);
+        indent = fg_xasprintf("%s%s", cfg->indent ? cfg->indent : "", unit);
+        char *brk = fg_xasprintf("%s%s", eol, indent);
+        fg_fix_add_edit(fix, src, colon + 1, inline_body, brk);
+        free(brk);
+      }
       at = cfg->def_span.end;
       while (at < src->len && src->data[at] != '\n')
         at++;

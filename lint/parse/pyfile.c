@@ -8,6 +8,8 @@
  * before the summary is returned. */
 #include "parse/pyfile.h"
 
+#include "parse/pyindent.h"
+
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -481,6 +483,14 @@ FgPyModule *fg_pyfile_parse(const FgSource *src, const FgPyOptions *opts) {
   fg_pf_scope_new(&w, SCOPE_MODULE, -1, -1);
 
   fg_pf_walk_tree(&w, root);
+  size_t bad_at = 0;
+  const char *bad = NULL;
+  if (!m->has_error && !fg_pyindent_check(src->data, src->len, &bad_at, &bad)) {
+    /* tree-sitter took it; CPython would not */
+    m->has_error = true;
+    m->error_offset = bad_at;
+    m->error_message = fg_xstrdup(bad);
+  }
   m->import_insert_offset = insert_offset(&w, root);
   ts_tree_delete(tree);
 

@@ -21,7 +21,8 @@ static char *cells_of(const char *yaml, const char *root) {
   assert_false(wf->doc->has_error);
   assert_true(wf->jobs.len >= 1);
   FgCells cells = {0};
-  fg_cells_of_job(&wf->jobs.items[0], root, &cells);
+  FgReader rd = {root, NULL, NULL};
+  fg_cells_of_job(&wf->jobs.items[0], root ? &rd : NULL, &cells);
   FgBuf b = {0};
   for (size_t i = 0; i < cells.items.len; i++) {
     const FgCell *c = &cells.items.items[i];
