@@ -507,29 +507,114 @@ static char *fg_display_root(const FgGroupVec *groups, FgFormat format) {
 
 /* ---- check ----------------------------------------------------------------- */
 
+/* --diff over the projects named: each file's disk bytes and the bytes the
+ * fixes of every project so far leave in it. A project's fixes start from
+ * what the projects before it changed (a workflow of the repository they
+ * share), so the diff is what --fix, which fixes them one after another,
+ * writes. */
+typedef struct FgDiffFile {
+  char *abs;      /* the file's absolute path, ".." resolved */
+  FgSource *orig; /* the disk bytes, with the path the diff prints */
+  char *data;     /* the final bytes */
+  size_t len;
+} FgDiffFile;
+
+typedef FG_VEC(FgDiffFile) FgDiffFiles;
+
+static void fg_diff_files_free(FgDiffFiles *v) {
+  for (size_t i = 0; i < v->len; i++) {
+    free(v->items[i].abs);
+    fg_source_delete(v->items[i].orig);
+    free(v->items[i].data);
+  }
+  fg_vec_free(v);
+}
+
+static char *fg_abs_of(const char *root, const char *rel) {
+  char *joined = fg_xasprintf("%s/%s", root, rel);
+  char *abs = fg_path_normalize(joined);
+  free(joined);
+  char *rooted = fg_xasprintf("/%s", abs); /* normalize drops the leading '/' */
+  free(abs);
+  return rooted;
+}
+
+/* What earlier projects changed, as this project names the files. */
+static void fg_diff_files_preload(const FgDiffFiles *v, const char *root, FgOverlay *ov) {
+  for (size_t i = 0; i < v->len; i++) {
+    char *rel = fg_relpath(root, v->items[i].abs);
+    fg_overlay_set(ov, rel, v->items[i].data, v->items[i].len);
+    free(rel);
+  }
+}
+
+/* Takes in a project's results: a file met first keeps its disk bytes. */
+static void fg_diff_files_take(FgDiffFiles *v, const FgFixResult *res, const char *root) {
+  for (size_t i = 0; i < res->originals.len; i++) {
+    const FgSource *orig = res->originals.items[i];
+    const FgOverlayFile *o = fg_overlay_find(&res->overlay, orig->path);
+    char *abs = fg_abs_of(root, orig->path);
+    FgDiffFile *f = NULL;
+    for (size_t k = 0; k < v->len && !f; k++)
+      if (strcmp(v->items[k].abs, abs) == 0)
+        f = &v->items[k];
+    if (f) {
+      free(abs);
+      free(f->data);
+    } else {
+      FgDiffFile nf = {abs, fg_source_new(fg_source_shown(orig), orig->raw, orig->len),
+                       NULL, 0};
+      nf.orig->is_new = orig->is_new;
+      fg_vec_push(v, nf);
+      f = &v->items[v->len - 1];
+    }
+    f->data = fg_xstrndup(o->data, o->len);
+    f->len = o->len;
+  }
+}
+
+/* The unified diff of every file, in the order of the paths it prints. */
+static void fg_diff_files_print(const FgDiffFiles *v, FgBuf *out) {
+  FgFix *whole = fg_fix_new(FG_FIX_SAFE, "all fixes");
+  for (size_t i = 0; i < v->len; i++)
+    fg_fix_add_edit_bytes(whole, v->items[i].orig, 0, v->items[i].orig->len,
+                          v->items[i].data, v->items[i].len);
+  FgPlan *plan = fg_plan_new();
+  fg_plan_add_fix(plan, whole);
+  fg_plan_diff(plan, out);
+  fg_plan_delete(plan);
+  fg_fix_delete(whole);
+}
+
 /* --fix / --diff of one project. Appends the files written (shown with
- * prefix) and the diff; returns -1 on error, else the fixes applied. A diff
- * with no prefix is a patch for the project's folder, unless the project
- * takes its CI from the repository's workflows: then it names every file
- * from the repository root (a fix may edit them), a patch for there. */
+ * prefix), or for --diff its files to diff; returns -1 on error, else the
+ * fixes applied. A diff with no prefix is a patch for the project's folder,
+ * unless the project takes its CI from the repository's workflows: then it
+ * names every file from the repository root (a fix may edit them), a patch
+ * for there. */
 static long fg_check_fix(const FgCheckOptions *o, const FgConfigOverrides *ov,
                          const FgGroup *g, const char *prefix, FgStrVec *written,
-                         FgBuf *diff, FILE *err) {
+                         FgDiffFiles *diff, FILE *err) {
   FgFixResult res = {0};
+  if (o->diff)
+    fg_diff_files_preload(diff, g->root, &res.overlay);
   long rc =
       fg_fix_in_memory(g->paths.items, g->paths.len, ov, o->unsafe_fixes, &res, err);
-  FgFix *whole = fg_fix_new(FG_FIX_SAFE, "all fixes");
   if (o->diff && !*prefix && res.repo_dir)
     prefix = res.repo_dir;
   for (size_t i = 0; rc == 0 && i < res.originals.len; i++)
     fg_source_set_prefix(res.originals.items[i], prefix);
+  if (rc == 0 && o->diff) {
+    /* what --fix would write; nothing is written */
+    fg_diff_files_take(diff, &res, g->root);
+    fg_fix_result_free(&res);
+    return 0;
+  }
+  FgFix *whole = fg_fix_new(FG_FIX_SAFE, "all fixes");
   FgPlan *plan = rc == 0 ? fg_fix_final_plan(&res, whole) : NULL;
   if (plan)
     fg_plan_set_bound(plan, res.repo_root);
-  if (plan && o->diff) {
-    /* what --fix would write, as one unified diff; nothing is written */
-    fg_plan_diff(plan, diff);
-  } else if (plan) {
+  if (plan) {
     FgStrVec errors = {0};
     if (res.originals.len && fg_plan_write(plan, g->root, &errors)) {
       rc = -1;
@@ -578,17 +663,21 @@ int fg_check(const FgCheckOptions *o, FILE *err) {
   int rc = FG_EXIT_CLEAN;
   FgStrVec written = {0};
   if (o->fix || o->diff) {
-    FgBuf diff = {0};
+    FgDiffFiles files = {0};
     for (size_t i = 0; i < groups.len && rc == FG_EXIT_CLEAN; i++) {
       /* a diff over several projects names each file from the shared root;
        * one project's diff stays a patch for its own folder */
       const char *prefix = groups.len > 1 ? prefixes.items[i] : "";
-      long n = fg_check_fix(o, &ov, &groups.items[i], prefix, &written, &diff, err);
+      long n = fg_check_fix(o, &ov, &groups.items[i], prefix, &written, &files, err);
       if (n < 0)
         rc = FG_EXIT_ERROR;
       else
         fixed += n;
     }
+    FgBuf diff = {0};
+    if (rc == FG_EXIT_CLEAN)
+      fg_diff_files_print(&files, &diff);
+    fg_diff_files_free(&files);
     if (o->diff && rc == FG_EXIT_CLEAN) {
       fwrite(diff.data ? diff.data : "", 1, diff.len, stdout);
       if (fflush(stdout) != 0) {
@@ -610,6 +699,14 @@ int fg_check(const FgCheckOptions *o, FILE *err) {
   }
   if (written.len > 1)
     qsort(written.items, written.len, sizeof(char *), fg_str_cmp_ptr);
+  size_t nwritten = 0; /* a file several projects fixed is listed once */
+  for (size_t i = 0; i < written.len; i++) {
+    if (nwritten && strcmp(written.items[nwritten - 1], written.items[i]) == 0)
+      free(written.items[i]);
+    else
+      written.items[nwritten++] = written.items[i];
+  }
+  written.len = nwritten;
 
   FG_VEC(FgProject *) projects = {0};
   FgDiagList diags = {0};
@@ -631,8 +728,15 @@ int fg_check(const FgCheckOptions *o, FILE *err) {
     FgDiagList one = {0};
     fg_rules_lint(p, &one);
     fg_withhold_fixes(p, &one);
-    for (size_t k = 0; k < one.items.len; k++)
-      fg_diag_list_push(&diags, one.items.items[k]);
+    for (size_t k = 0; k < one.items.len; k++) {
+      FgDiag *d = one.items.items[k];
+      /* a finding in the repository's workflow concerns this project: its
+       * tests and selection are the project's (another project may get
+       * its own at the same place) */
+      if (p->repo_dir && d->src && fg_str_startswith(d->src->path, "../"))
+        fg_diag_add_note(d, "project: %s", p->repo_dir);
+      fg_diag_list_push(&diags, d);
+    }
     fg_vec_free(&one.items);
   }
   FgBuf out = {0};

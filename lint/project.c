@@ -15,8 +15,11 @@ static void fg_add_overlay_paths(FgStrVec *list, const FgOverlay *ov, bool pytho
   bool added = false;
   for (size_t i = 0; i < ov->files.len; i++) {
     const char *path = ov->files.items[i].path;
-    bool wanted = python ? fg_str_endswith(path, ".py")
-                         : fg_str_startswith(path, ".github/workflows/");
+    /* a file outside the project (the repository's workflow, a sibling's
+     * file fixed first in a --diff over several projects) is never its own */
+    bool wanted = !fg_str_startswith(path, "../") &&
+                  (python ? fg_str_endswith(path, ".py")
+                          : fg_str_startswith(path, ".github/workflows/"));
     if (!wanted)
       continue;
     bool present = false;

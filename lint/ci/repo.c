@@ -194,18 +194,71 @@ static void fg_rename_to_project(FgSource *src, const char *project_dir) {
   free(name);
 }
 
+/* Is c a character that cannot be part of a path in a message? */
+static bool fg_path_edge(char c) {
+  return c == '\0' || c == ' ' || c == '(' || c == ')' || c == ':' || c == ',';
+}
+
+/* The repository's names of launchers' files and the project's. */
+typedef struct FgRespell {
+  FgStrVec from, to;
+} FgRespell;
+
+/* *text with every name of rs->from that stands alone (not part of a
+ * longer path) spelled as rs->to, in one pass: messages name a launcher's
+ * file as the project does. */
+static void fg_respell(char **text, const FgRespell *rs) {
+  if (!*text)
+    return;
+  FgBuf b = {0};
+  const char *p = *text;
+  while (*p) {
+    size_t best = 0, len = 0;
+    bool at_edge = p == *text || fg_path_edge(p[-1]);
+    for (size_t i = 0; at_edge && i < rs->from.len; i++) {
+      size_t n = strlen(rs->from.items[i]);
+      if (n > len && strncmp(p, rs->from.items[i], n) == 0 && fg_path_edge(p[n])) {
+        best = i;
+        len = n;
+      }
+    }
+    if (len) {
+      fg_buf_puts(&b, rs->to.items[best]);
+      p += len;
+    } else {
+      fg_buf_putc(&b, *p++);
+    }
+  }
+  free(*text);
+  *text = fg_buf_take(&b);
+}
+
+static void fg_respell_run(FgRun *run, const FgRespell *rs) {
+  fg_respell(&run->xdist_why, rs);
+  fg_respell(&run->via, rs);
+  for (size_t i = 0; i < run->via_chain.len; i++)
+    fg_respell(&run->via_chain.items[i], rs);
+  for (size_t i = 0; i < run->notes.len; i++)
+    fg_respell(&run->notes.items[i], rs);
+}
+
 /* The launchers' files the project's runs read join self's, under project
  * names; a file self has read already (its own workflows reach it too) is
  * that one. */
 static void fg_adopt_launch_files(FgCiModel *self, FgCiModel *shared, FgRunVec *kept,
                                   const char *project_dir) {
+  FgRespell rs = {{0}, {0}};
   for (size_t i = 0; i < shared->launch_files.len; i++) {
     FgSource *src = shared->launch_files.items[i];
     if (!fg_used_by(kept, src) && !fg_path_under(src->path, project_dir)) {
       fg_source_delete(src); /* read for a sibling's run only */
       continue;
     }
-    fg_rename_to_project(src, project_dir);
+    char *name = fg_repo_path_to_project(project_dir, src->path);
+    fg_vec_push(&rs.from, fg_xstrdup(src->path));
+    fg_vec_push(&rs.to, fg_xstrdup(name));
+    fg_source_rename(src, name);
+    free(name);
     FgSource *same = NULL;
     for (size_t k = 0; k < self->launch_files.len && !same; k++)
       if (strcmp(self->launch_files.items[k]->path, src->path) == 0)
@@ -220,6 +273,10 @@ static void fg_adopt_launch_files(FgCiModel *self, FgCiModel *shared, FgRunVec *
     fg_source_delete(src);
   }
   shared->launch_files.len = 0;
+  for (size_t r = 0; rs.from.len && r < kept->len; r++)
+    fg_respell_run(kept->items[r], &rs);
+  fg_strvec_free(&rs.from);
+  fg_strvec_free(&rs.to);
 }
 
 static bool fg_job_of(const FgWorkflow *wf, const FgJob *job) {
