@@ -26,7 +26,8 @@ fuzz_pkgs=(clang libclang-rt-14-dev)
 # archives come with the -dev packages above.
 release_pkgs=(python3-build)
 test_pkgs=(python3 python3-venv curl python3-pytest python3-pytest-xdist python3-pytest-timeout
-           python3-yaml python3-jsonschema pre-commit patch git groff-base clang-format)
+           python3-yaml python3-jsonschema pre-commit patch git groff-base clang-format
+           python3-pytest-cov black isort flake8 mypy tox)
 
 # A package is present when dpkg has it, or, for the tools below, when the
 # command is already on PATH (node and npm often come from another source).

@@ -258,6 +258,29 @@ static FgPlan *fg_plan_fixes(const FgProject *p, const FgDiagList *diags, bool u
   return plan;
 }
 
+/* A fix is advertised ([*], "fixable") only when it would really apply:
+ * one whose edits would not parse, or that is malformed, is withdrawn with
+ * a note saying why. Each fix is tried alone, so one broken fix does not
+ * hide the others. */
+static void fg_withdraw_broken_fixes(const FgProject *p, FgDiagList *diags) {
+  for (size_t i = 0; i < diags->items.len; i++) {
+    FgDiag *d = diags->items.items[i];
+    if (!d->fix)
+      continue;
+    FgPlan *plan = fg_plan_new();
+    bool ok = fg_plan_add_fix(plan, d->fix);
+    const char *why = ok ? NULL : "its edits overlap";
+    if (ok && fg_plan_validate(plan, fg_validate, (void *)p))
+      why = fg_plan_rejected(plan, 0)->why;
+    if (why) {
+      fg_diag_add_note(d, "no fix: %s (%s)", d->fix->message, why);
+      fg_fix_delete(d->fix);
+      d->fix = NULL;
+    }
+    fg_plan_delete(plan);
+  }
+}
+
 static size_t fg_plan_count(const FgPlan *plan) {
   size_t n = 0;
   for (size_t k = 0; k < fg_plan_nfixes(plan); k++) {
@@ -728,6 +751,7 @@ int fg_check(const FgCheckOptions *o, FILE *err) {
     FgDiagList one = {0};
     fg_rules_lint(p, &one);
     fg_withhold_fixes(p, &one);
+    fg_withdraw_broken_fixes(p, &one);
     for (size_t k = 0; k < one.items.len; k++) {
       FgDiag *d = one.items.items[k];
       /* a finding in the repository's workflow concerns this project: its

@@ -193,6 +193,11 @@ FgProject *fg_project_load_overlay(const char *const *paths, size_t npaths,
   fg_project_detect_marker(p);
   fg_load_python(p, disc);
   fg_project_select_pool_tests(p);
+  FgStrVec modnames = {0};
+  for (size_t i = 0; i < p->py.modules.len; i++)
+    fg_vec_push(&modnames, p->py.modules.items[i]->src->path);
+  fg_style_load(&p->style, &p->reader, modnames.items, modnames.len);
+  fg_vec_free(&modnames);
   p->skipped = disc->skipped;
   memset(&disc->skipped, 0, sizeof disc->skipped);
   if (p->skipped.len > 1)
@@ -256,6 +261,7 @@ void fg_project_delete(FgProject *p) {
     free(p->conventions.items[i].why);
   }
   fg_vec_free(&p->conventions);
+  fg_style_free(&p->style);
   fg_pytest_cfg_delete(p->pytest_cfg);
   fg_source_delete(p->pytest_cfg_src);
   fg_config_delete(p->config);

@@ -18,6 +18,7 @@
 #include "core/rule.h"
 #include "core/source.h"
 #include "python/model.h"
+#include "style.h"
 
 /* A marker convention accepted as equivalent to the project's marker
  * (SPEC §3), when the project's config or CI shows it is in use. */
@@ -59,6 +60,7 @@ struct FgProject {
   FgStartSettings start_settings;
   /* which paths the user asked about; findings elsewhere are dropped */
   FgStrVec only;
+  FgStyle style;    /* the project's Python gates, for the lines fixes write */
   FgStrVec skipped; /* what discovery left out and why (--show-files) */
   /* sources of files that fixes create (placeholders, no bytes yet) */
   FG_VEC(FgSource *) placeholders;

@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "fix/serial_step.h"
+#include "fix/split_opts.h"
 #include "project.h"
 #include "rules.h"
 
@@ -69,9 +70,11 @@ typedef FG_VEC(const FgRun *) FgConstRunVec;
  * that keeps `-m unit` for a test that is not `unit` would not, and the
  * fix would never settle. */
 static bool fg202_copy_selects(const FgProject *p, const FgRun *r, const FgTest *t) {
-  char *expr = fg_serial_step_expr(r, p->marker, true);
+  /* the -m as the run sees it (values expanded), the marker added */
+  const char *why = NULL;
+  char *expr = fg_split_expr_of(r->mexpr, p->marker, true, FG_SPLIT_SHELL, &why);
   char *err = NULL;
-  FgMarkExpr *m = fg_markexpr_parse(expr, &err);
+  FgMarkExpr *m = expr ? fg_markexpr_parse(expr, &err) : NULL;
   bool ok = false;
   if (m) {
     FG_VEC(const char *) marks = {0};

@@ -1,4 +1,6 @@
 /* FG301 fork-default-under-xdist */
+#include <string.h>
+
 #include "ci/cells.h"
 #include "fix/conftest_fix.h"
 #include "project.h"
@@ -14,6 +16,12 @@ static const char doc[] =
     "`runs-on`, the matrix and `actions/setup-python`; what cannot be read "
     "(expressions,\n"
     "`fromJSON`) counts as possibly Linux and possibly Python < 3.14.\n"
+    "\n"
+    "The serial half of a split (a run that selects only marked tests, `-m <marker>`, in "
+    "a\n"
+    "job whose other run uses xdist) is flagged too: splitting is two thirds of the "
+    "cure,\n"
+    "and a project fixed with safe fixes only still needs the start method.\n"
     "\n"
     "## Why is this bad?\n"
     "Before Python 3.14 the default start method on Linux is `fork`. Forking an xdist\n"
@@ -45,7 +53,44 @@ static const char doc[] =
     "(or the configured `start-method`). It is unsafe: code that relies on `fork`\n"
     "(unpicklable callables, globals inherited by the children) behaves differently "
     "under\n"
-    "`spawn`.\n";
+    "`spawn`. No fix is offered while a `conftest.py` (or a test module at import time)\n"
+    "sets `fork` itself (FG102): that is the project's own choice of start method.\n";
+
+/* A conftest.py, or a test module at import time, that sets the fork start
+ * method for the whole session (FG102's finding), or NULL. */
+static const FgModule *fg301_sets_fork(const FgProject *p) {
+  for (size_t i = 0; i < p->py.modules.len; i++) {
+    const FgModule *m = p->py.modules.items[i];
+    if (!m->py || (!m->is_conftest && !m->is_test_file))
+      continue;
+    for (size_t k = 0; k < m->py->nmodule_calls; k++)
+      if (m->py->module_calls[k].pool == FG_POOL_FORK_METHOD &&
+          strstr(m->py->module_calls[k].callee, "set_start_method"))
+        return m;
+    for (size_t f = 0; m->is_conftest && f < m->py->nfuncs; f++)
+      for (size_t k = 0; k < m->py->funcs[f].ncalls; k++)
+        if (m->py->funcs[f].calls[k].pool == FG_POOL_FORK_METHOD &&
+            strstr(m->py->funcs[f].calls[k].callee, "set_start_method"))
+          return m;
+  }
+  return NULL;
+}
+
+/* Is run the serial half of a split: its -m selects a test marked with the
+ * marker alone and not an unmarked one, and another run of its job uses
+ * xdist? */
+static bool fg301_serial_half(const FgProject *p, const FgRun *run) {
+  if (run->xdist || !run->m)
+    return false;
+  const char *marks[] = {p->marker};
+  if (!fg_markexpr_match_marks(run->m, marks, 1) ||
+      fg_markexpr_match_marks(run->m, NULL, 0))
+    return false;
+  for (size_t i = 0; i < p->ci.runs.len; i++)
+    if (p->ci.runs.items[i]->job == run->job && p->ci.runs.items[i]->xdist)
+      return true;
+  return false;
+}
 
 /* Does the run load this conftest.py? pytest loads those of the folders
  * from the rootdir to every path it is given and of the folders it collects
@@ -88,7 +133,8 @@ static void fg301_settings_note(const FgProject *p, const FgRun *run, FgDiag *d)
 }
 
 static void fg301_on_run(const FgProject *p, const FgRun *run, FgDiagList *out) {
-  if (!run->xdist)
+  bool serial = fg301_serial_half(p, run);
+  if (!run->xdist && !serial)
     return;
   size_t hits = run->pool_tests.len;
   if (!hits)
@@ -117,10 +163,11 @@ static void fg301_on_run(const FgProject *p, const FgRun *run, FgDiagList *out) 
   fg_run_xdist_span(run, &start, &end);
   FgDiag *d =
       fg_diag_new(&fg301_fork_default_under_xdist, run->wf->src, start, end,
-                  "%zu test%s start%s worker processes under xdist with the `fork` "
+                  "%zu test%s start%s worker processes %s with the `fork` "
                   "default (Linux, Python < 3.14) and no conftest.py sets another "
                   "start method",
-                  hits, hits == 1 ? "" : "s", hits == 1 ? "s" : "");
+                  hits, hits == 1 ? "" : "s", hits == 1 ? "s" : "",
+                  serial ? "in the serial half of an xdist split" : "under xdist");
   d->suppress_at = run->step->node->start;
   char *where = fg_run_where(run);
   fg_diag_add_note(d, "runs in: %s", where);
@@ -133,9 +180,13 @@ static void fg301_on_run(const FgProject *p, const FgRun *run, FgDiagList *out) 
   char *msg = fg_xasprintf("set the `%s` start method on Linux in conftest.py "
                            "`pytest_configure` (and register `%s`)",
                            p->config->start_method, p->marker);
+  const FgModule *fork = fg301_sets_fork(p);
+  if (fork)
+    fg_diag_add_note(d, "no fix: %s sets the `fork` start method itself (FG102)",
+                     fork->src->path);
   /* a conftest.py that sets a start method already would not get a second
    * one from the fix: its condition or its place is what to change */
-  if (p->start_settings.len || fg_pymodel_safe_start_method(&p->py))
+  else if (p->start_settings.len || fg_pymodel_safe_start_method(&p->py))
     fg_diag_add_note(d, "no fix: a conftest.py sets a start method already; make it "
                         "hold for these cells and this run");
   else

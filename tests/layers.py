@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 # The layer of a file, from its path relative to the repository.
-PROJECT_FILES = {"project", "select", "markers", "config"}
+PROJECT_FILES = {"project", "select", "markers", "config", "style"}
 
 
 def layer(rel):

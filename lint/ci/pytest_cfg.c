@@ -343,6 +343,8 @@ static void fg_pytest_cfg_note_dep(FgPytestCfg *self, const char *requirement,
   } else if (strcmp(name, "pytest-enabler") == 0 && !self->has_enabler_dep) {
     self->has_enabler_dep = true;
     self->enabler_dep_file = fg_xstrdup(file);
+  } else if (strcmp(name, "pytest-cov") == 0) {
+    self->has_cov_dep = true; /* pytest-enabler then turns coverage on too */
   }
   free(name);
 }

@@ -315,6 +315,69 @@ static const char *fg_origin_name(const FgOpt *o, const FgRunContext *ctx) {
   }
 }
 
+/* Past the shell or Actions expansion starting at s ($X, ${...}, $(...),
+ * ${{ ... }}), or NULL when s starts none. */
+static const char *fg_run_skip_expansion(const char *s) {
+  if (s[0] != '$')
+    return NULL;
+  if (s[1] == '{' && s[2] == '{') {
+    const char *e = strstr(s + 3, "}}");
+    return e ? e + 2 : NULL;
+  }
+  if (s[1] == '{' || s[1] == '(') {
+    char open = s[1], close = open == '{' ? '}' : ')';
+    int depth = 0;
+    for (const char *c = s + 1; *c; c++) {
+      if (*c == open)
+        depth++;
+      else if (*c == close && --depth == 0)
+        return c + 1;
+    }
+    return NULL;
+  }
+  const char *c = s + 1;
+  while (*c == '_' || (*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
+         (*c >= '0' && *c <= '9'))
+    c++;
+  return c > s + 1 ? c : NULL;
+}
+
+/* An -m value that holds expansions selects at most what its static tail
+ * selects when it reads `<prefix> and TAIL` or `${X:+(...) and }TAIL` (the
+ * split forkguard writes for a -m built from a shell value): the tail,
+ * parsed, as an upper bound; NULL otherwise. */
+static FgMarkExpr *fg_run_m_bound(const char *text) {
+  const char *tail = NULL;
+  int depth = 0;
+  for (const char *c = text; *c;) {
+    const char *e = fg_run_skip_expansion(c);
+    if (e) {
+      /* an expansion whose value ends in `and ` conjoins what follows */
+      const char *a = c;
+      const char *last_and = NULL;
+      for (const char *k = strstr(a, " and "); k && k < e; k = strstr(k + 1, " and "))
+        last_and = k;
+      if (last_and && depth == 0)
+        tail = e;
+      c = e;
+      continue;
+    }
+    if (*c == '(')
+      depth++;
+    else if (*c == ')' && depth)
+      depth--;
+    else if (depth == 0 && strncmp(c, " and ", 5) == 0)
+      tail = c + 5;
+    c++;
+  }
+  if (!tail || strchr(tail, '$'))
+    return NULL;
+  char *err = NULL;
+  FgMarkExpr *m = fg_markexpr_parse(tail, &err);
+  free(err);
+  return m;
+}
+
 /* A tox substitution tox left as written (`{env:X:}`, `{posargs}`,
  * `{[testenv]deps}`, `{tty:a:b}`): its value is not known. */
 static bool fg_is_tox_substitution(const char *w) {
@@ -370,6 +433,7 @@ static void fg_run_analyse(FgRun *self, const FgRunContext *ctx, const char *cwd
   const char *project_dir = ctx->project_dir ? ctx->project_dir : "";
   bool any_positional = false;
   bool after_dashdash = false;
+  char *m_raw = NULL; /* the last -m's value as written, when not known */
   self->xdist_arg = -1;
   self->m_arg = -1;
   for (size_t i = 0; i < n;) {
@@ -443,6 +507,8 @@ static void fg_run_analyse(FgRun *self, const FgRunContext *ctx, const char *cwd
       self->m_unknown = true;
       free(self->mexpr);
       self->mexpr = NULL;
+      free(m_raw);
+      m_raw = fg_xstrdup(v.value); /* as written, for fg_run_m_bound */
       self->m_arg = cmdline ? o->arg : -1;
     } else if (strcmp(v.name, "-k") == 0 && value_unknown) {
       free(self->kexpr);
@@ -475,6 +541,8 @@ static void fg_run_analyse(FgRun *self, const FgRunContext *ctx, const char *cwd
       free(self->mexpr);
       self->mexpr = fg_xstrdup(v.value);
       self->m_unknown = false;
+      free(m_raw);
+      m_raw = NULL;
       self->m_arg = cmdline ? o->arg : -1;
     } else if (strcmp(v.name, "-k") == 0 && v.value) {
       free(self->kexpr);
@@ -515,7 +583,13 @@ static void fg_run_analyse(FgRun *self, const FgRunContext *ctx, const char *cwd
     self->m = fg_markexpr_parse(self->mexpr, &err);
     free(err);
     err = NULL;
+    if (!self->m)
+      self->m = fg_run_m_bound(self->mexpr);
   }
+  /* an -m not known whose written form bounds it (`${X:+($X) and }not M`) */
+  if (!self->m && m_raw)
+    self->m = fg_run_m_bound(m_raw);
+  free(m_raw);
   if (self->kexpr) {
     self->k = fg_markexpr_parse(self->kexpr, &err);
     free(err);

@@ -1,6 +1,9 @@
 #include "fix/conftest_fix.h"
 
+#include <stdlib.h>
 #include <string.h>
+
+#include "fix/py_edit.h"
 
 /* ---- where ------------------------------------------------------------------ */
 
@@ -167,21 +170,54 @@ static char *fg_body_indent(const FgSource *src, size_t from) {
   return fg_xstrdup("    ");
 }
 
-static void fg_body_lines(FgBuf *b, const char *indent, const char *unit,
-                          const char *param, const char *marker, bool reg,
+static void fg_body_lines(FgBuf *b, const FgProject *p, const char *indent,
+                          const char *unit, const char *param, bool reg,
                           const char *method, const char *mp, const char *sys_name,
                           const char *eol) {
-  if (reg)
-    fg_buf_printf(
-        b,
-        "%s%s.addinivalue_line(\"markers\", \"%s: starts processes; run without "
-        "xdist\")%s",
-        indent, param, marker, eol);
+  if (reg) {
+    char *callee = fg_xasprintf("%s.addinivalue_line", param);
+    char *desc = fg_xasprintf("\"%s: starts processes; run without xdist\"", p->marker);
+    const char *args[] = {"\"markers\"", desc};
+    fg_py_edit_call(b, indent, unit, callee, args, 2, p->style.line_length, eol);
+    free(desc);
+    free(callee);
+  }
   if (method)
     fg_buf_printf(b,
                   "%sif %s.platform == \"linux\":%s%s%s%s.set_start_method(\"%s\", "
                   "force=True)%s",
                   indent, sys_name, eol, indent, unit, mp, method, eol);
+}
+
+/* The hook's first line, annotated when the project's mypy or the file
+ * wants annotations (pt: the local name of pytest). */
+static void fg_hook_line(FgBuf *b, bool annotate, const char *pt, const char *eol) {
+  if (annotate)
+    fg_buf_printf(b, "def pytest_configure(config: %s.Config) -> None:%s", pt, eol);
+  else
+    fg_buf_printf(b, "def pytest_configure(config):%s", eol);
+}
+
+/* A new conftest.py: the imports in isort's sections, then the hook. */
+static void fg_new_conftest(const FgProject *p, bool reg, bool method, FgBuf *b) {
+  const char *start_method = p->config->start_method;
+  bool annotate = p->style.annotate;
+  if (method)
+    fg_buf_puts(b, "import multiprocessing\nimport sys\n");
+  if (annotate)
+    fg_buf_printf(b, "%simport pytest\n", method ? "\n" : "");
+  if (method || annotate)
+    fg_buf_puts(b, "\n\n");
+  fg_hook_line(b, annotate, "pytest", "\n");
+  fg_body_lines(b, p, "    ", "    ", "config", reg, method ? start_method : NULL,
+                "multiprocessing", "sys", "\n");
+}
+
+static bool fg_fix_inserts_at(const FgFix *fix, const FgSource *src, size_t at) {
+  for (size_t i = 0; i < fix->edits.len; i++)
+    if (fix->edits.items[i].src == src && fix->edits.items[i].start == at)
+      return true;
+  return false;
 }
 
 FgFix *fg_conftest_fix(const FgProject *p, const char *const *test_paths, size_t n,
@@ -204,11 +240,7 @@ FgFix *fg_conftest_fix(const FgProject *p, const char *const *test_paths, size_t
     char *path = fg_conftest_path(create_dir);
     const FgSource *src = fg_project_placeholder(p, path);
     FgBuf b = {0};
-    if (method)
-      fg_buf_puts(&b, "import multiprocessing\nimport sys\n\n\n");
-    fg_buf_puts(&b, "def pytest_configure(config):\n");
-    fg_body_lines(&b, "    ", "    ", "config", marker, reg, method ? start_method : NULL,
-                  "multiprocessing", "sys", "\n");
+    fg_new_conftest(p, reg, method, &b);
     fg_fix_add_edit(fix, src, 0, 0, b.data);
     fg_buf_free(&b);
     free(path);
@@ -218,28 +250,24 @@ FgFix *fg_conftest_fix(const FgProject *p, const char *const *test_paths, size_t
     const char *eol = fg_source_eol(src);
     const char *mp = fg_import_local(py, "multiprocessing");
     const char *sys_name = fg_import_local(py, "sys");
+    const char *pt = fg_import_local(py, "pytest");
+    const FgPyFunc *cfg = fg_find_configure(py);
+    bool annotate = !cfg && (p->style.annotate || fg_py_edit_file_annotates(src));
     size_t bom = src->bom ? 3 : 0;
     /* a file with no final newline keeps it that way: what goes at its
      * end starts with a line break and ends without one */
     bool open_end = src->len > bom && !src->final_newline;
-    bool imports_at_end = false;
-    if (method && (!mp || !sys_name)) {
-      FgBuf imp = {0};
-      size_t at = fg_pyfile_import_offset(py);
-      imports_at_end = at == src->len;
-      if (at == src->len && open_end)
-        fg_buf_puts(&imp, eol);
-      if (!mp)
-        fg_buf_printf(&imp, "import multiprocessing%s", eol);
-      if (!sys_name)
-        fg_buf_printf(&imp, "import sys%s", eol);
-      for (size_t gap = fg_pyfile_import_gap(py, at); gap > 0; gap--)
-        fg_buf_puts(&imp, eol);
-      fg_fix_add_edit(fix, src, at, at, imp.data);
-      fg_buf_free(&imp);
-    }
+    FG_VEC(const char *) need = {0};
+    if (method && !mp)
+      fg_vec_push(&need, "multiprocessing");
+    if (method && !sys_name)
+      fg_vec_push(&need, "sys");
+    if (annotate && !pt)
+      fg_vec_push(&need, "pytest");
+    fg_py_edit_add_imports(fix, &p->style, py, need.items, need.len);
+    fg_vec_free(&need);
+    bool imports_at_end = fg_fix_inserts_at(fix, src, src->len);
     char *unit = fg_indent_unit(src);
-    const FgPyFunc *cfg = fg_find_configure(py);
     FgBuf b = {0};
     size_t at;
     size_t open = 0, colon = 0;
@@ -275,7 +303,7 @@ FgFix *fg_conftest_fix(const FgProject *p, const char *const *test_paths, size_t
         at++;
       else
         fg_buf_puts(&b, eol);
-      fg_body_lines(&b, indent, unit, param, marker, reg, method ? start_method : NULL,
+      fg_body_lines(&b, p, indent, unit, param, reg, method ? start_method : NULL,
                     mp ? mp : "multiprocessing", sys_name ? sys_name : "sys", eol);
       free(indent);
     } else {
@@ -293,13 +321,14 @@ FgFix *fg_conftest_fix(const FgProject *p, const char *const *test_paths, size_t
       } else if (k == bom) {
         blank = 1; /* two blank lines after the imports just added */
       } else if (!src->final_newline) {
-        fg_buf_puts(&b, eol);
+        if (!imports_at_end) /* else the imports end with a line break */
+          fg_buf_puts(&b, eol);
         blank = 1;
       }
       for (size_t i = blank; i < 3; i++)
         fg_buf_puts(&b, eol);
-      fg_buf_printf(&b, "def pytest_configure(config):%s", eol);
-      fg_body_lines(&b, unit, unit, "config", marker, reg, method ? start_method : NULL,
+      fg_hook_line(&b, annotate, pt ? pt : "pytest", eol);
+      fg_body_lines(&b, p, unit, unit, "config", reg, method ? start_method : NULL,
                     mp ? mp : "multiprocessing", sys_name ? sys_name : "sys", eol);
     }
     if (at == src->len && open_end && b.len >= strlen(eol))

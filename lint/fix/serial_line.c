@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "fix/serial_step.h"
+#include "fix/split_opts.h"
 
 /* One word of the line as written: its span in the file and its text with
  * quotes removed. `{...}` (tox substitutions) and `$(...)` / `${...}` (make
@@ -111,6 +112,9 @@ static const char *fg_sl_base(const char *w) {
   return s ? s + 1 : w;
 }
 
+static char *fg_sl_expr(const FgRun *run, const FgSlLine *l, const char *marker,
+                        bool serial, const char **why);
+
 /* Reads the line; returns why it cannot be split, or NULL. */
 static const char *fg_sl_read(const FgRun *run, FgSlLine *l) {
   memset(l, 0, sizeof *l);
@@ -167,7 +171,26 @@ static const char *fg_sl_read(const FgRun *run, FgSlLine *l) {
                   : "-m comes from a make variable, not from the recipe line";
   if (run->m_arg < 0 && run->mexpr)
     return "-m comes from addopts or PYTEST_ADDOPTS";
-  return NULL;
+  const char *why = NULL;
+  free(fg_sl_expr(run, l, "m", false, &why));
+  return why;
+}
+
+/* The old -m as written on the line (a make variable stays one), or the
+ * run's. */
+static const char *fg_sl_old_m(const FgRun *run, const FgSlLine *l) {
+  if (l->m < 0)
+    return run->mexpr;
+  const char *t = l->words.items[l->m].text;
+  if (l->m_n == 2)
+    return l->words.items[l->m + 1].text;
+  return t[2] == '=' ? t + 3 : t + 2;
+}
+
+static char *fg_sl_expr(const FgRun *run, const FgSlLine *l, const char *marker,
+                        bool serial, const char **why) {
+  return fg_split_expr_of(fg_sl_old_m(run, l), marker, serial,
+                          l->tox ? FG_SPLIT_TOX : FG_SPLIT_MAKE, why);
 }
 
 static void fg_sl_free(FgSlLine *l) {
@@ -185,12 +208,13 @@ const char *fg_serial_line_no_fix(const FgRun *run) {
 typedef struct FgSlEdit {
   size_t start, end;
   char *text;
+  size_t seq; /* insertions at one offset apply in the order pushed */
 } FgSlEdit;
 
 typedef FG_VEC(FgSlEdit) FgSlEdits;
 
 static void fg_sl_push(FgSlEdits *v, size_t start, size_t end, char *text) {
-  FgSlEdit e = {start, end, text};
+  FgSlEdit e = {start, end, text, v->len};
   fg_vec_push(v, e);
 }
 
@@ -206,6 +230,22 @@ static void fg_sl_edit_m(const FgSlLine *l, const char *opt, FgSlEdits *ed) {
     size_t at = w[l->words.len - 1].end;
     fg_sl_push(ed, at, at, fg_xasprintf(" %s", opt));
   }
+}
+
+/* The end of the serial copy's last word: the last one that is not
+ * xdist's (those are removed), so what is appended stays on its line. */
+static size_t fg_sl_last_kept_end(const FgSlLine *l) {
+  size_t end = l->words.items[l->first - 1].end;
+  for (size_t i = l->first; i < l->words.len;) {
+    size_t n = fg_sl_xdist_words(&l->words, i);
+    if (n) {
+      i += n;
+      continue;
+    }
+    end = l->words.items[i].end;
+    i++;
+  }
+  return end;
 }
 
 /* Start of the line holding offset. */
@@ -237,6 +277,20 @@ static void fg_sl_drop_xdist(const FgSource *src, const FgSlWords *v, size_t fro
       e = after + 1;
       e += e < src->len && d[e] == '\r';
       e += e < src->len && d[e] == '\n';
+    } else if (s == fg_sl_line_start(src, s) && s > floor &&
+               (after >= src->len || d[after] == '\n' || d[after] == '\r')) {
+      /* the command's last continuation line, held nothing else: the
+       * line break and backslash before it go too */
+      size_t b = s - 1;
+      if (b > floor && d[b] == '\n')
+        b -= b > floor && d[b - 1] == '\r' ? 2 : 1;
+      else
+        b = s;
+      if (b < s && d[b] == '\\') {
+        while (b > floor && (d[b - 1] == ' ' || d[b - 1] == '\t'))
+          b--;
+        s = b;
+      }
     }
     fg_sl_push(ed, s, e, fg_xstrdup(""));
     i += n;
@@ -247,7 +301,9 @@ static int fg_sl_edit_cmp(const void *a, const void *b) {
   const FgSlEdit *x = a, *y = b;
   if (x->start != y->start)
     return x->start < y->start ? -1 : 1;
-  return x->end < y->end ? -1 : x->end > y->end;
+  if (x->end != y->end)
+    return x->end < y->end ? -1 : 1;
+  return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
 /* The bytes [from, to) of the file with the edits applied (and freed). */
@@ -269,17 +325,28 @@ static void fg_sl_apply(const FgSource *src, size_t from, size_t to, FgSlEdits *
   fg_vec_free(ed);
 }
 
+/* tox runs commands without a shell and has no way to accept one exit
+ * code: this runs the command and turns pytest's "no tests selected" (5)
+ * into success, every other code passing through. */
+#define FG_SL_TOX_EXIT5                                                                  \
+  "python -c 'import subprocess, sys; rc = subprocess.call(sys.argv[1:]); "              \
+  "sys.exit(0 if rc == 5 else rc)' "
+
 /* The serial copy of the command: xdist out (from {posargs:DEFAULT} too),
- * -m <marker> in. */
+ * -m <marker> in -- after {posargs}, with `-n 0`, so that what CI passes
+ * (`tox -- -n 4 tests/x`) cannot turn xdist back on -- coverage appended,
+ * report files of its own, and an empty selection (exit code 5) accepted:
+ * `|| test $$? -eq 5` in make, a wrapper in tox. */
 static void fg_sl_serial_command(const FgProject *p, const FgRun *run, const FgSlLine *l,
                                  FgBuf *out) {
+  const FgSource *src = l->src;
   FgSlEdits ed = {0};
-  fg_sl_drop_xdist(l->src, &l->words, l->first, l->body, &ed);
+  fg_sl_drop_xdist(src, &l->words, l->first, l->body, &ed);
   if (l->posargs >= 0 && fg_sl_has_xdist(&l->def, 0)) {
     FgSlEdits ded = {0};
-    fg_sl_drop_xdist(l->src, &l->def, 0, l->def_from, &ded);
+    fg_sl_drop_xdist(src, &l->def, 0, l->def_from, &ded);
     FgBuf def = {0};
-    fg_sl_apply(l->src, l->def_from, l->def_to, &ded, &def);
+    fg_sl_apply(src, l->def_from, l->def_to, &ded, &def);
     const char *t = def.data ? def.data : "";
     while (*t == ' ' || *t == '\t')
       t++;
@@ -288,16 +355,59 @@ static void fg_sl_serial_command(const FgProject *p, const FgRun *run, const FgS
                *t ? fg_xasprintf("{posargs:%s}", t) : fg_xstrdup("{posargs}"));
     fg_buf_free(&def);
   }
-  char *expr = fg_serial_step_expr(run, p->marker, true);
-  char *m = fg_serial_step_m_option(expr, false);
-  char *opt =
-      fg_xasprintf("%s%s%s", m, fg_serial_step_xdist_elsewhere(run) ? " -n 0" : "",
-                   run->uses_cov ? " --cov-append" : "");
-  fg_sl_edit_m(l, opt, &ed);
-  free(opt);
+  for (size_t i = l->first; i < l->words.len; i++) {
+    const char *t = l->words.items[i].text;
+    bool joined = strchr(t, '=') != NULL;
+    if (!(fg_str_startswith(t, "--junitxml") || fg_str_startswith(t, "--junit-xml") ||
+          fg_str_startswith(t, "--json-report-file")))
+      continue;
+    size_t v = joined ? i : i + 1;
+    if (v >= l->words.len)
+      break;
+    const FgSlWord *w = &l->words.items[v];
+    size_t at = fg_split_report_insert(src->data, w->start, w->end);
+    fg_sl_push(&ed, at, at, fg_xstrdup("-serial"));
+    i = v;
+  }
+  const char *cov =
+      fg_memmem(src->data + l->body, l->words.items[l->first - 1].start - l->body,
+                "coverage run", 12);
+  if (cov && !strstr(run->launcher, " -a") && !strstr(run->launcher, "--append") &&
+      !strstr(run->launcher, " -p") && !strstr(run->launcher, "--parallel")) {
+    size_t at = (size_t)(cov - src->data) + 12;
+    fg_sl_push(&ed, at, at, fg_xstrdup(" -a"));
+  }
+  const char *why = NULL;
+  char *expr = fg_sl_expr(run, l, p->marker, true, &why);
+  char *m = fg_serial_step_m_option(expr ? expr : p->marker, false);
+  bool after_posargs = l->tox && l->posargs >= 0;
+  FgBuf opt = {0};
+  fg_buf_printf(&opt, "%s%s%s", m,
+                fg_serial_step_xdist_elsewhere(run) || after_posargs ? " -n 0" : "",
+                fg_split_uses_cov(p, run) ? " --cov-append" : "");
+  fg_split_report_extras(run, &opt);
+  if (after_posargs) {
+    const FgSlWord *w = l->words.items;
+    if (l->m >= 0) /* the old -m moves after {posargs} with the rest */
+      fg_sl_push(&ed, w[l->m].start, w[l->m + (int)l->m_n - 1].end, fg_xstrdup(""));
+    size_t at = w[l->posargs].end;
+    fg_sl_push(&ed, at, at, fg_xasprintf(" %s", opt.data));
+  } else if (l->m >= 0 || l->posargs >= 0) {
+    fg_sl_edit_m(l, opt.data, &ed);
+  } else {
+    size_t at = fg_sl_last_kept_end(l);
+    fg_sl_push(&ed, at, at, fg_xasprintf(" %s", opt.data));
+  }
+  if (!l->tox) {
+    size_t at = fg_sl_last_kept_end(l);
+    fg_sl_push(&ed, at, at, fg_xstrdup(" || test $$? -eq 5"));
+  }
+  fg_buf_free(&opt);
   free(m);
   free(expr);
-  fg_sl_apply(l->src, l->body, l->end, &ed, out);
+  if (l->tox)
+    fg_buf_puts(out, FG_SL_TOX_EXIT5);
+  fg_sl_apply(src, l->body, l->end, &ed, out);
 }
 
 FgFix *fg_serial_line_fix(const FgProject *p, const FgRun *run) {
@@ -328,8 +438,9 @@ FgFix *fg_serial_line_fix(const FgProject *p, const FgRun *run) {
   fg_sl_serial_command(p, run, &l, &copy);
 
   /* the parallel side */
-  char *expr = fg_serial_step_expr(run, p->marker, false);
-  char *m = fg_serial_step_m_option(expr, false);
+  const char *why = NULL;
+  char *expr = fg_sl_expr(run, &l, p->marker, false, &why);
+  char *m = fg_serial_step_m_option(expr ? expr : p->marker, false);
   FgSlEdits ped = {0};
   fg_sl_edit_m(&l, m, &ped);
   FgSlEdit par = ped.items[0];

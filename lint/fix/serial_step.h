@@ -19,11 +19,6 @@ const char *fg_serial_step_no_fix(const FgRun *run);
  * run's -m into `(<old>) and not <marker>` / `not <marker>`. */
 FgFix *fg_serial_step_fix(const FgProject *p, const FgRun *run, bool deselect);
 
-/* The -m expression of one side of a split of run (the old -m combined,
- * never overwritten): `(<old>) and not <marker>` or `(<old>) and <marker>`.
- * Caller frees. */
-char *fg_serial_step_expr(const FgRun *run, const char *marker, bool serial);
-
 /* Does xdist come from somewhere other than the command line (addopts,
  * PYTEST_ADDOPTS, pytest-enabler)? The serial copy then needs `-n 0`. */
 bool fg_serial_step_xdist_elsewhere(const FgRun *run);
