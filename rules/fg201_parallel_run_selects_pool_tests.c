@@ -64,7 +64,15 @@ static const char doc[] =
     "No\n"
     "fix is offered when `-n`, `-m` or pytest itself comes from a make variable or a "
     "tox\n"
-    "substitution, or when the line runs more than one command.\n"
+    "substitution, or when the line runs more than one command. A line of an in-repo "
+    "shell\n"
+    "script is split the same way. When `-n` is one of the words the step hands to "
+    "tox or\n"
+    "nox after `--` (`tox -e py -- -n auto`), the step itself is split: `-m \"not "
+    "<marker>\"`\n"
+    "after those words, and a serial step without xdist's options. Commands in "
+    "tox.toml\n"
+    "arrays, pixi tasks, nox sessions and hatch scripts get a note instead of a fix.\n"
     "\n"
     "The serial half is written to hold whatever CI passes it:\n"
     "- an empty selection (pytest's exit code 5) succeeds and every other failure still\n"
@@ -190,6 +198,14 @@ static void fg201_on_run(const FgProject *p, const FgRun *run, FgDiagList *out) 
   const char *why = skip       ? NULL
                     : run->via ? fg_serial_line_no_fix(run)
                                : fg_serial_step_no_fix(run);
+  /* -n in the words the step hands to tox after `--`: split the step */
+  if (!skip && run->via && !d->fix) {
+    d->fix = fg_serial_step_posargs_fix(p, run);
+    if (d->fix)
+      why = NULL;
+    else if (fg_serial_step_posargs_no_fix(run))
+      why = fg_serial_step_posargs_no_fix(run);
+  }
   if (why)
     fg_diag_add_note(d, "no fix: %s", why);
   fg_diag_list_push(out, d);

@@ -9,6 +9,13 @@
 /* ---- launchers ------------------------------------------------------------ */
 
 static const char *fg_base(const char *word) {
+  /* `${PREFIX}coverage`, `${VENV}/bin/pytest`: a directory not known, then
+   * the program's name */
+  if (word[0] == '$' && word[1] == '{') {
+    const char *close = strchr(word, '}');
+    if (close && close[1] && !strchr(close + 1, '$'))
+      word = close + 1;
+  }
   const char *s = strrchr(word, '/');
   return s ? s + 1 : word;
 }
@@ -100,8 +107,11 @@ static int fg_launcher_at(const FgShellWord *w, size_t n, size_t i, FgBuf *desc,
   }
   const char *b = fg_base(t);
   if ((strcmp(b, "uv") == 0 || strcmp(b, "poetry") == 0 || strcmp(b, "pdm") == 0 ||
-       strcmp(b, "pipenv") == 0 || strcmp(b, "hatch") == 0 || strcmp(b, "rye") == 0) &&
-      i + 1 < n && strcmp(w[i + 1].text, "run") == 0) {
+       strcmp(b, "pipenv") == 0 || strcmp(b, "hatch") == 0 || strcmp(b, "rye") == 0 ||
+       strcmp(b, "pixi") == 0) &&
+      i + 1 < n &&
+      (strcmp(w[i + 1].text, "run") == 0 ||
+       (strcmp(b, "pixi") == 0 && strcmp(w[i + 1].text, "r") == 0))) {
     size_t j = i + 2;
     /* options of the runner itself, with their values */
     while (j < n && w[j].text[0] == '-') {
@@ -112,8 +122,11 @@ static int fg_launcher_at(const FgShellWord *w, size_t n, size_t i, FgBuf *desc,
                           strcmp(o, "--group") == 0 || strcmp(o, "--env-file") == 0 ||
                           strcmp(o, "--directory") == 0 || strcmp(o, "--project") == 0 ||
                           strcmp(o, "--package") == 0 || strcmp(o, "-e") == 0 ||
-                          strcmp(o, "--env") == 0);
+                          strcmp(o, "--env") == 0 || strcmp(o, "--environment") == 0 ||
+                          strcmp(o, "--manifest-path") == 0);
       j += takes_value ? 2 : 1;
+      if (strcmp(o, "--") == 0)
+        break; /* `pixi run -e x -- python -m pytest` */
     }
     /* hatch run ENV:pytest */
     if (j < n && strcmp(b, "hatch") == 0 && strchr(w[j].text, ':') &&
@@ -310,6 +323,8 @@ static const char *fg_origin_name(const FgOpt *o, const FgRunContext *ctx) {
     return ctx->ini_name ? ctx->ini_name : "the pytest config";
   case FG_ORIGIN_ENV:
     return "PYTEST_ADDOPTS";
+  case FG_ORIGIN_LAUNCHER:
+    return ctx->runner_name ? ctx->runner_name : "the runner script";
   default:
     return ctx->cmdline_name ? ctx->cmdline_name : "the command line";
   }
@@ -440,6 +455,8 @@ static void fg_run_analyse(FgRun *self, const FgRunContext *ctx, const char *cwd
     const FgOpt *o = &self->opts.items[i];
     const char *w = words[i];
     bool cmdline = o->origin == FG_ORIGIN_CMDLINE;
+    /* a runner script's own words are read in the same directory */
+    bool local = cmdline || o->origin == FG_ORIGIN_LAUNCHER;
     if (fg_opt_unknown(self, i)) {
       /* not known: never a path, and no option we can read */
       fg_run_unknown(self, w);
@@ -457,7 +474,7 @@ static void fg_run_analyse(FgRun *self, const FgRunContext *ctx, const char *cwd
       if (package)
         for (char *d = strchr(path, '.'); d; d = strchr(d, '.'))
           *d = '/'; /* --pyargs pkg.sub: the package's directory */
-      char *full = fg_path_join(cmdline && !package ? cwd : project_dir, path);
+      char *full = fg_path_join(local && !package ? cwd : project_dir, path);
       if (package && !fg_run_path_exists(ctx, full)) {
         /* the package as installed is its source tree: at the root or in src/ */
         char *src_dir = fg_path_join(project_dir, "src");
@@ -471,7 +488,7 @@ static void fg_run_analyse(FgRun *self, const FgRunContext *ctx, const char *cwd
         }
       }
       /* a bare word right after an option, naming nothing on disk */
-      bool value_like = cmdline && !package && !after_dashdash && i > 0 &&
+      bool value_like = local && !package && !after_dashdash && i > 0 &&
                         words[i - 1][0] == '-' && words[i - 1][1] &&
                         !strchr(words[i - 1], '=') && !strchr(w, '/') &&
                         !fg_str_endswith(path, ".py") && !strstr(w, "::");
@@ -548,11 +565,11 @@ static void fg_run_analyse(FgRun *self, const FgRunContext *ctx, const char *cwd
       free(self->kexpr);
       self->kexpr = fg_xstrdup(v.value);
     } else if (strcmp(v.name, "--ignore") == 0 && v.value) {
-      fg_vec_push(&self->ignores, fg_path_join(cmdline ? cwd : "", v.value));
+      fg_vec_push(&self->ignores, fg_path_join(local ? cwd : "", v.value));
     } else if (strcmp(v.name, "--ignore-glob") == 0 && v.value) {
-      fg_vec_push(&self->ignore_globs, fg_path_join(cmdline ? cwd : "", v.value));
+      fg_vec_push(&self->ignore_globs, fg_path_join(local ? cwd : "", v.value));
     } else if (strcmp(v.name, "--deselect") == 0 && v.value) {
-      fg_vec_push(&self->deselects, fg_path_join(cmdline ? cwd : "", v.value));
+      fg_vec_push(&self->deselects, fg_path_join(local ? cwd : "", v.value));
     } else if (fg_str_startswith(v.name, "--cov")) {
       self->uses_cov = true;
     } else if (strcmp(v.name, "--timeout") == 0) {
@@ -640,7 +657,13 @@ static FgRun *fg_run_build(const FgWorkflow *wf, const FgJob *job, const FgStep 
                            const FgShellCommand *cmd, const char *cwd,
                            const FgRunContext *ctx, const FgRunAnchor *anchor) {
   char *launcher = NULL;
-  int first = fg_pytest_launcher(cmd->words, cmd->nwords, &launcher);
+  int first = -1;
+  if (ctx->runner_end > 0 && ctx->runner_end <= cmd->nwords) {
+    first = (int)ctx->runner_end;
+    launcher = fg_xasprintf("python %s", ctx->runner_name ? ctx->runner_name : "script");
+  } else {
+    first = fg_pytest_launcher(cmd->words, cmd->nwords, &launcher);
+  }
   if (first < 0)
     return NULL;
   FgRun *self = fg_xcalloc(1, sizeof *self);
@@ -659,6 +682,19 @@ static FgRun *fg_run_build(const FgWorkflow *wf, const FgJob *job, const FgStep 
     self->via_src = anchor->src;
     self->via_start = anchor->line_start;
     self->via_end = anchor->line_end;
+    self->via_kind = anchor->kind;
+    if (anchor->runner)
+      self->via_runner = fg_xstrdup(anchor->runner);
+    if (anchor->chain) {
+      for (size_t i = 0; i < anchor->chain->len; i++)
+        fg_vec_push(&self->via_chain, fg_xstrdup(anchor->chain->items[i]));
+    } else if (anchor->via) {
+      fg_strvec_split(&self->via_chain, anchor->via, ",");
+      for (size_t i = 0; i < self->via_chain.len; i++) {
+        char *h = self->via_chain.items[i];
+        memmove(h, h + strspn(h, " "), strlen(h + strspn(h, " ")) + 1);
+      }
+    }
   } else {
     self->exact = sc->exact;
     self->start = fg_script_file_offset(sc, cmd->start);
@@ -690,6 +726,8 @@ static FgRun *fg_run_build(const FgWorkflow *wf, const FgJob *job, const FgStep 
   }
   if (env)
     fg_run_push_shlex(self, env, FG_ORIGIN_ENV);
+  for (size_t i = 0; i < ctx->nrunner_words; i++)
+    fg_run_push_opt(self, ctx->runner_words[i], FG_ORIGIN_LAUNCHER, -1);
   for (size_t i = (size_t)first; i < cmd->nwords; i++) {
     const FgShellWord *w = &cmd->words[i];
     FgArg a = {fg_xstrdup(w->text), self->start, self->start, w->dynamic, w->derived};
@@ -718,6 +756,18 @@ FgRun *fg_run_new_launched(const FgWorkflow *wf, const FgJob *job, const FgStep 
 void fg_run_xdist_span(const FgRun *self, size_t *start, size_t *end) {
   *start = self->start;
   *end = self->launcher_end;
+  /* a launched run whose deciding -n is the step's own word after `--` */
+  for (size_t k = 0; !self->exact && self->xdist_arg >= 0 && k < self->posargs.len; k++) {
+    const FgArg *p = &self->posargs.items[k];
+    if (p->derived || strcmp(p->text, self->args.items[self->xdist_arg].text) != 0)
+      continue;
+    *start = p->start;
+    *end = p->end;
+    if ((strcmp(p->text, "-n") == 0 || strcmp(p->text, "--numprocesses") == 0) &&
+        k + 1 < self->posargs.len)
+      *end = self->posargs.items[k + 1].end;
+    return;
+  }
   if (self->xdist_arg < 0 || !self->exact)
     return;
   const FgArg *a = &self->args.items[self->xdist_arg];
@@ -787,12 +837,17 @@ bool fg_run_same(const FgRun *a, const FgRun *b) {
 void fg_run_delete(FgRun *self) {
   if (!self)
     return;
+  for (size_t i = 0; i < self->posargs.len; i++)
+    free(self->posargs.items[i].text);
+  fg_vec_free(&self->posargs);
   fg_strvec_free(&self->via_chain);
   fg_cells_free(&self->cells);
   fg_strvec_free(&self->unknown);
   fg_strvec_free(&self->notes);
   fg_strvec_free(&self->callers);
   free(self->via);
+  free(self->via_runner);
+  fg_strvec_free(&self->via_chain);
   free(self->launcher);
   for (size_t i = 0; i < self->args.len; i++)
     free(self->args.items[i].text);

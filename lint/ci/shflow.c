@@ -1,6 +1,7 @@
 /* shflow: see shflow.h. */
 #include "ci/shflow.h"
 
+#include <ctype.h>
 #include <fnmatch.h>
 #include <stdlib.h>
 #include <string.h>
@@ -221,12 +222,17 @@ static void fg_expand_word_at(const FgShellVars *vars, const FgShellWord *w,
       continue;
     }
     char *v = p->kind == FG_SHELL_OPAQUE ? NULL : fg_part_value(vars, p, depth);
-    char *spell =
-        p->kind == FG_SHELL_PARAM
-            ? (p->op[0] ? fg_xasprintf("${%s%s%s}", p->text, p->op, p->arg ? p->arg : "")
-                        : fg_xasprintf("$%s", p->text))
-        : p->kind == FG_SHELL_CMDSUB ? fg_xasprintf("$(%s)", p->text)
-                                     : fg_xstrdup(p->text);
+    /* `${PREFIX}coverage`: braces when a name character follows, or the
+     * spelling would name another variable */
+    const FgShellPart *next = i + 1 < w->nparts ? &w->parts[i + 1] : NULL;
+    bool brace = next && next->kind == FG_SHELL_LIT && next->text &&
+                 (isalnum((unsigned char)next->text[0]) || next->text[0] == '_');
+    char *spell = p->kind == FG_SHELL_PARAM
+                      ? (p->op[0] || brace ? fg_xasprintf("${%s%s%s}", p->text, p->op,
+                                                          p->arg ? p->arg : "")
+                                           : fg_xasprintf("$%s", p->text))
+                  : p->kind == FG_SHELL_CMDSUB ? fg_xasprintf("$(%s)", p->text)
+                                               : fg_xstrdup(p->text);
     if (!v) {
       /* unknown: one field of unknown value, spelled as written */
       fg_field_put(&f, "", 0, spell, strlen(spell));

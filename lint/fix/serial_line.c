@@ -115,33 +115,77 @@ static const char *fg_sl_base(const char *w) {
 static char *fg_sl_expr(const FgRun *run, const FgSlLine *l, const char *marker,
                         bool serial, const char **why);
 
+/* Is w the word that starts pytest on the line (pytest, py.test, or the
+ * runner script that stands for it)? */
+static bool fg_sl_is_pytest(const FgRun *run, const char *w) {
+  const char *b = fg_sl_base(w);
+  if (strcmp(b, "pytest") == 0 || strcmp(b, "py.test") == 0)
+    return true;
+  return run->via_runner && strcmp(b, fg_sl_base(run->via_runner)) == 0;
+}
+
+/* Why a launched run's line cannot be split, by the kind of file it is
+ * written in; NULL for the kinds this file edits when the run points at
+ * its line. */
+static const char *fg_sl_kind_why(const FgRun *run) {
+  switch (run->via_kind) {
+  case FG_VIA_TOX_INI:
+  case FG_VIA_MAKE:
+  case FG_VIA_SCRIPT:
+    return run->via_src ? NULL : "the line in its file runs more than one command";
+  case FG_VIA_TOX_TOML:
+    return "the command is an argument array in tox.toml / [tool.tox]; split it by hand";
+  case FG_VIA_PIXI:
+    return "the command is a pixi task; split the task by hand";
+  case FG_VIA_NOX:
+    return "the command is a session.run(...) call in noxfile.py; split the session by "
+           "hand";
+  case FG_VIA_HATCH:
+    return "the command is a hatch script; split the script by hand";
+  case FG_VIA_PYRUNNER:
+    return "pytest runs inside a runner script (pytest.main); split the step by hand";
+  case FG_VIA_STEP:
+    return "the pytest command is in the step but runs through a launcher (`tox exec`, "
+           "`pixi run`); split the step by hand";
+  default:
+    return run->via_src
+               ? "the command's bytes are not written as-is in its file"
+               : "the line in tox.ini or the Makefile runs more than one command";
+  }
+}
+
 /* Reads the line; returns why it cannot be split, or NULL. */
 static const char *fg_sl_read(const FgRun *run, FgSlLine *l) {
   memset(l, 0, sizeof *l);
   l->m = l->posargs = -1;
-  if (!run->via_src)
-    return "the line in tox.ini or the Makefile runs more than one command";
+  const char *why = fg_sl_kind_why(run);
+  if (why)
+    return why;
   const FgSource *src = run->via_src;
   l->src = src;
-  l->tox = fg_str_endswith(src->path, ".ini");
+  l->tox = run->via_kind == FG_VIA_TOX_INI;
   l->body = run->via_start;
   l->end = run->via_end;
-  if (!l->tox) {
-    const char *d = src->data;
+  const char *d = src->data;
+  if (run->via_kind == FG_VIA_MAKE) {
     if (l->body < l->end && d[l->body] == '\t')
       l->body++;
     while (l->body < l->end && strchr("@-+ \t", d[l->body]))
       l->body++;
+  } else {
+    while (l->body < l->end && (d[l->body] == ' ' || d[l->body] == '\t'))
+      l->body++;
   }
   fg_sl_words(src->data, l->body, l->end, &l->words);
   size_t i = 0;
-  while (i < l->words.len && strcmp(fg_sl_base(l->words.items[i].text), "pytest") != 0 &&
-         strcmp(fg_sl_base(l->words.items[i].text), "py.test") != 0)
+  while (i < l->words.len && !fg_sl_is_pytest(run, l->words.items[i].text))
     i++;
   if (i == l->words.len)
     return l->tox ? "pytest is not named on the tox.ini line"
-                  : "the recipe line runs pytest through a make variable; split the "
-                    "recipe by hand";
+           : run->via_kind == FG_VIA_SCRIPT
+               ? "pytest is not named on the script's line"
+               : "the recipe line runs pytest through a make "
+                 "variable; split the recipe by hand";
   l->first = i + 1;
   for (size_t k = l->first; k < l->words.len; k++) {
     const char *t = l->words.items[k].text;
@@ -163,15 +207,21 @@ static const char *fg_sl_read(const FgRun *run, FgSlLine *l) {
   }
   l->literal_n = fg_sl_has_xdist(&l->words, l->first) || fg_sl_has_xdist(&l->def, 0);
   if (run->xdist_arg >= 0 && !l->literal_n)
-    return l->tox ? "-n comes from a tox substitution, not from the tox.ini line"
-                  : "-n comes from a make variable, not from the recipe line; split "
-                    "the recipe by hand";
+    return l->tox ? "-n comes from a tox substitution ({posargs}, {env:...}), not from "
+                    "the tox.ini line"
+           : run->via_kind == FG_VIA_SCRIPT
+               ? "-n comes from a variable or the script's arguments, not from its line"
+               : "-n comes from a make variable, not from the recipe line; split "
+                 "the recipe by hand";
   if (run->m_arg >= 0 && l->m < 0)
-    return l->tox ? "-m comes from a tox substitution, not from the tox.ini line"
-                  : "-m comes from a make variable, not from the recipe line";
+    return l->tox ? "-m comes from a tox substitution ({posargs}, {env:...}), not from "
+                    "the tox.ini line"
+           : run->via_kind == FG_VIA_SCRIPT
+               ? "-m comes from a variable or the script's arguments, not from its line"
+               : "-m comes from a make variable, not from the recipe line";
   if (run->m_arg < 0 && run->mexpr)
     return "-m comes from addopts or PYTEST_ADDOPTS";
-  const char *why = NULL;
+  why = NULL;
   free(fg_sl_expr(run, l, "m", false, &why));
   return why;
 }
@@ -190,7 +240,10 @@ static const char *fg_sl_old_m(const FgRun *run, const FgSlLine *l) {
 static char *fg_sl_expr(const FgRun *run, const FgSlLine *l, const char *marker,
                         bool serial, const char **why) {
   return fg_split_expr_of(fg_sl_old_m(run, l), marker, serial,
-                          l->tox ? FG_SPLIT_TOX : FG_SPLIT_MAKE, why);
+                          l->tox                           ? FG_SPLIT_TOX
+                          : run->via_kind == FG_VIA_SCRIPT ? FG_SPLIT_SHELL
+                                                           : FG_SPLIT_MAKE,
+                          why);
 }
 
 static void fg_sl_free(FgSlLine *l) {
@@ -400,7 +453,10 @@ static void fg_sl_serial_command(const FgProject *p, const FgRun *run, const FgS
   }
   if (!l->tox) {
     size_t at = fg_sl_last_kept_end(l);
-    fg_sl_push(&ed, at, at, fg_xstrdup(" || test $$? -eq 5"));
+    /* make doubles the `$` of the shell's $?; a shell script does not */
+    fg_sl_push(&ed, at, at,
+               fg_xstrdup(run->via_kind == FG_VIA_SCRIPT ? " || test $? -eq 5"
+                                                         : " || test $$? -eq 5"));
   }
   fg_buf_free(&opt);
   free(m);

@@ -366,6 +366,11 @@ static void fg_ss_serial_extras(const FgProject *p, const FgRun *run, FgSpanEdit
   bool plain_start = st->run->style == FG_YAML_PLAIN && run->start == st->run->start;
   if (!fg_ss_posix_shell(p, run)) {
     /* left as it was: an empty selection fails there as before */
+  } else if (run->via_kind != FG_VIA_NONE) {
+    /* through a launcher (tox, nox, a runner script: the split is in the
+     * step's words after `--`) pytest's 5 need not reach the shell as 5:
+     * nox and tox 3 report any failure as 1. The copy keeps the step's own
+     * paths, which select the marked tests, so it is not empty */
   } else if (fg_ss_standalone(src, st, run->start, run->end)) {
     fg_ss_push(ed, run->end, run->end, " || test $? -eq 5");
   } else if (!plain_start) {
@@ -487,5 +492,74 @@ FgFix *fg_serial_step_fix(const FgProject *p, const FgRun *run, bool deselect) {
   free(qname);
   free(name);
   free(label);
+  return fix;
+}
+
+const char *fg_serial_step_posargs_no_fix(const FgRun *run) {
+  bool own_m = false;
+  for (size_t i = 0; i < run->posargs.len; i++) {
+    const char *t = run->posargs.items[i].text;
+    own_m = own_m || strcmp(t, "-m") == 0 || (t[0] == '-' && t[1] == 'm' && t[2]);
+  }
+  if (run->posargs.len && run->mexpr && !own_m)
+    return "-n comes from the step's words after `--` and -m from the launcher's line: "
+           "another -m after `--` would replace it; split by hand";
+  return NULL;
+}
+
+FgFix *fg_serial_step_posargs_fix(const FgProject *p, const FgRun *run) {
+  if (!run->posargs.len || !run->step->script || !run->step->script->exact)
+    return NULL;
+  /* the step split on its own words: the words after `--` stand for
+   * pytest's command line, the launcher's line for what is elsewhere */
+  FgRun shadow = *run;
+  shadow.via = NULL;
+  shadow.exact = true;
+  shadow.launcher_end = run->posargs_at;
+  shadow.args.items = run->posargs.items;
+  shadow.args.len = shadow.args.cap = run->posargs.len;
+  shadow.m_arg = -1;
+  shadow.xdist_arg = -1;
+  bool own_n = false;
+  for (size_t i = 0; i < run->posargs.len; i++) {
+    const char *t = run->posargs.items[i].text;
+    if (strcmp(t, "-m") == 0 || (t[0] == '-' && t[1] == 'm' && t[2]))
+      shadow.m_arg = (int)i;
+    if (fg_ss_xdist_words(&shadow, i) && strncmp(t, "--dist", 6) != 0)
+      own_n = true;
+  }
+  /* -m on the launcher's line: the split would change its meaning */
+  if (fg_serial_step_posargs_no_fix(run))
+    return NULL;
+  if (!own_n)
+    return NULL; /* xdist is not the step's: the launcher's file decides */
+  /* the options: the step's words are the command line, the rest (the
+   * launcher's line) counts as set elsewhere, so the copy gets `-n 0`
+   * when that line turns xdist on too */
+  FG_VEC(FgOpt) opts = {0};
+  size_t at = run->opts.len;
+  for (size_t i = 0; i + run->posargs.len <= run->opts.len && at == run->opts.len; i++) {
+    bool same = true;
+    for (size_t k = 0; k < run->posargs.len && same; k++)
+      same = run->opts.items[i + k].origin == FG_ORIGIN_CMDLINE &&
+             strcmp(run->opts.items[i + k].text, run->posargs.items[k].text) == 0;
+    if (same)
+      at = i;
+  }
+  if (at == run->opts.len)
+    return NULL;
+  for (size_t i = 0; i < run->opts.len; i++) {
+    FgOpt o = run->opts.items[i];
+    bool mine = i >= at && i < at + run->posargs.len;
+    if (!mine && o.origin == FG_ORIGIN_CMDLINE)
+      o.origin = FG_ORIGIN_LAUNCHER;
+    o.arg = mine ? (int)(i - at) : -1;
+    fg_vec_push(&opts, o);
+  }
+  shadow.opts.items = opts.items;
+  shadow.opts.len = shadow.opts.cap = opts.len;
+  FgFix *fix =
+      fg_serial_step_no_fix(&shadow) ? NULL : fg_serial_step_fix(p, &shadow, true);
+  fg_vec_free(&opts);
   return fix;
 }
