@@ -191,22 +191,24 @@ def test_runs_of_a_project_below_the_root(run_fg, tmp_path):
     r = run_fg("runs", "--format", "json", "services/api", cwd=repo)
     assert r.returncode == 0, r.stderr
     runs = json.loads(r.stdout)["runs"]
-    # tox -c FILE, tox -c FOLDER, make -C, nox -f, nox in working-directory:
-    # each runs in the project root (the launcher's file's folder)
+    # tox -c FILE, tox -c FOLDER, make -C, nox -f, nox in working-directory,
+    # a script that goes to `$(dirname "${BASH_SOURCE[0]}")/..`: each runs
+    # in the project root
     assert [(x["path"], x["line"], x["workdir"], x["paths"]) for x in runs] == [
         ("../../.github/workflows/ci.yml", line, "", ["tests"])
-        for line in (10, 12, 14, 16, 19)]
+        for line in (10, 12, 14, 16, 19, 21)]
 
 
 def test_runs_of_a_sibling_are_not_the_projects(run_fg, tmp_path):
     repo = make_repo("launchers-negative", tmp_path)
     r = run_fg("runs", "--format", "json", "services/api", cwd=repo)
     assert r.returncode == 0, r.stderr
-    # the sibling's launchers, and `make -f services/api/Makefile`, which
-    # runs pytest in the repository root, reach nothing of services/api
+    # the sibling's launchers, `make -f services/api/Makefile`, which runs
+    # pytest in the repository root, and api's script that goes to web
+    # reach nothing of services/api
     assert json.loads(r.stdout)["runs"] == []
     web = run_fg("runs", "--format", "json", "services/web", cwd=repo)
-    assert [x["line"] for x in json.loads(web.stdout)["runs"]] == [10, 12, 14, 18, 21]
+    assert [x["line"] for x in json.loads(web.stdout)["runs"]] == [10, 12, 14, 18, 21, 23]
 
 
 def test_a_workflow_outside_the_repository_is_neither_read_nor_written(run_fg, tmp_path):
