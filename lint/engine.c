@@ -831,7 +831,20 @@ int fg_explain(const char *code_or_name, FILE *out, FILE *err) {
     fprintf(err, "forkguard: unknown rule: %s (see `forkguard rules`)\n", code_or_name);
     return FG_EXIT_ERROR;
   }
-  fprintf(out, "# %s (%s)\n\nFix: %s\n\n%s", r->name, r->code, r->fix, r->doc);
+  fprintf(out, "# %s (%s)\n\nFix: %s\n\n", r->name, r->code, r->fix);
+  if (r->opt_in)
+    fprintf(out,
+            "Off by default: enable it with `--select %s` or `select = [\"%s\"]` in "
+            "`[tool.forkguard]`.\n\n",
+            r->code, r->code);
+  fputs(r->doc, out);
+  if (r->doc_more) {
+    FgBuf b = {0};
+    r->doc_more(&b);
+    if (b.len)
+      fwrite(b.data, 1, b.len, out);
+    fg_buf_free(&b);
+  }
   return FG_EXIT_CLEAN;
 }
 

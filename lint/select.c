@@ -8,7 +8,7 @@
 #include "project.h"
 
 bool fg_run_collects(const FgProject *p, const FgRun *run, const FgTest *t) {
-  const char *path = t->mod->src->path;
+  const char *path = t->file->src->path;
   bool under = false;
   for (size_t i = 0; i < run->paths.len && !under; i++) {
     const char *rp = run->paths.items[i];
@@ -110,9 +110,9 @@ bool fg_run_selects(const FgProject *p, const FgRun *run, const FgTest *t) {
   if (run->k) {
     FG_VEC(const char *) names = {0};
     fg_vec_push(&names, t->name);
-    for (int c = t->cls; c >= 0; c = t->mod->py->classes[c].parent)
-      fg_vec_push(&names, t->mod->py->classes[c].name);
-    fg_vec_push(&names, fg_path_base(t->mod->src->path));
+    for (int c = t->cls; c >= 0; c = t->file->py->classes[c].parent)
+      fg_vec_push(&names, t->file->py->classes[c].name);
+    fg_vec_push(&names, fg_path_base(t->file->src->path));
     for (size_t i = 0; i < t->markers.len; i++)
       fg_vec_push(&names, t->markers.items[i]);
     bool ok = fg_markexpr_match_keywords(run->k, names.items, names.len);

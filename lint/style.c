@@ -6,6 +6,7 @@
 #include "core/source.h"
 #include "parse/ini_doc.h"
 #include "parse/toml.h"
+#include "parse/yaml_doc.h"
 
 /* Python's standard library modules (sys.stdlib_module_names, public names,
  * plus modules removed in recent releases that older code still imports). */
@@ -411,6 +412,80 @@ static void fg_style_ini_file(FgStyle *self, FgGates *g, const FgSource *src) {
   fg_ini_doc_delete(doc);
 }
 
+/* The N of `--line-length=N`, `--line-length N`, `-l N` or `-lN` in a hook's
+ * args (black and ruff-format take the same spelling), or 0. */
+static int fg_style_hook_line_length(const FgYamlNode *args) {
+  args = fg_yaml_deref(args);
+  if (!args || args->kind != FG_YAML_SEQ)
+    return 0;
+  for (size_t i = 0; i < args->nitems; i++) {
+    const char *a = fg_yaml_str(fg_yaml_deref(args->items[i]));
+    if (!a)
+      continue;
+    const char *num = NULL;
+    if (fg_str_startswith(a, "--line-length="))
+      num = a + strlen("--line-length=");
+    else if (fg_str_startswith(a, "-l") && a[2] >= '0' && a[2] <= '9')
+      num = a + 2;
+    else if ((strcmp(a, "--line-length") == 0 || strcmp(a, "-l") == 0) &&
+             i + 1 < args->nitems)
+      num = fg_yaml_str(fg_yaml_deref(args->items[i + 1]));
+    if (num && *num >= '1' && *num <= '9')
+      return atoi(num);
+  }
+  return 0;
+}
+
+/* The formatter and linter hooks of .pre-commit-config.yaml: black or ruff's
+ * formatter (with the line length their args give, else their configured one,
+ * else 88) and flake8. A file that does not parse says only which hooks it
+ * names. */
+static void fg_style_precommit(FgGates *g, const FgSource *src) {
+  FgYamlDoc *doc = fg_yaml_parse(src);
+  const FgYamlNode *repos =
+      doc->root ? fg_yaml_deref(fg_yaml_get(doc->root, "repos")) : NULL;
+  bool parsed = repos && repos->kind == FG_YAML_SEQ;
+  for (size_t r = 0; parsed && r < repos->nitems; r++) {
+    const FgYamlNode *repo = fg_yaml_deref(repos->items[r]);
+    const FgYamlNode *hooks = repo && repo->kind == FG_YAML_MAP
+                                  ? fg_yaml_deref(fg_yaml_get(repo, "hooks"))
+                                  : NULL;
+    if (!hooks || hooks->kind != FG_YAML_SEQ)
+      continue;
+    for (size_t h = 0; h < hooks->nitems; h++) {
+      const FgYamlNode *hook = fg_yaml_deref(hooks->items[h]);
+      const char *id = hook && hook->kind == FG_YAML_MAP
+                           ? fg_yaml_str(fg_yaml_deref(fg_yaml_get(hook, "id")))
+                           : NULL;
+      if (!id)
+        continue;
+      if (strcmp(id, "black") == 0 || strcmp(id, "black-jupyter") == 0 ||
+          strcmp(id, "ruff-format") == 0) {
+        g->formatter = true;
+        int n = fg_style_hook_line_length(fg_yaml_get(hook, "args"));
+        if (n)
+          g->formatter_len = n; /* the hook's own argument wins over any file */
+        else if (!g->formatter_len)
+          g->formatter_len = 88; /* no configured length: the default */
+      } else if (strcmp(id, "flake8") == 0) {
+        g->flake8 = true;
+      }
+    }
+  }
+  if (!parsed) {
+    static const char *const ids[] = {"id: black", "id: ruff-format", NULL};
+    for (const char *const *i = ids; *i; i++)
+      if (fg_memmem(src->data, src->len, *i, strlen(*i))) {
+        g->formatter = true;
+        if (!g->formatter_len)
+          g->formatter_len = 88;
+      }
+    if (fg_memmem(src->data, src->len, "id: flake8", 10))
+      g->flake8 = true;
+  }
+  fg_yaml_delete(doc);
+}
+
 static FgSource *fg_style_read(const FgReader *rd, const char *rel) {
   size_t len = 0;
   char *err = NULL;
@@ -440,18 +515,8 @@ void fg_style_load(FgStyle *self, const FgReader *rd, char *const *modules,
     fg_source_delete(src);
   }
   src = fg_style_read(rd, ".pre-commit-config.yaml");
-  if (src) {
-    /* black or ruff's formatter run as a hook, with their defaults */
-    static const char *const hooks[] = {"id: black", "id: ruff-format", NULL};
-    for (const char *const *h = hooks; *h; h++)
-      if (fg_memmem(src->data, src->len, *h, strlen(*h))) {
-        g.formatter = true;
-        if (!g.formatter_len)
-          g.formatter_len = 88; /* no configured length: the default */
-      }
-    if (fg_memmem(src->data, src->len, "id: flake8", 10))
-      g.flake8 = true;
-  }
+  if (src)
+    fg_style_precommit(&g, src);
   fg_source_delete(src);
   self->formatter = g.formatter;
   if (g.formatter)

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "fix/py_edit.h"
+#include "parse/pysites.h"
 #include "project.h"
 #include "report/suppress.h"
 #include "rules.h"
@@ -224,10 +225,12 @@ static void fg101_memo_build(const FgProject *p) {
     qsort(fg101_memo.v.items, fg101_memo.v.len, sizeof(Fg101Verdict), fg101_verdict_cmp);
   for (size_t i = 0; i < p->py.tests.len; i++) {
     const FgTest *o = &p->py.tests.items[i];
-    Fg101Verdict *v = fg101_verdict_of(o->mod);
+    /* pytestmark marks the tests collected from its module: a base's test
+     * collected there is marked on the base's method instead */
+    Fg101Verdict *v = fg101_verdict_of(o->file);
     if (!v || v->no)
       continue;
-    if (!fg101_needs(o))
+    if (o->file != o->mod || !fg101_needs(o))
       v->no = true;
     else
       v->need++;
@@ -235,6 +238,8 @@ static void fg101_memo_build(const FgProject *p) {
 }
 
 static bool fg101_whole_module(const FgProject *p, const FgTest *t) {
+  if (t->file != t->mod)
+    return false;
   if (fg101_memo.p != p)
     fg101_memo_build(p);
   const Fg101Verdict *v = fg101_verdict_of(t->mod);
@@ -456,6 +461,12 @@ static void fg101_on_test(const FgProject *p, const FgTest *t, FgDiagList *out) 
     fg_diag_add_related(d, l->src, l->start, l->end, "%s", l->label);
   }
   d->via = fg_chain_format(&t->chain, t->name);
+  char *where = fg_platforms_describe(t->platforms);
+  if (where)
+    fg_diag_add_note(d, "platforms: %s", where);
+  free(where);
+  for (size_t i = 0; i < t->notes.len; i++)
+    fg_diag_add_note(d, "%s", t->notes.items[i]);
   d->fix = fg101_whole_module(p, t) ? fg101_module_fix(p, t) : NULL;
   if (!d->fix && fg101_whole_class(p, t))
     d->fix = fg101_class_fix(p, t);
@@ -469,12 +480,20 @@ static void fg101_on_test(const FgProject *p, const FgTest *t, FgDiagList *out) 
   fg_diag_list_push(out, d);
 }
 
+static void fg101_doc_more(FgBuf *out) {
+  fg_buf_puts(out, "\n## What starts processes\n"
+                   "Names are resolved through imports and aliases; the table is the "
+                   "one the model uses.\n\n");
+  fg_pysites_doc(out);
+}
+
 const FgRule fg101_unmarked_pool_test = {
     .code = "FG101",
     .name = "unmarked-pool-test",
     .summary = "a test that uses process pools is not marked",
     .doc = doc,
     .fix = "safe",
+    .doc_more = fg101_doc_more,
     .on_test = fg101_on_test,
     .on_project = fg101_on_project,
 };

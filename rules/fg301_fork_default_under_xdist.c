@@ -136,7 +136,11 @@ static void fg301_on_run(const FgProject *p, const FgRun *run, FgDiagList *out) 
   bool serial = fg301_serial_half(p, run);
   if (!run->xdist && !serial)
     return;
-  size_t hits = run->pool_tests.len;
+  /* only tests whose chains fork by default: spawn / forkserver / a
+   * library's own start method never fork the worker */
+  size_t hits = 0;
+  for (size_t i = 0; i < run->pool_tests.len; i++)
+    hits += (run->pool_tests.items[i]->methods & FG_METHODS_FORK_DEFAULT) != 0;
   if (!hits)
     return;
   /* the cells where pool tests fork: Linux, Python < 3.14, with no
@@ -156,8 +160,9 @@ static void fg301_on_run(const FgProject *p, const FgRun *run, FgDiagList *out) 
     return;
   }
   FG_VEC(const char *) paths = {0};
-  for (size_t i = 0; i < hits; i++)
-    fg_vec_push(&paths, run->pool_tests.items[i]->mod->src->path);
+  for (size_t i = 0; i < run->pool_tests.len; i++)
+    if (run->pool_tests.items[i]->methods & FG_METHODS_FORK_DEFAULT)
+      fg_vec_push(&paths, run->pool_tests.items[i]->file->src->path);
   char *line = fg_cells_line(&hazard, false, 6, NULL);
   size_t start = 0, end = 0;
   fg_run_xdist_span(run, &start, &end);

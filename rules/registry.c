@@ -70,8 +70,10 @@ static bool fg_wanted(const FgProject *p, const FgDiag *d) {
 /* What a run's findings concern besides their own lines: the tests it
  * selects that use pools, and the launcher's file. */
 static void fg_run_affects(const FgRun *run, FgDiag *d) {
-  for (size_t t = 0; t < run->pool_tests.len; t++)
+  for (size_t t = 0; t < run->pool_tests.len; t++) {
     fg_diag_affected_by(d, run->pool_tests.items[t]->mod->src->path);
+    fg_diag_affected_by(d, run->pool_tests.items[t]->file->src->path);
+  }
   if (run->via_src)
     fg_diag_affected_by(d, run->via_src->path);
 }
@@ -82,8 +84,10 @@ static void fg_mark_affects(const FgProject *p, FgDiagList *all, size_t from,
     FgDiag *d = all->items.items[i];
     if (run)
       fg_run_affects(run, d);
-    if (test)
+    if (test) {
       fg_diag_affected_by(d, test->mod->src->path);
+      fg_diag_affected_by(d, test->file->src->path);
+    }
     if (wf)
       for (size_t r = 0; r < p->ci.runs.len; r++)
         if (p->ci.runs.items[r]->wf == wf)

@@ -21,7 +21,7 @@
  *   multiprocessing, concurrent.futures, joblib or loky, or to a configured
  *   constructor: the file names that module (or the constructor's first
  *   component) somewhere;
- * - `os.fork()` needs the word `fork` (it is reported in test code only);
+ * - `os.fork()` needs the word `fork`;
  * - the marker in force, for marked tests and its registration;
  * - conftest.py files always (fixtures, autouse, pytest_configure).
  * Then, to a fixpoint, the files naming something that reaches a pool. */
@@ -29,8 +29,11 @@ enum { FG_SEED_SITE = 1, FG_SEED_FORK = 2, FG_SEED_MARKER = 4 };
 
 static void fg_seed_words(const FgPyModel *p, const char *marker, FgWordSet *set,
                           FgStrVec *owned) {
-  static const char *const modules[] = {"multiprocessing", "concurrent", "joblib", "loky",
-                                        NULL};
+  /* the heads of every name in parse/pysites.c's table */
+  static const char *const modules[] = {
+      "multiprocessing", "concurrent", "joblib", "loky",   "multiprocess",
+      "billiard",        "torch",      "dask",   "pebble", "mpire",
+      "distributed",     "forkpty",    "pty",    NULL};
   for (const char *const *s = modules; *s; s++)
     fg_word_set_add(set, *s, FG_SEED_SITE);
   for (size_t i = 0; i < p->nextra_pool_constructors; i++) {
@@ -49,9 +52,8 @@ static void fg_seed_words(const FgPyModel *p, const char *marker, FgWordSet *set
 }
 
 static bool fg_seed_wanted(const FgModule *m, uint32_t seeds) {
-  if (m->is_conftest || (seeds & (FG_SEED_SITE | FG_SEED_MARKER)))
-    return true;
-  return m->is_test_file && (seeds & FG_SEED_FORK);
+  (void)m;
+  return m->is_conftest || (seeds & (FG_SEED_SITE | FG_SEED_MARKER | FG_SEED_FORK));
 }
 
 typedef struct FgParseJob {
@@ -138,7 +140,66 @@ static void fg_reach_name(FgReach *r, const FgModule *m, const char *name) {
                                                 fg_word_hash(last, strlen(last))));
 }
 
+/* Does expr e of m name a pool constructor, a context or a process class? */
+static bool fg_expr_poolish(const FgModule *m, int e) {
+  if (e < 0 || (size_t)e >= m->py->nexprs)
+    return false;
+  const FgPyExpr *x = &m->py->exprs[e];
+  if ((x->kind != FG_EXPR_NAME && x->kind != FG_EXPR_CALL) || !x->text)
+    return false;
+  char *canon = fg_pysites_canonical(x->text);
+  bool hit = fg_pysites_is_poolish(canon);
+  free(canon);
+  return hit;
+}
+
+/* Does a re-exported name stand for a def that reaches a pool? */
+static bool fg_reexport_reaches(const FgPyModel *p, FgModule *m, const FgPyImport *im) {
+  char *target = fg_py_reexport(m, im->local, strlen(im->local));
+  if (!target)
+    return false;
+  FgEntity en;
+  fg_py_lookup(p, m, target, &en);
+  bool hit = false;
+  if (en.kind == FG_ENTITY_DEF && !*en.rest)
+    hit = p->defs.items[en.def].dist >= 0;
+  else if (en.kind == FG_ENTITY_CLASS && !*en.rest)
+    for (size_t f = 0; f < en.mod->py->nfuncs && !hit; f++)
+      hit = en.mod->py->funcs[f].cls == en.cls &&
+            p->defs.items[fg_py_def_of(p, en.mod, (int)f)].dist >= 0;
+  free(target);
+  return hit;
+}
+
 static void fg_reach_build(const FgPyModel *p, FgReach *r) {
+  /* module globals holding a context or a pool class, and names a module
+   * re-exports from where they reach a pool */
+  for (size_t i = 0; i < p->modules.len; i++) {
+    FgModule *m = p->modules.items[i];
+    if (!m->py)
+      continue;
+    for (size_t g = 0; g < m->py->nglobals; g++)
+      if (fg_expr_poolish(m, m->py->globals[g].expr))
+        fg_reach_name(r, m, m->py->globals[g].name);
+    /* a Process / manager subclass, methods or not */
+    for (size_t c = 0; c < m->py->nclasses; c++) {
+      const FgPyClass *k = &m->py->classes[c];
+      bool hit = false;
+      for (size_t b = 0; b < k->nbases && !hit; b++) {
+        char *canon = fg_pysites_canonical(k->bases[b]);
+        hit = fg_pysites_is_poolish(canon);
+        free(canon);
+      }
+      if (hit && k->parent < 0 && !k->in_function)
+        fg_reach_name(r, m, k->name);
+    }
+    for (size_t k = 0; k < m->py->nimports; k++) {
+      const FgPyImport *im = &m->py->imports[k];
+      if (!im->in_function && im->name && strcmp(im->local, "*") != 0 &&
+          fg_reexport_reaches(p, m, im))
+        fg_reach_name(r, m, im->local);
+    }
+  }
   for (size_t d = 0; d < p->defs.len; d++) {
     const FgDef *def = &p->defs.items[d];
     if (def->dist < 0)
@@ -223,11 +284,55 @@ static bool fg_reach_wants(const FgReach *r, const FgModule *m, const FgWords *w
               : fg_word_set_match_hashes(&r->fixtures, w) != 0;
 }
 
+/* Per module: is it unparsed and the home of an in-repo base class of a
+ * parsed class? (Collection and method resolution walk the MRO.) */
+typedef FG_VEC(bool) FgBoolVec;
+
+static void fg_base_modules(const FgPyModel *p, FgBoolVec *out) {
+  for (size_t i = 0; i < p->modules.len; i++)
+    fg_vec_push(out, false);
+  for (size_t i = 0; i < p->modules.len; i++) {
+    FgModule *m = p->modules.items[i];
+    if (!m->py)
+      continue;
+    for (size_t c = 0; c < m->py->nclasses; c++) {
+      const FgPyClass *k = &m->py->classes[c];
+      for (size_t b = 0; b < k->nbases; b++) {
+        const char *base = k->bases[b];
+        const char *dot = strrchr(base, '.');
+        if (!dot || dot == base)
+          continue;
+        char *mod = fg_xstrndup(base, (size_t)(dot - base));
+        char *abs = mod[0] == '.' ? fg_py_absolutize(m, mod) : fg_xstrdup(mod);
+        FgModule *bm = fg_pymodel_module(p, abs);
+        free(mod);
+        free(abs);
+        if (!bm || bm->py)
+          continue;
+        /* modules are sorted by path */
+        size_t lo = 0, hi = p->modules.len;
+        while (lo < hi) {
+          size_t mid = lo + (hi - lo) / 2;
+          int cmp = strcmp(p->modules.items[mid]->src->path, bm->src->path);
+          if (cmp == 0) {
+            out->items[mid] = true;
+            break;
+          }
+          if (cmp < 0)
+            lo = mid + 1;
+          else
+            hi = mid;
+        }
+      }
+    }
+  }
+}
+
 /* Reads a module the prefilter passed over and keeps its bytes when it
  * really says what reaches a pool (it is parsed with the round's batch).
  * *failed is set when the file can no longer be read (reported once). */
 static bool fg_read_later(const FgReader *rd, FgProblems *problems, FgModule *m,
-                          const FgReach *reach, bool *failed) {
+                          const FgReach *reach, bool force, bool *failed) {
   size_t len = 0;
   char *err = NULL;
   char *data = fg_reader_read(rd, m->src->path, FG_MAX_PY_BYTES, &len, &err);
@@ -236,7 +341,7 @@ static bool fg_read_later(const FgReader *rd, FgProblems *problems, FgModule *m,
     *failed = true;
     return false;
   }
-  bool need = fg_reach_wants(reach, m, NULL, data, len);
+  bool need = force || fg_reach_wants(reach, m, NULL, data, len);
   if (need) {
     FgSource *src = fg_source_new(m->src->path, data, len);
     fg_source_delete(m->src);
@@ -356,19 +461,24 @@ void fg_pymodel_load(FgPyModel *p, const FgReader *rd, const FgStrVec *paths,
     FgReach reach = {0};
     fg_reach_build(p, &reach);
     FgModuleVec batch = {0};
+    FG_VEC(bool) bases = {0};
+    fg_base_modules(p, (FgBoolVec *)&bases);
     for (size_t i = 0; i < p->modules.len; i++) {
       FgModule *m = p->modules.items[i];
       if (m->py || skip.items[i])
         continue;
       bool wanted = false;
-      if (fg_reach_wants(&reach, m, &words.items[i], NULL, 0))
-        wanted = fg_read_later(rd, problems, m, &reach, &skip.items[i]);
+      if (bases.items[i])
+        wanted = fg_read_later(rd, problems, m, &reach, true, &skip.items[i]);
+      else if (fg_reach_wants(&reach, m, &words.items[i], NULL, 0))
+        wanted = fg_read_later(rd, problems, m, &reach, false, &skip.items[i]);
       if (wanted || skip.items[i])
         fg_words_free(&words.items[i]);
       if (wanted)
         fg_vec_push(&batch, m);
     }
     fg_reach_free(&reach);
+    fg_vec_free(&bases);
     bool added = batch.len > 0;
     fg_parse_modules(p, &batch);
     fg_vec_free(&batch);
@@ -391,6 +501,8 @@ void fg_pymodel_free(FgPyModel *p) {
     free(t->name);
     fg_strvec_free(&t->markers);
     fg_chain_free(&t->chain);
+    free(t->guard);
+    fg_strvec_free(&t->notes);
   }
   fg_vec_free(&p->tests);
   for (size_t d = 0; d < p->defs.len; d++)

@@ -14,11 +14,40 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "core/overlay.h"
 #include "core/source.h"
 #include "core/util.h"
 #include "parse/pyfile.h"
+
+/* Where a chain runs, for the CI rules: a set of (OS, Python 3.minor)
+ * cells as a bit mask. The bit `os * 16 + minor` is set when the chain's
+ * guards hold there: os is one of FG_OS_*, minor is 0..15 for Python 3.0 to
+ * 3.15 (15 stands for 3.15 and every later 3.x too). FG_PLATFORMS_ALL: on
+ * every platform. A guard on sys.platform, os.name, platform.system() or
+ * sys.version_info clears the cells where it is false:
+ *   `if sys.platform == "win32":`        only the FG_OS_WINDOWS cells
+ *   `if sys.version_info >= (3, 12):`    only the minor >= 12 cells
+ * Use fg_platforms_has() to ask about one cell, fg_platforms_describe() for
+ * a note. */
+typedef uint64_t FgPlatforms;
+#define FG_PLATFORMS_ALL UINT64_MAX
+enum { FG_OS_LINUX = 0, FG_OS_MACOS = 1, FG_OS_WINDOWS = 2, FG_OS_OTHER = 3 };
+#define FG_PLATFORM_CELL(os, minor) ((os)*16 + ((minor) > 15 ? 15 : (minor)))
+
+/* Does the chain run on this OS (FG_OS_*) with Python 3.minor? */
+bool fg_platforms_has(FgPlatforms self, int os, int minor);
+/* "only on Linux", "only on Python >= 3.8", "only on Windows, Python < 3.12";
+ * NULL when ALL. Owned. */
+char *fg_platforms_describe(FgPlatforms self);
+
+/* The start methods a test's certain chains use, as bits (1 << FgStartMethod,
+ * parse/pyfile.h): FG_METHOD_DEFAULT is the platform's default (fork on
+ * Linux before 3.14); FORK an explicit fork (get_context("fork"), os.fork);
+ * SPAWN / FORKSERVER never fork the worker; OWN a library's own (loky). */
+#define FG_METHODS_FORK_DEFAULT (1u << FG_METHOD_DEFAULT)
+#define FG_METHODS_FORK_EXPLICIT (1u << FG_METHOD_FORK)
 
 /* One step of the chain that proves a finding. */
 typedef struct FgLink {
@@ -69,8 +98,17 @@ typedef struct FgTest {
   bool marked;           /* carries the project's marker (or an equivalent) */
   const char *marked_by; /* the marker that counted: the marker in force or a
                             convention's name (borrowed); NULL if unmarked */
-  bool uses_pools;
-  FgChain chain;
+  FgModule *file;        /* the collected file pytest names in the node id (for an
+                            inherited test it may differ from mod: cls is its class) */
+  bool uses_pools;       /* a certain path starts processes (FG101) */
+  bool possible;         /* no certain path, but a path behind a guard that cannot be
+                            evaluated (FG105) */
+  FgChain chain;         /* the certain path, else the possible one: each link really
+                            leads to the process start at its end */
+  FgPlatforms platforms; /* where the chain's guards hold */
+  unsigned methods;      /* start methods of the certain paths (bits, above) */
+  char *guard;           /* possible: "only when `x` is true (path:line)" */
+  FgStrVec notes;        /* more about the finding: patches that miss */
 } FgTest;
 
 /* A dotted module name and the module it names (names.c). */

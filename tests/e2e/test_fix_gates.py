@@ -538,3 +538,40 @@ def test_pattern4_tox_coverage_and_junit(launched):
     assert re.search(r"pkg/b\.py\s+\d+\s+0\s+100%", out), out
     assert "--cov-append" in res["tox_ini"] and "report-serial.xml" in res["tox_ini"]
     assert (root / "report.xml").exists() and (root / "report-serial.xml").exists()
+
+
+PRECOMMIT_BLACK = """\
+repos:
+  - repo: https://github.com/psf/black
+    rev: 22.3.0
+    hooks:
+      - id: black
+{args}"""
+
+
+@pytest.mark.parametrize("args,length", [
+    ('        args:\n          - "--line-length=120"\n', 120),
+    ("        args: [-l, '120']\n", 120),
+    ("", 88),  # the twin: no args, black's default
+], ids=["long-option", "short-option", "default"])
+def test_pattern5_black_hook_args_set_the_line_length(fg_bin, tmp_path, args, length):
+    """black run by pre-commit with `--line-length` in its args formats at that
+    length whatever pyproject says (it has no [tool.black] here): the conftest
+    forkguard writes is already what that black would write."""
+    root = tmp_path / "project"
+    write(root, ".pre-commit-config.yaml", PRECOMMIT_BLACK.format(args=args))
+    write(root, "setup.cfg", "[flake8]\nmax-line-length = 120\n")
+    write(root, ".github/workflows/ci.yml", STRICT_WORKFLOW)
+    write(root, "tests/test_pool.py",
+          "from concurrent.futures import ProcessPoolExecutor\n\n\n"
+          "def test_pool():\n"
+          "    with ProcessPoolExecutor(2) as pool:\n"
+          "        assert list(pool.map(abs, [-1])) == [1]\n")
+    fix(fg_bin, root)
+    conftest = root / "tests/conftest.py"
+    text = conftest.read_text()
+    assert "pytest_configure" in text, text
+    r = sh(f"black --check --diff -q --line-length {length} tests", root)
+    assert r.returncode == 0, r.stdout + r.stderr
+    one_line = 'config.addinivalue_line("markers", "no_parallel: starts processes; run without xdist")'
+    assert (one_line in text) == (length == 120), text
