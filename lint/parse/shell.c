@@ -273,9 +273,11 @@ static void find_output(Walk *w, FgShellCommand *cmd) {
         p++;
       if (p > a && !(p == a + 1 && w->ctx->src[a] == '1'))
         continue;
-      if (w->ctx->src[p] != '>')
+      /* a redirect the grammar recovered at the end of the text (`all>`)
+       * may end there: nothing is read past it */
+      if (p >= w->ctx->len || w->ctx->src[p] != '>')
         continue;
-      cmd->out_append = w->ctx->src[p + 1] == '>';
+      cmd->out_append = p + 1 < w->ctx->len && w->ctx->src[p + 1] == '>';
       cmd->out_file = fg_xmalloc(sizeof *cmd->out_file);
       *cmd->out_file = sh_make_word(w->ctx, dest);
       break;

@@ -365,9 +365,29 @@ static void test_statements_and_conditions(void **state) {
   fg_shell_delete(sc);
 }
 
+/* A redirect the grammar recovers at the very end of the text: nothing is
+ * read past the bytes given (the buffer has no NUL after them; the ASan
+ * build checks). Found by fuzz_shell. */
+static void test_redirect_at_the_end(void **state) {
+  (void)state;
+  static const char *const texts[] = {"pixi r -e Jtest all>", "x >", "x >>", NULL};
+  for (const char *const *t = texts; *t; t++) {
+    size_t len = strlen(*t);
+    char *exact = malloc(len);
+    assert_non_null(exact);
+    memcpy(exact, *t, len);
+    FgShellScript *sc = fg_shell_parse(exact, len);
+    assert_true(sc->ncmds >= 1);
+    assert_string_equal(sc->cmds[0].words[0].text, **t == 'p' ? "pixi" : "x");
+    fg_shell_delete(sc);
+    free(exact);
+  }
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_parts),
+      cmocka_unit_test(test_redirect_at_the_end),
       cmocka_unit_test(test_statements_and_conditions),
       cmocka_unit_test(test_continuations),
       cmocka_unit_test(test_and_or),
