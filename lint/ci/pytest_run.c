@@ -301,6 +301,12 @@ static FgOptView fg_opt_view(char *const *words, size_t n, size_t i, char *scrat
   if (fg_opt_takes_value(w) && i + 1 < n) {
     v.value = words[i + 1];
     v.consumed = 2;
+  } else if (strcmp(w, "--cov") == 0 && i + 1 < n && words[i + 1][0] != '-') {
+    /* pytest-cov's --cov takes an optional value (argparse nargs='?'),
+     * which then is the next word unless it is an option: in `--cov src
+     * tests` src is covered, not collected */
+    v.value = words[i + 1];
+    v.consumed = 2;
   }
   return v;
 }
@@ -464,8 +470,11 @@ static void fg_run_analyse(FgRun *self, const FgRunContext *ctx, const char *cwd
       continue;
     }
     if (after_dashdash || w[0] != '-' || strcmp(w, "-") == 0) {
-      /* positional: paths only count from the command line (addopts
-       * paths are rare and relative to the rootdir) */
+      /* positional. addopts paths are rare; pytest reads them as words of
+       * the command line, from where it runs. A project's own runs take
+       * them from its root (they start there); below the repository root
+       * from the run's directory, since a sibling's run gets this
+       * project's settings too and must not reach it through them. */
       char *path = fg_xstrdup(w);
       char *colons = strstr(path, "::");
       if (colons)
@@ -474,7 +483,8 @@ static void fg_run_analyse(FgRun *self, const FgRunContext *ctx, const char *cwd
       if (package)
         for (char *d = strchr(path, '.'); d; d = strchr(d, '.'))
           *d = '/'; /* --pyargs pkg.sub: the package's directory */
-      char *full = fg_path_join(local && !package ? cwd : project_dir, path);
+      bool from_cwd = local || *project_dir;
+      char *full = fg_path_join(from_cwd && !package ? cwd : project_dir, path);
       if (package && !fg_run_path_exists(ctx, full)) {
         /* the package as installed is its source tree: at the root or in src/ */
         char *src_dir = fg_path_join(project_dir, "src");
