@@ -126,6 +126,34 @@ static void fg_load_python(FgProject *p, const FgDiscovery *disc) {
   p->py.nextra_pool_constructors = p->config->extra_pool_constructors.len;
   p->py.parse_suppressions = fg_config_selects(p->config, "FG002");
   fg_pymodel_load(&p->py, &p->reader, &disc->python, p->marker, &p->problems);
+  /* where a test run's environment can be set, besides the Python code */
+  static const char *const kEnvFiles[] = {"tox.ini",
+                                          "tox.toml",
+                                          "setup.cfg",
+                                          "pyproject.toml",
+                                          "pytest.ini",
+                                          "noxfile.py",
+                                          "Makefile",
+                                          "GNUmakefile",
+                                          ".env",
+                                          "pixi.toml",
+                                          "hatch.toml",
+                                          ".gitlab-ci.yml",
+                                          "azure-pipelines.yml",
+                                          ".circleci/config.yml",
+                                          ".travis.yml",
+                                          "Dockerfile"};
+  FG_VEC(const char *) env_files = {0};
+  for (size_t i = 0; i < sizeof kEnvFiles / sizeof kEnvFiles[0]; i++)
+    fg_vec_push(&env_files, kEnvFiles[i]);
+  for (size_t i = 0; i < disc->workflows.len; i++)
+    fg_vec_push(&env_files, disc->workflows.items[i]);
+  p->py.env_files = env_files.items;
+  p->py.nenv_files = env_files.len;
+  fg_pymodel_environ(&p->py, &p->reader);
+  p->py.env_files = NULL;
+  p->py.nenv_files = 0;
+  fg_vec_free(&env_files);
   fg_project_detect_conventions(p);
   FG_VEC(const char *) equivalents = {0};
   for (size_t i = 0; i < p->conventions.len; i++)
@@ -240,6 +268,7 @@ void fg_project_delete(FgProject *p) {
   for (size_t i = 0; i < p->placeholders.len; i++)
     fg_source_delete(p->placeholders.items[i]);
   fg_vec_free(&p->placeholders);
+  fg_pymodel_environ_free(&p->py);
   fg_pymodel_free(&p->py);
   fg_ci_free(&p->ci);
   fg_problems_free(&p->problems);

@@ -105,6 +105,12 @@ static void classify(const Walk *w, RawCall *c) {
     else if (fg_str_eq(c->backend, "multiprocessing"))
       info.method = FG_METHOD_DEFAULT;
   }
+  if (site && info.gate == FG_GATE_PROCESSES) {
+    int v = arg_of(w, c->args, "processes", -1);
+    const FgPyExpr *e = v >= 0 ? &w->exprs.items[v] : NULL;
+    if (e && e->kind == FG_EXPR_BOOL && e->ival == 0)
+      site = false;
+  }
   if (site && c->start_method_kw && info.site == FG_SITE_POOL)
     info.method = fg_pysites_method(c->start_method_kw);
   if (!site && w->opts)
@@ -340,8 +346,9 @@ typedef FG_VEC(int) IntVec;
  * class: the cheap test before the canonical one. */
 static bool might_pool(const char *t) {
   static const char *const heads[] = {
-      "multiprocessing", "concurrent", "loky",   "joblib", "billiard", "multiprocess",
-      "torch",           "dask",       "pebble", "mpire",  "os.fork",  "pty"};
+      "multiprocessing", "concurrent", "loky",       "joblib", "billiard",
+      "multiprocess",    "torch",      "dask",       "pebble", "mpire",
+      "os.fork",         "pty",        "distributed"};
   for (size_t i = 0; i < sizeof heads / sizeof heads[0]; i++)
     if (strncmp(t, heads[i], strlen(heads[i])) == 0)
       return true;

@@ -188,6 +188,7 @@ typedef enum FgSiteGate {
   FG_GATE_NONE = 0,
   FG_GATE_NJOBS,     /* joblib: n_jobs not 1 / None */
   FG_GATE_SCHEDULER, /* dask: scheduler "processes" / "multiprocessing" */
+  FG_GATE_PROCESSES, /* dask.distributed: unless `processes=False` */
 } FgSiteGate;
 
 typedef enum FgPoolKind {

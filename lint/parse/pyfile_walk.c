@@ -460,6 +460,32 @@ static void params(Walk *w, TSNode ps, FgPyFunc *f, int fscope, bool method,
   f->npositional = npositional;
 }
 
+/* Is the decorated definition memoised for the process (`@cache`,
+ * `@lru_cache`, `@functools.lru_cache(maxsize=None)`)? *span: the decorator. */
+static bool cached_def(Walk *w, TSNode dd, FgSpan *span) {
+  static const char *const kCaches[] = {"cache", "lru_cache", "functools.cache",
+                                        "functools.lru_cache"};
+  Kids k;
+  for (fg_pf_kids_begin(&k, dd); k.ok; fg_pf_kids_next(&k)) {
+    TSNode d = fg_pf_kids_node(&k);
+    if (!fg_pf_node_is(d, "decorator") || ts_node_named_child_count(d) < 1)
+      continue;
+    TSNode e = ts_node_named_child(d, 0);
+    if (fg_pf_node_is(e, "call"))
+      e = ts_node_child_by_field_id(e, w->f_function);
+    char *name = fg_pf_dotted(w, e);
+    bool hit = false;
+    for (size_t i = 0; name && i < sizeof kCaches / sizeof kCaches[0]; i++)
+      hit = hit || strcmp(name, kCaches[i]) == 0;
+    free(name);
+    if (hit) {
+      *span = fg_pf_node_span(d);
+      return true;
+    }
+  }
+  return false;
+}
+
 static Ctx visit_def(Walk *w, TSNode n, const Frame *parent, const Ctx *cx) {
   FgPyFunc f = {0};
   TSNode name = ts_node_child_by_field_id(n, w->f_name);
@@ -490,6 +516,14 @@ static Ctx visit_def(Walk *w, TSNode n, const Frame *parent, const Ctx *cx) {
   if (decorated)
     decorators(w, parent->node, OWNER_FUNC, idx, cx->scope);
   Ctx in = {fscope, idx, -1, false, -1};
+  /* `@functools.cache` on a def without parameters: its body runs once per
+   * process, for whichever caller comes first */
+  FgSpan once;
+  if (decorated && w->funcs.items[idx].nparams == 0 &&
+      cached_def(w, parent->node, &once)) {
+    in.guard = fg_pf_cond(w, FG_COND_IF, false, -1, -1, once);
+    w->conds.items[in.guard].lazy = true;
+  }
   return in;
 }
 

@@ -56,6 +56,15 @@ static const FgSiteRow kRows[] = {
     {"dask.multiprocessing.get", FG_SITE_LIBRARY, FG_METHOD_SPAWN, false, FG_GATE_NONE,
      "called, or given as `scheduler=`/`get=`; `scheduler=\"processes\"` on any call "
      "too (dask's context: spawn)"},
+    {"distributed.LocalCluster", FG_SITE_LIBRARY, FG_METHOD_SPAWN, false,
+     FG_GATE_PROCESSES,
+     "worker processes (nannies) unless `processes=False`; also as `dask.distributed`"},
+    {"distributed.deploy.LocalCluster", FG_SITE_LIBRARY, FG_METHOD_SPAWN, false,
+     FG_GATE_PROCESSES, ""},
+    {"distributed.deploy.local.LocalCluster", FG_SITE_LIBRARY, FG_METHOD_SPAWN, false,
+     FG_GATE_PROCESSES, ""},
+    {"distributed.utils_test.cluster", FG_SITE_LIBRARY, FG_METHOD_SPAWN, false,
+     FG_GATE_NONE, "a scheduler and workers in child processes"},
     {"torch.multiprocessing.spawn", FG_SITE_LIBRARY, FG_METHOD_SPAWN, false, FG_GATE_NONE,
      "the rest of `torch.multiprocessing` is `multiprocessing`"},
     {"torch.multiprocessing.start_processes", FG_SITE_LIBRARY, FG_METHOD_SPAWN, false,
@@ -70,10 +79,9 @@ static const FgSiteRow kRows[] = {
 
 /* API-compatible forks and vendored copies, folded into one name. */
 static const char *const kFold[][2] = {
-    {"billiard", "multiprocessing"},
-    {"multiprocess", "multiprocessing"},
-    {"joblib.externals.loky", "loky"},
-    {"torch.multiprocessing", "multiprocessing"},
+    {"billiard", "multiprocessing"},     {"multiprocess", "multiprocessing"},
+    {"joblib.externals.loky", "loky"},   {"torch.multiprocessing", "multiprocessing"},
+    {"dask.distributed", "distributed"},
 };
 
 /* Context spellings: the prefix before `get_context(` and its default. */
@@ -259,5 +267,6 @@ void fg_pysites_doc(FgBuf *out) {
       "| the context's | `ctx = multiprocessing.get_context(M)`, "
       "`loky.backend.get_context()` (loky), `multiprocessing.context.*Context()` |\n");
   fg_buf_puts(out, "\nFolded into `multiprocessing`: `billiard`, `multiprocess`, "
-                   "`torch.multiprocessing`; into `loky`: `joblib.externals.loky`.\n");
+                   "`torch.multiprocessing`; into `loky`: `joblib.externals.loky`; into "
+                   "`distributed`: `dask.distributed`.\n");
 }

@@ -319,6 +319,41 @@ static FgVal fg_param(FgEnv *env, const char *name) {
  * assignment whose guard is false did not happen; one that may not have
  * happened leaves the value unknown); with none, the parameter of that name
  * (`if workers is None: workers = 2` reassigns a parameter). */
+/* Is the container `name` changed in place by one of these calls
+ * (`name.append(...)` and the like)? Then its display is not its value. */
+static bool fg_mutated_in(const FgPyCall *calls, size_t n, const char *name) {
+  static const char *const kMut[] = {"append",  "extend",    "insert", "remove",
+                                     "pop",     "clear",     "update", "add",
+                                     "discard", "setdefault"};
+  size_t len = strlen(name);
+  for (size_t i = 0; i < n; i++) {
+    const char *c = calls[i].callee;
+    if (!c || strncmp(c, name, len) != 0 || c[len] != '.')
+      continue;
+    for (size_t k = 0; k < sizeof kMut / sizeof kMut[0]; k++)
+      if (strcmp(c + len + 1, kMut[k]) == 0)
+        return true;
+  }
+  return false;
+}
+
+static bool fg_container_expr(const FgModule *m, int e) {
+  if (e < 0)
+    return false;
+  uint8_t k = m->py->exprs[e].kind;
+  return k == FG_EXPR_TUPLE || k == FG_EXPR_DICT;
+}
+
+static bool fg_global_mutated(const FgModule *m, const char *name) {
+  const FgPyModule *py = m->py;
+  if (fg_mutated_in(py->module_calls, py->nmodule_calls, name))
+    return true;
+  for (size_t i = 0; i < py->nfuncs; i++)
+    if (fg_mutated_in(py->funcs[i].calls, py->funcs[i].ncalls, name))
+      return true;
+  return false;
+}
+
 static FgVal fg_local(FgEnv *env, const char *name) {
   const FgPyFunc *f = env->func;
   if (!f)
@@ -346,6 +381,8 @@ static FgVal fg_local(FgEnv *env, const char *name) {
       if (g.status == FG_GUARD_UNKNOWN || g.plat != FG_PLATFORMS_ALL)
         return fg_val(FG_VAL_UNKNOWN);
     }
+    if (fg_container_expr(env->mod, a->expr) && fg_mutated_in(f->calls, f->ncalls, name))
+      return fg_val(FG_VAL_UNKNOWN);
     FgEnv ve = *env;
     ve.at = a->span.start;
     ve.use_known = true;
@@ -668,6 +705,9 @@ static FgVal fg_entity_val(FgEnv *env, const FgEntity *en, const char *text) {
   case FG_ENTITY_DEF:
     return fg_py_member(env, fg_def_val(en->def), en->rest);
   case FG_ENTITY_GLOBAL: {
+    if (fg_container_expr(en->mod, en->global->expr) &&
+        fg_global_mutated(en->mod, en->global->name))
+      return fg_val(FG_VAL_UNKNOWN);
     FgEnv ge = fg_env_module(env, en->mod);
     ge.at = en->global->span.start;
     FgVal v = fg_eval_in(&ge, en->mod, en->global->expr);
@@ -1012,6 +1052,16 @@ static FgVal fg_eval_call(FgEnv *env, FgModule *m, const FgPyExpr *x) {
   if (x->how == FG_NAME_IMPORT && strcmp(t, "platform.machine") == 0)
     return env->cell < 0 ? fg_val(FG_VAL_PLAT)
                          : fg_val_str(env, kMachine[env->cell / 16]);
+  if (x->how == FG_NAME_IMPORT &&
+      (strcmp(t, "os.getenv") == 0 || strcmp(t, "os.environ.get") == 0) && x->a >= 0) {
+    const FgPyExpr *k = fg_ex(m, x->a);
+    if (k->kind == FG_EXPR_STR && fg_py_env_unset(env->p, k->text)) {
+      int d = k->next;
+      if (d >= 0 && fg_ex(m, d)->kind == FG_EXPR_KW)
+        d = strcmp(fg_ex(m, d)->text, "default") == 0 ? fg_ex(m, d)->a : -1;
+      return d >= 0 ? fg_eval_in(env, m, d) : fg_val(FG_VAL_NONE);
+    }
+  }
   /* the CI machine: GitHub's hosted runners have 4 CPUs */
   if (x->how == FG_NAME_IMPORT &&
       (strcmp(t, "os.cpu_count") == 0 || strcmp(t, "multiprocessing.cpu_count") == 0 ||

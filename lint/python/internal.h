@@ -24,6 +24,13 @@ int fg_py_find_class(const FgModule *m, const char *name);
 /* The def table index of function `func` of m; -1 when func is. */
 int fg_py_def_of(const FgPyModel *p, const FgModule *m, int func);
 
+/* ---- environ.c --------------------------------------------------------------- */
+
+/* Is the environment variable `name` one the project never sets: named in none
+ * of env_files and set by none of the loaded modules? Then its CI runs see it
+ * unset. */
+bool fg_py_env_unset(const FgPyModel *p, const char *name);
+
 /* ---- resolve.c ---------------------------------------------------------------- */
 
 /* A class of the repository: the module and the index of the class in it. */

@@ -129,9 +129,12 @@ typedef struct FgPyModel {
   FgStrVec python_functions;
   const char *const *extra_pool_constructors; /* borrowed (config) */
   size_t nextra_pool_constructors;
-  int jobs;                /* threads that read and parse */
-  bool parse_suppressions; /* also parse files with suppression comments
-                              (`forkguard: ignore`, `noqa`), for FG002 */
+  int jobs;                     /* threads that read and parse */
+  bool parse_suppressions;      /* also parse files with suppression comments
+                                   (`forkguard: ignore`, `noqa`), for FG002 */
+  const char *const *env_files; /* borrowed: the files that can set environment
+                                   variables for the test run (workflows, tox.ini, ...) */
+  size_t nenv_files;
 
   /* the model */
   FG_VEC(FgModule *) modules; /* in discovery order: sorted by path */
@@ -139,6 +142,9 @@ typedef struct FgPyModel {
   FG_VEC(FgTest) tests;
   FgNameTable names;
   size_t files_read, files_parsed;
+  char *env_text;   /* owned: env_files' text, one after the other */
+  FgStrVec env_set; /* owned, sorted: names the loaded Python code may set in
+                       os.environ (setenv, putenv, patch.dict, environ[...] =) */
   /* while loading: the sorted relative paths of every discovered .py */
   char *const *paths;
   size_t npaths;
@@ -148,6 +154,12 @@ typedef struct FgPyModel {
  * root) that can matter, resolves them and propagates pool use to a
  * fixpoint. `marker` is the marker in force: files that name it are parsed
  * too. Unreadable files go to problems. */
+/* After fg_pymodel_load: reads env_files and the loaded modules for the
+ * environment variables the project sets (environ.c); fg_pymodel_environ_free
+ * forgets them. */
+void fg_pymodel_environ(FgPyModel *self, const FgReader *rd);
+void fg_pymodel_environ_free(FgPyModel *self);
+
 void fg_pymodel_load(FgPyModel *self, const FgReader *rd, const FgStrVec *paths,
                      const char *marker, FgProblems *problems);
 

@@ -148,8 +148,10 @@ def venv(tmp_path_factory):
 
 
 def pip(venv, *args, env=None):
+    """pip in the venv, offline. A source install builds the static binary (a
+    whole build: minutes on a busy 2-core machine), hence the long bound."""
     path, offline = venv
-    return run([str(path / "bin" / "pip"), *args], env=dict(offline, **(env or {})), timeout=300)
+    return run([str(path / "bin" / "pip"), *args], env=dict(offline, **(env or {})), timeout=1200)
 
 
 def test_wheel_installs_into_a_fresh_virtualenv(dist, venv, tmp_path):
