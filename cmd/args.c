@@ -24,6 +24,10 @@ static const char fg_check_options[] =
     "  -q, --quiet             print the findings only: no summary\n"
     "  --statistics            print how many findings each rule has, not the findings\n"
     "  --show-files            print the files forkguard reads and skips, and why\n"
+    "  --observed FILE         a probe run's observations (default:\n"
+    "                          .forkguard/observed.json when newer than the sources)\n"
+    "  --trust-observed        drop FG101 findings on tests the probe ran and saw start\n"
+    "                          no process\n"
     "  --color WHEN            auto (default), always, never; NO_COLOR turns colour\n"
     "                          off always, FORCE_COLOR on when WHEN is auto\n"
     "  -j, --jobs N            threads that read and parse Python files (default: one\n"
@@ -55,14 +59,19 @@ void fg_args_usage(FILE *out) {
       "it\n"
       "  forkguard explain CODE|NAME     print a rule's documentation\n"
       "  forkguard rules [--format json] list the rules\n"
+      "  forkguard probe [PATH] [-- ARGS] run the project's pytest with the recorder\n"
       "  forkguard --version | --help\n"
       "\n",
       out);
   fputs(fg_check_options, out);
+  fputc('\n', out);
+  fg_args_probe_summary(out);
   fputs(
       "\nOptions for runs: --format text|json, --config FILE, --no-config, -j/--jobs N\n"
       "\nExit codes: 0 clean, 1 findings remain, 2 usage, configuration or I/O error.\n",
       out);
+  fputs("probe passes pytest's exit status through (see `forkguard probe --help`).\n",
+        out);
 }
 
 /* "--opt=value" or "--opt value" */
@@ -137,6 +146,11 @@ static int fg_parse_check_opt(FgArgs *self, int argc, char **argv, int *i) {
   } else if (fg_is_opt(a, "--ignore")) {
     if (!(o->ignore = fg_opt_value(argc, argv, i, "--ignore")))
       return fg_usage_error("--ignore takes a list of codes");
+  } else if (fg_is_opt(a, "--observed")) {
+    if (!(o->observed = fg_opt_value(argc, argv, i, "--observed")) || !*o->observed)
+      return fg_usage_error("--observed takes a file written by `forkguard probe`");
+  } else if (strcmp(a, "--trust-observed") == 0) {
+    o->trust_observed = true;
   } else if (fg_is_opt(a, "--config")) {
     if (!(o->config = fg_opt_value(argc, argv, i, "--config")))
       return fg_usage_error("--config takes a file name");
@@ -227,6 +241,8 @@ int fg_args_parse(FgArgs *self, int argc, char **argv) {
     self->command = FG_CMD_HELP;
     return 0;
   }
+  if (strcmp(cmd, "probe") == 0)
+    return fg_args_parse_probe(self, argc, argv);
   if (strcmp(cmd, "explain") == 0) {
     if (argc != 3)
       return fg_usage_error(

@@ -18,6 +18,8 @@ int main(int argc, char **argv) {
   case FG_CMD_HELP:
     if (args.check_help)
       fg_args_check_usage(stdout);
+    else if (args.probe_help)
+      fg_args_probe_usage(stdout);
     else
       fg_args_usage(stdout);
     break;
@@ -32,6 +34,9 @@ int main(int argc, char **argv) {
     break;
   case FG_CMD_CHECK:
     rc = fg_check(&args.check, stderr);
+    break;
+  case FG_CMD_PROBE:
+    rc = fg_probe(&args.probe, stdout, stderr);
     break;
   }
   fg_args_free(&args);

@@ -44,6 +44,10 @@ typedef struct FgConfigOverrides {
   /* the catalogue selectors are checked against (NULL: not checked) */
   const FgRule *const *rules;
   size_t nrules;
+  /* .py files to parse whatever the prefilter says, sorted (borrowed): the
+   * files a probe run's observations name */
+  const char *const *parse_paths;
+  size_t nparse_paths;
 } FgConfigOverrides;
 
 /* Loads the configuration for a project root. NULL + *err on error. */

@@ -11,6 +11,7 @@
 #include "forkguard.h"
 #include "parse/ini_doc.h"
 #include "parse/toml.h"
+#include "probe/attach.h"
 #include "project.h"
 #include "report/output.h"
 #include "rules.h"
@@ -330,8 +331,8 @@ static bool fg_fix_result_has(const FgFixResult *r, const char *path) {
 /* Lint, plan, apply to the overlay, re-lint, until nothing is left to fix
  * (bounded). Returns 0, or -1 after printing an error. */
 static int fg_fix_in_memory(const char *const *paths, size_t npaths,
-                            const FgConfigOverrides *ov, bool unsafe, FgFixResult *res,
-                            FILE *err) {
+                            const FgConfigOverrides *ov, const FgObserved *obs,
+                            bool trust, bool unsafe, FgFixResult *res, FILE *err) {
   for (int round = 0;; round++) {
     char *why = NULL;
     FgProject *p = fg_project_load_overlay(paths, npaths, ov, &res->overlay, &why);
@@ -344,8 +345,11 @@ static int fg_fix_in_memory(const char *const *paths, size_t npaths,
       res->repo_root = fg_xstrdup(p->repo_root);
       res->repo_dir = fg_xstrdup(p->repo_dir);
     }
+    p->observed = obs;
     FgDiagList diags = {0};
     fg_rules_lint(p, &diags);
+    if (trust)
+      fg_observed_trust(obs, &diags);
     fg_withhold_fixes(p, &diags);
     /* files already fixed in memory differ from the disk by design (the
      * final write checks every original against the disk again); every
@@ -616,13 +620,13 @@ static void fg_diff_files_print(const FgDiffFiles *v, FgBuf *out) {
  * names every file from the repository root (a fix may edit them), a patch
  * for there. */
 static long fg_check_fix(const FgCheckOptions *o, const FgConfigOverrides *ov,
-                         const FgGroup *g, const char *prefix, FgStrVec *written,
-                         FgDiffFiles *diff, FILE *err) {
+                         const FgGroup *g, const FgObserved *obs, const char *prefix,
+                         FgStrVec *written, FgDiffFiles *diff, FILE *err) {
   FgFixResult res = {0};
   if (o->diff)
     fg_diff_files_preload(diff, g->root, &res.overlay);
-  long rc =
-      fg_fix_in_memory(g->paths.items, g->paths.len, ov, o->unsafe_fixes, &res, err);
+  long rc = fg_fix_in_memory(g->paths.items, g->paths.len, ov, obs, o->trust_observed,
+                             o->unsafe_fixes, &res, err);
   if (o->diff && !*prefix && res.repo_dir)
     prefix = res.repo_dir;
   for (size_t i = 0; rc == 0 && i < res.originals.len; i++)
@@ -666,14 +670,59 @@ static void fg_print_warnings(const FgProject *p, FILE *err) {
   fg_strvec_free(&comment_warnings);
 }
 
+/* ---- a probe run's observations ---------------------------------------------- */
+
+/* Per project: its observations (or NULL) and the files they make the
+ * loader parse. */
+typedef struct FgGroupObserved {
+  FgObserved *obs;
+  FgStrVec parse_paths;
+  FgConfigOverrides ov; /* the command line's, with parse_paths */
+} FgGroupObserved;
+
+typedef FG_VEC(FgGroupObserved) FgGroupObservedVec;
+
+static bool fg_observe_groups(const FgCheckOptions *o, const FgGroupVec *groups,
+                              const FgConfigOverrides *ov, FgGroupObservedVec *out,
+                              FILE *err) {
+  for (size_t i = 0; i < groups->len; i++) {
+    FgGroupObserved go = {0};
+    bool failed = false;
+    go.obs =
+        fg_observed_for_check(groups->items[i].root, o->observed, o->quiet, err, &failed);
+    fg_observed_parse_paths(go.obs, &go.parse_paths);
+    go.ov = *ov;
+    go.ov.parse_paths = (const char *const *)go.parse_paths.items;
+    go.ov.nparse_paths = go.parse_paths.len;
+    fg_vec_push(out, go);
+    if (failed)
+      return false;
+  }
+  return true;
+}
+
+static void fg_observed_groups_free(FgGroupObservedVec *v) {
+  for (size_t i = 0; i < v->len; i++) {
+    fg_observed_delete(v->items[i].obs);
+    fg_strvec_free(&v->items[i].parse_paths);
+  }
+  fg_vec_free(v);
+}
+
 int fg_check(const FgCheckOptions *o, FILE *err) {
   static const char *const dot[] = {"."};
   const char *const *paths = o->npaths ? o->paths : dot;
   size_t npaths = o->npaths ? o->npaths : 1;
-  FgConfigOverrides ov = {o->config, o->no_config,     o->select, o->ignore,
-                          o->jobs,   o->extend_select, fg_rules,  fg_nrules};
+  FgConfigOverrides ov = {o->config,        o->no_config, o->select, o->ignore, o->jobs,
+                          o->extend_select, fg_rules,     fg_nrules, NULL,      0};
   FgGroupVec groups = {0};
   if (!fg_group_paths(paths, npaths, &groups, err)) {
+    fg_groups_free(&groups);
+    return FG_EXIT_ERROR;
+  }
+  FgGroupObservedVec observed = {0};
+  if (!fg_observe_groups(o, &groups, &ov, &observed, err)) {
+    fg_observed_groups_free(&observed);
     fg_groups_free(&groups);
     return FG_EXIT_ERROR;
   }
@@ -691,7 +740,8 @@ int fg_check(const FgCheckOptions *o, FILE *err) {
       /* a diff over several projects names each file from the shared root;
        * one project's diff stays a patch for its own folder */
       const char *prefix = groups.len > 1 ? prefixes.items[i] : "";
-      long n = fg_check_fix(o, &ov, &groups.items[i], prefix, &written, &files, err);
+      long n = fg_check_fix(o, &observed.items[i].ov, &groups.items[i],
+                            observed.items[i].obs, prefix, &written, &files, err);
       if (n < 0)
         rc = FG_EXIT_ERROR;
       else
@@ -716,6 +766,7 @@ int fg_check(const FgCheckOptions *o, FILE *err) {
       fg_strvec_free(&written);
       fg_strvec_free(&prefixes);
       free(display);
+      fg_observed_groups_free(&observed);
       fg_groups_free(&groups);
       return rc;
     }
@@ -733,11 +784,11 @@ int fg_check(const FgCheckOptions *o, FILE *err) {
 
   FG_VEC(FgProject *) projects = {0};
   FgDiagList diags = {0};
-  size_t io_errors = 0;
+  size_t io_errors = 0, untrusted = 0;
   for (size_t i = 0; i < groups.len; i++) {
     char *why = NULL;
     FgProject *p = fg_project_load(groups.items[i].paths.items, groups.items[i].paths.len,
-                                   &ov, &why);
+                                   &observed.items[i].ov, &why);
     if (!p) {
       fprintf(err, "forkguard: %s\n", why);
       free(why);
@@ -748,8 +799,11 @@ int fg_check(const FgCheckOptions *o, FILE *err) {
     fg_project_show_under(p, prefixes.items[i]);
     fg_print_warnings(p, err);
     io_errors += p->problems.io_errors;
+    p->observed = observed.items[i].obs;
     FgDiagList one = {0};
     fg_rules_lint(p, &one);
+    if (o->trust_observed)
+      untrusted += fg_observed_trust(p->observed, &one);
     fg_withhold_fixes(p, &one);
     fg_withdraw_broken_fixes(p, &one);
     for (size_t k = 0; k < one.items.len; k++) {
@@ -777,6 +831,7 @@ int fg_check(const FgCheckOptions *o, FILE *err) {
     sum.fixed = (size_t)fixed;
     sum.written = (const char *const *)written.items;
     sum.nwritten = written.len;
+    sum.untrusted = untrusted;
     bool color = o->output ? false : fg_use_color(o->color, stdout);
     /* the exit status the run will have, unless writing the report fails */
     rc = sum.findings && !o->exit_zero && !o->show_files ? FG_EXIT_FINDINGS
@@ -821,6 +876,7 @@ int fg_check(const FgCheckOptions *o, FILE *err) {
   fg_strvec_free(&written);
   fg_strvec_free(&prefixes);
   free(display);
+  fg_observed_groups_free(&observed);
   fg_groups_free(&groups);
   return rc;
 }

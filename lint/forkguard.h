@@ -34,10 +34,23 @@ typedef struct FgCheckOptions {
   const char *config;
   bool no_config;
   int jobs;
-  bool statistics; /* counts per rule instead of the findings */
-  bool show_files; /* what discovery found and skipped, and why; no lint */
+  bool statistics;      /* counts per rule instead of the findings */
+  bool show_files;      /* what discovery found and skipped, and why; no lint */
+  const char *observed; /* --observed FILE: a probe run's observations */
+  bool trust_observed;  /* drop FG101 findings the probe run did not observe */
 } FgCheckOptions;
 
+/* `forkguard probe`: the project's own pytest run with the recorder. */
+typedef struct FgProbeOptions {
+  const char *path;        /* the project directory (default .) */
+  const char *python;      /* --python: run `PYTHON -m pytest` */
+  const char *pytest;      /* --pytest: the command that runs pytest, split as a shell
+                              would (default `python3 -m pytest`) */
+  double timeout;          /* --timeout, seconds; 0: the default (30 minutes) */
+  const char *const *args; /* after `--`: pytest's own arguments */
+  size_t nargs;
+  bool quiet; /* no summary, only errors */
+} FgProbeOptions;
 typedef struct FgRunsOptions {
   const char *const *paths; /* default "." */
   size_t npaths;
@@ -49,9 +62,20 @@ typedef struct FgRunsOptions {
 
 /* Exit codes (SPEC §6). */
 enum { FG_EXIT_CLEAN = 0, FG_EXIT_FINDINGS = 1, FG_EXIT_ERROR = 2 };
+/* `forkguard probe` passes pytest's exit status through, and has its own
+ * (those of timeout(1) and the shell): */
+enum {
+  FG_EXIT_PROBE_TIMEOUT = 124,  /* killed at --timeout */
+  FG_EXIT_PROBE_FAILED = 125,   /* forkguard could not set the run up */
+  FG_EXIT_PROBE_NOEXEC = 126,   /* the command is not executable */
+  FG_EXIT_PROBE_NOTFOUND = 127, /* the command was not found */
+  FG_EXIT_PROBE_SIGNAL = 128    /* + the signal that ended pytest */
+};
 
 /* Runs `forkguard check`; errors go to err as one line naming the file. */
 int fg_check(const FgCheckOptions *opts, FILE *err);
+/* `forkguard probe`: the summary goes to out, errors and a hang to err. */
+int fg_probe(const FgProbeOptions *opts, FILE *out, FILE *err);
 /* `forkguard runs`: every pytest run CI executes, as forkguard sees it. */
 int fg_runs(const FgRunsOptions *opts, FILE *err);
 /* `forkguard explain CODE|NAME`; 2 when unknown. */

@@ -125,6 +125,8 @@ static void fg_load_python(FgProject *p, const FgDiscovery *disc) {
       (const char *const *)p->config->extra_pool_constructors.items;
   p->py.nextra_pool_constructors = p->config->extra_pool_constructors.len;
   p->py.parse_suppressions = fg_config_selects(p->config, "FG002");
+  p->py.force_parse = p->parse_paths;
+  p->py.nforce_parse = p->nparse_paths;
   fg_pymodel_load(&p->py, &p->reader, &disc->python, p->marker, &p->problems);
   /* where a test run's environment can be set, besides the Python code */
   static const char *const kEnvFiles[] = {"tox.ini",
@@ -200,6 +202,10 @@ FgProject *fg_project_load_overlay(const char *const *paths, size_t npaths,
   p->config = cfg;
   p->marker = cfg->marker;
   p->py.jobs = ov && ov->jobs > 0 ? ov->jobs : fg_parallel_default_jobs();
+  if (ov) {
+    p->parse_paths = ov->parse_paths;
+    p->nparse_paths = ov->nparse_paths;
+  }
   for (size_t i = 0; i < npaths; i++) {
     char real[4096];
     if (!realpath(paths[i], real)) {

@@ -62,6 +62,13 @@ struct FgProject {
   FgStrVec only;
   FgStyle style;    /* the project's Python gates, for the lines fixes write */
   FgStrVec skipped; /* what discovery left out and why (--show-files) */
+  /* .py files parsed whatever the prefilter says (borrowed from the
+   * overrides, sorted) */
+  const char *const *parse_paths;
+  size_t nparse_paths;
+  /* a probe run's observations (lint/probe/observed.h), attached by the
+   * engine; NULL when there are none. Borrowed. */
+  const struct FgObserved *observed;
   /* sources of files that fixes create (placeholders, no bytes yet) */
   FG_VEC(FgSource *) placeholders;
   char *shown_prefix; /* owned: what reports put before each path, or NULL */

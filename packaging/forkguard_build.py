@@ -239,7 +239,12 @@ def build_wheel(wheel_directory, config_settings=None, metadata_directory=None):
         with open(exe, "rb") as f:
             binary = f.read()
     info = f"{NAME}-{ver}.dist-info"
+    # the recorder `forkguard probe` loads (the binary carries its own copy):
+    # <prefix>/share/forkguard/, for loading it by hand
+    with open(os.path.join(ROOT, "lint", "probe", "forkguard_recorder.py"), "rb") as f:
+        recorder = f.read()
     members = [(f"{NAME}-{ver}.data/scripts/{NAME}", binary, 0o755),
+               (f"{NAME}-{ver}.data/data/share/{NAME}/forkguard_recorder.py", recorder, 0o644),
                (f"{info}/METADATA", metadata(ver).encode(), 0o644),
                (f"{info}/WHEEL", wheel_file(tags).encode(), 0o644)]
     record = [record_line(n, d) for n, d, _ in members] + [f"{info}/RECORD,,"]

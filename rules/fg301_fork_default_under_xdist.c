@@ -3,6 +3,7 @@
 
 #include "ci/cells.h"
 #include "fix/conftest_fix.h"
+#include "probe/attach.h"
 #include "project.h"
 #include "rules.h"
 
@@ -132,6 +133,38 @@ static void fg301_settings_note(const FgProject *p, const FgRun *run, FgDiag *d)
   }
 }
 
+#define FG301_MAX_FORKS 3
+
+/* A probe run's forks with other threads alive, in tests this run selects:
+ * the precondition of the deadlock, seen. */
+static void fg301_observed_forks(const FgProject *p, const FgRun *run, FgDiag *d) {
+  size_t n = 0;
+  for (size_t i = 0; i < p->py.tests.len; i++) {
+    const FgTest *t = &p->py.tests.items[i];
+    FgObsFunction f;
+    fg_observed_function(p->observed, t->nodeid, &f);
+    if (!f.fork_with_threads || !fg_run_selects(p, run, t))
+      continue;
+    if (n++ >= FG301_MAX_FORKS)
+      continue;
+    const FgObsStart *s = f.fork_with_threads;
+    char *where = fg_obs_start_where(s);
+    char *threads = fg_obs_threads_line(&s->threads, 4);
+    fg_diag_add_note(
+        d,
+        "observed in the probe run: %s forked (%s at %s) while these threads "
+        "were alive: %s",
+        f.fork_test->nodeid, s->via ? s->via : s->api, where, threads);
+    free(where);
+    free(threads);
+  }
+  if (n > FG301_MAX_FORKS)
+    fg_diag_add_note(d,
+                     "observed in the probe run: %zu more tests forked with other "
+                     "threads alive",
+                     n - FG301_MAX_FORKS);
+}
+
 static void fg301_on_run(const FgProject *p, const FgRun *run, FgDiagList *out) {
   bool serial = fg301_serial_half(p, run);
   if (!run->xdist && !serial)
@@ -182,6 +215,8 @@ static void fg301_on_run(const FgProject *p, const FgRun *run, FgDiagList *out) 
                            : "");
   free(line);
   fg301_settings_note(p, run, d);
+  if (p->observed)
+    fg301_observed_forks(p, run, d);
   char *msg = fg_xasprintf("set the `%s` start method on Linux in conftest.py "
                            "`pytest_configure` (and register `%s`)",
                            p->config->start_method, p->marker);

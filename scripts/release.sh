@@ -54,6 +54,7 @@ install -D -m 0755 "$bin" "$stage/usr/bin/forkguard"
 install -d -m 0755 "$stage/usr/share/man/man1" "$stage/DEBIAN"
 gzip -9n <docs/forkguard.1 >"$stage/usr/share/man/man1/forkguard.1.gz"
 chmod 0644 "$stage/usr/share/man/man1/forkguard.1.gz"
+install -D -m 0644 lint/probe/forkguard_recorder.py "$stage/usr/share/forkguard/forkguard_recorder.py"
 cat >"$stage/DEBIAN/control" <<CONTROL
 Package: forkguard
 Version: $version

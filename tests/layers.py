@@ -45,9 +45,10 @@ ALLOWED = {
     "project": {"core", "parse", "python", "ci", "project"},
     "fix": {"core", "parse", "python", "ci", "project", "fix"},
     "report": {"core", "report"},
-    "rules": {"core", "parse", "python", "ci", "project", "fix", "report", "rules"},
-    "engine": {"core", "parse", "python", "ci", "project", "fix", "report", "rules",
-               "engine", "api"},
+    "probe": {"core", "parse", "python", "ci", "project", "probe", "api"},
+    "rules": {"core", "parse", "python", "ci", "project", "fix", "report", "probe", "rules"},
+    "engine": {"core", "parse", "python", "ci", "project", "fix", "report", "probe",
+               "rules", "engine", "api"},
     "api": {"api"},
     "cmd": {"cmd", "api"},
 }

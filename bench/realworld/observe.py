@@ -11,7 +11,12 @@ the checkout, with `truth.pythonpath` entries of the checkout on PYTHONPATH and
 With --time-only [--repeat N] the suite runs N times without and N times with
 the recorder, alternately, and only the wall times and their medians are
 printed with the CPU time (user + system) of the whole process tree, which a
-loaded machine disturbs less than the wall time (the recorder's overhead)."""
+loaded machine disturbs less than the wall time (the recorder's overhead).
+With --via-probe FORKGUARD the recorded runs are `FORKGUARD probe -q --python
+/usr/bin/python3 -- -p no:cacheprovider ARGS` instead (the whole probe: recorder,
+merge and .forkguard/observed.json; it writes .forkguard/ into the checkout, so
+point --corpus at your own clones). Each pair is also printed to stderr as it
+ends, with the load average."""
 import argparse
 import json
 import os
@@ -35,7 +40,7 @@ def load_manifest():
     return {p["name"]: p for p in json.loads((HERE / "tests.json").read_text())["projects"]}
 
 
-def run(project, checkout, probe_dir):
+def run(project, checkout, probe_dir, via_probe=None):
     truth = project["truth"]
     env = {k: v for k, v in os.environ.items()
            if not k.startswith(("PYTEST_", "FORKGUARD_PROBE"))}
@@ -51,6 +56,13 @@ def run(project, checkout, probe_dir):
     if probe_dir is not None:
         cmd += ["-p", "forkguard_recorder"]
     cmd += truth["command"]
+    if via_probe is not None:
+        # the same run through `forkguard probe` (probe_dir is None: the
+        # recorder is not on PYTHONPATH yet; the probe puts it there)
+        cmd = ["timeout", "-s", "KILL", str(truth.get("timeout", 1200) + 60), via_probe,
+               "probe", "-q", "--python", "/usr/bin/python3", "--timeout",
+               str(truth.get("timeout", 1200)), "--", "-p", "no:cacheprovider",
+               *truth["command"]]
     t0 = time.monotonic()
     cpu0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     # Output to a file, not a pipe, and the run in its own session: a suite that
@@ -125,8 +137,11 @@ def main():
     ap.add_argument("--time-only", action="store_true")
     ap.add_argument("--repeat", type=int, default=1,
                     help="with --time-only: runs of each kind, alternated; medians are kept")
+    ap.add_argument("--via-probe", metavar="FORKGUARD",
+                    help="with --time-only: time `FORKGUARD probe` against the plain run")
     ap.add_argument("names", nargs="+")
     args = ap.parse_args()
+    via = os.path.abspath(args.via_probe) if args.via_probe else None
     manifest = load_manifest()
     for name in args.names:
         project = manifest[name]
@@ -136,7 +151,15 @@ def main():
             for _ in range(args.repeat):
                 rc0, secs0, out0, c0 = run(project, checkout, None)
                 with tempfile.TemporaryDirectory() as tmp:
-                    rc1, secs1, out1, c1 = run(project, checkout, Path(tmp) / "probe")
+                    if via:
+                        rc1, secs1, out1, c1 = run(project, checkout, None, via)
+                    else:
+                        rc1, secs1, out1, c1 = run(project, checkout, Path(tmp) / "probe")
+                print(json.dumps({"name": name, "wall_plain": round(secs0, 2),
+                                  "wall_recorded": round(secs1, 2), "cpu_plain": round(c0, 2),
+                                  "cpu_recorded": round(c1, 2), "exit": [rc0, rc1],
+                                  "load_average": os.getloadavg()[0]}),
+                      file=sys.stderr, flush=True)
                 plain.append(secs0)
                 probed.append(secs1)
                 cpu_plain.append(c0)
@@ -144,7 +167,8 @@ def main():
                 summaries.append((summary_line(out0), summary_line(out1)))
             p0, p1 = statistics.median(plain), statistics.median(probed)
             q0, q1 = statistics.median(cpu_plain), statistics.median(cpu_probed)
-            print(json.dumps({"name": name, "wall_plain": [round(x, 2) for x in plain],
+            print(json.dumps({"name": name, "via": "probe" if via else "recorder",
+                              "wall_plain": [round(x, 2) for x in plain],
                               "wall_recorded": [round(x, 2) for x in probed],
                               "cpu_plain": [round(x, 2) for x in cpu_plain],
                               "cpu_recorded": [round(x, 2) for x in cpu_probed],

@@ -1,5 +1,6 @@
 #include "core/json.h"
 
+#include <math.h>
 #include <stdio.h>
 
 void fg_json_init(FgJson *self, FgBuf *out, bool pretty) {
@@ -177,4 +178,28 @@ void fg_json_bool(FgJson *self, bool v) {
 void fg_json_null(FgJson *self) {
   fg_json_value_pre(self);
   fg_buf_puts(self->out, "null");
+}
+
+void fg_json_double(FgJson *self, double v, int decimals) {
+  if (!isfinite(v)) {
+    fg_json_null(self);
+    return;
+  }
+  if (decimals < 0)
+    decimals = 0;
+  if (decimals > 9)
+    decimals = 9;
+  char text[64];
+  int n = snprintf(text, sizeof text, "%.*f", decimals, v);
+  if (n <= 0 || (size_t)n >= sizeof text) {
+    fg_json_null(self);
+    return;
+  }
+  /* 1.500000 -> 1.5, 2.000 -> 2.0: the shortest form of that precision */
+  if (strchr(text, '.')) {
+    while (n > 2 && text[n - 1] == '0' && text[n - 2] != '.')
+      text[--n] = '\0';
+  }
+  fg_json_value_pre(self);
+  fg_buf_puts(self->out, text);
 }

@@ -26,6 +26,9 @@ void fg_json_key(FgJson *self, const char *key);
 void fg_json_string(FgJson *self, const char *s); /* NULL writes null */
 void fg_json_string_n(FgJson *self, const char *s, size_t n);
 void fg_json_int(FgJson *self, long long v);
+/* A number with at most `decimals` digits after the point (0..9), trailing
+ * zeros dropped ("1.5", "2.0"); NaN and infinities write null. */
+void fg_json_double(FgJson *self, double v, int decimals);
 void fg_json_bool(FgJson *self, bool v);
 void fg_json_null(FgJson *self);
 /* Appends the escaped form of s (without quotes) to out. */

@@ -34,6 +34,7 @@ def _hookimpl(**kwargs):
 
 FORMAT_VERSION = 1
 DEFAULT_WATCHDOG = 30.0
+REQUEST_FILE = "dump.request"
 STACK_DEPTH = 8
 THREAD_STACK_DEPTH = 12
 
@@ -287,13 +288,16 @@ class _Recorder:
         self.patched = []
 
     # -- phases and the watchdog --------------------------------------------
-    def begin(self, test, phase):
+    def begin(self, test, phase, markers=None):
         self.patch_late()
         with self.lock:
             self.test, self.phase = test, phase
             self.phase_t0 = time.monotonic()
             self.phase_seq += 1
-        self.write("phase_start", test=test, phase=phase)
+        if markers is None:
+            self.write("phase_start", test=test, phase=phase)
+        else:
+            self.write("phase_start", test=test, phase=phase, markers=markers)
 
     def end(self):
         """The phase's code has run; its phase_end record waits for the report."""
@@ -332,21 +336,44 @@ class _Recorder:
     def watch(self):
         step = min(1.0, self.watchdog / 4.0)
         reported = {}
+        request = os.path.join(self.dir, REQUEST_FILE)
+        answered = None
         while not self.dog_stop.wait(step):
             self.arm_faulthandler()
             with self.lock:
                 seq, t0, test, phase = self.phase_seq, self.phase_t0, self.test, self.phase
+            # A dump asked for from outside (forkguard probe, before it stops
+            # a run at its timeout): the running phase's threads now.
+            try:
+                asked = os.stat(request).st_mtime_ns
+            except OSError:
+                asked = None
+            if asked is not None and asked != answered:
+                answered = asked
+                if t0 is not None:
+                    self.snapshot(test, phase, time.monotonic() - t0, requested=True)
+                    continue
             if t0 is None:
                 continue
             elapsed = time.monotonic() - t0
             last = reported.get(seq, 0.0)
             if elapsed >= self.watchdog and elapsed - last >= self.watchdog:
                 reported = {seq: elapsed}
-                try:
-                    self.write("still_running", test=test, phase=phase,
-                               elapsed=round(elapsed, 3), threads=self.threads(True))
-                except Exception:
-                    pass
+                self.snapshot(test, phase, elapsed)
+
+    def snapshot(self, test, phase, elapsed, requested=False):
+        try:
+            fields = {"test": test, "phase": phase, "elapsed": round(elapsed, 3),
+                      "threads": self.threads(True)}
+            if requested:
+                fields["requested"] = True
+                if self.fh_file is not None:
+                    import faulthandler
+                    faulthandler.dump_traceback(file=self.fh_file, all_threads=True)
+                    self.fh_file.flush()
+            self.write("still_running", **fields)
+        except Exception:
+            pass
 
     def close(self, exitstatus):
         self.dog_stop.set()
@@ -430,7 +457,14 @@ def _phase(phase):
         if rec is None:
             yield
             return
-        rec.begin(item.nodeid, phase)
+        markers = None
+        if phase == "setup":
+            # the marks pytest sees, also those set where forkguard cannot look
+            try:
+                markers = sorted({m.name for m in item.iter_markers()})
+            except Exception:
+                markers = []
+        rec.begin(item.nodeid, phase, markers)
         try:
             yield
         finally:
@@ -475,7 +509,9 @@ def pytest_sessionfinish(session, exitstatus):
         return
     _recorder = None
     rec.close(exitstatus)
-    if rec.role != "worker":
+    # FORKGUARD_PROBE_MERGE=0: whoever reads the files merges them (forkguard
+    # probe does, also after a kill)
+    if rec.role != "worker" and os.environ.get("FORKGUARD_PROBE_MERGE", "1") != "0":
         merge(rec.dir, os.path.join(rec.dir, "merged.json"))
 
 

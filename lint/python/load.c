@@ -51,6 +51,23 @@ static void fg_seed_words(const FgPyModel *p, const char *marker, FgWordSet *set
   }
 }
 
+/* Is the file one the caller wants parsed anyway (bsearch on the sorted
+ * list)? */
+static bool fg_forced(const FgPyModel *p, const char *rel) {
+  size_t lo = 0, hi = p->nforce_parse;
+  while (lo < hi) {
+    size_t mid = lo + (hi - lo) / 2;
+    int c = strcmp(p->force_parse[mid], rel);
+    if (c == 0)
+      return true;
+    if (c < 0)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  return false;
+}
+
 static bool fg_seed_wanted(const FgModule *m, uint32_t seeds) {
   (void)m;
   return m->is_conftest || (seeds & (FG_SEED_SITE | FG_SEED_MARKER | FG_SEED_FORK));
@@ -398,7 +415,7 @@ static void fg_read_one(void *ctx, size_t i) {
   uint32_t hit = fg_word_set_match_hashes(job->seeds, &w);
   if (hit && fg_seed_wanted(m, hit))
     hit = fg_word_set_match_text(job->seeds, data, len);
-  if (m->is_conftest || (hit && fg_seed_wanted(m, hit))) {
+  if (m->is_conftest || (hit && fg_seed_wanted(m, hit)) || fg_forced(p, rel)) {
     fg_words_free(&w);
     m->src = fg_source_new(rel, data, len);
     fg_parse_module(m, &job->opts);

@@ -135,6 +135,9 @@ typedef struct FgPyModel {
   const char *const *env_files; /* borrowed: the files that can set environment
                                    variables for the test run (workflows, tox.ini, ...) */
   size_t nenv_files;
+  const char *const *force_parse; /* sorted relative paths parsed whatever the
+                                     prefilter says (borrowed) */
+  size_t nforce_parse;
 
   /* the model */
   FG_VEC(FgModule *) modules; /* in discovery order: sorted by path */

@@ -16,6 +16,7 @@ typedef struct FgSummary {
   bool fix_mode;
   const char *const *written; /* the files --fix wrote, sorted (borrowed) */
   size_t nwritten;
+  size_t untrusted; /* FG101 findings --trust-observed dropped */
 } FgSummary;
 
 void fg_output_text(FgBuf *out, const FgDiagList *diags, const FgSummary *sum, bool color,

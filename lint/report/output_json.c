@@ -112,6 +112,11 @@ void fg_output_json(FgBuf *out, const FgDiagList *diags, const FgSummary *sum,
   fg_json_int(&j, (long long)sum->fixable);
   fg_json_key(&j, "fixed");
   fg_json_int(&j, (long long)sum->fixed);
+  if (sum->untrusted) {
+    /* --trust-observed: FG101 findings the probe run did not observe */
+    fg_json_key(&j, "dropped_unobserved");
+    fg_json_int(&j, (long long)sum->untrusted);
+  }
   if (sum->fix_mode) {
     fg_json_key(&j, "written");
     fg_json_begin_array(&j);

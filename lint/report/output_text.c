@@ -122,6 +122,12 @@ void fg_output_text(FgBuf *out, const FgDiagList *diags, const FgSummary *sum, b
   } else {
     fg_buf_puts(out, "All checks passed.\n");
   }
+  if (sum->untrusted)
+    fg_buf_printf(out,
+                  "%zu FG101 finding%s dropped: the probe run saw %s start no process "
+                  "(--trust-observed).\n",
+                  sum->untrusted, sum->untrusted == 1 ? "" : "s",
+                  sum->untrusted == 1 ? "its test" : "their tests");
 }
 
 typedef struct FgRuleCount {

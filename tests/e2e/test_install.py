@@ -35,6 +35,9 @@ def test_install_puts_binary_and_man_page(build_dir, tmp_path):
     assert v.returncode == 0 and "forkguard" in v.stdout
     page = prefix / "share" / "man" / "man1" / "forkguard.1"
     assert page.read_bytes() == MAN.read_bytes()
+    # the recorder beside the binary, for loading it by hand
+    recorder = prefix / "share" / "forkguard" / "forkguard_recorder.py"
+    assert recorder.read_bytes() == (ROOT / "lint" / "probe" / "forkguard_recorder.py").read_bytes()
 
 
 def test_man_page_structure():

@@ -23,6 +23,10 @@ def cases():
         case = project.parent
         args_file = case / "args"
         args = [a for a in args_file.read_text().split("\n") if a] if args_file.exists() else []
+        # golden.py runs in the case folder: a file the arguments name (an
+        # --observed file) is found there whatever folder these tests run in
+        args = [str(case / a) if not a.startswith("-") and (case / a).is_file() else a
+                for a in args]
         out.append((f"{case.parent.name}/{case.name}", project, args))
     return out
 

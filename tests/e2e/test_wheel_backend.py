@@ -52,6 +52,8 @@ def repo(tmp_path):
     (r / "packaging").mkdir(parents=True)
     shutil.copy2(ROOT / "packaging" / "forkguard_build.py", r / "packaging")
     shutil.copy2(ROOT / "CMakeLists.txt", r)
+    (r / "lint" / "probe").mkdir(parents=True)
+    shutil.copy2(ROOT / "lint" / "probe" / "forkguard_recorder.py", r / "lint" / "probe")
     (r / "pyproject.toml").write_text((ROOT / "pyproject.toml").read_text())
     return r
 

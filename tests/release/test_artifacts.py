@@ -113,16 +113,18 @@ def test_wheel_contents(dist):
     with zipfile.ZipFile(whl) as z:
         names = z.namelist()
         assert names == [f"forkguard-{v}.data/scripts/forkguard",
+                         f"forkguard-{v}.data/data/share/forkguard/forkguard_recorder.py",
                          f"forkguard-{v}.dist-info/METADATA", f"forkguard-{v}.dist-info/WHEEL",
                          f"forkguard-{v}.dist-info/RECORD"]
         script = z.getinfo(names[0])
         assert (script.external_attr >> 16) & 0o777 == 0o755
         assert z.read(names[0]) == dist.binary.read_bytes()
-        wheel = z.read(names[2]).decode()
+        assert z.read(names[1]) == (ROOT / "lint/probe/forkguard_recorder.py").read_bytes()
+        wheel = z.read(names[3]).decode()
         assert "Root-Is-Purelib: false" in wheel
         assert "Tag: py3-none-manylinux_2_17_x86_64" in wheel
-        assert f"Version: {v}" in z.read(names[1]).decode()
-        for line in z.read(names[3]).decode().splitlines():
+        assert f"Version: {v}" in z.read(names[2]).decode()
+        for line in z.read(names[4]).decode().splitlines():
             name, digest, size = line.split(",")
             if name.endswith("RECORD"):
                 assert digest == size == ""
@@ -234,6 +236,8 @@ def test_deb_installs_with_apt_into_an_empty_root(dist, tmp_path):
     assert exe.read_bytes() == dist.binary.read_bytes()
     page = root / "usr/share/man/man1/forkguard.1.gz"
     assert gzip.decompress(page.read_bytes()) == (ROOT / "docs/forkguard.1").read_bytes()
+    recorder = root / "usr/share/forkguard/forkguard_recorder.py"
+    assert recorder.read_bytes() == (ROOT / "lint/probe/forkguard_recorder.py").read_bytes()
     st = run(["dpkg-query", f"--admindir={root}/var/lib/dpkg", "-W", "-f",
               "${Status} ${Version}", "forkguard"])
     assert st.stdout == f"install ok installed {dist.version}", st.stdout + st.stderr
