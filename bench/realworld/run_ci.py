@@ -246,18 +246,27 @@ def compare_project(p, fg, seen, probe=False):
         if want is None:
             cells = "not checked (cells described, not listed)"
         else:
-            d = ds[0]
-            # one FG201 may cover several expected runs: compare with their union
+            # one FG201 may cover several expected runs: compare with their union;
+            # one run a launcher reaches through several envs/sessions gets one FG201
+            # each: compare the union of their cells
             union = []
-            for rid in d["matched"]:
-                other = next(x for x in p["runs"] if x["id"] == rid)
-                for c in cell_list(other["cells"]) or []:
-                    if c not in union:
-                        union.append(c)
-            bad = [c for c in d["cells"] if c not in union or "unknown" in c]
-            if d["ncells"] != len(union) or bad:
+            for d in ds:
+                for rid in d["matched"]:
+                    other = next(x for x in p["runs"] if x["id"] == rid)
+                    for c in cell_list(other["cells"]) or []:
+                        if c not in union:
+                            union.append(c)
+            got, more = [], 0
+            for d in ds:
+                more += d["ncells"] - len(d["cells"])
+                for c in d["cells"]:
+                    if c not in got:
+                        got.append(c)
+            ngot = len(got) + more
+            bad = [c for c in got if c not in union or "unknown" in c]
+            if ngot != len(union) or bad:
                 nwrong += 1
-                cells = f"wrong: {d['ncells']} reported vs {len(union)} expected" + (f"; not expected: {', '.join(bad[:3])}" if bad else "")
+                cells = f"wrong: {ngot} reported vs {len(union)} expected" + (f"; not expected: {', '.join(bad[:3])}" if bad else "")
             else:
                 cells = "ok"
         if any(len(d["matched"]) > 1 for d in ds):

@@ -625,6 +625,8 @@ size_t fg_launch_dispatch(const FgLaunchCtx *lc, const FgShellCommand *cmd,
         return fg_launch_nox(lc, cmd, m, cwd);
       if (strcmp(mod, "hatch") == 0)
         return fg_launch_hatch(lc, cmd, m, cwd);
+      if (strcmp(mod, "spin") == 0)
+        return fg_launch_spin(lc, cmd, m, cwd);
       return 0;
     }
     return script ? fg_launch_py_runner(lc, cmd, script, cwd) : 0;
@@ -639,6 +641,8 @@ size_t fg_launch_dispatch(const FgLaunchCtx *lc, const FgShellCommand *cmd,
     return fg_launch_pixi(lc, cmd, i, cwd);
   if (strcmp(b, "hatch") == 0)
     return fg_launch_hatch(lc, cmd, i, cwd);
+  if (strcmp(b, "spin") == 0)
+    return fg_launch_spin(lc, cmd, i, cwd);
   if (fg_is_shell(b)) {
     size_t f = fg_shell_file_arg(cmd, i);
     return f ? fg_launch_shell_script(lc, cmd, f, cwd) : 0;
@@ -656,7 +660,8 @@ size_t fg_launch_expand(const FgLaunchEnv *env, const FgShellCommand *cmd,
   const FgScript *sc = env->step->script;
   FgLaunchCtx lc = {env,
                     fg_script_file_offset(sc, cmd->start),
-                    sc->exact ? fg_script_file_offset(sc, cmd->end) : env->step->run->end,
+                    sc->mapped ? fg_script_file_offset(sc, cmd->end)
+                               : env->step->run->end,
                     NULL,
                     NULL,
                     0,

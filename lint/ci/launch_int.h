@@ -1,5 +1,5 @@
 /* launch_int: what the launchers of lint/ci share (launch.c dispatches to
- * tox_launch.c, make.c, nox.c, pixi.c, hatch.c and script.c). Nothing
+ * tox_launch.c, make.c, nox.c, pixi.c, hatch.c, spin.c and script.c). Nothing
  * outside lint/ci/ includes it.
  *
  * A launcher reads its file (tox.ini, a Makefile, a noxfile...), works out
@@ -146,6 +146,10 @@ size_t fg_launch_pixi(const FgLaunchCtx *lc, const FgShellCommand *cmd, size_t i
                       const char *cwd);
 size_t fg_launch_hatch(const FgLaunchCtx *lc, const FgShellCommand *cmd, size_t i,
                        const char *cwd);
+/* `spin test` in a project with [tool.spin]: i is the `spin` word (or the
+ * module of `python -m spin`). */
+size_t fg_launch_spin(const FgLaunchCtx *lc, const FgShellCommand *cmd, size_t i,
+                      const char *cwd);
 /* A shell script run by path (`bash x.sh`, `./x.sh`, `source x.sh`): i is
  * the script word; args start at i + 1. */
 size_t fg_launch_shell_script(const FgLaunchCtx *lc, const FgShellCommand *cmd, size_t i,

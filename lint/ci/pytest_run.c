@@ -699,24 +699,16 @@ static FgRun *fg_run_build(const FgWorkflow *wf, const FgJob *job, const FgStep 
       for (size_t i = 0; i < anchor->chain->len; i++)
         fg_vec_push(&self->via_chain, fg_xstrdup(anchor->chain->items[i]));
     } else if (anchor->via) {
-      fg_strvec_split(&self->via_chain, anchor->via, ",");
-      for (size_t i = 0; i < self->via_chain.len; i++) {
-        char *h = self->via_chain.items[i];
-        memmove(h, h + strspn(h, " "), strlen(h + strspn(h, " ")) + 1);
-      }
+      fg_split_hops(&self->via_chain, anchor->via);
     }
   } else {
     self->exact = sc->exact;
+    self->mapped = sc->mapped;
     self->start = fg_script_file_offset(sc, cmd->start);
-    self->end = sc->exact ? fg_script_file_offset(sc, cmd->end) : step->run->end;
+    self->end = sc->mapped ? fg_script_file_offset(sc, cmd->end) : step->run->end;
     self->launcher_end = fg_script_file_offset(sc, cmd->words[first - 1].end);
   }
 
-  if (anchor && anchor->chain)
-    for (size_t i = 0; i < anchor->chain->len; i++)
-      fg_vec_push(&self->via_chain, fg_xstrdup(anchor->chain->items[i]));
-  else if (anchor && anchor->via)
-    fg_split_hops(&self->via_chain, anchor->via);
   if (ctx->cells)
     fg_cells_merge(&self->cells, ctx->cells);
   for (size_t i = 0; i < ctx->nini_addopts; i++)
@@ -743,7 +735,7 @@ static FgRun *fg_run_build(const FgWorkflow *wf, const FgJob *job, const FgStep 
     FgArg a = {fg_xstrdup(w->text), self->start, self->start, w->dynamic, w->derived};
     if (!anchor) {
       a.start = fg_script_file_offset(sc, w->start);
-      a.end = sc->exact ? fg_script_file_offset(sc, w->end) : a.start;
+      a.end = sc->mapped ? fg_script_file_offset(sc, w->end) : a.start;
     }
     fg_vec_push(&self->args, a);
     fg_run_push_opt(self, w->text, FG_ORIGIN_CMDLINE, (int)self->args.len - 1);
@@ -778,7 +770,7 @@ void fg_run_xdist_span(const FgRun *self, size_t *start, size_t *end) {
       *end = self->posargs.items[k + 1].end;
     return;
   }
-  if (self->xdist_arg < 0 || !self->exact)
+  if (self->xdist_arg < 0 || !self->mapped)
     return;
   const FgArg *a = &self->args.items[self->xdist_arg];
   *start = a->start;
@@ -792,11 +784,11 @@ void fg_run_xdist_span(const FgRun *self, size_t *start, size_t *end) {
 char *fg_run_where(const FgRun *self) {
   char *step = fg_step_label(self->step);
   const char *wname = self->wf->name ? self->wf->name : self->wf->src->path;
-  /* a folded or escaped scalar has no byte-exact map back to the file */
-  bool folded = self->step->script && !self->step->script->exact;
-  const char *approx = folded ? " (position approximate: the run: scalar is folded or "
-                                "escaped)"
-                              : "";
+  /* a multi-line flow or escaped scalar has no map back to the file */
+  bool approximate = self->step->script && !self->step->script->mapped;
+  const char *approx = approximate ? " (position approximate: the run: scalar is "
+                                     "multi-line or escaped)"
+                                   : "";
   FgBuf called = {0};
   for (size_t i = 0; i < self->callers.len && i < 3; i++)
     fg_buf_printf(&called, "%s%s", i ? ", " : " (called from ", self->callers.items[i]);

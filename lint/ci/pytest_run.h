@@ -46,6 +46,7 @@ typedef enum FgViaKind {
   FG_VIA_NOX,      /* a noxfile session.run(...) call */
   FG_VIA_HATCH,    /* a hatch script */
   FG_VIA_PYRUNNER, /* a pytest.main(...) call in a runner script */
+  FG_VIA_SPIN,     /* the pytest command `spin test` runs */
   FG_VIA_STEP      /* the step's own words behind a launcher (`tox exec -- pytest`) */
 } FgViaKind;
 
@@ -62,7 +63,8 @@ typedef struct FgRun {
   const FgJob *job;
   const FgStep *step;
   size_t start, end;   /* the whole command in the workflow file */
-  bool exact;          /* positions inside the script are exact */
+  bool exact;          /* the script is the file's bytes: a fix may edit it */
+  bool mapped;         /* the args' spans are their own bytes in the workflow */
   char *launcher;      /* "pytest", "python -m pytest", "uv run pytest" ... */
   size_t launcher_end; /* file offset where pytest's own arguments start */
   FG_VEC(FgArg) args;  /* pytest's arguments written on the command line */

@@ -7,41 +7,115 @@ static const char *fg_get_str(const FgYamlNode *map, const char *key) {
   return fg_yaml_str(fg_yaml_deref(fg_yaml_get(map, key)));
 }
 
-/* For a literal block scalar the value's lines are the file's lines with the
- * block indentation removed: map each value line to its file line. */
-static void fg_script_map_literal(FgScript *s, const FgSource *src, const FgYamlNode *n) {
-  /* the content starts on the line after the indicator line */
+/* A block scalar's content: the line after the indicator line (*first)
+ * and the block indentation, that of the first non-blank content line. */
+static size_t fg_block_indent(const FgSource *src, const FgYamlNode *n, size_t *first) {
   size_t p = n->start;
   while (p < src->len && src->data[p] != '\n')
     p++;
   if (p < src->len)
     p++;
-  /* block indentation: that of the first non-blank content line */
-  size_t indent = 0;
+  *first = p;
   for (size_t q = p; q < src->len;) {
     size_t e = q;
     while (e < src->len && src->data[e] == ' ')
       e++;
-    if (e < src->len && src->data[e] != '\n' && src->data[e] != '\r') {
-      indent = e - q;
-      break;
-    }
+    if (e < src->len && src->data[e] != '\n' && src->data[e] != '\r')
+      return e - q;
     while (q < src->len && src->data[q] != '\n')
       q++;
     q++;
   }
-  size_t file = p;
-  for (size_t i = 0; i < s->nlines; i++) {
+  return 0;
+}
+
+/* For a literal block scalar the value's lines are the file's lines with the
+ * block indentation removed: map each value line to its file line. */
+static void fg_script_map_literal(FgScript *s, const FgSource *src, const FgYamlNode *n) {
+  size_t file = 0;
+  size_t indent = fg_block_indent(src, n, &file);
+  for (size_t i = 0; i < s->npieces; i++) {
     /* blank lines may be shorter than the indentation */
     size_t e = file;
     while (e < src->len && e - file < indent && src->data[e] == ' ')
       e++;
-    s->line_file[i] = e;
+    s->piece_file[i] = e;
     while (file < src->len && src->data[file] != '\n')
       file++;
     if (file < src->len)
       file++;
   }
+}
+
+static bool fg_is_fold(char c) {
+  return c == ' ' || c == '\n';
+}
+
+/* For a folded block scalar each content line (the block indentation
+ * removed) appears in the value as it is, in order, with only spaces and
+ * newlines (the folds) between: find each line in the value and make it a
+ * piece. False when the value does not read so (nothing is set then). */
+static bool fg_script_map_folded(FgScript *s, const FgSource *src, const FgYamlNode *n) {
+  size_t line = 0;
+  size_t indent = fg_block_indent(src, n, &line);
+  size_t lines = 0;
+  for (size_t q = line; q < src->len && q < n->end; q++)
+    lines += src->data[q] == '\n';
+  lines++;
+  size_t *pt = fg_xmalloc(lines * sizeof(size_t));
+  size_t *pf = fg_xmalloc(lines * sizeof(size_t));
+  size_t *pl = fg_xmalloc(lines * sizeof(size_t));
+  size_t np = 0, pos = 0;
+  bool ok = indent > 0;
+  while (ok && line < src->len && pos < s->len && np < lines) {
+    size_t e = line;
+    while (e < src->len && src->data[e] != '\n')
+      e++;
+    size_t c = line;
+    while (c < e && c - line < indent && src->data[c] == ' ')
+      c++;
+    size_t ce = e;
+    if (ce > c && src->data[ce - 1] == '\r')
+      ce--;
+    bool short_indent = c - line < indent;
+    line = e < src->len ? e + 1 : e;
+    if (c == ce)
+      continue; /* a blank line: only a fold */
+    if (short_indent)
+      break; /* a less indented line ends the scalar */
+    size_t len = ce - c, skip = 0;
+    /* the fold before this line: the fewest spaces/newlines that make the
+     * line's text follow */
+    while (pos + skip + len <= s->len &&
+           memcmp(s->text + pos + skip, src->data + c, len) != 0 &&
+           fg_is_fold(s->text[pos + skip]))
+      skip++;
+    if (pos + skip + len > s->len ||
+        memcmp(s->text + pos + skip, src->data + c, len) != 0) {
+      ok = false;
+      break;
+    }
+    pt[np] = pos + skip;
+    pf[np] = c;
+    pl[np] = len;
+    np++;
+    pos += skip + len;
+  }
+  for (size_t i = pos; ok && i < s->len; i++)
+    ok = fg_is_fold(s->text[i]);
+  if (!ok || np == 0) {
+    free(pt);
+    free(pf);
+    free(pl);
+    return false;
+  }
+  free(s->piece_text);
+  free(s->piece_file);
+  s->piece_text = pt;
+  s->piece_file = pf;
+  s->piece_len = pl;
+  s->npieces = np;
+  return true;
 }
 
 static FgScript *fg_script_new(const FgSource *src, const FgYamlNode *n) {
@@ -51,28 +125,33 @@ static FgScript *fg_script_new(const FgSource *src, const FgYamlNode *n) {
   size_t cap = 1;
   for (size_t i = 0; i < s->len; i++)
     cap += s->text[i] == '\n';
-  s->line_text = fg_xmalloc(cap * sizeof(size_t));
-  s->line_file = fg_xmalloc(cap * sizeof(size_t));
-  s->line_text[s->nlines++] = 0;
+  s->piece_text = fg_xmalloc(cap * sizeof(size_t));
+  s->piece_file = fg_xmalloc(cap * sizeof(size_t));
+  s->piece_text[s->npieces++] = 0;
   for (size_t i = 0; i + 1 < s->len; i++)
     if (s->text[i] == '\n')
-      s->line_text[s->nlines++] = i + 1;
+      s->piece_text[s->npieces++] = i + 1;
   if (n->style == FG_YAML_LITERAL) {
-    s->exact = true;
+    s->exact = s->mapped = true;
     fg_script_map_literal(s, src, n);
-  } else if (s->nlines == 1 &&
+  } else if (s->npieces == 1 &&
              (n->style == FG_YAML_PLAIN || n->style == FG_YAML_SINGLE_QUOTED ||
               n->style == FG_YAML_DOUBLE_QUOTED)) {
     size_t body = n->start + (n->style == FG_YAML_PLAIN ? 0 : 1);
     /* exact when the written text is the value byte for byte */
     s->exact =
         body + s->len <= src->len && memcmp(src->data + body, s->text, s->len) == 0;
-    s->line_file[0] = body;
-  } else {
-    /* folded, multi-line flow or escaped: point every line at the scalar */
+    s->mapped = s->exact;
+    s->piece_file[0] = body;
+  } else if (n->style == FG_YAML_FOLDED && fg_script_map_folded(s, src, n)) {
+    /* positions are right; the text is not the file's, so no fix edits it */
     s->exact = false;
-    for (size_t i = 0; i < s->nlines; i++)
-      s->line_file[i] = n->start;
+    s->mapped = true;
+  } else {
+    /* multi-line flow, escaped or unreadable: point every piece at the scalar */
+    s->exact = s->mapped = false;
+    for (size_t i = 0; i < s->npieces; i++)
+      s->piece_file[i] = n->start;
   }
   return s;
 }
@@ -81,23 +160,28 @@ static void fg_script_delete(FgScript *s) {
   if (!s)
     return;
   free(s->text);
-  free(s->line_text);
-  free(s->line_file);
+  free(s->piece_text);
+  free(s->piece_file);
+  free(s->piece_len);
   free(s);
 }
 
 size_t fg_script_file_offset(const FgScript *self, size_t off) {
-  size_t lo = 0, hi = self->nlines;
+  /* unmapped: every piece points at the same place */
+  if (off < self->piece_text[0] || !self->mapped)
+    return self->piece_file[0];
+  size_t lo = 0, hi = self->npieces;
   while (hi - lo > 1) {
     size_t mid = lo + (hi - lo) / 2;
-    if (self->line_text[mid] <= off)
+    if (self->piece_text[mid] <= off)
       lo = mid;
     else
       hi = mid;
   }
-  if (!self->exact)
-    return self->line_file[lo];
-  return self->line_file[lo] + (off - self->line_text[lo]);
+  size_t d = off - self->piece_text[lo];
+  if (self->piece_len && d > self->piece_len[lo])
+    d = self->piece_len[lo]; /* inside the fold after the line: its end */
+  return self->piece_file[lo] + d;
 }
 
 static void fg_load_steps(FgJob *job, const FgSource *src) {

@@ -16,12 +16,21 @@
 typedef struct FgScript {
   char *text; /* the script as the shell sees it (the scalar's value) */
   size_t len;
-  /* line i of text starts at text offset line_text[i] and at file offset
-   * line_file[i]; within a line offsets advance byte for byte when exact */
-  size_t *line_text;
-  size_t *line_file;
-  size_t nlines;
-  bool exact; /* false for folded or escaped scalars: positions approximate */
+  /* the text in pieces: piece i starts at text offset piece_text[i] and at
+   * file offset piece_file[i]. A literal scalar's pieces are its lines; a
+   * folded scalar's are its content lines, piece_len[i] bytes each (the
+   * folds between them are not in the file); other scalars have one. */
+  size_t *piece_text;
+  size_t *piece_file;
+  size_t *piece_len; /* NULL when a piece runs to the next one */
+  size_t npieces;
+  /* the text is the file's bytes, line for line: a fix may edit it (false
+   * for folded, multi-line flow and escaped scalars) */
+  bool exact;
+  /* every offset maps to its own byte in the file (exact, or a folded
+   * scalar whose lines were found in the file); else each maps to the
+   * scalar's start and positions are approximate */
+  bool mapped;
 } FgScript;
 
 typedef struct FgStep {

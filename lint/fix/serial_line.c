@@ -142,6 +142,8 @@ static const char *fg_sl_kind_why(const FgRun *run) {
            "hand";
   case FG_VIA_HATCH:
     return "the command is a hatch script; split the script by hand";
+  case FG_VIA_SPIN:
+    return "pytest runs inside `spin test`; split the step by hand";
   case FG_VIA_PYRUNNER:
     return "pytest runs inside a runner script (pytest.main); split the step by hand";
   case FG_VIA_STEP:

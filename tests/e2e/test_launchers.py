@@ -79,3 +79,53 @@ def test_hard_launcher_files_end_quickly(run_fg, tmp_path, name):
     assert any(run["xdist"] for run in runs), r.stdout
     c = run_fg("check", "--select", "FG201", root, timeout=60)
     assert c.returncode == 1, c.stdout + c.stderr
+
+
+SPIN_PYPROJECT = ("[project]\nname = 'x'\nversion = '0'\n"
+                  "[tool.spin]\npackage = 'tests'\n")
+
+
+@pytest.mark.parametrize("command,commands,xdist,m", [
+    # spin's own meson test command (no commands listed): -j N is pytest's -n N
+    ("spin test -j 2", "", True, "not slow"),
+    ("python -m spin test --parallel=4 -m full", "", True, None),
+    ("spin test -j1", "", False, "not slow"),
+    # listed explicitly; words after `--` are pytest's own
+    ("spin test -- -n 3 -m fast",
+     "[tool.spin.commands]\nBuild = ['spin.cmds.meson.test']\n", True, "fast"),
+])
+def test_spin_test_runs_pytest(run_fg, tmp_path, command, commands, xdist, m):
+    root = project(tmp_path, command, {"pyproject.toml": SPIN_PYPROJECT + commands})
+    r = run_fg("runs", "--format", "json", root, timeout=60)
+    assert r.returncode == 0, r.stderr
+    runs = json.loads(r.stdout)["runs"]
+    assert len(runs) == 1, r.stdout
+    run = runs[0]
+    assert run["xdist"] is xdist
+    assert run["m"] == m
+    assert run["paths"] == ["tests"]
+    assert any(h.startswith("spin test (") for h in run["via_chain"]), run["via_chain"]
+
+
+def test_spin_project_command_not_known(run_fg, tmp_path):
+    """A project's own `test` command that does not extend spin's meson one:
+    its words are unknown, nothing is guessed from them."""
+    files = {"pyproject.toml": SPIN_PYPROJECT
+             + "[tool.spin.commands]\nDev = ['tools/cmds.py:test']\n",
+             "tools/cmds.py": "import click\n\n\n@click.command()\n"
+                              "@click.option('-j', default=1)\n"
+                              "def test(j):\n    pass\n"}
+    root = project(tmp_path, "spin test -j 4", files)
+    r = run_fg("runs", "--format", "json", root, timeout=60)
+    assert r.returncode == 0, r.stderr
+    run = json.loads(r.stdout)["runs"][0]
+    assert run["xdist"] is False
+    assert run["unknown"] == ["-j", "4"]
+    assert any("does not extend spin's meson test" in n for n in run["notes"]), run["notes"]
+
+
+def test_spin_without_tool_spin_is_no_launcher(run_fg, tmp_path):
+    root = project(tmp_path, "spin test -j 2", {})
+    r = run_fg("runs", "--format", "json", root, timeout=60)
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout)["runs"] == []
