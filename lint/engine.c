@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "core/discover.h"
@@ -459,6 +460,30 @@ static void fg_print_warnings(const FgProject *p, FILE *err) {
   fg_strvec_free(&comment_warnings);
 }
 
+/* FORKGUARD_STATS=1: what the run read and parsed, and where the time
+ * went, one line per project on stderr (for bench/; not a report). */
+static double fg_now(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static bool fg_stats_wanted(void) {
+  const char *s = getenv("FORKGUARD_STATS");
+  return s && *s && strcmp(s, "0") != 0;
+}
+
+static void fg_print_stats(const FgProject *p, double load_s, double lint_s, FILE *err) {
+  const FgPyModel *py = &p->py;
+  fprintf(err,
+          "forkguard: stats: python=%zu read=%zu bytes=%zu parsed=%zu first=%zu "
+          "rounds=%zu later_reads=%zu tests=%zu workflows=%zu runs=%zu load=%.3fs "
+          "lint=%.3fs\n",
+          py->modules.len, py->files_read, py->bytes_read, py->files_parsed,
+          py->files_parsed_first, py->rounds, py->later_reads, py->tests.len,
+          p->ci.workflows.len, p->ci.runs.len, load_s, lint_s);
+}
+
 int fg_check(const FgCheckOptions *o, FILE *err) {
   static const char *const dot[] = {"."};
   const char *const *paths = o->npaths ? o->paths : dot;
@@ -515,8 +540,10 @@ int fg_check(const FgCheckOptions *o, FILE *err) {
   FG_VEC(FgProject *) projects = {0};
   FgDiagList diags = {0};
   size_t io_errors = 0;
+  bool stats = fg_stats_wanted();
   for (size_t i = 0; i < groups.len; i++) {
     char *why = NULL;
+    double t0 = stats ? fg_now() : 0;
     FgProject *p = fg_project_load(groups.items[i].paths.items, groups.items[i].paths.len,
                                    &ov, &why);
     if (!p) {
@@ -530,7 +557,10 @@ int fg_check(const FgCheckOptions *o, FILE *err) {
     fg_print_warnings(p, err);
     io_errors += p->problems.io_errors;
     FgDiagList one = {0};
+    double t1 = stats ? fg_now() : 0;
     fg_rules_lint(p, &one);
+    if (stats)
+      fg_print_stats(p, t1 - t0, fg_now() - t1, err);
     for (size_t k = 0; k < one.items.len; k++)
       fg_diag_list_push(&diags, one.items.items[k]);
     fg_vec_free(&one.items);

@@ -226,8 +226,8 @@ static bool fg_reach_wants(const FgReach *r, const FgModule *m, const FgWords *w
 /* Reads a module the prefilter passed over and keeps its bytes when it
  * really says what reaches a pool (it is parsed with the round's batch).
  * *failed is set when the file can no longer be read (reported once). */
-static bool fg_read_later(const FgReader *rd, FgProblems *problems, FgModule *m,
-                          const FgReach *reach, bool *failed) {
+static bool fg_read_later(FgPyModel *p, const FgReader *rd, FgProblems *problems,
+                          FgModule *m, const FgReach *reach, bool *failed) {
   size_t len = 0;
   char *err = NULL;
   char *data = fg_reader_read(rd, m->src->path, FG_MAX_PY_BYTES, &len, &err);
@@ -236,6 +236,8 @@ static bool fg_read_later(const FgReader *rd, FgProblems *problems, FgModule *m,
     *failed = true;
     return false;
   }
+  p->later_reads++;
+  p->bytes_read += len;
   bool need = fg_reach_wants(reach, m, NULL, data, len);
   if (need) {
     FgSource *src = fg_source_new(m->src->path, data, len);
@@ -256,6 +258,7 @@ typedef struct FgReadSlot {
   FgModule *m;
   char *err;
   FgWords words;
+  size_t len;
   bool parsed;
 } FgReadSlot;
 
@@ -279,6 +282,7 @@ static void fg_read_one(void *ctx, size_t i) {
   char *data = fg_reader_read(job->rd, rel, FG_MAX_PY_BYTES, &len, &slot->err);
   if (!data)
     return;
+  slot->len = len;
   FgModule *m = fg_xcalloc(1, sizeof *m);
   const char *slash = strrchr(rel, '/');
   m->dir = slash ? fg_xstrndup(rel, (size_t)(slash - rel)) : fg_xstrdup("");
@@ -328,6 +332,8 @@ static void fg_read_python(FgPyModel *p, const FgReader *rd, const FgStrVec *pat
     }
     p->files_read++;
     p->files_parsed += slot->parsed;
+    p->files_parsed_first += slot->parsed;
+    p->bytes_read += slot->len;
     fg_vec_push(&p->modules, slot->m);
     fg_vec_push(words, slot->words);
   }
@@ -362,7 +368,7 @@ void fg_pymodel_load(FgPyModel *p, const FgReader *rd, const FgStrVec *paths,
         continue;
       bool wanted = false;
       if (fg_reach_wants(&reach, m, &words.items[i], NULL, 0))
-        wanted = fg_read_later(rd, problems, m, &reach, &skip.items[i]);
+        wanted = fg_read_later(p, rd, problems, m, &reach, &skip.items[i]);
       if (wanted || skip.items[i])
         fg_words_free(&words.items[i]);
       if (wanted)
@@ -370,6 +376,7 @@ void fg_pymodel_load(FgPyModel *p, const FgReader *rd, const FgStrVec *paths,
     }
     fg_reach_free(&reach);
     bool added = batch.len > 0;
+    p->rounds += added;
     fg_parse_modules(p, &batch);
     fg_vec_free(&batch);
     if (!added)

@@ -100,7 +100,10 @@ typedef struct FgPyModel {
   FG_VEC(FgDef) defs;
   FG_VEC(FgTest) tests;
   FgNameTable names;
+  /* counters (FORKGUARD_STATS): files read and parsed, bytes read, how many
+   * files the first pass parsed, the later rounds and what they re-read */
   size_t files_read, files_parsed;
+  size_t files_parsed_first, bytes_read, rounds, later_reads;
   /* while loading: the sorted relative paths of every discovered .py */
   char *const *paths;
   size_t npaths;
