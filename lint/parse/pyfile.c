@@ -84,6 +84,35 @@ static void classify(const Walk *w, RawCall *c) {
         c->pool = FG_POOL_SITE;
 }
 
+void fg_pyfile_site_words(const FgPyOptions *opts, FgStrVec *heads, FgStrVec *names) {
+  /* the heads and last parts of kSites, context_site() (the process classes
+   * of multiprocessing.context), is_start_method() and joblib.Parallel */
+  static const char *const kHeads[] = {"concurrent.futures", "multiprocessing", "joblib",
+                                       "loky", NULL};
+  static const char *const kNames[] = {"ProcessPoolExecutor",
+                                       "Pool",
+                                       "Process",
+                                       "Manager",
+                                       "SpawnProcess",
+                                       "ForkProcess",
+                                       "ForkServerProcess",
+                                       "get_reusable_executor",
+                                       "Parallel",
+                                       "get_context",
+                                       "set_start_method",
+                                       NULL};
+  for (const char *const *h = kHeads; *h; h++)
+    fg_vec_push(heads, fg_xstrdup(*h));
+  for (const char *const *n = kNames; *n; n++)
+    fg_vec_push(names, fg_xstrdup(*n));
+  for (size_t i = 0; opts && i < opts->nextra_pool_constructors; i++) {
+    const char *c = opts->extra_pool_constructors[i];
+    const char *dot = strrchr(c, '.');
+    fg_vec_push(heads, fg_xstrndup(c, dot ? (size_t)(dot - c) : strlen(c)));
+    fg_vec_push(names, fg_xstrdup(dot ? dot + 1 : c));
+  }
+}
+
 static void resolve_calls(Walk *w) {
   for (size_t i = 0; i < w->calls.len; i++) {
     RawCall *c = &w->calls.items[i];

@@ -10,6 +10,7 @@
 #include <stddef.h>
 
 #include "core/source.h"
+#include "core/util.h"
 
 typedef struct FgSpan {
   size_t start, end;
@@ -144,6 +145,16 @@ typedef struct FgPyOptions {
   const char *const *extra_pool_constructors;
   size_t nextra_pool_constructors;
 } FgPyOptions;
+
+/* What a module must say for one of its calls to classify as a pool site,
+ * a fork or a safe start method (the project's prefilter, SPEC §12): every
+ * component of one of the heads (dotted module prefixes such as
+ * "concurrent.futures": a call resolves through the module's own imports and
+ * text, so the words are in it) and one of the names (the last part of the
+ * constructor or start-method call). os.fork() is left out: the model reads
+ * it in test code only, where the project looks for the word `fork` itself.
+ * Appends owned strings. opts may be NULL. */
+void fg_pyfile_site_words(const FgPyOptions *opts, FgStrVec *heads, FgStrVec *names);
 
 /* Never returns NULL. A syntax error sets has_error but still fills what
  * could be read. opts may be NULL. */

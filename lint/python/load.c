@@ -14,44 +14,101 @@
 #define FG_MAX_PY_BYTES (8u << 20)
 /* ---- the prefilter (SPEC §12) -------------------------------------------------
  *
- * Parsing is ~200x the cost of reading, so a file is parsed only when one of
- * its words shows it can matter:
+ * Parsing is ~200x the cost of reading, so a file is parsed only when its
+ * words show it can matter:
  * - a pool site, `fork` start method or `spawn` set is a call that resolves
- *   (through the file's own imports and aliases) to a name under
- *   multiprocessing, concurrent.futures, joblib or loky, or to a configured
- *   constructor: the file names that module (or the constructor's first
- *   component) somewhere;
+ *   (through the file's own imports and aliases) to a name parse/pyfile
+ *   classifies: the file holds every component of one of its heads
+ *   (`multiprocessing`, `concurrent` with `futures`, a configured
+ *   constructor's module...) and one of its names (`Pool`, `Process`,
+ *   `ProcessPoolExecutor`, `get_context`...), fg_pyfile_site_words();
  * - `os.fork()` needs the word `fork` (it is reported in test code only);
- * - the marker in force, for marked tests and its registration;
+ * - the marker in force, for marked tests and its registration, and
+ *   `addinivalue_line` (a registration of a marker convention);
  * - conftest.py files always (fixtures, autouse, pytest_configure).
  * Then, to a fixpoint, the files naming something that reaches a pool. */
-enum { FG_SEED_SITE = 1, FG_SEED_FORK = 2, FG_SEED_MARKER = 4 };
+enum { FG_SEED_HEAD = 1, FG_SEED_NAME = 2, FG_SEED_FORK = 4, FG_SEED_MARKER = 8 };
 
-static void fg_seed_words(const FgPyModel *p, const char *marker, FgWordSet *set,
-                          FgStrVec *owned) {
-  static const char *const modules[] = {"multiprocessing", "concurrent", "joblib", "loky",
-                                        NULL};
-  for (const char *const *s = modules; *s; s++)
-    fg_word_set_add(set, *s, FG_SEED_SITE);
-  for (size_t i = 0; i < p->nextra_pool_constructors; i++) {
-    const char *name = p->extra_pool_constructors[i];
-    char *first = fg_xstrndup(name, strcspn(name, "."));
-    fg_vec_push(owned, first);
-    fg_word_set_add(set, first, FG_SEED_SITE);
+typedef struct FgSeeds {
+  FgWordSet set;
+  FgStrVec owned; /* the words */
+  FgStrVec heads; /* dotted: each component must be a word of the file */
+  FgStrVec names;
+} FgSeeds;
+
+static void fg_seeds_build(const FgPyModel *p, const char *marker, FgSeeds *s) {
+  FgPyOptions opts = {p->extra_pool_constructors, p->nextra_pool_constructors};
+  fg_pyfile_site_words(&opts, &s->heads, &s->names);
+  for (size_t i = 0; i < s->heads.len; i++) {
+    const char *h = s->heads.items[i];
+    for (const char *c = h; *c;) {
+      size_t n = strcspn(c, ".");
+      char *part = fg_xstrndup(c, n);
+      fg_vec_push(&s->owned, part);
+      fg_word_set_add(&s->set, part, FG_SEED_HEAD);
+      c += n + (c[n] == '.');
+    }
   }
-  fg_word_set_add(set, "fork", FG_SEED_FORK);
-  fg_word_set_add(set, marker, FG_SEED_MARKER);
+  for (size_t i = 0; i < s->names.len; i++)
+    fg_word_set_add(&s->set, s->names.items[i], FG_SEED_NAME);
+  fg_word_set_add(&s->set, "fork", FG_SEED_FORK);
+  fg_word_set_add(&s->set, marker, FG_SEED_MARKER);
+  fg_word_set_add(&s->set, "addinivalue_line", FG_SEED_MARKER);
   if (p->parse_suppressions) {
     /* a comment that silences nothing is only found where it is read */
-    fg_word_set_add(set, "forkguard", FG_SEED_MARKER);
-    fg_word_set_add(set, "noqa", FG_SEED_MARKER);
+    fg_word_set_add(&s->set, "forkguard", FG_SEED_MARKER);
+    fg_word_set_add(&s->set, "noqa", FG_SEED_MARKER);
   }
 }
 
-static bool fg_seed_wanted(const FgModule *m, uint32_t seeds) {
-  if (m->is_conftest || (seeds & (FG_SEED_SITE | FG_SEED_MARKER)))
+static void fg_seeds_free(FgSeeds *s) {
+  fg_word_set_free(&s->set);
+  fg_strvec_free(&s->owned);
+  fg_strvec_free(&s->heads);
+  fg_strvec_free(&s->names);
+}
+
+static bool fg_hits_have(const FgSlotVec *hits, const char *word, size_t n) {
+  for (size_t i = 0; i < hits->len; i++)
+    if (strlen(hits->items[i]->word) == n && memcmp(hits->items[i]->word, word, n) == 0)
+      return true;
+  return false;
+}
+
+/* Does every component of one of the heads appear among the hits? */
+static bool fg_seeds_head(const FgSeeds *s, const FgSlotVec *hits) {
+  for (size_t i = 0; i < s->heads.len; i++) {
+    bool all = true;
+    for (const char *c = s->heads.items[i]; *c && all;) {
+      size_t n = strcspn(c, ".");
+      all = fg_hits_have(hits, c, n);
+      c += n + (c[n] == '.');
+    }
+    if (all)
+      return true;
+  }
+  return false;
+}
+
+/* Is the module wanted for its words: from the hashes of its words (a
+ * candidate) or, with text, from the text (exact)? */
+static bool fg_seeds_want(const FgSeeds *s, const FgModule *m, const FgWords *w,
+                          const char *text, size_t len) {
+  if (m->is_conftest)
     return true;
-  return m->is_test_file && (seeds & FG_SEED_FORK);
+  FgSlotVec hits = {0};
+  if (text)
+    fg_word_set_hits_text(&s->set, text, len, &hits);
+  else
+    fg_word_set_hits_hashes(&s->set, w, &hits);
+  uint32_t mask = 0;
+  for (size_t i = 0; i < hits.len; i++)
+    mask |= hits.items[i]->mask;
+  bool want = (mask & FG_SEED_MARKER) || (m->is_test_file && (mask & FG_SEED_FORK));
+  if (!want && (mask & FG_SEED_HEAD) && (mask & FG_SEED_NAME))
+    want = fg_seeds_head(s, &hits);
+  fg_vec_free(&hits);
+  return want;
 }
 
 typedef struct FgParseJob {
@@ -266,7 +323,7 @@ typedef struct FgReadJob {
   const FgPyModel *p;
   const FgReader *rd;
   const FgStrVec *paths;
-  const FgWordSet *seeds;
+  const FgSeeds *seeds;
   FgPyOptions opts;
   FgReadSlot *slots;
 } FgReadJob;
@@ -294,10 +351,9 @@ static void fg_read_one(void *ctx, size_t i) {
   FgWords w = {0};
   fg_words_scan(scan, data, len, &w);
   fg_word_scanner_delete(scan);
-  uint32_t hit = fg_word_set_match_hashes(job->seeds, &w);
-  if (hit && fg_seed_wanted(m, hit))
-    hit = fg_word_set_match_text(job->seeds, data, len);
-  if (m->is_conftest || (hit && fg_seed_wanted(m, hit))) {
+  bool want = fg_seeds_want(job->seeds, m, &w, NULL, 0) &&
+              fg_seeds_want(job->seeds, m, NULL, data, len);
+  if (want) {
     fg_words_free(&w);
     m->src = fg_source_new(rel, data, len);
     fg_parse_module(m, &job->opts);
@@ -312,9 +368,8 @@ static void fg_read_one(void *ctx, size_t i) {
 
 static void fg_read_python(FgPyModel *p, const FgReader *rd, const FgStrVec *paths,
                            const char *marker, FgProblems *problems, FgWordsVec *words) {
-  FgWordSet seeds = {0};
-  FgStrVec seed_owned = {0};
-  fg_seed_words(p, marker, &seeds, &seed_owned);
+  FgSeeds seeds = {0};
+  fg_seeds_build(p, marker, &seeds);
   size_t n = paths->len;
   FgReadJob job = {p,
                    rd,
@@ -338,8 +393,7 @@ static void fg_read_python(FgPyModel *p, const FgReader *rd, const FgStrVec *pat
     fg_vec_push(words, slot->words);
   }
   free(job.slots);
-  fg_word_set_free(&seeds);
-  fg_strvec_free(&seed_owned);
+  fg_seeds_free(&seeds);
 }
 
 void fg_pymodel_load(FgPyModel *p, const FgReader *rd, const FgStrVec *paths,

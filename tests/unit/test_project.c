@@ -152,16 +152,16 @@ static void test_cycles_terminate(void **state) {
       "def test_cycle_with_pool():\n    pong(3).close()\n\n"
       "def test_cycle_without_pool():\n    assert even(4)\n\n"
       "def test_self_recursion():\n    assert loop(2) == 0\n");
-  /* a cycle across modules; the imports of multiprocessing only make the
-   * prefilter parse all three files */
-  testdir_write(
-      dir, "tests/a.py",
-      "import multiprocessing\nfrom b import fb\n\ndef fa():\n    return fb()\n");
-  testdir_write(
-      dir, "tests/b.py",
-      "import multiprocessing\nfrom a import fa\n\ndef fb():\n    return fa()\n");
+  /* a cycle across modules; the unused imports of multiprocessing.Pool
+   * only make the prefilter parse all three files */
+  testdir_write(dir, "tests/a.py",
+                "from multiprocessing import Pool\nfrom b import fb\n\ndef fa():\n    "
+                "return fb()\n");
+  testdir_write(dir, "tests/b.py",
+                "from multiprocessing import Pool\nfrom a import fa\n\ndef fb():\n    "
+                "return fa()\n");
   testdir_write(dir, "tests/test_modules.py",
-                "import multiprocessing\nfrom a import fa\n\n"
+                "from multiprocessing import Pool\nfrom a import fa\n\n"
                 "def test_module_cycle():\n    fa()\n");
   FgProject *p = load(dir);
   const FgTest *t = find_test(p, "test_cycle_with_pool");
