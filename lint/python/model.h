@@ -104,6 +104,7 @@ typedef struct FgPyModel {
    * files the first pass parsed, the later rounds and what they re-read */
   size_t files_read, files_parsed;
   size_t files_parsed_first, bytes_read, rounds, later_reads;
+  size_t words_bytes, words_bytes_peak; /* kept of unparsed files' words */
   /* while loading: the sorted relative paths of every discovered .py */
   char *const *paths;
   size_t npaths;
