@@ -8,6 +8,8 @@
 #   ./dev.sh release   set up and build the release artifacts into dist/: the
 #                      static binary, the wheel, the .deb, SHA256SUMS
 #                      (scripts/release.sh; the release workflow runs this)
+#   ./dev.sh fuzz [SECONDS]  a long libFuzzer campaign (default 3600 s in all,
+#                      shared by the harnesses; the corpus grows in build-fuzz/corpus)
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -18,15 +20,18 @@ say() { printf '==> %s\n' "$*"; }
 # Debian packages: build (SPEC §10) and end-to-end test tools.
 build_pkgs=(build-essential cmake pkg-config libyaml-dev libtree-sitter-dev libcmocka-dev
             libinih-dev nodejs npm)
+# libFuzzer (the fuzz harnesses in tests/fuzz) needs clang and its runtime.
+fuzz_pkgs=(clang libclang-rt-14-dev)
 # Release artifacts (scripts/release.sh): the wheel's frontend; the static
 # archives come with the -dev packages above.
 release_pkgs=(python3-build)
 test_pkgs=(python3 python3-venv curl python3-pytest python3-pytest-xdist python3-pytest-timeout
-           python3-yaml python3-jsonschema pre-commit patch git groff-base clang-format)
+           python3-yaml python3-jsonschema pre-commit patch git groff-base clang-format
+           python3-pytest-cov black isort flake8 mypy tox)
 
 # A package is present when dpkg has it, or, for the tools below, when the
 # command is already on PATH (node and npm often come from another source).
-declare -A provides=([nodejs]=node [npm]=npm [cmake]=cmake [pkg-config]=pkg-config
+declare -A provides=([clang]=clang [nodejs]=node [npm]=npm [cmake]=cmake [pkg-config]=pkg-config
                      [git]=git [patch]=patch [pre-commit]=pre-commit
                      [clang-format]=clang-format [curl]=curl)
 
@@ -70,6 +75,13 @@ build() { # build DIR [cmake args...]
   cmake --build "$dir" -j"$(nproc)" >/dev/null
 }
 
+build_fuzz() { # the libFuzzer harnesses: clang, ASan+UBSan, no unit tests
+  say "configuring and building build-fuzz (clang, libFuzzer)"
+  CC=clang cmake -S . -B build-fuzz -DFG_WERROR=ON -DFG_FUZZ=ON -DBUILD_TESTING=OFF \
+    -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+  cmake --build build-fuzz -j"$(nproc)" >/dev/null
+}
+
 cmd="${1:-}"
 case "$cmd" in
   example)
@@ -94,6 +106,19 @@ case "$cmd" in
     say "running the test suite (AddressSanitizer + UndefinedBehaviorSanitizer)"
     (cd build-asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
       ctest --output-on-failure -j"$(nproc)")
+    install_missing "${fuzz_pkgs[@]}"
+    build_fuzz
+    say "running each fuzz harness for ${FG_FUZZ_SECONDS:-30} s (libFuzzer, ASan+UBSan)"
+    tests/fuzz/run.sh build-fuzz "${FG_FUZZ_SECONDS:-30}"
+    ;;
+  fuzz)
+    install_missing "${build_pkgs[@]}" "${fuzz_pkgs[@]}" python3 python3-yaml
+    fetch_grammars
+    build_fuzz
+    total="${2:-3600}"
+    each=$((total / 5))
+    say "fuzz campaign: ${total} s, ${each} s per harness; corpus in build-fuzz/corpus"
+    tests/fuzz/run.sh build-fuzz "$each" build-fuzz/corpus
     ;;
   build)
     install_missing "${build_pkgs[@]}"
@@ -106,7 +131,7 @@ case "$cmd" in
     scripts/release.sh
     ;;
   *)
-    echo "usage: ./dev.sh example|test|build|release" >&2
+    echo "usage: ./dev.sh example|test|build|release|fuzz [SECONDS]" >&2
     exit 2
     ;;
 esac

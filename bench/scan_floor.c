@@ -56,7 +56,7 @@ int main(int argc, char **argv) {
     return 2;
   }
   size_t n = d->python.len;
-  Job job = {{d->root, NULL},
+  Job job = {{d->root, NULL, NULL},
              &d->python,
              fg_xcalloc(n + 1, sizeof(size_t)),
              fg_xcalloc(n + 1, sizeof(size_t))};

@@ -51,6 +51,8 @@ void fg_args_usage(FILE *out) {
       "\n"
       "Usage:\n"
       "  forkguard check [PATH...]       lint the project holding PATH (default: .)\n"
+      "  forkguard runs [PATH]           every pytest run CI executes, as forkguard sees "
+      "it\n"
       "  forkguard explain CODE|NAME     print a rule's documentation\n"
       "  forkguard rules [--format json] list the rules\n"
       "  forkguard --version | --help\n"
@@ -58,6 +60,7 @@ void fg_args_usage(FILE *out) {
       out);
   fputs(fg_check_options, out);
   fputs(
+      "\nOptions for runs: --format text|json, --config FILE, --no-config, -j/--jobs N\n"
       "\nExit codes: 0 clean, 1 findings remain, 2 usage, configuration or I/O error.\n",
       out);
 }
@@ -160,6 +163,50 @@ static int fg_parse_check_opt(FgArgs *self, int argc, char **argv, int *i) {
   return 0;
 }
 
+/* `forkguard runs [PATH] [--format text|json] [--config FILE] [--no-config]
+ * [--jobs N]` */
+static int fg_parse_runs(FgArgs *self, int argc, char **argv) {
+  self->command = FG_CMD_RUNS;
+  FgRunsOptions *o = &self->runs;
+  bool only_paths = false;
+  for (int i = 2; i < argc; i++) {
+    const char *a = argv[i];
+    const char *v;
+    if (!only_paths && strcmp(a, "--") == 0) {
+      only_paths = true;
+    } else if (!only_paths && fg_is_opt(a, "--format")) {
+      v = fg_opt_value(argc, argv, &i, "--format");
+      if (v && strcmp(v, "json") == 0)
+        o->json = true;
+      else if (!v || strcmp(v, "text") != 0)
+        return fg_usage_error("runs takes --format text or json");
+    } else if (!only_paths && fg_is_opt(a, "--config")) {
+      if (!(o->config = fg_opt_value(argc, argv, &i, "--config")))
+        return fg_usage_error("--config takes a file name");
+    } else if (!only_paths && strcmp(a, "--no-config") == 0) {
+      o->no_config = true;
+    } else if (!only_paths && (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0)) {
+      self->command = FG_CMD_HELP;
+      return 0;
+    } else if (!only_paths && (fg_is_opt(a, "--jobs") || strcmp(a, "-j") == 0)) {
+      v = fg_opt_value(argc, argv, &i, strcmp(a, "-j") == 0 ? "-j" : "--jobs");
+      char *end = NULL;
+      long n = v ? strtol(v, &end, 10) : 0;
+      if (!v || *end || n < 1 || n > 256)
+        return fg_usage_error("--jobs takes a number from 1 to 256");
+      o->jobs = (int)n;
+    } else if (!only_paths && a[0] == '-' && a[1]) {
+      return fg_usage_error("unknown option for runs: %s (see `forkguard --help`)", a);
+    } else if (o->npaths) {
+      return fg_usage_error("runs takes one PATH");
+    } else {
+      self->paths[o->npaths++] = a;
+    }
+  }
+  o->paths = self->paths;
+  return 0;
+}
+
 int fg_args_parse(FgArgs *self, int argc, char **argv) {
   memset(self, 0, sizeof *self);
   self->check.jobs = 0; /* one per processor */
@@ -201,6 +248,8 @@ int fg_args_parse(FgArgs *self, int argc, char **argv) {
     }
     return 0;
   }
+  if (strcmp(cmd, "runs") == 0)
+    return fg_parse_runs(self, argc, argv);
   if (strcmp(cmd, "check") != 0)
     return fg_usage_error("unknown command: %s (try `forkguard check`)", cmd);
   self->command = FG_CMD_CHECK;

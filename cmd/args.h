@@ -8,6 +8,7 @@
 
 typedef enum FgCommand {
   FG_CMD_CHECK,
+  FG_CMD_RUNS,
   FG_CMD_EXPLAIN,
   FG_CMD_RULES,
   FG_CMD_VERSION,
@@ -17,6 +18,7 @@ typedef enum FgCommand {
 typedef struct FgArgs {
   FgCommand command;
   FgCheckOptions check;
+  FgRunsOptions runs;
   const char *explain;
   bool rules_json;
   bool check_help;    /* FG_CMD_HELP for `check --help` */

@@ -27,6 +27,9 @@ int main(int argc, char **argv) {
   case FG_CMD_RULES:
     rc = fg_list_rules(args.rules_json, stdout);
     break;
+  case FG_CMD_RUNS:
+    rc = fg_runs(&args.runs, stderr);
+    break;
   case FG_CMD_CHECK:
     rc = fg_check(&args.check, stderr);
     break;

@@ -81,49 +81,125 @@ static int fg_close_output(const FgCheckOptions *o, FgBuf *out, FILE *err) {
 
 #define FG_MAX_FIX_ROUNDS 10
 
-/* Would the new bytes of a file gain a parse error? */
-static bool fg_validate(const char *path, const char *data, size_t len, char **why,
-                        void *ctx) {
-  const FgProject *p = ctx;
-  FgSource *src = fg_source_new(path, data, len);
-  bool ok = true;
+/* Why the bytes of a file (by its path's kind) do not parse, or NULL. */
+static char *fg_parse_problem(const FgSource *src) {
+  const char *path = src->path;
+  char *why = NULL;
   if (fg_str_endswith(path, ".py")) {
     FgPyModule *py = fg_pyfile_parse(src, NULL);
-    bool had_error = false;
-    for (size_t i = 0; i < p->py.modules.len; i++)
-      if (strcmp(p->py.modules.items[i]->src->path, path) == 0 &&
-          p->py.modules.items[i]->py)
-        had_error = p->py.modules.items[i]->py->has_error;
-    if (py->has_error && !had_error) {
-      ok = false;
-      *why = fg_xasprintf("the fixed file would not parse: %s", py->error_message);
-    }
+    if (py->has_error)
+      why = fg_xstrdup(py->error_message);
     fg_pyfile_delete(py);
   } else if (fg_str_endswith(path, ".toml")) {
     FgToml *doc = fg_toml_parse(src);
-    if (fg_toml_has_error(doc)) {
-      ok = false;
-      *why =
-          fg_xasprintf("the fixed file would not parse: %s", fg_toml_error_message(doc));
-    }
+    if (fg_toml_has_error(doc))
+      why = fg_xstrdup(fg_toml_error_message(doc));
     fg_toml_delete(doc);
   } else if (fg_str_endswith(path, ".ini") || fg_str_endswith(path, ".cfg")) {
     FgIniDoc *doc = fg_ini_doc_parse(src);
-    if (doc->has_error) {
-      ok = false;
-      *why = fg_xasprintf("the fixed file would not parse: %s", doc->message);
-    }
+    if (doc->has_error)
+      why = fg_xstrdup(doc->message);
     fg_ini_doc_delete(doc);
   } else if (fg_str_endswith(path, ".yml") || fg_str_endswith(path, ".yaml")) {
     FgYamlDoc *doc = fg_yaml_parse(src);
-    if (doc->has_error) {
-      ok = false;
-      *why = fg_xasprintf("the fixed file would not parse: %s", doc->error_message);
-    }
+    if (doc->has_error)
+      why = fg_xstrdup(doc->error_message);
     fg_yaml_delete(doc);
   }
+  return why;
+}
+
+/* The bytes the project read for path (NULL: a file the fix creates). */
+static const FgSource *fg_project_source(const FgProject *p, const char *path) {
+  for (size_t i = 0; i < p->py.modules.len; i++)
+    if (strcmp(p->py.modules.items[i]->src->path, path) == 0)
+      return p->py.modules.items[i]->src;
+  for (size_t i = 0; i < p->ci.workflows.len; i++)
+    if (strcmp(p->ci.workflows.items[i]->src->path, path) == 0)
+      return p->ci.workflows.items[i]->src;
+  for (size_t i = 0; i < p->ci.launch_files.len; i++)
+    if (strcmp(p->ci.launch_files.items[i]->path, path) == 0)
+      return p->ci.launch_files.items[i];
+  if (p->pytest_cfg_src && strcmp(p->pytest_cfg_src->path, path) == 0)
+    return p->pytest_cfg_src;
+  return NULL;
+}
+
+/* Why a fix may not edit src as it stands (NULL: it may): a file holding
+ * NUL, or one that does not parse (FG001), is never edited. */
+static char *fg_uneditable(const FgProject *p, const FgSource *src) {
+  if (src->is_new)
+    return NULL;
+  if (src->has_nul)
+    return fg_xstrdup("it holds a NUL byte");
+  for (size_t i = 0; i < p->py.modules.len; i++) {
+    const FgModule *m = p->py.modules.items[i];
+    if (m->src == src)
+      return m->py && m->py->has_error ? fg_xstrdup("it does not parse (FG001)") : NULL;
+  }
+  for (size_t i = 0; i < p->ci.workflows.len; i++)
+    if (p->ci.workflows.items[i]->src == src)
+      return p->ci.workflows.items[i]->doc->has_error
+                 ? fg_xstrdup("it does not parse (FG001)")
+                 : NULL;
+  char *problem = src->len ? fg_parse_problem(src) : NULL;
+  if (!problem)
+    return NULL;
+  free(problem);
+  return fg_xstrdup("it does not parse (FG001)");
+}
+
+/* Takes the fix off every finding whose fix would edit a file no fix may
+ * edit, with a note that says why: the report offers only what --fix does. */
+static void fg_withhold_fixes(const FgProject *p, FgDiagList *diags) {
+  FG_VEC(const FgSource *) ok = {0};
+  for (size_t i = 0; i < diags->items.len; i++) {
+    FgDiag *d = diags->items.items[i];
+    for (size_t k = 0; d->fix && k < d->fix->edits.len; k++) {
+      const FgSource *src = d->fix->edits.items[k].src;
+      bool known = false;
+      for (size_t j = 0; j < ok.len && !known; j++)
+        known = ok.items[j] == src;
+      if (known || !src)
+        continue;
+      char *why = fg_uneditable(p, src);
+      if (!why) {
+        fg_vec_push(&ok, src);
+        continue;
+      }
+      fg_diag_add_note(
+          d, "fix withheld: %s would change, and %s; a fix never edits such a file",
+          src->path, why);
+      free(why);
+      fg_fix_delete(d->fix);
+      d->fix = NULL;
+    }
+  }
+  fg_vec_free(&ok);
+}
+
+/* May the new bytes of a file be written? Not when the file does not parse
+ * as it stands (FG001: a fix never edits it), nor when they would not. */
+static bool fg_validate(const char *path, const char *data, size_t len, char **why,
+                        void *ctx) {
+  const FgProject *p = ctx;
+  const FgSource *orig = fg_project_source(p, path);
+  char *problem = orig && orig->len ? fg_parse_problem(orig) : NULL;
+  if (problem) {
+    *why = fg_xasprintf(
+        "cannot be parsed as it stands (%s); a fix never edits such a file", problem);
+    free(problem);
+    return false;
+  }
+  FgSource *src = fg_source_new(path, data, len);
+  problem = fg_parse_problem(src);
   fg_source_delete(src);
-  return ok;
+  if (problem) {
+    *why = fg_xasprintf("the fixed file would not parse: %s", problem);
+    free(problem);
+    return false;
+  }
+  return true;
 }
 
 static const char *fg_fix_rule(const FgDiagList *diags, const FgFix *fix) {
@@ -133,9 +209,28 @@ static const char *fg_fix_rule(const FgDiagList *diags, const FgFix *fix) {
   return "?";
 }
 
+/* One line on stderr: what it quotes from the project (file names,
+ * reasons holding them) never reaches the terminal raw. */
+static void fg_eputs(FILE *err, const char *prefix, const char *text) {
+  char *safe = fg_escape_controls(text);
+  fprintf(err, "%s%s\n", prefix, safe);
+  free(safe);
+}
+
+/* Prints a line once per run: later fix rounds meet the same refusals. */
+static void fg_say_once(FgStrVec *said, FILE *err, char *line) {
+  for (size_t i = 0; i < said->len; i++)
+    if (strcmp(said->items[i], line) == 0) {
+      free(line);
+      return;
+    }
+  fg_eputs(err, "", line);
+  fg_vec_push(said, line);
+}
+
 /* Plans the applicable fixes of one lint pass. Reports rejected files. */
 static FgPlan *fg_plan_fixes(const FgProject *p, const FgDiagList *diags, bool unsafe,
-                             bool check_disk, FILE *err) {
+                             const FgOverlay *fixed, FgStrVec *said, FILE *err) {
   FgPlan *plan = fg_plan_new();
   for (size_t i = 0; i < diags->items.len; i++) {
     const FgDiag *d = diags->items.items[i];
@@ -143,20 +238,47 @@ static FgPlan *fg_plan_fixes(const FgProject *p, const FgDiagList *diags, bool u
       fg_plan_add_fix(plan, d->fix);
   }
   fg_plan_validate(plan, fg_validate, (void *)p);
-  if (check_disk)
-    fg_plan_check_disk(plan, p->root);
+  /* what cannot be written is known before anything is: a file that the
+   * disk refuses drops only the fixes that need it */
+  fg_plan_check_disk_skipping(plan, p->root, fixed);
   for (size_t i = 0; i < fg_plan_nrejected(plan); i++) {
     const FgRejectedFile *r = fg_plan_rejected(plan, i);
-    fprintf(err, "forkguard: error: %s: fix not applied: %s\n", r->src->path, r->why);
+    fg_say_once(
+        said, err,
+        fg_xasprintf("forkguard: error: %s: fix not applied: %s", r->src->path, r->why));
     for (size_t k = 0; k < fg_plan_nfixes(plan); k++) {
       FgFixStatus st;
       const FgFix *f = fg_plan_fix(plan, k, &st);
       if (st == FG_FIX_FILE_REJECTED)
-        fprintf(err, "forkguard:   dropped %s fix: %s\n", fg_fix_rule(diags, f),
-                f->message);
+        fg_say_once(said, err,
+                    fg_xasprintf("forkguard:   dropped %s fix: %s", fg_fix_rule(diags, f),
+                                 f->message));
     }
   }
   return plan;
+}
+
+/* A fix is advertised ([*], "fixable") only when it would really apply:
+ * one whose edits would not parse, or that is malformed, is withdrawn with
+ * a note saying why. Each fix is tried alone, so one broken fix does not
+ * hide the others. */
+static void fg_withdraw_broken_fixes(const FgProject *p, FgDiagList *diags) {
+  for (size_t i = 0; i < diags->items.len; i++) {
+    FgDiag *d = diags->items.items[i];
+    if (!d->fix)
+      continue;
+    FgPlan *plan = fg_plan_new();
+    bool ok = fg_plan_add_fix(plan, d->fix);
+    const char *why = ok ? NULL : "its edits overlap";
+    if (ok && fg_plan_validate(plan, fg_validate, (void *)p))
+      why = fg_plan_rejected(plan, 0)->why;
+    if (why) {
+      fg_diag_add_note(d, "no fix: %s (%s)", d->fix->message, why);
+      fg_fix_delete(d->fix);
+      d->fix = NULL;
+    }
+    fg_plan_delete(plan);
+  }
 }
 
 static size_t fg_plan_count(const FgPlan *plan) {
@@ -182,10 +304,12 @@ typedef struct FgFixResult {
   FgOverlay overlay;
   FG_VEC(FgSource *) originals;
   long fixed;
+  FgStrVec said; /* refusals printed so far */
 } FgFixResult;
 
 static void fg_fix_result_free(FgFixResult *r) {
   fg_overlay_free(&r->overlay);
+  fg_strvec_free(&r->said);
   for (size_t i = 0; i < r->originals.len; i++)
     fg_source_delete(r->originals.items[i]);
   fg_vec_free(&r->originals);
@@ -213,10 +337,11 @@ static int fg_fix_in_memory(const char *const *paths, size_t npaths,
     }
     FgDiagList diags = {0};
     fg_rules_lint(p, &diags);
-    /* only the first round reads every file from disk: later rounds see
-     * the overlay's bytes, which differ from the disk by design (the final
-     * write checks every original against the disk again) */
-    FgPlan *plan = fg_plan_fixes(p, &diags, unsafe, round == 0, err);
+    fg_withhold_fixes(p, &diags);
+    /* files already fixed in memory differ from the disk by design (the
+     * final write checks every original against the disk again); every
+     * other file a round touches is checked against the disk */
+    FgPlan *plan = fg_plan_fixes(p, &diags, unsafe, &res->overlay, &res->said, err);
     bool changes = fg_plan_changes(plan);
     int rc = 0;
     if (changes && round == FG_MAX_FIX_ROUNDS) {
@@ -234,7 +359,7 @@ static int fg_fix_in_memory(const char *const *paths, size_t npaths,
           continue;
         if (!fg_fix_result_has(res, f->src->path)) {
           /* not overlaid before this round: its source holds the disk bytes */
-          FgSource *orig = fg_source_new(f->src->path, f->src->data, f->src->len);
+          FgSource *orig = fg_source_new(f->src->path, f->src->raw, f->src->len);
           orig->is_new = f->src->is_new;
           fg_vec_push(&res->originals, orig);
         }
@@ -256,9 +381,7 @@ static FgPlan *fg_fix_final_plan(const FgFixResult *res, FgFix *whole) {
   for (size_t i = 0; i < res->originals.len; i++) {
     const FgSource *orig = res->originals.items[i];
     const FgOverlayFile *o = fg_overlay_find(&res->overlay, orig->path);
-    char *data = fg_xstrndup(o->data, o->len);
-    fg_fix_add_edit(whole, orig, 0, orig->len, data);
-    free(data);
+    fg_fix_add_edit_bytes(whole, orig, 0, orig->len, o->data, o->len);
   }
   fg_plan_add_fix(plan, whole);
   return plan;
@@ -441,7 +564,7 @@ static long fg_check_fix(const FgCheckOptions *o, const FgConfigOverrides *ov,
       rc = res.fixed;
     }
     for (size_t i = 0; i < errors.len; i++)
-      fprintf(err, "forkguard: error: %s\n", errors.items[i]);
+      fg_eputs(err, "forkguard: error: ", errors.items[i]);
     fg_strvec_free(&errors);
   }
   fg_plan_delete(plan);
@@ -452,11 +575,11 @@ static long fg_check_fix(const FgCheckOptions *o, const FgConfigOverrides *ov,
 
 static void fg_print_warnings(const FgProject *p, FILE *err) {
   for (size_t i = 0; i < p->problems.warnings.len; i++)
-    fprintf(err, "forkguard: %s\n", p->problems.warnings.items[i]);
+    fg_eputs(err, "forkguard: ", p->problems.warnings.items[i]);
   FgStrVec comment_warnings = {0};
   fg_rules_suppression_warnings(p, &comment_warnings);
   for (size_t i = 0; i < comment_warnings.len; i++)
-    fprintf(err, "forkguard: %s\n", comment_warnings.items[i]);
+    fg_eputs(err, "forkguard: ", comment_warnings.items[i]);
   fg_strvec_free(&comment_warnings);
 }
 
@@ -593,6 +716,8 @@ int fg_check(const FgCheckOptions *o, FILE *err) {
     FgDiagList one = {0};
     double t1 = stats ? fg_now() : 0;
     fg_rules_lint(p, &one);
+    fg_withhold_fixes(p, &one);
+    fg_withdraw_broken_fixes(p, &one);
     if (stats)
       fg_print_stats(p, t1 - t0, fg_now() - t1, err);
     for (size_t k = 0; k < one.items.len; k++)
@@ -667,7 +792,20 @@ int fg_explain(const char *code_or_name, FILE *out, FILE *err) {
     fprintf(err, "forkguard: unknown rule: %s (see `forkguard rules`)\n", code_or_name);
     return FG_EXIT_ERROR;
   }
-  fprintf(out, "# %s (%s)\n\nFix: %s\n\n%s", r->name, r->code, r->fix, r->doc);
+  fprintf(out, "# %s (%s)\n\nFix: %s\n\n", r->name, r->code, r->fix);
+  if (r->opt_in)
+    fprintf(out,
+            "Off by default: enable it with `--select %s` or `select = [\"%s\"]` in "
+            "`[tool.forkguard]`.\n\n",
+            r->code, r->code);
+  fputs(r->doc, out);
+  if (r->doc_more) {
+    FgBuf b = {0};
+    r->doc_more(&b);
+    if (b.len)
+      fwrite(b.data, 1, b.len, out);
+    fg_buf_free(&b);
+  }
   return FG_EXIT_CLEAN;
 }
 

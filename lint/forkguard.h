@@ -38,11 +38,22 @@ typedef struct FgCheckOptions {
   bool show_files; /* what discovery found and skipped, and why; no lint */
 } FgCheckOptions;
 
+typedef struct FgRunsOptions {
+  const char *const *paths; /* default "." */
+  size_t npaths;
+  bool json;
+  const char *config;
+  bool no_config;
+  int jobs;
+} FgRunsOptions;
+
 /* Exit codes (SPEC §6). */
 enum { FG_EXIT_CLEAN = 0, FG_EXIT_FINDINGS = 1, FG_EXIT_ERROR = 2 };
 
 /* Runs `forkguard check`; errors go to err as one line naming the file. */
 int fg_check(const FgCheckOptions *opts, FILE *err);
+/* `forkguard runs`: every pytest run CI executes, as forkguard sees it. */
+int fg_runs(const FgRunsOptions *opts, FILE *err);
 /* `forkguard explain CODE|NAME`; 2 when unknown. */
 int fg_explain(const char *code_or_name, FILE *out, FILE *err);
 /* `forkguard rules [--format json]` */

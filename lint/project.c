@@ -78,16 +78,15 @@ static void fg_load_ci(FgProject *p, const FgDiscovery *disc) {
   const char *enabler = NULL;
   if (pc->has_enabler_dep && pc->has_xdist_dep)
     enabler = pc->enabler_dep_file ? pc->enabler_dep_file : "the project metadata";
-  FgRunContext ctx = {(const char *const *)p->addopts.items,
-                      p->addopts.len,
-                      p->pytest_cfg_path,
-                      (const char *const *)p->testpaths.items,
-                      p->testpaths.len,
-                      enabler,
-                      NULL,
-                      NULL};
+  FgRunContext ctx = {.ini_addopts = (const char *const *)p->addopts.items,
+                      .nini_addopts = p->addopts.len,
+                      .ini_name = p->pytest_cfg_path,
+                      .testpaths = (const char *const *)p->testpaths.items,
+                      .ntestpaths = p->testpaths.len,
+                      .enabler_file = enabler,
+                      .root = p->root};
   fg_ci_collect_runs(&p->ci, &p->reader, &ctx);
-  fg_ci_collect_cells(&p->ci, p->root);
+  fg_ci_collect_cells(&p->ci, &p->reader);
 }
 
 /* The test model: summaries and propagation, then the test items with the
@@ -104,6 +103,7 @@ static void fg_load_python(FgProject *p, const FgDiscovery *disc) {
     fg_vec_push(&equivalents, p->conventions.items[i].name);
   fg_pymodel_collect_tests(&p->py, p->marker, equivalents.items, equivalents.len);
   fg_vec_free(&equivalents);
+  fg_pymodel_start_settings(&p->py, &p->start_settings);
 }
 
 FgProject *fg_project_load(const char *const *paths, size_t npaths,
@@ -139,6 +139,7 @@ FgProject *fg_project_load_overlay(const char *const *paths, size_t npaths,
   p->root = root;
   p->reader.root = root;
   p->reader.overlay = overlay;
+  p->reader.problems = &p->problems;
   p->config = cfg;
   p->marker = cfg->marker;
   p->py.jobs = ov && ov->jobs > 0 ? ov->jobs : fg_parallel_default_jobs();
@@ -163,6 +164,11 @@ FgProject *fg_project_load_overlay(const char *const *paths, size_t npaths,
   fg_project_detect_marker(p);
   fg_load_python(p, disc);
   fg_project_select_pool_tests(p);
+  FgStrVec modnames = {0};
+  for (size_t i = 0; i < p->py.modules.len; i++)
+    fg_vec_push(&modnames, p->py.modules.items[i]->src->path);
+  fg_style_load(&p->style, &p->reader, modnames.items, modnames.len);
+  fg_vec_free(&modnames);
   p->skipped = disc->skipped;
   memset(&disc->skipped, 0, sizeof disc->skipped);
   fg_discovery_delete(disc);
@@ -207,6 +213,8 @@ void fg_project_delete(FgProject *p) {
   fg_ci_free(&p->ci);
   fg_problems_free(&p->problems);
   fg_strvec_free(&p->only);
+  fg_strvec_free(&p->hook_markers);
+  fg_start_settings_free(&p->start_settings);
   fg_strvec_free(&p->skipped);
   fg_strvec_free(&p->testpaths);
   fg_strvec_free(&p->addopts);
@@ -220,6 +228,7 @@ void fg_project_delete(FgProject *p) {
     free(p->conventions.items[i].why);
   }
   fg_vec_free(&p->conventions);
+  fg_style_free(&p->style);
   fg_pytest_cfg_delete(p->pytest_cfg);
   fg_source_delete(p->pytest_cfg_src);
   fg_config_delete(p->config);

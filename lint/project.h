@@ -18,6 +18,7 @@
 #include "core/rule.h"
 #include "core/source.h"
 #include "python/model.h"
+#include "style.h"
 
 /* A marker convention accepted as equivalent to the project's marker
  * (SPEC §3), when the project's config or CI shows it is in use. */
@@ -47,8 +48,14 @@ struct FgProject {
   FG_VEC(FgConvention) conventions;
   FgPyModel py; /* the test model (python/) */
   FgCiModel ci; /* the CI model (ci/) */
+  /* markers a conftest.py may add at collection (`item.add_marker(
+   * pytest.mark.NAME)`): a test may carry them whatever its decorators say */
+  FgStrVec hook_markers;
+  /* the non-fork start methods conftest.py files set before any test */
+  FgStartSettings start_settings;
   /* which paths the user asked about; findings elsewhere are dropped */
   FgStrVec only;
+  FgStyle style;    /* the project's Python gates, for the lines fixes write */
   FgStrVec skipped; /* what discovery left out and why (--show-files) */
   /* sources of files that fixes create (placeholders, no bytes yet) */
   FG_VEC(FgSource *) placeholders;

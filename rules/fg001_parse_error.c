@@ -1,6 +1,7 @@
 /* FG001 parse-error */
 #include <string.h>
 
+#include "parse/ini_doc.h"
 #include "project.h"
 #include "rules.h"
 
@@ -44,7 +45,25 @@ static void fg001_on_workflow(const FgProject *p, const FgWorkflow *w, FgDiagLis
                                      "cannot parse YAML: %s", w->doc->error_message));
 }
 
+/* A tox.ini a CI run goes through is an input too (not the one that holds
+ * pytest's settings: that one is reported below). */
+static void fg001_launch_files(const FgProject *p, FgDiagList *out) {
+  for (size_t i = 0; i < p->ci.launch_files.len; i++) {
+    const FgSource *src = p->ci.launch_files.items[i];
+    if (!fg_str_endswith(src->path, ".ini") ||
+        (p->pytest_cfg_src && strcmp(p->pytest_cfg_src->path, src->path) == 0))
+      continue;
+    FgIniDoc *ini = fg_ini_doc_parse(src);
+    if (ini->has_error)
+      fg_diag_list_push(out, fg_diag_new(&fg001_parse_error, src, ini->error_offset,
+                                         ini->error_offset, "cannot parse tox.ini: %s",
+                                         ini->message));
+    fg_ini_doc_delete(ini);
+  }
+}
+
 static void fg001_on_project(const FgProject *p, FgDiagList *out) {
+  fg001_launch_files(p, out);
   if (!p->pytest_cfg_src || !p->pytest_cfg->has_error)
     return;
   const char *msg = p->pytest_cfg->error;

@@ -1,7 +1,10 @@
 /* FG101 unmarked-pool-test */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "fix/py_edit.h"
+#include "parse/pysites.h"
 #include "project.h"
 #include "report/suppress.h"
 #include "rules.h"
@@ -97,9 +100,15 @@ static const char doc[] =
     "```\n"
     "\n"
     "## Fix safety\n"
-    "The fix is safe: it adds the marker decorator (and `import pytest` when missing); "
+    "The fix is safe: it adds the marker decorator (and `import pytest` when missing, "
+    "in\n"
+    "the section and order isort wants, never above a licence header); "
     "a\n"
-    "module whose every test needs it gets one `pytestmark` instead. It changes which CI "
+    "class whose every test needs it gets one class decorator, a module whose every "
+    "test\n"
+    "needs it one `pytestmark` (after the imports, past a trailing `try: import` block; "
+    "an\n"
+    "existing list is extended in its own layout) instead. It changes which CI "
     "run\n"
     "executes the test, not what the test does. For an inherited test the decorator goes "
     "on\n"
@@ -115,43 +124,48 @@ static const char *fg101_pytest_local(const FgPyModule *py) {
   return NULL;
 }
 
-/* The decorator, in the file's own spelling of pytest.mark; `import pytest`
- * is added after the docstring and __future__ imports when the module has
- * no way to reach pytest.mark. */
-static FgFix *fg101_fix(const FgProject *p, const FgTest *t) {
-  const FgPyModule *py = t->mod->py;
-  const FgPyFunc *f = &py->funcs[t->func];
-  const FgSource *src = t->mod->src;
-  const char *eol = fg_source_eol(src);
-  FgFix *fix =
-      fg_fix_new(FG_FIX_SAFE, "mark `%s` with `@pytest.mark.%s`", t->name, p->marker);
-  const char *mark = "pytest.mark";
+/* The mark in the file's own spelling of pytest.mark (`pytest.mark.x`,
+ * `pt.mark.x`, `mark.x`); *need_import when `import pytest` must be added
+ * (then it goes where isort wants it). Caller frees. */
+static char *fg101_mark(const FgProject *p, const FgPyModule *py, bool *need_import) {
   const char *pt = fg101_pytest_local(py);
-  char *pt_mark = pt && !py->imports_pytest ? fg_xasprintf("%s.mark", pt) : NULL;
-  if (pt_mark) {
-    mark = pt_mark; /* `import pytest as pt` */
-  } else if (!py->imports_pytest && py->mark_alias) {
-    mark = py->mark_alias;
-  } else if (!py->imports_pytest) {
-    char *imp = fg_xasprintf("import pytest%s", eol);
-    size_t at = fg_pyfile_import_offset(py);
-    /* after a docstring at the very end of a file with no final newline */
-    if (at == src->len && src->len > (src->bom ? 3u : 0u) && !src->final_newline) {
-      free(imp);
-      imp = fg_xasprintf("%simport pytest%s", eol, eol);
-    }
-    for (size_t gap = fg_pyfile_import_gap(py, at); gap > 0; gap--) {
-      char *more = fg_xasprintf("%s%s", imp, eol);
-      free(imp);
-      imp = more;
-    }
-    fg_fix_add_edit(fix, src, at, at, imp);
-    free(imp);
-  }
-  char *deco = fg_xasprintf("@%s.%s%s%s", mark, p->marker, eol, f->indent);
-  fg_fix_add_edit(fix, src, f->span.start, f->span.start, deco);
+  *need_import = false;
+  if (py->imports_pytest)
+    return fg_xasprintf("pytest.mark.%s", p->marker);
+  if (pt)
+    return fg_xasprintf("%s.mark.%s", pt, p->marker); /* `import pytest as pt` */
+  if (py->mark_alias)
+    return fg_xasprintf("%s.%s", py->mark_alias, p->marker);
+  *need_import = true;
+  return fg_xasprintf("pytest.mark.%s", p->marker);
+}
+
+static void fg101_import_pytest(const FgProject *p, const FgPyModule *py, FgFix *fix) {
+  const char *names[] = {"pytest"};
+  fg_py_edit_add_imports(fix, &p->style, py, names, 1);
+}
+
+/* `@mark` on its own line before the def or class starting at `at`. */
+static FgFix *fg101_decorator_fix(const FgProject *p, const FgModule *m, size_t at,
+                                  const char *indent, const char *message) {
+  const FgSource *src = m->src;
+  bool need_import = false;
+  char *mark = fg101_mark(p, m->py, &need_import);
+  FgFix *fix = fg_fix_new(FG_FIX_SAFE, "%s", message);
+  if (need_import)
+    fg101_import_pytest(p, m->py, fix);
+  char *deco = fg_xasprintf("@%s%s%s", mark, fg_source_eol(src), indent);
+  fg_fix_add_edit(fix, src, at, at, deco);
   free(deco);
-  free(pt_mark);
+  free(mark);
+  return fix;
+}
+
+static FgFix *fg101_fix(const FgProject *p, const FgTest *t) {
+  const FgPyFunc *f = &t->mod->py->funcs[t->func];
+  char *msg = fg_xasprintf("mark `%s` with `@pytest.mark.%s`", t->name, p->marker);
+  FgFix *fix = fg101_decorator_fix(p, t->mod, f->span.start, f->indent, msg);
+  free(msg);
   return fix;
 }
 
@@ -161,24 +175,120 @@ static bool fg101_line_suppresses(const FgSource *src, size_t off) {
   return fg_suppress_line(line, len, &fg101_unmarked_pool_test);
 }
 
+/* Does the test need the marker, with no inline suppression that a wider
+ * mark would override? */
+static bool fg101_needs(const FgTest *o) {
+  if (!o->uses_pools || o->marked)
+    return false;
+  const FgPyFunc *f = &o->mod->py->funcs[o->func];
+  return !fg101_line_suppresses(o->mod->src, f->name_span.start) &&
+         !fg101_line_suppresses(o->mod->src, f->span.start);
+}
+
 /* Does every collected test of t's module need the marker, and are there
  * at least two? Then one `pytestmark` serves them all -- unless a test's
  * finding is suppressed inline: pytestmark would mark it all the same. */
+/* The verdict of every module, worked out once per lint pass (one walk over
+ * the tests: asking it per test made 10,000 tests in a module quadratic).
+ * fg101_on_project, which runs after the pass's last test, forgets it. */
+typedef struct Fg101Verdict {
+  const FgModule *mod;
+  size_t need;
+  bool no; /* a test that must not get pytestmark */
+} Fg101Verdict;
+
+static _Thread_local struct {
+  const FgProject *p;
+  FG_VEC(Fg101Verdict) v; /* sorted by module pointer */
+} fg101_memo;
+
+static int fg101_verdict_cmp(const void *a, const void *b) {
+  uintptr_t x = (uintptr_t)((const Fg101Verdict *)a)->mod;
+  uintptr_t y = (uintptr_t)((const Fg101Verdict *)b)->mod;
+  return x < y ? -1 : x > y;
+}
+
+static Fg101Verdict *fg101_verdict_of(const FgModule *mod) {
+  Fg101Verdict key = {mod, 0, false};
+  return bsearch(&key, fg101_memo.v.items, fg101_memo.v.len, sizeof key,
+                 fg101_verdict_cmp);
+}
+
+static void fg101_memo_build(const FgProject *p) {
+  fg_vec_free(&fg101_memo.v);
+  fg101_memo.p = p;
+  for (size_t i = 0; i < p->py.modules.len; i++) {
+    Fg101Verdict v = {p->py.modules.items[i], 0, false};
+    fg_vec_push(&fg101_memo.v, v);
+  }
+  if (fg101_memo.v.len > 1)
+    qsort(fg101_memo.v.items, fg101_memo.v.len, sizeof(Fg101Verdict), fg101_verdict_cmp);
+  for (size_t i = 0; i < p->py.tests.len; i++) {
+    const FgTest *o = &p->py.tests.items[i];
+    /* pytestmark marks the tests collected from its module: a base's test
+     * collected there is marked on the base's method instead */
+    Fg101Verdict *v = fg101_verdict_of(o->file);
+    if (!v || v->no)
+      continue;
+    if (o->file != o->mod || !fg101_needs(o))
+      v->no = true;
+    else
+      v->need++;
+  }
+}
+
 static bool fg101_whole_module(const FgProject *p, const FgTest *t) {
+  if (t->file != t->mod)
+    return false;
+  if (fg101_memo.p != p)
+    fg101_memo_build(p);
+  const Fg101Verdict *v = fg101_verdict_of(t->mod);
+  return v && !v->no && v->need >= 2;
+}
+
+static void fg101_on_project(const FgProject *p, FgDiagList *out) {
+  fg_vec_free(&fg101_memo.v);
+  fg101_memo.p = NULL;
+}
+
+/* Does every test collected under t's class (subclasses' inherited copies
+ * included) need the marker, and are there at least two? Then one class
+ * decorator serves them all. */
+static bool fg101_whole_class(const FgProject *p, const FgTest *t) {
+  if (t->cls < 0 || t->inherited)
+    return false;
   size_t need = 0;
   for (size_t i = 0; i < p->py.tests.len; i++) {
     const FgTest *o = &p->py.tests.items[i];
-    if (o->mod != t->mod)
+    if (o->mod != t->mod || o->cls != t->cls)
       continue;
-    if (!o->uses_pools || o->marked)
-      return false;
-    const FgPyFunc *f = &o->mod->py->funcs[o->func];
-    if (fg101_line_suppresses(o->mod->src, f->name_span.start) ||
-        fg101_line_suppresses(o->mod->src, f->span.start))
+    if (o->inherited || !fg101_needs(o))
       return false;
     need++;
   }
+  /* its methods collected under a subclass are marked by the decorator too */
+  for (size_t i = 0; i < p->py.tests.len; i++) {
+    const FgTest *o = &p->py.tests.items[i];
+    if (o->mod == t->mod && o->inherited && o->mod->py->funcs[o->func].cls == t->cls &&
+        !fg101_needs(o))
+      return false;
+  }
   return need >= 2;
+}
+
+static FgFix *fg101_class_fix(const FgProject *p, const FgTest *t) {
+  const FgPyClass *c = &t->mod->py->classes[t->cls];
+  const FgSource *src = t->mod->src;
+  size_t ls = c->span.start;
+  while (ls > 0 && src->data[ls - 1] != '\n')
+    ls--;
+  char *indent = fg_xstrndup(src->data + ls, c->span.start - ls);
+  char *msg = fg_xasprintf("mark every test of class `%s` with `@pytest.mark.%s`",
+                           c->name, p->marker);
+  FgFix *fix = fg101_decorator_fix(p, t->mod, c->span.start, indent, msg);
+  free(msg);
+  free(indent);
+  return fix;
 }
 
 /* Just past the line break of the line holding offset. */
@@ -188,19 +298,57 @@ static size_t fg101_line_end(const FgSource *src, size_t off) {
   return off < src->len ? off + 1 : off;
 }
 
-/* Extends an existing module `pytestmark` by the mark: appended to a list
- * (`[a]` -> `[a, m]`, a multi-line list with a trailing comma gets a new
- * line), a single mark becomes a list. False when the value is neither. */
-static bool fg101_extend_pytestmark(FgFix *fix, const FgSource *src, FgSpan rhs,
-                                    const char *mark, const char *eol) {
+static size_t fg101_line_start(const FgSource *src, size_t off) {
+  while (off > 0 && src->data[off - 1] != '\n')
+    off--;
+  return off;
+}
+
+/* The column (in bytes) of offset on its line. */
+static size_t fg101_col(const FgSource *src, size_t off) {
+  return off - fg101_line_start(src, off);
+}
+
+/* Extends an existing module `pytestmark` by the mark, in the list's own
+ * layout: one element a line gets a new line like the last one's (with
+ * the trailing comma the list has, or not); elements run on in a line get
+ * one more after the last, on a new line under it when the line would grow
+ * past the project's length; a single mark becomes a list (black's layout
+ * when that is too long). False when the value is neither. */
+static bool fg101_extend_pytestmark(const FgProject *p, FgFix *fix, const FgSource *src,
+                                    FgSpan rhs, const char *mark, const char *eol) {
   const char *d = src->data;
+  size_t width = (size_t)p->style.line_length;
   if (rhs.end <= rhs.start)
     return false;
   if (d[rhs.start] != '[') {
     if (d[rhs.start] == '(')
       return false; /* a tuple: pytest wants a list or one mark */
-    char *tail = fg_xasprintf(", %s]", mark);
-    fg_fix_add_edit(fix, src, rhs.start, rhs.start, "[");
+    if (memchr(d + rhs.start, '\n', rhs.end - rhs.start)) {
+      /* a mark written over several lines stays as it is: a list of it
+       * and the marker follows (wrapping it would re-indent its lines) */
+      size_t at = fg101_line_end(src, rhs.end);
+      char *text =
+          fg_xasprintf("%spytestmark = [pytestmark, %s]%s",
+                       at == src->len && !src->final_newline ? eol : "", mark, eol);
+      fg_fix_add_edit(fix, src, at, at, text);
+      free(text);
+      return true;
+    }
+    size_t line_end = fg101_line_end(src, rhs.end);
+    while (line_end > rhs.end && strchr("\r\n", d[line_end - 1]))
+      line_end--;
+    size_t one = fg101_col(src, rhs.end) + (line_end - rhs.end) + 4 + strlen(mark);
+    char *tail = NULL;
+    if (one <= width) {
+      fg_fix_add_edit(fix, src, rhs.start, rhs.start, "[");
+      tail = fg_xasprintf(", %s]", mark);
+    } else {
+      char *lead = fg_xasprintf("[%s    ", eol);
+      fg_fix_add_edit(fix, src, rhs.start, rhs.start, lead);
+      free(lead);
+      tail = fg_xasprintf(",%s    %s,%s]", eol, mark, eol);
+    }
     fg_fix_add_edit(fix, src, rhs.end, rhs.end, tail);
     free(tail);
     return true;
@@ -212,26 +360,41 @@ static bool fg101_extend_pytestmark(FgFix *fix, const FgSource *src, FgSpan rhs,
   while (last > rhs.start && strchr(" \t\r\n", d[last - 1]))
     last--;
   char prev = d[last - 1];
-  bool own_line = false;
+  bool own_line = false; /* the closing bracket on a line of its own */
   for (size_t k = last; k < close; k++)
     if (d[k] == '\n')
       own_line = true;
+  size_t ls = fg101_line_start(src, last);
+  size_t ind = ls;
+  while (d[ind] == ' ' || d[ind] == '\t')
+    ind++;
   if (prev == '[') {
     fg_fix_add_edit(fix, src, last, last, mark);
   } else if (own_line && prev == ',') {
     /* one element a line: a new line like the last element's */
-    size_t ls = last;
-    while (ls > rhs.start && d[ls - 1] != '\n')
-      ls--;
-    size_t ind = ls;
-    while (d[ind] == ' ' || d[ind] == '\t')
-      ind++;
     size_t at = fg101_line_end(src, last);
     char *text = fg_xasprintf("%.*s%s,%s", (int)(ind - ls), d + ls, mark, eol);
     fg_fix_add_edit(fix, src, at, at, text);
     free(text);
+  } else if (own_line) {
+    /* the same without a trailing comma: none after the new one either */
+    char *text = fg_xasprintf(",%s%.*s%s", eol, (int)(ind - ls), d + ls, mark);
+    fg_fix_add_edit(fix, src, last, last, text);
+    free(text);
   } else {
-    char *text = fg_xasprintf("%s%s", prev == ',' ? " " : ", ", mark);
+    /* run on in a line: after the last element, or under it when too long */
+    size_t line_end = fg101_line_end(src, close);
+    while (line_end > close && strchr("\r\n", d[line_end - 1]))
+      line_end--;
+    size_t grown = fg101_col(src, line_end) + strlen(mark) + 2;
+    char *text = NULL;
+    if (grown <= width || ls == fg101_line_start(src, rhs.start)) {
+      text = fg_xasprintf("%s%s", prev == ',' ? " " : ", ", mark);
+    } else {
+      /* a continuation line aligned like the last element's */
+      text = fg_xasprintf("%s%s%.*s%s", prev == ',' ? "" : ",", eol, (int)(ind - ls),
+                          d + ls, mark);
+    }
     fg_fix_add_edit(fix, src, last, last, text);
     free(text);
   }
@@ -239,7 +402,8 @@ static bool fg101_extend_pytestmark(FgFix *fix, const FgSource *src, FgSpan rhs,
 }
 
 /* The module-wide fix: `pytestmark = <mark>` once, on its own line after
- * the module's imports (or an existing pytestmark extended). */
+ * the module's imports (past a trailing `try: import ... except` block),
+ * or an existing pytestmark extended. */
 static FgFix *fg101_module_fix(const FgProject *p, const FgTest *t) {
   const FgPyModule *py = t->mod->py;
   const FgSource *src = t->mod->src;
@@ -248,60 +412,35 @@ static FgFix *fg101_module_fix(const FgProject *p, const FgTest *t) {
                           "mark every test of `%s` with `pytestmark = "
                           "pytest.mark.%s`",
                           t->mod->src->path, p->marker);
-  const char *pkg = "pytest";
-  char *imp = NULL;
-  if (!py->imports_pytest && fg101_pytest_local(py))
-    pkg = fg101_pytest_local(py);
-  else if (!py->imports_pytest && py->mark_alias)
-    pkg = NULL;
-  else if (!py->imports_pytest)
-    imp = fg_xasprintf("import pytest%s", eol);
-  char *mark = pkg ? fg_xasprintf("%s.mark.%s", pkg, p->marker)
-                   : fg_xasprintf("%s.%s", py->mark_alias, p->marker);
-  size_t imp_at = fg_pyfile_import_offset(py);
-  if (py->pytestmark_span.end > py->pytestmark_span.start &&
-      fg101_extend_pytestmark(fix, src, py->pytestmark_span, mark, eol)) {
-    if (imp)
-      fg_fix_add_edit(fix, src, imp_at, imp_at, imp);
-    free(imp);
-    free(mark);
-    return fix;
-  }
+  bool need_import = false;
+  char *mark = fg101_mark(p, py, &need_import);
   if (py->pytestmark_span.end > py->pytestmark_span.start) {
-    /* a value we cannot extend: decorators instead */
-    free(imp);
+    bool ok = fg101_extend_pytestmark(p, fix, src, py->pytestmark_span, mark, eol);
+    if (ok && need_import)
+      fg101_import_pytest(p, py, fix);
     free(mark);
-    fg_fix_delete(fix);
+    if (ok)
+      return fix;
+    fg_fix_delete(fix); /* a value we cannot extend: decorators instead */
     return NULL;
   }
-  /* after the last module-level import, else where imports go */
-  size_t at = 0;
   bool after_import = false;
-  for (size_t i = 0; i < py->nimports; i++)
-    if (!py->imports[i].in_function && py->imports[i].span.end > at) {
-      at = py->imports[i].span.end;
-      after_import = true;
-    }
-  at = after_import ? fg101_line_end(src, at) : imp_at;
+  size_t at = fg_py_edit_after_imports(py, &after_import);
+  if (need_import && after_import)
+    fg101_import_pytest(p, py, fix);
   bool open_end = at == src->len && src->len && !src->final_newline;
   FgBuf b = {0};
   if (open_end)
     fg_buf_puts(&b, eol);
-  if (imp && imp_at == at) {
-    fg_buf_puts(&b, imp);
-    free(imp);
-    imp = NULL;
-  }
-  if (after_import || b.len)
+  if (need_import && !after_import)
+    fg_buf_printf(&b, "import pytest%s", eol); /* the module's first import */
+  if (after_import || need_import)
     fg_buf_puts(&b, eol);
   fg_buf_printf(&b, "pytestmark = %s%s", mark, eol);
   for (size_t gap = fg_pyfile_import_gap(py, at); gap > 0; gap--)
     fg_buf_puts(&b, eol);
-  if (imp)
-    fg_fix_add_edit(fix, src, imp_at, imp_at, imp);
   fg_fix_add_edit(fix, src, at, at, b.data);
   fg_buf_free(&b);
-  free(imp);
   free(mark);
   return fix;
 }
@@ -322,7 +461,15 @@ static void fg101_on_test(const FgProject *p, const FgTest *t, FgDiagList *out) 
     fg_diag_add_related(d, l->src, l->start, l->end, "%s", l->label);
   }
   d->via = fg_chain_format(&t->chain, t->name);
+  char *where = fg_platforms_describe(t->platforms);
+  if (where)
+    fg_diag_add_note(d, "platforms: %s", where);
+  free(where);
+  for (size_t i = 0; i < t->notes.len; i++)
+    fg_diag_add_note(d, "%s", t->notes.items[i]);
   d->fix = fg101_whole_module(p, t) ? fg101_module_fix(p, t) : NULL;
+  if (!d->fix && fg101_whole_class(p, t))
+    d->fix = fg101_class_fix(p, t);
   if (!d->fix)
     d->fix = fg101_fix(p, t);
   if (p->marker_why)
@@ -333,11 +480,20 @@ static void fg101_on_test(const FgProject *p, const FgTest *t, FgDiagList *out) 
   fg_diag_list_push(out, d);
 }
 
+static void fg101_doc_more(FgBuf *out) {
+  fg_buf_puts(out, "\n## What starts processes\n"
+                   "Names are resolved through imports and aliases; the table is the "
+                   "one the model uses.\n\n");
+  fg_pysites_doc(out);
+}
+
 const FgRule fg101_unmarked_pool_test = {
     .code = "FG101",
     .name = "unmarked-pool-test",
     .summary = "a test that uses process pools is not marked",
     .doc = doc,
     .fix = "safe",
+    .doc_more = fg101_doc_more,
     .on_test = fg101_on_test,
+    .on_project = fg101_on_project,
 };

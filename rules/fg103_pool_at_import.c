@@ -47,7 +47,7 @@ static void fg103_on_module(const FgProject *p, const FgModule *m, FgDiagList *o
     return;
   for (size_t i = 0; i < m->py->nmodule_calls; i++) {
     const FgPyCall *c = &m->py->module_calls[i];
-    if (c->pool != FG_POOL_SITE)
+    if (c->pool != FG_POOL_SITE || c->site == FG_SITE_LIBRARY)
       continue;
     FgDiag *d = fg_diag_new(&fg103_pool_at_import, m->src, c->callee_span.start,
                             c->callee_span.end,

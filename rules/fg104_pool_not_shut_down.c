@@ -95,8 +95,10 @@ static void fg104_on_module(const FgProject *p, const FgModule *m, FgDiagList *o
       continue;
     for (size_t i = 0; i < f->ncalls; i++) {
       const FgPyCall *c = &f->calls[i];
+      /* a library switch (dask's scheduler=, joblib) runs and ends its own
+       * workers within the call */
       if (c->pool != FG_POOL_SITE || c->in_with || c->escapes ||
-          fg104_self_managed(c->resolved))
+          c->site == FG_SITE_LIBRARY || fg104_self_managed(c->resolved))
         continue;
       if (c->assigned_to && fg104_shut_down(m, f, c->assigned_to))
         continue;

@@ -64,7 +64,48 @@ static const char doc[] =
     "No\n"
     "fix is offered when `-n`, `-m` or pytest itself comes from a make variable or a "
     "tox\n"
-    "substitution, or when the line runs more than one command.\n";
+    "substitution, or when the line runs more than one command. A line of an in-repo "
+    "shell\n"
+    "script is split the same way. When `-n` is one of the words the step hands to "
+    "tox or\n"
+    "nox after `--` (`tox -e py -- -n auto`), the step itself is split: `-m \"not "
+    "<marker>\"`\n"
+    "after those words, and a serial step without xdist's options. Commands in "
+    "tox.toml\n"
+    "arrays, pixi tasks, nox sessions and hatch scripts get a note instead of a fix.\n"
+    "\n"
+    "The serial half is written to hold whatever CI passes it:\n"
+    "- an empty selection (pytest's exit code 5) succeeds and every other failure still\n"
+    "  fails: `|| test $? -eq 5` in a workflow step (`{ ...; }` around it inside a\n"
+    "  pipeline or list) and in a Makefile (`$$?`); tox runs commands without a shell "
+    "and\n"
+    "  has no way to accept one exit code (a `-` prefix or `ignore_outcome` would hide\n"
+    "  real failures), so the tox line runs through a one-line `python -c` wrapper that\n"
+    "  maps 5 to 0 and passes every other code through;\n"
+    "- in tox.ini its `-m` and `-n 0` go after `{posargs}`: a later `-n` wins in pytest, "
+    "so\n"
+    "  `tox -- -n 4 tests/x` cannot turn xdist back on;\n"
+    "- `--cov-append` whenever coverage is on from any source (the command, addopts,\n"
+    "  `PYTEST_ADDOPTS`, posargs, pytest-enabler with pytest-cov), `coverage run -a` "
+    "for\n"
+    "  `coverage run -m pytest`, and its own `--junitxml` / `--json-report-file`\n"
+    "  (`report.xml` -> `report-serial.xml`).\n"
+    "\n"
+    "An `-m` built from a value -- `-m \"$target\"`, `-m \"${{ matrix.m }}\"`, `$(M)` in "
+    "make --\n"
+    "gets an expression valid for every value, the empty one included:\n"
+    "`-m \"${target:+($target) and }not no_parallel\"` (Actions:\n"
+    "`${{ matrix.m && format('({0}) and ', matrix.m) || '' }}`, make: `$(if $(M),($(M)) "
+    "and )`).\n"
+    "A run written that way is read back as deselecting the marker, so it is never "
+    "split\n"
+    "twice. No fix is offered when the value is several expansions that may all be "
+    "empty,\n"
+    "or a tox substitution (tox has no conditional).\n"
+    "\n"
+    "No serial step is offered when the step runs more than one pytest command (the\n"
+    "copy would run the others again), nor when xdist's options or `-m` come from an\n"
+    "expression or a shell variable that holds more than that word (`$PYTEST_ARGS`).\n";
 
 /* Does the run's -m say `not <marker>` (a split made before)? */
 static bool fg201_deselects_marker(const FgRun *run, const char *marker) {
@@ -109,9 +150,11 @@ static void fg201_on_run(const FgProject *p, const FgRun *run, FgDiagList *out) 
     fg_buf_printf(&names, " (+%zu more)", hits->len - 3);
   fg_diag_add_note(d, "selects: %s", names.data);
   fg_buf_free(&names);
-  char *line = fg_cells_line(fg_ci_cells(&p->ci, run->job), false, 6, NULL);
+  char *line = fg_cells_line(&run->cells, false, 6, NULL);
   fg_diag_add_note(d, "cells: %s", line);
   free(line);
+  for (size_t i = 0; i < run->notes.len; i++)
+    fg_diag_add_note(d, "note: %s", run->notes.items[i]);
   for (size_t i = 0; i < hits->len; i++) {
     const FgTest *t = hits->items[i];
     const FgPyFunc *f = &t->mod->py->funcs[t->func];
@@ -137,14 +180,32 @@ static void fg201_on_run(const FgProject *p, const FgRun *run, FgDiagList *out) 
                      "no fix here: the run already deselects `%s`; mark the tests "
                      "(FG101)",
                      marker);
+  /* the serial copy is of the whole step: with another pytest command in
+   * it the copy would run that one again (and the fixes of both overlap) */
+  bool several = false;
+  for (size_t i = 0; i < p->ci.runs.len && !run->via && !several; i++) {
+    const FgRun *o = p->ci.runs.items[i];
+    several = o->step == run->step && !o->via && o->start != run->start;
+  }
+  if (several && !other && !split)
+    fg_diag_add_note(d, "no fix: the step runs more than one pytest command; split "
+                        "it by hand");
   /* a run from tox.ini or a Makefile is split in that file */
-  bool skip = other || split;
+  bool skip = other || split || several;
   d->fix = skip       ? NULL
            : run->via ? fg_serial_line_fix(p, run)
                       : fg_serial_step_fix(p, run, true);
   const char *why = skip       ? NULL
                     : run->via ? fg_serial_line_no_fix(run)
                                : fg_serial_step_no_fix(run);
+  /* -n in the words the step hands to tox after `--`: split the step */
+  if (!skip && run->via && !d->fix) {
+    d->fix = fg_serial_step_posargs_fix(p, run);
+    if (d->fix)
+      why = NULL;
+    else if (fg_serial_step_posargs_no_fix(run))
+      why = fg_serial_step_posargs_no_fix(run);
+  }
   if (why)
     fg_diag_add_note(d, "no fix: %s", why);
   fg_diag_list_push(out, d);

@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "fix/serial_step.h"
+#include "fix/split_opts.h"
 #include "project.h"
 #include "rules.h"
 
@@ -65,6 +66,30 @@ static bool fg202_grouping(const FgProject *p, const char *name) {
 
 typedef FG_VEC(const FgRun *) FgConstRunVec;
 
+/* Would the serial copy of run r (its -m and the marker) select t? A copy
+ * that keeps `-m unit` for a test that is not `unit` would not, and the
+ * fix would never settle. */
+static bool fg202_copy_selects(const FgProject *p, const FgRun *r, const FgTest *t) {
+  /* the -m as the run sees it (values expanded), the marker added */
+  const char *why = NULL;
+  char *expr = fg_split_expr_of(r->mexpr, p->marker, true, FG_SPLIT_SHELL, &why);
+  char *err = NULL;
+  FgMarkExpr *m = expr ? fg_markexpr_parse(expr, &err) : NULL;
+  bool ok = false;
+  if (m) {
+    FG_VEC(const char *) marks = {0};
+    for (size_t i = 0; i < t->markers.len; i++)
+      fg_vec_push(&marks, t->markers.items[i]);
+    fg_vec_push(&marks, p->marker);
+    ok = fg_markexpr_match_marks(m, marks.items, marks.len);
+    fg_vec_free(&marks);
+  }
+  fg_markexpr_delete(m);
+  free(err);
+  free(expr);
+  return ok;
+}
+
 /* A serial step after the run that deselects the test by -m: preferably one
  * that says `not <marker>` (the parallel half of a split whose serial half
  * is missing). -k and --deselect would still deselect it in a copy. */
@@ -79,6 +104,8 @@ static FgFix *fg202_fix(const FgProject *p, const FgTest *t, const FgConstRunVec
       continue;
     if (fg_markexpr_match_marks(r->m, (const char *const *)t->markers.items,
                                 t->markers.len))
+      continue;
+    if (!fg202_copy_selects(p, r, t))
       continue;
     if (!best || (strstr(r->mexpr, notm) && !strstr(best->mexpr, notm)))
       best = r;

@@ -70,8 +70,10 @@ static bool fg_wanted(const FgProject *p, const FgDiag *d) {
 /* What a run's findings concern besides their own lines: the tests it
  * selects that use pools, and the launcher's file. */
 static void fg_run_affects(const FgRun *run, FgDiag *d) {
-  for (size_t t = 0; t < run->pool_tests.len; t++)
+  for (size_t t = 0; t < run->pool_tests.len; t++) {
     fg_diag_affected_by(d, run->pool_tests.items[t]->mod->src->path);
+    fg_diag_affected_by(d, run->pool_tests.items[t]->file->src->path);
+  }
   if (run->via_src)
     fg_diag_affected_by(d, run->via_src->path);
 }
@@ -82,8 +84,10 @@ static void fg_mark_affects(const FgProject *p, FgDiagList *all, size_t from,
     FgDiag *d = all->items.items[i];
     if (run)
       fg_run_affects(run, d);
-    if (test)
+    if (test) {
       fg_diag_affected_by(d, test->mod->src->path);
+      fg_diag_affected_by(d, test->file->src->path);
+    }
     if (wf)
       for (size_t r = 0; r < p->ci.runs.len; r++)
         if (p->ci.runs.items[r]->wf == wf)
@@ -187,4 +191,29 @@ void fg_rules_lint(const FgProject *p, FgDiagList *out) {
   fg_vec_free(&late.items);
   fg_suppress_index_delete(idx);
   fg_diag_list_sort(out);
+}
+
+void fg_rules_lint_runs(const FgProject *p, FgDiagList *per_run) {
+  FgSuppressIndex *idx = fg_suppressions(p);
+  for (size_t i = 0; i < p->ci.runs.len; i++) {
+    const FgRun *run = p->ci.runs.items[i];
+    FgDiagList all = {0};
+    for (size_t r = 0; r < fg_nrules; r++) {
+      const FgRule *rule = fg_rules[r];
+      if (rule->on_run && fg_config_enabled(p->config, rule, NULL)) {
+        size_t from = all.items.len;
+        rule->on_run(p, run, &all);
+        fg_mark_affects(p, &all, from, run, NULL, NULL);
+      }
+    }
+    for (size_t k = 0; k < all.items.len; k++) {
+      FgDiag *d = all.items.items[k];
+      if (fg_wanted(p, d) && !fg_suppress_index_hit(idx, d))
+        fg_diag_list_push(&per_run[i], d);
+      else
+        fg_diag_delete(d);
+    }
+    fg_vec_free(&all.items);
+  }
+  fg_suppress_index_delete(idx);
 }

@@ -24,6 +24,9 @@ const FgRule *fg_rule_find(const char *code_or_name);
  * findings that are wanted (enabled for their file, in the paths asked
  * about, not suppressed), sorted. */
 void fg_rules_lint(const FgProject *p, FgDiagList *out);
+/* The same for the CI runs' hooks only, one list per run of p->ci.runs
+ * (per_run has that many, zeroed): what `forkguard runs` reports. */
+void fg_rules_lint_runs(const FgProject *p, FgDiagList *per_run);
 
 /* "warning: path:line: unknown rule X in a suppression comment; did you
  * mean Y?" for every such comment of the project. */

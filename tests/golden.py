@@ -7,6 +7,10 @@ optional) and its output must match `expected.txt` byte for byte, followed by
 a line `exit: N` with the exit code. An `expected.json` is compared the same
 way for `--format json`.
 
+A case with a file `command` holding `runs` runs `forkguard runs` (plus
+`args`) instead of `check`: expected.txt holds its text output, expected.json
+its `--format json` output.
+
 An `expected.diff` holds what `forkguard check --diff --unsafe-fixes` (plus
 `args`) prints for the project, byte for byte (CRLF, BOMs and missing final
 newlines included), and nothing else: no `exit: N` footer, so the file stays
@@ -15,14 +19,28 @@ are checked instead of recorded: the run must print nothing on stderr and
 exit 1 when the diff is not empty, 0 when it is (an empty expected.diff says
 "nothing to fix").
 
+A case may also hold (the bad-input catalogue, fixtures/bad/, uses these):
+
+- `setup`: a shell script run inside a scratch copy of `project/` before
+  each run (for what git cannot hold: FIFOs, modes, links out of the tree);
+  every run of the case then uses such a copy.
+- `fix.txt`: what `forkguard check --fix --unsafe-fixes` (plus `args`)
+  prints on a scratch copy, with its `exit: N` footer, and `fixed/`: that
+  copy's regular files afterwards, byte for byte (a file missing from
+  `fixed/` must be missing after the fix; symlinks and special files are not
+  compared). A fix that must write nothing has `fixed/` equal to `project/`.
+
 FORKGUARD_UPDATE_FIXTURES=1 rewrites the expectations instead (expected.diff
 only where it exists already: create an empty one to start a case); read every
 changed file with `git diff fixtures/` before committing it.
 """
 import difflib
 import os
+import shutil
+import stat
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 
@@ -32,12 +50,103 @@ def case_args(case):
     return [a for a in args if a]
 
 
-def run(exe, case, extra):
-    cmd = [exe, "check", "--color", "never", *extra, *case_args(case), "project"]
+def case_command(case):
+    f = case / "command"
+    return f.read_text().strip() if f.exists() else "check"
+
+
+class Scratch:
+    """Where a case runs: the case folder itself, or (with a `setup`, or to
+    fix) a scratch copy of its project, set up."""
+
+    def __init__(self, case, copy):
+        self.case = case
+        self.tmp = None
+        self.cwd = case
+        if copy or (case / "setup").exists():
+            self.tmp = tempfile.mkdtemp(prefix="fg-golden-")
+            self.cwd = Path(self.tmp)
+            shutil.copytree(case / "project", self.cwd / "project", symlinks=True)
+            if (case / "setup").exists():
+                subprocess.run(["sh", str((case / "setup").resolve())],
+                               cwd=self.cwd / "project", check=True, timeout=60)
+
+    def __enter__(self):
+        return self.cwd
+
+    def __exit__(self, *exc):
+        if self.tmp:
+            # a setup may have taken permissions away or nested folders past
+            # PATH_MAX: the tools that walk relative paths clean up
+            subprocess.run(["chmod", "-R", "u+rwX", self.tmp], stderr=subprocess.DEVNULL)
+            subprocess.run(["rm", "-rf", self.tmp], check=True)
+
+
+def run(exe, case, extra, copy=False, tree=None):
+    if case_command(case) == "runs":
+        cmd = [exe, "runs", *extra, *case_args(case), "project"]
+    else:
+        cmd = [exe, "check", "--color", "never", *extra, *case_args(case), "project"]
     env = dict(os.environ)
     env.pop("NO_COLOR", None)
-    p = subprocess.run(cmd, cwd=case, capture_output=True, text=True, env=env, timeout=60)
-    return p.stdout + p.stderr + f"exit: {p.returncode}\n"
+    with Scratch(case, copy) as cwd:
+        try:
+            p = subprocess.run(cmd, cwd=cwd, capture_output=True, env=env, timeout=60)
+        except subprocess.TimeoutExpired:  # a hang is a failure, not the runner's end
+            return "<forkguard did not finish in 60 s>\n"
+        if tree is not None:
+            tree.update(regular_files(cwd / "project"))
+    out = (p.stdout + p.stderr).decode(errors="backslashreplace")
+    return out + f"exit: {p.returncode}\n"
+
+
+def regular_files(root):
+    """{relative path: bytes} of the regular files under root (no links)."""
+    out = {}
+    for dirpath, dirnames, filenames in os.walk(root):
+        for name in filenames:
+            path = os.path.join(dirpath, name)
+            st = os.lstat(path)
+            if stat.S_ISREG(st.st_mode) and os.access(path, os.R_OK):
+                out[os.path.relpath(path, root)] = Path(path).read_bytes()
+    return out
+
+
+def write_tree(root, files):
+    shutil.rmtree(root, ignore_errors=True)
+    for rel, data in files.items():
+        target = root / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+
+
+def check_fix(exe, case, update):
+    """Runs --fix on a scratch copy; returns the number of failures."""
+    exp = case / "fix.txt"
+    if not exp.exists():
+        return None
+    got_tree = {}
+    got = run(exe, case, ["--fix", "--unsafe-fixes"], copy=True, tree=got_tree)
+    if update:
+        if exp.read_text() != got:
+            exp.write_text(got)
+            print(f"updated {exp}")
+        if regular_files(case / "fixed") != got_tree:
+            write_tree(case / "fixed", got_tree)
+            print(f"updated {case / 'fixed'}")
+        return 0
+    failed = 0
+    if got != exp.read_text():
+        failed += 1
+        print(f"FAIL {exp}")
+        show(exp.read_text(), got)
+    want_tree = regular_files(case / "fixed")
+    for rel in sorted(set(want_tree) | set(got_tree)):
+        if want_tree.get(rel) != got_tree.get(rel):
+            failed += 1
+            print(f"FAIL {case / 'fixed' / rel}: the bytes after --fix differ")
+            show(want_tree.get(rel, b"<missing>\n"), got_tree.get(rel, b"<missing>\n"))
+    return failed
 
 
 def run_diff(exe, case):
@@ -46,7 +155,8 @@ def run_diff(exe, case):
            "project"]
     env = dict(os.environ)
     env.pop("NO_COLOR", None)
-    p = subprocess.run(cmd, cwd=case, capture_output=True, env=env, timeout=60)
+    with Scratch(case, False) as cwd:
+        p = subprocess.run(cmd, cwd=cwd, capture_output=True, env=env, timeout=60)
     problem = None
     want_rc = 1 if p.stdout else 0
     if p.stderr or p.returncode != want_rc:
@@ -94,6 +204,10 @@ def main():
                 failed += 1
                 print(f"FAIL {exp}")
                 show(want, got)
+        fix_failed = check_fix(exe, case, update)
+        if fix_failed is not None:
+            checked += 1
+            failed += fix_failed > 0
         exp = case / "expected.diff"
         if not exp.exists():
             continue

@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 # The layer of a file, from its path relative to the repository.
-PROJECT_FILES = {"project", "select", "markers", "config"}
+PROJECT_FILES = {"project", "select", "markers", "config", "style"}
 
 
 def layer(rel):
@@ -27,7 +27,7 @@ def layer(rel):
         return None
     if len(parts) == 2:
         stem = Path(parts[1]).stem
-        if stem == "engine":
+        if stem in ("engine", "runs_cmd"):
             return "engine"
         if stem == "forkguard":
             return "api"

@@ -8,7 +8,8 @@ Gates (Debian has no ruff; these stand in): isort with the project's own isort c
 has one, else --profile black; black and flake8 (E501, E30x, E402, F401, F811, E999) at the
 project's line length ([tool.black] / [tool.ruff] / [tool.isort] / [flake8], default 88).
 A violation counts only when the file passed that gate before the patch. The copies are made
-with `cp -al`; every file the patch touches is unlinked first, so the corpus is never written.
+with `cp -a` (a file with several hard links is one forkguard refuses to write), so the corpus
+is never written.
 Writes OUT/gates.json; FINDINGS-fix.md is the hand review of the same diffs.
 """
 import argparse, os, re, subprocess, sys, json, shutil, tempfile, tomllib, configparser
@@ -67,20 +68,17 @@ only = A.names
 report = {}
 for p in sorted(os.listdir(CORPUS)):
     if only and p not in only: continue
-    diff = subprocess.run([BIN, "check", "--diff", "--unsafe-fixes", f"{CORPUS}/{p}"], capture_output=True, text=True).stdout
-    if not diff.strip(): continue
-    os.makedirs(OUT, exist_ok=True)
+    # a private copy of the whole tree (first-party detection needs it; without .git). Not
+    # hard-linked: forkguard refuses to write files with several links, and --diff shows
+    # exactly what --fix would write, so a linked copy would show nothing
+    dst = f"{OUT}/{p}"; shutil.rmtree(dst, ignore_errors=True); os.makedirs(OUT, exist_ok=True)
+    sh(["cp", "-a", f"{CORPUS}/{p}", dst]); shutil.rmtree(f"{dst}/.git", ignore_errors=True)
+    diff = subprocess.run([BIN, "check", "--diff", "--unsafe-fixes", dst], capture_output=True, text=True).stdout
+    if not diff.strip():
+        shutil.rmtree(dst, ignore_errors=True); continue
     dfile = f"{OUT}/{p}.diff"; open(dfile, "w").write(diff)
     files = re.findall(r"(?m)^\+\+\+ b/(.*)$", diff)
     pyfiles = [f for f in files if f.endswith(".py")]
-    dst = f"{OUT}/{p}"; shutil.rmtree(dst, ignore_errors=True); os.makedirs(dst)
-    # a hard-linked copy of the whole tree (first-party detection needs it); the files the
-    # patch changes are unlinked first so the corpus is never written
-    shutil.rmtree(dst); sh(["cp", "-al", f"{CORPUS}/{p}", dst]); shutil.rmtree(f"{dst}/.git", ignore_errors=True)
-    for f in files:
-        t = f"{dst}/{f}"
-        if os.path.exists(t):
-            data = open(t, "rb").read(); os.unlink(t); open(t, "wb").write(data)
     rc, o = sh(["patch", "-s", "-p1", "-i", dfile], cwd=dst)
     L = linelen(f"{CORPUS}/{p}")
     before = gates(f"{CORPUS}/{p}", pyfiles, L); after = gates(dst, pyfiles, L)

@@ -10,10 +10,13 @@ the checkout, with `truth.pythonpath` entries of the checkout on PYTHONPATH and
 `truth.env`). Debian packages named in `truth.debian` must be installed first.
 With --time-only [--repeat N] the suite runs N times without and N times with
 the recorder, alternately, and only the wall times and their medians are
-printed (the recorder's overhead)."""
+printed with the CPU time (user + system) of the whole process tree, which a
+loaded machine disturbs less than the wall time (the recorder's overhead)."""
 import argparse
 import json
 import os
+import resource
+import signal
 import statistics
 import subprocess
 import sys
@@ -49,9 +52,24 @@ def run(project, checkout, probe_dir):
         cmd += ["-p", "forkguard_recorder"]
     cmd += truth["command"]
     t0 = time.monotonic()
-    p = subprocess.run(cmd, cwd=checkout, env=env, stdout=subprocess.PIPE,
-                       stderr=subprocess.STDOUT, text=True)
-    return p.returncode, time.monotonic() - t0, p.stdout
+    cpu0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    # Output to a file, not a pipe, and the run in its own session: a suite that
+    # leaves a child behind (a spawned server that outlives its test) would hold a
+    # pipe open forever; what is left of the session is killed afterwards.
+    with tempfile.TemporaryFile(mode="w+") as log:
+        p = subprocess.Popen(cmd, cwd=checkout, env=env, stdout=log, stderr=subprocess.STDOUT,
+                             text=True, start_new_session=True)
+        rc = p.wait()
+        secs = time.monotonic() - t0
+        cpu1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+        try:
+            os.killpg(p.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        log.seek(0)
+        output = log.read()
+    cpu = (cpu1.ru_utime - cpu0.ru_utime) + (cpu1.ru_stime - cpu0.ru_stime)
+    return rc, secs, output, cpu
 
 
 def summary_line(output):
@@ -65,7 +83,7 @@ def summary_line(output):
 def observe(project, checkout):
     with tempfile.TemporaryDirectory(prefix="fg-observe-") as tmp:
         probe_dir = Path(tmp) / "probe"
-        rc, secs, output = run(project, checkout, probe_dir)
+        rc, secs, output, _ = run(project, checkout, probe_dir)
         merged = forkguard_recorder.merge(str(probe_dir))
     raw = Path(os.environ.get("FG_OBSERVE_RAW", "/tmp")) / ("fg-observed-%s.json" % project["name"])
     raw.write_text(json.dumps(merged))
@@ -114,19 +132,25 @@ def main():
         project = manifest[name]
         checkout = Path(args.corpus) / name
         if args.time_only:
-            plain, probed, summaries = [], [], []
+            plain, probed, cpu_plain, cpu_probed, summaries = [], [], [], [], []
             for _ in range(args.repeat):
-                rc0, secs0, out0 = run(project, checkout, None)
+                rc0, secs0, out0, c0 = run(project, checkout, None)
                 with tempfile.TemporaryDirectory() as tmp:
-                    rc1, secs1, out1 = run(project, checkout, Path(tmp) / "probe")
+                    rc1, secs1, out1, c1 = run(project, checkout, Path(tmp) / "probe")
                 plain.append(secs0)
                 probed.append(secs1)
+                cpu_plain.append(c0)
+                cpu_probed.append(c1)
                 summaries.append((summary_line(out0), summary_line(out1)))
             p0, p1 = statistics.median(plain), statistics.median(probed)
-            print(json.dumps({"name": name, "plain": [round(x, 2) for x in plain],
-                              "recorded": [round(x, 2) for x in probed],
-                              "median_plain": round(p0, 2), "median_recorded": round(p1, 2),
-                              "overhead_percent": round((p1 - p0) / p0 * 100, 2),
+            q0, q1 = statistics.median(cpu_plain), statistics.median(cpu_probed)
+            print(json.dumps({"name": name, "wall_plain": [round(x, 2) for x in plain],
+                              "wall_recorded": [round(x, 2) for x in probed],
+                              "cpu_plain": [round(x, 2) for x in cpu_plain],
+                              "cpu_recorded": [round(x, 2) for x in cpu_probed],
+                              "wall_overhead_percent": round((p1 - p0) / p0 * 100, 2),
+                              "cpu_overhead_percent": round((q1 - q0) / q0 * 100, 2),
+                              "load_average": os.getloadavg()[0],
                               "summaries": summaries}))
             continue
         result = observe(project, checkout)

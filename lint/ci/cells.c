@@ -9,18 +9,6 @@
 /* GitHub allows 256 jobs per matrix; more is not a real workflow. */
 #define FG_MAX_COMBOS 256
 
-typedef struct FgKv {
-  const char *key;
-  const char *value; /* NULL: unknown */
-  bool orig;         /* from the axes, not added by include */
-} FgKv;
-
-typedef struct FgCombo {
-  FG_VEC(FgKv) kv;
-} FgCombo;
-
-typedef FG_VEC(FgCombo) FgComboVec;
-
 char *fg_matrix_ref(const char *s) {
   if (!s)
     return NULL;
@@ -50,242 +38,232 @@ char *fg_matrix_ref(const char *s) {
   return *s ? NULL : fg_xstrndup(b, (size_t)(e - b));
 }
 
-/* A scalar's value when it is a literal; NULL for expressions, collections. */
-static const char *fg_literal(const FgYamlNode *n) {
-  const char *v = fg_yaml_str(fg_yaml_deref(n));
-  if (!v || strstr(v, "${{"))
-    return NULL;
-  return v;
-}
-
-static const FgKv *fg_combo_get(const FgCombo *c, const char *key) {
-  for (size_t i = 0; i < c->kv.len; i++)
-    if (strcmp(c->kv.items[i].key, key) == 0)
-      return &c->kv.items[i];
-  return NULL;
-}
-
-static void fg_combo_set(FgCombo *c, const char *key, const char *value, bool orig) {
-  for (size_t i = 0; i < c->kv.len; i++)
-    if (strcmp(c->kv.items[i].key, key) == 0) {
-      c->kv.items[i].value = value;
-      return;
-    }
-  FgKv kv = {key, value, orig};
-  fg_vec_push(&c->kv, kv);
-}
-
-static FgCombo fg_combo_copy(const FgCombo *c) {
-  FgCombo n = {0};
-  for (size_t i = 0; i < c->kv.len; i++)
-    fg_vec_push(&n.kv, c->kv.items[i]);
-  return n;
-}
-
-static void fg_combos_free(FgComboVec *v) {
-  for (size_t i = 0; i < v->len; i++)
-    fg_vec_free(&v->items[i].kv);
-  fg_vec_free(v);
-}
-
 static bool fg_is_special_key(const char *k) {
   return strcmp(k, "include") == 0 || strcmp(k, "exclude") == 0;
 }
 
-/* Does the include/exclude entry agree with the combination on key? An
- * unknown value on either side could match. */
-static bool fg_value_matches(const char *a, const char *b) {
-  return !a || !b || strcmp(a, b) == 0;
+/* Do two matrix values agree? 1, 0, or -1 when one is not known. */
+static int fg_same_value(const FgXValue *a, const FgXValue *b) {
+  if (!a || !b)
+    return 0;
+  char *x = fg_x_to_string(a), *y = fg_x_to_string(b);
+  int r = x && y ? strcmp(x, y) == 0 : -1;
+  if (r == 1 && (a->kind == FG_X_OBJECT || a->kind == FG_X_ARRAY))
+    r = a == b;
+  free(x);
+  free(y);
+  return r;
 }
 
-/* The cartesian product of the axes, then exclude, then include. Returns
- * false when the matrix is not a literal mapping. */
-static bool fg_matrix_combos(const FgJob *job, FgComboVec *out, bool *truncated) {
-  const FgYamlNode *m = fg_yaml_deref(job->matrix);
-  if (!m)
-    return true;
-  if (m->kind != FG_YAML_MAP)
-    return false;
-  FgCombo empty = {0};
-  fg_vec_push(out, empty);
-  size_t naxes = 0;
-  for (size_t i = 0; i + 1 < m->nitems; i += 2) {
-    const char *key = fg_yaml_str(fg_yaml_deref(m->items[i]));
-    if (!key || fg_is_special_key(key))
+/* `exclude`: a combination goes when every key of an entry matches it (an
+ * unknown value is not known to match: the combination stays). */
+static void fg_matrix_exclude(const FgXValue *ex, FgXValueVec *out) {
+  if (!ex || ex->kind != FG_X_ARRAY)
+    return;
+  size_t kept = 0;
+  for (size_t c = 0; c < out->len; c++) {
+    bool drop = false;
+    for (size_t e = 0; e < ex->nitems && !drop; e++) {
+      const FgXValue *entry = ex->items[e];
+      if (entry->kind != FG_X_OBJECT || !entry->nitems)
+        continue;
+      bool all = true;
+      for (size_t k = 0; k + 1 < entry->nitems && all; k += 2) {
+        const FgXValue *have = fg_x_get(out->items[c], entry->items[k]->str);
+        all = fg_same_value(have, entry->items[k + 1]) == 1;
+      }
+      drop = all;
+    }
+    if (!drop)
+      out->items[kept++] = out->items[c];
+  }
+  out->len = kept;
+}
+
+static bool fg_is_axis(const FgStrVec *axes, const char *key) {
+  for (size_t i = 0; i < axes->len; i++)
+    if (strcmp(axes->items[i], key) == 0)
+      return true;
+  return false;
+}
+
+/* `include`: an entry is added to every original combination whose axis
+ * values it matches; one that matches none is a combination of its own. */
+static void fg_matrix_include(FgXArena *a, const FgXValue *in, const FgStrVec *axes,
+                              FgXValueVec *out, bool *truncated) {
+  if (!in || in->kind != FG_X_ARRAY)
+    return;
+  size_t norig = out->len;
+  for (size_t e = 0; e < in->nitems; e++) {
+    const FgXValue *entry = in->items[e];
+    if (entry->kind != FG_X_OBJECT)
       continue;
-    const FgYamlNode *vals = fg_yaml_deref(m->items[i + 1]);
-    FgComboVec next = {0};
-    size_t nvals = vals && vals->kind == FG_YAML_SEQ ? vals->nitems : 1;
-    for (size_t c = 0; c < out->len; c++) {
+    bool added = false;
+    for (size_t c = 0; c < norig; c++) {
+      FgXValue *combo = out->items[c];
+      bool fits = true;
+      for (size_t k = 0; k + 1 < entry->nitems && fits; k += 2) {
+        const char *key = entry->items[k]->str;
+        if (fg_is_axis(axes, key))
+          fits = fg_same_value(fg_x_get(combo, key), entry->items[k + 1]) == 1;
+      }
+      if (!fits)
+        continue;
+      for (size_t k = 0; k + 1 < entry->nitems; k += 2)
+        if (!fg_is_axis(axes, entry->items[k]->str))
+          fg_x_set(a, combo, entry->items[k]->str, entry->items[k + 1]);
+      added = true;
+    }
+    if (added)
+      continue;
+    if (out->len >= FG_MAX_COMBOS) {
+      *truncated = true;
+      continue;
+    }
+    fg_vec_push(out, fg_x_object_copy(a, entry));
+  }
+}
+
+void fg_matrix_combos(const FgJob *job, FgXArena *a, const FgXScope *scope,
+                      FgXValueVec *out, bool *truncated) {
+  const FgYamlNode *m = fg_yaml_deref(job->matrix);
+  if (!m) {
+    fg_vec_push(out, fg_x_object(a));
+    return;
+  }
+  FgXValue *mv = fg_x_from_yaml(a, m, scope);
+  if (mv->kind != FG_X_OBJECT) {
+    FgXValue *none = NULL;
+    fg_vec_push(out, none);
+    return;
+  }
+  size_t first = out->len;
+  fg_vec_push(out, fg_x_object(a));
+  FgStrVec axes = {0};
+  for (size_t i = 0; i + 1 < mv->nitems; i += 2) {
+    const char *key = mv->items[i]->str;
+    if (fg_is_special_key(key))
+      continue;
+    fg_vec_push(&axes, fg_xstrdup(key));
+    const FgXValue *vals = mv->items[i + 1];
+    size_t nvals = vals->kind == FG_X_ARRAY ? vals->nitems : 1;
+    FgXValueVec next = {0};
+    for (size_t c = first; c < out->len; c++)
       for (size_t v = 0; v < nvals; v++) {
         if (next.len >= FG_MAX_COMBOS) {
           *truncated = true;
           break;
         }
-        const char *value =
-            vals && vals->kind == FG_YAML_SEQ ? fg_literal(vals->items[v]) : NULL;
-        FgCombo n = fg_combo_copy(&out->items[c]);
-        fg_combo_set(&n, key, value, true);
+        FgXValue *n = fg_x_object_copy(a, out->items[c]);
+        /* an axis that is not a list (an expression not known): unknown */
+        fg_x_set(a, n, key, vals->kind == FG_X_ARRAY ? vals->items[v] : fg_x_unknown(a));
         fg_vec_push(&next, n);
       }
-    }
-    fg_combos_free(out);
-    *out = next;
-    naxes++;
+    out->len = first;
+    for (size_t c = 0; c < next.len; c++)
+      fg_vec_push(out, next.items[c]);
+    fg_vec_free(&next);
   }
-  if (!naxes)
-    fg_combos_free(out); /* include-only: the entries are the matrix */
-  /* exclude: a combination goes when every key of an entry matches it */
-  const FgYamlNode *ex = fg_yaml_get(m, "exclude");
-  if (ex && ex->kind == FG_YAML_SEQ) {
-    size_t kept = 0;
-    for (size_t c = 0; c < out->len; c++) {
-      bool drop = false;
-      for (size_t e = 0; e < ex->nitems && !drop; e++) {
-        const FgYamlNode *entry = fg_yaml_deref(ex->items[e]);
-        if (!entry || entry->kind != FG_YAML_MAP || !entry->nitems)
-          continue;
-        bool all = true;
-        for (size_t k = 0; k + 1 < entry->nitems && all; k += 2) {
-          const char *key = fg_yaml_str(fg_yaml_deref(entry->items[k]));
-          const FgKv *kv = key ? fg_combo_get(&out->items[c], key) : NULL;
-          /* an unknown value is not known to match: keep the combination */
-          const char *want = fg_literal(entry->items[k + 1]);
-          all = kv && kv->value && want && strcmp(kv->value, want) == 0;
-        }
-        drop = all;
-      }
-      if (drop)
-        fg_vec_free(&out->items[c].kv);
-      else
-        out->items[kept++] = out->items[c];
-    }
-    out->len = kept;
-  }
-  /* include: added to every original combination it does not overwrite,
-   * else a new combination of its own */
-  const FgYamlNode *in = fg_yaml_get(m, "include");
-  size_t norig = out->len;
-  if (in && in->kind == FG_YAML_SEQ) {
-    for (size_t e = 0; e < in->nitems; e++) {
-      const FgYamlNode *entry = fg_yaml_deref(in->items[e]);
-      if (!entry || entry->kind != FG_YAML_MAP)
-        continue;
-      bool added = false;
-      for (size_t c = 0; c < norig; c++) {
-        FgCombo *combo = &out->items[c];
-        bool fits = true;
-        for (size_t k = 0; k + 1 < entry->nitems && fits; k += 2) {
-          const char *key = fg_yaml_str(fg_yaml_deref(entry->items[k]));
-          const FgKv *kv = key ? fg_combo_get(combo, key) : NULL;
-          if (kv && kv->orig)
-            fits = fg_value_matches(kv->value, fg_literal(entry->items[k + 1])) &&
-                   kv->value && fg_literal(entry->items[k + 1]);
-        }
-        if (!fits)
-          continue;
-        for (size_t k = 0; k + 1 < entry->nitems; k += 2) {
-          const char *key = fg_yaml_str(fg_yaml_deref(entry->items[k]));
-          const FgKv *kv = key ? fg_combo_get(combo, key) : NULL;
-          if (key && !(kv && kv->orig))
-            fg_combo_set(combo, key, fg_literal(entry->items[k + 1]), false);
-        }
-        added = true;
-      }
-      if (!added && out->len < FG_MAX_COMBOS) {
-        FgCombo n = {0};
-        for (size_t k = 0; k + 1 < entry->nitems; k += 2) {
-          const char *key = fg_yaml_str(fg_yaml_deref(entry->items[k]));
-          if (key)
-            fg_combo_set(&n, key, fg_literal(entry->items[k + 1]), false);
-        }
-        fg_vec_push(out, n);
-      }
-    }
-  }
-  return true;
+  if (!axes.len)
+    out->len = first; /* include-only: the entries are the matrix */
+  FgXValueVec mine = {0};
+  for (size_t c = first; c < out->len; c++)
+    fg_vec_push(&mine, out->items[c]);
+  fg_matrix_exclude(fg_x_get(mv, "exclude"), &mine);
+  fg_matrix_include(a, fg_x_get(mv, "include"), &axes, &mine, truncated);
+  if (!mine.len && !axes.len && !fg_x_get(mv, "include"))
+    fg_vec_push(&mine, fg_x_object(a)); /* `matrix: {}` */
+  out->len = first;
+  for (size_t c = 0; c < mine.len; c++)
+    fg_vec_push(out, mine.items[c]);
+  fg_vec_free(&mine);
+  fg_strvec_free(&axes);
 }
 
 bool fg_matrix_axis_values(const FgJob *job, const char *axis, FgStrVec *out) {
-  FgComboVec combos = {0};
+  FgXArena a = {0};
+  FgXValueVec combos = {0};
   bool truncated = false;
-  bool ok = fg_matrix_combos(job, &combos, &truncated);
+  fg_matrix_combos(job, &a, NULL, &combos, &truncated);
+  bool ok = !(combos.len == 1 && !combos.items[0]);
   for (size_t c = 0; ok && c < combos.len; c++) {
-    const FgKv *kv = fg_combo_get(&combos.items[c], axis);
-    if (!kv || !kv->value)
+    const FgXValue *v = fg_x_get(combos.items[c], axis);
+    char *s = v && v->kind != FG_X_NULL ? fg_x_to_string(v) : NULL;
+    if (!s)
       continue;
     bool dup = false;
     for (size_t i = 0; i < out->len && !dup; i++)
-      dup = strcmp(out->items[i], kv->value) == 0;
+      dup = strcmp(out->items[i], s) == 0;
     if (!dup)
-      fg_vec_push(out, fg_xstrdup(kv->value));
+      fg_vec_push(out, s);
+    else
+      free(s);
   }
-  fg_combos_free(&combos);
+  fg_vec_free(&combos);
+  fg_x_arena_free(&a);
   return ok;
 }
 
-/* A value written in the workflow, resolved through the combination:
- * a literal, `${{ matrix.X }}`, or unknown (NULL). */
-static const char *fg_resolve(const char *v, const FgCombo *combo, bool matrix_known) {
-  if (!v)
-    return NULL;
-  char *ref = fg_matrix_ref(v);
-  if (ref) {
-    const FgKv *kv = matrix_known && combo ? fg_combo_get(combo, ref) : NULL;
-    free(ref);
-    return kv ? kv->value : NULL;
-  }
-  return strstr(v, "${{") ? NULL : v;
-}
-
-static char *fg_runs_on(const FgJob *job, const FgCombo *combo, bool matrix_known) {
+char *fg_job_runs_on(const FgJob *job, const FgXScope *scope) {
   const FgYamlNode *r = fg_yaml_deref(job->runs_on);
   if (!r)
     return NULL;
-  if (r->kind == FG_YAML_SCALAR) {
-    const char *v = fg_resolve(r->value, combo, matrix_known);
-    return v ? fg_xstrdup(v) : NULL;
-  }
-  const FgYamlNode *labels = r;
-  if (r->kind == FG_YAML_MAP) /* runs-on: {group: ..., labels: [...]} */
-    labels = fg_yaml_get(r, "labels");
-  if (labels && labels->kind == FG_YAML_SCALAR) {
-    const char *v = fg_resolve(labels->value, combo, matrix_known);
-    return v ? fg_xstrdup(v) : NULL;
-  }
-  if (!labels || labels->kind != FG_YAML_SEQ)
-    return NULL;
-  FgBuf b = {0};
-  for (size_t i = 0; i < labels->nitems; i++) {
-    const char *v =
-        fg_resolve(fg_yaml_str(fg_yaml_deref(labels->items[i])), combo, matrix_known);
-    if (!v) {
-      fg_buf_free(&b);
-      return NULL;
+  FgXArena a = {0};
+  FgXValue *v = fg_x_from_yaml(&a, r, scope);
+  if (v->kind == FG_X_OBJECT) /* runs-on: {group: ..., labels: [...]} */
+    v = (FgXValue *)fg_x_get(v, "labels");
+  char *out = NULL;
+  if (v && v->kind == FG_X_ARRAY) {
+    FgBuf b = {0};
+    bool ok = v->nitems > 0;
+    for (size_t i = 0; i < v->nitems && ok; i++) {
+      char *s = fg_x_to_string(v->items[i]);
+      ok = s != NULL;
+      if (s)
+        fg_buf_printf(&b, "%s%s", i ? " " : "", s);
+      free(s);
     }
-    if (b.len)
-      fg_buf_putc(&b, ' ');
-    fg_buf_puts(&b, v);
+    out = ok ? fg_buf_take(&b) : NULL;
+    fg_buf_free(&b);
+  } else if (v && v->kind != FG_X_NULL) {
+    out = fg_x_to_string(v);
+    if (out && !*out) {
+      free(out);
+      out = NULL;
+    }
   }
-  return fg_buf_take(&b);
+  fg_x_arena_free(&a);
+  return out;
 }
 
-static bool fg_is_setup_python(const FgStep *st) {
-  return st->uses && (fg_str_startswith(st->uses, "actions/setup-python@") ||
-                      strcmp(st->uses, "actions/setup-python") == 0);
+static bool fg_has_label(const char *labels, const char *prefix);
+
+const char *fg_runner_os(const char *labels) {
+  if (!labels)
+    return NULL;
+  if (fg_has_label(labels, "ubuntu") || fg_has_label(labels, "linux"))
+    return "Linux";
+  if (fg_has_label(labels, "windows") || fg_has_label(labels, "win"))
+    return "Windows";
+  if (fg_has_label(labels, "macos") || fg_has_label(labels, "mac"))
+    return "macOS";
+  return NULL;
+}
+
+static bool fg_uses(const FgStep *st, const char *action) {
+  if (!st->uses)
+    return false;
+  size_t n = strlen(action);
+  return strncasecmp(st->uses, action, n) == 0 && (st->uses[n] == '@' || !st->uses[n]);
 }
 
 /* Versions from a version file: one per line (.python-version), or the
  * `python` line of .tool-versions. Unknown (nothing added) otherwise. */
-static void fg_version_file(const char *root, const char *rel, FgStrVec *out) {
-  if (!root || !rel || strstr(rel, "${{") || strstr(rel, ".."))
+static void fg_version_file(const FgReader *rd, const char *rel, FgStrVec *out) {
+  if (!rd || !rel || strstr(rel, "${{"))
     return;
-  char *path = fg_xasprintf("%s/%s", root, rel);
   size_t len = 0;
-  char *err = NULL;
-  char *data = fg_read_file(path, 64 * 1024, &len, &err);
-  free(path);
-  free(err);
+  char *data = fg_reader_read_optional(rd, rel, 64 * 1024, &len);
   if (!data)
     return;
   bool tool_versions = fg_str_endswith(rel, ".tool-versions");
@@ -315,49 +293,83 @@ static void fg_version_file(const char *root, const char *rel, FgStrVec *out) {
   free(data);
 }
 
-/* The Python versions of one combination; a NULL entry means unknown. */
-static void fg_pythons(const FgJob *job, const char *root, const FgCombo *combo,
-                       bool matrix_known, FgStrVec *out) {
-  bool any_setup = false;
-  for (size_t s = 0; s < job->steps.len; s++) {
+/* A `python-version` input: a literal, a list, lines of a block scalar. */
+static void fg_version_input(const FgYamlNode *pv, const FgXScope *scope, FgStrVec *out) {
+  FgXArena a = {0};
+  FgXValue *v = fg_x_from_yaml(&a, pv, scope);
+  if (v->kind == FG_X_ARRAY) {
+    for (size_t i = 0; i < v->nitems; i++)
+      fg_vec_push(out, fg_x_to_string(v->items[i]));
+  } else {
+    char *s = fg_x_to_string(v);
+    if (s && strchr(s, '\n')) {
+      char *save = NULL;
+      for (char *l = strtok_r(s, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+        while (isspace((unsigned char)*l))
+          l++;
+        if (*l)
+          fg_vec_push(out, fg_xstrdup(l));
+      }
+      free(s);
+    } else if (s && !*s) {
+      free(s); /* empty: the action's default */
+    } else {
+      fg_vec_push(out, s); /* NULL: unknown */
+    }
+  }
+  fg_x_arena_free(&a);
+}
+
+void fg_job_pythons(const FgJob *job, size_t upto, const FgReader *rd,
+                    const FgXScope *scope, FgStrVec *out) {
+  FgStrVec last = {0};
+  bool any = false;
+  for (size_t s = 0; s < job->steps.len && s < upto; s++) {
     const FgStep *st = &job->steps.items[s];
-    if (!fg_is_setup_python(st))
+    bool setup_python = fg_uses(st, "actions/setup-python");
+    /* setup-uv, setup-miniconda, deadsnakes/action, a repository's own
+     * composite action: any action given a `python-version` */
+    bool other = st->uses && fg_yaml_get(fg_yaml_get(st->node, "with"), "python-version");
+    if (!setup_python && !other)
       continue;
-    any_setup = true;
+    const char *cond = fg_yaml_str(fg_yaml_get(st->node, "if"));
+    if (cond && fg_x_condition(cond, scope) == 0)
+      continue;
     const FgYamlNode *with = fg_yaml_get(st->node, "with");
     const FgYamlNode *pv = fg_yaml_get(with, "python-version");
     const FgYamlNode *pf = fg_yaml_get(with, "python-version-file");
-    size_t before = out->len;
-    if (pv && pv->kind == FG_YAML_SEQ) {
-      for (size_t i = 0; i < pv->nitems; i++) {
-        const char *v =
-            fg_resolve(fg_yaml_str(fg_yaml_deref(pv->items[i])), combo, matrix_known);
-        fg_vec_push(out, v ? fg_xstrdup(v) : NULL);
-      }
-    } else if (pv && pv->kind == FG_YAML_SCALAR) {
-      /* a block scalar can list one version a line */
-      const char *v = fg_resolve(pv->value, combo, matrix_known);
-      if (v && strchr(v, '\n')) {
-        char *copy = fg_xstrdup(v);
-        char *save = NULL;
-        for (char *l = strtok_r(copy, "\n", &save); l; l = strtok_r(NULL, "\n", &save))
-          if (*l)
-            fg_vec_push(out, fg_xstrdup(l));
-        free(copy);
+    FgStrVec vers = {0};
+    if (pv)
+      fg_version_input(pv, scope, &vers);
+    if (!vers.len && setup_python) {
+      if (pf) {
+        FgXArena a = {0};
+        char *rel = fg_x_to_string(fg_x_from_yaml(&a, pf, scope));
+        fg_version_file(rd, rel, &vers);
+        free(rel);
+        fg_x_arena_free(&a);
       } else {
-        fg_vec_push(out, v ? fg_xstrdup(v) : NULL);
+        fg_version_file(rd, ".python-version", &vers);
       }
-    } else if (pf) {
-      fg_version_file(root, fg_resolve(fg_yaml_str(pf), combo, matrix_known), out);
+      if (!vers.len)
+        fg_vec_push(&vers, NULL); /* setup-python with nothing we can read */
     }
-    if (out->len == before)
-      fg_vec_push(out, NULL); /* setup-python with nothing we can read */
+    if (!vers.len)
+      continue; /* setup-uv / miniconda without a version: PATH unchanged */
+    fg_strvec_free(&last);
+    last = vers;
+    any = true;
   }
-  if (!any_setup)
-    fg_vec_push(out, NULL); /* the runner's own Python */
+  if (!any) {
+    char *none = NULL;
+    fg_vec_push(out, none); /* the runner's own Python */
+  }
+  for (size_t i = 0; i < last.len; i++)
+    fg_vec_push(out, last.items[i]);
+  fg_vec_free(&last);
 }
 
-static void fg_cells_add(FgCells *self, const char *os, const char *py) {
+void fg_cells_add(FgCells *self, const char *os, const char *py) {
   for (size_t i = 0; i < self->items.len; i++)
     if (fg_str_eq(self->items.items[i].os, os) &&
         fg_str_eq(self->items.items[i].python, py))
@@ -366,25 +378,45 @@ static void fg_cells_add(FgCells *self, const char *os, const char *py) {
   fg_vec_push(&self->items, c);
 }
 
-void fg_cells_of_job(const FgJob *job, const char *root, FgCells *out) {
-  FgComboVec combos = {0};
-  bool truncated = false;
-  bool known = fg_matrix_combos(job, &combos, &truncated);
-  out->truncated |= truncated;
-  if (!combos.len) {
-    FgCombo empty = {0};
-    fg_vec_push(&combos, empty);
+void fg_cells_retain(FgCells *self, bool (*keep)(const FgCell *cell, void *user),
+                     void *user) {
+  size_t kept = 0;
+  for (size_t i = 0; i < self->items.len; i++) {
+    FgCell *c = &self->items.items[i];
+    if (keep(c, user)) {
+      self->items.items[kept++] = *c;
+    } else {
+      free(c->os);
+      free(c->python);
+    }
   }
+  self->items.len = kept;
+}
+
+void fg_cells_merge(FgCells *dst, const FgCells *src) {
+  for (size_t i = 0; i < src->items.len; i++)
+    fg_cells_add(dst, src->items.items[i].os, src->items.items[i].python);
+  dst->truncated |= src->truncated;
+}
+
+void fg_cells_of_job(const FgJob *job, const FgReader *rd, FgCells *out) {
+  FgXArena a = {0};
+  FgXValueVec combos = {0};
+  bool truncated = false;
+  fg_matrix_combos(job, &a, NULL, &combos, &truncated);
+  out->truncated |= truncated;
   for (size_t c = 0; c < combos.len; c++) {
-    char *os = fg_runs_on(job, &combos.items[c], known);
+    FgXScope scope = {combos.items[c], NULL, NULL, NULL};
+    char *os = fg_job_runs_on(job, &scope);
     FgStrVec pys = {0};
-    fg_pythons(job, root, &combos.items[c], known, &pys);
+    fg_job_pythons(job, job->steps.len, rd, &scope, &pys);
     for (size_t i = 0; i < pys.len; i++)
       fg_cells_add(out, os, pys.items[i]);
     fg_strvec_free(&pys);
     free(os);
   }
-  fg_combos_free(&combos);
+  fg_vec_free(&combos);
+  fg_x_arena_free(&a);
 }
 
 void fg_cells_free(FgCells *self) {
@@ -420,6 +452,23 @@ bool fg_cell_is_linux(const FgCell *cell) {
     return false;
   /* self-hosted without an OS label, or a custom runner name: could be */
   return true;
+}
+
+int fg_cell_python_minor(const FgCell *cell) {
+  const char *v = cell->python;
+  if (!v)
+    return -1;
+  if (fg_str_startswith(v, "pypy"))
+    v += 4;
+  else if (fg_str_startswith(v, "cpython-"))
+    v += 8;
+  if (v[0] == '-')
+    v++; /* pypy-3.10 */
+  if (!(v[0] == '3' && v[1] == '.'))
+    return -1;
+  char *end = NULL;
+  long minor = strtol(v + 2, &end, 10);
+  return end == v + 2 ? -1 : (int)minor;
 }
 
 bool fg_cell_python_before_314(const FgCell *cell) {

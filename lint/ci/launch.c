@@ -1,19 +1,25 @@
-#include "ci/launch.h"
+/* launch: the dispatcher. Recognises which launcher a command is (after
+ * the runners that only start it: `uv run`, `uvx`, `pipx run`, `poetry
+ * run`, `python -m`, `timeout N`...) and hands it to that launcher's file;
+ * runs the command lines launchers find (fg_launch_run_line). */
+#include "ci/launch_int.h"
 
-#include <ctype.h>
+#include <fnmatch.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "ci/cells.h"
-#include "ci/tox.h"
 #include "core/source.h"
 
-/* A recipe calling make calling tox is followed; deeper is not. */
-#define FG_LAUNCH_MAX_DEPTH 2
-#define FG_LAUNCH_MAX_FILE (1u << 20)
-
-static const char *fg_base(const char *word) {
+const char *fg_launch_base(const char *word) {
+  /* `${PREFIX}coverage`, `${VENV}/bin/pytest`: a directory not known, then
+   * the program's name */
+  if (word[0] == '$' && word[1] == '{') {
+    const char *close = strchr(word, '}');
+    if (close && close[1] && !strchr(close + 1, '$'))
+      word = close + 1;
+  }
   const char *s = strrchr(word, '/');
   return s ? s + 1 : word;
 }
@@ -29,8 +35,9 @@ void fg_launch_cd(char **cwd, const FgShellCommand *c) {
   *cwd = next;
 }
 
-/* A launcher's file through the overlay, else from disk; read once. */
-static const FgSource *fg_launch_file(const FgLaunchEnv *env, const char *rel) {
+/* ---- files ------------------------------------------------------------------ */
+
+const FgSource *fg_launch_file(const FgLaunchEnv *env, const char *rel) {
   for (size_t i = 0; i < env->files->len; i++)
     if (strcmp(env->files->items[i]->path, rel) == 0)
       return env->files->items[i];
@@ -40,12 +47,14 @@ static const FgSource *fg_launch_file(const FgLaunchEnv *env, const char *rel) {
     fg_vec_push(env->files, src);
     return src;
   }
-  char *path = fg_xasprintf("%s/%s", env->root, rel);
+  if (!*rel || strstr(rel, "../") == rel)
+    return NULL;
+  /* through the project's reader: nothing outside the root, no special
+   * files, a warning when a file is there but cannot be read */
   size_t len = 0;
-  char *err = NULL;
-  char *data = fg_read_file(path, FG_LAUNCH_MAX_FILE, &len, &err);
-  free(path);
-  free(err);
+  char *data = env->reader
+                   ? fg_reader_read_optional(env->reader, rel, FG_LAUNCH_MAX_FILE, &len)
+                   : NULL;
   if (!data)
     return NULL;
   FgSource *src = fg_source_new(rel, data, len);
@@ -54,50 +63,124 @@ static const FgSource *fg_launch_file(const FgLaunchEnv *env, const char *rel) {
   return src;
 }
 
-static size_t fg_launch_at(const FgLaunchEnv *env, const FgRunAnchor *anchor,
-                           const FgShellCommand *cmd, const char *cwd, int depth,
-                           FgRunVec *out);
+/* ---- values ----------------------------------------------------------------- */
 
-/* Runs the commands of one launcher line (a tox command, a recipe line). */
-static size_t fg_launch_line(const FgLaunchEnv *env, const FgRunAnchor *anchor,
-                             const char *text, const char *cwd, const char *where,
-                             const char *env_addopts, int depth, FgRunVec *out) {
-  FgRunContext ctx = *env->ctx;
-  ctx.cmdline_name = where;
-  if (env_addopts)
-    ctx.env_addopts = env_addopts;
-  FgLaunchEnv inner = *env;
-  inner.ctx = &ctx;
-  FgShellScript *sh = fg_shell_parse(text, strlen(text));
-  /* a fix rewrites the whole line: only when it holds the one command */
-  FgRunAnchor own = *anchor;
-  if (sh->ncmds != 1)
-    own.src = NULL;
-  anchor = &own;
-  char *dir = fg_xstrdup(cwd);
-  size_t n = 0;
-  for (size_t c = 0; c < sh->ncmds; c++) {
-    const FgShellCommand *cmd = &sh->cmds[c];
-    FgRun *run =
-        fg_run_new_launched(env->wf, env->job, env->step, cmd, dir, &ctx, anchor);
-    if (run) {
-      fg_vec_push(out, run);
-      n++;
-      continue;
-    }
-    size_t k = depth < FG_LAUNCH_MAX_DEPTH
-                   ? fg_launch_at(&inner, anchor, cmd, dir, depth + 1, out)
-                   : 0;
-    n += k;
-    if (!k)
-      fg_launch_cd(&dir, cmd);
-  }
-  free(dir);
-  fg_shell_delete(sh);
-  return n;
+const char *fg_launch_var(const FgStrVec *vars, const char *name) {
+  if (!vars)
+    return NULL;
+  size_t nl = strlen(name);
+  for (size_t i = vars->len; i-- > 0;)
+    if (strncmp(vars->items[i], name, nl) == 0 && vars->items[i][nl] == '=')
+      return vars->items[i] + nl + 1;
+  return NULL;
 }
 
-/* ---- tox ------------------------------------------------------------------ */
+const char *fg_launch_getenv(const FgLaunchCtx *lc, const FgShellCommand *cmd,
+                             const char *name) {
+  size_t nl = strlen(name);
+  if (cmd)
+    for (size_t i = 0; i < cmd->nassigns; i++)
+      if (strncmp(cmd->assigns[i].text, name, nl) == 0 && cmd->assigns[i].text[nl] == '=')
+        return cmd->assigns[i].dynamic ? NULL : cmd->assigns[i].text + nl + 1;
+  const char *v = fg_launch_var(lc->vars, name);
+  if (v)
+    return v;
+  const FgLaunchEnv *env = lc->env;
+  /* the step's shell variables: its env after `${{ }}`, the script's
+   * exports; only exported ones reach the launcher */
+  if (env->vars)
+    return fg_shell_vars_exported(env->vars, name) ? fg_shell_vars_get(env->vars, name)
+                                                   : NULL;
+  const FgYamlNode *levels[3] = {env->step->env, env->job->env, env->wf->env};
+  for (int i = 0; i < 3; i++) {
+    v = fg_yaml_str(fg_yaml_deref(fg_yaml_get(levels[i], name)));
+    if (v)
+      return v;
+  }
+  return NULL;
+}
+
+void fg_launch_put_word(FgBuf *b, const char *word) {
+  if (b->len)
+    fg_buf_putc(b, ' ');
+  bool plain = *word != '\0';
+  for (const char *p = word; *p && plain; p++)
+    plain = !strchr(" \t\n'\"\\;&|<>()`*?[]#~!", *p);
+  /* `${{ }}` and `$X` stay as written: they are the shell's to expand */
+  if (plain || strstr(word, "${{") || word[0] == '$') {
+    fg_buf_puts(b, word);
+    return;
+  }
+  fg_buf_putc(b, '\'');
+  for (const char *p = word; *p; p++) {
+    if (*p == '\'')
+      fg_buf_puts(b, "'\\''");
+    else
+      fg_buf_putc(b, *p);
+  }
+  fg_buf_putc(b, '\'');
+}
+
+char *fg_launch_word_glob(const char *t) {
+  FgBuf b = {0};
+  size_t n = strlen(t);
+  for (size_t i = 0; i < n;) {
+    size_t j = i;
+    if (strncmp(t + i, "${{", 3) == 0) {
+      const char *e = strstr(t + i, "}}");
+      j = e ? (size_t)(e - t) + 2 : n;
+    } else if (t[i] == '$' && i + 1 < n && (t[i + 1] == '(' || t[i + 1] == '{')) {
+      char open = t[i + 1], close = open == '(' ? ')' : '}';
+      int depth = 0;
+      for (j = i + 1; j < n; j++) {
+        if (t[j] == open)
+          depth++;
+        else if (t[j] == close && --depth == 0)
+          break;
+      }
+      j = j < n ? j + 1 : n;
+    } else if (t[i] == '$') {
+      j = i + 1;
+      while (j < n && (t[j] == '_' || (t[j] >= 'a' && t[j] <= 'z') ||
+                       (t[j] >= 'A' && t[j] <= 'Z') || (t[j] >= '0' && t[j] <= '9') ||
+                       (j == i + 1 && strchr("@*#?!-", t[j]))))
+        j++;
+    } else if (t[i] == '`') {
+      const char *e = strchr(t + i + 1, '`');
+      j = e ? (size_t)(e - t) + 1 : n;
+    }
+    if (j > i) {
+      if (!b.len || b.data[b.len - 1] != '*')
+        fg_buf_putc(&b, '*');
+      i = j;
+    } else {
+      fg_buf_putc(&b, t[i++]);
+    }
+  }
+  return b.data ? fg_buf_take(&b) : fg_xstrdup("");
+}
+
+/* Candidates for a word with a `${{ matrix.X }}` part: each value of
+ * the axis put in (the first such part; others stay unknown). */
+bool fg_launch_matrix_names(const FgLaunchCtx *lc, const char *name, FgStrVec *out) {
+  const char *open = strstr(name, "${{");
+  const char *close = open ? strstr(open, "}}") : NULL;
+  if (!close)
+    return false;
+  char *ref = fg_xstrndup(open, (size_t)(close + 2 - open));
+  char *axis = fg_matrix_ref(ref);
+  free(ref);
+  if (!axis)
+    return false;
+  FgStrVec vals = {0};
+  fg_matrix_axis_values(lc->env->job, axis, &vals);
+  for (size_t i = 0; i < vals.len; i++)
+    fg_vec_push(out, fg_xasprintf("%.*s%s%s", (int)(open - name), name, vals.items[i],
+                                  close + 2));
+  fg_strvec_free(&vals);
+  free(axis);
+  return out->len > 0;
+}
 
 static void fg_push_unique(FgStrVec *v, const char *s) {
   for (size_t i = 0; i < v->len; i++)
@@ -106,435 +189,480 @@ static void fg_push_unique(FgStrVec *v, const char *s) {
   fg_vec_push(v, fg_xstrdup(s));
 }
 
-static void fg_envlist_all(const FgTox *tox, FgStrVec *envs) {
-  size_t n = 0;
-  const char *const *list = fg_tox_envlist(tox, &n);
-  for (size_t i = 0; i < n; i++)
-    fg_push_unique(envs, list[i]);
+static bool fg_in(const FgStrVec *v, const char *s) {
+  for (size_t i = 0; i < v->len; i++)
+    if (strcmp(v->items[i], s) == 0)
+      return true;
+  return false;
 }
 
-/* One `-e` value: names split on ',', `${{ matrix.X }}` resolved to the
- * axis values that are tox envs, anything else unknown: every env. */
-static void fg_tox_envs(const FgLaunchEnv *env, const FgTox *tox, const char *spec,
-                        FgStrVec *envs) {
-  char *copy = fg_xstrdup(spec);
-  char *save = NULL;
-  for (char *name = strtok_r(copy, ",", &save); name; name = strtok_r(NULL, ",", &save)) {
-    while (*name == ' ')
-      name++;
-    if (!*name)
-      continue;
-    char *axis = fg_matrix_ref(name);
-    if (axis) {
-      FgStrVec vals = {0};
-      fg_matrix_axis_values(env->job, axis, &vals);
-      size_t before = envs->len;
-      for (size_t i = 0; i < vals.len; i++)
-        if (fg_tox_env_exists(tox, vals.items[i]) || strcmp(vals.items[i], "py") == 0 ||
-            fg_str_startswith(vals.items[i], "py3"))
-          fg_push_unique(envs, vals.items[i]);
-      if (envs->len == before)
-        fg_envlist_all(tox, envs);
-      fg_strvec_free(&vals);
-      free(axis);
-    } else if (strstr(name, "${{") || strchr(name, '$') || strcmp(name, "ALL") == 0) {
-      fg_envlist_all(tox, envs);
-    } else {
-      fg_push_unique(envs, name);
-    }
-  }
-  free(copy);
-}
-
-static const char *fg_env_value(const FgLaunchEnv *env, const FgShellCommand *cmd,
-                                const char *name) {
-  size_t nl = strlen(name);
-  for (size_t i = 0; i < cmd->nassigns; i++)
-    if (strncmp(cmd->assigns[i].text, name, nl) == 0 && cmd->assigns[i].text[nl] == '=')
-      return cmd->assigns[i].text + nl + 1;
-  const FgYamlNode *levels[3] = {env->step->env, env->job->env, env->wf->env};
-  for (int i = 0; i < 3; i++) {
-    const char *v = fg_yaml_str(fg_yaml_deref(fg_yaml_get(levels[i], name)));
-    if (v)
-      return v;
-  }
-  return NULL;
-}
-
-static size_t fg_launch_tox(const FgLaunchEnv *env, const FgRunAnchor *anchor,
-                            const FgShellCommand *cmd, size_t i, const char *cwd,
-                            int depth, FgRunVec *out) {
-  const FgShellWord *w = cmd->words;
-  size_t n = cmd->nwords;
-  char *ini = fg_path_join(cwd, "tox.ini");
-  FgStrVec specs = {0};
-  i++;
-  if (i < n && (strcmp(w[i].text, "run") == 0 || strcmp(w[i].text, "r") == 0 ||
-                strcmp(w[i].text, "run-parallel") == 0 || strcmp(w[i].text, "p") == 0))
-    i++;
-  for (; i < n; i++) {
-    const char *t = w[i].text;
-    if (strcmp(t, "--") == 0)
-      break; /* posargs: not modelled ({posargs} is read as empty) */
-    if ((strcmp(t, "-e") == 0 || strcmp(t, "--env") == 0) && i + 1 < n) {
-      fg_vec_push(&specs, fg_xstrdup(w[++i].text));
-    } else if (fg_str_startswith(t, "-e") && t[2]) {
-      fg_vec_push(&specs, fg_xstrdup(t + 2 + (t[2] == '=')));
-    } else if (fg_str_startswith(t, "--env=")) {
-      fg_vec_push(&specs, fg_xstrdup(t + 6));
-    } else if ((strcmp(t, "-c") == 0 || strcmp(t, "--conf") == 0) && i + 1 < n) {
-      free(ini);
-      ini = fg_path_join(cwd, w[++i].text);
-    }
-  }
-  const char *toxenv = fg_env_value(env, cmd, "TOXENV");
-  if (!specs.len && toxenv)
-    fg_vec_push(&specs, fg_xstrdup(toxenv));
-  const FgSource *src = fg_launch_file(env, ini);
-  size_t total = 0;
-  if (src) {
-    FgTox *tox = fg_tox_parse(src);
-    FgStrVec envs = {0};
-    for (size_t s = 0; s < specs.len; s++)
-      fg_tox_envs(env, tox, specs.items[s], &envs);
-    if (!specs.len)
-      fg_envlist_all(tox, &envs);
-    if (!envs.len)
-      fg_vec_push(&envs, fg_xstrdup("py"));
-    /* tox runs commands in the directory of tox.ini */
-    const char *slash = strrchr(ini, '/');
-    char *toxdir = slash ? fg_xstrndup(ini, (size_t)(slash - ini)) : fg_xstrdup("");
-    for (size_t e = 0; e < envs.len; e++) {
-      const char *name = envs.items[e];
-      FgToxLines cmds = {0}, setenv = {0};
-      fg_tox_commands(tox, name, &cmds);
-      fg_tox_setenv(tox, name, &setenv);
-      const char *addopts = NULL;
-      for (size_t k = 0; k < setenv.len; k++)
-        if (fg_str_eq(setenv.items[k].key, "PYTEST_ADDOPTS"))
-          addopts = setenv.items[k].text;
-      char *where = fg_xasprintf("%s [testenv:%s]", ini, name);
-      char *via = anchor->via ? fg_xasprintf("%s, tox env %s", anchor->via, name)
-                              : fg_xasprintf("tox env %s", name);
-      for (size_t k = 0; k < cmds.len; k++) {
-        const char *line = cmds.items[k].text;
-        while (*line == '-' || *line == ' ')
-          line++; /* `- cmd`: tox ignores its exit code */
-        FgRunAnchor a = {anchor->start, anchor->end,         via,
-                         src,           cmds.items[k].start, cmds.items[k].end};
-        total += fg_launch_line(env, &a, line, toxdir, where, addopts, depth, out);
-      }
-      free(via);
-      free(where);
-      fg_tox_lines_free(&cmds);
-      fg_tox_lines_free(&setenv);
-    }
-    free(toxdir);
-    fg_strvec_free(&envs);
-    fg_tox_delete(tox);
-  }
-  fg_strvec_free(&specs);
-  free(ini);
-  return total;
-}
-
-/* ---- make ------------------------------------------------------------------ */
-
-typedef struct FgMakeVar {
-  char *name, *value;
-} FgMakeVar;
-
-typedef struct FgMake {
-  FG_VEC(FgMakeVar) vars; /* later entries win */
-  FG_VEC(char *) lines;   /* the file's logical lines (continuations joined) */
-  FG_VEC(size_t)
-  starts, ends; /* each logical line's span in the file (its
-                   line break excluded) */
-} FgMake;
-
-static const char *fg_make_get(const FgMake *mk, const char *name, size_t len) {
-  for (size_t i = mk->vars.len; i-- > 0;)
-    if (strlen(mk->vars.items[i].name) == len &&
-        strncmp(mk->vars.items[i].name, name, len) == 0)
-      return mk->vars.items[i].value;
-  if (len == 4 && strncmp(name, "MAKE", 4) == 0)
-    return "make";
-  return NULL;
-}
-
-static void fg_make_set(FgMake *mk, const char *name, size_t len, const char *value,
-                        bool append, bool if_unset) {
-  const char *old = fg_make_get(mk, name, len);
-  if (if_unset && old)
+void fg_launch_match_names(const FgLaunchCtx *lc, const char *word, const FgStrVec *cands,
+                           FgStrVec *out) {
+  if (!strchr(word, '$') && !strchr(word, '`')) {
+    if (fg_in(cands, word))
+      fg_push_unique(out, word);
     return;
-  FgMakeVar v = {fg_xstrndup(name, len),
-                 append && old ? fg_xasprintf("%s %s", old, value) : fg_xstrdup(value)};
-  fg_vec_push(&mk->vars, v);
+  }
+  size_t before = out->len;
+  FgStrVec vals = {0};
+  if (fg_launch_matrix_names(lc, word, &vals))
+    for (size_t i = 0; i < vals.len; i++)
+      if (fg_in(cands, vals.items[i]))
+        fg_push_unique(out, vals.items[i]);
+  fg_strvec_free(&vals);
+  if (out->len > before)
+    return;
+  char *glob = fg_launch_word_glob(word);
+  for (size_t i = 0; i < cands->len; i++)
+    if (fnmatch(glob, cands->items[i], 0) == 0)
+      fg_push_unique(out, cands->items[i]);
+  free(glob);
 }
 
-/* $(VAR), ${VAR} and $$, expanded to a fixed depth. */
-static void fg_make_expand_into(const FgMake *mk, const char *s, FgBuf *b, int depth) {
-  for (; *s; s++) {
-    if (*s != '$') {
-      fg_buf_putc(b, *s);
+/* ---- cells ------------------------------------------------------------------- */
+
+void fg_launch_fill_python(FgRunVec *out, size_t from, const char *python) {
+  if (!python)
+    return;
+  for (size_t r = from; r < out->len; r++) {
+    FgCells *cells = &out->items[r]->cells;
+    bool any = false;
+    for (size_t i = 0; i < cells->items.len && !any; i++)
+      any = cells->items.items[i].python == NULL;
+    if (!any)
       continue;
+    FgCells next = {0};
+    next.truncated = cells->truncated;
+    for (size_t i = 0; i < cells->items.len; i++) {
+      const FgCell *c = &cells->items.items[i];
+      fg_cells_add(&next, c->os, c->python ? c->python : python);
     }
-    if (s[1] == '$') {
-      fg_buf_putc(b, '$');
-      s++;
-      continue;
-    }
-    char close = s[1] == '(' ? ')' : s[1] == '{' ? '}' : 0;
-    const char *end = close ? strchr(s + 2, close) : NULL;
-    if (!end) {
-      fg_buf_putc(b, *s);
-      continue;
-    }
-    const char *v = fg_make_get(mk, s + 2, (size_t)(end - s - 2));
-    if (v && depth < 8)
-      fg_make_expand_into(mk, v, b, depth + 1);
-    s = end;
+    fg_cells_free(cells);
+    *cells = next;
   }
 }
 
-static char *fg_make_expand(const FgMake *mk, const char *s) {
+char *fg_launch_python_of(const char *text) {
+  if (!text)
+    return NULL;
+  for (const char *p = text; *p; p++) {
+    if (p[0] != '3' || p[1] != '.' || !(p[2] >= '0' && p[2] <= '9'))
+      continue;
+    if (p > text && ((p[-1] >= '0' && p[-1] <= '9') || p[-1] == '.'))
+      continue;
+    size_t n = 3;
+    while (p[n] >= '0' && p[n] <= '9')
+      n++;
+    return fg_xasprintf("%.*s%s", (int)n, p, p[n] == 't' ? "t" : "");
+  }
+  return NULL;
+}
+
+/* The step's own words after `--` handed to the runs out[from..] as they
+ * are (the env's pytest line has {posargs}): kept on each run with their
+ * workflow spans, so a fix can split the step on them. */
+void fg_launch_keep_posargs(const FgLaunchCtx *lc, const FgShellCommand *cmd,
+                            size_t dashdash, size_t from) {
+  const FgScript *sc = lc->env->step->script;
+  if (lc->line || dashdash + 1 >= cmd->nwords || !sc || !sc->exact)
+    return;
+  size_t np = cmd->nwords - dashdash - 1;
+  for (size_t r = from; r < lc->out->len; r++) {
+    FgRun *run = lc->out->items[r];
+    bool found = false;
+    for (size_t a = 0; a + np <= run->args.len && !found; a++) {
+      found = true;
+      for (size_t k = 0; k < np && found; k++)
+        found =
+            strcmp(run->args.items[a + k].text, cmd->words[dashdash + 1 + k].text) == 0;
+      if (found && run->xdist_arg >= (int)a && run->xdist_arg < (int)(a + np)) {
+        /* the deciding -n is the step's own word */
+        size_t x = (size_t)run->xdist_arg;
+        const char *opt = run->args.items[x].text;
+        bool valued = (strcmp(opt, "-n") == 0 || strcmp(opt, "--numprocesses") == 0) &&
+                      x + 1 < run->args.len;
+        free(run->xdist_why);
+        run->xdist_why =
+            fg_xasprintf("%s%s%s after `--` in the step", opt, valued ? " " : "",
+                         valued ? run->args.items[x + 1].text : "");
+      }
+    }
+    if (!found || run->posargs.len)
+      continue;
+    for (size_t k = 0; k < np; k++) {
+      const FgShellWord *w = &cmd->words[dashdash + 1 + k];
+      FgArg arg = {fg_xstrdup(w->text), fg_script_file_offset(sc, w->start),
+                   fg_script_file_offset(sc, w->end), w->dynamic, w->derived};
+      fg_vec_push(&run->posargs, arg);
+    }
+    run->posargs_at = fg_script_file_offset(sc, cmd->words[dashdash].end);
+  }
+}
+
+/* ---- running a launched line --------------------------------------------------- */
+
+typedef FG_VEC(FgShellWord) FgWordVec;
+
+/* A script's positional parameters and the launchers' variables put into
+ * the words of cmd: `"$@"` / `$*` become the parameters, `$1`... one of
+ * them, `$X` / `${X}` a variable the launchers set (unquoted: split on
+ * blanks). Returns NULL when nothing changes. */
+static FgShellCommand *fg_launch_subst(const FgLaunchCtx *lc, const FgLaunchLine *line,
+                                       const FgShellCommand *cmd, size_t shift) {
+  bool any = false;
+  for (size_t i = 0; i < cmd->nwords && !any; i++)
+    any = cmd->words[i].dynamic && strchr(cmd->words[i].text, '$');
+  if (!any)
+    return NULL;
+  FgWordVec words = {0};
+  for (size_t i = 0; i < cmd->nwords; i++) {
+    const FgShellWord *w = &cmd->words[i];
+    const char *t = w->text;
+    FgShellWord nw = {
+        .start = w->start, .end = w->end, .dynamic = w->dynamic, .derived = w->derived};
+    if (w->dynamic && line->params &&
+        (strcmp(t, "$@") == 0 || strcmp(t, "$*") == 0 || strcmp(t, "${@}") == 0)) {
+      for (size_t k = shift; k < line->params->len; k++) {
+        const char *p = line->params->items[k];
+        FgShellWord pw = {.text = fg_xstrdup(p),
+                          .start = w->start,
+                          .end = w->end,
+                          .dynamic =
+                              !line->params_known || strchr(p, '$') || strchr(p, '`'),
+                          .derived = true};
+        fg_vec_push(&words, pw);
+      }
+      if (!line->params_known) {
+        FgShellWord pw = {
+            .text = fg_xstrdup("$@"), .start = w->start, .end = w->end, .dynamic = true};
+        fg_vec_push(&words, pw);
+      }
+      continue;
+    }
+    if (w->dynamic && line->params && t[0] == '$' && t[1] >= '1' && t[1] <= '9' &&
+        !t[2]) {
+      size_t k = (size_t)(t[1] - '1') + shift;
+      if (k < line->params->len) {
+        const char *p = line->params->items[k];
+        nw.text = fg_xstrdup(p);
+        nw.dynamic = strchr(p, '$') || strchr(p, '`');
+        nw.derived = true;
+        fg_vec_push(&words, nw);
+      } else if (!line->params_known) {
+        nw.text = fg_xstrdup(t);
+        fg_vec_push(&words, nw);
+      }
+      continue;
+    }
+    if (w->dynamic && t[0] == '$' && t[1] != '{' && t[1] != '(') {
+      const char *v = fg_launch_var(lc->vars, t + 1);
+      if (!v)
+        v = fg_launch_var(line->vars, t + 1);
+      if (v && !strchr(v, '$')) {
+        FgStrVec parts = {0};
+        fg_strvec_split(&parts, v, " \t\n");
+        for (size_t k = 0; k < parts.len; k++) {
+          FgShellWord pw = {
+              .text = parts.items[k], .start = w->start, .end = w->end, .derived = true};
+          fg_vec_push(&words, pw);
+        }
+        fg_vec_free(&parts);
+        continue;
+      }
+    }
+    nw.text = fg_xstrdup(t);
+    fg_vec_push(&words, nw);
+  }
+  FgShellCommand *c = fg_xcalloc(1, sizeof *c);
+  *c = *cmd;
+  c->words = words.items;
+  c->nwords = words.len;
+  return c;
+}
+
+static void fg_launch_subst_free(FgShellCommand *c) {
+  if (!c)
+    return;
+  for (size_t i = 0; i < c->nwords; i++)
+    free(c->words[i].text);
+  free(c->words);
+  free(c);
+}
+
+void fg_launch_inner_begin(FgLaunchInner *in, const FgLaunchCtx *lc,
+                           const FgLaunchLine *line) {
+  memset(in, 0, sizeof *in);
+  in->ctx = *lc;
+  if (lc->chain)
+    for (size_t i = 0; i < lc->chain->len; i++)
+      fg_vec_push(&in->chain, fg_xstrdup(lc->chain->items[i]));
+  if (line->hop)
+    fg_vec_push(&in->chain, fg_xstrdup(line->hop));
+  if (lc->vars)
+    for (size_t i = 0; i < lc->vars->len; i++)
+      fg_vec_push(&in->vars, fg_xstrdup(lc->vars->items[i]));
+  if (line->vars)
+    for (size_t i = 0; i < line->vars->len; i++)
+      fg_vec_push(&in->vars, fg_xstrdup(line->vars->items[i]));
+  in->ctx.chain = &in->chain;
+  in->ctx.vars = &in->vars;
+  in->ctx.depth = lc->depth + 1;
+  in->ctx.line = line;
+}
+
+void fg_launch_inner_end(FgLaunchInner *in) {
+  fg_strvec_free(&in->chain);
+  fg_strvec_free(&in->vars);
+}
+
+/* "make ci, tox env py" from the chain's labels: each hop up to its
+ * first " (" */
+char *fg_launch_via(const FgStrVec *chain) {
+  if (!chain || !chain->len)
+    return NULL;
   FgBuf b = {0};
-  fg_make_expand_into(mk, s, &b, 0);
+  for (size_t i = 0; i < chain->len; i++) {
+    const char *h = chain->items[i];
+    const char *paren = strstr(h, " (");
+    if (i)
+      fg_buf_puts(&b, ", ");
+    fg_buf_append(&b, h, paren ? (size_t)(paren - h) : strlen(h));
+  }
   return fg_buf_take(&b);
 }
 
-static void fg_make_read(FgMake *mk, const char *data) {
-  FgBuf cur = {0};
-  bool cont = false;
-  size_t start = 0;
-  for (const char *p = data; *p;) {
-    char *e = strchr(p, '\n');
-    size_t len = e ? (size_t)(e - p) : strlen(p);
-    if (len && p[len - 1] == '\r')
-      len--;
-    bool more = len && p[len - 1] == '\\';
-    if (!cont)
-      start = (size_t)(p - data);
-    if (cont) {
-      /* a continuation joins with one space, its leading blanks dropped */
-      while (len && (*p == ' ' || *p == '\t')) {
-        p++;
-        len--;
-      }
-      fg_buf_putc(&cur, ' ');
-    }
-    fg_buf_append(&cur, p, more ? len - 1 : len);
-    cont = more;
-    if (!more) {
-      fg_vec_push(&mk->lines, fg_buf_take(&cur));
-      fg_vec_push(&mk->starts, start);
-      fg_vec_push(&mk->ends, (size_t)(p - data) + len);
-    }
-    if (!e)
-      break;
-    p = e + 1;
+size_t fg_launch_command(const FgLaunchCtx *lc, const FgShellCommand *cmd,
+                         const char *cwd, bool single, size_t shift) {
+  const FgLaunchLine *line = lc->line;
+  FgShellCommand *sub = fg_launch_subst(lc, line, cmd, shift);
+  const FgShellCommand *c = sub ? sub : cmd;
+  FgRunContext ctx = *lc->env->ctx;
+  ctx.cmdline_name = line->where;
+  const char *addopts = fg_launch_var(lc->vars, "PYTEST_ADDOPTS");
+  if (addopts)
+    ctx.env_addopts = addopts;
+  char *via = fg_launch_via(lc->chain);
+  FgRunAnchor a = {lc->start,   lc->end,   via,        single ? line->src : NULL,
+                   line->start, line->end, line->kind, lc->chain,
+                   line->runner};
+  FgRun *run =
+      fg_run_new_launched(lc->env->wf, lc->env->job, lc->env->step, c, cwd, &ctx, &a);
+  size_t n = 0;
+  if (run) {
+    fg_vec_push(lc->out, run);
+    n = 1;
+  } else if (lc->depth < FG_LAUNCH_MAX_DEPTH) {
+    FgLaunchCtx here = *lc;
+    here.single = single;
+    n = fg_launch_dispatch(&here, c, cwd);
   }
-  if (cur.len) {
-    fg_vec_push(&mk->lines, fg_buf_take(&cur));
-    fg_vec_push(&mk->starts, start);
-    fg_vec_push(&mk->ends, strlen(data));
-  }
-  fg_buf_free(&cur);
-  for (size_t i = 0; i < mk->lines.len; i++) {
-    const char *l = mk->lines.items[i];
-    if (l[0] == '\t' || l[0] == '#')
-      continue;
-    const char *q = l;
-    while (isalnum((unsigned char)*q) || *q == '_' || *q == '.' || *q == '-')
-      q++;
-    size_t nlen = (size_t)(q - l);
-    while (*q == ' ' || *q == '\t')
-      q++;
-    bool append = false, if_unset = false;
-    if (strncmp(q, "::=", 3) == 0)
-      q += 3;
-    else if (strncmp(q, ":=", 2) == 0)
-      q += 2;
-    else if (strncmp(q, "?=", 2) == 0)
-      q += 2, if_unset = true;
-    else if (strncmp(q, "+=", 2) == 0)
-      q += 2, append = true;
-    else if (*q == '=')
-      q += 1;
-    else
-      continue;
-    if (!nlen)
-      continue;
-    while (*q == ' ' || *q == '\t')
-      q++;
-    fg_make_set(mk, l, nlen, q, append, if_unset);
-  }
+  free(via);
+  fg_launch_subst_free(sub);
+  return n;
 }
 
-static void fg_make_free(FgMake *mk) {
-  for (size_t i = 0; i < mk->vars.len; i++) {
-    free(mk->vars.items[i].name);
-    free(mk->vars.items[i].value);
+size_t fg_launch_run_line(const FgLaunchCtx *lc, const FgLaunchLine *line) {
+  FgLaunchInner in;
+  fg_launch_inner_begin(&in, lc, line);
+  FgShellScript *sh = fg_shell_parse(line->text, strlen(line->text));
+  char *dir = fg_xstrdup(line->cwd);
+  size_t n = 0;
+  for (size_t c = 0; c < sh->ncmds; c++) {
+    const FgShellCommand *cmd = &sh->cmds[c];
+    size_t k = fg_launch_command(&in.ctx, cmd, dir, sh->ncmds == 1, 0);
+    n += k;
+    if (!k)
+      fg_launch_cd(&dir, cmd);
   }
-  fg_vec_free(&mk->vars);
-  fg_strvec_free((FgStrVec *)&mk->lines);
-  fg_vec_free(&mk->starts);
-  fg_vec_free(&mk->ends);
-}
-
-/* The line index of `target:` (not `:=`), or -1; *first gets the default
- * goal when target is NULL. */
-static int fg_make_rule(const FgMake *mk, const char *target) {
-  for (size_t i = 0; i < mk->lines.len; i++) {
-    const char *l = mk->lines.items[i];
-    if (l[0] == '\t' || l[0] == '#' || l[0] == ' ')
-      continue;
-    const char *colon = strchr(l, ':');
-    if (!colon || colon[1] == '=' || (colon[1] == ':' && colon[2] == '='))
-      continue;
-    const char *eq = strchr(l, '=');
-    if (eq && eq < colon)
-      continue;
-    char *names = fg_xstrndup(l, (size_t)(colon - l));
-    bool hit = false;
-    char *save = NULL;
-    for (char *t = strtok_r(names, " \t", &save); t && !hit;
-         t = strtok_r(NULL, " \t", &save))
-      hit = target ? strcmp(t, target) == 0 : (t[0] != '.' && !strchr(t, '%'));
-    free(names);
-    if (hit)
-      return (int)i;
-  }
-  return -1;
-}
-
-static size_t fg_launch_make(const FgLaunchEnv *env, const FgRunAnchor *anchor,
-                             const FgShellCommand *cmd, size_t i, const char *cwd,
-                             int depth, FgRunVec *out) {
-  const FgShellWord *w = cmd->words;
-  size_t n = cmd->nwords;
-  char *dir = fg_xstrdup(cwd);
-  const char *file = NULL;
-  FgStrVec targets = {0}, overrides = {0};
-  for (i++; i < n; i++) {
-    const char *t = w[i].text;
-    if ((strcmp(t, "-C") == 0 || strcmp(t, "--directory") == 0) && i + 1 < n) {
-      char *next = fg_path_join(dir, w[++i].text);
-      free(dir);
-      dir = next;
-    } else if ((strcmp(t, "-f") == 0 || strcmp(t, "--file") == 0) && i + 1 < n) {
-      file = w[++i].text;
-    } else if (strcmp(t, "-j") == 0 && i + 1 < n &&
-               isdigit((unsigned char)w[i + 1].text[0])) {
-      i++;
-    } else if (t[0] == '-') {
-      continue;
-    } else if (strchr(t, '=')) {
-      fg_vec_push(&overrides, fg_xstrdup(t));
-    } else {
-      fg_vec_push(&targets, fg_xstrdup(t));
-    }
-  }
-  static const char *const names[] = {"GNUmakefile", "makefile", "Makefile", NULL};
-  const FgSource *src = NULL;
-  char *path = NULL;
-  for (size_t k = 0; !src && (file ? k < 1 : names[k] != NULL); k++) {
-    free(path);
-    path = fg_path_join(dir, file ? file : names[k]);
-    src = fg_launch_file(env, path);
-  }
-  size_t total = 0;
-  if (src) {
-    FgMake mk = {0};
-    fg_make_read(&mk, src->data);
-    for (size_t k = 0; k < overrides.len; k++) {
-      const char *eq = strchr(overrides.items[k], '=');
-      fg_make_set(&mk, overrides.items[k], (size_t)(eq - overrides.items[k]), eq + 1,
-                  false, false);
-    }
-    if (!targets.len)
-      fg_vec_push(&targets, NULL);
-    for (size_t t = 0; t < targets.len; t++) {
-      int r = fg_make_rule(&mk, targets.items[t]);
-      if (r < 0)
-        continue;
-      const char *l = mk.lines.items[r];
-      char *name = fg_xstrndup(l, strcspn(l, ": \t"));
-      char *where = fg_xasprintf("%s target %s", path, name);
-      char *via = anchor->via ? fg_xasprintf("%s, make %s", anchor->via, name)
-                              : fg_xasprintf("make %s", name);
-      for (size_t k = (size_t)r + 1; k < mk.lines.len; k++) {
-        const char *line = mk.lines.items[k];
-        FgRunAnchor a = {anchor->start, anchor->end,        via,
-                         src,           mk.starts.items[k], mk.ends.items[k]};
-        if (line[0] != '\t') {
-          const char *q = line;
-          while (*q == ' ')
-            q++;
-          if (!*q || *q == '#')
-            continue; /* blank and comment lines do not end a recipe */
-          break;
-        }
-        char *text = fg_make_expand(&mk, line + 1);
-        const char *body = text;
-        while (*body == '@' || *body == '-' || *body == '+' || *body == ' ' ||
-               *body == '\t')
-          body++;
-        total += fg_launch_line(env, &a, body, dir, where, NULL, depth, out);
-        free(text);
-      }
-      free(via);
-      free(where);
-      free(name);
-    }
-    fg_make_free(&mk);
-  }
-  free(path);
-  for (size_t k = 0; k < targets.len; k++)
-    free(targets.items[k]);
-  fg_vec_free(&targets);
-  fg_strvec_free(&overrides);
   free(dir);
-  return total;
+  fg_shell_delete(sh);
+  fg_launch_inner_end(&in);
+  return n;
 }
 
-/* ---- dispatch ------------------------------------------------------------- */
+/* ---- dispatch ---------------------------------------------------------------- */
 
-static size_t fg_launch_at(const FgLaunchEnv *env, const FgRunAnchor *anchor,
-                           const FgShellCommand *cmd, const char *cwd, int depth,
-                           FgRunVec *out) {
-  size_t i = 0;
-  /* `uv run tox`, `poetry run tox`, `timeout 600 make test` */
-  while (i + 1 < cmd->nwords) {
-    const char *b = fg_base(cmd->words[i].text);
+static bool fg_is_python(const char *w) {
+  const char *b = fg_launch_base(w);
+  if (fg_str_startswith(b, "python"))
+    b += 6;
+  else if (fg_str_startswith(b, "pypy"))
+    b += 4;
+  else
+    return false;
+  for (; *b; b++)
+    if (!((*b >= '0' && *b <= '9') || *b == '.'))
+      return false;
+  return true;
+}
+
+/* Options of `uv run`, `uvx`, `pipx run`... that take a value. */
+static bool fg_runner_opt_value(const char *o) {
+  static const char *const opts[] = {
+      "--with",          "--python",   "-p",          "--extra",   "--group",
+      "--only-group",    "--env-file", "--directory", "--project", "--package",
+      "--from",          "--spec",     "--index-url", "-i",        "--with-requirements",
+      "--with-editable", "--no-group", "-w",          NULL};
+  if (strchr(o, '='))
+    return false;
+  for (const char *const *p = opts; *p; p++)
+    if (strcmp(o, *p) == 0)
+      return true;
+  return false;
+}
+
+/* After words that only start the next command (`uv run`, `uvx`, `pipx
+ * run`, `poetry run`, `timeout 600`, `xvfb-run -a`), the index of the
+ * command's own name. */
+static size_t fg_launch_skip_runners(const FgShellCommand *cmd) {
+  const FgShellWord *w = cmd->words;
+  size_t n = cmd->nwords, i = 0;
+  for (int guard = 0; guard < 8 && i < n; guard++) {
+    const char *b = fg_launch_base(w[i].text);
+    size_t j = i;
     if ((strcmp(b, "uv") == 0 || strcmp(b, "poetry") == 0 || strcmp(b, "pdm") == 0 ||
-         strcmp(b, "hatch") == 0 || strcmp(b, "pipx") == 0 || strcmp(b, "uvx") == 0) &&
-        i + 1 < cmd->nwords) {
-      i += strcmp(b, "uvx") == 0 ? 1 : 2;
-    } else if (strcmp(b, "timeout") == 0 && i + 1 < cmd->nwords) {
-      i += 2;
+         strcmp(b, "pipenv") == 0 || strcmp(b, "rye") == 0 || strcmp(b, "pipx") == 0) &&
+        i + 1 < n && strcmp(w[i + 1].text, "run") == 0) {
+      j = i + 2;
+    } else if (strcmp(b, "uv") == 0 && i + 2 < n && strcmp(w[i + 1].text, "tool") == 0 &&
+               strcmp(w[i + 2].text, "run") == 0) {
+      j = i + 3;
+    } else if (strcmp(b, "uvx") == 0) {
+      j = i + 1;
+    } else if (strcmp(b, "timeout") == 0 && i + 1 < n) {
+      j = i + 1;
+      while (j < n && w[j].text[0] == '-')
+        j += (strcmp(w[j].text, "-s") == 0 || strcmp(w[j].text, "-k") == 0) ? 2 : 1;
+      j++; /* the duration */
+      i = j;
+      continue;
+    } else if (strcmp(b, "xvfb-run") == 0 || strcmp(b, "env") == 0 ||
+               strcmp(b, "nice") == 0 || strcmp(b, "time") == 0 ||
+               strcmp(b, "sudo") == 0 || strcmp(b, "stdbuf") == 0) {
+      j = i + 1;
+      while (j < n &&
+             (w[j].text[0] == '-' || (strcmp(b, "env") == 0 && strchr(w[j].text, '='))))
+        j += (strcmp(b, "xvfb-run") == 0 &&
+              (strcmp(w[j].text, "-s") == 0 || strcmp(w[j].text, "-n") == 0))
+                 ? 2
+                 : 1;
+      i = j;
+      continue;
     } else {
       break;
     }
+    while (j < n && w[j].text[0] == '-' && strcmp(w[j].text, "--") != 0)
+      j += fg_runner_opt_value(w[j].text) ? 2 : 1;
+    if (j < n && strcmp(w[j].text, "--") == 0)
+      j++;
+    i = j;
   }
-  if (i >= cmd->nwords)
+  return i;
+}
+
+/* `python [-X opt] -m MODULE`: the index of MODULE, or 0 when there is no
+ * -m; *script gets the index of a script path instead, when there is one. */
+static size_t fg_python_module(const FgShellCommand *cmd, size_t i, size_t *script) {
+  *script = 0;
+  for (i++; i < cmd->nwords; i++) {
+    const char *t = cmd->words[i].text;
+    if (strcmp(t, "-m") == 0)
+      return i + 1 < cmd->nwords ? i + 1 : 0;
+    if (strcmp(t, "-W") == 0 || strcmp(t, "-X") == 0) {
+      i++;
+      continue;
+    }
+    if (t[0] != '-') {
+      *script = i;
+      return 0;
+    }
+  }
+  return 0;
+}
+
+static bool fg_is_shell(const char *b) {
+  return strcmp(b, "bash") == 0 || strcmp(b, "sh") == 0 || strcmp(b, "zsh") == 0 ||
+         strcmp(b, "dash") == 0 || strcmp(b, "ksh") == 0;
+}
+
+/* `bash [-opts] FILE`: the index of FILE, or 0 (`bash -c '...'` and a
+ * bare `bash` read no file). */
+static size_t fg_shell_file_arg(const FgShellCommand *cmd, size_t i) {
+  for (i++; i < cmd->nwords; i++) {
+    const char *t = cmd->words[i].text;
+    if (strcmp(t, "-c") == 0 || strcmp(t, "-s") == 0)
+      return 0;
+    if (strcmp(t, "-o") == 0 || strcmp(t, "-O") == 0 || strcmp(t, "+O") == 0) {
+      i++;
+      continue;
+    }
+    if (t[0] != '-' && t[0] != '+')
+      return i;
+  }
+  return 0;
+}
+
+size_t fg_launch_dispatch(const FgLaunchCtx *lc, const FgShellCommand *cmd,
+                          const char *cwd) {
+  if (lc->budget) {
+    if (!*lc->budget)
+      return 0;
+    --*lc->budget;
+  }
+  size_t i = fg_launch_skip_runners(cmd);
+  if (i >= cmd->nwords || cmd->words[i].dynamic)
     return 0;
-  const char *b = fg_base(cmd->words[i].text);
+  const char *w = cmd->words[i].text;
+  const char *b = fg_launch_base(w);
+  if (fg_is_python(w)) {
+    size_t script = 0;
+    size_t m = fg_python_module(cmd, i, &script);
+    if (m) {
+      const char *mod = cmd->words[m].text;
+      if (strcmp(mod, "tox") == 0)
+        return fg_launch_tox(lc, cmd, m, cwd);
+      if (strcmp(mod, "nox") == 0)
+        return fg_launch_nox(lc, cmd, m, cwd);
+      if (strcmp(mod, "hatch") == 0)
+        return fg_launch_hatch(lc, cmd, m, cwd);
+      return 0;
+    }
+    return script ? fg_launch_py_runner(lc, cmd, script, cwd) : 0;
+  }
   if (strcmp(b, "tox") == 0)
-    return fg_launch_tox(env, anchor, cmd, i, cwd, depth, out);
+    return fg_launch_tox(lc, cmd, i, cwd);
   if (strcmp(b, "make") == 0 || strcmp(b, "gmake") == 0)
-    return fg_launch_make(env, anchor, cmd, i, cwd, depth, out);
+    return fg_launch_make(lc, cmd, i, cwd);
+  if (strcmp(b, "nox") == 0)
+    return fg_launch_nox(lc, cmd, i, cwd);
+  if (strcmp(b, "pixi") == 0)
+    return fg_launch_pixi(lc, cmd, i, cwd);
+  if (strcmp(b, "hatch") == 0)
+    return fg_launch_hatch(lc, cmd, i, cwd);
+  if (fg_is_shell(b)) {
+    size_t f = fg_shell_file_arg(cmd, i);
+    return f ? fg_launch_shell_script(lc, cmd, f, cwd) : 0;
+  }
+  if ((strcmp(w, "source") == 0 || strcmp(w, ".") == 0) && i + 1 < cmd->nwords)
+    return fg_launch_shell_script(lc, cmd, i + 1, cwd);
+  if (strchr(w, '/'))
+    return fg_launch_shell_script(lc, cmd, i, cwd);
   return 0;
 }
 
 size_t fg_launch_expand(const FgLaunchEnv *env, const FgShellCommand *cmd,
                         const char *cwd, FgRunVec *out) {
+  size_t budget = FG_LAUNCH_MAX_FOLLOW;
   const FgScript *sc = env->step->script;
-  FgRunAnchor a = {fg_script_file_offset(sc, cmd->start),
-                   sc->exact ? fg_script_file_offset(sc, cmd->end) : env->step->run->end,
-                   NULL,
-                   NULL,
-                   0,
-                   0};
-  return fg_launch_at(env, &a, cmd, cwd, 0, out);
+  FgLaunchCtx lc = {env,
+                    fg_script_file_offset(sc, cmd->start),
+                    sc->exact ? fg_script_file_offset(sc, cmd->end) : env->step->run->end,
+                    NULL,
+                    NULL,
+                    0,
+                    out,
+                    NULL,
+                    false,
+                    &budget};
+  return fg_launch_dispatch(&lc, cmd, cwd);
 }

@@ -18,6 +18,7 @@
 #include <stddef.h>
 
 #include "ci/pytest_run.h"
+#include "ci/shflow.h"
 #include "ci/workflow.h"
 #include "core/overlay.h"
 #include "parse/shell.h"
@@ -29,11 +30,15 @@ typedef FG_VEC(FgSource *) FgLaunchFiles;
 typedef struct FgLaunchEnv {
   const char *root;         /* the project directory on disk */
   const FgOverlay *overlay; /* read before the disk; may be NULL */
+  const FgReader *reader;   /* reads the launchers' files (root + overlay) */
   FgLaunchFiles *files;     /* where the files read are kept (the caller's) */
   const FgWorkflow *wf;
   const FgJob *job;
   const FgStep *step;
   const FgRunContext *ctx;
+  /* the shell variables at the launching command (the step's env after
+   * `${{ }}` expansion, the script's assignments); NULL: read the YAML env */
+  const FgShellVars *vars;
 } FgLaunchEnv;
 
 /* If cmd (a command of env->step's script) is a tox or make launcher,

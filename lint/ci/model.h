@@ -36,8 +36,8 @@ void fg_ci_load_workflows(FgCiModel *self, const FgReader *rd, const FgStrVec *p
 /* Finds the pytest runs of every POSIX-shell `run:` step, following tox
  * and make launchers, with pytest's settings from ctx. */
 void fg_ci_collect_runs(FgCiModel *self, const FgReader *rd, const FgRunContext *ctx);
-/* Works out every job's cells (root: for `python-version-file`). */
-void fg_ci_collect_cells(FgCiModel *self, const char *root);
+/* Works out every job's cells (rd: for `python-version-file`). */
+void fg_ci_collect_cells(FgCiModel *self, const FgReader *rd);
 /* The job's OS x Python cells; never NULL for a job of the model. */
 const FgCells *fg_ci_cells(const FgCiModel *self, const FgJob *job);
 void fg_ci_free(FgCiModel *self);

@@ -29,7 +29,8 @@ static bool fg_pytest_cfg_is_file(const char *root, const char *name) {
     return true;
   char *p = fg_xasprintf("%s/%s", root, name);
   struct stat st;
-  bool ok = stat(p, &st) == 0 && S_ISREG(st.st_mode);
+  /* a FIFO or a device by that name is met, and refused when read */
+  bool ok = stat(p, &st) == 0 && !S_ISDIR(st.st_mode);
   free(p);
   return ok;
 }
@@ -39,10 +40,9 @@ static FgSource *fg_pytest_cfg_read(const char *root, const char *name, char **e
   const FgOverlayFile *o = fg_overlay_find(fg_cfg_overlay, name);
   if (o)
     return fg_source_new(name, o->data, o->len);
-  char *p = fg_xasprintf("%s/%s", root, name);
+  FgReader rd = {root, NULL, NULL};
   size_t len = 0;
-  char *data = fg_read_file(p, FG_PYTEST_CFG_MAX_BYTES, &len, err);
-  free(p);
+  char *data = fg_reader_read(&rd, name, FG_PYTEST_CFG_MAX_BYTES, &len, err);
   if (!data)
     return NULL;
   FgSource *src = fg_source_new(name, data, len);
@@ -343,6 +343,8 @@ static void fg_pytest_cfg_note_dep(FgPytestCfg *self, const char *requirement,
   } else if (strcmp(name, "pytest-enabler") == 0 && !self->has_enabler_dep) {
     self->has_enabler_dep = true;
     self->enabler_dep_file = fg_xstrdup(file);
+  } else if (strcmp(name, "pytest-cov") == 0) {
+    self->has_cov_dep = true; /* pytest-enabler then turns coverage on too */
   }
   free(name);
 }

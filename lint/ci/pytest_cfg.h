@@ -77,6 +77,7 @@ typedef struct FgPytestCfg {
   /* Declared dependencies anywhere in the project metadata. */
   bool has_xdist_dep;
   bool has_enabler_dep;
+  bool has_cov_dep;     /* pytest-cov is a declared test dependency */
   char *xdist_dep_file; /* the first file that declares it, or NULL */
   char *enabler_dep_file;
 } FgPytestCfg;

@@ -2,12 +2,20 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "parse/shlex.h"
 
 /* ---- launchers ------------------------------------------------------------ */
 
 static const char *fg_base(const char *word) {
+  /* `${PREFIX}coverage`, `${VENV}/bin/pytest`: a directory not known, then
+   * the program's name */
+  if (word[0] == '$' && word[1] == '{') {
+    const char *close = strchr(word, '}');
+    if (close && close[1] && !strchr(close + 1, '$'))
+      word = close + 1;
+  }
   const char *s = strrchr(word, '/');
   return s ? s + 1 : word;
 }
@@ -18,15 +26,22 @@ static bool fg_is_pytest_exe(const char *w) {
          strcmp(b, "pytest-3") == 0;
 }
 
+/* python, python3, python3.12, pypy3.10, python3.13t, python3-dbg,
+ * python3.12d, pythonw, py (the Windows launcher), `.exe` optional. */
 static bool fg_is_python_exe(const char *w) {
   const char *b = fg_base(w);
+  if (strcmp(b, "py") == 0 || strcmp(b, "py.exe") == 0)
+    return true;
   if (!fg_str_startswith(b, "python") && !fg_str_startswith(b, "pypy"))
     return false;
   b += fg_str_startswith(b, "python") ? 6 : 4;
-  for (; *b; b++)
-    if (!((*b >= '0' && *b <= '9') || *b == '.'))
-      return false;
-  return true;
+  while ((*b >= '0' && *b <= '9') || *b == '.')
+    b++;
+  if (*b == 't' || *b == 'd' || *b == 'm' || *b == 'w' || *b == 'u')
+    b++; /* free-threaded, debug, pymalloc, windowed builds */
+  if (strcmp(b, "-dbg") == 0 || strcmp(b, "-debug") == 0 || strcmp(b, ".exe") == 0)
+    return true;
+  return *b == '\0';
 }
 
 /* `python [flags] -m pytest`: index after "pytest", or -1. */
@@ -92,8 +107,11 @@ static int fg_launcher_at(const FgShellWord *w, size_t n, size_t i, FgBuf *desc,
   }
   const char *b = fg_base(t);
   if ((strcmp(b, "uv") == 0 || strcmp(b, "poetry") == 0 || strcmp(b, "pdm") == 0 ||
-       strcmp(b, "pipenv") == 0 || strcmp(b, "hatch") == 0 || strcmp(b, "rye") == 0) &&
-      i + 1 < n && strcmp(w[i + 1].text, "run") == 0) {
+       strcmp(b, "pipenv") == 0 || strcmp(b, "hatch") == 0 || strcmp(b, "rye") == 0 ||
+       strcmp(b, "pixi") == 0) &&
+      i + 1 < n &&
+      (strcmp(w[i + 1].text, "run") == 0 ||
+       (strcmp(b, "pixi") == 0 && strcmp(w[i + 1].text, "r") == 0))) {
     size_t j = i + 2;
     /* options of the runner itself, with their values */
     while (j < n && w[j].text[0] == '-') {
@@ -104,8 +122,11 @@ static int fg_launcher_at(const FgShellWord *w, size_t n, size_t i, FgBuf *desc,
                           strcmp(o, "--group") == 0 || strcmp(o, "--env-file") == 0 ||
                           strcmp(o, "--directory") == 0 || strcmp(o, "--project") == 0 ||
                           strcmp(o, "--package") == 0 || strcmp(o, "-e") == 0 ||
-                          strcmp(o, "--env") == 0);
+                          strcmp(o, "--env") == 0 || strcmp(o, "--environment") == 0 ||
+                          strcmp(o, "--manifest-path") == 0);
       j += takes_value ? 2 : 1;
+      if (strcmp(o, "--") == 0)
+        break; /* `pixi run -e x -- python -m pytest` */
     }
     /* hatch run ENV:pytest */
     if (j < n && strcmp(b, "hatch") == 0 && strchr(w[j].text, ':') &&
@@ -302,24 +323,145 @@ static const char *fg_origin_name(const FgOpt *o, const FgRunContext *ctx) {
     return ctx->ini_name ? ctx->ini_name : "the pytest config";
   case FG_ORIGIN_ENV:
     return "PYTEST_ADDOPTS";
+  case FG_ORIGIN_LAUNCHER:
+    return ctx->runner_name ? ctx->runner_name : "the runner script";
   default:
     return ctx->cmdline_name ? ctx->cmdline_name : "the command line";
   }
 }
 
+/* Past the shell or Actions expansion starting at s ($X, ${...}, $(...),
+ * ${{ ... }}), or NULL when s starts none. */
+static const char *fg_run_skip_expansion(const char *s) {
+  if (s[0] != '$')
+    return NULL;
+  if (s[1] == '{' && s[2] == '{') {
+    const char *e = strstr(s + 3, "}}");
+    return e ? e + 2 : NULL;
+  }
+  if (s[1] == '{' || s[1] == '(') {
+    char open = s[1], close = open == '{' ? '}' : ')';
+    int depth = 0;
+    for (const char *c = s + 1; *c; c++) {
+      if (*c == open)
+        depth++;
+      else if (*c == close && --depth == 0)
+        return c + 1;
+    }
+    return NULL;
+  }
+  const char *c = s + 1;
+  while (*c == '_' || (*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
+         (*c >= '0' && *c <= '9'))
+    c++;
+  return c > s + 1 ? c : NULL;
+}
+
+/* An -m value that holds expansions selects at most what its static tail
+ * selects when it reads `<prefix> and TAIL` or `${X:+(...) and }TAIL` (the
+ * split forkguard writes for a -m built from a shell value): the tail,
+ * parsed, as an upper bound; NULL otherwise. */
+static FgMarkExpr *fg_run_m_bound(const char *text) {
+  const char *tail = NULL;
+  int depth = 0;
+  for (const char *c = text; *c;) {
+    const char *e = fg_run_skip_expansion(c);
+    if (e) {
+      /* an expansion whose value ends in `and ` conjoins what follows */
+      const char *a = c;
+      const char *last_and = NULL;
+      for (const char *k = strstr(a, " and "); k && k < e; k = strstr(k + 1, " and "))
+        last_and = k;
+      if (last_and && depth == 0)
+        tail = e;
+      c = e;
+      continue;
+    }
+    if (*c == '(')
+      depth++;
+    else if (*c == ')' && depth)
+      depth--;
+    else if (depth == 0 && strncmp(c, " and ", 5) == 0)
+      tail = c + 5;
+    c++;
+  }
+  if (!tail || strchr(tail, '$'))
+    return NULL;
+  char *err = NULL;
+  FgMarkExpr *m = fg_markexpr_parse(tail, &err);
+  free(err);
+  return m;
+}
+
+/* A tox substitution tox left as written (`{env:X:}`, `{posargs}`,
+ * `{[testenv]deps}`, `{tty:a:b}`): its value is not known. */
+static bool fg_is_tox_substitution(const char *w) {
+  for (const char *b = strchr(w, '{'); b; b = strchr(b + 1, '{')) {
+    const char *e = strchr(b, '}');
+    if (!e)
+      return false;
+    const char *in = b + 1;
+    if (fg_str_startswith(in, "env:") || fg_str_startswith(in, "posargs") ||
+        fg_str_startswith(in, "tty:") || in[0] == '[' || fg_str_startswith(in, "env_") ||
+        fg_str_startswith(in, "envdir") || fg_str_startswith(in, "envsitepackagesdir") ||
+        fg_str_startswith(in, "envtmpdir") || fg_str_startswith(in, "temp_dir") ||
+        fg_str_startswith(in, "work_dir") || fg_str_startswith(in, "envbindir"))
+      return true;
+  }
+  return false;
+}
+
+/* Is the effective option i a word whose value is not known? */
+static bool fg_opt_unknown(const FgRun *self, size_t i) {
+  const FgOpt *o = &self->opts.items[i];
+  if (o->origin != FG_ORIGIN_CMDLINE || o->arg < 0)
+    return false;
+  const FgArg *a = &self->args.items[o->arg];
+  return a->dynamic || (self->via && fg_is_tox_substitution(a->text));
+}
+
+static void fg_run_unknown(FgRun *self, const char *text) {
+  for (size_t i = 0; i < self->unknown.len; i++)
+    if (strcmp(self->unknown.items[i], text) == 0)
+      return;
+  fg_vec_push(&self->unknown, fg_xstrdup(text));
+}
+
+/* Does the path (relative to the root) exist? Unknown roots say yes. */
+static bool fg_run_path_exists(const FgRunContext *ctx, const char *rel) {
+  if (!ctx->root)
+    return true;
+  char *full = fg_xasprintf("%s/%s", ctx->root, *rel ? rel : ".");
+  bool ok = access(full, F_OK) == 0;
+  free(full);
+  return ok;
+}
+
 static void fg_run_analyse(FgRun *self, const FgRunContext *ctx, const char *cwd) {
   size_t n = self->opts.len;
+  bool pyargs = false;
+  for (size_t i = 0; i < n; i++)
+    pyargs |= strcmp(self->opts.items[i].text, "--pyargs") == 0;
   char **words = fg_xmalloc((n ? n : 1) * sizeof(char *));
   for (size_t i = 0; i < n; i++)
     words[i] = self->opts.items[i].text;
   bool any_positional = false;
   bool after_dashdash = false;
+  char *m_raw = NULL; /* the last -m's value as written, when not known */
   self->xdist_arg = -1;
   self->m_arg = -1;
   for (size_t i = 0; i < n;) {
     const FgOpt *o = &self->opts.items[i];
     const char *w = words[i];
     bool cmdline = o->origin == FG_ORIGIN_CMDLINE;
+    /* a runner script's own words are read in the same directory */
+    bool local = cmdline || o->origin == FG_ORIGIN_LAUNCHER;
+    if (fg_opt_unknown(self, i)) {
+      /* not known: never a path, and no option we can read */
+      fg_run_unknown(self, w);
+      i++;
+      continue;
+    }
     if (after_dashdash || w[0] != '-' || strcmp(w, "-") == 0) {
       /* positional: paths only count from the command line (addopts
        * paths are rare and relative to the rootdir) */
@@ -327,10 +469,39 @@ static void fg_run_analyse(FgRun *self, const FgRunContext *ctx, const char *cwd
       char *colons = strstr(path, "::");
       if (colons)
         *colons = '\0';
-      char *full = fg_path_join(cmdline ? cwd : "", path);
-      fg_vec_push(&self->paths, full);
+      bool package = pyargs && !strchr(path, '/') && !fg_str_endswith(path, ".py");
+      if (package)
+        for (char *d = strchr(path, '.'); d; d = strchr(d, '.'))
+          *d = '/'; /* --pyargs pkg.sub: the package's directory */
+      char *full = fg_path_join(local && !package ? cwd : "", path);
+      if (package && !fg_run_path_exists(ctx, full)) {
+        /* the package as installed is its source tree: at the root or in src/ */
+        char *in_src = fg_path_join("src", path);
+        if (fg_run_path_exists(ctx, in_src)) {
+          free(full);
+          full = in_src;
+        } else {
+          free(in_src);
+        }
+      }
+      /* a bare word right after an option, naming nothing on disk */
+      bool value_like = local && !package && !after_dashdash && i > 0 &&
+                        words[i - 1][0] == '-' && words[i - 1][1] &&
+                        !strchr(words[i - 1], '=') && !strchr(w, '/') &&
+                        !fg_str_endswith(path, ".py") && !strstr(w, "::");
+      if (!value_like || fg_run_path_exists(ctx, full)) {
+        fg_vec_push(&self->paths, full);
+        any_positional = true;
+      } else {
+        /* pytest stops on a path that does not exist: in a run that works
+         * a bare word after an option is that option's value
+         * (`--run-optional no_jupyter`) */
+        fg_vec_push(
+            &self->notes,
+            fg_xasprintf("`%s` is no file or directory: read as an option's value", w));
+        free(full);
+      }
       free(path);
-      any_positional = true;
       i++;
       continue;
     }
@@ -341,10 +512,30 @@ static void fg_run_analyse(FgRun *self, const FgRunContext *ctx, const char *cwd
     }
     char scratch[64];
     FgOptView v = fg_opt_view(words, n, i, scratch, sizeof scratch);
-    if (strcmp(v.name, "-n") == 0 || strcmp(v.name, "--numprocesses") == 0) {
+    /* the option's value is a word of its own that is not known */
+    bool value_unknown = v.consumed == 2 && fg_opt_unknown(self, i + 1);
+    if (value_unknown)
+      fg_run_unknown(self, v.value);
+    if (strcmp(v.name, "-m") == 0 && value_unknown) {
+      /* -m with a value not known: which tests it keeps is not known */
+      self->m_unknown = true;
+      free(self->mexpr);
+      self->mexpr = NULL;
+      free(m_raw);
+      m_raw = fg_xstrdup(v.value); /* as written, for fg_run_m_bound */
+      self->m_arg = cmdline ? o->arg : -1;
+    } else if (strcmp(v.name, "-k") == 0 && value_unknown) {
+      free(self->kexpr);
+      self->kexpr = NULL;
+    } else if ((strcmp(v.name, "--ignore") == 0 || strcmp(v.name, "--ignore-glob") == 0 ||
+                strcmp(v.name, "--deselect") == 0) &&
+               value_unknown) {
+      /* ignoring something not known: the rest is still collected */
+    } else if (strcmp(v.name, "-n") == 0 || strcmp(v.name, "--numprocesses") == 0) {
       self->xdist = fg_xdist_count_on(v.value);
       free(self->xdist_why);
-      self->xdist_why = fg_xasprintf("%s %s %s %s", v.name, v.value ? v.value : "",
+      self->xdist_why = fg_xasprintf("%s %s%s %s %s", v.name, v.value ? v.value : "",
+                                     value_unknown ? " (value not known)" : "",
                                      cmdline ? "on" : "in", fg_origin_name(o, ctx));
       self->xdist_arg = cmdline ? o->arg : -1;
     } else if (strcmp(v.name, "--tx") == 0 || strcmp(v.name, "-d") == 0) {
@@ -363,16 +554,19 @@ static void fg_run_analyse(FgRun *self, const FgRunContext *ctx, const char *cwd
     } else if (strcmp(v.name, "-m") == 0 && v.value) {
       free(self->mexpr);
       self->mexpr = fg_xstrdup(v.value);
+      self->m_unknown = false;
+      free(m_raw);
+      m_raw = NULL;
       self->m_arg = cmdline ? o->arg : -1;
     } else if (strcmp(v.name, "-k") == 0 && v.value) {
       free(self->kexpr);
       self->kexpr = fg_xstrdup(v.value);
     } else if (strcmp(v.name, "--ignore") == 0 && v.value) {
-      fg_vec_push(&self->ignores, fg_path_join(cmdline ? cwd : "", v.value));
+      fg_vec_push(&self->ignores, fg_path_join(local ? cwd : "", v.value));
     } else if (strcmp(v.name, "--ignore-glob") == 0 && v.value) {
-      fg_vec_push(&self->ignore_globs, fg_path_join(cmdline ? cwd : "", v.value));
+      fg_vec_push(&self->ignore_globs, fg_path_join(local ? cwd : "", v.value));
     } else if (strcmp(v.name, "--deselect") == 0 && v.value) {
-      fg_vec_push(&self->deselects, fg_path_join(cmdline ? cwd : "", v.value));
+      fg_vec_push(&self->deselects, fg_path_join(local ? cwd : "", v.value));
     } else if (fg_str_startswith(v.name, "--cov")) {
       self->uses_cov = true;
     } else if (strcmp(v.name, "--timeout") == 0) {
@@ -403,7 +597,13 @@ static void fg_run_analyse(FgRun *self, const FgRunContext *ctx, const char *cwd
     self->m = fg_markexpr_parse(self->mexpr, &err);
     free(err);
     err = NULL;
+    if (!self->m)
+      self->m = fg_run_m_bound(self->mexpr);
   }
+  /* an -m not known whose written form bounds it (`${X:+($X) and }not M`) */
+  if (!self->m && m_raw)
+    self->m = fg_run_m_bound(m_raw);
+  free(m_raw);
   if (self->kexpr) {
     self->k = fg_markexpr_parse(self->kexpr, &err);
     free(err);
@@ -436,11 +636,31 @@ static const char *fg_env_addopts(const FgWorkflow *wf, const FgJob *job,
   return NULL;
 }
 
+/* "tox env a, make b" -> "tox env a", "make b" */
+static void fg_split_hops(FgStrVec *out, const char *via) {
+  const char *p = via;
+  for (;;) {
+    const char *e = strstr(p, ", ");
+    size_t n = e ? (size_t)(e - p) : strlen(p);
+    if (n)
+      fg_vec_push(out, fg_xstrndup(p, n));
+    if (!e)
+      break;
+    p = e + 2;
+  }
+}
+
 static FgRun *fg_run_build(const FgWorkflow *wf, const FgJob *job, const FgStep *step,
                            const FgShellCommand *cmd, const char *cwd,
                            const FgRunContext *ctx, const FgRunAnchor *anchor) {
   char *launcher = NULL;
-  int first = fg_pytest_launcher(cmd->words, cmd->nwords, &launcher);
+  int first = -1;
+  if (ctx->runner_end > 0 && ctx->runner_end <= cmd->nwords) {
+    first = (int)ctx->runner_end;
+    launcher = fg_xasprintf("python %s", ctx->runner_name ? ctx->runner_name : "script");
+  } else {
+    first = fg_pytest_launcher(cmd->words, cmd->nwords, &launcher);
+  }
   if (first < 0)
     return NULL;
   FgRun *self = fg_xcalloc(1, sizeof *self);
@@ -459,6 +679,19 @@ static FgRun *fg_run_build(const FgWorkflow *wf, const FgJob *job, const FgStep 
     self->via_src = anchor->src;
     self->via_start = anchor->line_start;
     self->via_end = anchor->line_end;
+    self->via_kind = anchor->kind;
+    if (anchor->runner)
+      self->via_runner = fg_xstrdup(anchor->runner);
+    if (anchor->chain) {
+      for (size_t i = 0; i < anchor->chain->len; i++)
+        fg_vec_push(&self->via_chain, fg_xstrdup(anchor->chain->items[i]));
+    } else if (anchor->via) {
+      fg_strvec_split(&self->via_chain, anchor->via, ",");
+      for (size_t i = 0; i < self->via_chain.len; i++) {
+        char *h = self->via_chain.items[i];
+        memmove(h, h + strspn(h, " "), strlen(h + strspn(h, " ")) + 1);
+      }
+    }
   } else {
     self->exact = sc->exact;
     self->start = fg_script_file_offset(sc, cmd->start);
@@ -466,17 +699,35 @@ static FgRun *fg_run_build(const FgWorkflow *wf, const FgJob *job, const FgStep 
     self->launcher_end = fg_script_file_offset(sc, cmd->words[first - 1].end);
   }
 
+  if (anchor && anchor->chain)
+    for (size_t i = 0; i < anchor->chain->len; i++)
+      fg_vec_push(&self->via_chain, fg_xstrdup(anchor->chain->items[i]));
+  else if (anchor && anchor->via)
+    fg_split_hops(&self->via_chain, anchor->via);
+  if (ctx->cells)
+    fg_cells_merge(&self->cells, ctx->cells);
   for (size_t i = 0; i < ctx->nini_addopts; i++)
     fg_run_push_opt(self, ctx->ini_addopts[i], FG_ORIGIN_INI, -1);
   const char *env = ctx->env_addopts ? ctx->env_addopts : fg_env_addopts(wf, job, step);
+  const char *env_unknown = ctx->env_addopts ? ctx->env_addopts_unknown : NULL;
   for (size_t i = 0; i < cmd->nassigns; i++)
-    if (fg_str_startswith(cmd->assigns[i].text, "PYTEST_ADDOPTS="))
-      env = cmd->assigns[i].text + strlen("PYTEST_ADDOPTS=");
+    if (fg_str_startswith(cmd->assigns[i].text, "PYTEST_ADDOPTS=")) {
+      env =
+          cmd->assigns[i].dynamic ? "" : cmd->assigns[i].text + strlen("PYTEST_ADDOPTS=");
+      env_unknown = cmd->assigns[i].dynamic ? cmd->assigns[i].text : NULL;
+    }
+  if (env_unknown) {
+    fg_run_unknown(self, env_unknown);
+    fg_vec_push(&self->notes,
+                fg_xasprintf("PYTEST_ADDOPTS (`%s`) not known", env_unknown));
+  }
   if (env)
     fg_run_push_shlex(self, env, FG_ORIGIN_ENV);
+  for (size_t i = 0; i < ctx->nrunner_words; i++)
+    fg_run_push_opt(self, ctx->runner_words[i], FG_ORIGIN_LAUNCHER, -1);
   for (size_t i = (size_t)first; i < cmd->nwords; i++) {
     const FgShellWord *w = &cmd->words[i];
-    FgArg a = {fg_xstrdup(w->text), self->start, self->start, w->dynamic};
+    FgArg a = {fg_xstrdup(w->text), self->start, self->start, w->dynamic, w->derived};
     if (!anchor) {
       a.start = fg_script_file_offset(sc, w->start);
       a.end = sc->exact ? fg_script_file_offset(sc, w->end) : a.start;
@@ -502,6 +753,18 @@ FgRun *fg_run_new_launched(const FgWorkflow *wf, const FgJob *job, const FgStep 
 void fg_run_xdist_span(const FgRun *self, size_t *start, size_t *end) {
   *start = self->start;
   *end = self->launcher_end;
+  /* a launched run whose deciding -n is the step's own word after `--` */
+  for (size_t k = 0; !self->exact && self->xdist_arg >= 0 && k < self->posargs.len; k++) {
+    const FgArg *p = &self->posargs.items[k];
+    if (p->derived || strcmp(p->text, self->args.items[self->xdist_arg].text) != 0)
+      continue;
+    *start = p->start;
+    *end = p->end;
+    if ((strcmp(p->text, "-n") == 0 || strcmp(p->text, "--numprocesses") == 0) &&
+        k + 1 < self->posargs.len)
+      *end = self->posargs.items[k + 1].end;
+    return;
+  }
   if (self->xdist_arg < 0 || !self->exact)
     return;
   const FgArg *a = &self->args.items[self->xdist_arg];
@@ -521,17 +784,67 @@ char *fg_run_where(const FgRun *self) {
   const char *approx = folded ? " (position approximate: the run: scalar is folded or "
                                 "escaped)"
                               : "";
-  char *s = fg_xasprintf("%s \xE2\x80\xBA job %s \xE2\x80\xBA step \"%s\"%s%s%s", wname,
-                         self->job->id, step, self->via ? " via " : "",
-                         self->via ? self->via : "", approx);
+  FgBuf called = {0};
+  for (size_t i = 0; i < self->callers.len && i < 3; i++)
+    fg_buf_printf(&called, "%s%s", i ? ", " : " (called from ", self->callers.items[i]);
+  if (self->callers.len > 3)
+    fg_buf_printf(&called, " +%zu more", self->callers.len - 3);
+  if (self->callers.len)
+    fg_buf_putc(&called, ')');
+  char *s = fg_xasprintf("%s%s \xE2\x80\xBA job %s \xE2\x80\xBA step \"%s\"%s%s%s", wname,
+                         called.data ? called.data : "", self->job->id, step,
+                         self->via ? " via " : "", self->via ? self->via : "", approx);
+  fg_buf_free(&called);
   free(step);
   return s;
+}
+
+char *fg_run_unknown_note(const FgRun *self) {
+  if (!self->unknown.len)
+    return NULL;
+  FgBuf b = {0};
+  fg_buf_puts(&b, "arguments from ");
+  for (size_t i = 0; i < self->unknown.len && i < 4; i++)
+    fg_buf_printf(&b, "%s`%s`", i ? ", " : "", self->unknown.items[i]);
+  if (self->unknown.len > 4)
+    fg_buf_printf(&b, " (+%zu more)", self->unknown.len - 4);
+  fg_buf_puts(&b, " not known");
+  return fg_buf_take(&b);
+}
+
+bool fg_run_same(const FgRun *a, const FgRun *b) {
+  if (a->wf != b->wf || a->job != b->job || a->step != b->step || a->start != b->start ||
+      a->end != b->end || !fg_str_eq(a->via, b->via) ||
+      !fg_str_eq(a->workdir, b->workdir) || a->via_src != b->via_src ||
+      a->via_start != b->via_start || a->opts.len != b->opts.len ||
+      a->args.len != b->args.len || a->launcher_end != b->launcher_end ||
+      a->maybe != b->maybe)
+    return false;
+  for (size_t i = 0; i < a->opts.len; i++)
+    if (strcmp(a->opts.items[i].text, b->opts.items[i].text) != 0 ||
+        a->opts.items[i].origin != b->opts.items[i].origin)
+      return false;
+  for (size_t i = 0; i < a->args.len; i++)
+    if (a->args.items[i].start != b->args.items[i].start ||
+        a->args.items[i].dynamic != b->args.items[i].dynamic)
+      return false;
+  return true;
 }
 
 void fg_run_delete(FgRun *self) {
   if (!self)
     return;
+  for (size_t i = 0; i < self->posargs.len; i++)
+    free(self->posargs.items[i].text);
+  fg_vec_free(&self->posargs);
+  fg_strvec_free(&self->via_chain);
+  fg_cells_free(&self->cells);
+  fg_strvec_free(&self->unknown);
+  fg_strvec_free(&self->notes);
+  fg_strvec_free(&self->callers);
   free(self->via);
+  free(self->via_runner);
+  fg_strvec_free(&self->via_chain);
   free(self->launcher);
   for (size_t i = 0; i < self->args.len; i++)
     free(self->args.items[i].text);

@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "ci/cells.h"
 #include "ci/workflow.h"
 #include "core/source.h"
 #include "core/util.h"
@@ -18,10 +19,35 @@
 typedef struct FgArg {
   char *text;
   size_t start, end; /* span in the workflow file */
-  bool dynamic;
+  bool dynamic;      /* its value is not known (text: the source spelling) */
+  bool derived;      /* not written as-is at its span (a `${{ }}`, a shell
+                        variable, eval): fixes never edit it */
 } FgArg;
 
-typedef enum FgArgOrigin { FG_ORIGIN_INI, FG_ORIGIN_ENV, FG_ORIGIN_CMDLINE } FgArgOrigin;
+/* Where an effective option comes from: the ini addopts, PYTEST_ADDOPTS,
+ * the command line, or words a launcher adds that are written in neither
+ * (the list a runner script passes to pytest.main). */
+typedef enum FgArgOrigin {
+  FG_ORIGIN_INI,
+  FG_ORIGIN_ENV,
+  FG_ORIGIN_CMDLINE,
+  FG_ORIGIN_LAUNCHER
+} FgArgOrigin;
+
+/* The kind of file a launched run's command line is written in (FgRun.via_src),
+ * which tells a fix how to edit it. */
+typedef enum FgViaKind {
+  FG_VIA_NONE,
+  FG_VIA_TOX_INI,  /* a tox.ini `commands` line (or legacy_tox_ini in pyproject) */
+  FG_VIA_TOX_TOML, /* a tox.toml / [tool.tox] command array */
+  FG_VIA_MAKE,     /* a Makefile recipe line */
+  FG_VIA_SCRIPT,   /* a line of an in-repo shell script */
+  FG_VIA_PIXI,     /* a pixi task's cmd string */
+  FG_VIA_NOX,      /* a noxfile session.run(...) call */
+  FG_VIA_HATCH,    /* a hatch script */
+  FG_VIA_PYRUNNER, /* a pytest.main(...) call in a runner script */
+  FG_VIA_STEP      /* the step's own words behind a launcher (`tox exec -- pytest`) */
+} FgViaKind;
 
 typedef struct FgOpt {
   char *text;
@@ -72,6 +98,31 @@ typedef struct FgRun {
    * than one command */
   const FgSource *via_src;
   size_t via_start, via_end;
+  FgViaKind via_kind;
+  /* the word of that line standing for pytest when it is a runner script
+   * (`{envpython} tests/runtests.py -n auto`); NULL: pytest itself */
+  char *via_runner;
+  /* the words after `--` of the launching command in the step (`tox -e py
+   * -- -n auto`), with their spans in the workflow, when the launcher hands
+   * them to this pytest command as they are (tox {posargs}); empty otherwise.
+   * A fix can split the step on them. */
+  FG_VEC(FgArg) posargs;
+  size_t posargs_at; /* the end of the `--` word in the workflow */
+  /* the hops after the workflow step, outermost first, one a hop: "tox env
+   * py312 (tox.ini [testenv:py312])", "make test (Makefile)": the anchor's
+   * chain, else its via split at ", " */
+  FgStrVec via_chain;
+  /* the cells that execute this run (the step's matrix cells its `if:`,
+   * the script's branches and the launchers keep): FgRunContext.cells,
+   * which a launcher may narrow (fg_cells_retain) */
+  FgCells cells;
+  /* words whose value is not known, as written (`${{ matrix.args }}`,
+   * `$ARGS`, `"$@"`, tox `{env:X:}`): never paths or options */
+  FgStrVec unknown;
+  bool m_unknown;   /* -m's value is not known: -m is not modelled */
+  bool maybe;       /* the command sits in a shell branch whose test is not known */
+  FgStrVec notes;   /* what the analysis could not follow, for `runs` and rules */
+  FgStrVec callers; /* a reusable workflow's run: "ci.yml › job tests" */
   /* filled by the project once tests are known: the tests that use pools
    * and that this run selects, in test order */
   FgTestPtrVec pool_tests;
@@ -94,6 +145,24 @@ typedef struct FgRunContext {
   const char *cmdline_name;
   /* PYTEST_ADDOPTS set by the launcher (tox setenv), over the workflow's */
   const char *env_addopts;
+  /* set for `python SCRIPT ...` where SCRIPT is a runner calling
+   * pytest.main: pytest's command-line words start at cmd->words[runner_end]
+   * (0: not a runner), after the script's own words (runner_words, origin
+   * FG_ORIGIN_LAUNCHER, named runner_name in messages) */
+  size_t runner_end;
+  const char *const *runner_words;
+  size_t nrunner_words;
+  const char *runner_name;
+  /* PYTEST_ADDOPTS is exported but its value is not known: its spelling
+   * (env_addopts is then ""); NULL otherwise */
+  const char *env_addopts_unknown;
+  /* the project directory on disk: a command-line path that does not
+   * exist there is an option's value, not a path; NULL: not checked */
+  const char *root;
+  /* the cells of the step expansion the command runs in: copied into every
+   * run built with this context (a launcher may narrow them after); NULL:
+   * none yet */
+  const FgCells *cells;
 } FgRunContext;
 
 /* Where a launched command sits in the workflow: the `tox` / `make` command
@@ -103,6 +172,9 @@ typedef struct FgRunAnchor {
   const char *via;
   const FgSource *src; /* the launcher's file and line (FgRun.via_src) */
   size_t line_start, line_end;
+  FgViaKind kind;
+  const FgStrVec *chain; /* FgRun.via_chain; NULL: `via` split on ", " */
+  const char *runner;    /* FgRun.via_runner */
 } FgRunAnchor;
 
 /* Index of the first pytest argument if words[0..] launch pytest, else -1;
@@ -126,6 +198,13 @@ void fg_run_delete(FgRun *self);
 void fg_run_xdist_span(const FgRun *self, size_t *start, size_t *end);
 /* "workflow › job J › step \"S\"" (+ " via tox ...") for notes. Caller frees. */
 char *fg_run_where(const FgRun *self);
+/* Do two runs run the same pytest command (same step, position, launcher
+ * hops, directory and effective options)? Then they are one run whose
+ * cells are both's. */
+bool fg_run_same(const FgRun *a, const FgRun *b);
+/* "arguments from `X`, `Y` not known" when words are unknown, else NULL.
+ * Caller frees. */
+char *fg_run_unknown_note(const FgRun *self);
 
 /* Joins a relative path onto a directory, resolving "." and "..". */
 char *fg_path_join(const char *dir, const char *rel);

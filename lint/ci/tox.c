@@ -1,22 +1,14 @@
+/* tox: see tox.h. The INI side, the names (brace expansion, factors) and
+ * the substitutions both sides share; tox_toml.c reads tox.toml. */
 #include "ci/tox.h"
 
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
+#include "ci/tox_int.h"
 #include "core/util.h"
-#include "parse/ini_doc.h"
-
-/* A brace expansion stops growing here; tox.ini files need a few dozen. */
-#define FG_TOX_MAX_EXPANSION 4096
-#define FG_TOX_MAX_REF_DEPTH 8
-
-typedef FG_VEC(char *) FgToxStrVec;
-
-struct FgTox {
-  FgIniDoc *ini;
-  FgToxStrVec envlist;
-};
 
 typedef struct FgToxRaw {
   const char *text; /* borrowed from the FgIniDoc */
@@ -25,11 +17,15 @@ typedef struct FgToxRaw {
 
 typedef FG_VEC(FgToxRaw) FgToxRawVec;
 
-static void fg_tox_strvec_free(FgToxStrVec *v) {
-  for (size_t i = 0; i < v->len; i++)
-    free(v->items[i]);
+void fg_tox_raw_lines_free(FgToxRawLines *v) {
+  for (size_t i = 0; i < v->len; i++) {
+    free(v->items[i].text);
+    free(v->items[i].key);
+  }
   fg_vec_free(v);
 }
+
+/* ---- names ---------------------------------------------------------------- */
 
 static bool fg_tox_all_digits(const char *s, size_t n) {
   if (n == 0 || n > 6)
@@ -41,7 +37,7 @@ static bool fg_tox_all_digits(const char *s, size_t n) {
 }
 
 /* The alternatives of one brace body: "a,b" or a numeric range "10-12". */
-static void fg_tox_brace_alternatives(const char *s, size_t n, FgToxStrVec *out) {
+static void fg_tox_brace_alternatives(const char *s, size_t n, FgStrVec *out) {
   const char *dash = memchr(s, '-', n);
   if (dash && !memchr(s, ',', n) && fg_tox_all_digits(s, (size_t)(dash - s)) &&
       fg_tox_all_digits(dash + 1, n - (size_t)(dash - s) - 1)) {
@@ -66,13 +62,13 @@ static void fg_tox_brace_alternatives(const char *s, size_t n, FgToxStrVec *out)
 
 /* Expands `py{39,310}-{a,b}` into the cartesian product, left to right. An
  * unmatched '{' is literal. */
-static void fg_tox_expand(const char *s, size_t n, FgToxStrVec *out) {
-  FgToxStrVec acc = {0};
+static void fg_tox_expand(const char *s, size_t n, FgStrVec *out) {
+  FgStrVec acc = {0};
   fg_vec_push(&acc, fg_xstrdup(""));
   size_t i = 0;
   while (i < n) {
     const char *close = s[i] == '{' ? memchr(s + i, '}', n - i) : NULL;
-    FgToxStrVec alts = {0};
+    FgStrVec alts = {0};
     size_t next;
     if (close) {
       fg_tox_brace_alternatives(s + i + 1, (size_t)(close - s) - i - 1, &alts);
@@ -84,12 +80,12 @@ static void fg_tox_expand(const char *s, size_t n, FgToxStrVec *out) {
       fg_vec_push(&alts, fg_xstrndup(s + i, j - i));
       next = j;
     }
-    FgToxStrVec grown = {0};
+    FgStrVec grown = {0};
     for (size_t a = 0; a < acc.len; a++)
       for (size_t b = 0; b < alts.len && grown.len < FG_TOX_MAX_EXPANSION; b++)
         fg_vec_push(&grown, fg_xasprintf("%s%s", acc.items[a], alts.items[b]));
-    fg_tox_strvec_free(&acc);
-    fg_tox_strvec_free(&alts);
+    fg_strvec_free(&acc);
+    fg_strvec_free(&alts);
     acc = grown;
     i = next;
   }
@@ -98,8 +94,7 @@ static void fg_tox_expand(const char *s, size_t n, FgToxStrVec *out) {
   fg_vec_free(&acc);
 }
 
-/* Splits on `sep` characters that are outside braces; each part expanded. */
-static void fg_tox_split_expand(const char *s, const char *seps, FgToxStrVec *out) {
+void fg_tox_expand_names(const char *s, const char *seps, FgStrVec *out) {
   size_t n = strlen(s), ps = 0;
   int depth = 0;
   for (size_t i = 0; i <= n; i++) {
@@ -132,15 +127,19 @@ static bool fg_tox_has_factor(const char *env, const char *factor, size_t n) {
 }
 
 bool fg_tox_factors_match(const char *condition, const char *env) {
-  FgToxStrVec alts = {0};
-  fg_tox_split_expand(condition, ",", &alts);
+  FgStrVec alts = {0};
+  fg_tox_expand_names(condition, ",", &alts);
   bool any = false;
   for (size_t i = 0; i < alts.len && !any; i++) {
     const char *p = alts.items[i];
+    while (*p == ' ')
+      p++;
     bool all = *p != '\0';
     while (*p && all) {
       const char *d = strchr(p, '-');
       size_t len = d ? (size_t)(d - p) : strlen(p);
+      while (len && p[len - 1] == ' ')
+        len--;
       bool neg = len > 0 && p[0] == '!';
       bool has = fg_tox_has_factor(env, p + neg, len - neg);
       if (len - neg == 0 || has == neg)
@@ -149,32 +148,118 @@ bool fg_tox_factors_match(const char *condition, const char *env) {
     }
     any = all;
   }
-  fg_tox_strvec_free(&alts);
+  fg_strvec_free(&alts);
   return any;
+}
+
+/* Length of the text before a tox 4 comment (` #`, or `#` at the start). */
+static size_t fg_tox_uncommented_len(const char *t) {
+  size_t n = strlen(t);
+  for (size_t i = 0; i < n; i++) {
+    if (t[i] != '#' || (i > 0 && t[i - 1] == '\\'))
+      continue;
+    if (i == 0 || t[i - 1] == ' ' || t[i - 1] == '\t') {
+      while (i > 0 && (t[i - 1] == ' ' || t[i - 1] == '\t'))
+        i--;
+      return i;
+    }
+  }
+  return n;
+}
+
+/* ---- the INI side ------------------------------------------------------------- */
+
+static void fg_tox_set_envlist(FgTox *self, FgStrVec *all) {
+  for (size_t i = 0; i < all->len; i++) {
+    bool dup = false;
+    for (size_t k = 0; k < self->envlist.len && !dup; k++)
+      dup = strcmp(self->envlist.items[k], all->items[i]) == 0;
+    if (dup || !all->items[i][0])
+      free(all->items[i]);
+    else
+      fg_vec_push(&self->envlist, all->items[i]);
+  }
+  fg_vec_free(all);
+}
+
+static const FgIniEntry *fg_tox_core_key(const FgTox *self, const char *key) {
+  const FgIniEntry *e = fg_ini_doc_get(self->ini, "tox", key);
+  return e ? e : fg_ini_doc_get(self->ini, "tox:tox", key);
+}
+
+static void fg_tox_ini_envlist(FgTox *self) {
+  const FgIniEntry *e = fg_tox_core_key(self, "envlist");
+  if (!e)
+    e = fg_tox_core_key(self, "env_list");
+  if (!e)
+    return;
+  FgStrVec all = {0};
+  for (size_t i = 0; i < e->nlines; i++) {
+    const char *t = e->lines[i].text;
+    char *line = fg_xstrndup(t, fg_tox_uncommented_len(t));
+    fg_tox_expand_names(line, ", \t\n", &all);
+    free(line);
+  }
+  fg_tox_set_envlist(self, &all);
+}
+
+static void fg_tox_terminate(FgTox *self) {
+  fg_vec_push(&self->envlist, NULL); /* NULL-terminated for callers */
+  self->envlist.len--;
 }
 
 FgTox *fg_tox_parse(const FgSource *src) {
   FgTox *self = fg_xcalloc(1, sizeof *self);
   self->ini = fg_ini_doc_parse(src);
-  const FgIniEntry *e = fg_ini_doc_get(self->ini, "tox", "envlist");
-  if (!e)
-    e = fg_ini_doc_get(self->ini, "tox", "env_list");
-  if (e) {
-    FgToxStrVec all = {0};
-    fg_tox_split_expand(e->value, ", \t\n", &all);
-    for (size_t i = 0; i < all.len; i++) {
-      bool dup = false;
-      for (size_t k = 0; k < self->envlist.len && !dup; k++)
-        dup = strcmp(self->envlist.items[k], all.items[i]) == 0;
-      if (dup || !all.items[i][0])
-        free(all.items[i]);
-      else
-        fg_vec_push(&self->envlist, all.items[i]);
-    }
-    fg_vec_free(&all);
+  fg_tox_ini_envlist(self);
+  fg_tox_terminate(self);
+  return self;
+}
+
+/* A legacy_tox_ini string: read as tox.ini; its spans map back into the
+ * pyproject when the string's text is its bytes (no escapes). */
+static FgTox *fg_tox_parse_legacy(const FgSource *src, const FgTomlValue *v) {
+  FgTox *self = fg_xcalloc(1, sizeof *self);
+  self->legacy = fg_source_new(src->path, v->str, v->str_len);
+  self->ini = fg_ini_doc_parse(self->legacy);
+  /* `"""` / `'''` strings drop a newline right after the quotes */
+  size_t q = v->start + 3;
+  if (q < src->len && src->data[q] == '\r')
+    q++;
+  if (q < src->len && src->data[q] == '\n')
+    q++;
+  if (v->end >= 3 && q + v->str_len == v->end - 3 &&
+      memcmp(src->data + q, v->str, v->str_len) == 0) {
+    self->legacy_base = q;
+    self->legacy_exact = true;
   }
-  fg_vec_push(&self->envlist, NULL); /* NULL-terminated for callers */
-  self->envlist.len--;
+  fg_tox_ini_envlist(self);
+  fg_tox_terminate(self);
+  return self;
+}
+
+FgTox *fg_tox_parse_toml(const FgSource *src, const char *prefix) {
+  FgToml *toml = fg_toml_parse(src);
+  const FgTomlValue *root = *prefix ? fg_toml_get(toml, prefix) : fg_toml_root(toml);
+  if (!fg_toml_is_table(root)) {
+    fg_toml_delete(toml);
+    return NULL;
+  }
+  const FgTomlValue *legacy = fg_toml_table_get(root, "legacy_tox_ini");
+  if (fg_toml_as_string(legacy)) {
+    FgTox *self = fg_tox_parse_legacy(src, legacy);
+    fg_toml_delete(toml);
+    return self;
+  }
+  if (*prefix && root->nentries == 0) {
+    fg_toml_delete(toml);
+    return NULL;
+  }
+  FgTox *self = fg_xcalloc(1, sizeof *self);
+  self->toml = toml;
+  self->root = root;
+  fg_tox_toml_envlist(self);
+  fg_tox_terminate(self);
   return self;
 }
 
@@ -182,18 +267,25 @@ void fg_tox_delete(FgTox *self) {
   if (!self)
     return;
   fg_ini_doc_delete(self->ini);
-  fg_tox_strvec_free(&self->envlist);
+  fg_source_delete(self->legacy);
+  fg_toml_delete(self->toml);
+  fg_strvec_free(&self->envlist);
   free(self);
 }
 
 bool fg_tox_has_error(const FgTox *self) {
-  return self->ini->has_error;
+  return self->ini ? self->ini->has_error : fg_toml_has_error(self->toml);
 }
 size_t fg_tox_error_offset(const FgTox *self) {
-  return self->ini->error_offset;
+  return self->ini ? self->ini->error_offset : fg_toml_error_offset(self->toml);
 }
 const char *fg_tox_error_message(const FgTox *self) {
+  if (!self->ini)
+    return fg_toml_error_message(self->toml);
   return self->ini->has_error ? self->ini->message : NULL;
+}
+bool fg_tox_is_toml(const FgTox *self) {
+  return self->toml != NULL;
 }
 
 const char *const *fg_tox_envlist(const FgTox *self, size_t *len) {
@@ -201,18 +293,18 @@ const char *const *fg_tox_envlist(const FgTox *self, size_t *len) {
   return (const char *const *)self->envlist.items;
 }
 
-/* The [testenv:...] section names that cover env (braces expanded). */
+/* The [testenv:...] section that covers env (braces expanded). */
 static const char *fg_tox_env_section(const FgTox *self, const char *env) {
   for (size_t i = 0; i < self->ini->nsections; i++) {
     const char *name = self->ini->sections[i].name;
     if (!fg_str_startswith(name, "testenv:"))
       continue;
-    FgToxStrVec names = {0};
-    fg_tox_split_expand(name + 8, ",", &names);
+    FgStrVec names = {0};
+    fg_tox_expand_names(name + 8, ",", &names);
     bool hit = false;
     for (size_t k = 0; k < names.len && !hit; k++)
       hit = strcmp(names.items[k], env) == 0;
-    fg_tox_strvec_free(&names);
+    fg_strvec_free(&names);
     if (hit)
       return name;
   }
@@ -223,7 +315,82 @@ bool fg_tox_env_exists(const FgTox *self, const char *env) {
   for (size_t i = 0; i < self->envlist.len; i++)
     if (strcmp(self->envlist.items[i], env) == 0)
       return true;
-  return fg_tox_env_section(self, env) != NULL;
+  return self->ini ? fg_tox_env_section(self, env) != NULL
+                   : fg_tox_toml_env_section(self, env);
+}
+
+static void fg_tox_push_unique(FgStrVec *v, const char *s) {
+  for (size_t i = 0; i < v->len; i++)
+    if (strcmp(v->items[i], s) == 0)
+      return;
+  fg_vec_push(v, fg_xstrdup(s));
+}
+
+void fg_tox_all_envs(const FgTox *self, FgStrVec *out) {
+  for (size_t i = 0; i < self->envlist.len; i++)
+    fg_tox_push_unique(out, self->envlist.items[i]);
+  if (!self->ini) {
+    fg_tox_toml_section_envs(self, out);
+    return;
+  }
+  for (size_t i = 0; i < self->ini->nsections; i++) {
+    const char *name = self->ini->sections[i].name;
+    if (!fg_str_startswith(name, "testenv:"))
+      continue;
+    FgStrVec names = {0};
+    fg_tox_expand_names(name + 8, ",", &names);
+    for (size_t k = 0; k < names.len; k++)
+      if (names.items[k][0] && names.items[k][0] != '.')
+        fg_tox_push_unique(out, names.items[k]);
+    fg_strvec_free(&names);
+  }
+}
+
+void fg_tox_label_envs(const FgTox *self, const char *label, FgStrVec *out) {
+  if (!self->ini) {
+    fg_tox_toml_label_envs(self, label, out);
+    return;
+  }
+  /* [tox] labels = NAME = a, b (one a line) */
+  const FgIniEntry *e = fg_tox_core_key(self, "labels");
+  for (size_t i = 0; e && i < e->nlines; i++) {
+    const char *t = e->lines[i].text;
+    const char *eq = strchr(t, '=');
+    if (!eq)
+      continue;
+    size_t kl = (size_t)(eq - t);
+    while (kl && isspace((unsigned char)t[kl - 1]))
+      kl--;
+    if (kl != strlen(label) || strncmp(t, label, kl) != 0)
+      continue;
+    FgStrVec names = {0};
+    fg_tox_expand_names(eq + 1, ", \t", &names);
+    for (size_t k = 0; k < names.len; k++)
+      fg_tox_push_unique(out, names.items[k]);
+    fg_strvec_free(&names);
+  }
+  /* [testenv:x] labels = a, b */
+  for (size_t i = 0; i < self->ini->nsections; i++) {
+    const char *name = self->ini->sections[i].name;
+    if (!fg_str_startswith(name, "testenv:"))
+      continue;
+    const FgIniEntry *le = fg_ini_doc_get(self->ini, name, "labels");
+    if (!le)
+      continue;
+    FgStrVec labels = {0};
+    fg_strvec_split(&labels, le->value, ", \t\n");
+    bool hit = false;
+    for (size_t k = 0; k < labels.len && !hit; k++)
+      hit = strcmp(labels.items[k], label) == 0;
+    fg_strvec_free(&labels);
+    if (hit) {
+      FgStrVec names = {0};
+      fg_tox_expand_names(name + 8, ",", &names);
+      for (size_t k = 0; k < names.len; k++)
+        fg_tox_push_unique(out, names.items[k]);
+      fg_strvec_free(&names);
+    }
+  }
 }
 
 /* A whole-line `{[section]key}` reference: fills sec/key, returns true. */
@@ -241,7 +408,7 @@ static bool fg_tox_reference(const char *t, char **sec, char **key) {
 
 static void fg_tox_gather(const FgTox *self, const FgIniEntry *e, FgToxRawVec *out,
                           int depth) {
-  for (size_t i = 0; i < e->nlines; i++) {
+  for (size_t i = 0; i < e->nlines && out->len < FG_TOX_MAX_EXPANSION; i++) {
     const FgIniLine *l = &e->lines[i];
     char *sec = NULL, *key = NULL;
     if (depth < FG_TOX_MAX_REF_DEPTH && fg_tox_reference(l->text, &sec, &key)) {
@@ -255,32 +422,6 @@ static void fg_tox_gather(const FgTox *self, const FgIniEntry *e, FgToxRawVec *o
     FgToxRaw r = {l->text, l->start, l->end};
     fg_vec_push(out, r);
   }
-}
-
-/* The raw lines of key for env: its own section, else [testenv]. */
-static void fg_tox_raw_lines(const FgTox *self, const char *env, const char *key,
-                             FgToxRawVec *out) {
-  const char *sec = fg_tox_env_section(self, env);
-  const FgIniEntry *e = sec ? fg_ini_doc_get(self->ini, sec, key) : NULL;
-  if (!e)
-    e = fg_ini_doc_get(self->ini, "testenv", key);
-  if (e)
-    fg_tox_gather(self, e, out, 0);
-}
-
-/* Length of the text before a tox 4 comment (` #`, or `#` at the start). */
-static size_t fg_tox_uncommented_len(const char *t) {
-  size_t n = strlen(t);
-  for (size_t i = 0; i < n; i++) {
-    if (t[i] != '#' || (i > 0 && t[i - 1] == '\\'))
-      continue;
-    if (i == 0 || t[i - 1] == ' ' || t[i - 1] == '\t') {
-      while (i > 0 && (t[i - 1] == ' ' || t[i - 1] == '\t'))
-        i--;
-      return i;
-    }
-  }
-  return n;
 }
 
 /* The factor prefix `COND: ` of a line: returns the offset of the text after
@@ -301,54 +442,18 @@ static size_t fg_tox_factor_prefix(const char *t, size_t n, char **cond) {
   return k;
 }
 
-static void fg_tox_substitute(const char *s, size_t n, const char *env, FgBuf *out,
-                              int depth) {
-  size_t i = 0;
-  while (i < n) {
-    if (s[i] != '{' || (i > 0 && s[i - 1] == '\\')) {
-      fg_buf_putc(out, s[i++]);
-      continue;
-    }
-    size_t j = i + 1;
-    int d = 1;
-    while (j < n && d > 0) {
-      if (s[j] == '{')
-        d++;
-      else if (s[j] == '}')
-        d--;
-      j++;
-    }
-    if (d > 0) { /* unmatched: literal */
-      fg_buf_append(out, s + i, n - i);
-      return;
-    }
-    const char *in = s + i + 1;
-    size_t ilen = j - i - 2;
-    if (ilen == 7 && memcmp(in, "posargs", 7) == 0) {
-      /* no arguments after `tox -e` */
-    } else if (ilen >= 8 && memcmp(in, "posargs:", 8) == 0 &&
-               depth < FG_TOX_MAX_REF_DEPTH) {
-      fg_tox_substitute(in + 8, ilen - 8, env, out, depth + 1);
-    } else if (ilen == 7 && memcmp(in, "envname", 7) == 0) {
-      fg_buf_puts(out, env);
-    } else if (ilen == 9 && memcmp(in, "toxinidir", 9) == 0) {
-      fg_buf_putc(out, '.');
-    } else if (ilen == 9 && memcmp(in, "envpython", 9) == 0) {
-      fg_buf_puts(out, "python");
-    } else {
-      fg_buf_append(out, s + i, j - i);
-    }
-    i = j;
-  }
-}
-
-/* Joins continuations, filters by factors, substitutes; one FgToxLine per
- * logical line kept. setenv lines are split at '='. */
-static void fg_tox_evaluate(const FgTox *self, const char *env, const char *key,
-                            bool setenv, FgToxLines *out) {
+/* The logical lines of key for env from the INI side: its own section,
+ * else [testenv]; continuations joined, factor-filtered, comments off. */
+static void fg_tox_ini_lines(const FgTox *self, const char *env, const char *key,
+                             bool setenv, FgToxRawLines *out) {
   FgToxRawVec raw = {0};
-  fg_tox_raw_lines(self, env, key, &raw);
-  FG_VEC(FgToxLine) res = {out->items, out->len, out->len};
+  const char *sec = fg_tox_env_section(self, env);
+  const FgIniEntry *e = sec ? fg_ini_doc_get(self->ini, sec, key) : NULL;
+  if (!e)
+    e = fg_ini_doc_get(self->ini, "testenv", key);
+  if (e)
+    fg_tox_gather(self, e, &raw, 0);
+  size_t shift = self->legacy_base;
   size_t i = 0;
   while (i < raw.len) {
     FgBuf joined = {0};
@@ -373,49 +478,272 @@ static void fg_tox_evaluate(const FgTox *self, const char *env, const char *key,
     size_t skip = fg_tox_factor_prefix(t, joined.len, &cond);
     bool keep = !cond || fg_tox_factors_match(cond, env);
     free(cond);
-    if (keep) {
-      FgBuf sub = {0};
-      fg_tox_substitute(t + skip, joined.len - skip, env, &sub, 0);
-      while (sub.len && (sub.data[sub.len - 1] == ' ' || sub.data[sub.len - 1] == '\t'))
-        sub.data[--sub.len] = '\0';
-      char *text = fg_buf_take(&sub);
-      FgToxLine line = {NULL, NULL, start + skip, end};
-      char *eq = setenv ? strchr(text, '=') : NULL;
-      if (setenv && eq) {
-        size_t kl = (size_t)(eq - text);
-        while (kl > 0 && isspace((unsigned char)text[kl - 1]))
-          kl--;
-        const char *v = eq + 1;
-        while (*v == ' ' || *v == '\t')
-          v++;
-        line.key = fg_xstrndup(text, kl);
-        line.text = fg_xstrdup(v);
-        free(text);
-      } else {
-        line.text = text;
-      }
-      if (line.text[0] && (!setenv || line.key))
-        fg_vec_push(&res, line);
-      else {
+    if (keep && joined.len > skip) {
+      FgToxRawLine line = {fg_xstrdup(t + skip), NULL, start + skip + shift, end + shift,
+                           !self->legacy || self->legacy_exact};
+      char *eq = setenv ? strchr(line.text, '=') : NULL;
+      if (setenv && fg_str_startswith(line.text, "file|")) {
         free(line.text);
-        free(line.key);
+      } else if (setenv && !eq) {
+        free(line.text);
+      } else {
+        if (eq) {
+          size_t kl = (size_t)(eq - line.text);
+          while (kl > 0 && isspace((unsigned char)line.text[kl - 1]))
+            kl--;
+          const char *v = eq + 1;
+          while (*v == ' ' || *v == '\t')
+            v++;
+          line.key = fg_xstrndup(line.text, kl);
+          char *value = fg_xstrdup(v);
+          free(line.text);
+          line.text = value;
+        }
+        fg_vec_push(out, line);
       }
     }
     fg_buf_free(&joined);
   }
   fg_vec_free(&raw);
+}
+
+static void fg_tox_lines_of(const FgTox *self, const char *env, const char *key,
+                            bool setenv, FgToxRawLines *out) {
+  if (self->ini)
+    fg_tox_ini_lines(self, env, key, setenv, out);
+  else
+    fg_tox_toml_lines(self, env, key, out);
+}
+
+/* ---- substitutions ---------------------------------------------------------- */
+
+typedef struct FgToxSub {
+  const FgTox *tox;
+  const char *env;
+  const FgToxInput *in;
+  FgToxRawLines setenv; /* the env's own, unsubstituted */
+  const char *resolving[FG_TOX_MAX_REF_DEPTH];
+  int nresolving;
+} FgToxSub;
+
+static void fg_tox_substitute(FgToxSub *s, const char *t, size_t n, FgBuf *out,
+                              int depth);
+
+static const char *fg_tox_outside(const FgToxSub *s, const char *name) {
+  return s->in && s->in->getenv ? s->in->getenv(s->in->ud, name) : NULL;
+}
+
+/* {env:NAME[:DEFAULT]}: the env's setenv (substituted in turn), the outside,
+ * else DEFAULT. */
+static void fg_tox_env_value(FgToxSub *s, const char *name, size_t nlen, const char *def,
+                             size_t dlen, FgBuf *out, int depth) {
+  char *key = fg_xstrndup(name, nlen);
+  bool busy = false;
+  for (int i = 0; i < s->nresolving && !busy; i++)
+    busy = strcmp(s->resolving[i], key) == 0;
+  const FgToxRawLine *own = NULL;
+  for (size_t i = s->setenv.len; i-- > 0 && !own && !busy;)
+    if (strcmp(s->setenv.items[i].key, key) == 0)
+      own = &s->setenv.items[i];
+  if (own && depth < FG_TOX_MAX_REF_DEPTH && s->nresolving < FG_TOX_MAX_REF_DEPTH) {
+    s->resolving[s->nresolving++] = key;
+    fg_tox_substitute(s, own->text, strlen(own->text), out, depth + 1);
+    s->nresolving--;
+  } else {
+    const char *v = fg_tox_outside(s, key);
+    if (v)
+      fg_buf_puts(out, v);
+    else if (def && depth < FG_TOX_MAX_REF_DEPTH)
+      fg_tox_substitute(s, def, dlen, out, depth + 1);
+    else if (!def)
+      fg_buf_printf(out, "{env:%s}", key); /* unset, no default: not known */
+  }
+  free(key);
+}
+
+/* `{[sec]key}` inside a line: the key's value, its lines joined. */
+static bool fg_tox_inline_ref(FgToxSub *s, const char *in, size_t ilen, FgBuf *out,
+                              int depth) {
+  if (ilen < 3 || in[0] != '[' || !s->tox->ini)
+    return false;
+  const char *close = memchr(in, ']', ilen);
+  if (!close)
+    return false;
+  char *sec = fg_xstrndup(in + 1, (size_t)(close - in - 1));
+  char *key = fg_xstrndup(close + 1, ilen - (size_t)(close - in) - 1);
+  const FgIniEntry *e = fg_ini_doc_get(s->tox->ini, sec, key);
+  free(sec);
+  free(key);
+  if (!e || depth >= FG_TOX_MAX_REF_DEPTH)
+    return e != NULL;
+  for (size_t i = 0; i < e->nlines; i++) {
+    if (i)
+      fg_buf_putc(out, ' ');
+    fg_tox_substitute(s, e->lines[i].text, strlen(e->lines[i].text), out, depth + 1);
+  }
+  return true;
+}
+
+static bool fg_tox_is(const char *in, size_t ilen, const char *a, const char *b) {
+  return (strlen(a) == ilen && memcmp(in, a, ilen) == 0) ||
+         (b && strlen(b) == ilen && memcmp(in, b, ilen) == 0);
+}
+
+/* A substituted line stops growing here: nested {env:} references can
+ * multiply it otherwise. */
+#define FG_TOX_MAX_LINE (64u << 10)
+
+static void fg_tox_substitute(FgToxSub *s, const char *t, size_t n, FgBuf *out,
+                              int depth) {
+  size_t i = 0;
+  if (out->len > FG_TOX_MAX_LINE)
+    return;
+  const char *env = s->env;
+  while (i < n) {
+    if (t[i] == '\\' && i + 1 < n && (t[i + 1] == '{' || t[i + 1] == '}')) {
+      fg_buf_putc(out, t[i + 1]); /* `\{` is a literal brace */
+      i += 2;
+      continue;
+    }
+    if (t[i] != '{') {
+      fg_buf_putc(out, t[i++]);
+      continue;
+    }
+    size_t j = i + 1;
+    int d = 1;
+    while (j < n && d > 0) {
+      if (t[j] == '{')
+        d++;
+      else if (t[j] == '}')
+        d--;
+      j++;
+    }
+    if (d > 0) { /* unmatched: literal */
+      fg_buf_append(out, t + i, n - i);
+      return;
+    }
+    const char *in = t + i + 1;
+    size_t ilen = j - i - 2;
+    const char *colon = memchr(in, ':', ilen);
+    size_t head = colon ? (size_t)(colon - in) : ilen;
+    bool given = s->in && s->in->posargs;
+    if (fg_tox_is(in, head, "posargs", NULL)) {
+      if (given)
+        fg_buf_puts(out, s->in->posargs);
+      else if (colon && depth < FG_TOX_MAX_REF_DEPTH)
+        fg_tox_substitute(s, colon + 1, ilen - head - 1, out, depth + 1);
+    } else if (fg_tox_is(in, head, FG_TOX_POSARGS_REST, NULL) && colon) {
+      /* a further command of a tox.toml posargs default: gone when posargs
+       * are given (they replace the whole list) */
+      if (!given && depth < FG_TOX_MAX_REF_DEPTH)
+        fg_tox_substitute(s, colon + 1, ilen - head - 1, out, depth + 1);
+    } else if (fg_tox_is(in, head, "env", NULL) && colon) {
+      const char *name = colon + 1;
+      const char *c2 = memchr(name, ':', ilen - head - 1);
+      size_t nlen = c2 ? (size_t)(c2 - name) : ilen - head - 1;
+      fg_tox_env_value(s, name, nlen, c2 ? c2 + 1 : NULL,
+                       c2 ? ilen - head - 1 - nlen - 1 : 0, out, depth);
+    } else if (fg_tox_is(in, head, "tty", NULL) && colon) {
+      const char *c2 = memchr(colon + 1, ':', ilen - head - 1);
+      if (c2 && depth < FG_TOX_MAX_REF_DEPTH)
+        fg_tox_substitute(s, c2 + 1, (size_t)(in + ilen - c2 - 1), out, depth + 1);
+    } else if (fg_tox_is(in, ilen, "envname", "env_name")) {
+      fg_buf_puts(out, env);
+    } else if (fg_tox_is(in, ilen, "toxinidir", "tox_root")) {
+      fg_buf_putc(out, '.');
+    } else if (fg_tox_is(in, ilen, "envpython", "env_python") ||
+               fg_tox_is(in, ilen, "basepython", "base_python")) {
+      fg_buf_puts(out, "python");
+    } else if (fg_tox_is(in, ilen, "toxworkdir", "work_dir")) {
+      fg_buf_puts(out, ".tox");
+    } else if (fg_tox_is(in, ilen, "envdir", "env_dir")) {
+      fg_buf_printf(out, ".tox/%s", env);
+    } else if (fg_tox_is(in, ilen, "envbindir", "env_bin_dir")) {
+      fg_buf_printf(out, ".tox/%s/bin", env);
+    } else if (fg_tox_is(in, ilen, "envtmpdir", "env_tmp_dir")) {
+      fg_buf_printf(out, ".tox/%s/tmp", env);
+    } else if (fg_tox_is(in, ilen, "envlogdir", "env_log_dir")) {
+      fg_buf_printf(out, ".tox/%s/log", env);
+    } else if (fg_tox_is(in, ilen, "envsitepackagesdir", "env_site_packages_dir")) {
+      fg_buf_printf(out, ".tox/%s/site-packages", env);
+    } else if (ilen == 1 && (in[0] == '/' || in[0] == ':')) {
+      fg_buf_putc(out, in[0]);
+    } else if (!fg_tox_inline_ref(s, in, ilen, out, depth)) {
+      fg_buf_append(out, t + i, j - i);
+    }
+    i = j;
+  }
+}
+
+static void fg_tox_sub_begin(FgToxSub *s, const FgTox *self, const char *env,
+                             const FgToxInput *in) {
+  memset(s, 0, sizeof *s);
+  s->tox = self;
+  s->env = env;
+  s->in = in;
+  fg_tox_lines_of(self, env, "setenv", true, &s->setenv);
+  if (!s->setenv.len)
+    fg_tox_lines_of(self, env, "set_env", true, &s->setenv);
+}
+
+static char *fg_tox_sub_text(FgToxSub *s, const char *text) {
+  FgBuf sub = {0};
+  fg_tox_substitute(s, text, strlen(text), &sub, 0);
+  while (sub.len && (sub.data[sub.len - 1] == ' ' || sub.data[sub.len - 1] == '\t'))
+    sub.data[--sub.len] = '\0';
+  /* `{env:RUN:} pytest` with RUN unset: no leading blank */
+  size_t lead = 0;
+  while (lead < sub.len && (sub.data[lead] == ' ' || sub.data[lead] == '\t'))
+    lead++;
+  char *res = fg_xstrdup(sub.data ? sub.data + lead : "");
+  fg_buf_free(&sub);
+  return res;
+}
+
+static void fg_tox_push_line(FgToxLines *out, FgToxLine line) {
+  FG_VEC(FgToxLine) res = {out->items, out->len, out->len};
+  fg_vec_push(&res, line);
   out->items = res.items;
   out->len = res.len;
 }
 
-void fg_tox_commands(const FgTox *self, const char *env, FgToxLines *out) {
-  fg_tox_evaluate(self, env, "commands", false, out);
+void fg_tox_commands(const FgTox *self, const char *env, const FgToxInput *in,
+                     FgToxLines *out) {
+  FgToxSub s;
+  fg_tox_sub_begin(&s, self, env, in);
+  static const char *const keys[] = {"commands_pre", "commands", "commands_post", NULL};
+  for (const char *const *k = keys; *k; k++) {
+    FgToxRawLines raw = {0};
+    fg_tox_lines_of(self, env, *k, false, &raw);
+    for (size_t i = 0; i < raw.len; i++) {
+      char *text = fg_tox_sub_text(&s, raw.items[i].text);
+      if (!text[0]) {
+        free(text);
+        continue;
+      }
+      FgToxLine line = {text, NULL, raw.items[i].start, raw.items[i].end,
+                        raw.items[i].editable};
+      fg_tox_push_line(out, line);
+    }
+    fg_tox_raw_lines_free(&raw);
+  }
+  fg_tox_raw_lines_free(&s.setenv);
 }
 
-void fg_tox_setenv(const FgTox *self, const char *env, FgToxLines *out) {
-  fg_tox_evaluate(self, env, "setenv", true, out);
-  if (out->len == 0)
-    fg_tox_evaluate(self, env, "set_env", true, out);
+void fg_tox_setenv(const FgTox *self, const char *env, const FgToxInput *in,
+                   FgToxLines *out) {
+  FgToxSub s;
+  fg_tox_sub_begin(&s, self, env, in);
+  for (size_t i = 0; i < s.setenv.len; i++) {
+    const FgToxRawLine *r = &s.setenv.items[i];
+    s.resolving[0] = r->key; /* `X={env:X}` reads the outside X */
+    s.nresolving = 1;
+    FgToxLine line = {fg_tox_sub_text(&s, r->text), fg_xstrdup(r->key), r->start, r->end,
+                      r->editable};
+    s.nresolving = 0;
+    fg_tox_push_line(out, line);
+  }
+  fg_tox_raw_lines_free(&s.setenv);
 }
 
 void fg_tox_lines_free(FgToxLines *lines) {
@@ -426,4 +754,55 @@ void fg_tox_lines_free(FgToxLines *lines) {
   free(lines->items);
   lines->items = NULL;
   lines->len = 0;
+}
+
+/* ---- tox-gh-actions / tox-gh ---------------------------------------------------- */
+
+bool fg_tox_gh_map(const FgTox *self, const char *kind, FgStrVec *out, bool *names_envs) {
+  *names_envs = false;
+  if (!self->ini) {
+    *names_envs = true;
+    return fg_tox_toml_gh_map(self, kind, out);
+  }
+  bool python = strcmp(kind, "python") == 0;
+  const FgIniEntry *e = NULL;
+  char sep = ':';
+  if (python) {
+    e = fg_ini_doc_get(self->ini, "gh-actions", "python");
+    if (!e) {
+      e = fg_ini_doc_get(self->ini, "gh", "python");
+      sep = '=';
+      *names_envs = e != NULL;
+    }
+  } else {
+    e = fg_ini_doc_get(self->ini, "gh-actions:env", kind);
+  }
+  if (!e)
+    return false;
+  for (size_t i = 0; i < e->nlines; i++) {
+    const char *t = e->lines[i].text;
+    char *line = fg_xstrndup(t, fg_tox_uncommented_len(t));
+    char *at = strchr(line, sep);
+    if (at) {
+      size_t kl = (size_t)(at - line);
+      while (kl && isspace((unsigned char)line[kl - 1]))
+        kl--;
+      const char *v = at + 1;
+      while (*v == ' ' || *v == '\t')
+        v++;
+      fg_vec_push(out, fg_xasprintf("%.*s\t%s", (int)kl, line, v));
+    }
+    free(line);
+  }
+  return true;
+}
+
+void fg_tox_gh_env_vars(const FgTox *self, FgStrVec *out) {
+  if (!self->ini)
+    return;
+  for (size_t i = 0; i < self->ini->nentries; i++) {
+    const FgIniEntry *e = &self->ini->entries[i];
+    if (strcmp(e->section, "gh-actions:env") == 0)
+      fg_vec_push(out, fg_xstrdup(e->key));
+  }
 }

@@ -79,10 +79,22 @@ FgFix *fg_fix_new(FgApplicability applicability, const char *fmt, ...) {
   return self;
 }
 
+void fg_fix_add_edit_bytes(FgFix *self, const FgSource *src, size_t start, size_t end,
+                           const char *bytes, size_t len) {
+  FgEdit e = {src, start, end, fg_xstrndup(bytes ? bytes : "", bytes ? len : 0),
+              bytes ? len : 0};
+  fg_vec_push(&self->edits, e);
+}
+
 void fg_fix_add_edit(FgFix *self, const FgSource *src, size_t start, size_t end,
                      const char *replacement) {
-  FgEdit e = {src, start, end, fg_xstrdup(replacement)};
-  fg_vec_push(&self->edits, e);
+  const char *r = replacement ? replacement : "";
+  fg_fix_add_edit_bytes(self, src, start, end, r, strlen(r));
+  FgEdit *e = &self->edits.items[self->edits.len - 1];
+  if (src && src->cr && !src->crlf)
+    for (size_t i = 0; i < e->replacement_len; i++)
+      if (e->replacement[i] == '\n')
+        e->replacement[i] = '\r';
 }
 
 void fg_fix_delete(FgFix *self) {

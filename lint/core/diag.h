@@ -20,7 +20,8 @@ typedef enum FgApplicability { FG_FIX_SAFE, FG_FIX_UNSAFE } FgApplicability;
 typedef struct FgEdit {
   const FgSource *src;
   size_t start, end;
-  char *replacement;
+  char *replacement;      /* NUL-terminated, but may hold NULs: see len */
+  size_t replacement_len; /* bytes in replacement */
 } FgEdit;
 
 typedef struct FgFix {
@@ -66,8 +67,14 @@ void fg_diag_add_note(FgDiag *self, const char *fmt, ...) FG_PRINTF(2, 3);
 void fg_diag_affected_by(FgDiag *self, const char *path);
 
 FgFix *fg_fix_new(FgApplicability applicability, const char *fmt, ...) FG_PRINTF(2, 3);
+/* A fix builder's edit: replacement is text made from src->data and the
+ * file's fg_source_eol, so in a file whose lines end in a lone CR each LF in
+ * it becomes that CR (data reads lone CRs as LF). */
 void fg_fix_add_edit(FgFix *self, const FgSource *src, size_t start, size_t end,
                      const char *replacement);
+/* The bytes exactly as given (len of them, NULs included). */
+void fg_fix_add_edit_bytes(FgFix *self, const FgSource *src, size_t start, size_t end,
+                           const char *bytes, size_t len);
 void fg_fix_delete(FgFix *self);
 
 void fg_diag_list_push(FgDiagList *self, FgDiag *diag);

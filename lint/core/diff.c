@@ -189,10 +189,68 @@ static void put_hunk(FgBuf *out, const LineVec *a, const LineVec *b, const Chang
     put_line(out, ' ', &a->items[i]);
 }
 
+/* Does git quote this name? Control characters, '"', '\\' and bytes
+ * past ASCII (core.quotePath). */
+static bool needs_quotes(const char *name) {
+  for (const unsigned char *p = (const unsigned char *)name; *p; p++)
+    if (*p < 0x20 || *p == 0x7f || *p == '"' || *p == '\\' || *p >= 0x80)
+      return true;
+  return false;
+}
+
 /* A file name with a space gets a trailing tab, as git writes it, so that
- * patch does not cut the name at the space. */
+ * patch does not cut the name at the space; a name git would quote is
+ * quoted as git does ("a/t\303\251st.py"), which GNU patch reads. */
 static void put_header(FgBuf *out, const char *prefix, const char *name) {
-  fg_buf_printf(out, "%s%s%s\n", prefix, name, strchr(name, ' ') ? "\t" : "");
+  if (!needs_quotes(name)) {
+    fg_buf_printf(out, "%s%s%s\n", prefix, name, strchr(name, ' ') ? "\t" : "");
+    return;
+  }
+  size_t plen = strlen(prefix);
+  fg_buf_append(out, prefix, plen - 2); /* "--- " before "a/" */
+  fg_buf_putc(out, '"');
+  fg_buf_append(out, prefix + plen - 2, 2);
+  for (const unsigned char *p = (const unsigned char *)name; *p; p++) {
+    const char *esc = NULL;
+    switch (*p) {
+    case '"':
+      esc = "\\\"";
+      break;
+    case '\\':
+      esc = "\\\\";
+      break;
+    case '\a':
+      esc = "\\a";
+      break;
+    case '\b':
+      esc = "\\b";
+      break;
+    case '\t':
+      esc = "\\t";
+      break;
+    case '\n':
+      esc = "\\n";
+      break;
+    case '\v':
+      esc = "\\v";
+      break;
+    case '\f':
+      esc = "\\f";
+      break;
+    case '\r':
+      esc = "\\r";
+      break;
+    default:
+      break;
+    }
+    if (esc)
+      fg_buf_puts(out, esc);
+    else if (*p < 0x20 || *p >= 0x7f)
+      fg_buf_printf(out, "\\%03o", *p);
+    else
+      fg_buf_putc(out, (char)*p);
+  }
+  fg_buf_puts(out, "\"\n");
 }
 
 void fg_diff_unified(FgBuf *out, const char *path, const char *old, size_t oldlen,
@@ -217,7 +275,11 @@ void fg_diff_unified(FgBuf *out, const char *path, const char *old, size_t oldle
          line_eq(&a.items[a.len - 1 - suf], &b.items[b.len - 1 - suf]))
     suf++;
   size_t n = a.len - pre - suf, m = b.len - pre - suf;
-  if (!myers(a.items + pre, n, b.items + pre, m, del + pre, ins + pre)) {
+  /* a created (or emptied) file has no lines: no pointer arithmetic on
+   * the NULL array */
+  const Line *amid = a.items ? a.items + pre : NULL;
+  const Line *bmid = b.items ? b.items + pre : NULL;
+  if (!myers(amid, n, bmid, m, del + pre, ins + pre)) {
     memset(del + pre, 1, n);
     memset(ins + pre, 1, m);
   }

@@ -1,5 +1,7 @@
 #include "core/discover.h"
 
+#include "core/overlay.h"
+
 #include <dirent.h>
 #include <errno.h>
 #include <fnmatch.h>
@@ -63,15 +65,23 @@ typedef struct FgIgnore {
   FG_VEC(char *) patterns;
 } FgIgnore;
 
-static void fg_ignore_load(FgIgnore *self, const char *root) {
-  char *path = fg_xasprintf("%s/.gitignore", root);
+static void fg_ignore_load(FgIgnore *self, const char *root, FgStrVec *warnings) {
+  FgReader rd = {root, NULL, NULL};
+  FgProblems problems = {0};
+  rd.problems = &problems;
   size_t len;
-  char *err = NULL;
-  char *text = fg_read_file(path, 1 << 20, &len, &err);
-  free(path);
-  free(err);
+  char *text = fg_reader_read_optional(&rd, ".gitignore", 1 << 20, &len);
+  for (size_t i = 0; i < problems.warnings.len; i++) {
+    const char *w = problems.warnings.items[i];
+    fg_vec_push(warnings, fg_xstrdup(fg_str_startswith(w, "warning: ") ? w + 9 : w));
+  }
+  fg_problems_free(&problems);
   if (!text)
     return;
+  /* a NUL ends nothing: read it as a line break */
+  for (size_t i = 0; i < len; i++)
+    if (!text[i])
+      text[i] = '\n';
   char *save = NULL;
   for (char *line = strtok_r(text, "\r\n", &save); line;
        line = strtok_r(NULL, "\r\n", &save)) {
@@ -148,6 +158,19 @@ static bool fg_is_workflow(const char *rel) {
   return fg_str_endswith(rest, ".yml") || fg_str_endswith(rest, ".yaml");
 }
 
+/* A symlinked file is read only when its real path stays under the root;
+ * else a warning names it. */
+static bool fg_link_inside(FgDiscovery *self, const char *rel, const char *abs) {
+  char *real = realpath(abs, NULL);
+  bool inside = real && fg_path_under_abs(real, self->root);
+  if (!inside)
+    fg_vec_push(&self->warnings, fg_xasprintf("%s: %s; not read", rel,
+                                              real ? "a symlink out of the project root"
+                                                   : strerror(errno)));
+  free(real);
+  return inside;
+}
+
 static void fg_walk(FgDiscovery *self, const FgIgnore *ig, const char *const *excludes,
                     size_t nexcludes) {
   FG_VEC(char *) stack = {0}; /* relative dirs still to read; "" is the root */
@@ -172,6 +195,9 @@ static void fg_walk(FgDiscovery *self, const FgIgnore *ig, const char *const *ex
       char *cabs = fg_xasprintf("%s/%s", abs, name);
       struct stat lst;
       if (lstat(cabs, &lst) != 0) {
+        /* ENAMETOOLONG past PATH_MAX, or gone meanwhile: say so */
+        fg_vec_push(&self->warnings,
+                    fg_xasprintf("%s: skipped: %s", crel, strerror(errno)));
         free(crel);
         free(cabs);
         continue;
@@ -179,17 +205,28 @@ static void fg_walk(FgDiscovery *self, const FgIgnore *ig, const char *const *ex
       bool is_dir = S_ISDIR(lst.st_mode);
       bool keep = false;
       char *why = NULL;
+      bool wanted = fg_str_endswith(name, ".py") || fg_is_workflow(crel);
       if (S_ISLNK(lst.st_mode)) {
         struct stat st;
-        /* symlinked files are read; symlinked folders are not walked */
+        /* symlinked files are read, when they stay in the project;
+         * symlinked folders are not walked */
         bool target = stat(cabs, &st) == 0;
         keep = target && S_ISREG(st.st_mode);
         if (target && S_ISDIR(st.st_mode))
           why = fg_xstrdup("a symlinked folder (not followed)");
+        if (keep && wanted && !fg_link_inside(self, crel, cabs)) {
+          keep = false;
+          why = fg_xstrdup("a symlink out of the project root");
+        }
       } else {
         keep = is_dir || S_ISREG(lst.st_mode);
-        if (!keep && (fg_str_endswith(name, ".py") || fg_is_workflow(crel)))
-          why = fg_xstrdup("not a regular file");
+        if (!keep && wanted) {
+          why = fg_xasprintf("not a regular file (%s)", fg_file_kind(lst.st_mode));
+          char *ignored = fg_ignored(ig, excludes, nexcludes, crel, false);
+          if (!ignored)
+            fg_vec_push(&self->warnings, fg_xasprintf("%s: %s; not read", crel, why));
+          free(ignored);
+        }
       }
       const char *skip =
           keep && is_dir && strcmp(crel, ".github") != 0 ? fg_skip_dir(cabs, name) : NULL;
@@ -228,6 +265,8 @@ static void fg_walk(FgDiscovery *self, const FgIgnore *ig, const char *const *ex
     free(rel);
   }
   fg_vec_free(&stack);
+  if (self->warnings.len > 1) /* in path order, whatever readdir's order */
+    qsort(self->warnings.items, self->warnings.len, sizeof(char *), fg_str_cmp_ptr);
   if (self->python.len > 1)
     qsort(self->python.items, self->python.len, sizeof(char *), fg_str_cmp_ptr);
   if (self->workflows.len > 1)
@@ -252,7 +291,7 @@ FgDiscovery *fg_discover(const char *path, const char *const *excludes, size_t n
   FgDiscovery *self = fg_xcalloc(1, sizeof *self);
   self->root = root;
   FgIgnore ig = {0};
-  fg_ignore_load(&ig, root);
+  fg_ignore_load(&ig, root, &self->warnings);
   fg_walk(self, &ig, excludes, nexcludes);
   for (size_t i = 0; i < ig.patterns.len; i++)
     free(ig.patterns.items[i]);

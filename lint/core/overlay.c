@@ -1,6 +1,9 @@
 #include "core/overlay.h"
 
+#include <errno.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 const FgOverlayFile *fg_overlay_find(const FgOverlay *self, const char *path) {
   if (!self)
@@ -31,6 +34,38 @@ void fg_overlay_free(FgOverlay *self) {
   fg_vec_free(&self->files);
 }
 
+/* rel's real path when it stays under root; else NULL with *err set. With
+ * only_link, a path that is no symlink and has no `..` is taken as it is:
+ * discovery never walks a symlinked folder. ENOENT leaves errno set. */
+static char *fg_reader_confine(const FgReader *self, const char *rel, bool only_link,
+                               char **err) {
+  char *abs = fg_xasprintf("%s/%s", self->root, rel);
+  bool dotdot = strcmp(rel, "..") == 0 || fg_str_startswith(rel, "../") ||
+                strstr(rel, "/../") || fg_str_endswith(rel, "/..");
+  struct stat st;
+  if (only_link && !dotdot && lstat(abs, &st) == 0 && !S_ISLNK(st.st_mode))
+    return abs;
+  char *real = realpath(abs, NULL);
+  if (!real) {
+    int saved = errno;
+    *err = fg_xstrdup(strerror(saved));
+    free(abs);
+    errno = saved;
+    return NULL;
+  }
+  free(abs);
+  char *root = realpath(self->root, NULL);
+  bool inside = root && fg_path_under_abs(real, root);
+  free(root);
+  if (!inside) {
+    *err = fg_xstrdup("resolves outside the project root (a symlink or `..`); not read");
+    free(real);
+    errno = EPERM;
+    return NULL;
+  }
+  return real;
+}
+
 char *fg_reader_read(const FgReader *self, const char *rel, size_t max, size_t *len,
                      char **err) {
   const FgOverlayFile *o = fg_overlay_find(self->overlay, rel);
@@ -39,18 +74,56 @@ char *fg_reader_read(const FgReader *self, const char *rel, size_t max, size_t *
     *err = NULL;
     return fg_xstrndup(o->data, o->len);
   }
-  char *abs = fg_xasprintf("%s/%s", self->root, rel);
+  *err = NULL;
+  char *abs = fg_reader_confine(self, rel, true, err);
+  if (!abs)
+    return NULL;
   char *data = fg_read_file(abs, max, len, err);
   free(abs);
   return data;
 }
 
+char *fg_reader_read_optional(const FgReader *self, const char *rel, size_t max,
+                              size_t *len) {
+  const FgOverlayFile *o = fg_overlay_find(self->overlay, rel);
+  if (o) {
+    *len = o->len;
+    return fg_xstrndup(o->data, o->len);
+  }
+  char *err = NULL;
+  char *data = NULL;
+  char *abs = fg_reader_confine(self, rel, false, &err);
+  if (!abs && errno == ENOENT) {
+    free(err);
+    return NULL;
+  }
+  if (abs)
+    data = fg_read_file(abs, max, len, &err);
+  free(abs);
+  if (!data && err && self->problems) {
+    /* an optional file (a version file) may be asked for by every step:
+     * one warning is enough */
+    char *w = fg_xasprintf("warning: %s: %s", rel, err);
+    bool seen = false;
+    for (size_t i = 0; i < self->problems->warnings.len && !seen; i++)
+      seen = strcmp(self->problems->warnings.items[i], w) == 0;
+    if (seen)
+      free(w);
+    else
+      fg_vec_push(&self->problems->warnings, w);
+  }
+  free(err);
+  return data;
+}
+
 void fg_problems_read_error(FgProblems *self, const char *rel, char *err) {
-  bool too_large = fg_str_startswith(err, "file too large");
-  if (!too_large)
+  bool warn = fg_str_startswith(err, "file too large") ||
+              fg_str_startswith(err, "not a regular file") ||
+              strstr(err, "outside the project root") != NULL;
+  if (!warn)
     self->io_errors++;
   fg_vec_push(&self->warnings,
-              fg_xasprintf("%s: %s: %s", too_large ? "warning" : "error", rel, err));
+              fg_xasprintf("%s: %s: %s", warn ? "warning" : "error", rel, err));
   free(err);
 }
 

@@ -9,6 +9,7 @@
 #include <stddef.h>
 
 #include "core/diag.h"
+#include "core/util.h"
 
 typedef struct FgProject FgProject;
 typedef struct FgModule FgModule;
@@ -32,6 +33,8 @@ struct FgRule {
   const char *fix; /* "safe", "unsafe" or "none" */
   bool opt_in;     /* off unless `select` names it (its code, a prefix, or ALL) */
   FgSeverity severity;
+  /* more doc, made when asked (a table kept elsewhere); NULL: none */
+  void (*doc_more)(FgBuf *out);
   void (*on_module)(const FgProject *p, const FgModule *m, FgDiagList *out);
   void (*on_test)(const FgProject *p, const FgTest *t, FgDiagList *out);
   void (*on_workflow)(const FgProject *p, const FgWorkflow *w, FgDiagList *out);

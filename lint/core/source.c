@@ -9,7 +9,9 @@ FgSource *fg_source_new(const char *path, const char *data, size_t len) {
   FgSource *self = fg_xcalloc(1, sizeof *self);
   self->path = fg_xstrdup(path);
   self->data = fg_xstrndup(data, len);
+  self->raw = self->data;
   self->len = len;
+  self->has_nul = memchr(data, '\0', len) != NULL;
   self->bom = len >= 3 && memcmp(data, "\xEF\xBB\xBF", 3) == 0;
   self->final_newline = len == 0 || data[len - 1] == '\n' || data[len - 1] == '\r';
 
@@ -24,7 +26,12 @@ FgSource *fg_source_new(const char *path, const char *data, size_t len) {
       if (!saw_break)
         self->crlf = i > 0 && data[i - 1] == '\r';
     } else if (data[i] == '\r' && (i + 1 >= len || data[i + 1] != '\n')) {
-      brk = true; /* a lone CR (old Mac) still ends a line */
+      brk = true; /* a lone CR (old Mac) still ends a line: parsers see LF */
+      if (!saw_break)
+        self->cr = true;
+      if (self->raw == self->data)
+        self->raw = fg_xstrndup(data, len);
+      self->data[i] = '\n';
     }
     if (!brk)
       continue;
@@ -46,6 +53,8 @@ void fg_source_delete(FgSource *self) {
   if (!self)
     return;
   free(self->path);
+  if (self->raw != self->data)
+    free(self->raw);
   free(self->shown);
   free(self->data);
   free(self->line_starts);
@@ -117,5 +126,7 @@ const char *fg_source_line_text(const FgSource *self, size_t line, size_t *len) 
 }
 
 const char *fg_source_eol(const FgSource *self) {
-  return self->crlf ? "\r\n" : "\n";
+  if (self->crlf)
+    return "\r\n";
+  return self->cr ? "\r" : "\n";
 }

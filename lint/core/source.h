@@ -1,6 +1,12 @@
 /* One input file: its bytes, a line index, and the facts edits must keep
  * (line endings, BOM, final newline). Byte offsets are the truth everywhere;
- * line/column exist only for output. */
+ * line/column exist only for output.
+ *
+ * Line breaks are LF, CRLF and a lone CR, as CPython and YAML read them.
+ * Every parser and scanner sees `data`, where each lone CR is an LF: the
+ * same length, so every offset into data is an offset into the file, and
+ * no reader has to know about the lone CR. What is written back (the bytes
+ * a fix keeps, the diff's old side, the changed-on-disk check) is `raw`. */
 #ifndef FG_SOURCE_H
 #define FG_SOURCE_H
 
@@ -13,13 +19,18 @@ typedef struct FgPos {
 } FgPos;
 
 typedef struct FgSource {
-  char *path; /* relative to the project root, '/'-separated (owned) */
-  char *data; /* the bytes as read, NUL-terminated (owned) */
-  size_t len;
+  char *path;          /* relative to the project root, '/'-separated (owned) */
+  char *data;          /* the bytes for parsers: a lone CR reads as LF; NUL-terminated
+                          (owned) */
+  char *raw;           /* the bytes as read: data itself unless the file holds a lone CR
+                          (then owned); NUL-terminated */
+  size_t len;          /* of both: a file may hold NUL bytes, so always count */
   size_t *line_starts; /* byte offset of each line's first byte (owned) */
   size_t nlines;
   bool bom;           /* starts with EF BB BF */
   bool crlf;          /* the first line break is CRLF */
+  bool cr;            /* the first line break is a lone CR */
+  bool has_nul;       /* holds a NUL byte: never edited by a fix */
   bool final_newline; /* ends with a line break (or is empty) */
   bool is_new;        /* does not exist yet: a fix creates it */
   char *shown;        /* the path reports print, when it is not `path` (relative
@@ -27,7 +38,7 @@ typedef struct FgSource {
                          front); owned, NULL: path */
 } FgSource;
 
-/* Copies data. path is copied too. */
+/* Copies data (len bytes, NULs included). path is copied too. */
 FgSource *fg_source_new(const char *path, const char *data, size_t len);
 void fg_source_delete(FgSource *self);
 /* The path reports print: shown, else path. */
@@ -43,7 +54,7 @@ FgPos fg_source_pos(const FgSource *self, size_t offset);
 size_t fg_source_line_start(const FgSource *self, size_t line);
 /* The text of the 1-based line without its line break. */
 const char *fg_source_line_text(const FgSource *self, size_t line, size_t *len);
-/* The line break this file uses: "\r\n" or "\n". */
+/* The line break this file uses: "\r\n", "\r" or "\n". */
 const char *fg_source_eol(const FgSource *self);
 
 #endif

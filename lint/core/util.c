@@ -2,11 +2,13 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <fnmatch.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 static void fg_oom(size_t n) {
   fprintf(stderr, "forkguard: out of memory (allocating %zu bytes)\n", n);
@@ -129,6 +131,40 @@ void fg_buf_free(FgBuf *self) {
   self->len = self->cap = 0;
 }
 
+size_t fg_escaped_width(unsigned char c) {
+  if (c == '\t' || c == '\n' || c == '\r')
+    return 2;
+  if (c < 0x20 || c == 0x7f)
+    return 4;
+  return (c & 0xC0) == 0x80 ? 0 : 1;
+}
+
+void fg_buf_put_escaped(FgBuf *self, const char *s, size_t n) {
+  size_t plain = 0;
+  for (size_t i = 0; i < n; i++) {
+    unsigned char c = (unsigned char)s[i];
+    if (c >= 0x20 && c != 0x7f)
+      continue;
+    fg_buf_append(self, s + plain, i - plain);
+    plain = i + 1;
+    if (c == '\t')
+      fg_buf_puts(self, "\\t");
+    else if (c == '\n')
+      fg_buf_puts(self, "\\n");
+    else if (c == '\r')
+      fg_buf_puts(self, "\\r");
+    else
+      fg_buf_printf(self, "\\x%02x", c);
+  }
+  fg_buf_append(self, s + plain, n - plain);
+}
+
+char *fg_escape_controls(const char *s) {
+  FgBuf b = {0};
+  fg_buf_put_escaped(&b, s, strlen(s));
+  return fg_buf_take(&b);
+}
+
 bool fg_str_eq(const char *a, const char *b) {
   if (!a || !b)
     return a == b;
@@ -148,56 +184,80 @@ int fg_str_cmp_ptr(const void *a, const void *b) {
   return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
+const char *fg_file_kind(unsigned mode) {
+  if (S_ISDIR(mode))
+    return "a directory";
+  if (S_ISFIFO(mode))
+    return "a FIFO";
+  if (S_ISSOCK(mode))
+    return "a socket";
+  if (S_ISCHR(mode))
+    return "a character device";
+  if (S_ISBLK(mode))
+    return "a block device";
+  return "a special file";
+}
+
 char *fg_read_file(const char *path, size_t max_bytes, size_t *len, char **err) {
   *err = NULL;
-  FILE *f = fopen(path, "rb");
-  if (!f) {
+  /* Non-blocking, so that opening a FIFO does not wait for a writer; the
+   * type is checked on the open descriptor (no window between a stat and
+   * the open), and only a regular file is read. */
+  int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+  if (fd < 0) {
     *err = fg_xstrdup(strerror(errno));
     return NULL;
   }
   struct stat st;
-  if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
-    *err = fg_xstrdup("not a regular file");
-    fclose(f);
+  if (fstat(fd, &st) != 0) {
+    *err = fg_xstrdup(strerror(errno));
+    close(fd);
+    return NULL;
+  }
+  if (!S_ISREG(st.st_mode)) {
+    *err = fg_xasprintf("not a regular file (%s); not read", fg_file_kind(st.st_mode));
+    close(fd);
     return NULL;
   }
   if ((size_t)st.st_size > max_bytes) {
     *err = fg_xasprintf("file too large (%lld bytes, limit %zu)", (long long)st.st_size,
                         max_bytes);
-    fclose(f);
+    close(fd);
     return NULL;
   }
-  /* the size fstat gave, read straight into place with no stdio buffer;
-   * a file that grew meanwhile goes on in chunks */
-  setvbuf(f, NULL, _IONBF, 0);
+  /* the size fstat gave, read straight into place; a file that grew
+   * meanwhile goes on, up to the limit */
   FgBuf b = {0};
   b.cap = (size_t)st.st_size + 1;
   b.data = fg_xmalloc(b.cap);
-  while (b.len + 1 < b.cap) {
-    size_t n = fread(b.data + b.len, 1, b.cap - 1 - b.len, f);
-    if (n == 0)
-      break;
-    b.len += n;
-  }
-  b.data[b.len] = '\0';
-  char chunk[65536];
-  size_t n;
-  while (!ferror(f) && (n = fread(chunk, 1, sizeof chunk, f)) > 0) {
-    if (b.len + n > max_bytes) {
-      *err = fg_xasprintf("file too large (limit %zu bytes)", max_bytes);
+  b.data[0] = '\0';
+  for (;;) {
+    if (b.len + 1 >= b.cap)
+      fg_buf_grow(&b, 65536);
+    size_t room = b.cap - 1 - b.len;
+    if (b.len + room > max_bytes)
+      room = max_bytes + 1 - b.len; /* one byte past the limit tells it */
+    ssize_t n = read(fd, b.data + b.len, room);
+    if (n < 0 && (errno == EINTR || errno == EAGAIN))
+      continue;
+    if (n < 0) {
+      *err = fg_xstrdup(strerror(errno));
       fg_buf_free(&b);
-      fclose(f);
+      close(fd);
       return NULL;
     }
-    fg_buf_append(&b, chunk, n);
+    if (n == 0)
+      break;
+    b.len += (size_t)n;
+    if (b.len > max_bytes) {
+      *err = fg_xasprintf("file too large (limit %zu bytes)", max_bytes);
+      fg_buf_free(&b);
+      close(fd);
+      return NULL;
+    }
   }
-  if (ferror(f)) {
-    *err = fg_xstrdup(strerror(errno ? errno : EIO));
-    fg_buf_free(&b);
-    fclose(f);
-    return NULL;
-  }
-  fclose(f);
+  b.data[b.len] = '\0';
+  close(fd);
   *len = b.len;
   return fg_buf_take(&b);
 }
@@ -242,6 +302,15 @@ bool fg_path_under(const char *path, const char *dir) {
     return true;
   size_t n = strlen(dir);
   return strncmp(path, dir, n) == 0 && (path[n] == '\0' || path[n] == '/');
+}
+
+bool fg_path_under_abs(const char *path, const char *root) {
+  size_t n = strlen(root);
+  while (n > 1 && root[n - 1] == '/')
+    n--;
+  if (n == 1 && root[0] == '/')
+    return path[0] == '/';
+  return strncmp(path, root, n) == 0 && (path[n] == '\0' || path[n] == '/');
 }
 
 bool fg_glob_any(char *const *globs, size_t n, const char *name) {

@@ -94,6 +94,16 @@ void fg_buf_free(FgBuf *self);
  * write to the sink failed. */
 bool fg_buf_flush(FgBuf *self);
 
+/* Appends s with every control character (below 0x20, and DEL) written as
+ * an escape: \t, \n, \r, else \xNN. What a file name or a line of a
+ * file holds never reaches a terminal raw. */
+void fg_buf_put_escaped(FgBuf *self, const char *s, size_t n);
+/* The same as a new string. */
+char *fg_escape_controls(const char *s);
+/* The width fg_buf_put_escaped gives byte c (a UTF-8 continuation byte
+ * counts 0). */
+size_t fg_escaped_width(unsigned char c);
+
 /* memmem, which C11 lacks. */
 const char *fg_memmem(const char *hay, size_t n, const char *needle, size_t m);
 
@@ -111,11 +121,18 @@ const char *fg_closest(const char *word, const char *const *cands, size_t n, siz
 const char *fg_path_base(const char *path); /* after the last '/' */
 /* Is path dir itself or below it? ("" holds everything) */
 bool fg_path_under(const char *path, const char *dir);
+/* Is the absolute path root itself or below it? */
+bool fg_path_under_abs(const char *path, const char *root);
 /* Does name match one of the n fnmatch globs? */
 bool fg_glob_any(char *const *globs, size_t n, const char *name);
 
-/* Reads a whole file. Returns NULL and sets *err (malloc'd reason) on
- * failure; refuses files larger than max_bytes. */
+/* "a directory", "a FIFO", "a socket"... for a st_mode that is no regular
+ * file. */
+const char *fg_file_kind(unsigned mode);
+/* Reads a whole regular file: the one way forkguard reads a file. Opens
+ * without blocking (a FIFO never hangs it), checks the type on the open
+ * descriptor, then reads. Returns NULL and sets *err (malloc'd reason) on
+ * failure: not a regular file, larger than max_bytes, an I/O error. */
 char *fg_read_file(const char *path, size_t max_bytes, size_t *len, char **err);
 
 #endif

@@ -3,6 +3,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -88,18 +90,22 @@ static const char *repl(const FgEdit *e) {
   return e->replacement ? e->replacement : "";
 }
 
+static size_t repl_len(const FgEdit *e) {
+  return e->replacement ? e->replacement_len : 0;
+}
+
 static bool edit_is_insertion(const FgEdit *e) {
   return e->start == e->end;
 }
 
 /* An empty insertion changes nothing and conflicts with nothing. */
 static bool edit_is_noop(const FgEdit *e) {
-  return edit_is_insertion(e) && !*repl(e);
+  return edit_is_insertion(e) && repl_len(e) == 0;
 }
 
 static bool edits_identical(const FgEdit *a, const FgEdit *b) {
   return a->src == b->src && a->start == b->start && a->end == b->end &&
-         strcmp(repl(a), repl(b)) == 0;
+         repl_len(a) == repl_len(b) && memcmp(repl(a), repl(b), repl_len(a)) == 0;
 }
 
 /* Between fixes: ranges that share a byte overlap, and so do two different
@@ -151,6 +157,26 @@ static PlanFile *plan_get_file(FgPlan *self, const FgSource *src) {
   return f;
 }
 
+/* A file's accepted edits are kept sorted (plan_edit_cmp): they do not
+ * overlap (insertions sit at boundaries), so both starts and ends grow
+ * along the array. The first one that may touch e is the first whose end
+ * reaches e's start; those after it that start past e's end cannot. This
+ * keeps planning linear in the edits (10,000 serial-step fixes in one
+ * workflow were quadratic). */
+static size_t plan_first_near(const PlanFile *f, const FgEdit *e) {
+  size_t lo = 0, hi = f->edits.len;
+  while (lo < hi) {
+    size_t mid = lo + (hi - lo) / 2;
+    if (f->edits.items[mid].edit->end < e->start)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  return lo;
+}
+
+static int plan_edit_cmp(const void *pa, const void *pb);
+
 static FgFixStatus fix_check(const FgPlan *self, const FgFix *fix) {
   for (size_t i = 0; i < fix->edits.len; i++) {
     const FgEdit *e = &fix->edits.items[i];
@@ -166,17 +192,25 @@ static FgFixStatus fix_check(const FgPlan *self, const FgFix *fix) {
   for (size_t i = 0; i < fix->edits.len; i++) {
     const FgEdit *e = &fix->edits.items[i];
     const PlanFile *f = plan_find_file(self, e->src);
-    for (size_t j = 0; f && j < f->edits.len; j++)
-      if (edits_conflict(e, f->edits.items[j].edit))
+    for (size_t j = f ? plan_first_near(f, e) : 0; f && j < f->edits.len; j++) {
+      const FgEdit *a = f->edits.items[j].edit;
+      if (a->start > e->end)
+        break;
+      if (edits_conflict(e, a))
         return FG_FIX_OVERLAPS;
+    }
   }
   return FG_FIX_APPLIED;
 }
 
 static bool file_has_identical(const PlanFile *f, const FgEdit *e) {
-  for (size_t j = 0; j < f->edits.len; j++)
-    if (edits_identical(e, f->edits.items[j].edit))
+  for (size_t j = plan_first_near(f, e); j < f->edits.len; j++) {
+    const FgEdit *a = f->edits.items[j].edit;
+    if (a->start > e->end)
+      break;
+    if (edits_identical(e, a))
       return true;
+  }
   return false;
 }
 
@@ -191,12 +225,34 @@ static void fix_accept(FgPlan *self, size_t fix_index) {
       continue;
     PlanEdit pe = {e, fix_index, i};
     fg_vec_push(&f->edits, pe);
+    /* into its sorted place: fixes mostly come in file order, so this
+     * moves nothing */
+    size_t k = f->edits.len - 1;
+    while (k > 0 && plan_edit_cmp(&f->edits.items[k - 1], &pe) > 0) {
+      f->edits.items[k] = f->edits.items[k - 1];
+      k--;
+    }
+    f->edits.items[k] = pe;
     f->built = false;
+  }
+}
+
+static void plan_reject(FgPlan *self, const FgSource *src, char *why);
+
+/* Bytes are bytes, but a file holding NUL is no text a fix understands:
+ * it is never edited. */
+static void plan_refuse_nul(FgPlan *self, const FgFix *fix) {
+  for (size_t i = 0; i < fix->edits.len; i++) {
+    const FgSource *src = fix->edits.items[i].src;
+    if (src && src->has_nul && !source_rejected(self, src))
+      plan_reject(self, src,
+                  fg_xstrdup("holds a NUL byte; a fix never edits such a file"));
   }
 }
 
 static void plan_try(FgPlan *self, size_t fix_index) {
   Offered *o = &self->fixes.items[fix_index];
+  plan_refuse_nul(self, o->fix);
   o->status = fix_check(self, o->fix);
   if (o->status == FG_FIX_APPLIED)
     fix_accept(self, fix_index);
@@ -250,11 +306,12 @@ static void plan_file_build(PlanFile *f) {
   size_t pos = 0;
   for (size_t i = 0; i < f->edits.len; i++) {
     const FgEdit *e = f->edits.items[i].edit;
-    fg_buf_append(&b, src->data + pos, e->start - pos);
-    fg_buf_puts(&b, repl(e));
+    /* the bytes kept are the bytes read (raw), not the parsers' view */
+    fg_buf_append(&b, src->raw + pos, e->start - pos);
+    fg_buf_append(&b, repl(e), repl_len(e));
     pos = e->end;
   }
-  fg_buf_append(&b, src->data + pos, src->len - pos);
+  fg_buf_append(&b, src->raw + pos, src->len - pos);
   free(f->data);
   f->pub.len = b.len;
   f->data = fg_buf_take(&b);
@@ -275,7 +332,7 @@ const FgPlannedFile *fg_plan_file(const FgPlan *self, size_t i) {
 bool fg_plan_file_changed(const FgPlannedFile *file) {
   const FgSource *src = file->src;
   return src->is_new || file->len != src->len ||
-         memcmp(file->data, src->data, src->len) != 0;
+         memcmp(file->data, src->raw, src->len) != 0;
 }
 
 /* ---- rejecting files ----------------------------------------------------- */
@@ -365,6 +422,8 @@ typedef struct Target {
   bool exists;
   uid_t uid;
   gid_t gid;
+  off_t size;            /* of the file when checked */
+  struct timespec mtime; /* likewise */
 } Target;
 
 static void target_free(Target *t) {
@@ -400,6 +459,13 @@ static mode_t new_file_mode(void) {
   return 0666 & ~mask;
 }
 
+static bool link_inside(const char *path, const char *realroot) {
+  char *real = realpath(path, NULL);
+  bool inside = real && path_within(real, realroot);
+  free(real);
+  return inside;
+}
+
 /* Resolves root/src->path and checks it is a file we may replace (or
  * create). Symlinks are followed, but the result must stay under root. */
 static bool target_resolve(Target *t, const char *realroot, const FgSource *src,
@@ -414,7 +480,19 @@ static bool target_resolve(Target *t, const char *realroot, const FgSource *src,
     return false;
   }
   if (exists && src->is_new) {
-    *why = fg_xstrdup("already exists on disk; the fix would create it");
+    struct stat st;
+    if (S_ISLNK(lst.st_mode) && stat(joined, &st) != 0)
+      *why =
+          fg_xstrdup("is a dangling symlink; the fix would create the file, not written");
+    else if (S_ISLNK(lst.st_mode) && !link_inside(joined, realroot))
+      *why = fg_xstrdup("is a symlink out of the project root; the fix would create the "
+                        "file, not written");
+    else if (S_ISLNK(lst.st_mode) ? !S_ISREG(st.st_mode) : !S_ISREG(lst.st_mode))
+      *why =
+          fg_xasprintf("is not a regular file (%s); the fix would create it, not written",
+                       fg_file_kind(S_ISLNK(lst.st_mode) ? st.st_mode : lst.st_mode));
+    else
+      *why = fg_xstrdup("already exists on disk; the fix would create it");
     free(joined);
     return false;
   }
@@ -459,6 +537,27 @@ static bool target_resolve(Target *t, const char *realroot, const FgSource *src,
     t->mode = st.st_mode & 07777;
     t->uid = st.st_uid;
     t->gid = st.st_gid;
+    t->size = st.st_size;
+    t->mtime = st.st_mtim;
+    if (st.st_nlink > 1) {
+      /* a rename would leave the other names on the old bytes */
+      *why = fg_xasprintf("has %ju hard links, which a fix would break; not written",
+                          (uintmax_t)st.st_nlink);
+      target_free(t);
+      return false;
+    }
+    if (access(resolved, W_OK) != 0) {
+      /* as the real user: a set-uid run replaces nothing its user may not */
+      *why = fg_xasprintf("not writable by you (%s); not written", strerror(errno));
+      target_free(t);
+      return false;
+    }
+  }
+  if (access(t->dir, W_OK | X_OK) != 0) {
+    *why = fg_xasprintf("its folder is not writable by you (%s); not written",
+                        strerror(errno));
+    target_free(t);
+    return false;
   }
   return true;
 }
@@ -484,7 +583,7 @@ static bool target_unchanged(const Target *t, const FgSource *src, char **why) {
     free(err);
     return false;
   }
-  bool same = len == src->len && memcmp(data, src->data, len) == 0;
+  bool same = len == src->len && memcmp(data, src->raw, len) == 0;
   free(data);
   if (!same)
     *why = fg_xstrdup("changed on disk since it was read");
@@ -512,16 +611,30 @@ static bool target_check(Target *t, const char *root, const FgSource *src, char 
   return ok;
 }
 
+typedef struct DiskCtx {
+  const char *root;
+  const FgOverlay *skip;
+} DiskCtx;
+
 static bool disk_check(FgPlan *self, const FgPlannedFile *f, char **why, void *ctx) {
+  const DiskCtx *dc = ctx;
+  if (fg_overlay_find(dc->skip, f->src->path))
+    return true;
   Target t;
-  if (!target_check(&t, ctx, f->src, why))
+  if (!target_check(&t, dc->root, f->src, why))
     return false;
   target_free(&t);
   return true;
 }
 
+size_t fg_plan_check_disk_skipping(FgPlan *self, const char *root,
+                                   const FgOverlay *skip) {
+  DiskCtx dc = {root, skip};
+  return plan_reject_loop(self, disk_check, &dc);
+}
+
 size_t fg_plan_check_disk(FgPlan *self, const char *root) {
-  return plan_reject_loop(self, disk_check, (void *)root);
+  return fg_plan_check_disk_skipping(self, root, NULL);
 }
 
 static bool write_all(int fd, const char *data, size_t len) {
@@ -595,9 +708,129 @@ static void push_error(FgStrVec *errors, const char *path, char *why) {
   free(why);
 }
 
+/* ---- the write window ------------------------------------------------------
+ * A signal that stops the run while the files are written removes the
+ * temporary files and says which files were written. What the handler
+ * reads is made before it is installed; it calls only async-signal-safe
+ * functions (unlink, write, signal, raise). */
+
+typedef struct WriteState {
+  char **tmp;                     /* temporary paths, one per file */
+  const char **path;              /* the files' paths, for the message */
+  volatile sig_atomic_t *renamed; /* 1 once the file is in place */
+  size_t n;
+} WriteState;
+
+static WriteState *volatile fg_write_state;
+
+static void say_raw(const char *s) {
+  ssize_t r = write(STDERR_FILENO, s, strlen(s));
+  (void)r;
+}
+
+static void say_list(const WriteState *w, int renamed) {
+  bool first = true;
+  for (size_t i = 0; i < w->n; i++) {
+    if ((w->renamed[i] != 0) != (renamed != 0))
+      continue;
+    say_raw(first ? " " : ", ");
+    say_raw(w->path[i]);
+    first = false;
+  }
+  if (first)
+    say_raw(" none");
+}
+
+static void on_signal(int sig) {
+  const WriteState *w = fg_write_state;
+  if (w) {
+    size_t done = 0;
+    for (size_t i = 0; i < w->n; i++) {
+      if (w->renamed[i])
+        done++;
+      else if (w->tmp[i])
+        unlink(w->tmp[i]);
+    }
+    if (done) {
+      say_raw("forkguard: interrupted while writing fixes; written:");
+      say_list(w, 1);
+      say_raw("; not written:");
+      say_list(w, 0);
+      say_raw("\n");
+    } else {
+      say_raw("forkguard: interrupted; no file was written\n");
+    }
+  }
+  signal(sig, SIG_DFL);
+  raise(sig);
+}
+
+static const int fg_write_signals[] = {SIGINT, SIGTERM, SIGHUP};
+#define FG_NSIGNALS (sizeof fg_write_signals / sizeof fg_write_signals[0])
+
+static void signals_catch(struct sigaction *old) {
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = on_signal;
+  sigemptyset(&sa.sa_mask);
+  for (size_t i = 0; i < FG_NSIGNALS; i++)
+    sigaction(fg_write_signals[i], &sa, &old[i]);
+}
+
+static void signals_restore(const struct sigaction *old) {
+  for (size_t i = 0; i < FG_NSIGNALS; i++)
+    sigaction(fg_write_signals[i], &old[i], NULL);
+}
+
+void (*fg_plan_write_hook)(size_t index, const char *path);
+
+/* Right before the rename: the file is still what the fixes were made from
+ * (size, mtime, bytes), or still absent for a file the fix creates. */
+static bool target_still(const Target *t, const FgSource *src, char **why) {
+  struct stat st;
+  if (!t->exists) {
+    if (lstat(t->real, &st) == 0) {
+      *why = fg_xstrdup("was created on disk meanwhile; not written");
+      return false;
+    }
+    return true;
+  }
+  if (stat(t->real, &st) != 0 || st.st_size != t->size ||
+      st.st_mtim.tv_sec != t->mtime.tv_sec || st.st_mtim.tv_nsec != t->mtime.tv_nsec) {
+    *why = fg_xstrdup("changed on disk while the fixes were written; not written");
+    return false;
+  }
+  return target_unchanged(t, src, why);
+}
+
+/* Puts the temporary file in place: a rename over an existing file, a link
+ * for a new one (which fails, rather than replaces, when a file of that
+ * name appeared meanwhile). */
+static bool put_in_place(const char *tmp, const Target *t, char **why) {
+  if (t->exists) {
+    if (rename(tmp, t->real) == 0)
+      return true;
+  } else if (link(tmp, t->real) == 0) {
+    unlink(tmp);
+    return true;
+  }
+  *why = fg_xasprintf("cannot put the new file in place: %s", strerror(errno));
+  return false;
+}
+
 int fg_plan_write(const FgPlan *self, const char *root, FgStrVec *errors) {
   FG_VEC(Prepared) prep = {0};
   int failures = 0;
+  WriteState w = {0};
+  size_t nchanged = 0;
+  for (size_t i = 0; i < fg_plan_nfiles(self); i++)
+    nchanged += fg_plan_file_changed(fg_plan_file(self, i));
+  w.tmp = fg_xcalloc(nchanged + 1, sizeof *w.tmp);
+  w.path = fg_xcalloc(nchanged + 1, sizeof *w.path);
+  w.renamed = fg_xcalloc(nchanged + 1, sizeof *w.renamed);
+  struct sigaction old[FG_NSIGNALS];
+  signals_catch(old);
+  fg_write_state = &w;
   for (size_t i = 0; i < fg_plan_nfiles(self); i++) {
     const FgPlannedFile *f = fg_plan_file(self, i);
     if (!fg_plan_file_changed(f))
@@ -617,26 +850,59 @@ int fg_plan_write(const FgPlan *self, const char *root, FgStrVec *errors) {
       continue;
     }
     fg_vec_push(&prep, p);
+    w.path[w.n] = f->src->path;
+    w.tmp[w.n] = p.tmp;
+    w.n++;
   }
-  /* All or nothing: a fix may span several files. */
+  /* All or nothing while nothing is written: a fix may span several files.
+   * Each file is checked again right before it is put in place; a file
+   * changed in that window stops the rest, and the run says what was
+   * written. */
+  size_t written = 0;
+  bool stopped = failures > 0;
   for (size_t i = 0; i < prep.len; i++) {
     Prepared *p = &prep.items[i];
-    bool renamed = false;
-    if (failures == 0) {
-      renamed = rename(p->tmp, p->target.real) == 0;
-      if (!renamed) {
-        push_error(errors, p->file->src->path,
-                   fg_xasprintf("cannot rename the temporary file: %s", strerror(errno)));
-        failures++;
-      }
-    }
-    if (renamed)
+    char *why = NULL;
+    if (!stopped && fg_plan_write_hook)
+      fg_plan_write_hook(i, p->file->src->path);
+    if (!stopped && (!target_still(&p->target, p->file->src, &why) ||
+                     !put_in_place(p->tmp, &p->target, &why))) {
+      push_error(errors, p->file->src->path, why);
+      failures++;
+      stopped = true;
+    } else if (!stopped) {
+      w.renamed[i] = 1;
+      written++;
       fsync_dir(p->target.dir);
-    else
+    }
+  }
+  fg_write_state = NULL;
+  signals_restore(old);
+  for (size_t i = 0; i < prep.len; i++) {
+    Prepared *p = &prep.items[i];
+    if (!w.renamed[i])
       unlink(p->tmp);
     free(p->tmp);
     target_free(&p->target);
   }
+  if (written && failures && errors) {
+    FgBuf b = {0};
+    fg_buf_puts(&b, "the fixes were written in part; written:");
+    for (int pass = 1; pass >= 0; pass--) {
+      if (pass == 0)
+        fg_buf_puts(&b, "; not written:");
+      bool first = true;
+      for (size_t i = 0; i < prep.len; i++)
+        if ((w.renamed[i] != 0) == (pass != 0)) {
+          fg_buf_printf(&b, "%s%s", first ? " " : ", ", w.path[i]);
+          first = false;
+        }
+    }
+    fg_vec_push(errors, fg_buf_take(&b));
+  }
+  free(w.tmp);
+  free(w.path);
+  free((void *)w.renamed);
   fg_vec_free(&prep);
   return failures;
 }
@@ -646,7 +912,7 @@ void fg_plan_diff(const FgPlan *self, FgBuf *out) {
     const FgPlannedFile *f = fg_plan_file(self, i);
     if (!fg_plan_file_changed(f))
       continue;
-    fg_diff_unified(out, fg_source_shown(f->src), f->src->data, f->src->len, f->data,
+    fg_diff_unified(out, fg_source_shown(f->src), f->src->raw, f->src->len, f->data,
                     f->len, f->src->is_new);
   }
 }

@@ -19,6 +19,7 @@
 #include <stddef.h>
 
 #include "core/diag.h"
+#include "core/overlay.h"
 #include "core/source.h"
 #include "core/util.h"
 
@@ -82,16 +83,28 @@ size_t fg_plan_validate(FgPlan *self, FgValidateFn validate, void *ctx);
  * that the fixes of the other files can still be written. Returns how many
  * files this call rejected. */
 size_t fg_plan_check_disk(FgPlan *self, const char *root);
+/* The same, leaving out the files skip holds (the bytes of a later fix
+ * round, which differ from the disk by design; may be NULL). */
+size_t fg_plan_check_disk_skipping(FgPlan *self, const char *root, const FgOverlay *skip);
 
 size_t fg_plan_nrejected(const FgPlan *self);
 const FgRejectedFile *fg_plan_rejected(const FgPlan *self, size_t i);
 
 /* Writes every changed file under root (src->path is relative to it).
- * Checks all files first and writes nothing when any check fails; then
- * renames the prepared temporary files into place. Appends "path: reason"
- * to errors for each failure and returns the number of failures (0: all
- * written). Never leaves a temporary file behind. */
+ * Checks all files first and writes nothing when any check fails (changed
+ * on disk, outside root, not a regular file, more than one hard link, not
+ * writable by the real user); then puts the prepared temporary files in
+ * place one by one, each checked again right before (size, mtime, bytes).
+ * A file changed in that window is not written, nor any after it, and a
+ * line says which files were. Appends "path: reason" to errors for each
+ * failure and returns the number of failures (0: all written). Never
+ * leaves a temporary file behind, even on SIGINT, SIGTERM or SIGHUP (the
+ * signal then says which files were written, and still ends the run). */
 int fg_plan_write(const FgPlan *self, const char *root, FgStrVec *errors);
+
+/* Tests only: called right before each file is put in place (index in the
+ * order written). NULL in the program. */
+extern void (*fg_plan_write_hook)(size_t index, const char *path);
 
 /* Appends the unified diff of every changed file, sorted by path: what
  * fg_plan_write would write. */

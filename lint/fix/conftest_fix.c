@@ -1,6 +1,9 @@
 #include "fix/conftest_fix.h"
 
+#include <stdlib.h>
 #include <string.h>
+
+#include "fix/py_edit.h"
 
 /* ---- where ------------------------------------------------------------------ */
 
@@ -82,12 +85,58 @@ static const char *fg_import_local(const FgPyModule *py, const char *module) {
   return NULL;
 }
 
+/* The module's pytest_configure: the last definition, the one that wins. */
 static const FgPyFunc *fg_find_configure(const FgPyModule *py) {
+  const FgPyFunc *found = NULL;
   for (size_t i = 0; i < py->nfuncs; i++)
     if (py->funcs[i].cls < 0 && !py->funcs[i].nested &&
         strcmp(py->funcs[i].name, "pytest_configure") == 0)
-      return &py->funcs[i];
-  return NULL;
+      found = &py->funcs[i];
+  return found;
+}
+
+/* Where the def's header ends: its '(' and the ':' after the parameters
+ * (and any `-> annotation`). False when they cannot be found. */
+static bool fg_def_header(const FgSource *src, const FgPyFunc *f, size_t *open,
+                          size_t *colon) {
+  const char *d = src->data;
+  size_t i = f->name_span.end;
+  while (i < src->len && (d[i] == ' ' || d[i] == '\t'))
+    i++;
+  if (i >= src->len || d[i] != '(')
+    return false;
+  *open = i;
+  int depth = 0;
+  for (; i < src->len && i < f->def_span.end; i++) {
+    char c = d[i];
+    if (c == '"' || c == '\'') { /* a default value's string */
+      for (i++; i < src->len && d[i] != c && d[i] != '\n'; i++)
+        if (d[i] == '\\')
+          i++;
+      continue;
+    }
+    if (c == '(' || c == '[' || c == '{')
+      depth++;
+    else if (c == ')' || c == ']' || c == '}')
+      depth--;
+    else if (c == ':' && depth == 0) {
+      *colon = i;
+      return true;
+    }
+  }
+  return false;
+}
+
+/* The first byte of a one-line suite's body (`def f(config): pass`), or 0
+ * when the body starts on a line of its own. */
+static size_t fg_inline_body(const FgSource *src, size_t colon) {
+  size_t i = colon + 1;
+  while (i < src->len && (src->data[i] == ' ' || src->data[i] == '\t'))
+    i++;
+  if (i >= src->len || src->data[i] == '\n' || src->data[i] == '\r' ||
+      src->data[i] == '#')
+    return 0;
+  return i;
 }
 
 /* ---- text ------------------------------------------------------------------- */
@@ -121,21 +170,54 @@ static char *fg_body_indent(const FgSource *src, size_t from) {
   return fg_xstrdup("    ");
 }
 
-static void fg_body_lines(FgBuf *b, const char *indent, const char *unit,
-                          const char *param, const char *marker, bool reg,
+static void fg_body_lines(FgBuf *b, const FgProject *p, const char *indent,
+                          const char *unit, const char *param, bool reg,
                           const char *method, const char *mp, const char *sys_name,
                           const char *eol) {
-  if (reg)
-    fg_buf_printf(
-        b,
-        "%s%s.addinivalue_line(\"markers\", \"%s: starts processes; run without "
-        "xdist\")%s",
-        indent, param, marker, eol);
+  if (reg) {
+    char *callee = fg_xasprintf("%s.addinivalue_line", param);
+    char *desc = fg_xasprintf("\"%s: starts processes; run without xdist\"", p->marker);
+    const char *args[] = {"\"markers\"", desc};
+    fg_py_edit_call(b, indent, unit, callee, args, 2, p->style.line_length, eol);
+    free(desc);
+    free(callee);
+  }
   if (method)
     fg_buf_printf(b,
                   "%sif %s.platform == \"linux\":%s%s%s%s.set_start_method(\"%s\", "
                   "force=True)%s",
                   indent, sys_name, eol, indent, unit, mp, method, eol);
+}
+
+/* The hook's first line, annotated when the project's mypy or the file
+ * wants annotations (pt: the local name of pytest). */
+static void fg_hook_line(FgBuf *b, bool annotate, const char *pt, const char *eol) {
+  if (annotate)
+    fg_buf_printf(b, "def pytest_configure(config: %s.Config) -> None:%s", pt, eol);
+  else
+    fg_buf_printf(b, "def pytest_configure(config):%s", eol);
+}
+
+/* A new conftest.py: the imports in isort's sections, then the hook. */
+static void fg_new_conftest(const FgProject *p, bool reg, bool method, FgBuf *b) {
+  const char *start_method = p->config->start_method;
+  bool annotate = p->style.annotate;
+  if (method)
+    fg_buf_puts(b, "import multiprocessing\nimport sys\n");
+  if (annotate)
+    fg_buf_printf(b, "%simport pytest\n", method ? "\n" : "");
+  if (method || annotate)
+    fg_buf_puts(b, "\n\n");
+  fg_hook_line(b, annotate, "pytest", "\n");
+  fg_body_lines(b, p, "    ", "    ", "config", reg, method ? start_method : NULL,
+                "multiprocessing", "sys", "\n");
+}
+
+static bool fg_fix_inserts_at(const FgFix *fix, const FgSource *src, size_t at) {
+  for (size_t i = 0; i < fix->edits.len; i++)
+    if (fix->edits.items[i].src == src && fix->edits.items[i].start == at)
+      return true;
+  return false;
 }
 
 FgFix *fg_conftest_fix(const FgProject *p, const char *const *test_paths, size_t n,
@@ -158,11 +240,7 @@ FgFix *fg_conftest_fix(const FgProject *p, const char *const *test_paths, size_t
     char *path = fg_conftest_path(create_dir);
     const FgSource *src = fg_project_placeholder(p, path);
     FgBuf b = {0};
-    if (method)
-      fg_buf_puts(&b, "import multiprocessing\nimport sys\n\n\n");
-    fg_buf_puts(&b, "def pytest_configure(config):\n");
-    fg_body_lines(&b, "    ", "    ", "config", marker, reg, method ? start_method : NULL,
-                  "multiprocessing", "sys", "\n");
+    fg_new_conftest(p, reg, method, &b);
     fg_fix_add_edit(fix, src, 0, 0, b.data);
     fg_buf_free(&b);
     free(path);
@@ -172,34 +250,52 @@ FgFix *fg_conftest_fix(const FgProject *p, const char *const *test_paths, size_t
     const char *eol = fg_source_eol(src);
     const char *mp = fg_import_local(py, "multiprocessing");
     const char *sys_name = fg_import_local(py, "sys");
+    const char *pt = fg_import_local(py, "pytest");
+    const FgPyFunc *cfg = fg_find_configure(py);
+    bool annotate = !cfg && (p->style.annotate || fg_py_edit_file_annotates(src));
     size_t bom = src->bom ? 3 : 0;
     /* a file with no final newline keeps it that way: what goes at its
      * end starts with a line break and ends without one */
     bool open_end = src->len > bom && !src->final_newline;
-    bool imports_at_end = false;
-    if (method && (!mp || !sys_name)) {
-      FgBuf imp = {0};
-      size_t at = fg_pyfile_import_offset(py);
-      imports_at_end = at == src->len;
-      if (at == src->len && open_end)
-        fg_buf_puts(&imp, eol);
-      if (!mp)
-        fg_buf_printf(&imp, "import multiprocessing%s", eol);
-      if (!sys_name)
-        fg_buf_printf(&imp, "import sys%s", eol);
-      for (size_t gap = fg_pyfile_import_gap(py, at); gap > 0; gap--)
-        fg_buf_puts(&imp, eol);
-      fg_fix_add_edit(fix, src, at, at, imp.data);
-      fg_buf_free(&imp);
-    }
+    FG_VEC(const char *) need = {0};
+    if (method && !mp)
+      fg_vec_push(&need, "multiprocessing");
+    if (method && !sys_name)
+      fg_vec_push(&need, "sys");
+    if (annotate && !pt)
+      fg_vec_push(&need, "pytest");
+    fg_py_edit_add_imports(fix, &p->style, py, need.items, need.len);
+    fg_vec_free(&need);
+    bool imports_at_end = fg_fix_inserts_at(fix, src, src->len);
     char *unit = fg_indent_unit(src);
-    const FgPyFunc *cfg = fg_find_configure(py);
     FgBuf b = {0};
     size_t at;
+    size_t open = 0, colon = 0;
+    if (cfg && !fg_def_header(src, cfg, &open, &colon)) {
+      /* a hook it cannot read is not edited, nor shadowed by a second one */
+      free(unit);
+      free(common);
+      free(create_dir);
+      fg_fix_delete(fix);
+      return NULL;
+    }
     if (cfg) {
-      /* extend it in place, after its last line, with its own parameter */
+      /* extend it in place, after its last line, with its own parameter;
+       * a hook without one gets `config`, which pytest then passes */
       const char *param = cfg->nparams ? cfg->params[0] : "config";
+      if (!cfg->nparams && reg)
+        fg_fix_add_edit(fix, src, open + 1, open + 1, "config");
       char *indent = fg_body_indent(src, cfg->def_span.start);
+      size_t inline_body = fg_inline_body(src, colon);
+      if (inline_body) {
+        /* `def pytest_configure(config): pass`: the body moves to a line of
+         * its own, so that lines can follow it */
+        free(indent);
+        indent = fg_xasprintf("%s%s", cfg->indent ? cfg->indent : "", unit);
+        char *brk = fg_xasprintf("%s%s", eol, indent);
+        fg_fix_add_edit(fix, src, colon + 1, inline_body, brk);
+        free(brk);
+      }
       at = cfg->def_span.end;
       while (at < src->len && src->data[at] != '\n')
         at++;
@@ -207,7 +303,7 @@ FgFix *fg_conftest_fix(const FgProject *p, const char *const *test_paths, size_t
         at++;
       else
         fg_buf_puts(&b, eol);
-      fg_body_lines(&b, indent, unit, param, marker, reg, method ? start_method : NULL,
+      fg_body_lines(&b, p, indent, unit, param, reg, method ? start_method : NULL,
                     mp ? mp : "multiprocessing", sys_name ? sys_name : "sys", eol);
       free(indent);
     } else {
@@ -225,13 +321,14 @@ FgFix *fg_conftest_fix(const FgProject *p, const char *const *test_paths, size_t
       } else if (k == bom) {
         blank = 1; /* two blank lines after the imports just added */
       } else if (!src->final_newline) {
-        fg_buf_puts(&b, eol);
+        if (!imports_at_end) /* else the imports end with a line break */
+          fg_buf_puts(&b, eol);
         blank = 1;
       }
       for (size_t i = blank; i < 3; i++)
         fg_buf_puts(&b, eol);
-      fg_buf_printf(&b, "def pytest_configure(config):%s", eol);
-      fg_body_lines(&b, unit, unit, "config", marker, reg, method ? start_method : NULL,
+      fg_hook_line(&b, annotate, pt ? pt : "pytest", eol);
+      fg_body_lines(&b, p, unit, unit, "config", reg, method ? start_method : NULL,
                     mp ? mp : "multiprocessing", sys_name ? sys_name : "sys", eol);
     }
     if (at == src->len && open_end && b.len >= strlen(eol))

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "fix/serial_step.h"
+#include "fix/split_opts.h"
 
 /* One word of the line as written: its span in the file and its text with
  * quotes removed. `{...}` (tox substitutions) and `$(...)` / `${...}` (make
@@ -111,33 +112,80 @@ static const char *fg_sl_base(const char *w) {
   return s ? s + 1 : w;
 }
 
+static char *fg_sl_expr(const FgRun *run, const FgSlLine *l, const char *marker,
+                        bool serial, const char **why);
+
+/* Is w the word that starts pytest on the line (pytest, py.test, or the
+ * runner script that stands for it)? */
+static bool fg_sl_is_pytest(const FgRun *run, const char *w) {
+  const char *b = fg_sl_base(w);
+  if (strcmp(b, "pytest") == 0 || strcmp(b, "py.test") == 0)
+    return true;
+  return run->via_runner && strcmp(b, fg_sl_base(run->via_runner)) == 0;
+}
+
+/* Why a launched run's line cannot be split, by the kind of file it is
+ * written in; NULL for the kinds this file edits when the run points at
+ * its line. */
+static const char *fg_sl_kind_why(const FgRun *run) {
+  switch (run->via_kind) {
+  case FG_VIA_TOX_INI:
+  case FG_VIA_MAKE:
+  case FG_VIA_SCRIPT:
+    return run->via_src ? NULL : "the line in its file runs more than one command";
+  case FG_VIA_TOX_TOML:
+    return "the command is an argument array in tox.toml / [tool.tox]; split it by hand";
+  case FG_VIA_PIXI:
+    return "the command is a pixi task; split the task by hand";
+  case FG_VIA_NOX:
+    return "the command is a session.run(...) call in noxfile.py; split the session by "
+           "hand";
+  case FG_VIA_HATCH:
+    return "the command is a hatch script; split the script by hand";
+  case FG_VIA_PYRUNNER:
+    return "pytest runs inside a runner script (pytest.main); split the step by hand";
+  case FG_VIA_STEP:
+    return "the pytest command is in the step but runs through a launcher (`tox exec`, "
+           "`pixi run`); split the step by hand";
+  default:
+    return run->via_src
+               ? "the command's bytes are not written as-is in its file"
+               : "the line in tox.ini or the Makefile runs more than one command";
+  }
+}
+
 /* Reads the line; returns why it cannot be split, or NULL. */
 static const char *fg_sl_read(const FgRun *run, FgSlLine *l) {
   memset(l, 0, sizeof *l);
   l->m = l->posargs = -1;
-  if (!run->via_src)
-    return "the line in tox.ini or the Makefile runs more than one command";
+  const char *why = fg_sl_kind_why(run);
+  if (why)
+    return why;
   const FgSource *src = run->via_src;
   l->src = src;
-  l->tox = fg_str_endswith(src->path, ".ini");
+  l->tox = run->via_kind == FG_VIA_TOX_INI;
   l->body = run->via_start;
   l->end = run->via_end;
-  if (!l->tox) {
-    const char *d = src->data;
+  const char *d = src->data;
+  if (run->via_kind == FG_VIA_MAKE) {
     if (l->body < l->end && d[l->body] == '\t')
       l->body++;
     while (l->body < l->end && strchr("@-+ \t", d[l->body]))
       l->body++;
+  } else {
+    while (l->body < l->end && (d[l->body] == ' ' || d[l->body] == '\t'))
+      l->body++;
   }
   fg_sl_words(src->data, l->body, l->end, &l->words);
   size_t i = 0;
-  while (i < l->words.len && strcmp(fg_sl_base(l->words.items[i].text), "pytest") != 0 &&
-         strcmp(fg_sl_base(l->words.items[i].text), "py.test") != 0)
+  while (i < l->words.len && !fg_sl_is_pytest(run, l->words.items[i].text))
     i++;
   if (i == l->words.len)
     return l->tox ? "pytest is not named on the tox.ini line"
-                  : "the recipe line runs pytest through a make variable; split the "
-                    "recipe by hand";
+           : run->via_kind == FG_VIA_SCRIPT
+               ? "pytest is not named on the script's line"
+               : "the recipe line runs pytest through a make "
+                 "variable; split the recipe by hand";
   l->first = i + 1;
   for (size_t k = l->first; k < l->words.len; k++) {
     const char *t = l->words.items[k].text;
@@ -159,15 +207,43 @@ static const char *fg_sl_read(const FgRun *run, FgSlLine *l) {
   }
   l->literal_n = fg_sl_has_xdist(&l->words, l->first) || fg_sl_has_xdist(&l->def, 0);
   if (run->xdist_arg >= 0 && !l->literal_n)
-    return l->tox ? "-n comes from a tox substitution, not from the tox.ini line"
-                  : "-n comes from a make variable, not from the recipe line; split "
-                    "the recipe by hand";
+    return l->tox ? "-n comes from a tox substitution ({posargs}, {env:...}), not from "
+                    "the tox.ini line"
+           : run->via_kind == FG_VIA_SCRIPT
+               ? "-n comes from a variable or the script's arguments, not from its line"
+               : "-n comes from a make variable, not from the recipe line; split "
+                 "the recipe by hand";
   if (run->m_arg >= 0 && l->m < 0)
-    return l->tox ? "-m comes from a tox substitution, not from the tox.ini line"
-                  : "-m comes from a make variable, not from the recipe line";
+    return l->tox ? "-m comes from a tox substitution ({posargs}, {env:...}), not from "
+                    "the tox.ini line"
+           : run->via_kind == FG_VIA_SCRIPT
+               ? "-m comes from a variable or the script's arguments, not from its line"
+               : "-m comes from a make variable, not from the recipe line";
   if (run->m_arg < 0 && run->mexpr)
     return "-m comes from addopts or PYTEST_ADDOPTS";
-  return NULL;
+  why = NULL;
+  free(fg_sl_expr(run, l, "m", false, &why));
+  return why;
+}
+
+/* The old -m as written on the line (a make variable stays one), or the
+ * run's. */
+static const char *fg_sl_old_m(const FgRun *run, const FgSlLine *l) {
+  if (l->m < 0)
+    return run->mexpr;
+  const char *t = l->words.items[l->m].text;
+  if (l->m_n == 2)
+    return l->words.items[l->m + 1].text;
+  return t[2] == '=' ? t + 3 : t + 2;
+}
+
+static char *fg_sl_expr(const FgRun *run, const FgSlLine *l, const char *marker,
+                        bool serial, const char **why) {
+  return fg_split_expr_of(fg_sl_old_m(run, l), marker, serial,
+                          l->tox                           ? FG_SPLIT_TOX
+                          : run->via_kind == FG_VIA_SCRIPT ? FG_SPLIT_SHELL
+                                                           : FG_SPLIT_MAKE,
+                          why);
 }
 
 static void fg_sl_free(FgSlLine *l) {
@@ -185,12 +261,13 @@ const char *fg_serial_line_no_fix(const FgRun *run) {
 typedef struct FgSlEdit {
   size_t start, end;
   char *text;
+  size_t seq; /* insertions at one offset apply in the order pushed */
 } FgSlEdit;
 
 typedef FG_VEC(FgSlEdit) FgSlEdits;
 
 static void fg_sl_push(FgSlEdits *v, size_t start, size_t end, char *text) {
-  FgSlEdit e = {start, end, text};
+  FgSlEdit e = {start, end, text, v->len};
   fg_vec_push(v, e);
 }
 
@@ -206,6 +283,22 @@ static void fg_sl_edit_m(const FgSlLine *l, const char *opt, FgSlEdits *ed) {
     size_t at = w[l->words.len - 1].end;
     fg_sl_push(ed, at, at, fg_xasprintf(" %s", opt));
   }
+}
+
+/* The end of the serial copy's last word: the last one that is not
+ * xdist's (those are removed), so what is appended stays on its line. */
+static size_t fg_sl_last_kept_end(const FgSlLine *l) {
+  size_t end = l->words.items[l->first - 1].end;
+  for (size_t i = l->first; i < l->words.len;) {
+    size_t n = fg_sl_xdist_words(&l->words, i);
+    if (n) {
+      i += n;
+      continue;
+    }
+    end = l->words.items[i].end;
+    i++;
+  }
+  return end;
 }
 
 /* Start of the line holding offset. */
@@ -237,6 +330,20 @@ static void fg_sl_drop_xdist(const FgSource *src, const FgSlWords *v, size_t fro
       e = after + 1;
       e += e < src->len && d[e] == '\r';
       e += e < src->len && d[e] == '\n';
+    } else if (s == fg_sl_line_start(src, s) && s > floor &&
+               (after >= src->len || d[after] == '\n' || d[after] == '\r')) {
+      /* the command's last continuation line, held nothing else: the
+       * line break and backslash before it go too */
+      size_t b = s - 1;
+      if (b > floor && d[b] == '\n')
+        b -= b > floor && d[b - 1] == '\r' ? 2 : 1;
+      else
+        b = s;
+      if (b < s && d[b] == '\\') {
+        while (b > floor && (d[b - 1] == ' ' || d[b - 1] == '\t'))
+          b--;
+        s = b;
+      }
     }
     fg_sl_push(ed, s, e, fg_xstrdup(""));
     i += n;
@@ -247,7 +354,9 @@ static int fg_sl_edit_cmp(const void *a, const void *b) {
   const FgSlEdit *x = a, *y = b;
   if (x->start != y->start)
     return x->start < y->start ? -1 : 1;
-  return x->end < y->end ? -1 : x->end > y->end;
+  if (x->end != y->end)
+    return x->end < y->end ? -1 : 1;
+  return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
 /* The bytes [from, to) of the file with the edits applied (and freed). */
@@ -269,17 +378,28 @@ static void fg_sl_apply(const FgSource *src, size_t from, size_t to, FgSlEdits *
   fg_vec_free(ed);
 }
 
+/* tox runs commands without a shell and has no way to accept one exit
+ * code: this runs the command and turns pytest's "no tests selected" (5)
+ * into success, every other code passing through. */
+#define FG_SL_TOX_EXIT5                                                                  \
+  "python -c 'import subprocess, sys; rc = subprocess.call(sys.argv[1:]); "              \
+  "sys.exit(0 if rc == 5 else rc)' "
+
 /* The serial copy of the command: xdist out (from {posargs:DEFAULT} too),
- * -m <marker> in. */
+ * -m <marker> in -- after {posargs}, with `-n 0`, so that what CI passes
+ * (`tox -- -n 4 tests/x`) cannot turn xdist back on -- coverage appended,
+ * report files of its own, and an empty selection (exit code 5) accepted:
+ * `|| test $$? -eq 5` in make, a wrapper in tox. */
 static void fg_sl_serial_command(const FgProject *p, const FgRun *run, const FgSlLine *l,
                                  FgBuf *out) {
+  const FgSource *src = l->src;
   FgSlEdits ed = {0};
-  fg_sl_drop_xdist(l->src, &l->words, l->first, l->body, &ed);
+  fg_sl_drop_xdist(src, &l->words, l->first, l->body, &ed);
   if (l->posargs >= 0 && fg_sl_has_xdist(&l->def, 0)) {
     FgSlEdits ded = {0};
-    fg_sl_drop_xdist(l->src, &l->def, 0, l->def_from, &ded);
+    fg_sl_drop_xdist(src, &l->def, 0, l->def_from, &ded);
     FgBuf def = {0};
-    fg_sl_apply(l->src, l->def_from, l->def_to, &ded, &def);
+    fg_sl_apply(src, l->def_from, l->def_to, &ded, &def);
     const char *t = def.data ? def.data : "";
     while (*t == ' ' || *t == '\t')
       t++;
@@ -288,16 +408,62 @@ static void fg_sl_serial_command(const FgProject *p, const FgRun *run, const FgS
                *t ? fg_xasprintf("{posargs:%s}", t) : fg_xstrdup("{posargs}"));
     fg_buf_free(&def);
   }
-  char *expr = fg_serial_step_expr(run, p->marker, true);
-  char *m = fg_serial_step_m_option(expr, false);
-  char *opt =
-      fg_xasprintf("%s%s%s", m, fg_serial_step_xdist_elsewhere(run) ? " -n 0" : "",
-                   run->uses_cov ? " --cov-append" : "");
-  fg_sl_edit_m(l, opt, &ed);
-  free(opt);
+  for (size_t i = l->first; i < l->words.len; i++) {
+    const char *t = l->words.items[i].text;
+    bool joined = strchr(t, '=') != NULL;
+    if (!(fg_str_startswith(t, "--junitxml") || fg_str_startswith(t, "--junit-xml") ||
+          fg_str_startswith(t, "--json-report-file")))
+      continue;
+    size_t v = joined ? i : i + 1;
+    if (v >= l->words.len)
+      break;
+    const FgSlWord *w = &l->words.items[v];
+    size_t at = fg_split_report_insert(src->data, w->start, w->end);
+    fg_sl_push(&ed, at, at, fg_xstrdup("-serial"));
+    i = v;
+  }
+  const char *cov =
+      fg_memmem(src->data + l->body, l->words.items[l->first - 1].start - l->body,
+                "coverage run", 12);
+  if (cov && !strstr(run->launcher, " -a") && !strstr(run->launcher, "--append") &&
+      !strstr(run->launcher, " -p") && !strstr(run->launcher, "--parallel")) {
+    size_t at = (size_t)(cov - src->data) + 12;
+    fg_sl_push(&ed, at, at, fg_xstrdup(" -a"));
+  }
+  const char *why = NULL;
+  char *expr = fg_sl_expr(run, l, p->marker, true, &why);
+  char *m = fg_serial_step_m_option(expr ? expr : p->marker, false);
+  bool after_posargs = l->tox && l->posargs >= 0;
+  FgBuf opt = {0};
+  fg_buf_printf(&opt, "%s%s%s", m,
+                fg_serial_step_xdist_elsewhere(run) || after_posargs ? " -n 0" : "",
+                fg_split_uses_cov(p, run) ? " --cov-append" : "");
+  fg_split_report_extras(run, &opt);
+  if (after_posargs) {
+    const FgSlWord *w = l->words.items;
+    if (l->m >= 0) /* the old -m moves after {posargs} with the rest */
+      fg_sl_push(&ed, w[l->m].start, w[l->m + (int)l->m_n - 1].end, fg_xstrdup(""));
+    size_t at = w[l->posargs].end;
+    fg_sl_push(&ed, at, at, fg_xasprintf(" %s", opt.data));
+  } else if (l->m >= 0 || l->posargs >= 0) {
+    fg_sl_edit_m(l, opt.data, &ed);
+  } else {
+    size_t at = fg_sl_last_kept_end(l);
+    fg_sl_push(&ed, at, at, fg_xasprintf(" %s", opt.data));
+  }
+  if (!l->tox) {
+    size_t at = fg_sl_last_kept_end(l);
+    /* make doubles the `$` of the shell's $?; a shell script does not */
+    fg_sl_push(&ed, at, at,
+               fg_xstrdup(run->via_kind == FG_VIA_SCRIPT ? " || test $? -eq 5"
+                                                         : " || test $$? -eq 5"));
+  }
+  fg_buf_free(&opt);
   free(m);
   free(expr);
-  fg_sl_apply(l->src, l->body, l->end, &ed, out);
+  if (l->tox)
+    fg_buf_puts(out, FG_SL_TOX_EXIT5);
+  fg_sl_apply(src, l->body, l->end, &ed, out);
 }
 
 FgFix *fg_serial_line_fix(const FgProject *p, const FgRun *run) {
@@ -328,8 +494,9 @@ FgFix *fg_serial_line_fix(const FgProject *p, const FgRun *run) {
   fg_sl_serial_command(p, run, &l, &copy);
 
   /* the parallel side */
-  char *expr = fg_serial_step_expr(run, p->marker, false);
-  char *m = fg_serial_step_m_option(expr, false);
+  const char *why = NULL;
+  char *expr = fg_sl_expr(run, &l, p->marker, false, &why);
+  char *m = fg_serial_step_m_option(expr ? expr : p->marker, false);
   FgSlEdits ped = {0};
   fg_sl_edit_m(&l, m, &ped);
   FgSlEdit par = ped.items[0];

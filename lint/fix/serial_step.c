@@ -1,5 +1,7 @@
 #include "fix/serial_step.h"
 
+#include "fix/split_opts.h"
+
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,12 +52,13 @@ static char *fg_ss_yaml_scalar(const char *s) {
 typedef struct FgSpanEdit {
   size_t start, end;
   char *text;
+  size_t seq; /* insertions at one offset apply in the order pushed */
 } FgSpanEdit;
 
 typedef FG_VEC(FgSpanEdit) FgSpanEdits;
 
 static void fg_ss_push(FgSpanEdits *v, size_t start, size_t end, const char *text) {
-  FgSpanEdit e = {start, end, fg_xstrdup(text)};
+  FgSpanEdit e = {start, end, fg_xstrdup(text), v->len};
   fg_vec_push(v, e);
 }
 
@@ -97,7 +100,9 @@ static int fg_ss_edit_cmp(const void *a, const void *b) {
   const FgSpanEdit *x = a, *y = b;
   if (x->start != y->start)
     return x->start < y->start ? -1 : 1;
-  return x->end < y->end ? -1 : x->end > y->end;
+  if (x->end != y->end)
+    return x->end < y->end ? -1 : 1;
+  return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
 /* Applies edits (absolute file offsets inside [from, to)) to a copy of
@@ -135,40 +140,6 @@ char *fg_serial_step_m_option(const char *expr, bool yaml_double_quoted) {
   return fg_xasprintf(strchr(expr, '"') ? "-m '%s'" : "-m \"%s\"", expr);
 }
 
-/* The expression for one side of the split: the old -m combined, never
- * overwritten. The serial side drops a `not <marker>` the run already has
- * (a run that deselects the marked tests, FG202's case). */
-static char *fg_ss_expr(const FgRun *run, const char *marker, bool serial) {
-  const char *old = run->mexpr;
-  while (old && (*old == ' ' || *old == '\t'))
-    old++;
-  if (!old || !*old)
-    return serial ? fg_xstrdup(marker) : fg_xasprintf("not %s", marker);
-  if (!serial)
-    return fg_xasprintf("(%s) and not %s", old, marker);
-  char *notm = fg_xasprintf("not %s", marker);
-  char *andnot = fg_xasprintf(" and not %s", marker);
-  char *expr = NULL;
-  size_t n = strlen(old);
-  while (n && (old[n - 1] == ' ' || old[n - 1] == '\t'))
-    n--;
-  if (n == strlen(notm) && strncmp(old, notm, n) == 0) {
-    expr = fg_xstrdup(marker);
-  } else if (n > strlen(andnot) &&
-             strncmp(old + n - strlen(andnot), andnot, strlen(andnot)) == 0) {
-    size_t k = n - strlen(andnot);
-    if (k >= 2 && old[0] == '(' && old[k - 1] == ')')
-      expr = fg_xasprintf("%.*s and %s", (int)k, old, marker);
-    else
-      expr = fg_xasprintf("(%.*s) and %s", (int)k, old, marker);
-  } else {
-    expr = fg_xasprintf("(%.*s) and %s", (int)n, old, marker);
-  }
-  free(notm);
-  free(andnot);
-  return expr;
-}
-
 /* How many leading arguments to keep before the -m goes in the serial
  * copy: everything up to the last argument that is not xdist's. */
 static size_t fg_ss_last_kept(const FgRun *run) {
@@ -187,9 +158,22 @@ static size_t fg_ss_last_kept(const FgRun *run) {
 /* Edits the -m of a run (replacing the old one, or appending): into ed. */
 static void fg_ss_edit_m(const FgRun *run, const char *marker, bool serial, size_t nargs,
                          FgSpanEdits *ed) {
-  char *expr = fg_ss_expr(run, marker, serial);
+  const char *why = NULL;
+  char *expr = fg_split_expr(run, marker, serial, FG_SPLIT_SHELL, &why);
+  if (!expr)
+    expr = fg_xstrdup(marker); /* not reached: fg_serial_step_no_fix said so */
   char *opt =
       fg_serial_step_m_option(expr, run->step->run->style == FG_YAML_DOUBLE_QUOTED);
+  if (run->step->run->style == FG_YAML_SINGLE_QUOTED && strchr(opt, '\'')) {
+    FgBuf q = {0}; /* a single-quoted YAML scalar doubles its quotes */
+    for (const char *c = opt; *c; c++) {
+      if (*c == '\'')
+        fg_buf_putc(&q, '\'');
+      fg_buf_putc(&q, *c);
+    }
+    free(opt);
+    opt = fg_buf_take(&q);
+  }
   if (run->m_arg >= 0) {
     const FgArg *a = &run->args.items[run->m_arg];
     size_t end = a->end;
@@ -220,10 +204,6 @@ static size_t fg_ss_line_end(const FgSource *src, size_t off) {
   return off < src->len ? off + 1 : off;
 }
 
-char *fg_serial_step_expr(const FgRun *run, const char *marker, bool serial) {
-  return fg_ss_expr(run, marker, serial);
-}
-
 bool fg_serial_step_xdist_elsewhere(const FgRun *run) {
   /* pytest-enabler turns xdist back on in a copy with no -n */
   bool elsewhere = run->enabler;
@@ -234,6 +214,22 @@ bool fg_serial_step_xdist_elsewhere(const FgRun *run) {
       elsewhere = true;
   }
   return elsewhere;
+}
+
+/* Can argument i be edited where it is written? A word that came from an
+ * expansion can, when it is the whole of what is written there (`-n
+ * ${{ matrix.workers }}`), not when it shares its bytes with other words or
+ * with the launcher (`$PYTEST` holding `pytest -n 4`). */
+static bool fg_ss_editable(const FgRun *run, size_t i) {
+  const FgArg *a = &run->args.items[i];
+  if (!a->derived)
+    return true;
+  if (a->start < run->launcher_end || a->start == a->end)
+    return false;
+  for (size_t k = 0; k < run->args.len; k++)
+    if (k != i && run->args.items[k].start < a->end && a->start < run->args.items[k].end)
+      return false;
+  return true;
 }
 
 /* Why no byte-exact fix exists for this run, or NULL when one does. */
@@ -251,6 +247,19 @@ const char *fg_serial_step_no_fix(const FgRun *run) {
     return "the command's bytes are not written as-is in the file (escapes)";
   if (run->m_arg < 0 && run->mexpr)
     return "-m comes from addopts or PYTEST_ADDOPTS";
+  const char *why = NULL;
+  free(fg_split_expr(run, "m", false, FG_SPLIT_SHELL, &why));
+  if (why)
+    return why;
+  if (run->m_arg >= 0 && !fg_ss_editable(run, (size_t)run->m_arg))
+    return "-m comes from an expression or a shell variable";
+  for (size_t i = 0; i < run->args.len;) {
+    size_t n = fg_ss_xdist_words(run, i);
+    for (size_t k = i; k < i + n; k++)
+      if (!fg_ss_editable(run, k))
+        return "xdist's options come from an expression or a shell variable";
+    i += n ? n : 1;
+  }
   return NULL;
 }
 
@@ -276,6 +285,97 @@ static size_t fg_ss_step_end(const FgSource *src, const FgStep *st) {
       end = fg_ss_line_end(src, q);
     else
       return end;
+  }
+}
+
+/* Is the command at [start, end) of the script a statement of its own (not
+ * in a pipeline, an `&&` / `||` list or a condition)? */
+static bool fg_ss_standalone(const FgSource *src, const FgStep *st, size_t start,
+                             size_t end) {
+  const char *d = src->data;
+  size_t b = start;
+  while (b > st->run->start && (d[b - 1] == ' ' || d[b - 1] == '\t'))
+    b--;
+  bool open = b == st->run->start || d[b - 1] == '\n' || d[b - 1] == ';' ||
+              (b == st->run->start + 1 && (d[b - 1] == '"' || d[b - 1] == '\''));
+  size_t e = end;
+  while (e < src->len && (d[e] == ' ' || d[e] == '\t'))
+    e++;
+  bool close = e >= st->run->end || d[e] == '\n' || d[e] == '\r' || d[e] == '#' ||
+               (d[e] == ';' && (e + 1 >= src->len || d[e + 1] != ';')) ||
+               (e + 1 == st->run->end && (d[e] == '"' || d[e] == '\''));
+  return open && close;
+}
+
+/* Does the step run in a POSIX shell on every cell of its job? An explicit
+ * bash / sh does; with no shell, GitHub uses pwsh on Windows, so every cell
+ * must be known not to be Windows. */
+static bool fg_ss_posix_shell(const FgProject *p, const FgRun *run) {
+  const char *shell = run->step->shell ? run->step->shell : run->job->default_shell;
+  if (shell)
+    return fg_str_startswith(shell, "bash") || fg_str_startswith(shell, "sh");
+  const FgCells *cells = fg_ci_cells(&p->ci, run->job);
+  for (size_t i = 0; i < cells->items.len; i++) {
+    const char *os = cells->items.items[i].os;
+    if (!os || strstr(os, "windows") || strstr(os, "Windows"))
+      return false;
+  }
+  return cells->items.len > 0;
+}
+
+/* What the serial copy's command gains besides its -m: `-n 0` when xdist
+ * comes from elsewhere, `--cov-append` when coverage is on from any source,
+ * report files of its own, `coverage run -a`, and an empty selection
+ * (pytest's exit code 5) that succeeds without hiding a failure. */
+static void fg_ss_serial_extras(const FgProject *p, const FgRun *run, FgSpanEdits *ed) {
+  const FgSource *src = run->wf->src;
+  const FgStep *st = run->step;
+  for (size_t i = 0; i < run->args.len; i++) {
+    int v = fg_split_report_value(run, i);
+    if (v < 0)
+      continue;
+    const FgArg *a = &run->args.items[v];
+    size_t at = fg_split_report_insert(src->data, a->start, a->end);
+    fg_ss_push(ed, at, at, "-serial");
+    i = (size_t)v;
+  }
+  const char *cov = fg_memmem(src->data + run->start, run->launcher_end - run->start,
+                              "coverage run", 12);
+  if (cov && !fg_memmem(cov, (size_t)(src->data + run->launcher_end - cov), " -a", 3) &&
+      !fg_memmem(cov, (size_t)(src->data + run->launcher_end - cov), "--append", 8) &&
+      !fg_memmem(cov, (size_t)(src->data + run->launcher_end - cov), " -p", 3) &&
+      !fg_memmem(cov, (size_t)(src->data + run->launcher_end - cov), "--parallel", 10)) {
+    size_t at = (size_t)(cov - src->data) + 12;
+    fg_ss_push(ed, at, at, " -a");
+  }
+  FgSpanEdits med = {0};
+  fg_ss_edit_m(run, p->marker, true, fg_ss_last_kept(run), &med);
+  FgSpanEdit m = med.items[0];
+  bool xdist_elsewhere = fg_serial_step_xdist_elsewhere(run);
+  FgBuf more = {0};
+  fg_buf_printf(&more, "%s%s%s", m.text, xdist_elsewhere ? " -n 0" : "",
+                fg_split_uses_cov(p, run) ? " --cov-append" : "");
+  fg_split_report_extras(run, &more);
+  free(m.text);
+  m.text = fg_buf_take(&more);
+  m.seq = ed->len;
+  fg_vec_push(ed, m);
+  fg_vec_free(&med);
+  /* exit code 5 (nothing selected) is success; any other failure still
+   * fails (in a POSIX shell: pwsh has no `test`) */
+  bool plain_start = st->run->style == FG_YAML_PLAIN && run->start == st->run->start;
+  if (!fg_ss_posix_shell(p, run)) {
+    /* left as it was: an empty selection fails there as before */
+  } else if (run->via_kind != FG_VIA_NONE) {
+    /* through a launcher (tox, nox, a runner script: the split is in the
+     * step's words after `--`) pytest's 5 need not reach the shell as 5:
+     * nox and tox 3 report any failure as 1. The copy keeps the step's own
+     * paths, which select the marked tests, so it is not empty */
+  } else if (fg_ss_standalone(src, st, run->start, run->end)) {
+    fg_ss_push(ed, run->end, run->end, " || test $? -eq 5");
+  } else if (!plain_start) {
+    fg_ss_push(ed, run->start, run->start, "{ ");
+    fg_ss_push(ed, run->end, run->end, " || test $? -eq 5; }");
   }
 }
 
@@ -327,18 +427,7 @@ FgFix *fg_serial_step_fix(const FgProject *p, const FgRun *run, bool deselect) {
     fg_ss_push(&ed, from, to, "");
     i += n;
   }
-  bool xdist_elsewhere = fg_serial_step_xdist_elsewhere(run);
-  FgSpanEdits med = {0};
-  fg_ss_edit_m(run, marker, true, fg_ss_last_kept(run), &med);
-  FgSpanEdit m = med.items[0];
-  if (xdist_elsewhere || run->uses_cov) {
-    char *more = fg_xasprintf("%s%s%s", m.text, xdist_elsewhere ? " -n 0" : "",
-                              run->uses_cov ? " --cov-append" : "");
-    free(m.text);
-    m.text = more;
-  }
-  fg_vec_push(&ed, m);
-  fg_vec_free(&med);
+  fg_ss_serial_extras(p, run, &ed);
 
   char *label = st->name ? fg_xstrdup(st->name) : fg_xstrdup("pytest");
   char *name = fg_xasprintf("%s (%s, serial)", label, marker);
@@ -403,5 +492,74 @@ FgFix *fg_serial_step_fix(const FgProject *p, const FgRun *run, bool deselect) {
   free(qname);
   free(name);
   free(label);
+  return fix;
+}
+
+const char *fg_serial_step_posargs_no_fix(const FgRun *run) {
+  bool own_m = false;
+  for (size_t i = 0; i < run->posargs.len; i++) {
+    const char *t = run->posargs.items[i].text;
+    own_m = own_m || strcmp(t, "-m") == 0 || (t[0] == '-' && t[1] == 'm' && t[2]);
+  }
+  if (run->posargs.len && run->mexpr && !own_m)
+    return "-n comes from the step's words after `--` and -m from the launcher's line: "
+           "another -m after `--` would replace it; split by hand";
+  return NULL;
+}
+
+FgFix *fg_serial_step_posargs_fix(const FgProject *p, const FgRun *run) {
+  if (!run->posargs.len || !run->step->script || !run->step->script->exact)
+    return NULL;
+  /* the step split on its own words: the words after `--` stand for
+   * pytest's command line, the launcher's line for what is elsewhere */
+  FgRun shadow = *run;
+  shadow.via = NULL;
+  shadow.exact = true;
+  shadow.launcher_end = run->posargs_at;
+  shadow.args.items = run->posargs.items;
+  shadow.args.len = shadow.args.cap = run->posargs.len;
+  shadow.m_arg = -1;
+  shadow.xdist_arg = -1;
+  bool own_n = false;
+  for (size_t i = 0; i < run->posargs.len; i++) {
+    const char *t = run->posargs.items[i].text;
+    if (strcmp(t, "-m") == 0 || (t[0] == '-' && t[1] == 'm' && t[2]))
+      shadow.m_arg = (int)i;
+    if (fg_ss_xdist_words(&shadow, i) && strncmp(t, "--dist", 6) != 0)
+      own_n = true;
+  }
+  /* -m on the launcher's line: the split would change its meaning */
+  if (fg_serial_step_posargs_no_fix(run))
+    return NULL;
+  if (!own_n)
+    return NULL; /* xdist is not the step's: the launcher's file decides */
+  /* the options: the step's words are the command line, the rest (the
+   * launcher's line) counts as set elsewhere, so the copy gets `-n 0`
+   * when that line turns xdist on too */
+  FG_VEC(FgOpt) opts = {0};
+  size_t at = run->opts.len;
+  for (size_t i = 0; i + run->posargs.len <= run->opts.len && at == run->opts.len; i++) {
+    bool same = true;
+    for (size_t k = 0; k < run->posargs.len && same; k++)
+      same = run->opts.items[i + k].origin == FG_ORIGIN_CMDLINE &&
+             strcmp(run->opts.items[i + k].text, run->posargs.items[k].text) == 0;
+    if (same)
+      at = i;
+  }
+  if (at == run->opts.len)
+    return NULL;
+  for (size_t i = 0; i < run->opts.len; i++) {
+    FgOpt o = run->opts.items[i];
+    bool mine = i >= at && i < at + run->posargs.len;
+    if (!mine && o.origin == FG_ORIGIN_CMDLINE)
+      o.origin = FG_ORIGIN_LAUNCHER;
+    o.arg = mine ? (int)(i - at) : -1;
+    fg_vec_push(&opts, o);
+  }
+  shadow.opts.items = opts.items;
+  shadow.opts.len = shadow.opts.cap = opts.len;
+  FgFix *fix =
+      fg_serial_step_no_fix(&shadow) ? NULL : fg_serial_step_fix(p, &shadow, true);
+  fg_vec_free(&opts);
   return fix;
 }

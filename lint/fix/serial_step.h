@@ -19,10 +19,13 @@ const char *fg_serial_step_no_fix(const FgRun *run);
  * run's -m into `(<old>) and not <marker>` / `not <marker>`. */
 FgFix *fg_serial_step_fix(const FgProject *p, const FgRun *run, bool deselect);
 
-/* The -m expression of one side of a split of run (the old -m combined,
- * never overwritten): `(<old>) and not <marker>` or `(<old>) and <marker>`.
- * Caller frees. */
-char *fg_serial_step_expr(const FgRun *run, const char *marker, bool serial);
+/* The same for a launched run whose xdist option is among the words the
+ * step hands to pytest after `--` (`tox -e py -- -n auto`, FgRun.posargs):
+ * the step gets `-m "not <marker>"` after them and a serial copy without
+ * them. NULL when the run has no such words or -m is the launcher's. */
+FgFix *fg_serial_step_posargs_fix(const FgProject *p, const FgRun *run);
+/* Why that split cannot be made although the words are there, or NULL. */
+const char *fg_serial_step_posargs_no_fix(const FgRun *run);
 
 /* Does xdist come from somewhere other than the command line (addopts,
  * PYTEST_ADDOPTS, pytest-enabler)? The serial copy then needs `-n 0`. */

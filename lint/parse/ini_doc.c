@@ -168,8 +168,15 @@ static void fg_ini_entry_free(FgIniEntry *e) {
 FgIniDoc *fg_ini_doc_parse(const FgSource *src) {
   FgIniDoc *self = fg_xcalloc(1, sizeof *self);
   FgIniKeyRefVec refs = {0};
-  /* libinih reads up to a NUL; FgSource data is NUL-terminated */
-  self->inih_result = ini_parse_string(src->data, fg_ini_inih_handler, &refs);
+  /* libinih reads up to a NUL: give it the whole file, a NUL read as a
+   * blank (Python's configparser reads it as a character; a NUL in a
+   * comment must not hide every section after it) */
+  char *text = fg_xstrndup(src->data, src->len);
+  for (char *z = memchr(text, '\0', src->len); z;
+       z = memchr(z, '\0', src->len - (size_t)(z - text)))
+    *z = ' ';
+  self->inih_result = ini_parse_string(text, fg_ini_inih_handler, &refs);
+  free(text);
 
   FgIniSectionVec sections = {0};
   FgIniEntryVec scanned = {0};

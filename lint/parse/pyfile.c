@@ -8,46 +8,67 @@
  * before the summary is returned. */
 #include "parse/pyfile.h"
 
+#include "parse/pyindent.h"
+
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <tree_sitter/api.h>
 
 #include "parse/pyfile_walk.h"
+#include "parse/pysites.h"
 
 const TSLanguage *tree_sitter_python(void);
 
 /* ---- after the walk ---------------------------------------------------- */
-
-static const char *const kSites[] = {
-    "concurrent.futures.ProcessPoolExecutor",
-    "concurrent.futures.process.ProcessPoolExecutor",
-    "multiprocessing.Pool",
-    "multiprocessing.pool.Pool",
-    "multiprocessing.Process",
-    "multiprocessing.Manager",
-    "multiprocessing.get_context().Pool",
-    "multiprocessing.get_context().Process",
-    "multiprocessing.get_context().Manager",
-    "loky.get_reusable_executor",
-    "loky.ProcessPoolExecutor",
-};
 
 static bool is_start_method(const char *r) {
   return strcmp(r, "multiprocessing.get_context") == 0 ||
          strcmp(r, "multiprocessing.set_start_method") == 0;
 }
 
-/* multiprocessing.context.*: its process classes (`Process`, `SpawnProcess`,
- * `ForkProcess`, ...) and `<X>Context().Pool/Process/Manager`; not its
- * exceptions or the context classes themselves. */
-static bool context_site(const char *rest) {
-  size_t name = strcspn(rest, ".(");
-  if (rest[name] == '\0')
-    return fg_str_endswith(rest, "Process");
-  const char *tail = rest + name;
-  return strcmp(tail, "().Pool") == 0 || strcmp(tail, "().Process") == 0 ||
-         strcmp(tail, "().Manager") == 0;
+/* An argument of a call: keyword `kw`, else positional `pos` (-1: none). */
+static int arg_of(const Walk *w, int args, const char *kw, int pos) {
+  int k = 0;
+  for (int a = args; a >= 0; a = w->exprs.items[a].next) {
+    const FgPyExpr *e = &w->exprs.items[a];
+    if (e->kind == FG_EXPR_KW) {
+      if (kw && fg_str_eq(e->text, kw))
+        return e->a;
+    } else if (k++ == pos) {
+      return a;
+    }
+  }
+  return -1;
+}
+
+/* dask: `scheduler="processes"` (or `get=dask.multiprocessing.get`) on any call. */
+static bool dask_processes(const Walk *w, const RawCall *c) {
+  static const char *const kws[] = {"scheduler", "get"};
+  for (size_t i = 0; i < 2; i++) {
+    int v = arg_of(w, c->args, kws[i], -1);
+    if (v < 0)
+      continue;
+    const FgPyExpr *e = &w->exprs.items[v];
+    if (e->kind == FG_EXPR_STR && fg_pysites_scheduler(e->text))
+      return true;
+    if (e->kind == FG_EXPR_NAME) {
+      char *canon = fg_pysites_canonical(e->text);
+      bool hit = fg_pysites_scheduler_name(canon);
+      free(canon);
+      if (hit)
+        return true;
+    }
+  }
+  return false;
+}
+
+/* joblib's n_jobs: absent, None or 1 runs in the caller's process. */
+static bool njobs_sequential(const Walk *w, int e) {
+  if (e < 0)
+    return true;
+  const FgPyExpr *x = &w->exprs.items[e];
+  return x->kind == FG_EXPR_NONE || (x->kind == FG_EXPR_INT && x->ival == 1);
 }
 
 static void classify(const Walk *w, RawCall *c) {
@@ -66,59 +87,109 @@ static void classify(const Walk *w, RawCall *c) {
       c->method_arg = sp;
     return;
   }
-  if (strcmp(r, "os.fork") == 0) {
+  char *canon = fg_pysites_canonical(r);
+  FgSiteInfo info;
+  bool site = fg_pysites_classify(canon, &info);
+  free(canon);
+  if (site && info.site == FG_SITE_FORK) {
     c->pool = FG_POOL_OS_FORK;
+    c->site = FG_SITE_FORK;
+    c->method = FG_METHOD_FORK;
     return;
   }
-  for (size_t i = 0; i < sizeof kSites / sizeof kSites[0]; i++)
-    if (strcmp(r, kSites[i]) == 0)
-      c->pool = FG_POOL_SITE;
-  if (fg_str_startswith(r, "multiprocessing.context.") && context_site(r + 24))
+  if (site && info.gate == FG_GATE_NJOBS) {
+    c->gate = FG_GATE_NJOBS;
+    c->gate_expr = arg_of(w, c->args, "n_jobs", 0);
+    if (c->threads || c->sharedmem || njobs_sequential(w, c->gate_expr))
+      site = false;
+    else if (fg_str_eq(c->backend, "multiprocessing"))
+      info.method = FG_METHOD_DEFAULT;
+  }
+  if (site && c->start_method_kw && info.site == FG_SITE_POOL)
+    info.method = fg_pysites_method(c->start_method_kw);
+  if (!site && w->opts)
+    for (size_t i = 0; i < w->opts->nextra_pool_constructors && !site; i++)
+      if (fg_str_eq(r, w->opts->extra_pool_constructors[i])) {
+        site = true;
+        memset(&info, 0, sizeof info);
+        info.site = FG_SITE_POOL;
+      }
+  if (!site && dask_processes(w, c)) {
+    site = true;
+    memset(&info, 0, sizeof info);
+    info.site = FG_SITE_LIBRARY;
+    info.method = FG_METHOD_SPAWN;
+  }
+  if (!site)
+    return;
+  c->site = info.site;
+  c->method = info.method;
+  c->needs_start = info.needs_start;
+  if (!info.needs_start)
     c->pool = FG_POOL_SITE;
-  if ((strcmp(r, "joblib.Parallel") == 0 || strcmp(r, "joblib.parallel.Parallel") == 0) &&
-      !c->threads)
-    c->pool = FG_POOL_SITE;
-  if (w->opts)
-    for (size_t i = 0; i < w->opts->nextra_pool_constructors; i++)
-      if (fg_str_eq(r, w->opts->extra_pool_constructors[i]))
-        c->pool = FG_POOL_SITE;
 }
 
-void fg_pyfile_site_words(const FgPyOptions *opts, FgStrVec *heads, FgStrVec *names) {
-  /* the heads and last parts of kSites, context_site() (the process classes
-   * of multiprocessing.context), is_start_method() and joblib.Parallel */
-  static const char *const kHeads[] = {"concurrent.futures", "multiprocessing", "joblib",
-                                       "loky", NULL};
-  static const char *const kNames[] = {"ProcessPoolExecutor",
-                                       "Pool",
-                                       "Process",
-                                       "Manager",
-                                       "SpawnProcess",
-                                       "ForkProcess",
-                                       "ForkServerProcess",
-                                       "get_reusable_executor",
-                                       "Parallel",
-                                       "get_context",
-                                       "set_start_method",
-                                       NULL};
-  for (const char *const *h = kHeads; *h; h++)
-    fg_vec_push(heads, fg_xstrdup(*h));
-  for (const char *const *n = kNames; *n; n++)
-    fg_vec_push(names, fg_xstrdup(*n));
-  for (size_t i = 0; opts && i < opts->nextra_pool_constructors; i++) {
-    const char *c = opts->extra_pool_constructors[i];
-    const char *dot = strrchr(c, '.');
-    fg_vec_push(heads, fg_xstrndup(c, dot ? (size_t)(dot - c) : strlen(c)));
-    fg_vec_push(names, fg_xstrdup(dot ? dot + 1 : c));
+/* Does function f (or, for `self.x`, any method of class cls) call
+ * `<name>.start()`? */
+static bool name_started(const Walk *w, const RawCall *c, const char *name) {
+  bool self_attr = fg_str_startswith(name, "self.");
+  int cls = c->func >= 0 ? w->funcs.items[c->func].cls : -1;
+  size_t n = strlen(name);
+  for (size_t i = 0; i < w->calls.len; i++) {
+    const RawCall *o = &w->calls.items[i];
+    bool same = o->func == c->func || (self_attr && cls >= 0 && o->func >= 0 &&
+                                       w->funcs.items[o->func].cls == cls);
+    if (same && strncmp(o->callee, name, n) == 0 && strcmp(o->callee + n, ".start") == 0)
+      return true;
+  }
+  return false;
+}
+
+/* A Process / SyncManager starts nothing until started: here (`P().start()`,
+ * `with M() as m`, or a `.start()` in the def when the value is not kept in a
+ * name), through its name (`p = P(); p.start()`, `self.p.start()` in any
+ * method of the class), or by whoever receives it (returned, handed off). */
+static void find_starts(Walk *w) {
+  for (size_t i = 0; i < w->calls.len; i++) {
+    RawCall *c = &w->calls.items[i];
+    if (!c->needs_start)
+      continue;
+    uint8_t started = FG_STARTED_NO;
+    if (c->in_with && c->site == FG_SITE_MANAGER) {
+      started = FG_STARTED_HERE;
+    } else if (c->assigned_to && !c->in_with) {
+      if (name_started(w, c, c->assigned_to))
+        started = FG_STARTED_BY_NAME;
+    } else {
+      bool any = false;
+      for (size_t k = 0; k < w->calls.len && !any; k++) {
+        const RawCall *o = &w->calls.items[k];
+        if (o->func != c->func || !fg_str_endswith(o->callee, ".start"))
+          continue;
+        /* `P(...).start()` or a start on a value kept elsewhere (a list) */
+        any = o->span.start == c->span.start || !c->escapes;
+      }
+      if (any)
+        started = FG_STARTED_HERE;
+    }
+    if (!started && c->escapes)
+      started = FG_STARTED_ESCAPES;
+    c->started = started;
+    if (started)
+      c->pool = FG_POOL_SITE;
   }
 }
 
 static void resolve_calls(Walk *w) {
   for (size_t i = 0; i < w->calls.len; i++) {
     RawCall *c = &w->calls.items[i];
-    c->resolved = c->callee_dotted
-                      ? fg_pf_resolve_simple(w, c->callee, c->scope, c->span.start)
-                      : fg_xstrdup(c->callee);
+    if (c->callee_dotted) {
+      c->resolved = fg_pf_resolve_how(w, c->callee, c->scope, c->span.start, &c->how,
+                                      &c->bound_parts);
+    } else {
+      c->resolved = fg_xstrdup(c->callee);
+      c->how = FG_NAME_GLOBAL;
+    }
     classify(w, c);
   }
   /* hand-offs: enter_context(x), closing(x), addfinalizer(...), and
@@ -160,11 +231,27 @@ static void resolve_calls(Walk *w) {
     if (idx >= 0 && w->names.items[idx].escaped)
       c->escapes = true;
   }
+  find_starts(w);
+}
+
+/* The callee as shown: a context's method, kept in the text for
+ * resolution, is not written ("mp.get_context().Pool"). */
+static char *callee_shown(const char *callee) {
+  FgBuf b = {0};
+  for (const char *c = callee; *c; c++) {
+    fg_buf_putc(&b, *c);
+    if (*c == '(' && strncmp(c - (c - callee >= 11 ? 11 : 0), "get_context(", 12) == 0) {
+      const char *close = strchr(c, ')');
+      if (close)
+        c = close - 1;
+    }
+  }
+  return fg_buf_take(&b);
 }
 
 static FgPyCall call_copy(const RawCall *c) {
   FgPyCall o = {0};
-  o.callee = fg_xstrdup(c->callee);
+  o.callee = callee_shown(c->callee);
   o.resolved = fg_xstrdup(c->resolved);
   o.span = c->span;
   o.callee_span = c->callee_span;
@@ -173,6 +260,16 @@ static FgPyCall call_copy(const RawCall *c) {
   o.in_with = c->in_with;
   o.assigned_to = c->assigned_to ? fg_xstrdup(c->assigned_to) : NULL;
   o.escapes = c->escapes;
+  o.guard = c->guard;
+  o.args = c->args;
+  o.star_args = c->star_args;
+  o.how = c->how;
+  o.bound_parts = c->bound_parts;
+  o.site = c->site;
+  o.method = c->method;
+  o.gate = c->gate;
+  o.gate_expr = c->gate_expr;
+  o.started = c->started;
   return o;
 }
 
@@ -235,6 +332,150 @@ static void distribute_calls(Walk *w) {
   w->m->nregistered_markers = reg.len;
 }
 
+typedef FG_VEC(FgPyAssign) AssignVec;
+typedef FG_VEC(FgPyPatch) PatchVec;
+typedef FG_VEC(int) IntVec;
+
+/* A dotted name that may be a pool constructor, a context or a process
+ * class: the cheap test before the canonical one. */
+static bool might_pool(const char *t) {
+  static const char *const heads[] = {
+      "multiprocessing", "concurrent", "loky",   "joblib", "billiard", "multiprocess",
+      "torch",           "dask",       "pebble", "mpire",  "os.fork",  "pty"};
+  for (size_t i = 0; i < sizeof heads / sizeof heads[0]; i++)
+    if (strncmp(t, heads[i], strlen(heads[i])) == 0)
+      return true;
+  return false;
+}
+
+static bool poolish(const char *t) {
+  if (!t || !might_pool(t))
+    return false;
+  char *canon = fg_pysites_canonical(t);
+  bool hit = fg_pysites_is_poolish(canon);
+  free(canon);
+  return hit;
+}
+
+static FgPyAssign assign_take(RawAssign *r) {
+  FgPyAssign a = {r->name, r->expr, r->span, r->guard};
+  r->name = NULL;
+  return a;
+}
+
+static void distribute_values(Walk *w) {
+  size_t nf = w->funcs.len ? w->funcs.len : 1, nc = w->classes.len ? w->classes.len : 1;
+  IntVec *rets = fg_xcalloc(nf, sizeof *rets);
+  AssignVec *selfs = fg_xcalloc(nf, sizeof *selfs);
+  AssignVec *locals = fg_xcalloc(nf, sizeof *locals);
+  PatchVec *fpatch = fg_xcalloc(nf, sizeof *fpatch);
+  AssignVec *attrs = fg_xcalloc(nc, sizeof *attrs);
+  PatchVec *cpatch = fg_xcalloc(nc, sizeof *cpatch);
+  AssignVec globals = {0};
+  for (size_t i = 0; i < w->returns.len; i++)
+    fg_vec_push(&rets[w->returns.items[i].owner], w->returns.items[i].expr);
+  for (size_t i = 0; i < w->self_assigns.len; i++)
+    fg_vec_push(&selfs[w->self_assigns.items[i].owner],
+                assign_take(&w->self_assigns.items[i]));
+  for (size_t i = 0; i < w->locals.len; i++)
+    fg_vec_push(&locals[w->locals.items[i].owner], assign_take(&w->locals.items[i]));
+  for (size_t i = 0; i < w->class_attrs.len; i++)
+    fg_vec_push(&attrs[w->class_attrs.items[i].owner],
+                assign_take(&w->class_attrs.items[i]));
+  for (size_t i = 0; i < w->globals.len; i++)
+    fg_vec_push(&globals, assign_take(&w->globals.items[i]));
+  for (size_t i = 0; i < w->patches.len; i++) {
+    RawPatch *rp = &w->patches.items[i];
+    FgPyPatch pt = {NULL, rp->span};
+    if (rp->dotted) {
+      pt.target = rp->dotted;
+      rp->dotted = NULL;
+    } else {
+      char *obj = fg_pf_resolve_simple(w, rp->obj, rp->scope, rp->offset);
+      pt.target = fg_xasprintf("%s.%s", obj, rp->attr);
+      free(obj);
+    }
+    fg_vec_push(rp->owner_kind == OWNER_CLASS ? &cpatch[rp->owner] : &fpatch[rp->owner],
+                pt);
+  }
+  for (size_t i = 0; i < w->funcs.len; i++) {
+    FgPyFunc *f = &w->funcs.items[i];
+    fg_vec_shrink(&rets[i]);
+    fg_vec_shrink(&selfs[i]);
+    fg_vec_shrink(&locals[i]);
+    fg_vec_shrink(&fpatch[i]);
+    f->returns = rets[i].items;
+    f->nreturns = rets[i].len;
+    f->self_assigns = selfs[i].items;
+    f->nself_assigns = selfs[i].len;
+    f->locals = locals[i].items;
+    f->nlocals = locals[i].len;
+    f->patches = fpatch[i].items;
+    f->npatches = fpatch[i].len;
+  }
+  for (size_t i = 0; i < w->classes.len; i++) {
+    FgPyClass *c = &w->classes.items[i];
+    fg_vec_shrink(&attrs[i]);
+    fg_vec_shrink(&cpatch[i]);
+    c->attrs = attrs[i].items;
+    c->nattrs = attrs[i].len;
+    c->patches = cpatch[i].items;
+    c->npatches = cpatch[i].len;
+    c->dunder_test = w->class_test.items[i];
+  }
+  fg_vec_shrink(&globals);
+  w->m->globals = globals.items;
+  w->m->nglobals = globals.len;
+  /* mentions: calls (a `.start()` may start a Process made elsewhere), and
+   * the names values hold */
+  for (size_t i = 0; i < w->calls.len; i++) {
+    const RawCall *c = &w->calls.items[i];
+    if (c->func >= 0 &&
+        (c->site || poolish(c->resolved) || fg_str_endswith(c->callee, ".start")))
+      for (int f = c->func, k = 0; f >= 0 && k < MAX_CALL_OWNERS; k++) {
+        w->funcs.items[f].mentions_pool = true;
+        f = w->func_parent.items[f];
+      }
+  }
+  for (size_t i = 0; i < w->exprs.len; i++) {
+    const FgPyExpr *e = &w->exprs.items[i];
+    int f = w->expr_pos.items[i].func;
+    if (f >= 0 && (e->kind == FG_EXPR_NAME || e->kind == FG_EXPR_CALL) &&
+        !w->funcs.items[f].mentions_pool && poolish(e->text))
+      w->funcs.items[f].mentions_pool = true;
+  }
+  for (size_t i = 0; i < w->classes.len; i++) {
+    const FgPyClass *c = &w->classes.items[i];
+    bool hit = false;
+    /* a Process / manager subclass: its methods make and start it */
+    for (size_t k = 0; k < c->nbases && !hit; k++)
+      hit = poolish(c->bases[k]);
+    for (size_t k = 0; k < c->nattrs && !hit; k++) {
+      const FgPyExpr *e = &w->exprs.items[c->attrs[k].expr];
+      hit = (e->kind == FG_EXPR_NAME || e->kind == FG_EXPR_CALL) && poolish(e->text);
+    }
+    for (size_t f = 0; hit && f < w->funcs.len; f++)
+      if (w->funcs.items[f].cls == (int)i)
+        w->funcs.items[f].mentions_pool = true;
+  }
+  free(rets);
+  free(selfs);
+  free(locals);
+  free(fpatch);
+  free(attrs);
+  free(cpatch);
+  fg_vec_shrink(&w->exprs);
+  fg_vec_shrink(&w->conds);
+  w->m->exprs = w->exprs.items;
+  w->m->nexprs = w->exprs.len;
+  w->m->conds = w->conds.items;
+  w->m->nconds = w->conds.len;
+  w->exprs.items = NULL;
+  w->exprs.len = w->exprs.cap = 0;
+  w->conds.items = NULL;
+  w->conds.len = w->conds.cap = 0;
+}
+
 typedef FG_VEC(FgPyMarker) MarkerVec;
 
 static MarkerVec *marker_owner(Walk *w, int kind, int owner, MarkerVec *mod,
@@ -294,7 +535,7 @@ static void param_markers(Walk *w, const ParamCand *pc, MarkerVec *out) {
       free(name);
       continue;
     }
-    FgPyMarker mk = {name, pc->span, NULL, 0};
+    FgPyMarker mk = {name, pc->span, NULL, 0, -1};
     fg_vec_push(out, mk);
   }
 }
@@ -306,7 +547,7 @@ static void resolve_markers(Walk *w) {
   for (size_t i = 0; i < w->marks.len; i++) {
     MarkCand *mc = &w->marks.items[i];
     if (is_pytest_mark(w, mc->prefix, mc->scope, mc->offset)) {
-      FgPyMarker mk = {mc->name, mc->span, mc->args, mc->nargs};
+      FgPyMarker mk = {mc->name, mc->span, mc->args, mc->nargs, mc->cond};
       fg_vec_push(marker_owner(w, mc->owner_kind, mc->owner, &mod, cls, fn), mk);
       mc->name = NULL;
       mc->args = NULL;
@@ -429,6 +670,8 @@ static void walk_free(Walk *w) {
     free(c->arg0_dotted);
     free(c->kw_method);
     free(c->resolved);
+    free(c->backend);
+    free(c->start_method_kw);
   }
   fg_vec_free(&w->calls);
   for (size_t i = 0; i < w->marks.len; i++) {
@@ -454,6 +697,28 @@ static void walk_free(Walk *w) {
     free(w->fixtures.items[i].name);
   }
   fg_vec_free(&w->fixtures);
+  RawAssign *lists[] = {w->returns.items, w->self_assigns.items, w->locals.items,
+                        w->class_attrs.items, w->globals.items};
+  size_t lens[] = {w->returns.len, w->self_assigns.len, w->locals.len, w->class_attrs.len,
+                   w->globals.len};
+  for (size_t l = 0; l < 5; l++)
+    for (size_t i = 0; i < lens[l]; i++)
+      free(lists[l][i].name);
+  fg_vec_free(&w->returns);
+  fg_vec_free(&w->self_assigns);
+  fg_vec_free(&w->locals);
+  fg_vec_free(&w->class_attrs);
+  fg_vec_free(&w->globals);
+  for (size_t i = 0; i < w->patches.len; i++) {
+    free(w->patches.items[i].dotted);
+    free(w->patches.items[i].obj);
+    free(w->patches.items[i].attr);
+  }
+  fg_vec_free(&w->patches);
+  fg_vec_free(&w->class_test);
+  fg_pyfile_exprs_free(w->exprs.items, w->exprs.len);
+  fg_vec_free(&w->conds);
+  fg_vec_free(&w->expr_pos);
   fg_vec_free(&w->stack);
   fg_vec_free(&w->scopes);
   fg_vec_free(&w->func_parent);
@@ -507,17 +772,34 @@ FgPyModule *fg_pyfile_parse(const FgSource *src, const FgPyOptions *opts) {
   w.f_parameters = field(lang, "parameters");
   w.f_condition = field(lang, "condition");
   w.f_consequence = field(lang, "consequence");
+  w.f_alternative = field(lang, "alternative");
+  w.f_operator = field(lang, "operator");
+  w.f_operators = field(lang, "operators");
+  w.f_argument = field(lang, "argument");
+  w.f_subscript = field(lang, "subscript");
+  w.f_key = field(lang, "key");
+  m->dunder_test = -1;
   fg_pf_scope_new(&w, SCOPE_MODULE, -1, -1);
 
   fg_pf_walk_tree(&w, root);
+  size_t bad_at = 0;
+  const char *bad = NULL;
+  if (!m->has_error && !fg_pyindent_check(src->data, src->len, &bad_at, &bad)) {
+    /* tree-sitter took it; CPython would not */
+    m->has_error = true;
+    m->error_offset = bad_at;
+    m->error_message = fg_xstrdup(bad);
+  }
   m->import_insert_offset = insert_offset(&w, root);
   ts_tree_delete(tree);
 
+  fg_pf_resolve_exprs(&w);
   resolve_calls(&w);
   distribute_calls(&w);
+  resolve_bases(&w);
+  distribute_values(&w);
   resolve_markers(&w);
   resolve_fixtures(&w);
-  resolve_bases(&w);
 
   fg_vec_shrink(&w.imports);
   fg_vec_shrink(&w.classes);
@@ -546,6 +828,24 @@ static void markers_free(FgPyMarker *v, size_t n) {
   free(v);
 }
 
+void fg_pyfile_exprs_free(FgPyExpr *v, size_t n) {
+  for (size_t i = 0; i < n; i++)
+    free(v[i].text);
+  free(v);
+}
+
+static void assigns_free(FgPyAssign *v, size_t n) {
+  for (size_t i = 0; i < n; i++)
+    free(v[i].name);
+  free(v);
+}
+
+static void patches_free(FgPyPatch *v, size_t n) {
+  for (size_t i = 0; i < n; i++)
+    free(v[i].target);
+  free(v);
+}
+
 static void calls_free(FgPyCall *v, size_t n) {
   for (size_t i = 0; i < n; i++) {
     free(v[i].callee);
@@ -570,6 +870,8 @@ void fg_pyfile_delete(FgPyModule *self) {
     free(c->name);
     strs_free(c->bases, c->nbases);
     markers_free(c->markers, c->nmarkers);
+    assigns_free(c->attrs, c->nattrs);
+    patches_free(c->patches, c->npatches);
   }
   free(self->classes);
   for (size_t i = 0; i < self->nfuncs; i++) {
@@ -581,8 +883,16 @@ void fg_pyfile_delete(FgPyModule *self) {
     free(f->fixture_name);
     strs_free(f->getfixturevalue, f->ngetfixturevalue);
     calls_free(f->calls, f->ncalls);
+    free(f->param_defaults);
+    free(f->returns);
+    assigns_free(f->self_assigns, f->nself_assigns);
+    assigns_free(f->locals, f->nlocals);
+    patches_free(f->patches, f->npatches);
   }
   free(self->funcs);
+  fg_pyfile_exprs_free(self->exprs, self->nexprs);
+  free(self->conds);
+  assigns_free(self->globals, self->nglobals);
   markers_free(self->module_markers, self->nmodule_markers);
   calls_free(self->module_calls, self->nmodule_calls);
   strs_free(self->registered_markers, self->nregistered_markers);
@@ -639,4 +949,30 @@ size_t fg_pyfile_import_gap(const FgPyModule *self, size_t at) {
     if (rest >= strlen(*w) && memcmp(s, *w, strlen(*w)) == 0)
       return 2;
   return 1;
+}
+
+char *fg_pyfile_text(const FgPyModule *self, FgSpan span, size_t max) {
+  const FgSource *src = self->src;
+  size_t a = span.start < src->len ? span.start : src->len;
+  size_t b = span.end < src->len ? span.end : src->len;
+  FgBuf out = {0};
+  bool space = false;
+  for (size_t i = a; i < b; i++) {
+    char ch = src->data[i];
+    if (ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r' || ch == '\\') {
+      space = out.len > 0;
+      continue;
+    }
+    if (space)
+      fg_buf_putc(&out, ' ');
+    space = false;
+    if (out.len >= max) {
+      fg_buf_puts(&out, "...");
+      break;
+    }
+    fg_buf_putc(&out, ch);
+  }
+  if (!out.data)
+    fg_buf_puts(&out, "");
+  return fg_buf_take(&out);
 }

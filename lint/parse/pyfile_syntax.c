@@ -56,7 +56,7 @@ void fg_pf_kids_end(Kids *k) {
 
 /* A named, non-comment child. */
 bool fg_pf_is_element(TSNode n) {
-  return ts_node_is_named(n) && !fg_pf_node_is(n, "comment");
+  return !ts_node_is_null(n) && ts_node_is_named(n) && !fg_pf_node_is(n, "comment");
 }
 
 /* The value of a plain string literal (no interpolation, not concatenated),
@@ -83,6 +83,23 @@ char *fg_pf_string_value(const Walk *w, TSNode n, FgSpan *span) {
   if (span)
     *span = fg_pf_node_span(n);
   return fg_xstrndup(w->src + a, b - a);
+}
+
+/* `get_context("spawn")` / `get_context(method="spawn")`: the method when it
+ * is a literal start method, so that a context keeps it through aliases. */
+static char *context_method(const Walk *w, TSNode call) {
+  Args a;
+  fg_pf_args_scan(w, ts_node_child_by_field_id(call, w->f_arguments), &a);
+  TSNode v = a.pos.len ? a.pos.items[0] : fg_pf_args_kw(w, &a, "method");
+  char *s = ts_node_is_null(v) ? NULL : fg_pf_string_value(w, v, NULL);
+  fg_pf_args_free(&a);
+  static const char *const known[] = {"fork", "spawn", "forkserver", "loky",
+                                      "loky_init_main"};
+  for (size_t i = 0; s && i < sizeof known / sizeof known[0]; i++)
+    if (strcmp(s, known[i]) == 0)
+      return s;
+  free(s);
+  return NULL;
 }
 
 /* `a.b().c` as text with call arguments elided; NULL when the expression is
@@ -115,7 +132,11 @@ char *fg_pf_dotted(const Walk *w, TSNode n) {
   for (size_t i = np; i-- > 0;) {
     TSNode p = parts[i];
     if (fg_pf_node_is(p, "call")) {
-      fg_buf_puts(&b, "()");
+      char *method = i + 1 < np && fg_pf_text_eq(w, parts[i + 1], "get_context")
+                         ? context_method(w, p)
+                         : NULL;
+      fg_buf_printf(&b, "(%s)", method ? method : "");
+      free(method);
       continue;
     }
     if (i != np - 1)
@@ -320,4 +341,45 @@ static char *resolve(const Walk *w, const char *text, int scope, size_t offset, 
 char *fg_pf_resolve_simple(const Walk *w, const char *text, int scope, size_t offset) {
   bool via = false;
   return resolve(w, text, scope, offset, 0, &via);
+}
+
+static uint8_t count_parts(const char *s) {
+  unsigned n = *s ? 1 : 0;
+  for (; *s; s++)
+    n += *s == '.';
+  return (uint8_t)(n > 255 ? 255 : n);
+}
+
+char *fg_pf_resolve_how(const Walk *w, const char *text, int scope, size_t offset,
+                        uint8_t *how, uint8_t *bound_parts) {
+  size_t head = strcspn(text, ".(");
+  int bscope = 0;
+  const Binding *b = lookup(w, scope, text, head, offset, &bscope);
+  bool via = false;
+  char *r = resolve(w, text, scope, offset, 0, &via);
+  *bound_parts = 0;
+  if (via) {
+    *how = FG_NAME_IMPORT;
+    /* a binding made at import time (module or class level) copied the
+     * name; one made in a def runs when the def does */
+    if (!b || w->scopes.items[bscope].kind != SCOPE_FUNC) {
+      unsigned rest = 0;
+      for (const char *c = text + head; *c; c++)
+        rest += *c == '.';
+      unsigned all = count_parts(r);
+      *bound_parts = (uint8_t)(all > rest ? all - rest : 0);
+    }
+    return r;
+  }
+  if (!b)
+    *how = FG_NAME_GLOBAL;
+  else if (b->kind == BIND_SELF)
+    *how = FG_NAME_SELF;
+  else if (b->kind == BIND_PARAM)
+    *how = FG_NAME_PARAM;
+  else if (w->scopes.items[bscope].kind == SCOPE_FUNC)
+    *how = FG_NAME_LOCAL;
+  else
+    *how = FG_NAME_GLOBAL;
+  return r;
 }

@@ -145,6 +145,38 @@ static void visit_import_from(Walk *w, TSNode n, const Ctx *cx, bool future) {
 
 /* ---- markers and fixtures ---------------------------------------------- */
 
+/* `parametrize("a, b", [...])`: the names (args) and the values (cond, an
+ * expression: the list), for the model to evaluate a test per value. */
+static void parametrize_values(Walk *w, TSNode call, MarkCand *mc, int scope) {
+  Args a;
+  fg_pf_args_scan(w, ts_node_child_by_field_id(call, w->f_arguments), &a);
+  TSNode names = a.pos.len > 0 ? a.pos.items[0] : fg_pf_args_kw(w, &a, "argnames");
+  TSNode vals = a.pos.len > 1 ? a.pos.items[1] : fg_pf_args_kw(w, &a, "argvalues");
+  char *s = ts_node_is_null(names) ? NULL : fg_pf_string_value(w, names, NULL);
+  if (s && (fg_pf_node_is(vals, "list") || fg_pf_node_is(vals, "tuple"))) {
+    FG_VEC(char *) out = {0};
+    for (const char *tok = s; *tok;) {
+      size_t len = strcspn(tok, ",");
+      const char *b = tok, *e = tok + len;
+      while (b < e && (*b == ' ' || *b == '\t'))
+        b++;
+      while (e > b && (e[-1] == ' ' || e[-1] == '\t'))
+        e--;
+      if (e > b)
+        fg_vec_push(&out, fg_xstrndup(b, (size_t)(e - b)));
+      tok += len;
+      if (*tok == ',')
+        tok++;
+    }
+    Ctx cx = {scope, -1, -1, false, -1};
+    mc->args = out.items;
+    mc->nargs = out.len;
+    mc->cond = fg_pf_expr(w, vals, &cx, 0);
+  }
+  free(s);
+  fg_pf_args_free(&a);
+}
+
 /* `pytest.mark.NAME` or `pytest.mark.NAME(...)` (any spelling of the prefix):
  * a candidate, confirmed after resolution. */
 static bool marker_expr(Walk *w, TSNode e, int owner_kind, int owner, int scope,
@@ -161,6 +193,19 @@ static bool marker_expr(Walk *w, TSNode e, int owner_kind, int owner, int scope,
   mc.scope = scope;
   mc.offset = offset;
   mc.span = fg_pf_node_span(e);
+  mc.cond = -1;
+  if (fg_pf_node_is(e, "call") && strcmp(mc.name, "parametrize") == 0)
+    parametrize_values(w, e, &mc, scope);
+  if (fg_pf_node_is(e, "call") && strcmp(mc.name, "skipif") == 0) {
+    /* `skipif(sys.platform == "win32", ...)`: kept for the model */
+    TSNode list = ts_node_child_by_field_id(e, w->f_arguments);
+    TSNode first = ts_node_is_null(list) ? list : ts_node_named_child(list, 0);
+    if (!ts_node_is_null(first) && fg_pf_is_element(first) &&
+        !fg_pf_node_is(first, "keyword_argument")) {
+      Ctx cx = {scope, -1, -1, false, -1};
+      mc.cond = fg_pf_expr(w, first, &cx, 0);
+    }
+  }
   if (fg_pf_node_is(e, "call") && strcmp(mc.name, "usefixtures") == 0) {
     Args a;
     fg_pf_args_scan(w, ts_node_child_by_field_id(e, w->f_arguments), &a);
@@ -234,10 +279,50 @@ static void parametrize(Walk *w, const Args *a, TSNode expr, int func, int scope
   fg_vec_push(&w->params, pc);
 }
 
+/* `mock.patch("a.b")`, `mock.patch.object(obj, "x")`, `monkeypatch.setattr(obj,
+ * "x", v)` / `monkeypatch.setattr("a.b", v)`, `mocker.patch(...)`: a patch of
+ * a name, resolved after the walk. */
+static void patch_cand(Walk *w, TSNode call, int owner_kind, int owner, int scope,
+                       size_t offset) {
+  char *d = fg_pf_dotted(w, ts_node_child_by_field_id(call, w->f_function));
+  if (!d)
+    return;
+  bool object = strcmp(d, "patch.object") == 0 || fg_str_endswith(d, ".patch.object");
+  bool patch = strcmp(d, "patch") == 0 || fg_str_endswith(d, ".patch");
+  bool set = strcmp(d, "setattr") == 0 || fg_str_endswith(d, ".setattr");
+  free(d);
+  if (!object && !patch && !set)
+    return;
+  Args a;
+  fg_pf_args_scan(w, ts_node_child_by_field_id(call, w->f_arguments), &a);
+  RawPatch rp = {owner_kind, owner, NULL,   NULL,
+                 NULL,       scope, offset, fg_pf_node_span(call)};
+  if (a.pos.len >= 1) {
+    char *s0 = fg_pf_string_value(w, a.pos.items[0], NULL);
+    if ((patch || set) && s0 && strchr(s0, '.')) {
+      rp.dotted = s0;
+      s0 = NULL;
+    } else if ((object || set) && a.pos.len >= 2) {
+      rp.obj = fg_pf_dotted(w, a.pos.items[0]);
+      rp.attr = fg_pf_string_value(w, a.pos.items[1], NULL);
+    }
+    free(s0);
+  }
+  fg_pf_args_free(&a);
+  if (rp.dotted || (rp.obj && rp.attr)) {
+    fg_vec_push(&w->patches, rp);
+  } else {
+    free(rp.obj);
+    free(rp.attr);
+  }
+}
+
 static void decorator(Walk *w, TSNode e, int owner_kind, int owner, int scope,
                       size_t offset) {
   bool is_call = fg_pf_node_is(e, "call");
   bool marked = marker_expr(w, e, owner_kind, owner, scope, offset);
+  if (is_call && owner_kind != OWNER_MODULE)
+    patch_cand(w, e, owner_kind, owner, scope, offset);
   if (!is_call && owner_kind != OWNER_FUNC)
     return;
   Args a;
@@ -311,21 +396,26 @@ static char *indent_before(const Walk *w, size_t at) {
   return fg_xstrndup(w->src + ls, at - ls);
 }
 
-static void params(Walk *w, TSNode ps, FgPyFunc *f, int fscope, bool method) {
+static void params(Walk *w, TSNode ps, FgPyFunc *f, int fscope, bool method,
+                   const Ctx *outer) {
   FG_VEC(char *) out = {0};
-  bool first = true;
+  FG_VEC(int) defaults = {0};
+  bool first = true, positional = true;
+  size_t npositional = 0;
   Kids k;
   for (fg_pf_kids_begin(&k, ps); k.ok; fg_pf_kids_next(&k)) {
     TSNode p = fg_pf_kids_node(&k);
     if (!fg_pf_is_element(p))
       continue;
     TSNode id = {0};
+    TSNode dflt = {0};
     const char *t = ts_node_type(p);
     if (fg_pf_is_type(t, "identifier")) {
       id = p;
     } else if (fg_pf_is_type(t, "default_parameter") ||
                fg_pf_is_type(t, "typed_default_parameter")) {
       id = ts_node_child_by_field_id(p, w->f_name);
+      dflt = ts_node_child_by_field_id(p, w->f_value);
     } else if (fg_pf_is_type(t, "typed_parameter")) {
       TSNode c = ts_node_named_child(p, 0);
       if (fg_pf_node_is(c, "identifier"))
@@ -341,20 +431,33 @@ static void params(Walk *w, TSNode ps, FgPyFunc *f, int fscope, bool method) {
       if (!fg_pf_node_is(p, "positional_separator") &&
           !fg_pf_node_is(p, "keyword_separator"))
         first = false;
+      if (fg_pf_node_is(p, "list_splat_pattern") ||
+          fg_pf_node_is(p, "dictionary_splat_pattern") ||
+          fg_pf_node_is(p, "keyword_separator"))
+        positional = false;
       continue;
     }
     char *name = fg_pf_node_text(w, id);
-    fg_pf_bind(w, fscope, name, ts_node_start_byte(id), BIND_OPAQUE, NULL);
     if (first && method && (strcmp(name, "self") == 0 || strcmp(name, "cls") == 0)) {
+      fg_pf_bind(w, fscope, name, ts_node_start_byte(id), BIND_SELF, NULL);
       free(name);
     } else {
+      fg_pf_bind(w, fscope, name, ts_node_start_byte(id), BIND_PARAM, NULL);
       fg_vec_push(&out, name);
+      int d = ts_node_is_null(dflt) ? -1 : fg_pf_expr(w, dflt, outer, 8);
+      fg_vec_push(&defaults, d);
+      if (positional)
+        npositional++;
     }
     first = false;
   }
   fg_pf_kids_end(&k);
+  fg_vec_shrink(&out);
+  fg_vec_shrink(&defaults);
   f->params = out.items;
   f->nparams = out.len;
+  f->param_defaults = defaults.items;
+  f->npositional = npositional;
 }
 
 static Ctx visit_def(Walk *w, TSNode n, const Frame *parent, const Ctx *cx) {
@@ -370,11 +473,12 @@ static Ctx visit_def(Walk *w, TSNode n, const Frame *parent, const Ctx *cx) {
   f.span.end = ts_node_end_byte(n);
   f.def_span = fg_pf_node_span(n);
   f.indent = indent_before(w, f.span.start);
+  f.first_check = SIZE_MAX;
   int idx = (int)w->funcs.len;
   int fscope = fg_pf_scope_new(w, SCOPE_FUNC, cx->scope, idx);
   TSNode ps = ts_node_child_by_field_id(n, w->f_parameters);
   if (!ts_node_is_null(ps))
-    params(w, ps, &f, fscope, cx->cls >= 0);
+    params(w, ps, &f, fscope, cx->cls >= 0, cx);
   if (!ts_node_is_null(name))
     fg_pf_bind_node(w, cx->scope, name, BIND_OPAQUE, NULL);
   if (cx->cls >= 0 && strcmp(f.name, "__init__") == 0)
@@ -385,7 +489,7 @@ static Ctx visit_def(Walk *w, TSNode n, const Frame *parent, const Ctx *cx) {
   fg_vec_push(&w->func_finalizer, false);
   if (decorated)
     decorators(w, parent->node, OWNER_FUNC, idx, cx->scope);
-  Ctx in = {fscope, idx, -1, false};
+  Ctx in = {fscope, idx, -1, false, -1};
   return in;
 }
 
@@ -415,13 +519,55 @@ static Ctx visit_class(Walk *w, TSNode n, const Frame *parent, const Ctx *cx) {
   int idx = (int)w->classes.len;
   fg_vec_push(&w->classes, c);
   fg_vec_push(&w->class_scope, cx->scope);
+  fg_vec_push(&w->class_test, -1);
   if (decorated)
     decorators(w, parent->node, OWNER_CLASS, idx, cx->scope);
-  Ctx in = {fg_pf_scope_new(w, SCOPE_CLASS, cx->scope, -1), cx->func, idx, cx->main_only};
+  Ctx in = {fg_pf_scope_new(w, SCOPE_CLASS, cx->scope, -1), cx->func, idx, cx->main_only,
+            -1};
   return in;
 }
 
 /* ---- statements -------------------------------------------------------- */
+
+/* `x = v` in a def / class body / module, `self.x = v` in a method: kept
+ * for the model to evaluate. */
+static void record_assign(Walk *w, TSNode n, TSNode left, TSNode right, const Ctx *cx) {
+  int kind = w->scopes.items[cx->scope].kind;
+  RawAssign a = {-1, NULL, -1, fg_pf_node_span(n), cx->guard};
+  FG_VEC(RawAssign) *to = NULL;
+  if (fg_pf_node_is(left, "identifier")) {
+    a.name = fg_pf_node_text(w, left);
+    if (kind == SCOPE_FUNC) {
+      a.owner = cx->func;
+      to = (void *)&w->locals;
+    } else if (kind == SCOPE_CLASS) {
+      a.owner = cx->cls;
+      to = (void *)&w->class_attrs;
+      if (strcmp(a.name, "__test__") == 0 && fg_pf_node_is(right, "false"))
+        w->class_test.items[cx->cls] = 0;
+      else if (strcmp(a.name, "__test__") == 0 && fg_pf_node_is(right, "true"))
+        w->class_test.items[cx->cls] = 1;
+    } else {
+      to = (void *)&w->globals;
+      if (strcmp(a.name, "__test__") == 0 && fg_pf_node_is(right, "false"))
+        w->m->dunder_test = 0;
+      else if (strcmp(a.name, "__test__") == 0 && fg_pf_node_is(right, "true"))
+        w->m->dunder_test = 1;
+    }
+  } else {
+    TSNode obj = ts_node_child_by_field_id(left, w->f_object);
+    TSNode attr = ts_node_child_by_field_id(left, w->f_attribute);
+    if (kind != SCOPE_FUNC || cx->func < 0 || !fg_pf_node_is(obj, "identifier") ||
+        ts_node_is_null(attr) ||
+        !(fg_pf_text_eq(w, obj, "self") || fg_pf_text_eq(w, obj, "cls")))
+      return;
+    a.name = fg_pf_node_text(w, attr);
+    a.owner = cx->func;
+    to = (void *)&w->self_assigns;
+  }
+  a.expr = fg_pf_expr(w, right, cx, 4);
+  fg_vec_push(to, a);
+}
 
 static void visit_assignment(Walk *w, TSNode n, const Ctx *cx) {
   TSNode left = ts_node_child_by_field_id(n, w->f_left);
@@ -437,6 +583,7 @@ static void visit_assignment(Walk *w, TSNode n, const Ctx *cx) {
     }
     if (ts_node_is_null(right))
       return; /* `x: int` binds nothing */
+    record_assign(w, n, left, right, cx);
     char *d = NULL;
     if (fg_pf_node_is(right, "identifier") || fg_pf_node_is(right, "attribute") ||
         fg_pf_node_is(right, "call"))
@@ -445,6 +592,8 @@ static void visit_assignment(Walk *w, TSNode n, const Ctx *cx) {
     fg_pf_bind(w, cx->scope, name, ts_node_start_byte(n), d ? BIND_ALIAS : BIND_OPAQUE,
                d);
     free(name);
+  } else if (fg_pf_node_is(left, "attribute") && !ts_node_is_null(right)) {
+    record_assign(w, n, left, right, cx);
   } else if (fg_pf_node_is(left, "pattern_list") ||
              fg_pf_node_is(left, "tuple_pattern")) {
     Kids k;
@@ -462,6 +611,13 @@ static void visit_escape(Walk *w, TSNode n, const Ctx *cx) {
   if (cx->func < 0)
     return;
   int fscope = w->func_scope.items[cx->func];
+  TSNode value = ts_node_named_child(n, 0);
+  if (!ts_node_is_null(value) && fg_pf_is_element(value) &&
+      !fg_pf_node_is(value, "yield")) {
+    RawAssign r = {cx->func, NULL, fg_pf_expr(w, value, cx, 4), fg_pf_node_span(n),
+                   cx->guard};
+    fg_vec_push(&w->returns, r);
+  }
   Kids k;
   for (fg_pf_kids_begin(&k, n); k.ok; fg_pf_kids_next(&k)) {
     TSNode c = fg_pf_kids_node(&k);
@@ -507,6 +663,9 @@ static void visit_call(Walk *w, TSNode n, Frame *self, const Frame *parent,
   c.func = cx->func;
   c.main_only = cx->main_only;
   c.arg0_call = -1;
+  c.guard = cx->guard;
+  c.gate_expr = -1;
+  c.scheduler_expr = -1;
   size_t start = ts_node_start_byte(n);
   if (parent) {
     const char *pt = parent->type;
@@ -516,6 +675,10 @@ static void visit_call(Walk *w, TSNode n, Frame *self, const Frame *parent,
                fg_pf_is_type(grand->type, "with_item") &&
                ts_node_start_byte(parent->node) == start) {
       c.in_with = true;
+      TSNode target = ts_node_child_by_field_id(parent->node, w->f_alias);
+      TSNode id = ts_node_is_null(target) ? target : ts_node_named_child(target, 0);
+      if (fg_pf_node_is(id, "identifier") || fg_pf_node_is(id, "attribute"))
+        c.assigned_to = fg_pf_dotted(w, id);
     } else if (fg_pf_is_type(pt, "assignment") &&
                ts_node_eq(ts_node_child_by_field_id(parent->node, w->f_right), n)) {
       TSNode left = ts_node_child_by_field_id(parent->node, w->f_left);
@@ -528,8 +691,12 @@ static void visit_call(Walk *w, TSNode n, Frame *self, const Frame *parent,
       w->calls.items[grand->call].arg0_call = (int)w->calls.len;
     }
   }
+  TSNode arglist = ts_node_child_by_field_id(n, w->f_arguments);
+  c.args = fg_pf_call_args(w, arglist, cx, &c.star_args);
+  if (cx->func >= 0)
+    patch_cand(w, n, OWNER_FUNC, cx->func, cx->scope, start);
   Args a;
-  fg_pf_args_scan(w, ts_node_child_by_field_id(n, w->f_arguments), &a);
+  fg_pf_args_scan(w, arglist, &a);
   self->arg0_start = SIZE_MAX;
   if (a.pos.len > 0) {
     TSNode p0 = a.pos.items[0];
@@ -545,9 +712,14 @@ static void visit_call(Walk *w, TSNode n, Frame *self, const Frame *parent,
     c.kw_method = fg_pf_string_value(w, method, &c.kw_method_span);
   char *prefer = fg_pf_string_value(w, fg_pf_args_kw(w, &a, "prefer"), NULL);
   char *backend = fg_pf_string_value(w, fg_pf_args_kw(w, &a, "backend"), NULL);
-  c.threads = fg_str_eq(prefer, "threads") || fg_str_eq(backend, "threading");
+  char *require = fg_pf_string_value(w, fg_pf_args_kw(w, &a, "require"), NULL);
+  c.threads = fg_str_eq(prefer, "threads") || fg_str_eq(backend, "threading") ||
+              fg_str_eq(backend, "sequential");
+  c.sharedmem = fg_str_eq(require, "sharedmem");
+  c.backend = backend;
+  c.start_method_kw = fg_pf_string_value(w, fg_pf_args_kw(w, &a, "start_method"), NULL);
   free(prefer);
-  free(backend);
+  free(require);
   fg_pf_args_free(&a);
   self->call = (int)w->calls.len;
   fg_vec_push(&w->calls, c);
@@ -590,13 +762,198 @@ static bool is_main_guard(const Walk *w, TSNode if_stmt) {
 
 /* One node: its context comes from its parent frame (a def's or class's
  * body runs in the new scope; its name, parameters and bases do not). */
+/* The guard of a child node: the part of an if / elif / while / ternary /
+ * boolean operator it is, an except handler, a match case. */
+static int child_guard(Walk *w, const Frame *parent, TSFieldId field, TSNode n, int g) {
+  const char *pt = parent->type;
+  if (fg_pf_is_type(pt, "if_statement")) {
+    if (field == w->f_consequence)
+      return parent->cons_guard;
+    if (field == w->f_alternative)
+      return parent->alt_guard;
+  } else if (fg_pf_is_type(pt, "elif_clause") || fg_pf_is_type(pt, "while_statement")) {
+    if (field == w->f_consequence || field == w->f_body)
+      return parent->cons_guard;
+  } else if (fg_pf_is_type(pt, "boolean_operator")) {
+    if (field == w->f_right)
+      return parent->cons_guard;
+  } else if (fg_pf_is_type(pt, "conditional_expression")) {
+    if (ts_node_eq(n, ts_node_named_child(parent->node, 0)))
+      return parent->cons_guard;
+    if (ts_node_eq(n, ts_node_named_child(parent->node, 2)))
+      return parent->alt_guard;
+  } else if (fg_pf_is_type(pt, "with_statement")) {
+    if (field == w->f_body && parent->cons_guard >= 0)
+      return parent->cons_guard;
+  } else if (fg_pf_is_type(pt, "try_statement")) {
+    if (fg_pf_node_is(n, "except_clause") || fg_pf_node_is(n, "except_group_clause"))
+      return fg_pf_cond(w, FG_COND_EXCEPT, false, -1, g, fg_pf_node_span(n));
+  }
+  if (fg_pf_node_is(n, "case_clause"))
+    return fg_pf_cond(w, FG_COND_CASE, false, -1, g, fg_pf_node_span(n));
+  return g;
+}
+
+/* The condition of an if / elif / while as an expression. */
+static int condition_expr(Walk *w, TSNode n, const Ctx *cx, FgSpan *span) {
+  TSNode c = ts_node_child_by_field_id(n, w->f_condition);
+  *span = ts_node_is_null(c) ? fg_pf_node_span(n) : fg_pf_node_span(c);
+  return fg_pf_expr(w, c, cx, 0);
+}
+
+/* After `if c: return` (and elifs that all end so, no else) the rest of
+ * the block runs when every condition is false: the block's guard grows. */
+static void early_exit(Walk *w, TSNode n, Frame *block, int if_expr, FgSpan if_span,
+                       const Ctx *cx) {
+  int k0 = fg_pf_block_exit(w, ts_node_child_by_field_id(n, w->f_consequence));
+  if (!k0)
+    return;
+  FG_VEC(TSNode) elifs = {0};
+  bool ok = true;
+  Kids k;
+  for (fg_pf_kids_begin(&k, n); k.ok && ok; fg_pf_kids_next(&k)) {
+    if (fg_pf_kids_field(&k) != w->f_alternative)
+      continue;
+    TSNode alt = fg_pf_kids_node(&k);
+    if (fg_pf_node_is(alt, "elif_clause") &&
+        fg_pf_block_exit(w, ts_node_child_by_field_id(alt, w->f_consequence)))
+      fg_vec_push(&elifs, alt);
+    else
+      ok = false;
+  }
+  fg_pf_kids_end(&k);
+  if (ok) {
+    int g = block->inner.guard;
+    g = fg_pf_cond(w, k0 == 2 ? FG_COND_SKIP : FG_COND_EXIT, true, if_expr, g, if_span);
+    for (size_t i = 0; i < elifs.len; i++) {
+      int kind = fg_pf_block_exit(
+          w, ts_node_child_by_field_id(elifs.items[i], w->f_consequence));
+      FgSpan sp;
+      int e = condition_expr(w, elifs.items[i], cx, &sp);
+      g = fg_pf_cond(w, kind == 2 ? FG_COND_SKIP : FG_COND_EXIT, true, e, g, sp);
+    }
+    block->inner.guard = g;
+  }
+  fg_vec_free(&elifs);
+}
+
+/* `if X is None: X = ...` / `if not X: X = ...` with X not self's: a
+ * once-per-process initialisation (whether this run is the first is not
+ * known). */
+static bool lazy_init(const Walk *w, TSNode if_stmt) {
+  TSNode cond = ts_node_child_by_field_id(if_stmt, w->f_condition);
+  TSNode subject = {0};
+  if (fg_pf_node_is(cond, "not_operator")) {
+    subject = ts_node_child_by_field_id(cond, w->f_argument);
+  } else if (fg_pf_node_is(cond, "comparison_operator") &&
+             ts_node_named_child_count(cond) == 2 &&
+             fg_pf_node_is(ts_node_named_child(cond, 1), "none")) {
+    char *text = fg_pf_node_text(w, cond);
+    bool is = strstr(text, " is ") && !strstr(text, " is not ");
+    free(text);
+    if (is)
+      subject = ts_node_named_child(cond, 0);
+  }
+  char *x = ts_node_is_null(subject) ? NULL : fg_pf_dotted(w, subject);
+  if (!x || fg_str_startswith(x, "self.")) {
+    free(x);
+    return false;
+  }
+  bool found = false;
+  TSNode block = ts_node_child_by_field_id(if_stmt, w->f_consequence);
+  uint32_t nk = ts_node_is_null(block) ? 0 : ts_node_named_child_count(block);
+  for (uint32_t i = 0; i < nk && !found; i++) {
+    TSNode st = ts_node_named_child(block, i);
+    TSNode asg =
+        fg_pf_node_is(st, "expression_statement") ? ts_node_named_child(st, 0) : st;
+    if (!fg_pf_node_is(asg, "assignment"))
+      continue;
+    char *left = fg_pf_dotted(w, ts_node_child_by_field_id(asg, w->f_left));
+    found = left && strcmp(left, x) == 0;
+    free(left);
+  }
+  free(x);
+  return found;
+}
+
+/* `with pytest.raises(E):` / `with self.assertRaises(E):`: the item. */
+static TSNode raises_item(const Walk *w, TSNode with_stmt) {
+  TSNode none = {0};
+  uint32_t n = ts_node_named_child_count(with_stmt);
+  for (uint32_t i = 0; i < n; i++) {
+    TSNode clause = ts_node_named_child(with_stmt, i);
+    if (!fg_pf_node_is(clause, "with_clause"))
+      continue;
+    uint32_t k = ts_node_named_child_count(clause);
+    for (uint32_t j = 0; j < k; j++) {
+      TSNode item = ts_node_named_child(clause, j);
+      TSNode v = ts_node_child_by_field_id(item, w->f_value);
+      if (fg_pf_node_is(v, "as_pattern"))
+        v = ts_node_named_child(v, 0);
+      if (!fg_pf_node_is(v, "call"))
+        continue;
+      char *d = fg_pf_dotted(w, ts_node_child_by_field_id(v, w->f_function));
+      const char *last = d ? fg_pf_last_component(d) : "";
+      bool hit = strcmp(last, "raises") == 0 || strcmp(last, "assertRaises") == 0 ||
+                 strcmp(last, "assertRaisesRegex") == 0 ||
+                 strcmp(last, "assertRaisesRegexp") == 0;
+      free(d);
+      if (hit)
+        return v;
+    }
+  }
+  return none;
+}
+
+/* The guards a node opens for its parts (see child_guard). */
+static void open_guards(Walk *w, Frame *self, Frame *parent, const Ctx *cx) {
+  TSNode n = self->node;
+  const char *t = self->type;
+  FgSpan sp;
+  if (fg_pf_is_type(t, "if_statement")) {
+    int e = condition_expr(w, n, cx, &sp);
+    self->cons_guard = fg_pf_cond(w, FG_COND_IF, false, e, cx->guard, sp);
+    w->conds.items[self->cons_guard].lazy = lazy_init(w, n);
+    self->alt_guard = fg_pf_cond(w, FG_COND_IF, true, e, cx->guard, sp);
+    if (parent &&
+        (fg_pf_is_type(parent->type, "block") || fg_pf_is_type(parent->type, "module")))
+      early_exit(w, n, parent, e, sp, cx);
+  } else if (fg_pf_is_type(t, "elif_clause") && parent &&
+             fg_pf_is_type(parent->type, "if_statement")) {
+    int e = condition_expr(w, n, cx, &sp);
+    self->cons_guard = fg_pf_cond(w, FG_COND_IF, false, e, cx->guard, sp);
+    parent->alt_guard = fg_pf_cond(w, FG_COND_IF, true, e, cx->guard, sp);
+  } else if (fg_pf_is_type(t, "while_statement")) {
+    int e = condition_expr(w, n, cx, &sp);
+    self->cons_guard = fg_pf_cond(w, FG_COND_WHILE, false, e, cx->guard, sp);
+  } else if (fg_pf_is_type(t, "conditional_expression") &&
+             ts_node_named_child_count(n) == 3) {
+    TSNode c = ts_node_named_child(n, 1);
+    int e = fg_pf_expr(w, c, cx, 0);
+    sp = fg_pf_node_span(c);
+    self->cons_guard = fg_pf_cond(w, FG_COND_TERNARY, false, e, cx->guard, sp);
+    self->alt_guard = fg_pf_cond(w, FG_COND_TERNARY, true, e, cx->guard, sp);
+  } else if (fg_pf_is_type(t, "with_statement")) {
+    TSNode item = raises_item(w, n);
+    if (!ts_node_is_null(item))
+      self->cons_guard =
+          fg_pf_cond(w, FG_COND_RAISES, false, -1, cx->guard, fg_pf_node_span(item));
+  } else if (fg_pf_is_type(t, "boolean_operator")) {
+    TSNode left = ts_node_child_by_field_id(n, w->f_left);
+    bool is_or = fg_pf_node_is(ts_node_child_by_field_id(n, w->f_operator), "or");
+    int e = fg_pf_expr(w, left, cx, 0);
+    self->cons_guard =
+        fg_pf_cond(w, FG_COND_BOOLOP, is_or, e, cx->guard, fg_pf_node_span(left));
+  }
+}
+
 static void visit(Walk *w, size_t depth, TSFieldId field) {
   Frame *self = &w->stack.items[depth];
-  const Frame *parent = depth > 0 ? &w->stack.items[depth - 1] : NULL;
+  Frame *parent = depth > 0 ? &w->stack.items[depth - 1] : NULL;
   const Frame *grand = depth > 1 ? &w->stack.items[depth - 2] : NULL;
   TSNode n = self->node;
   const char *t = self->type;
-  Ctx cx = {0, -1, -1, false};
+  Ctx cx = {0, -1, -1, false, -1};
   if (parent) {
     bool header = (fg_pf_is_type(parent->type, "function_definition") ||
                    fg_pf_is_type(parent->type, "class_definition")) &&
@@ -605,11 +962,17 @@ static void visit(Walk *w, size_t depth, TSFieldId field) {
     if (cx.func < 0 && cx.cls < 0 && field == w->f_consequence &&
         fg_pf_is_type(parent->type, "if_statement") && is_main_guard(w, parent->node))
       cx.main_only = true;
+    if (!header)
+      cx.guard = child_guard(w, parent, field, n, cx.guard);
   }
   self->outer = cx;
   self->inner = cx;
   self->call = -1;
   self->arg0_start = SIZE_MAX;
+  self->cons_guard = -1;
+  self->alt_guard = -1;
+  if (ts_node_is_named(n))
+    open_guards(w, self, parent, &cx);
   if (ts_node_is_missing(n) || ts_node_symbol(n) == (TSSymbol)-1)
     note_error(w, n);
   if (!ts_node_is_named(n))
@@ -630,16 +993,43 @@ static void visit(Walk *w, size_t depth, TSFieldId field) {
     visit_import_from(w, n, &cx, true);
   else if (fg_pf_is_type(t, "return_statement"))
     visit_escape(w, n, &cx);
+  else if ((fg_pf_is_type(t, "assert_statement") ||
+            fg_pf_is_type(t, "raise_statement")) &&
+           cx.func >= 0 && w->funcs.items[cx.func].first_check == SIZE_MAX)
+    w->funcs.items[cx.func].first_check = ts_node_start_byte(n);
   else if (fg_pf_is_type(t, "yield")) {
     if (cx.func >= 0)
       w->funcs.items[cx.func].has_yield = true;
     visit_escape(w, n, &cx);
+  } else if (fg_pf_is_type(t, "for_statement") || fg_pf_is_type(t, "for_in_clause")) {
+    /* loop targets are names of the scope (their values are not known) */
+    TSNode left = ts_node_child_by_field_id(n, w->f_left);
+    if (fg_pf_node_is(left, "identifier")) {
+      fg_pf_bind_node(w, cx.scope, left, BIND_OPAQUE, NULL);
+    } else if (!ts_node_is_null(left)) {
+      uint32_t k = ts_node_named_child_count(left);
+      for (uint32_t i = 0; i < k; i++) {
+        TSNode c = ts_node_named_child(left, i);
+        if (fg_pf_node_is(c, "identifier"))
+          fg_pf_bind_node(w, cx.scope, c, BIND_OPAQUE, NULL);
+      }
+    }
   } else if (fg_pf_is_type(t, "as_pattern") && parent &&
              fg_pf_is_type(parent->type, "with_item")) {
     TSNode target = ts_node_child_by_field_id(n, w->f_alias);
     TSNode id = ts_node_is_null(target) ? target : ts_node_named_child(target, 0);
-    if (fg_pf_node_is(id, "identifier"))
+    if (fg_pf_node_is(id, "identifier")) {
       fg_pf_bind_node(w, cx.scope, id, BIND_OPAQUE, NULL);
+      /* `with X() as x`: x holds what X() made (__enter__ returns self for
+       * pools, executors and managers) */
+      TSNode value = ts_node_named_child(n, 0);
+      if (cx.func >= 0 && w->scopes.items[cx.scope].kind == SCOPE_FUNC &&
+          fg_pf_node_is(value, "call")) {
+        RawAssign a = {cx.func, fg_pf_node_text(w, id), fg_pf_expr(w, value, &cx, 4),
+                       fg_pf_node_span(n), cx.guard};
+        fg_vec_push(&w->locals, a);
+      }
+    }
   }
 }
 

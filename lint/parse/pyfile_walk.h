@@ -22,7 +22,7 @@
 #define MAX_CALL_OWNERS 32
 
 enum { SCOPE_MODULE, SCOPE_CLASS, SCOPE_FUNC };
-enum { BIND_IMPORT, BIND_ALIAS, BIND_OPAQUE };
+enum { BIND_IMPORT, BIND_ALIAS, BIND_OPAQUE, BIND_PARAM, BIND_SELF };
 enum { OWNER_MODULE, OWNER_CLASS, OWNER_FUNC };
 
 typedef struct Scope {
@@ -63,7 +63,48 @@ typedef struct RawCall {
   FgPoolKind pool;
   FgSpan method_arg;
   bool escapes;
+  /* for the test model */
+  int guard;
+  int args; /* exprs, chained */
+  bool star_args;
+  uint8_t how, bound_parts;
+  uint8_t site, method, gate;
+  bool needs_start;
+  uint8_t started;
+  int gate_expr;
+  char *start_method_kw; /* mpire's start_method="..." */
+  bool sharedmem;        /* joblib require="sharedmem" */
+  char *backend;         /* joblib backend="..." */
+  int scheduler_expr;    /* dask scheduler=/get= value (exprs), -1 */
 } RawCall;
+
+/* `name = value` seen by the walk: owner is a function, a class or -1. */
+typedef struct RawAssign {
+  int owner;
+  char *name;
+  int expr;
+  FgSpan span;
+  int guard;
+} RawAssign;
+
+/* A patch candidate: `mock.patch("a.b")` (dotted set), or
+ * `monkeypatch.setattr(obj, "attr")` / `patch.object(obj, "attr")` (obj and
+ * attr set); resolved after the walk in scope at offset. */
+typedef struct RawPatch {
+  int owner_kind, owner;
+  char *dotted;
+  char *obj, *attr;
+  int scope;
+  size_t offset;
+  FgSpan span;
+} RawPatch;
+
+/* Where an expression's names are resolved. */
+typedef struct ExprPos {
+  int scope;
+  size_t offset;
+  int func;
+} ExprPos;
 
 typedef struct MarkCand {
   int owner_kind, owner;
@@ -73,6 +114,7 @@ typedef struct MarkCand {
   FgSpan span;
   char **args;
   size_t nargs;
+  int cond;
 } MarkCand;
 
 typedef struct MarkRef {
@@ -102,6 +144,7 @@ typedef struct FixCand {
 typedef struct Ctx {
   int scope, func, cls;
   bool main_only; /* under `if __name__ == "__main__":`: not run on import */
+  int guard;      /* the innermost condition (conds), -1 */
 } Ctx;
 
 typedef struct Frame {
@@ -110,6 +153,8 @@ typedef struct Frame {
   Ctx outer, inner;
   int call;          /* RawCall index when the node is a call */
   size_t arg0_start; /* for a call: start of its first positional argument */
+  int cons_guard;    /* if/elif/while/ternary/boolop: the guard of the guarded part */
+  int alt_guard;     /* if/ternary: the guard of the next elif / else part */
 } Frame;
 
 typedef struct Walk {
@@ -119,7 +164,8 @@ typedef struct Walk {
   FgPyModule *m;
   TSFieldId f_body, f_name, f_function, f_arguments, f_left, f_right, f_value, f_object,
       f_attribute, f_alias, f_module_name, f_superclasses, f_parameters, f_condition,
-      f_consequence;
+      f_consequence, f_alternative, f_operator, f_operators, f_argument, f_subscript,
+      f_key;
 
   FG_VEC(Frame) stack;
   FG_VEC(Scope) scopes;
@@ -141,6 +187,17 @@ typedef struct Walk {
   FG_VEC(ParamElem) param_elems;
   FG_VEC(MarkRef) param_marks;
   FG_VEC(FixCand) fixtures;
+
+  FG_VEC(FgPyExpr) exprs;
+  FG_VEC(ExprPos) expr_pos;
+  FG_VEC(FgPyCond) conds;
+  FG_VEC(RawAssign) returns; /* owner: func */
+  FG_VEC(RawAssign) self_assigns;
+  FG_VEC(RawAssign) locals;
+  FG_VEC(RawAssign) class_attrs; /* owner: class */
+  FG_VEC(RawAssign) globals;
+  FG_VEC(RawPatch) patches;
+  FG_VEC(int) class_test; /* per class: __test__ 0/1, -1 unset */
 } Walk;
 
 /* Child iteration with a cursor: ts_node_child(n, i) is O(i) per call. */
@@ -196,6 +253,28 @@ void fg_pf_bind(Walk *w, int scope, const char *name, size_t offset, int kind,
 void fg_pf_bind_node(Walk *w, int scope, TSNode id, int kind, char *value);
 int fg_pf_scope_new(Walk *w, int kind, int parent, int func);
 char *fg_pf_resolve_simple(const Walk *w, const char *text, int scope, size_t offset);
+
+/* resolve_simple, saying what bound the head (FgNameHow) and how many
+ * leading components of the result an import-time binding supplied. */
+char *fg_pf_resolve_how(const Walk *w, const char *text, int scope, size_t offset,
+                        uint8_t *how, uint8_t *bound_parts);
+
+/* ---- parse/pyfile_expr.c ------------------------------------------------ */
+
+/* An expression node for n (OPAQUE beyond depth); its index. */
+int fg_pf_expr(Walk *w, TSNode n, const Ctx *cx, int depth);
+/* The arguments of a call as a chain of exprs (-1: none); *star when a
+ * `*x` / `**x` makes positions unknown. */
+int fg_pf_call_args(Walk *w, TSNode list, const Ctx *cx, bool *star);
+int fg_pf_cond(Walk *w, uint8_t kind, bool negated, int expr, int parent, FgSpan span);
+/* How a block ends: 0 it falls through, 1 return/continue/break or
+ * sys.exit, 2 a skip or an error raised (pytest.skip, self.skipTest,
+ * pytest.fail, raise). */
+int fg_pf_block_exit(const Walk *w, TSNode block);
+/* Frees exprs and their texts. */
+void fg_pyfile_exprs_free(FgPyExpr *v, size_t n);
+/* Resolves the names of every NAME / CALL expr (after the walk). */
+void fg_pf_resolve_exprs(Walk *w);
 
 /* ---- parse/pyfile_walk.c ------------------------------------------------ */
 

@@ -1,8 +1,7 @@
-/* shell: see shell.h. The tree walk uses a TSTreeCursor (no C recursion on
- * the script's nesting depth); word values are built by a flat scan of each
- * word's bytes, whose own nesting is at most concatenation > string >
- * expansion. */
-#include "parse/shell.h"
+/* shell: see shell.h. Commands, their separators and the conditions they
+ * run under; word values are parse/shell_word.c's. The tree walk uses a
+ * TSTreeCursor (no C recursion on the script's nesting depth). */
+#include "parse/shell_int.h"
 
 #include "core/util.h"
 
@@ -13,285 +12,7 @@
 
 const TSLanguage *tree_sitter_bash(void);
 
-typedef struct Region {
-  size_t start, end;
-} Region;
-
-typedef FG_VEC(Region) RegionVec;
 typedef FG_VEC(FgShellCommand) CommandVec;
-typedef FG_VEC(FgShellWord) WordVec;
-
-typedef struct Ctx {
-  const char *src; /* the ORIGINAL bytes: `${{ }}` regions are copied from here */
-  size_t len;
-  RegionVec regions; /* `${{ ... }}` spans, sorted, disjoint */
-} Ctx;
-
-/* How the bytes of a piece of a word lose their quoting. */
-typedef enum Mode {
-  MODE_BARE, /* unquoted: backslash quotes the next byte */
-  MODE_DQ,   /* inside "...": only \" \\ \$ \` and \newline are escapes */
-  MODE_RAW,  /* inside '...': nothing is special */
-  MODE_ANSI, /* inside $'...': C-like escapes */
-} Mode;
-
-/* Children of a node through a cursor: ts_node_child(n, i) walks from the
- * first child each time, which is quadratic on a command with many words. */
-typedef struct Children {
-  TSTreeCursor cur;
-  bool ok;
-} Children;
-
-static Children children_begin(TSNode n) {
-  Children it = {ts_tree_cursor_new(n), false};
-  it.ok = ts_tree_cursor_goto_first_child(&it.cur);
-  return it;
-}
-
-static void children_next(Children *it) {
-  it->ok = ts_tree_cursor_goto_next_sibling(&it->cur);
-}
-
-static TSNode children_node(const Children *it) {
-  return ts_tree_cursor_current_node(&it->cur);
-}
-
-static void children_end(Children *it) {
-  ts_tree_cursor_delete(&it->cur);
-}
-
-/* --- `${{ ... }}` regions ------------------------------------------------ */
-
-/* GitHub substitutes `${{ }}` before the shell runs, so the shell grammar
- * must not see it: `"${{ a }}"` would otherwise be a bad parameter
- * expansion. The parser gets a copy where each region is a run of 'x'
- * (newlines kept, so every offset is unchanged). */
-static void find_regions(Ctx *ctx, char *copy) {
-  size_t i = 0;
-  while (i + 2 < ctx->len) {
-    if (memcmp(ctx->src + i, "${{", 3) != 0) {
-      i++;
-      continue;
-    }
-    size_t j = i + 3;
-    while (j + 1 < ctx->len && !(ctx->src[j] == '}' && ctx->src[j + 1] == '}'))
-      j++;
-    if (j + 1 >= ctx->len)
-      break; /* unterminated: leave it to the shell grammar */
-    Region r = {i, j + 2};
-    fg_vec_push(&ctx->regions, r);
-    for (size_t k = r.start; k < r.end; k++) {
-      if (copy[k] != '\n' && copy[k] != '\r')
-        copy[k] = 'x';
-    }
-    i = r.end;
-  }
-}
-
-/* The end of the region containing byte i, or 0 when i is in none. */
-static size_t region_end_at(const Ctx *ctx, size_t i) {
-  size_t lo = 0, hi = ctx->regions.len;
-  while (lo < hi) {
-    size_t mid = lo + (hi - lo) / 2;
-    const Region *r = &ctx->regions.items[mid];
-    if (i < r->start)
-      hi = mid;
-    else if (i >= r->end)
-      lo = mid + 1;
-    else
-      return r->end;
-  }
-  return 0;
-}
-
-/* --- word values --------------------------------------------------------- */
-
-static void put_ansi_escape(FgBuf *out, char c) {
-  switch (c) {
-  case 'n':
-    fg_buf_putc(out, '\n');
-    break;
-  case 't':
-    fg_buf_putc(out, '\t');
-    break;
-  case 'r':
-    fg_buf_putc(out, '\r');
-    break;
-  case '\\':
-    fg_buf_putc(out, '\\');
-    break;
-  case '\'':
-    fg_buf_putc(out, '\'');
-    break;
-  case '"':
-    fg_buf_putc(out, '"');
-    break;
-  default: /* \xHH, \0NNN, \e...: kept as written */
-    fg_buf_putc(out, '\\');
-    fg_buf_putc(out, c);
-    break;
-  }
-}
-
-/* Appends the value of bytes [a, b) read in `mode`. */
-static void unquote_range(const Ctx *ctx, size_t a, size_t b, Mode mode, FgBuf *out,
-                          bool *dynamic) {
-  size_t i = a;
-  while (i < b) {
-    size_t rend = region_end_at(ctx, i);
-    if (rend) {
-      size_t stop = rend < b ? rend : b;
-      fg_buf_append(out, ctx->src + i, stop - i);
-      *dynamic = true;
-      i = stop;
-      continue;
-    }
-    char c = ctx->src[i];
-    if (c != '\\' || mode == MODE_RAW || i + 1 >= b) {
-      fg_buf_putc(out, c);
-      i++;
-      continue;
-    }
-    char n = ctx->src[i + 1];
-    if (n == '\n') {
-      /* a line continuation is not part of the value */
-    } else if (mode == MODE_BARE) {
-      fg_buf_putc(out, n);
-    } else if (mode == MODE_DQ) {
-      if (n != '"' && n != '\\' && n != '$' && n != '`')
-        fg_buf_putc(out, '\\');
-      fg_buf_putc(out, n);
-    } else {
-      put_ansi_escape(out, n);
-    }
-    i += 2;
-  }
-}
-
-static bool is_expansion(const char *type) {
-  return strcmp(type, "simple_expansion") == 0 || strcmp(type, "expansion") == 0 ||
-         strcmp(type, "command_substitution") == 0 ||
-         strcmp(type, "arithmetic_expansion") == 0 ||
-         strcmp(type, "process_substitution") == 0;
-}
-
-static void put_verbatim(const Ctx *ctx, TSNode n, FgBuf *out) {
-  uint32_t a = ts_node_start_byte(n), b = ts_node_end_byte(n);
-  fg_buf_append(out, ctx->src + a, b - a);
-}
-
-/* [a, b) read in `mode`, except that the expansions among n's named
- * children keep their source spelling and make the word dynamic. */
-static void unquote_around_children(const Ctx *ctx, TSNode n, size_t a, size_t b,
-                                    Mode mode, FgBuf *out, bool *dynamic) {
-  size_t pos = a;
-  Children it = children_begin(n);
-  for (; it.ok; children_next(&it)) {
-    TSNode child = children_node(&it);
-    if (!is_expansion(ts_node_type(child)))
-      continue;
-    size_t cs = ts_node_start_byte(child), ce = ts_node_end_byte(child);
-    if (cs < pos || ce > b)
-      continue;
-    unquote_range(ctx, pos, cs, mode, out, dynamic);
-    put_verbatim(ctx, child, out);
-    *dynamic = true;
-    pos = ce;
-  }
-  children_end(&it);
-  unquote_range(ctx, pos, b, mode, out, dynamic);
-}
-
-/* Strips `open` bytes of opening quote and one closing quote when present. */
-static void quoted_piece(const Ctx *ctx, TSNode n, size_t open, Mode mode, FgBuf *out,
-                         bool *dynamic) {
-  size_t a = ts_node_start_byte(n), b = ts_node_end_byte(n);
-  if (b - a < open) {
-    put_verbatim(ctx, n, out);
-    return;
-  }
-  char close = ctx->src[a + open - 1];
-  a += open;
-  if (b > a && ctx->src[b - 1] == close && region_end_at(ctx, b - 1) == 0)
-    b--;
-  unquote_around_children(ctx, n, a, b, mode, out, dynamic);
-}
-
-/* One piece of a word (never a concatenation). */
-static void word_piece(const Ctx *ctx, TSNode n, FgBuf *out, bool *dynamic) {
-  const char *type = ts_node_type(n);
-  size_t a = ts_node_start_byte(n), b = ts_node_end_byte(n);
-  if (is_expansion(type)) {
-    put_verbatim(ctx, n, out);
-    *dynamic = true;
-  } else if (strcmp(type, "raw_string") == 0 && ctx->src[a] == '\'') {
-    quoted_piece(ctx, n, 1, MODE_RAW, out, dynamic);
-  } else if (strcmp(type, "string") == 0 && ctx->src[a] == '"') {
-    quoted_piece(ctx, n, 1, MODE_DQ, out, dynamic);
-  } else if (strcmp(type, "translated_string") == 0 && b - a >= 2) {
-    quoted_piece(ctx, n, 2, MODE_DQ, out, dynamic);
-  } else if (strcmp(type, "ansi_c_string") == 0 && b - a >= 2) {
-    quoted_piece(ctx, n, 2, MODE_ANSI, out, dynamic);
-  } else {
-    /* word, number, and anything else: bare text, backslashes quoting */
-    unquote_around_children(ctx, n, a, b, MODE_BARE, out, dynamic);
-  }
-}
-
-static void word_value(const Ctx *ctx, TSNode n, FgBuf *out, bool *dynamic) {
-  if (strcmp(ts_node_type(n), "concatenation") != 0) {
-    word_piece(ctx, n, out, dynamic);
-    return;
-  }
-  size_t pos = ts_node_start_byte(n);
-  Children it = children_begin(n);
-  for (; it.ok; children_next(&it)) {
-    TSNode child = children_node(&it);
-    unquote_range(ctx, pos, ts_node_start_byte(child), MODE_BARE, out, dynamic);
-    word_piece(ctx, child, out, dynamic);
-    pos = ts_node_end_byte(child);
-  }
-  children_end(&it);
-  unquote_range(ctx, pos, ts_node_end_byte(n), MODE_BARE, out, dynamic);
-}
-
-static FgShellWord make_word(const Ctx *ctx, TSNode n) {
-  FgBuf buf = {0};
-  FgShellWord w = {0};
-  w.start = ts_node_start_byte(n);
-  w.end = ts_node_end_byte(n);
-  word_value(ctx, n, &buf, &w.dynamic);
-  w.text = fg_buf_take(&buf);
-  return w;
-}
-
-/* `FOO=1`, `BAR="a b"` -> "BAR=a b": the name and operator as written, the
- * value unquoted. */
-static FgShellWord make_assign(const Ctx *ctx, TSNode n) {
-  FgBuf buf = {0};
-  FgShellWord w = {0};
-  w.start = ts_node_start_byte(n);
-  w.end = ts_node_end_byte(n);
-  /* the value is whatever follows the `=` (or `+=`) token */
-  size_t pos = w.start;
-  bool after_op = false;
-  Children it = children_begin(n);
-  for (; it.ok; children_next(&it)) {
-    TSNode child = children_node(&it);
-    const char *type = ts_node_type(child);
-    if (!after_op) {
-      after_op = strcmp(type, "=") == 0 || strcmp(type, "+=") == 0;
-      continue;
-    }
-    fg_buf_append(&buf, ctx->src + pos, ts_node_start_byte(child) - pos);
-    word_value(ctx, child, &buf, &w.dynamic);
-    pos = ts_node_end_byte(child);
-  }
-  children_end(&it);
-  unquote_range(ctx, pos, w.end, MODE_BARE, &buf, &w.dynamic);
-  w.text = fg_buf_take(&buf);
-  return w;
-}
 
 /* --- commands ------------------------------------------------------------ */
 
@@ -303,7 +24,7 @@ static bool is_redirect(const char *type) {
 static void push_word(const Ctx *ctx, TSNode n, WordVec *words) {
   if (strcmp(ts_node_type(n), "command_name") == 0 && ts_node_named_child_count(n) == 1)
     n = ts_node_named_child(n, 0);
-  fg_vec_push(words, make_word(ctx, n));
+  fg_vec_push(words, sh_make_word(ctx, n));
 }
 
 static void collect_words(const Ctx *ctx, TSNode cmd, WordVec *assigns, WordVec *words) {
@@ -318,7 +39,7 @@ static void collect_words(const Ctx *ctx, TSNode cmd, WordVec *assigns, WordVec 
       have_dollar = false;
       if (strcmp(type, "string") == 0 &&
           ts_node_start_byte(child) == ts_node_end_byte(dollar)) {
-        FgShellWord w = make_word(ctx, child);
+        FgShellWord w = sh_make_word(ctx, child);
         w.start = ts_node_start_byte(dollar);
         fg_vec_push(words, w);
         continue;
@@ -326,7 +47,7 @@ static void collect_words(const Ctx *ctx, TSNode cmd, WordVec *assigns, WordVec 
       push_word(ctx, dollar, words);
     }
     if (strcmp(type, "variable_assignment") == 0 && words->len == 0) {
-      fg_vec_push(assigns, make_assign(ctx, child));
+      fg_vec_push(assigns, sh_make_assign(ctx, child));
     } else if (is_redirect(type) || strcmp(type, "comment") == 0 ||
                strcmp(type, "subshell") == 0) {
       continue;
@@ -419,10 +140,34 @@ typedef FG_VEC(TSNode) NodeVec;
  * token is the next node the walk visits at the anchor's depth, so the
  * command waits (`pending`) until then; ts_node_parent and
  * ts_node_next_sibling would cost the depth on every call. */
+/* What the walk knows about the node at one depth of its path, for the
+ * conditions its children run under. */
+typedef struct Frame {
+  int base;       /* the condition the node itself runs under */
+  int child_cond; /* the condition its next children run under */
+  /* if_statement / elif_clause: the condition's statements before `then` */
+  TSNode cond_node;
+  size_t ncond_nodes;
+  bool after_then;
+  int prev;        /* elif_clause: the branch before it */
+  int last_branch; /* if_statement / case_statement: the latest branch */
+  TSNode subject;  /* case_statement: the word cased on */
+  bool has_subject;
+  /* list: the left side and the operator seen */
+  TSNode list_left;
+  bool has_left;
+  char list_op[3];
+} Frame;
+
+typedef FG_VEC(Frame) FrameVec;
+typedef FG_VEC(FgShellCond) CondVec;
+
 typedef struct Walk {
   const Ctx *ctx;
   CommandVec cmds;
-  NodeVec path; /* path.items[d]: the node at depth d on the way to the cursor */
+  NodeVec path;    /* path.items[d]: the node at depth d on the way to the cursor */
+  FrameVec frames; /* frames.items[d]: what is known at depth d */
+  CondVec conds;
   bool pending; /* the last command waits for the token after its anchor */
   size_t anchor_depth, anchor_end;
 } Walk;
@@ -468,21 +213,90 @@ static void recover_dropped_words(const Ctx *ctx, TSNode redirected, FgShellComm
     size_t start = i;
     while (i < limit && ctx->src[i] != ' ' && ctx->src[i] != '\t' && ctx->src[i] != '\n')
       i++;
-    FgBuf buf = {0};
+    WordOut o = {0};
     FgShellWord word = {.start = start, .end = i};
-    unquote_range(ctx, start, i, MODE_BARE, &buf, &word.dynamic);
-    word.text = fg_buf_take(&buf);
+    sh_unquote_range(ctx, start, i, MODE_BARE, &o);
+    sh_word_finish(&o, &word);
     fg_vec_push(words, word);
     cmd->end = i;
   }
 }
 
-static void add_command(Walk *w, TSNode n) {
+/* `X=1 Y=2`, `export X=1 Y`, `unset X`: assignments and other words. */
+static void collect_decl(const Ctx *ctx, TSNode n, WordVec *assigns, WordVec *words) {
+  bool assigns_only = strcmp(ts_node_type(n), "variable_assignment") == 0 ||
+                      strcmp(ts_node_type(n), "variable_assignments") == 0;
+  if (strcmp(ts_node_type(n), "variable_assignment") == 0) {
+    fg_vec_push(assigns, sh_make_assign(ctx, n));
+    return;
+  }
+  Children it = children_begin(n);
+  for (; it.ok; children_next(&it)) {
+    TSNode child = children_node(&it);
+    const char *type = ts_node_type(child);
+    if (strcmp(type, "variable_assignment") == 0) {
+      fg_vec_push(assigns, sh_make_assign(ctx, child));
+    } else if (!assigns_only && !ts_node_is_named(child) && words->len == 0) {
+      /* the keyword: export, declare, local, readonly, typeset, unset */
+      FgShellWord kw = {0};
+      kw.start = ts_node_start_byte(child);
+      kw.end = ts_node_end_byte(child);
+      kw.text = fg_xstrndup(ctx->src + kw.start, kw.end - kw.start);
+      fg_vec_push(words, kw);
+    } else if (!assigns_only && ts_node_is_named(child) && strcmp(type, "comment") != 0) {
+      fg_vec_push(words, sh_make_word(ctx, child));
+    }
+  }
+  children_end(&it);
+}
+
+/* Where the command's standard output goes: the `> FILE` / `>> FILE` of
+ * the nearest redirected statement around it (`{ echo a; } >> $F`). */
+static void find_output(Walk *w, FgShellCommand *cmd) {
+  for (size_t d = w->path.len - 1; d-- > 0;) {
+    TSNode r = w->path.items[d];
+    if (strcmp(ts_node_type(r), "redirected_statement") != 0)
+      continue;
+    Children it = children_begin(r);
+    for (; it.ok; children_next(&it)) {
+      TSNode red = children_node(&it);
+      if (strcmp(ts_node_type(red), "file_redirect") != 0)
+        continue;
+      TSNode dest = ts_node_child_by_field_name(red, "destination", 11);
+      size_t a = ts_node_start_byte(red);
+      if (ts_node_is_null(dest))
+        continue;
+      /* the operator: `>`, `>>`, `1>>`, not `<` or `2>` */
+      size_t p = a;
+      while (p < ts_node_start_byte(dest) && w->ctx->src[p] >= '0' &&
+             w->ctx->src[p] <= '9')
+        p++;
+      if (p > a && !(p == a + 1 && w->ctx->src[a] == '1'))
+        continue;
+      if (w->ctx->src[p] != '>')
+        continue;
+      cmd->out_append = w->ctx->src[p + 1] == '>';
+      cmd->out_file = fg_xmalloc(sizeof *cmd->out_file);
+      *cmd->out_file = sh_make_word(w->ctx, dest);
+      break;
+    }
+    children_end(&it);
+    if (cmd->out_file)
+      return;
+  }
+}
+
+static void add_command(Walk *w, TSNode n, FgShellCmdKind kind) {
   TSNode none = {0};
   resolve_pending(w, none, false);
   WordVec assigns = {0}, words = {0};
-  collect_words(w->ctx, n, &assigns, &words);
+  if (kind == FG_SHELL_CMD)
+    collect_words(w->ctx, n, &assigns, &words);
+  else
+    collect_decl(w->ctx, n, &assigns, &words);
   FgShellCommand cmd = {0};
+  cmd.kind = kind;
+  cmd.cond = w->frames.items[w->path.len - 1].base;
   cmd.assigns = assigns.items;
   cmd.nassigns = assigns.len;
   cmd.words = words.items;
@@ -490,11 +304,13 @@ static void add_command(Walk *w, TSNode n) {
   cmd.start = ts_node_start_byte(n);
   cmd.end = ts_node_end_byte(n);
   TSNode holder = w->path.items[w->path.len - 2];
-  if (strcmp(ts_node_type(holder), "redirected_statement") == 0) {
+  if (kind == FG_SHELL_CMD && strcmp(ts_node_type(holder), "redirected_statement") == 0) {
     recover_dropped_words(w->ctx, holder, &cmd, &words);
     cmd.words = words.items;
     cmd.nwords = words.len;
   }
+  if (kind == FG_SHELL_CMD)
+    find_output(w, &cmd);
   fg_vec_push(&w->cmds, cmd);
 
   FgShellCommand *added = &w->cmds.items[w->cmds.len - 1];
@@ -524,6 +340,259 @@ static void add_command(Walk *w, TSNode n) {
   w->anchor_end = ts_node_end_byte(node);
 }
 
+/* --- conditions ----------------------------------------------------------- */
+
+static int new_cond(Walk *w, FgShellCondKind kind, int parent, int prev) {
+  FgShellCond c = {0};
+  c.kind = kind;
+  c.parent = parent;
+  c.prev = prev;
+  c.want = true;
+  fg_vec_push(&w->conds, c);
+  return (int)w->conds.len - 1;
+}
+
+static bool is_test_operator(const char *t) {
+  return strcmp(t, "=") == 0 || strcmp(t, "==") == 0 || strcmp(t, "!=") == 0;
+}
+
+/* The test of a condition statement, when it is one we read. */
+static bool read_test(const Ctx *ctx, TSNode n, FgShellTest *t) {
+  memset(t, 0, sizeof *t);
+  const char *type = ts_node_type(n);
+  if (strcmp(type, "test_command") == 0) {
+    size_t a = ts_node_start_byte(n);
+    bool dbl = a + 1 < ctx->len && ctx->src[a] == '[' && ctx->src[a + 1] == '[';
+    if (ts_node_named_child_count(n) != 1)
+      return false;
+    TSNode e = ts_node_named_child(n, 0);
+    const char *et = ts_node_type(e);
+    if (strcmp(et, "binary_expression") == 0) {
+      TSNode op = ts_node_child_by_field_name(e, "operator", 8);
+      TSNode l = ts_node_child_by_field_name(e, "left", 4);
+      TSNode r = ts_node_child_by_field_name(e, "right", 5);
+      if (ts_node_is_null(op) || ts_node_is_null(l) || ts_node_is_null(r))
+        return false;
+      const char *ot = ts_node_type(op);
+      if (!is_test_operator(ot))
+        return false;
+      snprintf(t->op, sizeof t->op, "%s", strcmp(ot, "!=") == 0 ? "!=" : "=");
+      t->pattern = dbl;
+      t->lhs = sh_make_word(ctx, l);
+      t->rhs = sh_make_word(ctx, r);
+      return true;
+    }
+    if (strcmp(et, "unary_expression") == 0 && ts_node_named_child_count(e) == 2) {
+      TSNode op = ts_node_named_child(e, 0);
+      size_t os = ts_node_start_byte(op), oe = ts_node_end_byte(op);
+      if (strcmp(ts_node_type(op), "test_operator") != 0 || oe - os != 2 ||
+          (memcmp(ctx->src + os, "-z", 2) != 0 && memcmp(ctx->src + os, "-n", 2) != 0))
+        return false;
+      memcpy(t->op, ctx->src + os, 2);
+      t->op[2] = '\0';
+      t->lhs = sh_make_word(ctx, ts_node_named_child(e, 1));
+      return true;
+    }
+    if (!dbl && ts_node_named_child_count(n) == 1 && sh_is_expansion(et)) {
+      /* `[ "$X" ]`: true when not empty */
+      snprintf(t->op, sizeof t->op, "-n");
+      t->lhs = sh_make_word(ctx, e);
+      return true;
+    }
+    return false;
+  }
+  if (strcmp(type, "command") == 0) {
+    WordVec assigns = {0}, words = {0};
+    collect_words(ctx, n, &assigns, &words);
+    bool ok = false;
+    if (!assigns.len && words.len >= 3 && strcmp(words.items[0].text, "test") == 0 &&
+        !words.items[0].dynamic) {
+      if (words.len == 4 && is_test_operator(words.items[2].text)) {
+        snprintf(t->op, sizeof t->op, "%s",
+                 strcmp(words.items[2].text, "!=") == 0 ? "!=" : "=");
+        t->lhs = words.items[1];
+        t->rhs = words.items[3];
+        words.items[1] = (FgShellWord){0};
+        words.items[3] = (FgShellWord){0};
+        ok = true;
+      } else if (words.len == 3 && (strcmp(words.items[1].text, "-z") == 0 ||
+                                    strcmp(words.items[1].text, "-n") == 0)) {
+        snprintf(t->op, sizeof t->op, "%s", words.items[1].text);
+        t->lhs = words.items[2];
+        words.items[2] = (FgShellWord){0};
+        ok = true;
+      }
+    }
+    for (size_t i = 0; i < assigns.len; i++)
+      fg_shell_word_free(&assigns.items[i]);
+    for (size_t i = 0; i < words.len; i++)
+      fg_shell_word_free(&words.items[i]);
+    fg_vec_free(&assigns);
+    fg_vec_free(&words);
+    return ok;
+  }
+  return false;
+}
+
+static int new_test_cond(Walk *w, TSNode test, bool have, int parent, int prev,
+                         bool want) {
+  int c = new_cond(w, FG_SHELL_COND_TEST, parent, prev);
+  FgShellCond *cond = &w->conds.items[c];
+  cond->has_test = true;
+  cond->want = want;
+  if (!have || !read_test(w->ctx, test, &cond->test))
+    cond->test.op[0] = '\0'; /* a test we cannot read: unknown */
+  return c;
+}
+
+static int new_case_cond(Walk *w, const Frame *cs, TSNode item) {
+  int c = new_cond(w, FG_SHELL_COND_CASE, cs->base, cs->last_branch);
+  FgShellCond *cond = &w->conds.items[c];
+  if (cs->has_subject)
+    cond->subject = sh_make_word(w->ctx, cs->subject);
+  else
+    cond->subject.text = fg_xstrdup("");
+  WordVec pats = {0};
+  TSTreeCursor cur = ts_tree_cursor_new(item);
+  for (bool ok = ts_tree_cursor_goto_first_child(&cur); ok;
+       ok = ts_tree_cursor_goto_next_sibling(&cur)) {
+    const char *field = ts_tree_cursor_current_field_name(&cur);
+    if (field && strcmp(field, "value") == 0)
+      fg_vec_push(&pats, sh_make_word(w->ctx, ts_tree_cursor_current_node(&cur)));
+  }
+  ts_tree_cursor_delete(&cur);
+  cond = &w->conds.items[c];
+  cond->patterns = pats.items;
+  cond->npatterns = pats.len;
+  return c;
+}
+
+/* A node arrives at depth d: its frame, from its parent's. */
+static void arrive(Walk *w, TSNode n, size_t d) {
+  Frame fr = {0};
+  fr.base = -1;
+  fr.prev = -1;
+  fr.last_branch = -1;
+  if (d == 0) {
+    fr.child_cond = -1;
+    w->frames.items[0] = fr;
+    return;
+  }
+  Frame *pf = &w->frames.items[d - 1];
+  const char *ptype = ts_node_type(w->path.items[d - 1]);
+  const char *type = ts_node_type(n);
+  bool named = ts_node_is_named(n);
+  int cond = pf->child_cond;
+  bool if_like = strcmp(ptype, "if_statement") == 0 || strcmp(ptype, "elif_clause") == 0;
+  if (if_like && !named && strcmp(type, "then") == 0) {
+    int prev = strcmp(ptype, "elif_clause") == 0 ? pf->prev : -1;
+    int base = pf->base;
+    int b = new_test_cond(w, pf->cond_node, pf->ncond_nodes == 1, base, prev, true);
+    pf = &w->frames.items[d - 1];
+    pf->child_cond = b;
+    pf->after_then = true;
+    if (strcmp(ptype, "if_statement") == 0)
+      pf->last_branch = b;
+    else if (d >= 2)
+      w->frames.items[d - 2].last_branch = b;
+  } else if (if_like && named && !pf->after_then && strcmp(type, "comment") != 0 &&
+             strcmp(type, "elif_clause") != 0 && strcmp(type, "else_clause") != 0) {
+    pf->cond_node = n;
+    pf->ncond_nodes++;
+  }
+  if (strcmp(ptype, "if_statement") == 0 &&
+      (strcmp(type, "elif_clause") == 0 || strcmp(type, "else_clause") == 0)) {
+    /* the clause's own statements run when no branch before was taken */
+    cond = pf->base;
+    int pre = new_cond(w, FG_SHELL_COND_TEST, pf->base, pf->last_branch);
+    pf = &w->frames.items[d - 1];
+    fr.prev = pf->last_branch;
+    fr.base = cond;
+    fr.child_cond = pre;
+    if (strcmp(type, "else_clause") == 0)
+      pf->last_branch = pre;
+    w->frames.items[d] = fr;
+    return;
+  }
+  if (strcmp(ptype, "case_statement") == 0 && strcmp(type, "case_item") == 0) {
+    int c = new_case_cond(w, pf, n);
+    pf = &w->frames.items[d - 1];
+    pf->last_branch = c;
+    fr.base = pf->base;
+    fr.child_cond = c;
+    w->frames.items[d] = fr;
+    return;
+  }
+  if (strcmp(ptype, "list") == 0) {
+    if (!named && (strcmp(type, "&&") == 0 || strcmp(type, "||") == 0)) {
+      snprintf(pf->list_op, sizeof pf->list_op, "%s", type);
+    } else if (named && strcmp(type, "comment") != 0) {
+      if (pf->list_op[0]) {
+        const char *lt = pf->has_left ? ts_node_type(pf->list_left) : "";
+        bool is_test = strcmp(lt, "test_command") == 0;
+        if (!is_test && strcmp(lt, "command") == 0) {
+          FgShellTest probe;
+          is_test = read_test(w->ctx, pf->list_left, &probe);
+          if (is_test) {
+            fg_shell_word_free(&probe.lhs);
+            fg_shell_word_free(&probe.rhs);
+          }
+        }
+        if (is_test) {
+          int base = pf->base;
+          bool want = strcmp(pf->list_op, "&&") == 0;
+          TSNode left = pf->list_left;
+          cond = new_test_cond(w, left, true, base, -1, want);
+        }
+      } else {
+        pf->list_left = n;
+        pf->has_left = true;
+      }
+    }
+  }
+  fr.base = cond;
+  fr.child_cond = cond;
+  if (strcmp(type, "case_statement") == 0) {
+    TSNode v = ts_node_child_by_field_name(n, "value", 5);
+    fr.has_subject = !ts_node_is_null(v);
+    fr.subject = v;
+  }
+  w->frames.items[d] = fr;
+}
+
+/* `for X in ...`: X takes values the walk does not follow. */
+static void add_loop_var(Walk *w, TSNode n) {
+  TSNode v = ts_node_child_by_field_name(n, "variable", 8);
+  if (ts_node_is_null(v))
+    return;
+  TSNode none = {0};
+  resolve_pending(w, none, false);
+  size_t a = ts_node_start_byte(v), b = ts_node_end_byte(v);
+  FgShellWord *asg = fg_xcalloc(1, sizeof *asg);
+  asg->text = fg_xasprintf("%.*s=", (int)(b - a), w->ctx->src + a);
+  asg->start = a;
+  asg->end = b;
+  asg->dynamic = true;
+  asg->parts = fg_xcalloc(1, sizeof(FgShellPart));
+  asg->nparts = 1;
+  asg->parts[0].kind = FG_SHELL_OPAQUE;
+  asg->parts[0].text = fg_xstrdup("for ... in");
+  FgShellCommand cmd = {0};
+  cmd.kind = FG_SHELL_ASSIGN;
+  cmd.cond = w->frames.items[w->path.len - 1].base;
+  cmd.assigns = asg;
+  cmd.nassigns = 1;
+  cmd.start = ts_node_start_byte(n);
+  cmd.end = b;
+  fg_vec_push(&w->cmds, cmd);
+}
+
+static bool is_statement_parent(const char *type) {
+  return strcmp(type, "command") != 0 && strcmp(type, "declaration_command") != 0 &&
+         strcmp(type, "variable_assignments") != 0 &&
+         strcmp(type, "unset_command") != 0 && strcmp(type, "for_statement") != 0;
+}
+
 /* Subtrees whose commands are not the step's own: the commands inside
  * $(...), `...` and <(...) run to compute a word, not as steps of the
  * script; heredoc bodies are data. */
@@ -537,6 +606,9 @@ static bool skip_subtree(const char *type) {
 static void walk(Walk *w, TSNode root) {
   TSTreeCursor cur = ts_tree_cursor_new(root);
   fg_vec_push(&w->path, root);
+  Frame top = {0};
+  fg_vec_push(&w->frames, top);
+  arrive(w, root, 0);
   bool arrived = true;
   for (;;) {
     TSNode n = ts_tree_cursor_current_node(&cur);
@@ -545,23 +617,44 @@ static void walk(Walk *w, TSNode root) {
       if (w->pending && w->path.len - 1 == w->anchor_depth)
         resolve_pending(w, n, true);
       bool is_cmd = strcmp(type, "command") == 0;
-      if (is_cmd)
-        add_command(w, n);
+      bool leaf = is_cmd;
+      const char *ptype =
+          w->path.len > 1 ? ts_node_type(w->path.items[w->path.len - 2]) : "";
+      if (is_cmd) {
+        add_command(w, n, FG_SHELL_CMD);
+      } else if (strcmp(type, "declaration_command") == 0 ||
+                 strcmp(type, "unset_command") == 0 ||
+                 strcmp(type, "variable_assignments") == 0 ||
+                 (strcmp(type, "variable_assignment") == 0 &&
+                  is_statement_parent(ptype))) {
+        add_command(w, n,
+                    strcmp(type, "variable_assignments") == 0 ||
+                            strcmp(type, "variable_assignment") == 0
+                        ? FG_SHELL_ASSIGN
+                        : FG_SHELL_DECL);
+        leaf = true;
+      } else if (strcmp(type, "for_statement") == 0) {
+        add_loop_var(w, n);
+      }
       /* a command's children are words: its nested commands would be in
        * substitutions, which are skipped anyway */
-      if (!is_cmd && !skip_subtree(type) && ts_tree_cursor_goto_first_child(&cur)) {
+      if (!leaf && !skip_subtree(type) && ts_tree_cursor_goto_first_child(&cur)) {
         fg_vec_push(&w->path, ts_tree_cursor_current_node(&cur));
+        fg_vec_push(&w->frames, top);
+        arrive(w, ts_tree_cursor_current_node(&cur), w->path.len - 1);
         continue;
       }
     }
     if (ts_tree_cursor_goto_next_sibling(&cur)) {
       w->path.items[w->path.len - 1] = ts_tree_cursor_current_node(&cur);
+      arrive(w, ts_tree_cursor_current_node(&cur), w->path.len - 1);
       arrived = true;
       continue;
     }
     if (!ts_tree_cursor_goto_parent(&cur))
       break;
     w->path.len--;
+    w->frames.len--;
     if (w->pending && w->path.len - 1 < w->anchor_depth)
       resolve_pending(w, n, false);
     arrived = false;
@@ -603,7 +696,7 @@ FgShellScript *fg_shell_parse(const char *script, size_t len) {
   if (len)
     memcpy(copy, script, len);
   copy[len] = '\0';
-  find_regions(&ctx, copy);
+  sh_find_regions(&ctx, copy);
 
   TSParser *parser = ts_parser_new();
   ts_parser_set_language(parser, tree_sitter_bash());
@@ -615,6 +708,9 @@ FgShellScript *fg_shell_parse(const char *script, size_t len) {
     Walk w = {.ctx = &ctx};
     walk(&w, root);
     fg_vec_free(&w.path);
+    fg_vec_free(&w.frames);
+    self->conds = w.conds.items;
+    self->nconds = w.conds.len;
     find_first_error(root, self);
     self->cmds = w.cmds.items;
     self->ncmds = w.cmds.len;
@@ -628,7 +724,7 @@ FgShellScript *fg_shell_parse(const char *script, size_t len) {
 
 static void free_words(FgShellWord *words, size_t n) {
   for (size_t i = 0; i < n; i++)
-    free(words[i].text);
+    fg_shell_word_free(&words[i]);
   free(words);
 }
 
@@ -638,7 +734,16 @@ void fg_shell_delete(FgShellScript *self) {
   for (size_t i = 0; i < self->ncmds; i++) {
     free_words(self->cmds[i].assigns, self->cmds[i].nassigns);
     free_words(self->cmds[i].words, self->cmds[i].nwords);
+    free_words(self->cmds[i].out_file, self->cmds[i].out_file ? 1 : 0);
   }
   free(self->cmds);
+  for (size_t i = 0; i < self->nconds; i++) {
+    FgShellCond *c = &self->conds[i];
+    fg_shell_word_free(&c->test.lhs);
+    fg_shell_word_free(&c->test.rhs);
+    fg_shell_word_free(&c->subject);
+    free_words(c->patterns, c->npatterns);
+  }
+  free(self->conds);
   free(self);
 }

@@ -254,12 +254,29 @@ static void fg_builder_scalar(FgBuilder *self, const yaml_event_t *ev) {
   fg_builder_finish(self, node);
 }
 
+static void fg_doc_set_error(FgYamlDocImpl *doc, size_t offset, char *message) {
+  if (doc->pub.has_error) { /* the first error is the one reported */
+    free(message);
+    return;
+  }
+  doc->pub.has_error = true;
+  doc->pub.error_offset = offset;
+  doc->pub.error_message = message;
+}
+
 static void fg_builder_alias(FgBuilder *self, const yaml_event_t *ev) {
   FgYamlNode *node = fg_builder_node(self, FG_YAML_ALIAS, FG_YAML_PLAIN, NULL, NULL, ev);
   const char *name = (const char *)ev->data.alias.anchor;
   node->value = fg_xstrdup(name);
   node->value_len = strlen(name);
   node->target = fg_anchors_get(&self->anchors, name);
+  bool open_anchor = false; /* `&s [*s]`: inside its own node, no cycle made */
+  for (size_t i = 0; i < self->open.len && !node->target; i++)
+    open_anchor = open_anchor || fg_str_eq(self->open.items[i].node->anchor, name);
+  if (!node->target && !open_anchor && !self->doc->pub.has_error)
+    /* libyaml leaves this to the loader; PyYAML and GitHub reject it */
+    fg_doc_set_error(self->doc, node->start,
+                     fg_xasprintf("found undefined alias `%s`", name));
   fg_builder_finish(self, node);
 }
 
@@ -294,12 +311,6 @@ static void fg_builder_close(FgBuilder *self, const yaml_event_t *ev) {
   if (node->end < node->start)
     node->end = node->start;
   fg_builder_finish(self, node);
-}
-
-static void fg_doc_set_error(FgYamlDocImpl *doc, size_t offset, char *message) {
-  doc->pub.has_error = true;
-  doc->pub.error_offset = offset;
-  doc->pub.error_message = message;
 }
 
 static void fg_builder_libyaml_error(FgBuilder *self, const yaml_parser_t *parser) {

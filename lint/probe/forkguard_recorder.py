@@ -294,15 +294,9 @@ class _Recorder:
             self.phase_t0 = time.monotonic()
             self.phase_seq += 1
         self.write("phase_start", test=test, phase=phase)
-        if self.fh_file is not None:
-            import faulthandler
-            faulthandler.dump_traceback_later(self.watchdog, repeat=True, file=self.fh_file)
 
     def end(self):
         """The phase's code has run; its phase_end record waits for the report."""
-        if self.fh_file is not None:
-            import faulthandler
-            faulthandler.cancel_dump_traceback_later()
         with self.lock:
             self.test, self.phase, self.phase_t0 = None, "session", None
 
@@ -322,14 +316,24 @@ class _Recorder:
             fh_timeout = 0
         if fh_timeout <= 0:
             # A hang with the GIL held leaves the watchdog thread silent; the
-            # C-level faulthandler still dumps every thread's stack here.
+            # C-level faulthandler still dumps every thread's stack here. The
+            # watchdog pushes its deadline back at every step (a dead man's
+            # switch), so it fires only when Python code stops running, and
+            # costs nothing per test.
             path = os.path.join(self.dir, "%s-%d.faulthandler.txt" % (self.worker, self.pid))
             self.fh_file = open(path, "w")
+            self.arm_faulthandler()
+
+    def arm_faulthandler(self):
+        if self.fh_file is not None:
+            import faulthandler
+            faulthandler.dump_traceback_later(self.watchdog, repeat=True, file=self.fh_file)
 
     def watch(self):
         step = min(1.0, self.watchdog / 4.0)
         reported = {}
         while not self.dog_stop.wait(step):
+            self.arm_faulthandler()
             with self.lock:
                 seq, t0, test, phase = self.phase_seq, self.phase_t0, self.test, self.phase
             if t0 is None:
@@ -346,6 +350,9 @@ class _Recorder:
 
     def close(self, exitstatus):
         self.dog_stop.set()
+        if self.dog is not None:
+            # It re-arms the faulthandler: let it stop before the file closes.
+            self.dog.join(5)
         if self.fh_file is not None:
             import faulthandler
             faulthandler.cancel_dump_traceback_later()

@@ -24,43 +24,70 @@ bool fg_pymodel_name_matches(char *const *pats, size_t n, const char *name) {
   return false;
 }
 
-static bool fg_class_is_unittest(const FgModule *m, int c, int depth) {
-  if (c < 0 || depth > 16)
+/* A unittest class: a TestCase base (imported under any name, resolved by
+ * the summary) anywhere along its in-repo MRO, in any module. */
+bool fg_py_class_is_unittest(const FgPyModel *p, FgModule *m, int c) {
+  if (c < 0)
     return false;
-  const FgPyClass *k = &m->py->classes[c];
-  for (size_t i = 0; i < k->nbases; i++) {
-    const char *b = k->bases[i];
-    if (strcmp(b, "unittest.TestCase") == 0 ||
-        strcmp(b, "unittest.IsolatedAsyncioTestCase") == 0 ||
-        fg_str_endswith(b, "TestCase"))
-      return true;
-    if (fg_class_is_unittest(m, fg_py_find_class(m, b), depth + 1))
-      return true;
+  FgClassRefVec mro = {0};
+  fg_py_class_mro(p, m, c, &mro);
+  bool found = false;
+  for (size_t i = 0; i < mro.len && !found; i++) {
+    const FgPyClass *k = &mro.items[i].mod->py->classes[mro.items[i].cls];
+    for (size_t b = 0; b < k->nbases && !found; b++) {
+      const char *base = k->bases[b];
+      found = strcmp(base, "unittest.TestCase") == 0 ||
+              strcmp(base, "unittest.IsolatedAsyncioTestCase") == 0 ||
+              fg_str_endswith(base, "TestCase");
+    }
   }
-  return false;
+  fg_vec_free(&mro);
+  return found;
 }
 
-static bool fg_class_collected(const FgPyModel *p, const FgModule *m, int c) {
+/* `__test__` along the MRO: the most derived class that sets it decides;
+ * `__init__` anywhere along the in-repo MRO keeps a plain class out. */
+static bool fg_class_wanted(const FgPyModel *p, FgModule *m, int c, bool unittest) {
+  FgClassRefVec mro = {0};
+  fg_py_class_mro(p, m, c, &mro);
+  int dunder = -1;
+  bool init = false;
+  for (size_t i = 0; i < mro.len; i++) {
+    const FgPyClass *k = &mro.items[i].mod->py->classes[mro.items[i].cls];
+    if (dunder < 0)
+      dunder = k->dunder_test;
+    init = init || k->has_init;
+  }
+  fg_vec_free(&mro);
+  if (dunder == 0)
+    return false;
+  return unittest || !init;
+}
+
+static bool fg_class_collected(const FgPyModel *p, FgModule *m, int c) {
+  if (m->py->dunder_test == 0)
+    return false;
   for (; c >= 0; c = m->py->classes[c].parent) {
     const FgPyClass *k = &m->py->classes[c];
     if (k->in_function)
       return false;
-    if (fg_class_is_unittest(m, c, 0))
-      continue;
-    if (k->has_init ||
+    bool unittest = fg_py_class_is_unittest(p, m, c);
+    if (!fg_class_wanted(p, m, c, unittest))
+      return false;
+    if (!unittest &&
         !fg_pymodel_name_matches(p->python_classes.items, p->python_classes.len, k->name))
       return false;
   }
   return true;
 }
 
-static bool fg_func_is_test(const FgPyModel *p, const FgModule *m, const FgPyFunc *f) {
-  if (!m->is_test_file || f->nested || f->is_fixture)
+static bool fg_func_is_test(const FgPyModel *p, FgModule *m, const FgPyFunc *f) {
+  if (!m->is_test_file || f->nested || f->is_fixture || m->py->dunder_test == 0)
     return false;
   if (f->cls >= 0) {
     if (!fg_class_collected(p, m, f->cls))
       return false;
-    if (fg_class_is_unittest(m, f->cls, 0))
+    if (fg_py_class_is_unittest(p, m, f->cls))
       return fg_str_startswith(f->name, "test");
   }
   return fg_pymodel_name_matches(p->python_functions.items, p->python_functions.len,
@@ -101,9 +128,9 @@ static const char *fg_test_marked_by(const FgMarkerSet *ms, const FgTest *t) {
 }
 
 /* The test's markers: its own, every enclosing class's and their in-repo
- * bases' (pytest reads class marks along the MRO), the module's. */
+ * bases' (pytest reads class marks along the MRO), the collected module's. */
 static void fg_test_markers(const FgPyModel *p, FgTest *t, const FgPyFunc *f) {
-  FgModule *m = t->mod;
+  FgModule *m = t->file;
   fg_add_markers(t, f->markers, f->nmarkers);
   for (int c = t->cls; c >= 0; c = m->py->classes[c].parent) {
     FgClassRefVec mro = {0};
@@ -131,71 +158,33 @@ static char *fg_test_nodeid(const FgModule *m, int cls, const char *name) {
   return fg_buf_take(&id);
 }
 
-/* Pools of a test inherited into class cls: the base method's own chain, or
- * what the subclass runs around it (its setup methods, usefixtures,
- * autouse fixtures), whichever is shorter. */
-static void fg_inherited_pools(const FgPyModel *p, FgTest *t, int d) {
-  const FgPyFunc *f = fg_py_def_func(p, d);
-  int best = p->defs.items[d].dist;
-  int via = -1;
-  FgEdgeVec ctx = {0};
-  fg_py_edges_test_context(p, t->mod, t->cls, d, f->name_span, &ctx);
-  for (size_t i = 0; i < ctx.len; i++) {
-    int td = p->defs.items[ctx.items[i].to].dist;
-    if (td >= 0 && (best < 0 || td + 1 < best)) {
-      best = td + 1;
-      via = ctx.items[i].to;
-    }
-  }
-  fg_vec_free(&ctx);
-  t->uses_pools = best >= 0;
-  if (via < 0) {
-    if (t->uses_pools)
-      fg_pymodel_chain(p, d, &t->chain);
-    return;
-  }
-  const FgDef *vd = &p->defs.items[via];
-  const FgPyFunc *vf = fg_py_def_func(p, via);
-  FgLink link = {vd->mod->src, vf->name_span.start, vf->name_span.end,
-                 fg_py_def_label(p, via)};
-  fg_vec_push(&t->chain.links, link);
-  fg_pymodel_chain(p, via, &t->chain);
-}
-
-static void fg_push_test(FgPyModel *p, const FgMarkerSet *ms, FgModule *m, int fi,
-                         int cls, bool inherited) {
+static void fg_push_test(FgPyModel *p, const FgMarkerSet *ms, FgModule *file, int cls,
+                         FgModule *m, int fi, bool inherited) {
   const FgPyFunc *f = &m->py->funcs[fi];
   FgTest t = {0};
   t.mod = m;
+  t.file = file;
   t.func = fi;
   t.cls = cls;
   t.inherited = inherited;
   t.name = fg_xstrdup(f->name);
-  t.nodeid = fg_test_nodeid(m, cls, f->name);
+  t.nodeid = fg_test_nodeid(file, cls, f->name);
   fg_test_markers(p, &t, f);
   t.marked_by = fg_test_marked_by(ms, &t);
   t.marked = t.marked_by != NULL;
-  int d = fg_py_def_of(p, m, fi);
-  if (inherited) {
-    fg_inherited_pools(p, &t, d);
-  } else {
-    t.uses_pools = p->defs.items[d].dist >= 0;
-    if (t.uses_pools)
-      fg_pymodel_chain(p, d, &t.chain);
-  }
   fg_vec_push(&p->tests, t);
 }
 
 /* pytest collects a test class's inherited test methods under the
- * subclass (tests/test_x.py::TestChild::test_inherited). Modelled for bases
- * in the same module: the test is the base's function, so findings and
- * fixes land on the one definition every subclass shares. */
+ * subclass (tests/test_x.py::TestChild::test_inherited), from bases in any
+ * module: the test is the base's function, so findings and fixes land on
+ * the one definition every subclass shares. */
 static void fg_collect_inherited(FgPyModel *p, const FgMarkerSet *ms, FgModule *m,
                                  int cls) {
   FgClassRefVec mro = {0};
   fg_py_class_mro(p, m, cls, &mro);
   FG_VEC(const char *) seen = {0};
-  bool unittest = fg_class_is_unittest(m, cls, 0);
+  bool unittest = fg_py_class_is_unittest(p, m, cls);
   for (size_t b = 0; b < mro.len; b++) {
     FgModule *bm = mro.items[b].mod;
     for (size_t fi = 0; fi < bm->py->nfuncs; fi++) {
@@ -208,17 +197,108 @@ static void fg_collect_inherited(FgPyModel *p, const FgMarkerSet *ms, FgModule *
       if (dup)
         continue;
       fg_vec_push(&seen, f->name); /* an override hides the bases' method */
-      if (b == 0 || bm != m || f->is_fixture)
+      if (b == 0 || f->is_fixture)
         continue;
       bool is_test = unittest ? fg_str_startswith(f->name, "test")
                               : fg_pymodel_name_matches(p->python_functions.items,
                                                         p->python_functions.len, f->name);
       if (is_test)
-        fg_push_test(p, ms, m, (int)fi, cls, true);
+        fg_push_test(p, ms, m, cls, bm, (int)fi, true);
     }
   }
   fg_vec_free(&seen);
   fg_vec_free(&mro);
+}
+
+/* Where a test runs, from its skip marks: `skip` nowhere, `skipif(c)` where c
+ * is false (a condition that cannot be evaluated leaves it running). */
+static FgPlatforms fg_marks_run(const FgPyModel *p, FgModule *m, const FgPyMarker *mk,
+                                size_t n) {
+  FgPlatforms runs = FG_PLATFORMS_ALL;
+  for (size_t i = 0; i < n; i++) {
+    FgPlatforms when = 0;
+    if (strcmp(mk[i].name, "skip") == 0)
+      runs = 0;
+    else if (strcmp(mk[i].name, "skipif") == 0 && mk[i].cond >= 0 &&
+             fg_py_eval_mask(p, m, mk[i].cond, &when))
+      runs &= ~when;
+  }
+  return runs;
+}
+
+static FgPlatforms fg_test_runs(const FgPyModel *p, const FgTest *t) {
+  const FgPyFunc *f = &t->mod->py->funcs[t->func];
+  FgPlatforms runs = fg_marks_run(p, t->mod, f->markers, f->nmarkers);
+  for (int c = t->cls; c >= 0; c = t->file->py->classes[c].parent) {
+    FgClassRefVec mro = {0};
+    fg_py_class_mro(p, t->file, c, &mro);
+    for (size_t b = 0; b < mro.len; b++) {
+      const FgPyClass *k = &mro.items[b].mod->py->classes[mro.items[b].cls];
+      runs &= fg_marks_run(p, mro.items[b].mod, k->markers, k->nmarkers);
+    }
+    fg_vec_free(&mro);
+  }
+  runs &=
+      fg_marks_run(p, t->file, t->file->py->module_markers, t->file->py->nmodule_markers);
+  return runs;
+}
+
+/* Whether each test starts processes: one search shared by the tests that
+ * patch nothing, a search of its own for a test that does. */
+/* One search per set of patches that matter (keyed by the targets). */
+typedef struct FgPatchedSearch {
+  char *key;
+  FgPatchSet *patches; /* heap: the search points at it */
+  FgSearch *search;
+} FgPatchedSearch;
+
+static void fg_search_tests(FgPyModel *p) {
+  FgPatchSet none = {0};
+  FgSearch *shared = fg_py_search_new(p, &none);
+  FG_VEC(FgPatchedSearch) patched = {0};
+  for (size_t i = 0; i < p->tests.len; i++) {
+    FgTest *t = &p->tests.items[i];
+    FgPatchSet patches = {0};
+    FgClassRef S = {t->cls >= 0 ? t->file : NULL, t->cls};
+    fg_py_patches_for_test(p, fg_py_def_of(p, t->mod, t->func), S, t->file, &patches);
+    if (!patches.len) {
+      fg_py_search_test(shared, t);
+    } else {
+      FgBuf key = {0};
+      for (size_t k = 0; k < patches.len; k++)
+        fg_buf_printf(&key, "%s\n", patches.items[k].target);
+      FgSearch *own = NULL;
+      for (size_t k = 0; k < patched.len && !own; k++)
+        if (strcmp(patched.items[k].key, key.data) == 0)
+          own = patched.items[k].search;
+      if (own) {
+        fg_buf_free(&key);
+      } else {
+        /* the search borrows the set: it moves into the cache */
+        FgPatchedSearch ps = {fg_buf_take(&key), fg_xmalloc(sizeof(FgPatchSet)), NULL};
+        *ps.patches = patches;
+        memset(&patches, 0, sizeof patches);
+        ps.search = own = fg_py_search_new(p, ps.patches);
+        fg_vec_push(&patched, ps);
+      }
+      fg_py_search_test(own, t);
+    }
+    fg_py_patches_free(&patches);
+    /* skipped where its skip marks hold */
+    t->platforms &= fg_test_runs(p, t);
+    if (!t->platforms) {
+      t->uses_pools = t->possible = false;
+      t->methods = 0;
+    }
+  }
+  fg_py_search_delete(shared);
+  for (size_t k = 0; k < patched.len; k++) {
+    fg_py_search_delete(patched.items[k].search);
+    fg_py_patches_free(patched.items[k].patches);
+    free(patched.items[k].patches);
+    free(patched.items[k].key);
+  }
+  fg_vec_free(&patched);
 }
 
 void fg_pymodel_collect_tests(FgPyModel *p, const char *marker,
@@ -233,10 +313,11 @@ void fg_pymodel_collect_tests(FgPyModel *p, const char *marker,
     for (size_t fi = 0; fi < m->py->nfuncs; fi++) {
       const FgPyFunc *f = &m->py->funcs[fi];
       if (fg_func_is_test(p, m, f))
-        fg_push_test(p, &ms, m, (int)fi, f->cls, false);
+        fg_push_test(p, &ms, m, f->cls, m, (int)fi, false);
     }
     for (size_t c = 0; c < m->py->nclasses; c++)
       if (fg_class_collected(p, m, (int)c))
         fg_collect_inherited(p, &ms, m, (int)c);
   }
+  fg_search_tests(p);
 }

@@ -28,8 +28,15 @@ void fg_pymodel_conftests(const FgPyModel *p, const char *dir, FgModuleVec *out)
 
 void fg_py_scope_build(const FgPyModel *p, FgModule *m, int cls, FgScope *out) {
   for (int c = cls; c >= 0; c = m->py->classes[c].parent) {
-    fg_vec_push(&out->mods, m);
-    fg_vec_push(&out->classes, c);
+    /* the class, then the fixtures its in-repo bases define (class
+     * attributes: a subclass's tests see them) */
+    FgClassRefVec mro = {0};
+    fg_py_class_mro(p, m, c, &mro);
+    for (size_t i = 0; i < mro.len; i++) {
+      fg_vec_push(&out->mods, mro.items[i].mod);
+      fg_vec_push(&out->classes, mro.items[i].cls);
+    }
+    fg_vec_free(&mro);
   }
   fg_vec_push(&out->mods, m);
   fg_vec_push(&out->classes, -1);

@@ -4,6 +4,7 @@
 #define FG_PYTHON_INTERNAL_H
 
 #include "core/words.h"
+#include "parse/pysites.h"
 #include "python/model.h"
 
 /* ---- prefilter.c -------------------------------------------------------------- */
@@ -11,9 +12,7 @@
 /* The words that make a file matter on its own (see prefilter.c). */
 typedef struct FgSeeds {
   FgWordSet set;
-  FgStrVec owned; /* the words */
-  FgStrVec heads; /* dotted: each component must be a word of the file */
-  FgStrVec names;
+  FgStrVec owned; /* the words not borrowed */
 } FgSeeds;
 
 void fg_py_seeds_build(const FgPyModel *p, const char *marker, FgSeeds *s);
@@ -42,51 +41,51 @@ size_t fg_py_file_words_bytes(const FgFileWords *fw);
 
 typedef FG_VEC(const char *) FgNameVec;
 
-typedef struct FgReachPair {
+typedef struct FgPfReachPair {
   uint32_t last; /* link key of the module's last component */
   uint64_t name; /* word hash of the def's name */
-} FgReachPair;
+} FgPfReachPair;
 
-typedef struct FgReachFixture {
+typedef struct FgPfReachFixture {
   uint64_t name;   /* word hash of the fixture name */
   const char *dir; /* the conftest's folder (borrowed) */
-} FgReachFixture;
+} FgPfReachFixture;
 
 /* A def another file can call, by its name (borrowed from the summary). */
-typedef struct FgReachTarget {
+typedef struct FgPfReachTarget {
   uint64_t hash;
   const char *name;
   const char *last;    /* the module's last component (in `owned`) */
   const FgModule *mod; /* the module that defines it */
   size_t names;        /* the module's dotted names: mod_names[names..] */
   size_t nnames;
-} FgReachTarget;
+} FgPfReachTarget;
 
 /* What reaches a pool-using def from another file, this round. */
-typedef struct FgReach {
+typedef struct FgPfReach {
   const FgPyModel *model;
   FgWordSet words; /* names, lasts, fixture names, "*" (borrowed or owned) */
   FgStrVec owned;
-  FG_VEC(FgReachTarget) targets; /* sorted by hash */
+  FG_VEC(FgPfReachTarget) targets; /* sorted by hash */
   FgStrVec mod_names;
-  FG_VEC(FgReachPair) by_last; /* sorted by last */
-  FG_VEC(uint64_t) inits;      /* names defined in a package __init__ */
-  FG_VEC(FgReachFixture) fixtures;
+  FG_VEC(FgPfReachPair) by_last; /* sorted by last */
+  FG_VEC(uint64_t) inits;        /* names defined in a package __init__ */
+  FG_VEC(FgPfReachFixture) fixtures;
   FgNameVec autouse_dirs;
   uint32_t star; /* the link of `*` in an import statement */
-} FgReach;
+} FgPfReach;
 
 /* From the model's defs that use pools (after fg_py_rebuild_defs). */
-void fg_py_reach_build(const FgPyModel *p, FgReach *r);
-void fg_py_reach_free(FgReach *r);
+void fg_py_reach_build(const FgPyModel *p, FgPfReach *r);
+void fg_py_reach_free(FgPfReach *r);
 /* Can anything be reached at all? */
-bool fg_py_reach_any(const FgReach *r);
+bool fg_py_reach_any(const FgPfReach *r);
 /* A test file below an autouse pool fixture's conftest. */
-bool fg_py_reach_autouse(const FgReach *r, const FgModule *m);
+bool fg_py_reach_autouse(const FgPfReach *r, const FgModule *m);
 /* From what was kept of an unparsed file: a candidate (false: surely not). */
-bool fg_py_reach_candidate(const FgReach *r, const FgModule *m, const FgFileWords *fw);
+bool fg_py_reach_candidate(const FgPfReach *r, const FgModule *m, const FgFileWords *fw);
 /* From the file's text: exact. */
-bool fg_py_reach_wants_text(const FgReach *r, const FgModule *m, const char *text,
+bool fg_py_reach_wants_text(const FgPfReach *r, const FgModule *m, const char *text,
                             size_t len);
 
 /* ---- names.c --------------------------------------------------------------- */
@@ -124,10 +123,202 @@ typedef FG_VEC(FgClassRef) FgClassRefVec;
 /* The def a call made in function f of module m enters; -1. */
 int fg_py_resolve_call(const FgPyModel *p, const FgModule *m, const FgPyFunc *f,
                        const FgPyCall *call);
+/* A relative dotted name (".x.y") made absolute from module m (owned). */
+char *fg_py_absolutize(const FgModule *m, const char *rel);
 /* The absolute module an import statement names (owned). */
 char *fg_py_import_target(const FgModule *m, const FgPyImport *im);
 /* The class and its in-repo bases, most derived first. */
 void fg_py_class_mro(const FgPyModel *p, FgModule *m, int cls, FgClassRefVec *out);
+
+/* What a resolved dotted name names in the repository. rest points into the
+ * name, at what follows the entity (".m", "().Pool", ""). */
+typedef enum FgEntityKind {
+  FG_ENTITY_NONE = 0, /* a relative name that names nothing here */
+  FG_ENTITY_EXTERNAL, /* not in the repository: rest is the whole name */
+  FG_ENTITY_MODULE,
+  FG_ENTITY_CLASS,
+  FG_ENTITY_DEF,
+  FG_ENTITY_GLOBAL,
+} FgEntityKind;
+
+typedef struct FgEntity {
+  FgEntityKind kind;
+  FgModule *mod;
+  int cls; /* CLASS */
+  int def; /* DEF */
+  const FgPyAssign *global;
+  const char *rest;
+} FgEntity;
+
+void fg_py_lookup(const FgPyModel *p, FgModule *m, const char *resolved, FgEntity *out);
+/* The absolute name a module-level import of m binds to `name` (its first
+ * n bytes), for following re-exports (owned); NULL. */
+char *fg_py_reexport(const FgModule *m, const char *name, size_t n);
+/* A module-level `name = value` (first n bytes of name); NULL. */
+const FgPyAssign *fg_py_find_global(const FgModule *m, const char *name, size_t n);
+
+/* ---- eval.c: values, guards, platforms --------------------------------------- */
+
+typedef enum FgValKind {
+  FG_VAL_UNKNOWN = 0,
+  FG_VAL_PLAT, /* depends on the platform: evaluate per cell */
+  FG_VAL_NONE,
+  FG_VAL_BOOL,
+  FG_VAL_INT,
+  FG_VAL_STR,
+  FG_VAL_TUPLE,    /* elements: exprs of tmod from texpr's first element */
+  FG_VAL_DICT,     /* entries: exprs of tmod (texpr a DICT) */
+  FG_VAL_VERSION,  /* sys.version_info: (3, ival) */
+  FG_VAL_OBJECT,   /* some object that is not None */
+  FG_VAL_TRUTHY,   /* a value not known but true (`x or 4` with x unknown) */
+  FG_VAL_FALSY,    /* a value not known but false */
+  FG_VAL_EXTERNAL, /* a name outside the repository (str, canonical-able);
+                      `called`: the value returned by calling it */
+  FG_VAL_CLASS,    /* an in-repo class */
+  FG_VAL_DEF,      /* an in-repo function */
+  FG_VAL_INSTANCE, /* an instance of an in-repo class, made by `site` */
+} FgValKind;
+
+typedef struct FgEnv FgEnv;
+typedef struct FgBinding FgBinding;
+struct FgSearch;
+
+typedef struct FgVal {
+  uint8_t kind;
+  long long ival;
+  const char *str;      /* STR / EXTERNAL (owned by the evaluator's arena) */
+  FgClassRef cls;       /* CLASS / INSTANCE */
+  int def;              /* DEF */
+  const FgModule *tmod; /* TUPLE */
+  int texpr;
+  /* INSTANCE, bound DEF: the values its construction gave __init__'s
+   * parameters (interned by the search); NULL when unknown */
+  const FgBinding *inst;
+  /* where the value was made, for chain links (a constructor call) */
+  const FgModule *origin_mod;
+  FgSpan origin;
+  const char *origin_label;
+} FgVal;
+
+/* Where a def runs: the module and function, the class of `self`, the call
+ * that entered it (its literal arguments give the parameters' values, one
+ * call level deep) and the construction of self's instance. */
+struct FgEnv {
+  const FgPyModel *p;
+  FgModule *mod;
+  const FgPyFunc *func;
+  int def;
+  FgClassRef self; /* mod NULL: unknown */
+  /* the values of the def's parameters, from the call that entered it (NULL:
+   * none known: defaults, or unknown with params_unknown) and of self's
+   * __init__ parameters, from its construction */
+  const FgBinding *params;
+  const FgBinding *inst;
+  /* a parametrized test's values, by argname: its fixtures and what runs
+   * for it see them (`reloader_class` in an autouse fixture) */
+  const FgBinding *test_params;
+  bool entry;              /* a test or fixture: parameters are fixtures */
+  bool params_unknown;     /* no call is known: parameters are unknown, not defaults */
+  struct FgSearch *search; /* interns the bindings it makes; NULL: none */
+  size_t at;               /* the offset being evaluated (which local assignment holds) */
+  bool use_known;          /* use_guard is the guard of the code at `at` (conds) */
+  int use_guard;
+  int cell; /* the platform cell evaluated, -1: none */
+  int depth;
+  FgStrVec *arena; /* strings made while evaluating */
+};
+
+/* The values a call gives a def's parameters (positional and keyword
+ * arguments, else defaults; UNKNOWN where `*args` hides them or the def's
+ * code never reads them). Interned: equal values, one binding. */
+struct FgBinding {
+  int def;
+  size_t n;
+  FgVal *vals;
+  /* what the call passed that the def has no parameter for (kept for a
+   * base __init__ the def forwards it to) */
+  FgVal *extra_pos;
+  size_t nextra_pos;
+  const char **extra_names; /* borrowed from the call's module */
+  FgVal *extra_kw;
+  size_t nextra_kw;
+  uint64_t hash;
+};
+
+/* Binds the arguments (chain from args of module m, evaluated in env) to
+ * def d's parameters; NULL without a search. */
+const FgBinding *fg_py_bind(struct FgSearch *s, FgEnv *env, FgModule *m, int args,
+                            bool star, int d);
+/* The binding a subclass's forwarded extras give base def d; NULL. */
+const FgBinding *fg_py_rebind(struct FgSearch *s, const FgBinding *b, int d);
+uint64_t fg_py_val_hash(const FgVal *v);
+bool fg_py_val_eq(const FgVal *a, const FgVal *b);
+
+/* The value of expression e of module m (in env's def unless m differs). */
+FgVal fg_py_eval(FgEnv *env, FgModule *m, int e);
+/* The value of a dotted name as resolved in env's def (how: FgNameHow). */
+FgVal fg_py_eval_name(FgEnv *env, const char *text, uint8_t how);
+/* A member of a value: `v.name` ("()" calls it). */
+FgVal fg_py_member(FgEnv *env, FgVal v, const char *rest);
+/* Python truth: 1, 0, -1 unknown. */
+int fg_py_truth(FgVal v);
+
+typedef enum FgGuardStatus {
+  FG_GUARD_FALSE,
+  FG_GUARD_TRUE,
+  FG_GUARD_UNKNOWN
+} FgGuardStatus;
+
+typedef struct FgGuardResult {
+  uint8_t status;   /* FgGuardStatus */
+  FgPlatforms plat; /* TRUE / UNKNOWN: the cells where it can hold */
+  int unknown;      /* the first condition that could not be evaluated (conds) */
+} FgGuardResult;
+
+/* The conjunction of guard g (conds of env->mod) and its parents. */
+FgGuardResult fg_py_guard(FgEnv *env, int g);
+/* The cells where expression expr of module m (at module level) is true;
+ * false when some cell cannot be evaluated. */
+bool fg_py_eval_mask(const FgPyModel *p, FgModule *m, int expr, FgPlatforms *mask);
+/* "only when `c` is true (path:line)" for condition c of m. Owned. */
+char *fg_py_guard_note(const FgModule *m, int c);
+
+/* The def of method `name` along the class's in-repo MRO; -1. *owner gets
+ * the class that defines it. */
+int fg_py_method(const FgPyModel *p, FgClassRef cls, const char *name, FgClassRef *owner);
+/* Does the class's MRO reach an outside base that is a Process (site
+ * PROCESS) or a manager (site MANAGER)? Its info in *out. */
+bool fg_py_class_site(const FgPyModel *p, FgClassRef cls, FgSiteInfo *out);
+
+/* ---- patches.c ------------------------------------------------------------------ */
+
+/* A patch normalised: the in-repo module its target starts with (NULL:
+ * outside the repository) and the rest of the target after it. */
+typedef struct FgPatchRef {
+  const FgModule *mod;
+  char *rest;
+  char *target;          /* as written, absolute */
+  const FgModule *where; /* the module that patches */
+  FgSpan span;
+} FgPatchRef;
+
+typedef FG_VEC(FgPatchRef) FgPatchSet;
+
+/* The patches in force while the test (def d, run on class S of file) runs:
+ * its own and its decorators', its class's decorators along the MRO, and
+ * those of the fixtures and setUp methods it runs. */
+void fg_py_patches_for_test(const FgPyModel *p, int d, FgClassRef S, FgModule *file,
+                            FgPatchSet *out);
+void fg_py_patches_free(FgPatchSet *set);
+/* Does a patch of set replace what call c of module m looks up? When a
+ * patch names the original of a name m bound at import, *miss (if NULL)
+ * gets a note saying so. */
+bool fg_py_patch_hits_call(const FgPyModel *p, const FgPatchSet *set, FgModule *m,
+                           const FgPyCall *c, char **miss);
+/* Does a patch replace method `name` looked up on cls (the class attribute
+ * along the MRO up to the one that defines it)? */
+bool fg_py_patch_hits_method(const FgPyModel *p, const FgPatchSet *set, FgClassRef cls,
+                             const char *name);
 
 /* ---- fixtures.c --------------------------------------------------------------- */
 
@@ -167,8 +358,42 @@ void fg_py_edges_test_context(const FgPyModel *p, FgModule *m, int cls, int from
 /* Rebuilds the def table from the parsed modules and propagates. */
 void fg_py_rebuild_defs(FgPyModel *p);
 
+/* ---- search.c ---------------------------------------------------------------- */
+
+typedef struct FgSearch FgSearch;
+
+/* The search's memo of evaluations (return values, guards, lookups): a key
+ * of words (and a string, for lookups), a slot that says whether its value
+ * is being computed (recursion: not known) or done. Slots are found by
+ * index: computing a value may add slots. */
+typedef struct FgMemoKey {
+  uintptr_t k[7];
+  const char *text; /* compared by content when set */
+} FgMemoKey;
+
+typedef struct FgMemoSlot {
+  FgMemoKey key;
+  uint8_t state; /* 0 new, 1 computing, 2 done */
+  FgVal val;
+  FgEntity ent;
+  FgGuardResult guard;
+} FgMemoSlot;
+
+/* The slot of key, -1 without a search or when the memo is full. */
+int fg_py_memo(FgSearch *s, const FgMemoKey *key);
+FgMemoSlot *fg_py_memo_at(FgSearch *s, int slot);
+/* A search with its memo; patches (borrowed, may be empty) are in force for
+ * every test it searches. */
+FgSearch *fg_py_search_new(const FgPyModel *p, const FgPatchSet *patches);
+void fg_py_search_delete(FgSearch *s);
+/* Fills t's uses_pools / possible / chain / platforms / methods / guard /
+ * notes. */
+void fg_py_search_test(FgSearch *s, FgTest *t);
+
 /* ---- collect.c ---------------------------------------------------------------- */
 
 bool fg_py_is_test_def(const FgPyModel *p, int d);
+/* A unittest class: a TestCase base (under any name) along its in-repo MRO. */
+bool fg_py_class_is_unittest(const FgPyModel *p, FgModule *m, int c);
 
 #endif

@@ -133,13 +133,14 @@ typedef struct FgLaterSlot {
   size_t module;
   char *err;
   size_t len;
+  bool force; /* the home of a parsed class's base: parsed whatever it says */
   bool parsed;
 } FgLaterSlot;
 
 typedef struct FgLaterJob {
   FgPyModel *p;
   const FgReader *rd;
-  const FgReach *reach;
+  const FgPfReach *reach;
   FgPyOptions opts;
   FgLaterSlot *slots;
 } FgLaterJob;
@@ -153,7 +154,7 @@ static void fg_later_one(void *ctx, size_t i) {
   if (!data)
     return;
   slot->len = len;
-  if (fg_py_reach_wants_text(job->reach, m, data, len)) {
+  if (slot->force || fg_py_reach_wants_text(job->reach, m, data, len)) {
     FgSource *src = fg_source_new(m->src->path, data, len);
     fg_source_delete(m->src);
     m->src = src;
@@ -163,22 +164,70 @@ static void fg_later_one(void *ctx, size_t i) {
   free(data);
 }
 
+/* Per module: is it unparsed and the home of an in-repo base class of a
+ * parsed class? (Collection and method resolution walk the MRO.) */
+static void fg_base_modules(const FgPyModel *p, FgBoolVec *out) {
+  for (size_t i = 0; i < p->modules.len; i++)
+    fg_vec_push(out, false);
+  for (size_t i = 0; i < p->modules.len; i++) {
+    FgModule *m = p->modules.items[i];
+    if (!m->py)
+      continue;
+    for (size_t c = 0; c < m->py->nclasses; c++) {
+      const FgPyClass *k = &m->py->classes[c];
+      for (size_t b = 0; b < k->nbases; b++) {
+        const char *base = k->bases[b];
+        const char *dot = strrchr(base, '.');
+        if (!dot || dot == base)
+          continue;
+        char *mod = fg_xstrndup(base, (size_t)(dot - base));
+        char *abs = mod[0] == '.' ? fg_py_absolutize(m, mod) : fg_xstrdup(mod);
+        FgModule *bm = fg_pymodel_module(p, abs);
+        free(mod);
+        free(abs);
+        if (!bm || bm->py)
+          continue;
+        /* modules are sorted by path */
+        size_t lo = 0, hi = p->modules.len;
+        while (lo < hi) {
+          size_t mid = lo + (hi - lo) / 2;
+          int cmp = strcmp(p->modules.items[mid]->src->path, bm->src->path);
+          if (cmp == 0) {
+            out->items[mid] = true;
+            break;
+          }
+          if (cmp < 0)
+            lo = mid + 1;
+          else
+            hi = mid;
+        }
+      }
+    }
+  }
+}
+
 /* One round: the unparsed modules the reach wants, parsed. False when none
  * was (the fixpoint). */
 static bool fg_later_round(FgPyModel *p, const FgReader *rd, FgProblems *problems,
                            FgFileWordsVec *words, FgBoolVec *skip) {
   fg_py_rebuild_defs(p);
-  FgReach reach = {0};
+  FgPfReach reach = {0};
   fg_py_reach_build(p, &reach);
+  FgBoolVec bases = {0};
+  fg_base_modules(p, &bases);
+  bool any = fg_py_reach_any(&reach);
   FG_VEC(FgLaterSlot) cands = {0};
-  if (fg_py_reach_any(&reach))
-    for (size_t i = 0; i < p->modules.len; i++) {
-      FgModule *m = p->modules.items[i];
-      if (m->py || skip->items[i] || !fg_py_reach_candidate(&reach, m, &words->items[i]))
-        continue;
-      FgLaterSlot slot = {i, NULL, 0, false};
-      fg_vec_push(&cands, slot);
-    }
+  for (size_t i = 0; i < p->modules.len; i++) {
+    FgModule *m = p->modules.items[i];
+    if (m->py || skip->items[i])
+      continue;
+    bool force = bases.items[i];
+    if (!force && (!any || !fg_py_reach_candidate(&reach, m, &words->items[i])))
+      continue;
+    FgLaterSlot slot = {i, NULL, 0, force, false};
+    fg_vec_push(&cands, slot);
+  }
+  fg_vec_free(&bases);
   FgLaterJob job = {p,
                     rd,
                     &reach,
@@ -241,6 +290,8 @@ void fg_pymodel_free(FgPyModel *p) {
     free(t->name);
     fg_strvec_free(&t->markers);
     fg_chain_free(&t->chain);
+    free(t->guard);
+    fg_strvec_free(&t->notes);
   }
   fg_vec_free(&p->tests);
   for (size_t d = 0; d < p->defs.len; d++)

@@ -14,11 +14,40 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "core/overlay.h"
 #include "core/source.h"
 #include "core/util.h"
 #include "parse/pyfile.h"
+
+/* Where a chain runs, for the CI rules: a set of (OS, Python 3.minor)
+ * cells as a bit mask. The bit `os * 16 + minor` is set when the chain's
+ * guards hold there: os is one of FG_OS_*, minor is 0..15 for Python 3.0 to
+ * 3.15 (15 stands for 3.15 and every later 3.x too). FG_PLATFORMS_ALL: on
+ * every platform. A guard on sys.platform, os.name, platform.system() or
+ * sys.version_info clears the cells where it is false:
+ *   `if sys.platform == "win32":`        only the FG_OS_WINDOWS cells
+ *   `if sys.version_info >= (3, 12):`    only the minor >= 12 cells
+ * Use fg_platforms_has() to ask about one cell, fg_platforms_describe() for
+ * a note. */
+typedef uint64_t FgPlatforms;
+#define FG_PLATFORMS_ALL UINT64_MAX
+enum { FG_OS_LINUX = 0, FG_OS_MACOS = 1, FG_OS_WINDOWS = 2, FG_OS_OTHER = 3 };
+#define FG_PLATFORM_CELL(os, minor) ((os)*16 + ((minor) > 15 ? 15 : (minor)))
+
+/* Does the chain run on this OS (FG_OS_*) with Python 3.minor? */
+bool fg_platforms_has(FgPlatforms self, int os, int minor);
+/* "only on Linux", "only on Python >= 3.8", "only on Windows, Python < 3.12";
+ * NULL when ALL. Owned. */
+char *fg_platforms_describe(FgPlatforms self);
+
+/* The start methods a test's certain chains use, as bits (1 << FgStartMethod,
+ * parse/pyfile.h): FG_METHOD_DEFAULT is the platform's default (fork on
+ * Linux before 3.14); FORK an explicit fork (get_context("fork"), os.fork);
+ * SPAWN / FORKSERVER never fork the worker; OWN a library's own (loky). */
+#define FG_METHODS_FORK_DEFAULT (1u << FG_METHOD_DEFAULT)
+#define FG_METHODS_FORK_EXPLICIT (1u << FG_METHOD_FORK)
 
 /* One step of the chain that proves a finding. */
 typedef struct FgLink {
@@ -69,8 +98,17 @@ typedef struct FgTest {
   bool marked;           /* carries the project's marker (or an equivalent) */
   const char *marked_by; /* the marker that counted: the marker in force or a
                             convention's name (borrowed); NULL if unmarked */
-  bool uses_pools;
-  FgChain chain;
+  FgModule *file;        /* the collected file pytest names in the node id (for an
+                            inherited test it may differ from mod: cls is its class) */
+  bool uses_pools;       /* a certain path starts processes (FG101) */
+  bool possible;         /* no certain path, but a path behind a guard that cannot be
+                            evaluated (FG105) */
+  FgChain chain;         /* the certain path, else the possible one: each link really
+                            leads to the process start at its end */
+  FgPlatforms platforms; /* where the chain's guards hold */
+  unsigned methods;      /* start methods of the certain paths (bits, above) */
+  char *guard;           /* possible: "only when `x` is true (path:line)" */
+  FgStrVec notes;        /* more about the finding: patches that miss */
 } FgTest;
 
 /* A dotted module name and the module it names (names.c). */
@@ -142,6 +180,29 @@ char *fg_chain_format(const FgChain *chain, const char *head);
  * set_start_method("spawn"|"forkserver") call in it, or in an in-repo
  * module it imports), or NULL when none does. */
 const FgModule *fg_pymodel_safe_start_method(const FgPyModel *self);
+
+/* A non-fork set_start_method that conftest.py runs before any test: at
+ * import (its own module level, or that of a module it imports), or in a
+ * start-up hook (pytest_configure, pytest_sessionstart...), directly or
+ * through one call. guard: the `if`/`elif`/`else` conditions around it as
+ * Python text ("(sys.platform == 'linux') and not (C)"; "?" for a part
+ * not read), NULL when none. */
+typedef struct FgStartSetting {
+  const FgModule *conftest;
+  const FgModule *mod; /* where the call is written */
+  const FgPyCall *call;
+  char *guard;
+} FgStartSetting;
+
+typedef FG_VEC(FgStartSetting) FgStartSettings;
+
+void fg_pymodel_start_settings(const FgPyModel *self, FgStartSettings *out);
+void fg_start_settings_free(FgStartSettings *self);
+/* Does a guard hold on CPython 3.minor (minor < 0: unknown) on Linux
+ * (is_linux 1) or another OS (0) or either (-1)? 1, 0, or -1 when not
+ * known. Reads sys.platform, platform.system(), os.name and
+ * sys.version_info comparisons with not / and / or. */
+int fg_py_guard_holds(const char *guard, int minor, int is_linux);
 
 /* Does a pattern of python_functions / python_classes match name? (a
  * pattern with glob characters is a glob, otherwise a prefix) */

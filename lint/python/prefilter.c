@@ -11,32 +11,30 @@
  *
  * A file is parsed in the first pass when its words show it can matter:
  * - a pool site, `fork` start method or `spawn` set is a call that resolves
- *   (through the file's own imports and aliases) to a name parse/pyfile
- *   classifies: the file holds every component of one of its heads
- *   (`multiprocessing`, `concurrent` with `futures`, a configured
- *   constructor's module...) and one of its names (`Pool`, `Process`,
- *   `ProcessPoolExecutor`, `get_context`...), fg_pyfile_site_words();
- * - `os.fork()` needs the word `fork` (it is reported in test code only);
+ *   (through the file's own imports and aliases) to a name of
+ *   parse/pysites.c's table or to a configured constructor: the file names
+ *   the table's module heads (or the constructor's first component);
+ * - `os.fork()` / `pty.fork()` need the word `fork`;
  * - the marker in force, for marked tests and its registration, and
  *   `addinivalue_line` (a registration of a marker convention);
  * - with FG002, the words of suppression comments;
  * - conftest.py files always (fixtures, autouse, pytest_configure). */
-enum { FG_SEED_HEAD = 1, FG_SEED_NAME = 2, FG_SEED_FORK = 4, FG_SEED_MARKER = 8 };
+enum { FG_SEED_SITE = 1, FG_SEED_FORK = 2, FG_SEED_MARKER = 4 };
 
 void fg_py_seeds_build(const FgPyModel *p, const char *marker, FgSeeds *s) {
-  FgPyOptions opts = {p->extra_pool_constructors, p->nextra_pool_constructors};
-  fg_pyfile_site_words(&opts, &s->heads, &s->names);
-  for (size_t i = 0; i < s->heads.len; i++) {
-    for (const char *c = s->heads.items[i]; *c;) {
-      size_t n = strcspn(c, ".");
-      char *part = fg_xstrndup(c, n);
-      fg_vec_push(&s->owned, part);
-      fg_word_set_add(&s->set, part, FG_SEED_HEAD);
-      c += n + (c[n] == '.');
-    }
+  /* the heads of every name in parse/pysites.c's table */
+  static const char *const modules[] = {
+      "multiprocessing", "concurrent", "joblib", "loky",   "multiprocess",
+      "billiard",        "torch",      "dask",   "pebble", "mpire",
+      "distributed",     "forkpty",    "pty",    NULL};
+  for (const char *const *m = modules; *m; m++)
+    fg_word_set_add(&s->set, *m, FG_SEED_SITE);
+  for (size_t i = 0; i < p->nextra_pool_constructors; i++) {
+    const char *name = p->extra_pool_constructors[i];
+    char *first = fg_xstrndup(name, strcspn(name, "."));
+    fg_vec_push(&s->owned, first);
+    fg_word_set_add(&s->set, first, FG_SEED_SITE);
   }
-  for (size_t i = 0; i < s->names.len; i++)
-    fg_word_set_add(&s->set, s->names.items[i], FG_SEED_NAME);
   fg_word_set_add(&s->set, "fork", FG_SEED_FORK);
   fg_word_set_add(&s->set, marker, FG_SEED_MARKER);
   fg_word_set_add(&s->set, "addinivalue_line", FG_SEED_MARKER);
@@ -50,51 +48,14 @@ void fg_py_seeds_build(const FgPyModel *p, const char *marker, FgSeeds *s) {
 void fg_py_seeds_free(FgSeeds *s) {
   fg_word_set_free(&s->set);
   fg_strvec_free(&s->owned);
-  fg_strvec_free(&s->heads);
-  fg_strvec_free(&s->names);
-}
-
-static bool fg_hits_have(const FgHitVec *hits, const char *word, size_t n) {
-  for (size_t i = 0; i < hits->len; i++) {
-    const char *w = hits->items[i].slot->word;
-    if (strlen(w) == n && memcmp(w, word, n) == 0)
-      return true;
-  }
-  return false;
-}
-
-/* Does every component of one of the heads appear among the hits? */
-static bool fg_seeds_head(const FgSeeds *s, const FgHitVec *hits) {
-  for (size_t i = 0; i < s->heads.len; i++) {
-    bool all = true;
-    for (const char *c = s->heads.items[i]; *c && all;) {
-      size_t n = strcspn(c, ".");
-      all = fg_hits_have(hits, c, n);
-      c += n + (c[n] == '.');
-    }
-    if (all)
-      return true;
-  }
-  return false;
 }
 
 bool fg_py_seeds_want(const FgSeeds *s, const FgModule *m, const FgWords *w,
                       const char *text, size_t len) {
   if (m->is_conftest)
     return true;
-  FgHitVec hits = {0};
-  if (text)
-    fg_word_set_hits_text(&s->set, text, len, &hits);
-  else
-    fg_word_set_hits_hashes(&s->set, w, &hits);
-  uint32_t mask = 0;
-  for (size_t i = 0; i < hits.len; i++)
-    mask |= hits.items[i].slot->mask;
-  bool want = (mask & FG_SEED_MARKER) || (m->is_test_file && (mask & FG_SEED_FORK));
-  if (!want && (mask & FG_SEED_HEAD) && (mask & FG_SEED_NAME))
-    want = fg_seeds_head(s, &hits);
-  fg_vec_free(&hits);
-  return want;
+  return (text ? fg_word_set_match_text(&s->set, text, len)
+               : fg_word_set_match_hashes(&s->set, w)) != 0;
 }
 
 /* ---- what is kept of a file that was not parsed ------------------------------------ */
@@ -203,21 +164,21 @@ size_t fg_py_file_words_bytes(const FgFileWords *fw) {
 enum { FG_R_NAME = 1, FG_R_LAST = 4, FG_R_FIXTURE = 8, FG_R_STAR = 16 };
 
 static int fg_reach_pair_cmp(const void *a, const void *b) {
-  const FgReachPair *x = a, *y = b;
+  const FgPfReachPair *x = a, *y = b;
   if (x->last != y->last)
     return x->last < y->last ? -1 : 1;
   return x->name < y->name ? -1 : x->name > y->name;
 }
 
 static int fg_reach_target_cmp(const void *a, const void *b) {
-  const FgReachTarget *x = a, *y = b;
+  const FgPfReachTarget *x = a, *y = b;
   if (x->hash != y->hash)
     return x->hash < y->hash ? -1 : 1;
   int c = strcmp(x->mod->src->path, y->mod->src->path);
   return c ? c : strcmp(x->name, y->name);
 }
 
-void fg_py_reach_free(FgReach *r) {
+void fg_py_reach_free(FgPfReach *r) {
   fg_word_set_free(&r->words);
   fg_strvec_free(&r->owned);
   fg_vec_free(&r->targets);
@@ -230,7 +191,7 @@ void fg_py_reach_free(FgReach *r) {
 
 /* The module's names in r->mod_names, once per module (the defs of a
  * module come one after another). */
-static void fg_reach_mod_names(FgReach *r, const FgModule *m, FgReachTarget *t) {
+static void fg_reach_mod_names(FgPfReach *r, const FgModule *m, FgPfReachTarget *t) {
   for (size_t i = r->targets.len; i-- > 0;) {
     if (r->targets.items[i].mod != m)
       break;
@@ -243,7 +204,7 @@ static void fg_reach_mod_names(FgReach *r, const FgModule *m, FgReachTarget *t) 
   t->nnames = r->mod_names.len - t->names;
 }
 
-static void fg_reach_name(FgReach *r, const FgModule *m, const char *name) {
+static void fg_reach_name(FgPfReach *r, const FgModule *m, const char *name) {
   bool init = fg_str_endswith(m->src->path, "__init__.py");
   uint64_t nh = fg_word_hash(name, strlen(name));
   fg_word_set_add(&r->words, name, FG_R_NAME);
@@ -251,22 +212,80 @@ static void fg_reach_name(FgReach *r, const FgModule *m, const char *name) {
     fg_vec_push(&r->inits, nh);
   const char *dot = strrchr(m->modname, '.');
   const char *last = dot ? dot + 1 : m->modname;
-  FgReachTarget t = {nh, name, "", m, 0, 0};
+  FgPfReachTarget t = {nh, name, "", m, 0, 0};
   if (*last) {
     char *l = fg_xstrdup(last);
     fg_vec_push(&r->owned, l);
     t.last = l;
     fg_word_set_add(&r->words, l, FG_R_LAST);
     uint64_t lh = fg_word_hash(last, strlen(last));
-    FgReachPair rp = {fg_link_key(lh), nh};
+    FgPfReachPair rp = {fg_link_key(lh), nh};
     fg_vec_push(&r->by_last, rp);
   }
   fg_reach_mod_names(r, m, &t);
   fg_vec_push(&r->targets, t);
 }
 
-void fg_py_reach_build(const FgPyModel *p, FgReach *r) {
+/* Does expr e of m name a pool constructor, a context or a process class? */
+static bool fg_expr_poolish(const FgModule *m, int e) {
+  if (e < 0 || (size_t)e >= m->py->nexprs)
+    return false;
+  const FgPyExpr *x = &m->py->exprs[e];
+  if ((x->kind != FG_EXPR_NAME && x->kind != FG_EXPR_CALL) || !x->text)
+    return false;
+  char *canon = fg_pysites_canonical(x->text);
+  bool hit = fg_pysites_is_poolish(canon);
+  free(canon);
+  return hit;
+}
+
+/* Does a re-exported name stand for a def that reaches a pool? */
+static bool fg_reexport_reaches(const FgPyModel *p, FgModule *m, const FgPyImport *im) {
+  char *target = fg_py_reexport(m, im->local, strlen(im->local));
+  if (!target)
+    return false;
+  FgEntity en;
+  fg_py_lookup(p, m, target, &en);
+  bool hit = false;
+  if (en.kind == FG_ENTITY_DEF && !*en.rest)
+    hit = p->defs.items[en.def].dist >= 0;
+  else if (en.kind == FG_ENTITY_CLASS && !*en.rest)
+    for (size_t f = 0; f < en.mod->py->nfuncs && !hit; f++)
+      hit = en.mod->py->funcs[f].cls == en.cls &&
+            p->defs.items[fg_py_def_of(p, en.mod, (int)f)].dist >= 0;
+  free(target);
+  return hit;
+}
+
+void fg_py_reach_build(const FgPyModel *p, FgPfReach *r) {
   r->model = p;
+  /* module globals holding a context or a pool class, Process / manager
+   * subclasses, and names a module re-exports from where they reach a pool */
+  for (size_t i = 0; i < p->modules.len; i++) {
+    FgModule *m = p->modules.items[i];
+    if (!m->py)
+      continue;
+    for (size_t g = 0; g < m->py->nglobals; g++)
+      if (fg_expr_poolish(m, m->py->globals[g].expr))
+        fg_reach_name(r, m, m->py->globals[g].name);
+    for (size_t c = 0; c < m->py->nclasses; c++) {
+      const FgPyClass *k = &m->py->classes[c];
+      bool hit = false;
+      for (size_t b = 0; b < k->nbases && !hit; b++) {
+        char *canon = fg_pysites_canonical(k->bases[b]);
+        hit = fg_pysites_is_poolish(canon);
+        free(canon);
+      }
+      if (hit && k->parent < 0 && !k->in_function)
+        fg_reach_name(r, m, k->name);
+    }
+    for (size_t k = 0; k < m->py->nimports; k++) {
+      const FgPyImport *im = &m->py->imports[k];
+      if (!im->in_function && im->name && strcmp(im->local, "*") != 0 &&
+          fg_reexport_reaches(p, m, im))
+        fg_reach_name(r, m, im->local);
+    }
+  }
   for (size_t d = 0; d < p->defs.len; d++) {
     const FgDef *def = &p->defs.items[d];
     if (def->dist < 0)
@@ -284,8 +303,8 @@ void fg_py_reach_build(const FgPyModel *p, FgReach *r) {
     fg_reach_name(r, m, f->name);
     if (f->is_fixture && m->is_conftest) {
       fg_word_set_add(&r->words, f->fixture_name, FG_R_FIXTURE);
-      FgReachFixture fx = {fg_word_hash(f->fixture_name, strlen(f->fixture_name)),
-                           m->dir};
+      FgPfReachFixture fx = {fg_word_hash(f->fixture_name, strlen(f->fixture_name)),
+                             m->dir};
       fg_vec_push(&r->fixtures, fx);
       if (f->autouse)
         fg_vec_push(&r->autouse_dirs, m->dir);
@@ -294,16 +313,16 @@ void fg_py_reach_build(const FgPyModel *p, FgReach *r) {
   fg_word_set_add(&r->words, "*", FG_R_STAR);
   r->star = fg_link_key(fg_word_hash("*", 1)) | 1u;
   if (r->by_last.len > 1)
-    qsort(r->by_last.items, r->by_last.len, sizeof(FgReachPair), fg_reach_pair_cmp);
+    qsort(r->by_last.items, r->by_last.len, sizeof(FgPfReachPair), fg_reach_pair_cmp);
   if (r->targets.len > 1)
-    qsort(r->targets.items, r->targets.len, sizeof(FgReachTarget), fg_reach_target_cmp);
+    qsort(r->targets.items, r->targets.len, sizeof(FgPfReachTarget), fg_reach_target_cmp);
 }
 
-bool fg_py_reach_any(const FgReach *r) {
+bool fg_py_reach_any(const FgPfReach *r) {
   return r->targets.len || r->fixtures.len || r->autouse_dirs.len;
 }
 
-bool fg_py_reach_autouse(const FgReach *r, const FgModule *m) {
+bool fg_py_reach_autouse(const FgPfReach *r, const FgModule *m) {
   if (!m->is_test_file)
     return false;
   for (size_t i = 0; i < r->autouse_dirs.len; i++)
@@ -313,7 +332,7 @@ bool fg_py_reach_autouse(const FgReach *r, const FgModule *m) {
 }
 
 /* The pairs whose last component has link key `key` (the low bit ignored). */
-static const FgReachPair *fg_reach_lower(const FgReach *r, uint32_t key, size_t *n) {
+static const FgPfReachPair *fg_reach_lower(const FgPfReach *r, uint32_t key, size_t *n) {
   size_t lo = 0, hi = r->by_last.len;
   while (lo < hi) {
     size_t mid = lo + (hi - lo) / 2;
@@ -329,14 +348,14 @@ static const FgReachPair *fg_reach_lower(const FgReach *r, uint32_t key, size_t 
   return r->by_last.items + lo;
 }
 
-bool fg_py_reach_candidate(const FgReach *r, const FgModule *m, const FgFileWords *fw) {
+bool fg_py_reach_candidate(const FgPfReach *r, const FgModule *m, const FgFileWords *fw) {
   if (fg_py_reach_autouse(r, m))
     return true;
   bool star = false;
   for (size_t i = 0; i < fw->nlinks; i++) {
     uint32_t link = fw->links[i];
     size_t n;
-    const FgReachPair *ps = fg_reach_lower(r, link & ~1u, &n);
+    const FgPfReachPair *ps = fg_reach_lower(r, link & ~1u, &n);
     for (size_t k = 0; k < n; k++)
       if (fg_word_bloom_has(&fw->plain, ps[k].name))
         return true;
@@ -537,8 +556,8 @@ static void fg_import_targets(const FgModule *m, const char *t, size_t len,
 /* Does an import of `target` lead into module mod: its longest module
  * prefix is mod (`pkg.util`, `pkg.util.N`), or it is a package above one
  * of mod's names (`pkg` for pkg.util)? */
-static bool fg_target_leads(const FgReach *r, const char *target,
-                            const FgReachTarget *t) {
+static bool fg_target_leads(const FgPfReach *r, const char *target,
+                            const FgPfReachTarget *t) {
   if (target[0] == '=')
     return fg_pymodel_module(r->model, target + 1) == t->mod;
   char *s = fg_xstrdup(target);
@@ -593,7 +612,7 @@ static bool fg_text_dotted(const char *t, size_t len, const char *last,
   return false;
 }
 
-bool fg_py_reach_wants_text(const FgReach *r, const FgModule *m, const char *text,
+bool fg_py_reach_wants_text(const FgPfReach *r, const FgModule *m, const char *text,
                             size_t len) {
   if (fg_py_reach_autouse(r, m))
     return true;
@@ -625,7 +644,7 @@ bool fg_py_reach_wants_text(const FgReach *r, const FgModule *m, const char *tex
     }
     for (size_t k = lo;
          k < r->targets.len && r->targets.items[k].hash == n->hash && !found; k++) {
-      const FgReachTarget *t = &r->targets.items[k];
+      const FgPfReachTarget *t = &r->targets.items[k];
       if (strcmp(t->name, n->word) != 0 || t->mod == m)
         continue;
       for (size_t j = 0; j < targets.len && !found; j++)

@@ -1,4 +1,6 @@
-/* python/propagate: which defs use pools. Edges go from a def to what it
+/* python/propagate: which defs may use pools, for the prefilter's later
+ * rounds (python/load.c); whether a test really does is python/search.c's.
+ * Edges go from a def to what it
  * calls, the fixtures it requests and, for a test, what pytest runs around
  * it; a backwards breadth-first search from the defs holding a pool site
  * gives every def its distance and first edge, so each chain is a shortest
@@ -179,12 +181,20 @@ static void fg_propagate(FgPyModel *p) {
     def->via_label = NULL;
     const FgPyFunc *f = fg_py_def_func(p, (int)d);
     for (size_t i = 0; i < f->ncalls; i++) {
-      if (f->calls[i].pool == FG_POOL_SITE) {
+      if (f->calls[i].pool == FG_POOL_SITE || f->calls[i].pool == FG_POOL_OS_FORK) {
         def->dist = 0;
         def->via = f->calls[i].span;
         def->via_label = fg_xstrdup(f->calls[i].callee);
         break;
       }
+    }
+    /* this table only decides what to parse (python/load.c): a def that
+     * names a context, a pool class or a Process (a value the search may
+     * follow) counts as one that may reach a pool */
+    if (def->dist < 0 && f->mentions_pool) {
+      def->dist = 0;
+      def->via = f->name_span;
+      def->via_label = fg_xstrdup(f->name);
     }
   }
   FgEdgeVec edges = {0};

@@ -7,11 +7,49 @@
 
 #include "python/internal.h"
 
+/* Re-exports are followed this many modules deep. */
+#define FG_REEXPORT_DEPTH 6
+
+static int fg_resolve_absolute_depth(const FgPyModel *p, const char *dotted, int depth);
+
+/* A name a module imports at module level and so re-exports
+ * (`from ._impl import compute` in pkg/__init__.py): the absolute name it
+ * stands for (owned), or NULL. */
+char *fg_py_reexport(const FgModule *m, const char *name, size_t n) {
+  if (!m->py)
+    return NULL;
+  for (size_t i = m->py->nimports; i-- > 0;) {
+    const FgPyImport *im = &m->py->imports[i];
+    if (im->in_function || strlen(im->local) != n || strncmp(im->local, name, n) != 0)
+      continue;
+    if (strcmp(im->local, "*") == 0)
+      continue;
+    char *mod = fg_py_import_target(m, im);
+    if (!im->name) {
+      /* `import a.b` binds "a"; `import a.b as c` binds "a.b" */
+      size_t k = strlen(im->local);
+      bool plain = strncmp(im->module, im->local, k) == 0 &&
+                   (im->module[k] == '\0' || im->module[k] == '.');
+      if (plain) {
+        free(mod);
+        return fg_xstrdup(im->local);
+      }
+      return mod;
+    }
+    char *out = *mod ? fg_xasprintf("%s.%s", mod, im->name) : fg_xstrdup(im->name);
+    free(mod);
+    return out;
+  }
+  return NULL;
+}
+
 /* "f", "C.m", "C" (constructor: C.__init__) inside module m. */
-static int fg_resolve_in_module(const FgPyModel *p, const FgModule *m, const char *tail) {
+static int fg_resolve_in_module_depth(const FgPyModel *p, const FgModule *m,
+                                      const char *tail, int depth) {
   if (!m->py)
     return -1;
   const char *dot = strchr(tail, '.');
+  size_t head = dot ? (size_t)(dot - tail) : strlen(tail);
   if (!dot) {
     int f = fg_py_find_func(m, tail, -1);
     if (f >= 0)
@@ -19,18 +57,32 @@ static int fg_resolve_in_module(const FgPyModel *p, const FgModule *m, const cha
     int c = fg_py_find_class(m, tail);
     if (c >= 0)
       return fg_py_def_of(p, m, fg_py_find_func(m, "__init__", c));
-    return -1;
+  } else {
+    char *cls = fg_xstrndup(tail, head);
+    int c = fg_py_find_class(m, cls);
+    free(cls);
+    if (c >= 0)
+      return strchr(dot + 1, '.') ? -1
+                                  : fg_py_def_of(p, m, fg_py_find_func(m, dot + 1, c));
   }
-  char *cls = fg_xstrndup(tail, (size_t)(dot - tail));
-  int c = fg_py_find_class(m, cls);
-  free(cls);
-  if (c < 0 || strchr(dot + 1, '.'))
+  if (depth >= FG_REEXPORT_DEPTH)
     return -1;
-  return fg_py_def_of(p, m, fg_py_find_func(m, dot + 1, c));
+  char *target = fg_py_reexport(m, tail, head);
+  if (!target)
+    return -1;
+  char *full = fg_xasprintf("%s%s", target, tail + head);
+  int d = fg_resolve_absolute_depth(p, full, depth + 1);
+  free(full);
+  free(target);
+  return d;
+}
+
+static int fg_resolve_in_module(const FgPyModel *p, const FgModule *m, const char *tail) {
+  return fg_resolve_in_module_depth(p, m, tail, 0);
 }
 
 /* An absolute dotted name: the longest module prefix, then the rest. */
-static int fg_resolve_absolute(const FgPyModel *p, const char *dotted) {
+static int fg_resolve_absolute_depth(const FgPyModel *p, const char *dotted, int depth) {
   char *s = fg_xstrdup(dotted);
   int result = -1;
   for (;;) {
@@ -40,7 +92,7 @@ static int fg_resolve_absolute(const FgPyModel *p, const char *dotted) {
     *dot = '\0';
     FgModule *m = fg_pymodel_module(p, s);
     if (m) {
-      result = fg_resolve_in_module(p, m, dotted + (dot - s) + 1);
+      result = fg_resolve_in_module_depth(p, m, dotted + (dot - s) + 1, depth);
       break;
     }
   }
@@ -48,7 +100,11 @@ static int fg_resolve_absolute(const FgPyModel *p, const char *dotted) {
   return result;
 }
 
-static char *fg_absolutize(const FgModule *m, const char *rel) {
+static int fg_resolve_absolute(const FgPyModel *p, const char *dotted) {
+  return fg_resolve_absolute_depth(p, dotted, 0);
+}
+
+char *fg_py_absolutize(const FgModule *m, const char *rel) {
   int level = 0;
   while (rel[level] == '.')
     level++;
@@ -75,7 +131,7 @@ char *fg_py_import_target(const FgModule *m, const FgPyImport *im) {
   for (int i = 0; i < im->level; i++)
     fg_buf_putc(&b, '.');
   fg_buf_puts(&b, im->module);
-  char *abs = fg_absolutize(m, b.data);
+  char *abs = fg_py_absolutize(m, b.data);
   fg_buf_free(&b);
   return abs;
 }
@@ -84,7 +140,7 @@ int fg_py_resolve_call(const FgPyModel *p, const FgModule *m, const FgPyFunc *f,
                        const FgPyCall *call) {
   const char *r = call->resolved;
   if (r[0] == '.') {
-    char *abs = fg_absolutize(m, r);
+    char *abs = fg_py_absolutize(m, r);
     int d = fg_resolve_absolute(p, abs);
     free(abs);
     return d;
@@ -140,7 +196,7 @@ static FgClassRef fg_base_class(const FgPyModel *p, FgModule *m, const char *nam
     int c = fg_py_find_class(m, name);
     return c >= 0 ? (FgClassRef){m, c} : none;
   }
-  char *abs = name[0] == '.' ? fg_absolutize(m, name) : fg_xstrdup(name);
+  char *abs = name[0] == '.' ? fg_py_absolutize(m, name) : fg_xstrdup(name);
   char *dot = strrchr(abs, '.');
   FgClassRef r = none;
   if (dot) {
@@ -182,4 +238,127 @@ void fg_py_class_mro(const FgPyModel *p, FgModule *m, int cls, FgClassRefVec *ou
       out->items[insert++] = base;
     }
   }
+}
+
+/* A module-level `name = value` of m, the last one; NULL. */
+const FgPyAssign *fg_py_find_global(const FgModule *m, const char *name, size_t n) {
+  if (!m->py)
+    return NULL;
+  for (size_t i = m->py->nglobals; i-- > 0;) {
+    const FgPyAssign *a = &m->py->globals[i];
+    if (strlen(a->name) == n && strncmp(a->name, name, n) == 0)
+      return a;
+  }
+  return NULL;
+}
+
+/* The first component of s in module m: a class, a function, a global. */
+static bool fg_lookup_in(const FgPyModel *p, FgModule *m, const char *s, FgEntity *out) {
+  size_t n = strcspn(s, ".(");
+  if (!m->py || !n)
+    return false;
+  char *name = fg_xstrndup(s, n);
+  int c = fg_py_find_class(m, name);
+  int f = c < 0 ? fg_py_find_func(m, name, -1) : -1;
+  const FgPyAssign *g = c < 0 && f < 0 ? fg_py_find_global(m, s, n) : NULL;
+  free(name);
+  out->mod = m;
+  out->rest = s + n;
+  if (c >= 0) {
+    out->kind = FG_ENTITY_CLASS;
+    out->cls = c;
+    return true;
+  }
+  if (f >= 0) {
+    out->kind = FG_ENTITY_DEF;
+    out->def = fg_py_def_of(p, m, f);
+    return true;
+  }
+  if (g) {
+    out->kind = FG_ENTITY_GLOBAL;
+    out->global = g;
+    return true;
+  }
+  return false;
+}
+
+static void fg_py_lookup_depth(const FgPyModel *p, FgModule *m, const char *resolved,
+                               FgEntity *out, int depth);
+
+/* A re-exported first component of s in module mod: looked up where it
+ * comes from; rest keeps pointing into the caller's string. */
+static bool fg_lookup_reexport(const FgPyModel *p, FgModule *mod, const char *s,
+                               FgEntity *out, int depth) {
+  if (depth >= FG_REEXPORT_DEPTH)
+    return false;
+  size_t n = strcspn(s, ".(");
+  char *target = fg_py_reexport(mod, s, n);
+  if (!target)
+    return false;
+  char *full = fg_xasprintf("%s%s", target, s + n);
+  FgEntity sub;
+  fg_py_lookup_depth(p, mod, full, &sub, depth + 1);
+  bool ok = sub.kind == FG_ENTITY_CLASS || sub.kind == FG_ENTITY_DEF ||
+            sub.kind == FG_ENTITY_GLOBAL || sub.kind == FG_ENTITY_MODULE;
+  if (ok) {
+    size_t tail = strlen(sub.rest);
+    *out = sub;
+    out->rest = s + strlen(s) - (tail <= strlen(s + n) ? tail : strlen(s + n));
+  }
+  free(full);
+  free(target);
+  return ok;
+}
+
+void fg_py_lookup(const FgPyModel *p, FgModule *m, const char *resolved, FgEntity *out) {
+  fg_py_lookup_depth(p, m, resolved, out, 0);
+}
+
+static void fg_py_lookup_depth(const FgPyModel *p, FgModule *m, const char *resolved,
+                               FgEntity *out, int depth) {
+  memset(out, 0, sizeof *out);
+  out->cls = out->def = -1;
+  out->rest = resolved;
+  char *abs = resolved[0] == '.' ? fg_py_absolutize(m, resolved) : NULL;
+  const char *s = abs ? abs : resolved;
+  size_t n = strcspn(s, "(");
+  char *head = fg_xstrndup(s, n);
+  /* the longest module prefix */
+  FgModule *mod = NULL;
+  size_t at = 0;
+  for (size_t len = n; len > 0; len--) {
+    if (len < n && head[len] != '.')
+      continue;
+    char saved = head[len];
+    head[len] = '\0';
+    mod = fg_pymodel_module(p, head);
+    head[len] = saved;
+    if (mod) {
+      at = len;
+      break;
+    }
+  }
+  free(head);
+  if (mod) {
+    const char *after = s + at;
+    if (*after == '.')
+      after++;
+    if (!*after || *after == '(') {
+      out->kind = FG_ENTITY_MODULE;
+      out->mod = mod;
+      out->rest = resolved + strlen(resolved) - strlen(after);
+    } else if (fg_lookup_in(p, mod, after, out)) {
+      out->rest = resolved + strlen(resolved) - strlen(out->rest);
+    } else if (fg_lookup_reexport(p, mod, after, out, depth)) {
+      out->rest = resolved + strlen(resolved) - strlen(out->rest);
+    } else {
+      out->kind = FG_ENTITY_NONE;
+    }
+  } else if (resolved[0] != '.' && fg_lookup_in(p, m, s, out)) {
+    /* a name of this module */
+  } else {
+    out->kind = resolved[0] == '.' ? FG_ENTITY_NONE : FG_ENTITY_EXTERNAL;
+    out->rest = resolved;
+  }
+  free(abs);
 }

@@ -16,14 +16,6 @@ bool fg_output_fix_applies(const FgDiag *d, bool unsafe_fixes) {
   return d->fix && (d->fix->applicability == FG_FIX_SAFE || unsafe_fixes);
 }
 
-static size_t fg_codepoints(const char *s, size_t n) {
-  size_t k = 0;
-  for (size_t i = 0; i < n; i++)
-    if (((unsigned char)s[i] & 0xC0) != 0x80)
-      k++;
-  return k;
-}
-
 static void fg_text_snippet(FgBuf *out, const FgDiag *d, bool color) {
   FgPos start = fg_source_pos(d->src, d->start);
   FgPos end = fg_source_pos(d->src, d->end);
@@ -35,16 +27,43 @@ static void fg_text_snippet(FgBuf *out, const FgDiag *d, bool color) {
   const char *r = color ? C_RESET : "";
   fg_buf_printf(out, "%*s %s|%s\n", w, "", b, r);
   fg_buf_printf(out, "%s%s |%s ", b, num, r);
-  for (size_t i = 0; i < len; i++)
-    fg_buf_putc(out, line[i] == '\t' ? ' ' : line[i]);
+  /* a tab shows as one blank; any other control character as an escape,
+   * and the carets count what is shown */
+  size_t line_off = (size_t)(line - d->src->data);
+  size_t from = d->start > line_off ? d->start - line_off : 0;
+  size_t to = end.line == start.line && d->end >= line_off ? d->end - line_off : len;
+  if (from > len)
+    from = len;
+  if (to > len)
+    to = len;
+  size_t col0 = 0, ncarets = 0;
+  for (size_t i = 0; i < len; i++) {
+    unsigned char c = (unsigned char)line[i];
+    size_t wd = c == '\t' ? 1 : fg_escaped_width(c);
+    if (c == '\t')
+      fg_buf_putc(out, ' ');
+    else
+      fg_buf_put_escaped(out, line + i, 1);
+    if (i < from)
+      col0 += wd;
+    else if (i < to)
+      ncarets += wd;
+  }
   fg_buf_putc(out, '\n');
-  size_t col_end = end.line == start.line ? end.column : fg_codepoints(line, len) + 1;
-  size_t carets = col_end > start.column ? col_end - start.column : 1;
-  fg_buf_printf(out, "%*s %s|%s %*s%s", w, "", b, r, (int)(start.column - 1), "",
+  size_t carets = ncarets ? ncarets : 1;
+  fg_buf_printf(out, "%*s %s|%s %*s%s", w, "", b, r, (int)col0, "",
                 color ? C_RED C_BOLD : "");
   for (size_t i = 0; i < carets; i++)
     fg_buf_putc(out, '^');
   fg_buf_printf(out, "%s\n", r);
+}
+
+/* One `= ...` line; what it quotes from the project is escaped. */
+static void fg_text_note(FgBuf *out, const char *eq, const char *label,
+                         const char *text) {
+  fg_buf_printf(out, "  %s %s", eq, label);
+  fg_buf_put_escaped(out, text, strlen(text));
+  fg_buf_putc(out, '\n');
 }
 
 void fg_output_text(FgBuf *out, const FgDiagList *diags, const FgSummary *sum, bool color,
@@ -53,24 +72,27 @@ void fg_output_text(FgBuf *out, const FgDiagList *diags, const FgSummary *sum, b
     const FgDiag *d = diags->items.items[i];
     FgPos pos = fg_source_pos(d->src, d->start);
     bool fixable = fg_output_fix_applies(d, unsafe_fixes);
-    fg_buf_printf(out, "%s%s%s:%zu:%zu: %s%s%s %s%s\n", color ? C_BOLD : "",
-                  fg_source_shown(d->src), color ? C_RESET : "", pos.line, pos.column,
-                  color ? C_RED C_BOLD : "", d->rule->code, color ? C_RESET : "",
-                  fixable ? "[*] " : "", d->message);
+    char *path = fg_escape_controls(fg_source_shown(d->src));
+    char *msg = fg_escape_controls(d->message);
+    fg_buf_printf(out, "%s%s%s:%zu:%zu: %s%s%s %s%s\n", color ? C_BOLD : "", path,
+                  color ? C_RESET : "", pos.line, pos.column, color ? C_RED C_BOLD : "",
+                  d->rule->code, color ? C_RESET : "", fixable ? "[*] " : "", msg);
+    free(path);
+    free(msg);
     if (quiet)
       continue;
     fg_text_snippet(out, d, color);
     const char *eq = color ? C_CYAN "=" C_RESET : "=";
     if (d->test)
-      fg_buf_printf(out, "  %s test: %s\n", eq, d->test);
+      fg_text_note(out, eq, "test: ", d->test);
     if (d->via)
-      fg_buf_printf(out, "  %s via: %s\n", eq, d->via);
+      fg_text_note(out, eq, "via: ", d->via);
     for (size_t k = 0; k < d->notes.len; k++)
-      fg_buf_printf(out, "  %s %s\n", eq, d->notes.items[k]);
+      fg_text_note(out, eq, "", d->notes.items[k]);
     if (d->fix)
-      fg_buf_printf(out, "  %s fix%s: %s\n", eq,
-                    d->fix->applicability == FG_FIX_UNSAFE ? " (unsafe)" : "",
-                    d->fix->message);
+      fg_text_note(out, eq,
+                   d->fix->applicability == FG_FIX_UNSAFE ? "fix (unsafe): " : "fix: ",
+                   d->fix->message);
     fg_buf_putc(out, '\n');
   }
   if (quiet)
@@ -80,8 +102,11 @@ void fg_output_text(FgBuf *out, const FgDiagList *diags, const FgSummary *sum, b
     if (sum->nwritten) {
       fg_buf_printf(out, " in %zu file%s:\n", sum->nwritten,
                     sum->nwritten == 1 ? "" : "s");
-      for (size_t i = 0; i < sum->nwritten; i++)
-        fg_buf_printf(out, "  %s\n", sum->written[i]);
+      for (size_t i = 0; i < sum->nwritten; i++) {
+        fg_buf_puts(out, "  ");
+        fg_buf_put_escaped(out, sum->written[i], strlen(sum->written[i]));
+        fg_buf_putc(out, '\n');
+      }
     } else {
       fg_buf_puts(out, ".\n");
     }

@@ -208,7 +208,10 @@ def run_commands(project_dir, cmds, limit_seconds, work_root=None):
             extra = ["-o", "junit_family=xunit1", "--junitxml=" + junit]
             if not re.search(r"(^|\s)-p\s*no:cacheprovider\b", command):
                 extra = ["-p", "no:cacheprovider"] + extra
-            full = command + " " + " ".join(shlex.quote(w) for w in extra)
+            # the serial step accepts an empty selection: `pytest ... || test $? -eq 5`;
+            # the recorder's options go to pytest, before the `||`
+            head, sep, tail = command.partition(" || test $? -eq 5")
+            full = head + " " + " ".join(shlex.quote(w) for w in extra) + sep + tail
             rc, seconds, output = _run(full, os.path.join(project_dir, wd), env, limit_seconds)
             tests = _node_ids(junit) if rc is not None and os.path.exists(junit) else []
             results.append({"name": name, "command": full, "xdist": _uses_xdist(command),

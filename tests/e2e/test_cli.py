@@ -178,3 +178,40 @@ def test_jobs_do_not_change_output(run_fg, tmp_path):
             outs.add((case, r.stdout))
     assert len(outs) == 3
     assert run_fg("check", "--jobs", "0", FIXTURES / "example").returncode == 2
+
+
+def test_runs_lists_every_run(run_fg, example):
+    """`forkguard runs` prints one block per pytest run and a summary; JSON has
+    the same runs with their cells and pool tests."""
+    text = run_fg("runs", example)
+    assert text.returncode == 0, text.stderr
+    assert text.stdout.count(": pytest run\n") >= 1
+    assert "  xdist:" in text.stdout and "  cells:" in text.stdout
+    assert text.stdout.rstrip().splitlines()[-1].startswith("Found ")
+    js = run_fg("runs", "--format", "json", example)
+    data = json.loads(js.stdout)
+    assert data["version"] == 1
+    runs = data["runs"]
+    assert len(runs) == text.stdout.count(": pytest run\n")
+    for r in runs:
+        for key in ("path", "line", "where", "argv", "xdist", "cells", "unknown",
+                    "pool_tests", "reported"):
+            assert key in r, key
+    assert any(r["xdist"] and r["pool_tests"] and "FG201" in r["reported"] for r in runs)
+
+
+def test_runs_usage_errors(run_fg, example, tmp_path):
+    r = run_fg("runs", "--fix", example)
+    assert r.returncode == 2 and "--fix" in r.stderr
+    r = run_fg("runs", "--format", "sarif", example)
+    assert r.returncode == 2 and "--format" in r.stderr
+    r = run_fg("runs", example, example)
+    assert r.returncode == 2 and "one PATH" in r.stderr
+    r = run_fg("runs", tmp_path / "nope")
+    assert r.returncode == 2 and "nope" in r.stderr
+
+
+def test_runs_of_a_project_without_ci(run_fg, tmp_path):
+    write(tmp_path, "pyproject.toml", "[project]\nname = 'x'\n")
+    r = run_fg("runs", "--format", "json", tmp_path)
+    assert r.returncode == 0 and json.loads(r.stdout) == {"version": 1, "runs": []}

@@ -59,9 +59,10 @@ def report(run_fg, project, args, fmt):
 def position(data, offset):
     """1-based line and column (code points) of a byte offset; a UTF-8 BOM
     is not a column (editors do not show it), as forkguard counts."""
-    before = data[:offset]
+    # LF, CRLF and a lone CR end a line; a lone CR is as long as an LF
+    before = data[:offset].replace(b"\r\n", b"\n\0").replace(b"\r", b"\n")
     line_start = before.rfind(b"\n") + 1
-    text = before[line_start:]
+    text = before[line_start:].lstrip(b"\0")
     if line_start == 0 and text.startswith(b"\xef\xbb\xbf"):
         text = text[3:]
     return before.count(b"\n") + 1, len(text.decode("utf-8", "replace")) + 1

@@ -23,6 +23,17 @@ add_test(NAME shuffle
          COMMAND ${FG_PYTHON3} ${CMAKE_SOURCE_DIR}/tests/e2e/shuffle.py
                  $<TARGET_FILE:forkguard> ${CMAKE_SOURCE_DIR}/fixtures)
 
+# Property: LF, CRLF and lone-CR line endings give the same findings and
+# fixes, and a fix keeps the file's own line ending.
+if(FG_SANITIZE)
+  set(FG_EOL_FILTER "/fix/,/bad/")
+else()
+  set(FG_EOL_FILTER "")
+endif()
+add_test(NAME eol
+         COMMAND ${FG_PYTHON3} ${CMAKE_SOURCE_DIR}/tests/e2e/eol.py
+                 $<TARGET_FILE:forkguard> ${CMAKE_SOURCE_DIR}/fixtures ${FG_EOL_FILTER})
+
 # The house's dependency rule (docs/ARCHITECTURE.md): includes point one way.
 add_test(NAME layers COMMAND ${FG_PYTHON3} ${CMAKE_SOURCE_DIR}/tests/layers.py
                              ${CMAKE_SOURCE_DIR})

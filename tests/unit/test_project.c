@@ -116,8 +116,8 @@ static void test_diamond_shortest_chain(void **state) {
                 "def b():\n    c()\n\n"
                 "def c():\n    multiprocessing.Pool(1).close()\n\n"
                 "def d():\n    c()\n\n"
-                "def x():\n    multiprocessing.Process(target=print).join()\n\n"
-                "def y():\n    multiprocessing.Process(target=print).join()\n\n"
+                "def x():\n    multiprocessing.Process(target=print).start()\n\n"
+                "def y():\n    multiprocessing.Process(target=print).start()\n\n"
                 "def test_diamond():\n    a()\n    d()\n\n"
                 "def test_tie():\n    y()\n    x()\n");
   FgProject *p = load(dir);
@@ -182,27 +182,27 @@ static void test_cycles_terminate(void **state) {
   (void)state;
   char *dir = testdir_new();
   testdir_write(dir, "pyproject.toml", kPyproject);
+  testdir_write(dir, "tests/test_cycles.py",
+                "import multiprocessing\n\n"
+                "def ping(n):\n    if n:\n        pong(n - 1)\n    return "
+                "multiprocessing.Pool(1)\n\n"
+                "def pong(n):\n    return ping(n)\n\n"
+                "def even(n):\n    return n == 0 or odd(n - 1)\n\n"
+                "def odd(n):\n    return n != 0 and even(n - 1)\n\n"
+                "def loop(n):\n    return loop(n - 1) if n else 0\n\n"
+                "def test_cycle_with_pool():\n    pong(3).close()\n\n"
+                "def test_cycle_without_pool():\n    assert even(4)\n\n"
+                "def test_self_recursion():\n    assert loop(2) == 0\n");
+  /* a cycle across modules; the imports of multiprocessing only make the
+   * prefilter parse all three files */
   testdir_write(
-      dir, "tests/test_cycles.py",
-      "import multiprocessing\n\n"
-      "def ping(n):\n    return pong(n - 1) if n else multiprocessing.Pool(1)\n\n"
-      "def pong(n):\n    return ping(n)\n\n"
-      "def even(n):\n    return n == 0 or odd(n - 1)\n\n"
-      "def odd(n):\n    return n != 0 and even(n - 1)\n\n"
-      "def loop(n):\n    return loop(n - 1) if n else 0\n\n"
-      "def test_cycle_with_pool():\n    pong(3).close()\n\n"
-      "def test_cycle_without_pool():\n    assert even(4)\n\n"
-      "def test_self_recursion():\n    assert loop(2) == 0\n");
-  /* a cycle across modules; the unused imports of multiprocessing.Pool
-   * only make the prefilter parse all three files */
-  testdir_write(dir, "tests/a.py",
-                "from multiprocessing import Pool\nfrom b import fb\n\ndef fa():\n    "
-                "return fb()\n");
-  testdir_write(dir, "tests/b.py",
-                "from multiprocessing import Pool\nfrom a import fa\n\ndef fb():\n    "
-                "return fa()\n");
+      dir, "tests/a.py",
+      "import multiprocessing\nfrom b import fb\n\ndef fa():\n    return fb()\n");
+  testdir_write(
+      dir, "tests/b.py",
+      "import multiprocessing\nfrom a import fa\n\ndef fb():\n    return fa()\n");
   testdir_write(dir, "tests/test_modules.py",
-                "from multiprocessing import Pool\nfrom a import fa\n\n"
+                "import multiprocessing\nfrom a import fa\n\n"
                 "def test_module_cycle():\n    fa()\n");
   FgProject *p = load(dir);
   const FgTest *t = find_test(p, "test_cycle_with_pool");

@@ -21,7 +21,8 @@ static char *cells_of(const char *yaml, const char *root) {
   assert_false(wf->doc->has_error);
   assert_true(wf->jobs.len >= 1);
   FgCells cells = {0};
-  fg_cells_of_job(&wf->jobs.items[0], root, &cells);
+  FgReader rd = {root, NULL, NULL};
+  fg_cells_of_job(&wf->jobs.items[0], root ? &rd : NULL, &cells);
   FgBuf b = {0};
   for (size_t i = 0; i < cells.items.len; i++) {
     const FgCell *c = &cells.items.items[i];
@@ -148,11 +149,109 @@ static void test_predicates(void **state) {
   assert_null(fg_matrix_ref("${{ inputs.a }}"));
 }
 
+static void test_matrix_values(void **state) {
+  /* include adds keys only to the combinations it matches; a matrix value
+   * read in a combination that lacks the key is null */
+  FgWorkflow *wf =
+      load("jobs:\n  t:\n    runs-on: ubuntu-latest\n    strategy:\n"
+           "      matrix:\n        py: ['3.12', '3.13']\n"
+           "        include:\n          - py: '3.12'\n            args: -n 4\n"
+           "          - py: '3.14'\n            extra: x\n"
+           "    steps: []\n");
+  FgXArena a = {0};
+  FgXValueVec combos = {0};
+  bool truncated = false;
+  fg_matrix_combos(&wf->jobs.items[0], &a, NULL, &combos, &truncated);
+  assert_int_equal(combos.len, 3);
+  assert_false(truncated);
+  assert_string_equal(fg_x_get(combos.items[0], "args")->str, "-n 4");
+  assert_null(fg_x_get(combos.items[1], "args"));
+  assert_string_equal(fg_x_get(combos.items[2], "py")->str, "3.14");
+  assert_null(fg_x_get(combos.items[2], "args"));
+  fg_vec_free(&combos);
+  fg_x_arena_free(&a);
+  fg_workflow_delete(wf);
+}
+
+static void test_runs_on_and_setup_actions(void **state) {
+  /* runs-on from inputs; setup-uv's python; the last setup step wins */
+  FgWorkflow *wf = load("jobs:\n  t:\n    runs-on: ${{ inputs.os }}\n    steps:\n"
+                        "      - uses: actions/setup-python@v5\n        with:\n"
+                        "          python-version: '3.9'\n"
+                        "      - uses: astral-sh/setup-uv@v6\n        with:\n"
+                        "          python-version: '3.13'\n"
+                        "      - run: pytest\n"
+                        "      - uses: conda-incubator/setup-miniconda@v3\n"
+                        "        if: runner.os == 'Windows'\n        with:\n"
+                        "          python-version: '3.10'\n"
+                        "      - run: pytest\n");
+  FgXArena a = {0};
+  FgXValue *inputs = fg_x_object(&a);
+  fg_x_set(&a, inputs, "os", fg_x_str(&a, "ubuntu-24.04"));
+  FgXValue *runner = fg_x_object(&a);
+  fg_x_set(&a, runner, "os", fg_x_str(&a, "Linux"));
+  FgXScope scope = {NULL, NULL, inputs, runner};
+  const FgJob *job = &wf->jobs.items[0];
+  char *os = fg_job_runs_on(job, &scope);
+  assert_string_equal(os, "ubuntu-24.04");
+  assert_string_equal(fg_runner_os(os), "Linux");
+  free(os);
+  FgStrVec pys = {0};
+  fg_job_pythons(job, 2, NULL, &scope, &pys);
+  assert_int_equal(pys.len, 1);
+  assert_string_equal(pys.items[0], "3.13");
+  fg_strvec_free(&pys);
+  /* the miniconda step does not run on Linux: 3.13 still */
+  fg_job_pythons(job, 4, NULL, &scope, &pys);
+  assert_string_equal(pys.items[0], "3.13");
+  fg_strvec_free(&pys);
+  /* before any setup step: the runner's Python (unknown) */
+  fg_job_pythons(job, 0, NULL, &scope, &pys);
+  assert_int_equal(pys.len, 1);
+  assert_null(pys.items[0]);
+  fg_strvec_free(&pys);
+  fg_x_arena_free(&a);
+  fg_workflow_delete(wf);
+  assert_null(fg_runner_os("self-hosted"));
+  assert_string_equal(fg_runner_os("macos-14"), "macOS");
+  assert_string_equal(fg_runner_os("windows-2022"), "Windows");
+}
+
+static void test_python_minor(void **state) {
+  FgCell c = {NULL, NULL};
+  assert_int_equal(fg_cell_python_minor(&c), -1);
+  const char *v[] = {"3.12", "pypy3.10", "3.14t", "3.13.1", "pypy-3.9", "3.x", "2.7"};
+  int want[] = {12, 10, 14, 13, 9, -1, -1};
+  for (size_t i = 0; i < 7; i++) {
+    c.python = (char *)v[i];
+    assert_int_equal(fg_cell_python_minor(&c), want[i]);
+  }
+}
+
+static void test_python_version_default_file(void **state) {
+  char *dir = testdir_new();
+  testdir_write(dir, ".python-version", "3.11\n");
+  /* setup-python with no version reads .python-version */
+  char *got = cells_of("jobs:\n  t:\n    runs-on: ubuntu-latest\n    steps:\n"
+                       "      - uses: actions/setup-python@v5\n",
+                       dir);
+  assert_string_equal(got, "ubuntu-latest*3.11");
+  free(got);
+  testdir_delete(dir);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_literal),         cmocka_unit_test(test_matrix_product),
-      cmocka_unit_test(test_include_exclude), cmocka_unit_test(test_unknown),
-      cmocka_unit_test(test_version_file),    cmocka_unit_test(test_predicates),
+      cmocka_unit_test(test_literal),
+      cmocka_unit_test(test_matrix_product),
+      cmocka_unit_test(test_include_exclude),
+      cmocka_unit_test(test_unknown),
+      cmocka_unit_test(test_version_file),
+      cmocka_unit_test(test_predicates),
+      cmocka_unit_test(test_matrix_values),
+      cmocka_unit_test(test_runs_on_and_setup_actions),
+      cmocka_unit_test(test_python_minor),
+      cmocka_unit_test(test_python_version_default_file),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -80,7 +80,7 @@ static void test_factor_conditionals(void **state) {
   FgSource *src;
   FgTox *tox = parse(&src);
   FgToxLines out = {0};
-  fg_tox_commands(tox, "py39-xdist", &out);
+  fg_tox_commands(tox, "py39-xdist", NULL, &out);
   assert_int_equal(out.len, 2);
   assert_string_equal(out.items[0].text, "pytest -n auto -m \"not no_parallel\" tests");
   char *t = span_text(src, &out.items[0]);
@@ -94,7 +94,7 @@ static void test_factor_conditionals(void **state) {
   free(t);
   fg_tox_lines_free(&out);
 
-  fg_tox_commands(tox, "py310-serial", &out);
+  fg_tox_commands(tox, "py310-serial", NULL, &out);
   assert_int_equal(out.len, 2);
   assert_string_equal(out.items[0].text, "pytest -p no:xdist");   /* {posargs} empty */
   assert_string_equal(out.items[1].text, "python -c 'print(1)'"); /* comment gone */
@@ -119,13 +119,13 @@ static void test_own_section_and_inheritance(void **state) {
   FgSource *src;
   FgTox *tox = parse(&src);
   FgToxLines out = {0};
-  fg_tox_commands(tox, "lint", &out);
+  fg_tox_commands(tox, "lint", NULL, &out);
   assert_int_equal(out.len, 1);
   assert_string_equal(out.items[0].text, "ruff check src ./tests");
   fg_tox_lines_free(&out);
 
   /* [testenv:docs] has no commands: [testenv]'s apply */
-  fg_tox_commands(tox, "docs", &out);
+  fg_tox_commands(tox, "docs", NULL, &out);
   assert_int_equal(out.len, 1);
   assert_string_equal(out.items[0].text, "pytest -p no:xdist");
   fg_tox_lines_free(&out);
@@ -137,7 +137,7 @@ static void test_setenv(void **state) {
   FgSource *src;
   FgTox *tox = parse(&src);
   FgToxLines out = {0};
-  fg_tox_setenv(tox, "py39-xdist", &out);
+  fg_tox_setenv(tox, "py39-xdist", NULL, &out);
   assert_int_equal(out.len, 2);
   assert_string_equal(out.items[0].key, "PYTHONHASHSEED");
   assert_string_equal(out.items[0].text, "0");
@@ -147,7 +147,7 @@ static void test_setenv(void **state) {
   assert_string_equal(t, "PYTEST_ADDOPTS=-n auto");
   free(t);
   fg_tox_lines_free(&out);
-  fg_tox_setenv(tox, "lint", &out);
+  fg_tox_setenv(tox, "lint", NULL, &out);
   assert_int_equal(out.len, 1);
   fg_tox_lines_free(&out);
   fg_tox_delete(tox);
@@ -163,7 +163,7 @@ static void test_references_and_errors(void **state) {
   assert_true(fg_tox_has_error(tox));
   assert_int_equal(fg_tox_error_offset(tox), (size_t)(strstr(text, "bad line") - text));
   FgToxLines out = {0};
-  fg_tox_commands(tox, "x", &out);
+  fg_tox_commands(tox, "x", NULL, &out);
   assert_int_equal(out.len, 2);
   assert_string_equal(out.items[0].text, "pytest -n 2");
   assert_int_equal(out.items[0].start, (size_t)(strstr(text, "pytest") - text));
@@ -177,6 +177,166 @@ static void test_references_and_errors(void **state) {
   fg_tox_delete(NULL);
 }
 
+static const char *outside_env(void *ud, const char *name) {
+  (void)ud;
+  return strcmp(name, "CI_ARGS") == 0 ? "--ci" : NULL;
+}
+
+static void test_posargs_and_env(void **state) {
+  (void)state;
+  const char *text = "[tox]\nenvlist = py-xdist\n"
+                     "[testenv]\n"
+                     "setenv =\n"
+                     "    DEFAULT = {env:WORKERS:} {env:CI_ARGS:--local}\n"
+                     "    xdist: WORKERS = -n auto\n"
+                     "    cov: RUN = coverage run -m\n"
+                     "    SELF = {env:SELF:outer}\n"
+                     "commands =\n"
+                     "    {env:RUN:} pytest {posargs:{env:DEFAULT:}}\n"
+                     "    echo {env:SELF} {tty:on:off} {envtmpdir}{/}x\n";
+  FgSource *src = fg_source_new("tox.ini", text, strlen(text));
+  FgTox *tox = fg_tox_parse(src);
+  FgToxLines out = {0};
+  /* no `--`: the default, through setenv (factor-conditional) and the outside */
+  FgToxInput in = {NULL, outside_env, NULL};
+  fg_tox_commands(tox, "py-xdist", &in, &out);
+  assert_int_equal(out.len, 2);
+  assert_string_equal(out.items[0].text, "pytest -n auto --ci");
+  assert_string_equal(out.items[1].text, "echo outer off .tox/py-xdist/tmp/x");
+  fg_tox_lines_free(&out);
+  /* another env: its own factors; the default of an unset variable */
+  FgToxInput none = {NULL, NULL, NULL};
+  fg_tox_commands(tox, "py-cov", &none, &out);
+  /* an empty {env:WORKERS:} leaves its blanks: the shell splits the words */
+  assert_string_equal(out.items[0].text, "coverage run -m pytest  --local");
+  fg_tox_lines_free(&out);
+  /* `--` given, even empty, replaces the default */
+  FgToxInput empty = {"", NULL, NULL};
+  fg_tox_commands(tox, "py-xdist", &empty, &out);
+  assert_string_equal(out.items[0].text, "pytest");
+  fg_tox_lines_free(&out);
+  FgToxInput given = {"-x tests", NULL, NULL};
+  fg_tox_commands(tox, "py-xdist", &given, &out);
+  assert_string_equal(out.items[0].text, "pytest -x tests");
+  fg_tox_lines_free(&out);
+  fg_tox_delete(tox);
+  fg_source_delete(src);
+}
+
+static void test_labels_gh_and_all_envs(void **state) {
+  (void)state;
+  const char *text =
+      "[tox]\nenvlist = py311, py312-x\nlabels =\n    ci = py312-x, lint\n"
+      "[gh-actions]\npython =\n    3.11: py311\n    3.12: py312  # comment\n"
+      "[gh-actions:env]\nOS =\n    ubuntu-latest: linux\n"
+      "[testenv:lint]\ncommands = ruff\nlabels = style\n";
+  FgSource *src = fg_source_new("tox.ini", text, strlen(text));
+  FgTox *tox = fg_tox_parse(src);
+  FgStrVec v = {0};
+  fg_tox_label_envs(tox, "ci", &v);
+  assert_int_equal(v.len, 2);
+  assert_string_equal(v.items[1], "lint");
+  fg_strvec_free(&v);
+  fg_tox_label_envs(tox, "style", &v);
+  assert_int_equal(v.len, 1);
+  fg_strvec_free(&v);
+  fg_tox_all_envs(tox, &v);
+  assert_int_equal(v.len, 3);
+  assert_string_equal(v.items[2], "lint");
+  fg_strvec_free(&v);
+  bool names = true;
+  assert_true(fg_tox_gh_map(tox, "python", &v, &names));
+  assert_false(names);
+  assert_int_equal(v.len, 2);
+  assert_string_equal(v.items[1], "3.12\tpy312");
+  fg_strvec_free(&v);
+  assert_true(fg_tox_gh_map(tox, "OS", &v, &names));
+  assert_string_equal(v.items[0], "ubuntu-latest\tlinux");
+  fg_strvec_free(&v);
+  fg_tox_gh_env_vars(tox, &v);
+  assert_int_equal(v.len, 1);
+  fg_strvec_free(&v);
+  assert_false(fg_tox_gh_map(tox, "OTHER", &v, &names));
+  fg_tox_delete(tox);
+  fg_source_delete(src);
+}
+
+static void test_toml(void **state) {
+  (void)state;
+  const char *text =
+      "env_list = [\"3.12\", \"type\"]\n"
+      "labels = { ci = [\"3.12\"] }\n"
+      "[env_run_base]\n"
+      "set_env = { W = \"-n 2\", D = { replace = \"env\", name = \"X\", default = \"d\" "
+      "} }\n"
+      "commands = [[\"pytest\", { replace = \"env\", name = \"W\" }, "
+      "{ replace = \"posargs\", default = [\"--a b\"], extend = true }, \"t\"]]\n"
+      "[env.type]\n"
+      "commands = [[\"mypy\"], { replace = \"ref\", of = [\"env_run_base\", "
+      "\"commands\"], "
+      "extend = true }]\n"
+      "[gh.python]\n\"3.12\" = [\"3.12\", \"type\"]\n";
+  FgSource *src = fg_source_new("tox.toml", text, strlen(text));
+  FgTox *tox = fg_tox_parse_toml(src, "");
+  assert_non_null(tox);
+  assert_true(fg_tox_is_toml(tox));
+  size_t n = 0;
+  const char *const *envs = fg_tox_envlist(tox, &n);
+  assert_int_equal(n, 2);
+  assert_string_equal(envs[0], "3.12");
+  FgToxLines out = {0};
+  fg_tox_commands(tox, "3.12", NULL, &out);
+  assert_int_equal(out.len, 1);
+  assert_string_equal(out.items[0].text, "pytest -n 2 '--a b' t");
+  assert_false(out.items[0].editable);
+  assert_int_equal(out.items[0].start, (size_t)(strstr(text, "[\"pytest\"") - text));
+  fg_tox_lines_free(&out);
+  fg_tox_commands(tox, "type", NULL, &out);
+  assert_int_equal(out.len, 2);
+  assert_string_equal(out.items[0].text, "mypy");
+  assert_string_equal(out.items[1].text, "pytest -n 2 '--a b' t");
+  fg_tox_lines_free(&out);
+  fg_tox_setenv(tox, "3.12", NULL, &out);
+  assert_int_equal(out.len, 2);
+  assert_string_equal(out.items[1].key, "D");
+  assert_string_equal(out.items[1].text, "d");
+  fg_tox_lines_free(&out);
+  FgStrVec v = {0};
+  bool names = false;
+  assert_true(fg_tox_gh_map(tox, "python", &v, &names));
+  assert_true(names);
+  assert_string_equal(v.items[0], "3.12\t3.12, type");
+  fg_strvec_free(&v);
+  fg_tox_label_envs(tox, "ci", &v);
+  assert_int_equal(v.len, 1);
+  fg_strvec_free(&v);
+  fg_tox_delete(tox);
+  /* no [tool.tox] in a pyproject: nothing */
+  assert_null(fg_tox_parse_toml(src, "tool.tox"));
+  fg_source_delete(src);
+}
+
+static void test_legacy_ini_in_pyproject(void **state) {
+  (void)state;
+  const char *text = "[tool.tox]\nlegacy_tox_ini = \"\"\"\n[tox]\nenvlist = py\n"
+                     "[testenv]\ncommands = pytest -n 3\n\"\"\"\n";
+  FgSource *src = fg_source_new("pyproject.toml", text, strlen(text));
+  FgTox *tox = fg_tox_parse_toml(src, "tool.tox");
+  assert_non_null(tox);
+  assert_false(fg_tox_is_toml(tox));
+  FgToxLines out = {0};
+  fg_tox_commands(tox, "py", NULL, &out);
+  assert_int_equal(out.len, 1);
+  assert_true(out.items[0].editable);
+  /* the span is the line in the pyproject */
+  char *t = span_text(src, &out.items[0]);
+  assert_string_equal(t, "pytest -n 3");
+  free(t);
+  fg_tox_lines_free(&out);
+  fg_tox_delete(tox);
+  fg_source_delete(src);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_envlist_braces),
@@ -184,6 +344,10 @@ int main(void) {
       cmocka_unit_test(test_own_section_and_inheritance),
       cmocka_unit_test(test_setenv),
       cmocka_unit_test(test_references_and_errors),
+      cmocka_unit_test(test_posargs_and_env),
+      cmocka_unit_test(test_labels_gh_and_all_envs),
+      cmocka_unit_test(test_toml),
+      cmocka_unit_test(test_legacy_ini_in_pyproject),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

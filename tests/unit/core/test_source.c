@@ -83,12 +83,36 @@ static void test_empty_and_lone_cr(void **state) {
   fg_source_delete(NULL);
 }
 
+/* Parsers see a lone CR as LF, in place: offsets stay the file's; the
+ * bytes as read stay in raw, and edits use the file's own line break. */
+static void test_lone_cr_reads_as_lf(void **state) {
+  (void)state;
+  FgSource *s = fg_source_new("m.py", "a\rb\r\nc\r", 7);
+  assert_memory_equal(s->data, "a\nb\r\nc\n", 7);
+  assert_memory_equal(s->raw, "a\rb\r\nc\r", 7);
+  assert_int_equal(s->nlines, 3);
+  assert_true(s->cr);
+  assert_false(s->crlf);
+  assert_string_equal(fg_source_eol(s), "\r");
+  fg_source_delete(s);
+  s = fg_source_new("u.py", "a\nb\n", 4);
+  assert_ptr_equal(s->raw, s->data); /* nothing to keep apart */
+  assert_string_equal(fg_source_eol(s), "\n");
+  assert_false(s->has_nul);
+  fg_source_delete(s);
+  s = fg_source_new("z.py", "a\0b\n", 4);
+  assert_true(s->has_nul);
+  assert_int_equal(s->len, 4);
+  fg_source_delete(s);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_ascii_positions),
       cmocka_unit_test(test_multibyte_columns),
       cmocka_unit_test(test_crlf_and_bom),
       cmocka_unit_test(test_empty_and_lone_cr),
+      cmocka_unit_test(test_lone_cr_reads_as_lf),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -13,10 +13,12 @@
 #include "fix/apply.h"
 
 #include <dirent.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 /* ---- helpers ------------------------------------------------------------- */
@@ -594,6 +596,165 @@ static void test_unchanged_file_not_written(void **state) {
   remove_root(root);
 }
 
+/* Bytes are counted, never cut at a NUL: a whole-file replacement holding
+ * NUL keeps every byte; a file that holds NUL is never edited. */
+static void test_nul_bytes(void **state) {
+  (void)state;
+  FgSource *s = src_new("a.txt", "abc\n");
+  FgFix *f = fg_fix_new(FG_FIX_SAFE, "whole");
+  fg_fix_add_edit_bytes(f, s, 0, s->len, "x\0y\n", 4);
+  FgPlan *plan = fg_plan_new();
+  assert_true(fg_plan_add_fix(plan, f));
+  const FgPlannedFile *pf = planned(plan, s);
+  assert_int_equal(pf->len, 4);
+  assert_memory_equal(pf->data, "x\0y\n", 4);
+  fg_plan_delete(plan);
+  fg_fix_delete(f);
+  fg_source_delete(s);
+
+  s = fg_source_new("n.ini", "[a]\n#\0\nk = v\n", 12);
+  f = fix1(s, 0, 0, "# added\n");
+  plan = fg_plan_new();
+  assert_false(fg_plan_add_fix(plan, f));
+  assert_int_equal(status_of(plan, 0), FG_FIX_FILE_REJECTED);
+  assert_int_equal(fg_plan_nrejected(plan), 1);
+  assert_non_null(strstr(fg_plan_rejected(plan, 0)->why, "NUL"));
+  fg_plan_delete(plan);
+  fg_fix_delete(f);
+  fg_source_delete(s);
+}
+
+/* In a file whose lines end in a lone CR, a fix builder's LF is that CR, and
+ * the bytes kept are the bytes read. */
+static void test_lone_cr_kept(void **state) {
+  (void)state;
+  FgSource *s = src_new("a.yml", "a\rb\r");
+  FgFix *f = fix1(s, 2, 2, "x\n");
+  FgPlan *plan = fg_plan_new();
+  assert_true(fg_plan_add_fix(plan, f));
+  assert_planned(plan, s, "a\rx\rb\r");
+  fg_plan_delete(plan);
+  fg_fix_delete(f);
+  fg_source_delete(s);
+}
+
+/* ---- the write window ---------------------------------------------------- */
+
+static const char *window_root;
+
+/* Someone edits b.py after the checks, before its rename. */
+static void edit_b_meanwhile(size_t index, const char *path) {
+  if (strcmp(path, "b.py") == 0)
+    write_file(window_root, "b.py", "b = 1  # edited by hand\n");
+}
+
+static void test_file_changed_in_the_write_window(void **state) {
+  (void)state;
+  char *root = make_root();
+  window_root = root;
+  write_file(root, "a.py", "a = 1\n");
+  write_file(root, "b.py", "b = 1\n");
+  FgSource *a = src_new("a.py", "a = 1\n");
+  FgSource *b = src_new("b.py", "b = 1\n");
+  FgFix *f = fg_fix_new(FG_FIX_SAFE, "both");
+  fg_fix_add_edit(f, a, 4, 5, "2");
+  fg_fix_add_edit(f, b, 4, 5, "2");
+  FgPlan *plan = fg_plan_new();
+  assert_true(fg_plan_add_fix(plan, f));
+  FgStrVec errors = {0};
+  fg_plan_write_hook = edit_b_meanwhile;
+  assert_int_equal(fg_plan_write(plan, root, &errors), 1);
+  fg_plan_write_hook = NULL;
+  char *got = read_back(root, "b.py");
+  assert_string_equal(got, "b = 1  # edited by hand\n"); /* the edit is kept */
+  free(got);
+  got = read_back(root, "a.py");
+  assert_string_equal(got, "a = 2\n");
+  free(got);
+  assert_int_equal(errors.len, 2);
+  assert_true(fg_str_startswith(errors.items[0], "b.py: changed on disk"));
+  assert_string_equal(errors.items[1],
+                      "the fixes were written in part; written: a.py; not written: b.py");
+  assert_no_temp(root);
+  fg_strvec_free(&errors);
+  fg_plan_delete(plan);
+  fg_fix_delete(f);
+  fg_source_delete(a);
+  fg_source_delete(b);
+  remove_root(root);
+}
+
+static void term_before_b(size_t index, const char *path) {
+  if (strcmp(path, "b.py") == 0)
+    raise(SIGTERM);
+}
+
+/* SIGTERM between two renames: the temporary files go, the run says what
+ * was written, and the signal still ends it. */
+static void test_signal_in_the_write_window(void **state) {
+  (void)state;
+  char *root = make_root();
+  write_file(root, "a.py", "a = 1\n");
+  write_file(root, "b.py", "b = 1\n");
+  int fds[2];
+  assert_int_equal(pipe(fds), 0);
+  pid_t pid = fork();
+  assert_true(pid >= 0);
+  if (pid == 0) {
+    dup2(fds[1], STDERR_FILENO);
+    FgSource *a = src_new("a.py", "a = 1\n");
+    FgSource *b = src_new("b.py", "b = 1\n");
+    FgFix *f = fg_fix_new(FG_FIX_SAFE, "both");
+    fg_fix_add_edit(f, a, 4, 5, "2");
+    fg_fix_add_edit(f, b, 4, 5, "2");
+    FgPlan *plan = fg_plan_new();
+    fg_plan_add_fix(plan, f);
+    fg_plan_write_hook = term_before_b;
+    fg_plan_write(plan, root, NULL);
+    _exit(0); /* not reached: the signal ends the child */
+  }
+  close(fds[1]);
+  char msg[512] = {0};
+  size_t n = 0;
+  ssize_t r;
+  while (n + 1 < sizeof msg && (r = read(fds[0], msg + n, sizeof msg - 1 - n)) > 0)
+    n += (size_t)r;
+  close(fds[0]);
+  int status = 0;
+  assert_int_equal(waitpid(pid, &status, 0), pid);
+  assert_true(WIFSIGNALED(status));
+  assert_int_equal(WTERMSIG(status), SIGTERM);
+  assert_string_equal(msg, "forkguard: interrupted while writing fixes; written: a.py; "
+                           "not written: b.py\n");
+  char *got = read_back(root, "b.py");
+  assert_string_equal(got, "b = 1\n");
+  free(got);
+  assert_no_temp(root);
+  remove_root(root);
+}
+
+/* A file with a second name elsewhere is not replaced: the rename would
+ * leave the other name on the old bytes. */
+static void test_hard_link_refused(void **state) {
+  (void)state;
+  char *root = make_root();
+  write_file(root, "a.py", "a = 1\n");
+  char *a = fg_xasprintf("%s/a.py", root), *other = fg_xasprintf("%s/other.py", root);
+  assert_int_equal(link(a, other), 0);
+  FgSource *s = src_new("a.py", "a = 1\n");
+  FgFix *f = fix1(s, 4, 5, "2");
+  FgPlan *plan = fg_plan_new();
+  assert_true(fg_plan_add_fix(plan, f));
+  assert_int_equal(fg_plan_check_disk(plan, root), 1);
+  assert_non_null(strstr(fg_plan_rejected(plan, 0)->why, "2 hard links"));
+  fg_plan_delete(plan);
+  fg_fix_delete(f);
+  fg_source_delete(s);
+  free(a);
+  free(other);
+  remove_root(root);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_single_edit),
@@ -613,6 +774,11 @@ int main(void) {
       cmocka_unit_test(test_no_temp_left_on_error),
       cmocka_unit_test(test_long_file_name),
       cmocka_unit_test(test_unchanged_file_not_written),
+      cmocka_unit_test(test_nul_bytes),
+      cmocka_unit_test(test_lone_cr_kept),
+      cmocka_unit_test(test_file_changed_in_the_write_window),
+      cmocka_unit_test(test_signal_in_the_write_window),
+      cmocka_unit_test(test_hard_link_refused),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -174,18 +174,25 @@ static void test_compound_bodies(void **state) {
                   "run() { pytest \"$@\"; }\n";
   FgShellScript *sc = parse(s);
   assert_false(sc->has_error);
-  const char *names[] = {"pytest", "true", "a", "b", "pytest",
+  /* NULL: the loop variable's assignment, before the loop body */
+  const char *names[] = {"pytest", "true", "a", "b", NULL,    "pytest",
                          "false",  "c",    "d", "e", "pytest"};
   size_t n = sizeof names / sizeof names[0];
   assert_int_equal(sc->ncmds, n);
-  for (size_t i = 0; i < n; i++)
-    assert_string_equal(sc->cmds[i].words[0].text, names[i]);
+  for (size_t i = 0; i < n; i++) {
+    if (names[i])
+      assert_string_equal(sc->cmds[i].words[0].text, names[i]);
+    else
+      assert_int_equal(sc->cmds[i].kind, FG_SHELL_ASSIGN);
+  }
+  assert_string_equal(sc->cmds[4].assigns[0].text, "v=");
+  assert_true(sc->cmds[4].assigns[0].dynamic);
   assert_string_equal(sc->cmds[0].sep, "\n");
   assert_string_equal(sc->cmds[2].sep, ";");
-  assert_string_equal(sc->cmds[7].sep, ";"); /* ;; */
-  check_argv(&sc->cmds[4], (const char *[]){"pytest", "-k", "$v", NULL});
-  assert_true(sc->cmds[4].words[2].dynamic);
-  check_argv(&sc->cmds[9], (const char *[]){"pytest", "$@", NULL});
+  assert_string_equal(sc->cmds[8].sep, ";"); /* ;; */
+  check_argv(&sc->cmds[5], (const char *[]){"pytest", "-k", "$v", NULL});
+  assert_true(sc->cmds[5].words[2].dynamic);
+  check_argv(&sc->cmds[10], (const char *[]){"pytest", "$@", NULL});
   fg_shell_delete(sc);
 }
 
@@ -290,8 +297,78 @@ static void test_deep_and_large(void **state) {
   fg_buf_free(&b);
 }
 
+static void test_parts(void **state) {
+  FgShellScript *sc = parse("pytest \"a$X\"b ${Y:-d} ${Z#p} $(echo x) 'q'\n");
+  assert_int_equal(sc->ncmds, 1);
+  const FgShellCommand *c = &sc->cmds[0];
+  assert_int_equal(c->nwords, 6);
+  const FgShellWord *w = &c->words[1];
+  assert_int_equal(w->nparts, 3);
+  assert_int_equal(w->parts[0].kind, FG_SHELL_LIT);
+  assert_string_equal(w->parts[0].text, "a");
+  assert_true(w->parts[0].quoted);
+  assert_int_equal(w->parts[1].kind, FG_SHELL_PARAM);
+  assert_string_equal(w->parts[1].text, "X");
+  assert_true(w->parts[1].quoted);
+  assert_false(w->parts[2].quoted);
+  w = &c->words[2];
+  assert_int_equal(w->parts[0].kind, FG_SHELL_PARAM);
+  assert_string_equal(w->parts[0].op, ":-");
+  assert_string_equal(w->parts[0].arg, "d");
+  assert_string_equal(c->words[3].parts[0].op, "#");
+  assert_string_equal(c->words[3].parts[0].arg, "p");
+  assert_int_equal(c->words[4].parts[0].kind, FG_SHELL_CMDSUB);
+  assert_string_equal(c->words[4].parts[0].text, "echo x");
+  assert_false(c->words[5].dynamic);
+  fg_shell_delete(sc);
+}
+
+static void test_statements_and_conditions(void **state) {
+  FgShellScript *sc =
+      parse("A=1 B=2\nexport C=3 D\n"
+            "if [ \"$A\" = 1 ]; then x; elif [[ $B != 2* ]]; then y; else z; fi\n"
+            "case \"$C\" in a|b) p ;; *) q ;; esac\n"
+            "[ -n \"$D\" ] && r\n"
+            "echo \"K=v\" >> \"$GITHUB_ENV\"\n");
+  assert_int_equal(sc->cmds[0].kind, FG_SHELL_ASSIGN);
+  assert_int_equal(sc->cmds[0].nassigns, 2);
+  assert_int_equal(sc->cmds[1].kind, FG_SHELL_DECL);
+  assert_string_equal(sc->cmds[1].words[0].text, "export");
+  assert_string_equal(sc->cmds[1].assigns[0].text, "C=3");
+  assert_string_equal(sc->cmds[1].words[1].text, "D");
+  /* x y z p q r echo */
+  const FgShellCommand *x = &sc->cmds[2], *y = &sc->cmds[3], *z = &sc->cmds[4];
+  assert_string_equal(x->words[0].text, "x");
+  const FgShellCond *cx = &sc->conds[x->cond];
+  assert_true(cx->has_test);
+  assert_string_equal(cx->test.op, "=");
+  assert_string_equal(cx->test.rhs.text, "1");
+  const FgShellCond *cy = &sc->conds[y->cond];
+  assert_string_equal(cy->test.op, "!=");
+  assert_true(cy->test.pattern);
+  assert_int_equal(cy->prev, x->cond);
+  const FgShellCond *cz = &sc->conds[z->cond];
+  assert_false(cz->has_test);
+  assert_int_equal(cz->prev, y->cond);
+  const FgShellCommand *p = &sc->cmds[5], *q = &sc->cmds[6];
+  assert_int_equal(sc->conds[p->cond].kind, FG_SHELL_COND_CASE);
+  assert_int_equal(sc->conds[p->cond].npatterns, 2);
+  assert_int_equal(sc->conds[q->cond].prev, p->cond);
+  const FgShellCommand *r = &sc->cmds[7];
+  assert_string_equal(sc->conds[r->cond].test.op, "-n");
+  assert_true(sc->conds[r->cond].want);
+  const FgShellCommand *e = &sc->cmds[8];
+  assert_non_null(e->out_file);
+  assert_true(e->out_append);
+  assert_string_equal(e->out_file->text, "$GITHUB_ENV");
+  assert_int_equal(e->cond, -1);
+  fg_shell_delete(sc);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_parts),
+      cmocka_unit_test(test_statements_and_conditions),
       cmocka_unit_test(test_continuations),
       cmocka_unit_test(test_and_or),
       cmocka_unit_test(test_assignments),

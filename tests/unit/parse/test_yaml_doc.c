@@ -238,8 +238,7 @@ static void test_anchors_and_aliases(void **state) {
                    "use: *b\n"
                    "again: &b [2]\n"
                    "later: *b\n"
-                   "self: &s [*s]\n"
-                   "nope: *missing\n");
+                   "self: &s [*s]\n");
   assert_false(p.doc->has_error);
   const FgYamlNode *root = p.doc->root;
   const FgYamlNode *base = item(root, 1);
@@ -258,8 +257,13 @@ static void test_anchors_and_aliases(void **state) {
   const FgYamlNode *self = item(root, 9);
   assert_null(item(self, 0)->target);
   assert_null(fg_yaml_deref(item(self, 0)));
-  assert_null(fg_yaml_deref(item(root, 11)));
   assert_null(fg_yaml_deref(NULL));
+  done(&p);
+  /* an alias to no anchor at all is an error (PyYAML and GitHub reject it) */
+  p = parse("a: 1\nnope: *missing\n");
+  assert_true(p.doc->has_error);
+  assert_string_equal(p.doc->error_message, "found undefined alias `missing`");
+  assert_int_equal(p.doc->error_offset, 11);
   done(&p);
 }
 

@@ -1,0 +1,4 @@
+from pkg.worker import Worker
+
+def test_worker():
+    assert Worker()._shared is None

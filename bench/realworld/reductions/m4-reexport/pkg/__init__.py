@@ -1,0 +1,2 @@
+from ._impl import compute
+from ._threads import compute_threads

@@ -1,0 +1,4 @@
+from multiprocessing import Manager
+
+def locked():
+    return Manager().Lock()

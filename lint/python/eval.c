@@ -1,0 +1,1470 @@
+/* python/eval: what an expression of the summary is worth where a def runs
+ * (FgEnv): literals, parameters from the call that entered the def (one call
+ * level deep) and their defaults, locals, `self` attributes set in
+ * __init__ / setUp / class bodies, module globals across modules, fixtures'
+ * return values, and the platform (sys.platform, os.name, platform.system(),
+ * sys.version_info), evaluated per (OS, Python) cell. Guards are
+ * conjunctions of such conditions: true, false, or unknown (a config value,
+ * an environment variable, anything computed at run time). Every walk is
+ * bounded by a depth. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/source.h"
+#include "python/internal.h"
+
+/* Evaluation nests this deep at most (values of values of values...). */
+#define FG_EVAL_DEPTH 32
+/* startswith(("a", "b", ...)) compares this many prefixes at most. */
+#define MAX_STARTS_OPTS 16
+
+/* ---- platforms ------------------------------------------------------------ */
+
+bool fg_platforms_has(FgPlatforms self, int os, int minor) {
+  if (os < 0 || os > 3 || minor < 0)
+    return false;
+  return (self >> FG_PLATFORM_CELL(os, minor)) & 1u;
+}
+
+static const char *const kOsNames[] = {"Linux", "macOS", "Windows", "other OSes"};
+
+char *fg_platforms_describe(FgPlatforms self) {
+  if (self == FG_PLATFORMS_ALL)
+    return NULL;
+  if (self == 0)
+    return fg_xstrdup("nowhere");
+  /* the OSes where some cell holds, and, when every such OS has the same
+   * Python cells, those as a range */
+  FgBuf b = {0};
+  uint16_t rows[4];
+  int oses = 0;
+  for (int os = 0; os < 4; os++) {
+    rows[os] = (uint16_t)(self >> (os * 16));
+    oses += rows[os] != 0;
+  }
+  uint16_t common = 0;
+  bool same = true;
+  for (int os = 0; os < 4; os++) {
+    if (!rows[os])
+      continue;
+    if (!common)
+      common = rows[os];
+    else if (rows[os] != common)
+      same = false;
+  }
+  fg_buf_puts(&b, "only");
+  if (oses < 4) {
+    fg_buf_puts(&b, " on ");
+    int k = 0;
+    for (int os = 0; os < 4; os++)
+      if (rows[os])
+        fg_buf_printf(&b, "%s%s", k++ ? (k == oses ? " or " : ", ") : "", kOsNames[os]);
+  }
+  if (same && common != 0xffff) {
+    int lo = 0, hi = 15;
+    while (lo < 16 && !((common >> lo) & 1))
+      lo++;
+    while (hi > 0 && !((common >> hi) & 1))
+      hi--;
+    bool contiguous = true;
+    for (int m = lo; m <= hi; m++)
+      contiguous = contiguous && ((common >> m) & 1);
+    fg_buf_puts(&b, oses < 4 ? ", " : " on ");
+    if (!contiguous)
+      fg_buf_puts(&b, "some Python versions");
+    else if (hi == 15)
+      fg_buf_printf(&b, "Python >= 3.%d", lo);
+    else if (lo == 0)
+      fg_buf_printf(&b, "Python < 3.%d", hi + 1);
+    else
+      fg_buf_printf(&b, "Python 3.%d to 3.%d", lo, hi);
+  } else if (!same) {
+    fg_buf_puts(&b, " (on some Python versions)");
+  }
+  return fg_buf_take(&b);
+}
+
+/* The concrete platform values of a cell. */
+static const char *const kSysPlatform[] = {"linux", "darwin", "win32", "freebsd"};
+static const char *const kOsName[] = {"posix", "posix", "nt", "posix"};
+static const char *const kSystem[] = {"Linux", "Darwin", "Windows", "FreeBSD"};
+static const char *const kMachine[] = {"x86_64", "arm64", "AMD64", "x86_64"};
+/* os.cpu_count() on the CI machine the model assumes (GitHub's hosted
+ * runners). */
+#define FG_CI_CPUS 4
+
+/* ---- values ------------------------------------------------------------------ */
+
+static FgVal fg_val(uint8_t kind) {
+  FgVal v;
+  memset(&v, 0, sizeof v);
+  v.kind = kind;
+  v.def = -1;
+  v.texpr = -1;
+  v.cls.cls = -1;
+  return v;
+}
+
+static FgVal fg_val_int(long long i) {
+  FgVal v = fg_val(FG_VAL_INT);
+  v.ival = i;
+  return v;
+}
+
+static FgVal fg_val_bool(bool b) {
+  FgVal v = fg_val(FG_VAL_BOOL);
+  v.ival = b;
+  return v;
+}
+
+static const char *fg_arena(FgEnv *env, char *s) {
+  fg_vec_push(env->arena, s);
+  return s;
+}
+
+static FgVal fg_val_str(FgEnv *env, const char *s) {
+  FgVal v = fg_val(FG_VAL_STR);
+  v.str = fg_arena(env, fg_xstrdup(s));
+  return v;
+}
+
+static FgVal fg_val_external(FgEnv *env, char *owned) {
+  FgVal v = fg_val(FG_VAL_EXTERNAL);
+  v.str = fg_arena(env, owned);
+  return v;
+}
+
+/* A platform name read outside a cell: the caller evaluates per cell. */
+static FgVal fg_platform(FgEnv *env, const char *text) {
+  int os = env->cell >= 0 ? env->cell / 16 : -1;
+  int minor = env->cell >= 0 ? env->cell % 16 : -1;
+  if (strcmp(text, "sys.platform") == 0)
+    return os < 0 ? fg_val(FG_VAL_PLAT) : fg_val_str(env, kSysPlatform[os]);
+  if (strcmp(text, "os.name") == 0)
+    return os < 0 ? fg_val(FG_VAL_PLAT) : fg_val_str(env, kOsName[os]);
+  if (strcmp(text, "sys.version_info") == 0) {
+    if (minor < 0)
+      return fg_val(FG_VAL_PLAT);
+    FgVal v = fg_val(FG_VAL_VERSION);
+    v.ival = minor;
+    v.texpr = 5;
+    return v;
+  }
+  if (strcmp(text, "sys.version_info.major") == 0)
+    return fg_val_int(3);
+  if (strcmp(text, "sys.version_info.minor") == 0)
+    return minor < 0 ? fg_val(FG_VAL_PLAT) : fg_val_int(minor);
+  return fg_val(FG_VAL_UNKNOWN);
+}
+
+static bool fg_is_platform_name(const char *text) {
+  return strcmp(text, "sys.platform") == 0 || strcmp(text, "os.name") == 0 ||
+         fg_str_startswith(text, "sys.version_info");
+}
+
+int fg_py_truth(FgVal v) {
+  switch (v.kind) {
+  case FG_VAL_NONE:
+    return 0;
+  case FG_VAL_BOOL:
+  case FG_VAL_INT:
+    return v.ival != 0;
+  case FG_VAL_STR:
+    return v.str && *v.str;
+  case FG_VAL_TUPLE:
+    return v.tmod && v.tmod->py->exprs[v.texpr].a >= 0;
+  case FG_VAL_EXTERNAL:
+    /* a name is true; what calling it returned is not known */
+    return v.str && fg_str_endswith(v.str, ")") ? -1 : 1;
+  case FG_VAL_VERSION:
+  case FG_VAL_CLASS:
+  case FG_VAL_DEF:
+  case FG_VAL_TRUTHY:
+    return 1;
+  case FG_VAL_FALSY:
+    return 0;
+  default:
+    return -1;
+  }
+}
+
+/* An environment for evaluating at module level of m (globals, defaults). */
+static FgEnv fg_env_module(const FgEnv *from, FgModule *m) {
+  FgEnv e;
+  memset(&e, 0, sizeof e);
+  e.p = from->p;
+  e.mod = m;
+  e.def = -1;
+  e.cell = from->cell;
+  e.depth = from->depth + 1;
+  e.arena = from->arena;
+  e.search = from->search;
+  e.test_params = from->test_params;
+  return e;
+}
+
+/* An environment for def d run with self of class cls (no call). */
+static FgEnv fg_env_def(const FgEnv *from, int d, FgClassRef cls) {
+  const FgDef *def = &from->p->defs.items[d];
+  FgEnv e = fg_env_module(from, def->mod);
+  e.func = &def->mod->py->funcs[def->func];
+  e.def = d;
+  e.self = cls;
+  return e;
+}
+
+/* ---- classes ----------------------------------------------------------------- */
+
+int fg_py_method(const FgPyModel *p, FgClassRef cls, const char *name,
+                 FgClassRef *owner) {
+  if (!cls.mod || cls.cls < 0)
+    return -1;
+  FgClassRefVec mro = {0};
+  fg_py_class_mro(p, cls.mod, cls.cls, &mro);
+  int d = -1;
+  for (size_t i = 0; i < mro.len && d < 0; i++) {
+    int f = fg_py_find_func(mro.items[i].mod, name, mro.items[i].cls);
+    if (f >= 0) {
+      d = fg_py_def_of(p, mro.items[i].mod, f);
+      if (owner)
+        *owner = mro.items[i];
+    }
+  }
+  fg_vec_free(&mro);
+  return d;
+}
+
+bool fg_py_class_site(const FgPyModel *p, FgClassRef cls, FgSiteInfo *out) {
+  if (!cls.mod || cls.cls < 0)
+    return false;
+  FgClassRefVec mro = {0};
+  fg_py_class_mro(p, cls.mod, cls.cls, &mro);
+  bool found = false;
+  for (size_t i = 0; i < mro.len && !found; i++) {
+    const FgPyClass *k = &mro.items[i].mod->py->classes[mro.items[i].cls];
+    for (size_t b = 0; b < k->nbases && !found; b++) {
+      char *canon = fg_pysites_canonical(k->bases[b]);
+      found = fg_pysites_classify(canon, out) &&
+              (out->site == FG_SITE_PROCESS || out->site == FG_SITE_MANAGER);
+      free(canon);
+    }
+  }
+  fg_vec_free(&mro);
+  return found;
+}
+
+/* ---- names ------------------------------------------------------------------- */
+
+static FgVal fg_eval_in(FgEnv *env, FgModule *m, int e);
+static FgVal fg_dict_get(FgEnv *env, FgVal d, FgVal key, const FgVal *dflt);
+
+/* The value a fixture gives: what it returns or yields first. */
+static FgVal fg_fixture_value(FgEnv *env, const char *name) {
+  FgScope scope = {0};
+  int cls = env->func ? env->func->cls : -1;
+  fg_py_scope_build(env->p, env->mod, cls, &scope);
+  int self_def =
+      env->func && env->func->is_fixture && fg_str_eq(env->func->fixture_name, name)
+          ? env->def
+          : -1;
+  int d = fg_py_scope_fixture(env->p, &scope, name, self_def);
+  fg_py_scope_free(&scope);
+  if (d < 0)
+    return fg_val(FG_VAL_UNKNOWN);
+  FgEnv fe = fg_env_def(env, d, env->self);
+  fe.entry = true;
+  const FgPyFunc *f = fe.func;
+  for (size_t i = 0; i < f->nreturns; i++) {
+    FgVal v = fg_eval_in(&fe, fe.mod, f->returns[i]);
+    if (v.kind != FG_VAL_NONE)
+      return v;
+  }
+  return fg_val(FG_VAL_UNKNOWN);
+}
+
+static FgVal fg_param(FgEnv *env, const char *name) {
+  const FgPyFunc *f = env->func;
+  if (!f)
+    return fg_val(FG_VAL_UNKNOWN);
+  for (size_t i = 0; i < f->nparams; i++) {
+    if (strcmp(f->params[i], name) != 0)
+      continue;
+    if (env->params && env->params->def == env->def && i < env->params->n &&
+        (env->params->vals[i].kind != FG_VAL_UNKNOWN || !env->entry))
+      return env->params->vals[i];
+    if (env->entry && env->test_params) {
+      const FgBinding *tp = env->test_params;
+      const FgPyFunc *tf = fg_py_def_func(env->p, tp->def);
+      for (size_t k = 0; k < tf->nparams && k < tp->n; k++)
+        if (strcmp(tf->params[k], name) == 0 && tp->vals[k].kind != FG_VAL_UNKNOWN)
+          return tp->vals[k];
+      /* an argname the test does not take (a fixture uses it) */
+      for (size_t k = 0; k < tp->nextra_kw; k++)
+        if (strcmp(tp->extra_names[k], name) == 0)
+          return tp->extra_kw[k];
+    }
+    if (env->entry)
+      return fg_str_eq(name, "request") ? fg_val(FG_VAL_UNKNOWN)
+                                        : fg_fixture_value(env, name);
+    if (env->params_unknown || f->param_defaults[i] < 0)
+      return fg_val(FG_VAL_UNKNOWN);
+    FgEnv de = fg_env_module(env, env->mod);
+    return fg_eval_in(&de, env->mod, f->param_defaults[i]);
+  }
+  return fg_val(FG_VAL_UNKNOWN);
+}
+
+/* A local name: the last assignment before the use whose guard holds (an
+ * assignment whose guard is false did not happen; one that may not have
+ * happened leaves the value unknown); with none, the parameter of that name
+ * (`if workers is None: workers = 2` reassigns a parameter). */
+static FgVal fg_local(FgEnv *env, const char *name) {
+  const FgPyFunc *f = env->func;
+  if (!f)
+    return fg_val(FG_VAL_UNKNOWN);
+  for (size_t i = f->nlocals; i-- > 0;) {
+    const FgPyAssign *a = &f->locals[i];
+    if (strcmp(a->name, name) != 0 || (env->at && a->span.start >= env->at))
+      continue;
+    /* an assignment under every condition the use is under ran before it */
+    bool dominates = false;
+    for (int g = env->use_known ? env->use_guard : -2, steps = 0; g >= -1 && steps < 64;
+         steps++) {
+      if (g == a->guard) {
+        dominates = true;
+        break;
+      }
+      g = g >= 0 ? env->mod->py->conds[g].parent : -2;
+    }
+    if (!dominates) {
+      FgEnv ge = *env;
+      ge.depth++;
+      FgGuardResult g = fg_py_guard(&ge, a->guard);
+      if (g.status == FG_GUARD_FALSE)
+        continue;
+      if (g.status == FG_GUARD_UNKNOWN || g.plat != FG_PLATFORMS_ALL)
+        return fg_val(FG_VAL_UNKNOWN);
+    }
+    FgEnv ve = *env;
+    ve.at = a->span.start;
+    ve.use_known = true;
+    ve.use_guard = a->guard;
+    return fg_eval_in(&ve, env->mod, a->expr);
+  }
+  return fg_param(env, name);
+}
+
+/* The methods whose `self.x = ...` make an instance's state. */
+static bool fg_init_like(const FgPyFunc *f) {
+  static const char *const names[] = {"__init__",   "setUp",      "setup_method",
+                                      "setup",      "setUpClass", "setup_class",
+                                      "asyncSetUp", NULL};
+  for (const char *const *n = names; *n; n++)
+    if (strcmp(f->name, *n) == 0)
+      return true;
+  return f->is_fixture && f->autouse;
+}
+
+static const FgPyAssign *fg_self_assign(const FgPyFunc *f, const char *name) {
+  for (size_t i = f->nself_assigns; i-- > 0;)
+    if (strcmp(f->self_assigns[i].name, name) == 0)
+      return &f->self_assigns[i];
+  return NULL;
+}
+
+/* `self.name` on an instance of cls: an assignment in the __init__ its
+ * construction ran (with that call's arguments), else in an init-like
+ * method along the MRO, else a class attribute. */
+static FgVal fg_self_attr(FgEnv *env, FgClassRef cls, const FgBinding *inst,
+                          const char *name) {
+  if (!cls.mod || cls.cls < 0)
+    return fg_val(FG_VAL_UNKNOWN);
+  const FgPyModel *p = env->p;
+  FgClassRefVec mro = {0};
+  fg_py_class_mro(p, cls.mod, cls.cls, &mro);
+  FgVal out = fg_val(FG_VAL_UNKNOWN);
+  bool found = false;
+  for (size_t i = 0; i < mro.len && !found; i++) {
+    FgModule *m = mro.items[i].mod;
+    for (size_t fi = 0; fi < m->py->nfuncs && !found; fi++) {
+      const FgPyFunc *f = &m->py->funcs[fi];
+      if (f->cls != mro.items[i].cls || f->nested || !fg_init_like(f))
+        continue;
+      const FgPyAssign *a = fg_self_assign(f, name);
+      if (!a)
+        continue;
+      found = true;
+      FgEnv ie = fg_env_def(env, fg_py_def_of(p, m, (int)fi), cls);
+      ie.at = a->span.start;
+      ie.entry = f->is_fixture;
+      ie.inst = inst;
+      if (strcmp(f->name, "__init__") == 0) {
+        /* the construction's values, when they are this __init__'s; a base's
+         * __init__ gets what a subclass's `super().__init__(*args,
+         * **kwargs)` forwards */
+        if (inst && inst->def == ie.def)
+          ie.params = inst;
+        else if (inst)
+          ie.params = fg_py_rebind(env->search, inst, ie.def);
+        if (inst && !ie.params)
+          ie.params_unknown = true;
+      }
+      out = fg_eval_in(&ie, m, a->expr);
+    }
+  }
+  for (size_t i = 0; i < mro.len && !found; i++) {
+    const FgPyClass *k = &mro.items[i].mod->py->classes[mro.items[i].cls];
+    for (size_t a = k->nattrs; a-- > 0 && !found;) {
+      if (strcmp(k->attrs[a].name, name) != 0)
+        continue;
+      found = true;
+      FgEnv ce = fg_env_module(env, mro.items[i].mod);
+      ce.self = cls;
+      out = fg_eval_in(&ce, mro.items[i].mod, k->attrs[a].expr);
+    }
+  }
+  /* else the first method along the MRO that sets it (`self._proc = P()` in a
+   * start_server() helper) */
+  for (size_t i = 0; i < mro.len && !found; i++) {
+    FgModule *m = mro.items[i].mod;
+    for (size_t fi = 0; fi < m->py->nfuncs && !found; fi++) {
+      const FgPyFunc *f = &m->py->funcs[fi];
+      if (f->cls != mro.items[i].cls || f->nested)
+        continue;
+      const FgPyAssign *a = fg_self_assign(f, name);
+      if (!a)
+        continue;
+      found = true;
+      FgEnv ie = fg_env_def(env, fg_py_def_of(p, m, (int)fi), cls);
+      ie.at = a->span.start;
+      ie.inst = inst;
+      ie.params_unknown = true;
+      out = fg_eval_in(&ie, m, a->expr);
+    }
+  }
+  fg_vec_free(&mro);
+  return out;
+}
+
+static FgVal fg_class_val(FgModule *m, int cls) {
+  FgVal v = fg_val(FG_VAL_CLASS);
+  v.cls.mod = m;
+  v.cls.cls = cls;
+  return v;
+}
+
+static FgVal fg_def_val(int d) {
+  FgVal v = fg_val(FG_VAL_DEF);
+  v.def = d;
+  return v;
+}
+
+/* The value an in-repo def returns when called with no known arguments. */
+static FgVal fg_return_value_(FgEnv *env, int d, FgClassRef self, const FgBinding *params,
+                              const FgBinding *inst);
+
+/* Memoised per (def, self, parameters, instance, cell): a helper's value is
+ * the same wherever it is asked for; while it is being computed (a
+ * recursive helper) it is not known. */
+static FgVal fg_return_value(FgEnv *env, int d, FgClassRef self, const FgBinding *params,
+                             const FgBinding *inst) {
+  FgMemoKey key = {{1, (uintptr_t)d, (uintptr_t)self.mod, (uintptr_t)(self.cls + 1),
+                    (uintptr_t)params, (uintptr_t)inst, (uintptr_t)(env->cell + 1)},
+                   NULL};
+  int slot = fg_py_memo(env->search, &key);
+  if (slot >= 0) {
+    FgMemoSlot *m = fg_py_memo_at(env->search, slot);
+    if (m->state == 2)
+      return m->val;
+    if (m->state == 1)
+      return fg_val(FG_VAL_UNKNOWN);
+    m->state = 1;
+  }
+  FgVal v = fg_return_value_(env, d, self, params, inst);
+  if (slot >= 0) {
+    FgMemoSlot *m = fg_py_memo_at(env->search, slot);
+    m->state = 2;
+    m->val = v;
+  }
+  return v;
+}
+
+static FgVal fg_return_value_(FgEnv *env, int d, FgClassRef self, const FgBinding *params,
+                              const FgBinding *inst) {
+  FgEnv de = fg_env_def(env, d, self);
+  de.params = params;
+  de.inst = inst;
+  const FgPyFunc *f = de.func;
+  for (size_t i = 0; i < f->nreturns; i++) {
+    FgVal v = fg_eval_in(&de, de.mod, f->returns[i]);
+    if (v.kind != FG_VAL_NONE && v.kind != FG_VAL_UNKNOWN)
+      return v;
+  }
+  return fg_val(FG_VAL_UNKNOWN);
+}
+
+/* One component of a member path: "()" calls, ".name" an attribute. */
+static FgVal fg_member1(FgEnv *env, FgVal v, const char *part, size_t n, bool call) {
+  if (env->depth > FG_EVAL_DEPTH)
+    return fg_val(FG_VAL_UNKNOWN);
+  switch (v.kind) {
+  case FG_VAL_EXTERNAL:
+    if (call)
+      return fg_val_external(env, fg_xasprintf("%s()", v.str));
+    return fg_val_external(env, fg_xasprintf("%s.%.*s", v.str, (int)n, part));
+  case FG_VAL_CLASS: {
+    if (call) {
+      FgVal inst = fg_val(FG_VAL_INSTANCE);
+      inst.cls = v.cls;
+      return inst;
+    }
+    char *name = fg_xstrndup(part, n);
+    int d = fg_py_method(env->p, v.cls, name, NULL);
+    FgVal out = d >= 0 ? fg_def_val(d) : fg_val(FG_VAL_UNKNOWN);
+    if (d < 0) {
+      FgEnv ce = *env;
+      ce.depth++;
+      out = fg_self_attr(&ce, v.cls, NULL, name);
+    }
+    free(name);
+    return out;
+  }
+  case FG_VAL_INSTANCE: {
+    if (call)
+      return fg_val(FG_VAL_OBJECT);
+    char *name = fg_xstrndup(part, n);
+    int d = fg_py_method(env->p, v.cls, name, NULL);
+    FgVal out;
+    if (d >= 0) {
+      out = fg_def_val(d);
+      out.cls = v.cls;
+      out.inst = v.inst;
+    } else {
+      FgEnv ce = *env;
+      ce.depth++;
+      out = fg_self_attr(&ce, v.cls, v.inst, name);
+    }
+    free(name);
+    return out;
+  }
+  case FG_VAL_DEF:
+    if (call) {
+      FgEnv ce = *env;
+      ce.depth++;
+      return fg_return_value(&ce, v.def, v.cls, NULL, v.inst);
+    }
+    /* a click command's function: `cmd.callback(...)` runs it */
+    if (n == 8 && strncmp(part, "callback", 8) == 0)
+      return v;
+    return fg_val(FG_VAL_UNKNOWN);
+  case FG_VAL_NONE:
+  case FG_VAL_PLAT:
+    return v.kind == FG_VAL_PLAT ? v : fg_val(FG_VAL_UNKNOWN);
+  default:
+    return fg_val(FG_VAL_UNKNOWN);
+  }
+}
+
+FgVal fg_py_member(FgEnv *env, FgVal v, const char *rest) {
+  const char *s = rest;
+  for (int steps = 0; *s && steps < 32; steps++) {
+    if (s[0] == '(' && s[1] == ')') {
+      v = fg_member1(env, v, NULL, 0, true);
+      s += 2;
+    } else if (s[0] == '(') {
+      /* a context's method kept in the text: only externals read it */
+      const char *close = strchr(s, ')');
+      if (!close || v.kind != FG_VAL_EXTERNAL)
+        return fg_val(FG_VAL_UNKNOWN);
+      v = fg_val_external(env, fg_xasprintf("%s%.*s", v.str, (int)(close + 1 - s), s));
+      s = close + 1;
+    } else if (s[0] == '.') {
+      size_t n = strcspn(s + 1, ".(");
+      v = fg_member1(env, v, s + 1, n, false);
+      s += 1 + n;
+    } else {
+      return fg_val(FG_VAL_UNKNOWN);
+    }
+    if (v.kind == FG_VAL_UNKNOWN)
+      return v;
+  }
+  return v;
+}
+
+/* A name Python's builtins define (an unbound name that is not one is not
+ * known: a loop variable, a name bound at run time). */
+static bool fg_is_builtin(const char *name) {
+  static const char *const names[] = {"abs",
+                                      "all",
+                                      "any",
+                                      "bool",
+                                      "bytes",
+                                      "callable",
+                                      "classmethod",
+                                      "dict",
+                                      "enumerate",
+                                      "filter",
+                                      "float",
+                                      "frozenset",
+                                      "getattr",
+                                      "hasattr",
+                                      "hash",
+                                      "id",
+                                      "int",
+                                      "isinstance",
+                                      "issubclass",
+                                      "iter",
+                                      "len",
+                                      "list",
+                                      "map",
+                                      "max",
+                                      "min",
+                                      "next",
+                                      "object",
+                                      "open",
+                                      "print",
+                                      "property",
+                                      "range",
+                                      "repr",
+                                      "reversed",
+                                      "round",
+                                      "set",
+                                      "setattr",
+                                      "sorted",
+                                      "staticmethod",
+                                      "str",
+                                      "sum",
+                                      "super",
+                                      "tuple",
+                                      "type",
+                                      "vars",
+                                      "zip",
+                                      "Exception",
+                                      "ValueError",
+                                      "TypeError",
+                                      "RuntimeError",
+                                      "KeyError",
+                                      "OSError",
+                                      "AssertionError",
+                                      "NotImplementedError",
+                                      "SystemExit",
+                                      "KeyboardInterrupt",
+                                      "StopIteration",
+                                      "__import__",
+                                      NULL};
+  for (const char *const *n = names; *n; n++)
+    if (strcmp(*n, name) == 0)
+      return true;
+  return false;
+}
+
+static FgVal fg_entity_val(FgEnv *env, const FgEntity *en, const char *text) {
+  switch (en->kind) {
+  case FG_ENTITY_EXTERNAL:
+    return fg_val_external(env, fg_xstrdup(text));
+  case FG_ENTITY_CLASS:
+    return fg_py_member(env, fg_class_val(en->mod, en->cls), en->rest);
+  case FG_ENTITY_DEF:
+    return fg_py_member(env, fg_def_val(en->def), en->rest);
+  case FG_ENTITY_GLOBAL: {
+    FgEnv ge = fg_env_module(env, en->mod);
+    ge.at = en->global->span.start;
+    FgVal v = fg_eval_in(&ge, en->mod, en->global->expr);
+    return fg_py_member(env, v, en->rest);
+  }
+  default:
+    return fg_val(FG_VAL_UNKNOWN);
+  }
+}
+
+static FgVal fg_py_eval_name_(FgEnv *env, const char *text, uint8_t how);
+FgVal fg_py_eval_name(FgEnv *env, const char *text, uint8_t how) {
+  FgVal v = fg_py_eval_name_(env, text, how);
+  if (getenv("FG_DEBUG_EVAL"))
+    fprintf(stderr, "%*sname %s how %d in %s -> kind %d ival %lld str %s\n", env->depth,
+            "", text, how, env->func ? env->func->name : "-", v.kind, v.ival,
+            v.str ? v.str : "");
+  return v;
+}
+static FgVal fg_py_eval_name_(FgEnv *env, const char *text, uint8_t how) {
+  if (env->depth > FG_EVAL_DEPTH || !text)
+    return fg_val(FG_VAL_UNKNOWN);
+  if (fg_is_platform_name(text))
+    return fg_platform(env, text);
+  size_t head = strcspn(text, ".(");
+  const char *rest = text + head;
+  char *name = fg_xstrndup(text, head);
+  FgVal v = fg_val(FG_VAL_UNKNOWN);
+  switch (how) {
+  case FG_NAME_SELF:
+    if (strncmp(rest, ".__class__", 10) == 0 && env->self.mod) {
+      v = fg_py_member(env, fg_class_val(env->self.mod, env->self.cls), rest + 10);
+    } else if (env->self.mod) {
+      FgVal self = fg_val(FG_VAL_INSTANCE);
+      self.cls = env->self;
+      self.inst = env->inst;
+      v = fg_py_member(env, self, rest);
+    }
+    break;
+  case FG_NAME_PARAM:
+    v = fg_py_member(env, fg_param(env, name), rest);
+    break;
+  case FG_NAME_LOCAL:
+    v = fg_py_member(env, fg_local(env, name), rest);
+    break;
+  default: {
+    FgEntity en;
+    FgMemoKey key = {{3, (uintptr_t)env->mod, 0, 0, 0, 0, 0}, text};
+    int slot = fg_py_memo(env->search, &key);
+    if (slot >= 0 && fg_py_memo_at(env->search, slot)->state == 2) {
+      en = fg_py_memo_at(env->search, slot)->ent;
+      /* rest points into the text asked about: the same bytes */
+      en.rest = text + (en.rest - fg_py_memo_at(env->search, slot)->key.text);
+    } else {
+      fg_py_lookup(env->p, env->mod, text, &en);
+      if (slot >= 0) {
+        FgMemoSlot *m = fg_py_memo_at(env->search, slot);
+        m->ent = en;
+        m->ent.rest = m->key.text + (en.rest - text);
+        m->state = 2;
+      }
+    }
+    if (how == FG_NAME_GLOBAL && en.kind == FG_ENTITY_EXTERNAL)
+      v = fg_is_builtin(name) ? fg_val_external(env, fg_xasprintf("builtins.%s", text))
+                              : fg_val(FG_VAL_UNKNOWN);
+    else
+      v = fg_entity_val(env, &en, text);
+  }
+  }
+  free(name);
+  return v;
+}
+
+/* ---- expressions ------------------------------------------------------------- */
+
+static const FgPyExpr *fg_ex(const FgModule *m, int e) {
+  return &m->py->exprs[e];
+}
+
+static int fg_cmp_scalar(FgEnv *env, FgModule *m, FgVal a, FgVal b, int *out);
+
+/* Compares the version (3, minor) of length vlen with a tuple of ints:
+ * -1, 0, 1 in *out; false when the tuple is not one of ints. */
+static bool fg_cmp_version(FgEnv *env, FgVal ver, FgVal tup, int *out) {
+  long long parts[2] = {3, ver.ival};
+  int k = 0;
+  for (int e = fg_ex(tup.tmod, tup.texpr)->a; e >= 0; e = fg_ex(tup.tmod, e)->next, k++) {
+    FgEnv te = fg_env_module(env, (FgModule *)tup.tmod);
+    FgVal x = fg_eval_in(&te, (FgModule *)tup.tmod, e);
+    if (x.kind != FG_VAL_INT)
+      return false;
+    if (k >= 2 || k >= ver.texpr) {
+      *out = k < ver.texpr ? 1 : -1;
+      return true;
+    }
+    if (parts[k] != x.ival) {
+      *out = parts[k] < x.ival ? -1 : 1;
+      return true;
+    }
+  }
+  *out = k < ver.texpr ? 1 : 0;
+  return true;
+}
+
+/* -1 / 0 / 1 in *out for a <=> b; returns 0 when not comparable, 1 when
+ * ordered, 2 when only (in)equality is known. */
+static int fg_cmp_scalar(FgEnv *env, FgModule *m, FgVal a, FgVal b, int *out) {
+  (void)m;
+  bool an = a.kind == FG_VAL_INT || a.kind == FG_VAL_BOOL;
+  bool bn = b.kind == FG_VAL_INT || b.kind == FG_VAL_BOOL;
+  if (an && bn) {
+    *out = a.ival < b.ival ? -1 : a.ival > b.ival;
+    return 1;
+  }
+  if (a.kind == FG_VAL_STR && b.kind == FG_VAL_STR) {
+    int c = strcmp(a.str, b.str);
+    *out = c < 0 ? -1 : c > 0;
+    return 1;
+  }
+  if (a.kind == FG_VAL_VERSION && b.kind == FG_VAL_TUPLE)
+    return fg_cmp_version(env, a, b, out) ? 1 : 0;
+  if (a.kind == FG_VAL_TUPLE && b.kind == FG_VAL_VERSION) {
+    if (!fg_cmp_version(env, b, a, out))
+      return 0;
+    *out = -*out;
+    return 1;
+  }
+  if (a.kind == FG_VAL_NONE && b.kind == FG_VAL_NONE) {
+    *out = 0;
+    return 2;
+  }
+  bool a_known = a.kind >= FG_VAL_NONE && a.kind != FG_VAL_OBJECT;
+  bool b_known = b.kind >= FG_VAL_NONE && b.kind != FG_VAL_OBJECT;
+  if ((a.kind == FG_VAL_NONE && b.kind >= FG_VAL_NONE) ||
+      (b.kind == FG_VAL_NONE && a.kind >= FG_VAL_NONE)) {
+    *out = 1; /* None equals nothing but None */
+    return 2;
+  }
+  if (a.kind == FG_VAL_CLASS && b.kind == FG_VAL_CLASS) {
+    *out = a.cls.mod == b.cls.mod && a.cls.cls == b.cls.cls ? 0 : 1;
+    return 2;
+  }
+  if (a_known && b_known && a.kind != b.kind && a.kind <= FG_VAL_STR &&
+      b.kind <= FG_VAL_STR) {
+    *out = 1;
+    return 2;
+  }
+  return 0;
+}
+
+static FgVal fg_cmp(FgEnv *env, FgModule *m, uint8_t op, FgVal a, FgVal b) {
+  if (a.kind == FG_VAL_PLAT || b.kind == FG_VAL_PLAT)
+    return fg_val(FG_VAL_PLAT);
+  int c = 0;
+  switch (op) {
+  case FG_CMP_IS:
+  case FG_CMP_IS_NOT: {
+    int k = 0;
+    bool none = a.kind == FG_VAL_NONE || b.kind == FG_VAL_NONE;
+    bool bools = a.kind == FG_VAL_BOOL && b.kind == FG_VAL_BOOL;
+    bool classes = a.kind == FG_VAL_CLASS && b.kind == FG_VAL_CLASS;
+    if (none || bools || classes)
+      k = fg_cmp_scalar(env, m, a, b, &c);
+    if (!k)
+      return fg_val(FG_VAL_UNKNOWN);
+    return fg_val_bool((c == 0) == (op == FG_CMP_IS));
+  }
+  case FG_CMP_EQ:
+  case FG_CMP_NE:
+    if (!fg_cmp_scalar(env, m, a, b, &c))
+      return fg_val(FG_VAL_UNKNOWN);
+    return fg_val_bool((c == 0) == (op == FG_CMP_EQ));
+  case FG_CMP_LT:
+  case FG_CMP_LE:
+  case FG_CMP_GT:
+  case FG_CMP_GE:
+    if (fg_cmp_scalar(env, m, a, b, &c) != 1)
+      return fg_val(FG_VAL_UNKNOWN);
+    return fg_val_bool(op == FG_CMP_LT   ? c < 0
+                       : op == FG_CMP_LE ? c <= 0
+                       : op == FG_CMP_GT ? c > 0
+                                         : c >= 0);
+  case FG_CMP_IN:
+  case FG_CMP_NOT_IN: {
+    int found = 0;
+    if (b.kind == FG_VAL_STR && a.kind == FG_VAL_STR) {
+      found = strstr(b.str, a.str) != NULL;
+    } else if (b.kind == FG_VAL_DICT) {
+      /* an empty dict holds nothing; else only a string key is looked up */
+      int e = fg_ex(b.tmod, b.texpr)->a;
+      if (e >= 0 && a.kind != FG_VAL_STR)
+        return fg_val(FG_VAL_UNKNOWN);
+      for (; e >= 0 && !found; e = fg_ex(b.tmod, e)->next)
+        found = fg_str_eq(fg_ex(b.tmod, e)->text, a.str);
+    } else if (b.kind == FG_VAL_TUPLE) {
+      bool unknown = false;
+      for (int e = fg_ex(b.tmod, b.texpr)->a; e >= 0 && found != 1;
+           e = fg_ex(b.tmod, e)->next) {
+        FgEnv te = fg_env_module(env, (FgModule *)b.tmod);
+        FgVal x = fg_eval_in(&te, (FgModule *)b.tmod, e);
+        if (x.kind == FG_VAL_PLAT)
+          return x;
+        if (!fg_cmp_scalar(env, m, a, x, &c))
+          unknown = true;
+        else if (c == 0)
+          found = 1;
+      }
+      if (!found && unknown)
+        return fg_val(FG_VAL_UNKNOWN);
+    } else {
+      return fg_val(FG_VAL_UNKNOWN);
+    }
+    return fg_val_bool(found == (op == FG_CMP_IN));
+  }
+  default:
+    return fg_val(FG_VAL_UNKNOWN);
+  }
+}
+
+/* A method on a string value: startswith / endswith / lower / upper. */
+static FgVal fg_str_method(FgEnv *env, FgVal recv, const char *meth, FgModule *m,
+                           int args) {
+  if (recv.kind == FG_VAL_PLAT)
+    return recv;
+  if (recv.kind != FG_VAL_STR)
+    return fg_val(FG_VAL_UNKNOWN);
+  if (strcmp(meth, "lower") == 0 || strcmp(meth, "upper") == 0) {
+    char *s = fg_xstrdup(recv.str);
+    for (char *c = s; *c; c++)
+      *c = meth[0] == 'l' ? (char)(*c >= 'A' && *c <= 'Z' ? *c + 32 : *c)
+                          : (char)(*c >= 'a' && *c <= 'z' ? *c - 32 : *c);
+    FgVal v = fg_val(FG_VAL_STR);
+    v.str = fg_arena(env, s);
+    return v;
+  }
+  if (args < 0)
+    return fg_val(FG_VAL_UNKNOWN);
+  FgVal a = fg_eval_in(env, m, args);
+  FgVal opts[MAX_STARTS_OPTS];
+  size_t nopts = 0;
+  if (a.kind == FG_VAL_STR) {
+    opts[nopts++] = a;
+  } else if (a.kind == FG_VAL_TUPLE) {
+    for (int e = fg_ex(a.tmod, a.texpr)->a; e >= 0 && nopts < MAX_STARTS_OPTS;
+         e = fg_ex(a.tmod, e)->next) {
+      FgVal x = fg_eval_in(env, (FgModule *)a.tmod, e);
+      if (x.kind != FG_VAL_STR)
+        return fg_val(FG_VAL_UNKNOWN);
+      opts[nopts++] = x;
+    }
+  } else {
+    return fg_val(FG_VAL_UNKNOWN);
+  }
+  bool starts = strcmp(meth, "startswith") == 0;
+  if (!starts && strcmp(meth, "endswith") != 0)
+    return fg_val(FG_VAL_UNKNOWN);
+  for (size_t i = 0; i < nopts; i++) {
+    size_t n = strlen(opts[i].str), l = strlen(recv.str);
+    bool hit = starts ? strncmp(recv.str, opts[i].str, n) == 0
+                      : l >= n && strcmp(recv.str + l - n, opts[i].str) == 0;
+    if (hit)
+      return fg_val_bool(true);
+  }
+  return fg_val_bool(false);
+}
+
+static FgVal fg_eval_call(FgEnv *env, FgModule *m, const FgPyExpr *x) {
+  const char *t = x->text;
+  if (x->how == FG_NAME_GLOBAL) {
+    FgVal a0 = x->a >= 0 && fg_ex(m, x->a)->kind != FG_EXPR_KW ? fg_eval_in(env, m, x->a)
+                                                               : fg_val(FG_VAL_UNKNOWN);
+    if (strcmp(t, "int") == 0) {
+      if (a0.kind == FG_VAL_INT || a0.kind == FG_VAL_BOOL || a0.kind == FG_VAL_PLAT)
+        return a0.kind == FG_VAL_BOOL ? fg_val_int(a0.ival) : a0;
+      if (a0.kind == FG_VAL_STR) {
+        char *end = NULL;
+        long long v = strtoll(a0.str, &end, 10);
+        return end && *end == '\0' && *a0.str ? fg_val_int(v) : fg_val(FG_VAL_UNKNOWN);
+      }
+      return fg_val(FG_VAL_UNKNOWN);
+    }
+    if (strcmp(t, "bool") == 0) {
+      if (a0.kind == FG_VAL_PLAT)
+        return a0;
+      int tr = fg_py_truth(a0);
+      return tr < 0 ? fg_val(FG_VAL_UNKNOWN) : fg_val_bool(tr);
+    }
+    if (strcmp(t, "callable") == 0) {
+      switch (a0.kind) {
+      case FG_VAL_NONE:
+      case FG_VAL_BOOL:
+      case FG_VAL_INT:
+      case FG_VAL_STR:
+      case FG_VAL_TUPLE:
+      case FG_VAL_VERSION:
+        return fg_val_bool(false);
+      case FG_VAL_DEF:
+      case FG_VAL_CLASS:
+        return fg_val_bool(true);
+      case FG_VAL_EXTERNAL:
+        /* a name is callable; what calling it returned is not known */
+        return fg_str_endswith(a0.str, "()") ? fg_val(FG_VAL_UNKNOWN) : fg_val_bool(true);
+      default:
+        return a0.kind == FG_VAL_PLAT ? a0 : fg_val(FG_VAL_UNKNOWN);
+      }
+    }
+    if (strcmp(t, "len") == 0) {
+      if (a0.kind == FG_VAL_STR)
+        return fg_val_int((long long)strlen(a0.str));
+      if (a0.kind == FG_VAL_TUPLE) {
+        long long n = 0;
+        for (int e = fg_ex(a0.tmod, a0.texpr)->a; e >= 0; e = fg_ex(a0.tmod, e)->next)
+          n++;
+        return fg_val_int(n);
+      }
+      return a0.kind == FG_VAL_PLAT ? a0 : fg_val(FG_VAL_UNKNOWN);
+    }
+    if (strcmp(t, "staticmethod") == 0 || strcmp(t, "classmethod") == 0 ||
+        strcmp(t, "property") == 0)
+      return a0;
+    if (strcmp(t, "type") == 0 && x->a >= 0 && fg_ex(m, x->a)->kind == FG_EXPR_NAME &&
+        fg_ex(m, x->a)->how == FG_NAME_SELF && env->self.mod &&
+        strcmp(fg_ex(m, x->a)->text, "self") == 0)
+      return fg_class_val(env->self.mod, env->self.cls);
+    if (strcmp(t, "max") == 0 || strcmp(t, "min") == 0) {
+      long long best = 0;
+      int n = 0;
+      for (int e = x->a; e >= 0; e = fg_ex(m, e)->next, n++) {
+        FgVal v = fg_eval_in(env, m, e);
+        if (v.kind == FG_VAL_PLAT)
+          return v;
+        if (v.kind != FG_VAL_INT)
+          return fg_val(FG_VAL_UNKNOWN);
+        if (!n || (t[1] == 'a' ? v.ival > best : v.ival < best))
+          best = v.ival;
+      }
+      return n ? fg_val_int(best) : fg_val(FG_VAL_UNKNOWN);
+    }
+  }
+  if (x->how == FG_NAME_IMPORT && strcmp(t, "platform.system") == 0)
+    return env->cell < 0 ? fg_val(FG_VAL_PLAT) : fg_val_str(env, kSystem[env->cell / 16]);
+  if (x->how == FG_NAME_IMPORT && strcmp(t, "platform.machine") == 0)
+    return env->cell < 0 ? fg_val(FG_VAL_PLAT)
+                         : fg_val_str(env, kMachine[env->cell / 16]);
+  /* the CI machine: GitHub's hosted runners have 4 CPUs */
+  if (x->how == FG_NAME_IMPORT &&
+      (strcmp(t, "os.cpu_count") == 0 || strcmp(t, "multiprocessing.cpu_count") == 0 ||
+       strcmp(t, "psutil.cpu_count") == 0 || strcmp(t, "joblib.cpu_count") == 0 ||
+       strcmp(t, "loky.cpu_count") == 0))
+    return fg_val_int(FG_CI_CPUS);
+  const char *dot = strrchr(t, '.');
+  if (dot && strchr(dot, '(') == NULL && strcmp(dot, ".get") == 0) {
+    char *recv_text = fg_xstrndup(t, (size_t)(dot - t));
+    FgVal recv = fg_py_eval_name(env, recv_text, x->how);
+    free(recv_text);
+    if (recv.kind == FG_VAL_DICT && x->a >= 0) {
+      FgVal key = fg_eval_in(env, m, x->a);
+      int d = fg_ex(m, x->a)->next;
+      FgVal dflt = d >= 0 ? fg_eval_in(env, m, d) : fg_val(FG_VAL_NONE);
+      return fg_dict_get(env, recv, key, &dflt);
+    }
+  }
+  if (dot && strchr(dot, '(') == NULL) {
+    const char *meth = dot + 1;
+    if (strcmp(meth, "startswith") == 0 || strcmp(meth, "endswith") == 0 ||
+        strcmp(meth, "lower") == 0 || strcmp(meth, "upper") == 0) {
+      char *recv_text = fg_xstrndup(t, (size_t)(dot - t));
+      FgVal recv = fg_py_eval_name(env, recv_text, x->how);
+      free(recv_text);
+      return fg_str_method(env, recv, meth, m, x->a);
+    }
+  }
+  FgVal callee = fg_py_eval_name(env, t, x->how);
+  if (callee.kind == FG_VAL_CLASS) {
+    /* the instance remembers its construction: the arguments of __init__ */
+    FgVal inst = fg_val(FG_VAL_INSTANCE);
+    inst.cls = callee.cls;
+    int init = fg_py_method(env->p, callee.cls, "__init__", NULL);
+    inst.inst = init >= 0 ? fg_py_bind(env->search, env, m, x->a, false, init) : NULL;
+    inst.origin_mod = m;
+    inst.origin = x->span;
+    return inst;
+  }
+  if (callee.kind == FG_VAL_UNKNOWN || callee.kind == FG_VAL_PLAT)
+    return callee;
+  if (callee.kind == FG_VAL_DEF && env->depth < FG_EVAL_DEPTH) {
+    /* a helper's value, with this call's arguments */
+    const FgBinding *params = fg_py_bind(env->search, env, m, x->a, false, callee.def);
+    FgEnv ce = *env;
+    ce.depth++;
+    FgVal r = fg_return_value(&ce, callee.def, callee.cls, params, callee.inst);
+    if (r.kind == FG_VAL_INSTANCE && !r.origin_mod) {
+      r.origin_mod = m;
+      r.origin = x->span;
+    }
+    return r;
+  }
+  FgVal v = fg_py_member(env, callee, "()");
+  if (v.kind == FG_VAL_EXTERNAL) {
+    v.origin_mod = m;
+    v.origin = x->span;
+  }
+  return v;
+}
+
+/* d[key] (or d.get(key, dflt) with dflt given): the entry's value. */
+static FgVal fg_dict_get(FgEnv *env, FgVal d, FgVal key, const FgVal *dflt) {
+  if (key.kind != FG_VAL_STR)
+    return fg_val(FG_VAL_UNKNOWN);
+  for (int e = fg_ex(d.tmod, d.texpr)->a; e >= 0; e = fg_ex(d.tmod, e)->next) {
+    const FgPyExpr *kv = fg_ex(d.tmod, e);
+    if (fg_str_eq(kv->text, key.str)) {
+      FgEnv de = fg_env_module(env, (FgModule *)d.tmod);
+      return fg_eval_in(&de, (FgModule *)d.tmod, kv->a);
+    }
+  }
+  return dflt ? *dflt : fg_val(FG_VAL_UNKNOWN);
+}
+
+static FgVal fg_eval_in(FgEnv *env, FgModule *m, int e) {
+  if (e < 0 || !m->py || (size_t)e >= m->py->nexprs || env->depth > FG_EVAL_DEPTH)
+    return fg_val(FG_VAL_UNKNOWN);
+  const FgPyExpr *x = fg_ex(m, e);
+  FgEnv sub = *env;
+  sub.depth++;
+  switch (x->kind) {
+  case FG_EXPR_NONE:
+    return fg_val(FG_VAL_NONE);
+  case FG_EXPR_BOOL:
+    return fg_val_bool(x->ival != 0);
+  case FG_EXPR_INT:
+    return fg_val_int(x->ival);
+  case FG_EXPR_STR: {
+    FgVal v = fg_val(FG_VAL_STR);
+    v.str = x->text;
+    return v;
+  }
+  case FG_EXPR_TUPLE:
+  case FG_EXPR_DICT: {
+    FgVal v = fg_val(x->kind == FG_EXPR_TUPLE ? FG_VAL_TUPLE : FG_VAL_DICT);
+    v.tmod = m;
+    v.texpr = e;
+    return v;
+  }
+  case FG_EXPR_NAME: {
+    if (m != sub.mod)
+      return fg_val(FG_VAL_UNKNOWN);
+    FgVal v = fg_py_eval_name(&sub, x->text, x->how);
+    if (v.kind == FG_VAL_INSTANCE && !v.origin_mod) {
+      v.origin_mod = m;
+      v.origin = x->span;
+    }
+    return v;
+  }
+  case FG_EXPR_CALL:
+    if (m != sub.mod)
+      return fg_val(FG_VAL_UNKNOWN);
+    return fg_eval_call(&sub, m, x);
+  case FG_EXPR_KW:
+    return fg_eval_in(&sub, m, x->a);
+  case FG_EXPR_NOT: {
+    FgVal a = fg_eval_in(&sub, m, x->a);
+    if (a.kind == FG_VAL_PLAT)
+      return a;
+    int t = fg_py_truth(a);
+    return t < 0 ? fg_val(FG_VAL_UNKNOWN) : fg_val_bool(!t);
+  }
+  case FG_EXPR_AND:
+  case FG_EXPR_OR: {
+    bool is_and = x->kind == FG_EXPR_AND;
+    FgVal a = fg_eval_in(&sub, m, x->a);
+    int ta = a.kind == FG_VAL_PLAT ? -2 : fg_py_truth(a);
+    if (ta == (is_and ? 0 : 1))
+      return a; /* short circuit */
+    FgVal b = fg_eval_in(&sub, m, x->b);
+    int tb = b.kind == FG_VAL_PLAT ? -2 : fg_py_truth(b);
+    if (ta == -2 || tb == -2) {
+      if (tb == (is_and ? 0 : 1))
+        return b;
+      return fg_val(FG_VAL_PLAT);
+    }
+    if (ta == -1) {
+      /* `x and <false>` is false, `x or <true>` is true, with x unknown: the
+       * value is x or the other, its truth is known */
+      if (tb == (is_and ? 0 : 1))
+        return fg_val(is_and ? FG_VAL_FALSY : FG_VAL_TRUTHY);
+      return fg_val(FG_VAL_UNKNOWN);
+    }
+    return b;
+  }
+  case FG_EXPR_CMP: {
+    FgVal a = fg_eval_in(&sub, m, x->a);
+    FgVal b = fg_eval_in(&sub, m, x->b);
+    return fg_cmp(&sub, m, x->op, a, b);
+  }
+  case FG_EXPR_BINOP: {
+    FgVal a = fg_eval_in(&sub, m, x->a);
+    FgVal b = fg_eval_in(&sub, m, x->b);
+    if (a.kind == FG_VAL_PLAT || b.kind == FG_VAL_PLAT)
+      return fg_val(FG_VAL_PLAT);
+    bool an = a.kind == FG_VAL_INT || a.kind == FG_VAL_BOOL;
+    bool bn = b.kind == FG_VAL_INT || b.kind == FG_VAL_BOOL;
+    if (!an || !bn)
+      return fg_val(FG_VAL_UNKNOWN);
+    long long u = a.ival, v = b.ival;
+    /* bounded: operands from literals stay far from overflow in tests */
+    if (u > (1LL << 31) || u < -(1LL << 31) || v > (1LL << 31) || v < -(1LL << 31))
+      return fg_val(FG_VAL_UNKNOWN);
+    switch (x->op) {
+    case '+':
+      return fg_val_int(u + v);
+    case '-':
+      return fg_val_int(u - v);
+    case '*':
+      return fg_val_int(u * v);
+    case '/':
+    case '%': {
+      if (!v)
+        return fg_val(FG_VAL_UNKNOWN);
+      /* Python floors */
+      long long q = u / v, r = u % v;
+      if (r && ((r < 0) != (v < 0))) {
+        q--;
+        r += v;
+      }
+      return fg_val_int(x->op == '/' ? q : r);
+    }
+    default:
+      return fg_val(FG_VAL_UNKNOWN);
+    }
+  }
+  case FG_EXPR_SUB: {
+    FgVal a = fg_eval_in(&sub, m, x->a);
+    if (a.kind == FG_VAL_PLAT)
+      return a;
+    if (a.kind == FG_VAL_VERSION) {
+      if (x->ival == -1) {
+        a.texpr = 2;
+        return a;
+      }
+      if (x->ival == 0)
+        return fg_val_int(3);
+      if (x->ival == 1)
+        return fg_val_int(a.ival);
+    }
+    if (a.kind == FG_VAL_DICT && x->ival == -3) {
+      FgVal key = fg_eval_in(&sub, m, x->b);
+      return key.kind == FG_VAL_PLAT ? key : fg_dict_get(&sub, a, key, NULL);
+    }
+    if (a.kind == FG_VAL_TUPLE && x->ival >= 0) {
+      long long k = 0;
+      for (int el = fg_ex(a.tmod, a.texpr)->a; el >= 0; el = fg_ex(a.tmod, el)->next, k++)
+        if (k == x->ival) {
+          FgEnv te = fg_env_module(&sub, (FgModule *)a.tmod);
+          return fg_eval_in(&te, (FgModule *)a.tmod, el);
+        }
+    }
+    return fg_val(FG_VAL_UNKNOWN);
+  }
+  case FG_EXPR_IFEXP: {
+    FgVal c = fg_eval_in(&sub, m, x->b);
+    if (c.kind == FG_VAL_PLAT)
+      return c;
+    int t = fg_py_truth(c);
+    if (t < 0)
+      return fg_val(FG_VAL_UNKNOWN);
+    return fg_eval_in(&sub, m, t ? x->a : (int)x->ival);
+  }
+  default:
+    return fg_val(FG_VAL_UNKNOWN);
+  }
+}
+
+FgVal fg_py_eval(FgEnv *env, FgModule *m, int e) {
+  return fg_eval_in(env, m, e);
+}
+
+/* ---- guards ------------------------------------------------------------------ */
+
+/* The truth of a condition in every cell: *mask the cells where it holds;
+ * false when some cell cannot be evaluated. */
+static bool fg_cond_mask(FgEnv *env, int expr, FgPlatforms *mask) {
+  FgEnv e = *env;
+  e.cell = -1;
+  FgVal v = fg_eval_in(&e, e.mod, expr);
+  if (v.kind != FG_VAL_PLAT) {
+    int t = fg_py_truth(v);
+    if (t < 0)
+      return false;
+    *mask = t ? FG_PLATFORMS_ALL : 0;
+    return true;
+  }
+  FgPlatforms m = 0;
+  for (int cell = 0; cell < 64; cell++) {
+    e.cell = cell;
+    FgVal c = fg_eval_in(&e, e.mod, expr);
+    int t = c.kind == FG_VAL_PLAT ? -1 : fg_py_truth(c);
+    if (t < 0)
+      return false;
+    if (t)
+      m |= (FgPlatforms)1 << cell;
+  }
+  *mask = m;
+  return true;
+}
+
+/* A once-per-process initialisation whose subject is not a parameter (nor a
+ * local that is not also a module global): whether this run is the first
+ * is not known. */
+static bool fg_lazy(const FgEnv *env, const FgPyCond *c) {
+  if (!c->lazy || c->expr < 0)
+    return false;
+  const FgPyExpr *x = &env->mod->py->exprs[c->expr];
+  if (x->kind == FG_EXPR_NOT || x->kind == FG_EXPR_CMP)
+    x = x->a >= 0 ? &env->mod->py->exprs[x->a] : x;
+  if (x->kind != FG_EXPR_NAME || !x->text)
+    return false;
+  if (x->how == FG_NAME_PARAM || x->how == FG_NAME_SELF)
+    return false;
+  if (x->how == FG_NAME_LOCAL)
+    return fg_py_find_global(env->mod, x->text, strcspn(x->text, ".(")) != NULL;
+  return true;
+}
+
+static FgGuardResult fg_py_guard_(FgEnv *env, int g);
+
+/* Memoised per (module, guard, def, self, parameters, instance): a guard's
+ * value depends on nothing else. */
+FgGuardResult fg_py_guard(FgEnv *env, int g) {
+  if (g < 0) {
+    FgGuardResult t = {FG_GUARD_TRUE, FG_PLATFORMS_ALL, -1};
+    return t;
+  }
+  FgMemoKey key = {{2, (uintptr_t)env->mod, (uintptr_t)g, (uintptr_t)(env->def + 2),
+                    (uintptr_t)env->params, (uintptr_t)env->inst,
+                    (uintptr_t)env->self.mod ^ ((uintptr_t)(env->self.cls + 1) << 48) ^
+                        ((uintptr_t)env->entry << 47) ^
+                        ((uintptr_t)env->params_unknown << 46)},
+                   NULL};
+  int slot = fg_py_memo(env->search, &key);
+  if (slot >= 0) {
+    FgMemoSlot *m = fg_py_memo_at(env->search, slot);
+    if (m->state == 2)
+      return m->guard;
+    if (m->state == 1) {
+      FgGuardResult u = {FG_GUARD_UNKNOWN, FG_PLATFORMS_ALL, g};
+      return u;
+    }
+    m->state = 1;
+  }
+  FgGuardResult r = fg_py_guard_(env, g);
+  if (slot >= 0) {
+    FgMemoSlot *m = fg_py_memo_at(env->search, slot);
+    m->state = 2;
+    m->guard = r;
+  }
+  return r;
+}
+
+static FgGuardResult fg_py_guard_(FgEnv *env, int g) {
+  FgGuardResult r = {FG_GUARD_TRUE, FG_PLATFORMS_ALL, -1};
+  const FgPyModule *py = env->mod->py;
+  for (int steps = 0; g >= 0 && (size_t)g < py->nconds && steps < 64; steps++) {
+    const FgPyCond *c = &py->conds[g];
+    if (c->kind == FG_COND_RAISES) {
+      /* judged by the search: it depends on what the callee checks first */
+      g = c->parent;
+      continue;
+    }
+    FgPlatforms mask = FG_PLATFORMS_ALL;
+    bool known = c->expr >= 0 && !fg_lazy(env, c);
+    if (known) {
+      FgEnv e = *env;
+      e.at = c->span.start;
+      e.use_known = true;
+      e.use_guard = c->parent;
+      known = fg_cond_mask(&e, c->expr, &mask);
+    }
+    if (!known) {
+      /* a skip we cannot evaluate is assumed not taken: the test is about
+       * running where it is not skipped */
+      if (c->kind != FG_COND_SKIP && r.status == FG_GUARD_TRUE) {
+        r.status = FG_GUARD_UNKNOWN;
+        r.unknown = g;
+      } else if (c->kind != FG_COND_SKIP && r.unknown < 0) {
+        r.unknown = g;
+      }
+    } else {
+      if (c->negated)
+        mask = ~mask;
+      r.plat &= mask;
+      if (!r.plat) {
+        r.status = FG_GUARD_FALSE;
+        return r;
+      }
+    }
+    g = c->parent;
+  }
+  return r;
+}
+
+char *fg_py_guard_note(const FgModule *m, int c) {
+  const FgPyCond *cond = &m->py->conds[c];
+  FgPos pos = fg_source_pos(m->src, cond->span.start);
+  if (cond->kind == FG_COND_EXCEPT)
+    return fg_xasprintf("only when the `try` body raises (%s:%zu)", m->src->path,
+                        pos.line);
+  if (cond->kind == FG_COND_CASE)
+    return fg_xasprintf("only in one `case` of a `match` (%s:%zu)", m->src->path,
+                        pos.line);
+  char *text = fg_pyfile_text(m->py, cond->span, 80);
+  if (cond->kind == FG_COND_RAISES) {
+    char *out = fg_xasprintf("only if the code under `%s` gets past its checks before it "
+                             "raises (%s:%zu)",
+                             text, m->src->path, pos.line);
+    free(text);
+    return out;
+  }
+  if (cond->lazy) {
+    char *out = fg_xasprintf("only the first time it runs in a process: `%s` (%s:%zu)",
+                             text, m->src->path, pos.line);
+    free(text);
+    return out;
+  }
+  char *out = fg_xasprintf("only when `%s` is %s (%s:%zu)", text,
+                           cond->negated ? "false" : "true", m->src->path, pos.line);
+  free(text);
+  return out;
+}
+
+/* ---- values as keys ------------------------------------------------------------ */
+
+static uint64_t fg_mix(uint64_t h, uint64_t x) {
+  h ^= x + 0x9e3779b97f4a7c15ull + (h << 6) + (h >> 2);
+  return h;
+}
+
+uint64_t fg_py_val_hash(const FgVal *v) {
+  uint64_t h = fg_mix(1469598103934665603ull, v->kind);
+  switch (v->kind) {
+  case FG_VAL_BOOL:
+  case FG_VAL_INT:
+  case FG_VAL_VERSION:
+    return fg_mix(h, (uint64_t)v->ival);
+  case FG_VAL_STR:
+  case FG_VAL_EXTERNAL:
+    for (const char *c = v->str; c && *c; c++)
+      h = fg_mix(h, (unsigned char)*c);
+    return h;
+  case FG_VAL_TUPLE:
+  case FG_VAL_DICT:
+    return fg_mix(fg_mix(h, (uintptr_t)v->tmod), (uint64_t)v->texpr);
+  case FG_VAL_CLASS:
+  case FG_VAL_INSTANCE:
+  case FG_VAL_DEF:
+    h = fg_mix(fg_mix(h, (uintptr_t)v->cls.mod), (uint64_t)v->cls.cls);
+    h = fg_mix(h, (uint64_t)(v->def + 1));
+    return fg_mix(h, (uintptr_t)v->inst);
+  default:
+    return h;
+  }
+}
+
+bool fg_py_val_eq(const FgVal *a, const FgVal *b) {
+  if (a->kind != b->kind)
+    return false;
+  switch (a->kind) {
+  case FG_VAL_BOOL:
+  case FG_VAL_INT:
+  case FG_VAL_VERSION:
+    return a->ival == b->ival && (a->kind != FG_VAL_VERSION || a->texpr == b->texpr);
+  case FG_VAL_STR:
+  case FG_VAL_EXTERNAL:
+    return fg_str_eq(a->str, b->str);
+  case FG_VAL_TUPLE:
+  case FG_VAL_DICT:
+    return a->tmod == b->tmod && a->texpr == b->texpr;
+  case FG_VAL_CLASS:
+  case FG_VAL_INSTANCE:
+  case FG_VAL_DEF:
+    return a->cls.mod == b->cls.mod && a->cls.cls == b->cls.cls && a->def == b->def &&
+           a->inst == b->inst;
+  default:
+    return true;
+  }
+}
+
+bool fg_py_eval_mask(const FgPyModel *p, FgModule *m, int expr, FgPlatforms *mask) {
+  FgStrVec arena = {0};
+  FgEnv e;
+  memset(&e, 0, sizeof e);
+  e.p = p;
+  e.mod = m;
+  e.def = -1;
+  e.cell = -1;
+  e.arena = &arena;
+  bool ok = fg_cond_mask(&e, expr, mask);
+  fg_strvec_free(&arena);
+  return ok;
+}
