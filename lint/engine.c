@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "core/discover.h"
@@ -709,6 +710,64 @@ static void fg_observed_groups_free(FgGroupObservedVec *v) {
   fg_vec_free(v);
 }
 
+/* FORKGUARD_STATS=1: what the run read and parsed, and where the time
+ * went, one line per project on stderr (for bench/; not a report). */
+static double fg_now(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static bool fg_stats_wanted(void) {
+  const char *s = getenv("FORKGUARD_STATS");
+  return s && *s && strcmp(s, "0") != 0;
+}
+
+static int fg_ptr_cmp(const void *a, const void *b) {
+  const void *x = *(const void *const *)a, *y = *(const void *const *)b;
+  return x < y ? -1 : x > y;
+}
+
+/* Parsed modules that matter: a def reaching a pool, a pool call at import
+ * time, a pool-using or marked test. */
+static size_t fg_stats_useful(const FgPyModel *py) {
+  FG_VEC(const FgModule *) hit = {0};
+  for (size_t d = 0; d < py->defs.len; d++)
+    if (py->defs.items[d].dist >= 0)
+      fg_vec_push(&hit, py->defs.items[d].mod);
+  for (size_t t = 0; t < py->tests.len; t++)
+    if (py->tests.items[t].uses_pools || py->tests.items[t].marked)
+      fg_vec_push(&hit, py->tests.items[t].mod);
+  for (size_t i = 0; i < py->modules.len; i++) {
+    const FgPyModule *m = py->modules.items[i]->py;
+    for (size_t c = 0; m && c < m->nmodule_calls; c++)
+      if (m->module_calls[c].pool != FG_POOL_NONE) {
+        fg_vec_push(&hit, py->modules.items[i]);
+        break;
+      }
+  }
+  if (hit.len > 1)
+    qsort(hit.items, hit.len, sizeof(void *), fg_ptr_cmp);
+  size_t n = 0;
+  for (size_t i = 0; i < hit.len; i++)
+    n += i == 0 || hit.items[i] != hit.items[i - 1];
+  fg_vec_free(&hit);
+  return n;
+}
+
+static void fg_print_stats(const FgProject *p, double load_s, double lint_s, FILE *err) {
+  const FgPyModel *py = &p->py;
+  fprintf(
+      err,
+      "forkguard: stats: python=%zu read=%zu bytes=%zu parsed=%zu useful=%zu first=%zu "
+      "rounds=%zu later_reads=%zu words_kept=%zu tests=%zu workflows=%zu runs=%zu "
+      "load=%.3fs lint=%.3fs\n",
+      py->modules.len, py->files_read, py->bytes_read, py->files_parsed,
+      fg_stats_useful(py), py->files_parsed_first, py->rounds, py->later_reads,
+      py->words_bytes_peak, py->tests.len, p->ci.workflows.len, p->ci.runs.len, load_s,
+      lint_s);
+}
+
 int fg_check(const FgCheckOptions *o, FILE *err) {
   static const char *const dot[] = {"."};
   const char *const *paths = o->npaths ? o->paths : dot;
@@ -785,8 +844,10 @@ int fg_check(const FgCheckOptions *o, FILE *err) {
   FG_VEC(FgProject *) projects = {0};
   FgDiagList diags = {0};
   size_t io_errors = 0, untrusted = 0;
+  bool stats = fg_stats_wanted();
   for (size_t i = 0; i < groups.len; i++) {
     char *why = NULL;
+    double t0 = stats ? fg_now() : 0;
     FgProject *p = fg_project_load(groups.items[i].paths.items, groups.items[i].paths.len,
                                    &observed.items[i].ov, &why);
     if (!p) {
@@ -801,11 +862,14 @@ int fg_check(const FgCheckOptions *o, FILE *err) {
     io_errors += p->problems.io_errors;
     p->observed = observed.items[i].obs;
     FgDiagList one = {0};
+    double t1 = stats ? fg_now() : 0;
     fg_rules_lint(p, &one);
     if (o->trust_observed)
       untrusted += fg_observed_trust(p->observed, &one);
     fg_withhold_fixes(p, &one);
     fg_withdraw_broken_fixes(p, &one);
+    if (stats)
+      fg_print_stats(p, t1 - t0, fg_now() - t1, err);
     for (size_t k = 0; k < one.items.len; k++) {
       FgDiag *d = one.items.items[k];
       /* a finding in the repository's workflow concerns this project: its
