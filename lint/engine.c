@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "core/discover.h"
@@ -240,6 +241,7 @@ static FgPlan *fg_plan_fixes(const FgProject *p, const FgDiagList *diags, bool u
   fg_plan_validate(plan, fg_validate, (void *)p);
   /* what cannot be written is known before anything is: a file that the
    * disk refuses drops only the fixes that need it */
+  fg_plan_set_bound(plan, p->repo_root);
   fg_plan_check_disk_skipping(plan, p->root, fixed);
   for (size_t i = 0; i < fg_plan_nrejected(plan); i++) {
     const FgRejectedFile *r = fg_plan_rejected(plan, i);
@@ -305,9 +307,14 @@ typedef struct FgFixResult {
   FG_VEC(FgSource *) originals;
   long fixed;
   FgStrVec said; /* refusals printed so far */
+  /* the project's FgProject.repo_root and repo_dir (owned, or NULL) */
+  char *repo_root;
+  char *repo_dir;
 } FgFixResult;
 
 static void fg_fix_result_free(FgFixResult *r) {
+  free(r->repo_root);
+  free(r->repo_dir);
   fg_overlay_free(&r->overlay);
   fg_strvec_free(&r->said);
   for (size_t i = 0; i < r->originals.len; i++)
@@ -334,6 +341,10 @@ static int fg_fix_in_memory(const char *const *paths, size_t npaths,
       fprintf(err, "forkguard: %s\n", why);
       free(why);
       return -1;
+    }
+    if (round == 0 && p->repo_root) {
+      res->repo_root = fg_xstrdup(p->repo_root);
+      res->repo_dir = fg_xstrdup(p->repo_dir);
     }
     p->observed = obs;
     FgDiagList diags = {0};
@@ -468,24 +479,6 @@ static bool fg_group_paths(const char *const *paths, size_t n, FgGroupVec *out,
   return true;
 }
 
-/* The repository root at or above dir (the folder holding .git), or NULL. */
-static char *fg_repo_root(const char *dir) {
-  char *d = fg_xstrdup(dir);
-  for (;;) {
-    char *git = fg_xasprintf("%s/.git", d);
-    bool found = access(git, F_OK) == 0;
-    free(git);
-    if (found)
-      return d;
-    char *slash = strrchr(d, '/');
-    if (!slash || slash == d) {
-      free(d);
-      return NULL;
-    }
-    *slash = '\0';
-  }
-}
-
 /* `to` relative to `from` (both absolute, without a trailing '/'): "" when
  * they are the same, "a/b" below, "../x" beside. */
 static char *fg_relpath(const char *from, const char *to) {
@@ -522,7 +515,7 @@ static char *fg_display_root(const FgGroupVec *groups, FgFormat format) {
     return NULL;
   char *display = NULL;
   for (size_t i = 0; i < groups->len; i++) {
-    char *r = fg_repo_root(groups->items[i].root);
+    char *r = fg_discover_repo_root(groups->items[i].root);
     if (!r)
       r = fg_xstrdup(groups->items[i].root);
     if (!display) {
@@ -542,22 +535,114 @@ static char *fg_display_root(const FgGroupVec *groups, FgFormat format) {
 
 /* ---- check ----------------------------------------------------------------- */
 
+/* --diff over the projects named: each file's disk bytes and the bytes the
+ * fixes of every project so far leave in it. A project's fixes start from
+ * what the projects before it changed (a workflow of the repository they
+ * share), so the diff is what --fix, which fixes them one after another,
+ * writes. */
+typedef struct FgDiffFile {
+  char *abs;      /* the file's absolute path, ".." resolved */
+  FgSource *orig; /* the disk bytes, with the path the diff prints */
+  char *data;     /* the final bytes */
+  size_t len;
+} FgDiffFile;
+
+typedef FG_VEC(FgDiffFile) FgDiffFiles;
+
+static void fg_diff_files_free(FgDiffFiles *v) {
+  for (size_t i = 0; i < v->len; i++) {
+    free(v->items[i].abs);
+    fg_source_delete(v->items[i].orig);
+    free(v->items[i].data);
+  }
+  fg_vec_free(v);
+}
+
+static char *fg_abs_of(const char *root, const char *rel) {
+  char *joined = fg_xasprintf("%s/%s", root, rel);
+  char *abs = fg_path_normalize(joined);
+  free(joined);
+  char *rooted = fg_xasprintf("/%s", abs); /* normalize drops the leading '/' */
+  free(abs);
+  return rooted;
+}
+
+/* What earlier projects changed, as this project names the files. */
+static void fg_diff_files_preload(const FgDiffFiles *v, const char *root, FgOverlay *ov) {
+  for (size_t i = 0; i < v->len; i++) {
+    char *rel = fg_relpath(root, v->items[i].abs);
+    fg_overlay_set(ov, rel, v->items[i].data, v->items[i].len);
+    free(rel);
+  }
+}
+
+/* Takes in a project's results: a file met first keeps its disk bytes. */
+static void fg_diff_files_take(FgDiffFiles *v, const FgFixResult *res, const char *root) {
+  for (size_t i = 0; i < res->originals.len; i++) {
+    const FgSource *orig = res->originals.items[i];
+    const FgOverlayFile *o = fg_overlay_find(&res->overlay, orig->path);
+    char *abs = fg_abs_of(root, orig->path);
+    FgDiffFile *f = NULL;
+    for (size_t k = 0; k < v->len && !f; k++)
+      if (strcmp(v->items[k].abs, abs) == 0)
+        f = &v->items[k];
+    if (f) {
+      free(abs);
+      free(f->data);
+    } else {
+      FgDiffFile nf = {abs, fg_source_new(fg_source_shown(orig), orig->raw, orig->len),
+                       NULL, 0};
+      nf.orig->is_new = orig->is_new;
+      fg_vec_push(v, nf);
+      f = &v->items[v->len - 1];
+    }
+    f->data = fg_xstrndup(o->data, o->len);
+    f->len = o->len;
+  }
+}
+
+/* The unified diff of every file, in the order of the paths it prints. */
+static void fg_diff_files_print(const FgDiffFiles *v, FgBuf *out) {
+  FgFix *whole = fg_fix_new(FG_FIX_SAFE, "all fixes");
+  for (size_t i = 0; i < v->len; i++)
+    fg_fix_add_edit_bytes(whole, v->items[i].orig, 0, v->items[i].orig->len,
+                          v->items[i].data, v->items[i].len);
+  FgPlan *plan = fg_plan_new();
+  fg_plan_add_fix(plan, whole);
+  fg_plan_diff(plan, out);
+  fg_plan_delete(plan);
+  fg_fix_delete(whole);
+}
+
 /* --fix / --diff of one project. Appends the files written (shown with
- * prefix) and the diff; returns -1 on error, else the fixes applied. */
+ * prefix), or for --diff its files to diff; returns -1 on error, else the
+ * fixes applied. A diff with no prefix is a patch for the project's folder,
+ * unless the project takes its CI from the repository's workflows: then it
+ * names every file from the repository root (a fix may edit them), a patch
+ * for there. */
 static long fg_check_fix(const FgCheckOptions *o, const FgConfigOverrides *ov,
                          const FgGroup *g, const FgObserved *obs, const char *prefix,
-                         FgStrVec *written, FgBuf *diff, FILE *err) {
+                         FgStrVec *written, FgDiffFiles *diff, FILE *err) {
   FgFixResult res = {0};
+  if (o->diff)
+    fg_diff_files_preload(diff, g->root, &res.overlay);
   long rc = fg_fix_in_memory(g->paths.items, g->paths.len, ov, obs, o->trust_observed,
                              o->unsafe_fixes, &res, err);
-  FgFix *whole = fg_fix_new(FG_FIX_SAFE, "all fixes");
+  if (o->diff && !*prefix && res.repo_dir)
+    prefix = res.repo_dir;
   for (size_t i = 0; rc == 0 && i < res.originals.len; i++)
     fg_source_set_prefix(res.originals.items[i], prefix);
+  if (rc == 0 && o->diff) {
+    /* what --fix would write; nothing is written */
+    fg_diff_files_take(diff, &res, g->root);
+    fg_fix_result_free(&res);
+    return 0;
+  }
+  FgFix *whole = fg_fix_new(FG_FIX_SAFE, "all fixes");
   FgPlan *plan = rc == 0 ? fg_fix_final_plan(&res, whole) : NULL;
-  if (plan && o->diff) {
-    /* what --fix would write, as one unified diff; nothing is written */
-    fg_plan_diff(plan, diff);
-  } else if (plan) {
+  if (plan)
+    fg_plan_set_bound(plan, res.repo_root);
+  if (plan) {
     FgStrVec errors = {0};
     if (res.originals.len && fg_plan_write(plan, g->root, &errors)) {
       rc = -1;
@@ -625,6 +710,64 @@ static void fg_observed_groups_free(FgGroupObservedVec *v) {
   fg_vec_free(v);
 }
 
+/* FORKGUARD_STATS=1: what the run read and parsed, and where the time
+ * went, one line per project on stderr (for bench/; not a report). */
+static double fg_now(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static bool fg_stats_wanted(void) {
+  const char *s = getenv("FORKGUARD_STATS");
+  return s && *s && strcmp(s, "0") != 0;
+}
+
+static int fg_ptr_cmp(const void *a, const void *b) {
+  const void *x = *(const void *const *)a, *y = *(const void *const *)b;
+  return x < y ? -1 : x > y;
+}
+
+/* Parsed modules that matter: a def reaching a pool, a pool call at import
+ * time, a pool-using or marked test. */
+static size_t fg_stats_useful(const FgPyModel *py) {
+  FG_VEC(const FgModule *) hit = {0};
+  for (size_t d = 0; d < py->defs.len; d++)
+    if (py->defs.items[d].dist >= 0)
+      fg_vec_push(&hit, py->defs.items[d].mod);
+  for (size_t t = 0; t < py->tests.len; t++)
+    if (py->tests.items[t].uses_pools || py->tests.items[t].marked)
+      fg_vec_push(&hit, py->tests.items[t].mod);
+  for (size_t i = 0; i < py->modules.len; i++) {
+    const FgPyModule *m = py->modules.items[i]->py;
+    for (size_t c = 0; m && c < m->nmodule_calls; c++)
+      if (m->module_calls[c].pool != FG_POOL_NONE) {
+        fg_vec_push(&hit, py->modules.items[i]);
+        break;
+      }
+  }
+  if (hit.len > 1)
+    qsort(hit.items, hit.len, sizeof(void *), fg_ptr_cmp);
+  size_t n = 0;
+  for (size_t i = 0; i < hit.len; i++)
+    n += i == 0 || hit.items[i] != hit.items[i - 1];
+  fg_vec_free(&hit);
+  return n;
+}
+
+static void fg_print_stats(const FgProject *p, double load_s, double lint_s, FILE *err) {
+  const FgPyModel *py = &p->py;
+  fprintf(
+      err,
+      "forkguard: stats: python=%zu read=%zu bytes=%zu parsed=%zu useful=%zu first=%zu "
+      "rounds=%zu later_reads=%zu words_kept=%zu tests=%zu workflows=%zu runs=%zu "
+      "load=%.3fs lint=%.3fs\n",
+      py->modules.len, py->files_read, py->bytes_read, py->files_parsed,
+      fg_stats_useful(py), py->files_parsed_first, py->rounds, py->later_reads,
+      py->words_bytes_peak, py->tests.len, p->ci.workflows.len, p->ci.runs.len, load_s,
+      lint_s);
+}
+
 int fg_check(const FgCheckOptions *o, FILE *err) {
   static const char *const dot[] = {"."};
   const char *const *paths = o->npaths ? o->paths : dot;
@@ -651,18 +794,22 @@ int fg_check(const FgCheckOptions *o, FILE *err) {
   int rc = FG_EXIT_CLEAN;
   FgStrVec written = {0};
   if (o->fix || o->diff) {
-    FgBuf diff = {0};
+    FgDiffFiles files = {0};
     for (size_t i = 0; i < groups.len && rc == FG_EXIT_CLEAN; i++) {
       /* a diff over several projects names each file from the shared root;
        * one project's diff stays a patch for its own folder */
       const char *prefix = groups.len > 1 ? prefixes.items[i] : "";
       long n = fg_check_fix(o, &observed.items[i].ov, &groups.items[i],
-                            observed.items[i].obs, prefix, &written, &diff, err);
+                            observed.items[i].obs, prefix, &written, &files, err);
       if (n < 0)
         rc = FG_EXIT_ERROR;
       else
         fixed += n;
     }
+    FgBuf diff = {0};
+    if (rc == FG_EXIT_CLEAN)
+      fg_diff_files_print(&files, &diff);
+    fg_diff_files_free(&files);
     if (o->diff && rc == FG_EXIT_CLEAN) {
       fwrite(diff.data ? diff.data : "", 1, diff.len, stdout);
       if (fflush(stdout) != 0) {
@@ -685,12 +832,22 @@ int fg_check(const FgCheckOptions *o, FILE *err) {
   }
   if (written.len > 1)
     qsort(written.items, written.len, sizeof(char *), fg_str_cmp_ptr);
+  size_t nwritten = 0; /* a file several projects fixed is listed once */
+  for (size_t i = 0; i < written.len; i++) {
+    if (nwritten && strcmp(written.items[nwritten - 1], written.items[i]) == 0)
+      free(written.items[i]);
+    else
+      written.items[nwritten++] = written.items[i];
+  }
+  written.len = nwritten;
 
   FG_VEC(FgProject *) projects = {0};
   FgDiagList diags = {0};
   size_t io_errors = 0, untrusted = 0;
+  bool stats = fg_stats_wanted();
   for (size_t i = 0; i < groups.len; i++) {
     char *why = NULL;
+    double t0 = stats ? fg_now() : 0;
     FgProject *p = fg_project_load(groups.items[i].paths.items, groups.items[i].paths.len,
                                    &observed.items[i].ov, &why);
     if (!p) {
@@ -705,13 +862,23 @@ int fg_check(const FgCheckOptions *o, FILE *err) {
     io_errors += p->problems.io_errors;
     p->observed = observed.items[i].obs;
     FgDiagList one = {0};
+    double t1 = stats ? fg_now() : 0;
     fg_rules_lint(p, &one);
     if (o->trust_observed)
       untrusted += fg_observed_trust(p->observed, &one);
     fg_withhold_fixes(p, &one);
     fg_withdraw_broken_fixes(p, &one);
-    for (size_t k = 0; k < one.items.len; k++)
-      fg_diag_list_push(&diags, one.items.items[k]);
+    if (stats)
+      fg_print_stats(p, t1 - t0, fg_now() - t1, err);
+    for (size_t k = 0; k < one.items.len; k++) {
+      FgDiag *d = one.items.items[k];
+      /* a finding in the repository's workflow concerns this project: its
+       * tests and selection are the project's (another project may get
+       * its own at the same place) */
+      if (p->repo_dir && d->src && fg_str_startswith(d->src->path, "../"))
+        fg_diag_add_note(d, "project: %s", p->repo_dir);
+      fg_diag_list_push(&diags, d);
+    }
     fg_vec_free(&one.items);
   }
   FgBuf out = {0};

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ci/repo.h"
 #include "core/discover.h"
 #include "core/parallel.h"
 
@@ -14,8 +15,11 @@ static void fg_add_overlay_paths(FgStrVec *list, const FgOverlay *ov, bool pytho
   bool added = false;
   for (size_t i = 0; i < ov->files.len; i++) {
     const char *path = ov->files.items[i].path;
-    bool wanted = python ? fg_str_endswith(path, ".py")
-                         : fg_str_startswith(path, ".github/workflows/");
+    /* a file outside the project (the repository's workflow, a sibling's
+     * file fixed first in a --diff over several projects) is never its own */
+    bool wanted = !fg_str_startswith(path, "../") &&
+                  (python ? fg_str_endswith(path, ".py")
+                          : fg_str_startswith(path, ".github/workflows/"));
     if (!wanted)
       continue;
     bool present = false;
@@ -70,9 +74,33 @@ static void fg_load_pytest_settings(FgProject *p) {
 
 /* ---- loading ------------------------------------------------------------------- */
 
+/* A project below the repository root gets its CI from the repository's
+ * workflows too (ci/repo): those of its runs that reach the project. */
+static void fg_load_repo_ci(FgProject *p, const FgRunContext *ctx, FgDiscovery *disc) {
+  char *repo = fg_discover_repo_root(p->root);
+  if (!repo || strcmp(repo, p->root) == 0) {
+    free(repo);
+    return;
+  }
+  FgStrVec workflows = {0};
+  fg_discover_workflows_at(repo, &workflows);
+  const char *dir = p->root + strlen(repo) + 1;
+  FgRepoCi rc = {.root = repo, .project_dir = dir, .workflows = &workflows};
+  size_t added = workflows.len ? fg_ci_add_repo_workflows(&p->ci, &p->reader, &rc, ctx,
+                                                          &p->problems, &disc->skipped)
+                               : 0;
+  fg_strvec_free(&workflows);
+  if (!added) {
+    free(repo);
+    return;
+  }
+  p->repo_root = repo;
+  p->repo_dir = fg_xstrdup(dir);
+}
+
 /* The CI model: workflows, their pytest runs with pytest's settings, and
  * every job's cells. */
-static void fg_load_ci(FgProject *p, const FgDiscovery *disc) {
+static void fg_load_ci(FgProject *p, FgDiscovery *disc) {
   fg_ci_load_workflows(&p->ci, &p->reader, &disc->workflows, &p->problems);
   const FgPytestCfg *pc = p->pytest_cfg;
   const char *enabler = NULL;
@@ -87,6 +115,7 @@ static void fg_load_ci(FgProject *p, const FgDiscovery *disc) {
                       .root = p->root};
   fg_ci_collect_runs(&p->ci, &p->reader, &ctx);
   fg_ci_collect_cells(&p->ci, &p->reader);
+  fg_load_repo_ci(p, &ctx, disc);
 }
 
 /* The test model: summaries and propagation, then the test items with the
@@ -205,6 +234,8 @@ FgProject *fg_project_load_overlay(const char *const *paths, size_t npaths,
   fg_vec_free(&modnames);
   p->skipped = disc->skipped;
   memset(&disc->skipped, 0, sizeof disc->skipped);
+  if (p->skipped.len > 1)
+    qsort(p->skipped.items, p->skipped.len, sizeof(char *), fg_str_cmp_ptr);
   fg_discovery_delete(disc);
   return p;
 }
@@ -258,6 +289,8 @@ void fg_project_delete(FgProject *p) {
   free(p->marker_detected);
   free(p->marker_why);
   free(p->shown_prefix);
+  free(p->repo_root);
+  free(p->repo_dir);
   for (size_t i = 0; i < p->conventions.len; i++) {
     free(p->conventions.items[i].name);
     free(p->conventions.items[i].why);

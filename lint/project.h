@@ -31,6 +31,11 @@ typedef struct FgConvention {
 
 struct FgProject {
   char *root;
+  /* for a project below the repository root whose CI comes from the
+   * repository's workflows (ci/repo): the repository root (absolute) and
+   * the project root relative to it ("services/api"); else both NULL */
+  char *repo_root;
+  char *repo_dir;
   FgConfig *config;    /* owned */
   FgReader reader;     /* root + the fix overlay (borrowed, may be NULL) */
   FgProblems problems; /* warnings and unreadable files, in the order met */

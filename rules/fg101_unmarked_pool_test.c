@@ -153,9 +153,20 @@ typedef struct Fg101Verdict {
   bool no; /* a test that must not get pytestmark */
 } Fg101Verdict;
 
+/* A class's verdict (the same walk): its own tests that need the marker,
+ * and whether one of them, or a copy of its methods collected under a
+ * subclass, must not get the decorator. */
+typedef struct Fg101ClassVerdict {
+  const FgModule *mod;
+  int cls;
+  size_t need;
+  bool no;
+} Fg101ClassVerdict;
+
 static _Thread_local struct {
   const FgProject *p;
-  FG_VEC(Fg101Verdict) v; /* sorted by module pointer */
+  FG_VEC(Fg101Verdict) v;      /* sorted by module pointer */
+  FG_VEC(Fg101ClassVerdict) c; /* sorted by module pointer, then class */
 } fg101_memo;
 
 static int fg101_verdict_cmp(const void *a, const void *b) {
@@ -170,8 +181,57 @@ static Fg101Verdict *fg101_verdict_of(const FgModule *mod) {
                  fg101_verdict_cmp);
 }
 
+static int fg101_class_cmp(const void *a, const void *b) {
+  const Fg101ClassVerdict *x = a, *y = b;
+  uintptr_t m = (uintptr_t)x->mod, n = (uintptr_t)y->mod;
+  if (m != n)
+    return m < n ? -1 : 1;
+  return x->cls < y->cls ? -1 : x->cls > y->cls;
+}
+
+static Fg101ClassVerdict *fg101_class_of(const FgModule *mod, int cls) {
+  Fg101ClassVerdict key = {mod, cls, 0, false};
+  return bsearch(&key, fg101_memo.c.items, fg101_memo.c.len, sizeof key, fg101_class_cmp);
+}
+
+/* Every class of every module with a test, then one walk over the tests. */
+static void fg101_class_memo_build(const FgProject *p) {
+  for (size_t i = 0; i < p->py.tests.len; i++) {
+    const FgTest *o = &p->py.tests.items[i];
+    int cls[2] = {o->cls, o->inherited ? o->mod->py->funcs[o->func].cls : -1};
+    for (int k = 0; k < 2; k++)
+      if (cls[k] >= 0) {
+        Fg101ClassVerdict v = {o->mod, cls[k], 0, false};
+        fg_vec_push(&fg101_memo.c, v);
+      }
+  }
+  if (fg101_memo.c.len > 1)
+    qsort(fg101_memo.c.items, fg101_memo.c.len, sizeof(Fg101ClassVerdict),
+          fg101_class_cmp);
+  size_t n = 0; /* duplicates out */
+  for (size_t i = 0; i < fg101_memo.c.len; i++)
+    if (!n || fg101_class_cmp(&fg101_memo.c.items[n - 1], &fg101_memo.c.items[i]) != 0)
+      fg101_memo.c.items[n++] = fg101_memo.c.items[i];
+  fg101_memo.c.len = n;
+  for (size_t i = 0; i < p->py.tests.len; i++) {
+    const FgTest *o = &p->py.tests.items[i];
+    bool needs = fg101_needs(o);
+    Fg101ClassVerdict *v = o->cls >= 0 ? fg101_class_of(o->mod, o->cls) : NULL;
+    if (v && (o->inherited || !needs))
+      v->no = true;
+    else if (v)
+      v->need++;
+    /* its methods collected under a subclass are marked by the decorator too */
+    int own = o->inherited ? o->mod->py->funcs[o->func].cls : -1;
+    Fg101ClassVerdict *w = own >= 0 ? fg101_class_of(o->mod, own) : NULL;
+    if (w && !needs)
+      w->no = true;
+  }
+}
+
 static void fg101_memo_build(const FgProject *p) {
   fg_vec_free(&fg101_memo.v);
+  fg_vec_free(&fg101_memo.c);
   fg101_memo.p = p;
   for (size_t i = 0; i < p->py.modules.len; i++) {
     Fg101Verdict v = {p->py.modules.items[i], 0, false};
@@ -191,6 +251,7 @@ static void fg101_memo_build(const FgProject *p) {
     else
       v->need++;
   }
+  fg101_class_memo_build(p);
 }
 
 static bool fg101_whole_module(const FgProject *p, const FgTest *t) {
@@ -204,6 +265,7 @@ static bool fg101_whole_module(const FgProject *p, const FgTest *t) {
 
 static void fg101_on_project(const FgProject *p, FgDiagList *out) {
   fg_vec_free(&fg101_memo.v);
+  fg_vec_free(&fg101_memo.c);
   fg101_memo.p = NULL;
 }
 
@@ -213,23 +275,10 @@ static void fg101_on_project(const FgProject *p, FgDiagList *out) {
 static bool fg101_whole_class(const FgProject *p, const FgTest *t) {
   if (t->cls < 0 || t->inherited)
     return false;
-  size_t need = 0;
-  for (size_t i = 0; i < p->py.tests.len; i++) {
-    const FgTest *o = &p->py.tests.items[i];
-    if (o->mod != t->mod || o->cls != t->cls)
-      continue;
-    if (o->inherited || !fg101_needs(o))
-      return false;
-    need++;
-  }
-  /* its methods collected under a subclass are marked by the decorator too */
-  for (size_t i = 0; i < p->py.tests.len; i++) {
-    const FgTest *o = &p->py.tests.items[i];
-    if (o->mod == t->mod && o->inherited && o->mod->py->funcs[o->func].cls == t->cls &&
-        !fg101_needs(o))
-      return false;
-  }
-  return need >= 2;
+  if (fg101_memo.p != p)
+    fg101_memo_build(p);
+  const Fg101ClassVerdict *v = fg101_class_of(t->mod, t->cls);
+  return v && !v->no && v->need >= 2;
 }
 
 static void fg101_on_test(const FgProject *p, const FgTest *t, FgDiagList *out) {

@@ -496,6 +496,19 @@ static FgXValue *fg_xp_context(FgXParser *x, const char *name) {
     v = s ? s->inputs : NULL;
   else if (strcasecmp(name, "runner") == 0)
     v = s ? s->runner : NULL;
+  else if (strcasecmp(name, "github") == 0) {
+    /* github.workspace: where actions/checkout puts the repository; runs'
+     * directories are repository paths, where "/" is its root (a
+     * workflow's `${{ github.workspace }}/services/api` is services/api).
+     * The rest of github stays unknown. */
+    static const char member[] = ".workspace";
+    size_t n = sizeof member - 1;
+    if ((size_t)(x->end - x->p) >= n && strncasecmp(x->p, member, n) == 0 &&
+        (x->p + n == x->end || !fg_is_ident(x->p[n]))) {
+      x->p += n;
+      return fg_x_str(x->a, "/");
+    }
+  }
   return v ? (FgXValue *)v : fg_x_unknown(x->a);
 }
 

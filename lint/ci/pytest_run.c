@@ -301,6 +301,12 @@ static FgOptView fg_opt_view(char *const *words, size_t n, size_t i, char *scrat
   if (fg_opt_takes_value(w) && i + 1 < n) {
     v.value = words[i + 1];
     v.consumed = 2;
+  } else if (strcmp(w, "--cov") == 0 && i + 1 < n && words[i + 1][0] != '-') {
+    /* pytest-cov's --cov takes an optional value (argparse nargs='?'),
+     * which then is the next word unless it is an option: in `--cov src
+     * tests` src is covered, not collected */
+    v.value = words[i + 1];
+    v.consumed = 2;
   }
   return v;
 }
@@ -445,6 +451,7 @@ static void fg_run_analyse(FgRun *self, const FgRunContext *ctx, const char *cwd
   char **words = fg_xmalloc((n ? n : 1) * sizeof(char *));
   for (size_t i = 0; i < n; i++)
     words[i] = self->opts.items[i].text;
+  const char *project_dir = ctx->project_dir ? ctx->project_dir : "";
   bool any_positional = false;
   bool after_dashdash = false;
   char *m_raw = NULL; /* the last -m's value as written, when not known */
@@ -463,8 +470,11 @@ static void fg_run_analyse(FgRun *self, const FgRunContext *ctx, const char *cwd
       continue;
     }
     if (after_dashdash || w[0] != '-' || strcmp(w, "-") == 0) {
-      /* positional: paths only count from the command line (addopts
-       * paths are rare and relative to the rootdir) */
+      /* positional. addopts paths are rare; pytest reads them as words of
+       * the command line, from where it runs. A project's own runs take
+       * them from its root (they start there); below the repository root
+       * from the run's directory, since a sibling's run gets this
+       * project's settings too and must not reach it through them. */
       char *path = fg_xstrdup(w);
       char *colons = strstr(path, "::");
       if (colons)
@@ -473,10 +483,13 @@ static void fg_run_analyse(FgRun *self, const FgRunContext *ctx, const char *cwd
       if (package)
         for (char *d = strchr(path, '.'); d; d = strchr(d, '.'))
           *d = '/'; /* --pyargs pkg.sub: the package's directory */
-      char *full = fg_path_join(local && !package ? cwd : "", path);
+      bool from_cwd = local || *project_dir;
+      char *full = fg_path_join(from_cwd && !package ? cwd : project_dir, path);
       if (package && !fg_run_path_exists(ctx, full)) {
         /* the package as installed is its source tree: at the root or in src/ */
-        char *in_src = fg_path_join("src", path);
+        char *src_dir = fg_path_join(project_dir, "src");
+        char *in_src = fg_path_join(src_dir, path);
+        free(src_dir);
         if (fg_run_path_exists(ctx, in_src)) {
           free(full);
           full = in_src;
@@ -585,9 +598,9 @@ static void fg_run_analyse(FgRun *self, const FgRunContext *ctx, const char *cwd
     self->xdist = false;
   if (!any_positional) {
     /* pytest uses testpaths when run from the rootdir with no paths */
-    if (*cwd == '\0' && ctx->ntestpaths) {
+    if (strcmp(cwd, project_dir) == 0 && ctx->ntestpaths) {
       for (size_t i = 0; i < ctx->ntestpaths; i++)
-        fg_vec_push(&self->paths, fg_path_join("", ctx->testpaths[i]));
+        fg_vec_push(&self->paths, fg_path_join(project_dir, ctx->testpaths[i]));
     } else {
       fg_vec_push(&self->paths, fg_xstrdup(cwd));
     }

@@ -165,6 +165,11 @@ typedef struct FgRunContext {
    * run built with this context (a launcher may narrow them after); NULL:
    * none yet */
   const FgCells *cells;
+  /* where the project root is, relative to the folder the runs' directories
+   * and paths are relative to: "services/api" for the repository's workflows
+   * when the project lies below the repository root (ci/repo); NULL or "":
+   * that folder is the project root */
+  const char *project_dir;
 } FgRunContext;
 
 /* Where a launched command sits in the workflow: the `tox` / `make` command

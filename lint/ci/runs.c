@@ -319,6 +319,8 @@ static void fg_expand_step(FgXArena *a, const FgJob *job, const FgStep *st,
   fg_shell_vars_set(&vars, "RUNNER_OS", ros, true);
   fg_shell_vars_set(&vars, "CI", "true", true);
   fg_shell_vars_set(&vars, "GITHUB_ACTIONS", "true", true);
+  /* the repository root, as github.workspace (ci/expr.c) */
+  fg_shell_vars_set(&vars, "GITHUB_WORKSPACE", "/", true);
   FgStrVec pys = {0};
   fg_job_pythons(job, st->index, rd, &scope, &pys);
   char *key = fg_expansion_key(text, len, wd, &vars, caller);

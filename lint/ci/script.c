@@ -63,6 +63,55 @@ static bool fg_sc_alone(const FgSource *src, size_t start, size_t end) {
   return true;
 }
 
+/* `cd "$(dirname "$0")"`, `cd "$(dirname "${BASH_SOURCE[0]}")/.."`: the
+ * folder a `cd` to the script's own folder (then a relative rest) reaches,
+ * from the script's path; NULL for any other cd. Caller frees. */
+static char *fg_sc_cd_own_folder(const FgShellCommand *sc, const char *script) {
+  if (sc->nwords != 2 || strcmp(sc->words[0].text, "cd") != 0)
+    return NULL;
+  static const char *const here[] = {"$(dirname$0)",
+                                     "$(dirname--$0)",
+                                     "$(dirname${0})",
+                                     "$(dirname${BASH_SOURCE[0]})",
+                                     "$(dirname${BASH_SOURCE})",
+                                     "`dirname$0`",
+                                     "$(dirname$(realpath$0))",
+                                     "$(dirname$(readlink-f$0))",
+                                     NULL};
+  /* the word without quotes and blanks: spellings differ only there */
+  FgBuf b = {0};
+  const char *t = sc->words[1].text;
+  size_t sub_end = 0; /* where the substitution ends in t */
+  int depth = 0;
+  for (size_t i = 0; t[i]; i++) {
+    if (t[i] == '(')
+      depth++;
+    else if (t[i] == ')' && --depth == 0 && !sub_end)
+      sub_end = i + 1;
+    if (i == 0 && t[0] == '`') {
+      const char *close = strchr(t + 1, '`');
+      sub_end = close ? (size_t)(close - t) + 1 : 0;
+    }
+  }
+  if (!sub_end)
+    return NULL;
+  for (size_t i = 0; i < sub_end; i++)
+    if (t[i] != '"' && t[i] != '\'' && t[i] != ' ' && t[i] != '\t')
+      fg_buf_putc(&b, t[i]);
+  bool own = false;
+  for (const char *const *h = here; *h && !own; h++)
+    own = b.data && strcmp(b.data, *h) == 0;
+  free(b.data);
+  const char *rest = t + sub_end;
+  if (!own || (*rest && *rest != '/') || strchr(rest, '$') || strchr(rest, '`'))
+    return NULL;
+  const char *slash = strrchr(script, '/');
+  char *dir = slash ? fg_xstrndup(script, (size_t)(slash - script)) : fg_xstrdup("");
+  char *res = *rest ? fg_path_join(dir, rest + 1) : fg_xstrdup(dir);
+  free(dir);
+  return res;
+}
+
 typedef struct FgScRun {
   const FgLaunchCtx *lc;
   const FgSource *src;
@@ -109,8 +158,13 @@ static void fg_sc_visit(const FgFlowCommand *fc, void *user) {
   free(hop);
   free(where);
   r->total += k;
-  if (!k)
+  char *own = k ? NULL : fg_sc_cd_own_folder(sc, r->src->path);
+  if (own) {
+    free(r->dir);
+    r->dir = own;
+  } else if (!k) {
     fg_launch_cd(&r->dir, sc);
+  }
 }
 
 size_t fg_launch_shell_script(const FgLaunchCtx *lc, const FgShellCommand *cmd, size_t i,

@@ -197,15 +197,22 @@ static bool fg_tl_find(const FgLaunchCtx *lc, const FgToxCall *call, const char 
                        FgToxConf *conf) {
   memset(conf, 0, sizeof *conf);
   char *dir = call->root ? fg_path_join(cwd, call->root) : fg_xstrdup(cwd);
-  if (call->conf) {
+  static const char *const names[] = {"tox.ini", "setup.cfg", "pyproject.toml",
+                                      "tox.toml", NULL};
+  /* `-c services/api`: tox 4 takes a folder and looks for its files there,
+   * as it does in the current directory without -c */
+  const char *base = call->conf ? fg_launch_base(call->conf) : NULL;
+  bool conf_dir = base && !fg_str_endswith(base, ".ini") &&
+                  !fg_str_endswith(base, ".cfg") && !fg_str_endswith(base, ".toml");
+  if (call->conf && !conf_dir) {
     conf->path = fg_path_join(cwd, call->conf);
     conf->src = fg_launch_file(lc->env, conf->path);
     conf->tox = conf->src ? fg_tl_parse(conf->src) : NULL;
   } else {
-    static const char *const names[] = {"tox.ini", "setup.cfg", "pyproject.toml",
-                                        "tox.toml", NULL};
+    char *conf_folder = conf_dir ? fg_path_join(cwd, call->conf) : NULL;
+    const char *in = conf_folder ? conf_folder : dir;
     for (const char *const *nm = names; *nm && !conf->tox; nm++) {
-      char *path = fg_path_join(dir, *nm);
+      char *path = fg_path_join(in, *nm);
       const FgSource *src = fg_launch_file(lc->env, path);
       FgTox *tox = NULL;
       if (src && strcmp(*nm, "setup.cfg") == 0) {
@@ -222,6 +229,7 @@ static bool fg_tl_find(const FgLaunchCtx *lc, const FgToxCall *call, const char 
         free(path);
       }
     }
+    free(conf_folder);
   }
   if (!conf->tox) {
     free(conf->path);

@@ -61,6 +61,42 @@ char *fg_discover_root(const char *path) {
   return start;
 }
 
+char *fg_discover_repo_root(const char *dir) {
+  char *d = fg_xstrdup(dir);
+  for (;;) {
+    if (fg_exists(d, ".git"))
+      return d;
+    char *slash = strrchr(d, '/');
+    if (!slash || slash == d) {
+      free(d);
+      return NULL;
+    }
+    *slash = '\0';
+  }
+}
+
+void fg_discover_workflows_at(const char *root, FgStrVec *out) {
+  char *dir = fg_xasprintf("%s/.github/workflows", root);
+  DIR *d = opendir(dir);
+  size_t first = out->len;
+  struct dirent *ent;
+  while (d && (ent = readdir(d)) != NULL) {
+    const char *name = ent->d_name;
+    if (!fg_str_endswith(name, ".yml") && !fg_str_endswith(name, ".yaml"))
+      continue;
+    char *abs = fg_xasprintf("%s/%s", dir, name);
+    struct stat st;
+    if (stat(abs, &st) == 0 && S_ISREG(st.st_mode))
+      fg_vec_push(out, fg_xasprintf(".github/workflows/%s", name));
+    free(abs);
+  }
+  if (d)
+    closedir(d);
+  free(dir);
+  if (out->len - first > 1)
+    qsort(out->items + first, out->len - first, sizeof(char *), fg_str_cmp_ptr);
+}
+
 typedef struct FgIgnore {
   FG_VEC(char *) patterns;
 } FgIgnore;

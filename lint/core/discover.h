@@ -31,6 +31,15 @@ void fg_discovery_delete(FgDiscovery *self);
  * does not exist). */
 char *fg_discover_root(const char *path);
 
+/* The repository root at or above dir (the nearest folder holding .git),
+ * or NULL (malloc'd). dir: absolute, no trailing '/'. */
+char *fg_discover_repo_root(const char *dir);
+
+/* The workflow files of the folder `root` (absolute): the regular *.yml /
+ * *.yaml files in root/.github/workflows, as ".github/workflows/x.yml", in
+ * byte order. Appends to out; a missing folder adds nothing. */
+void fg_discover_workflows_at(const char *root, FgStrVec *out);
+
 /* gitignore-style match of one pattern against a relative path. */
 bool fg_discover_glob_match(const char *pattern, const char *relpath, bool is_dir);
 

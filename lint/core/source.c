@@ -67,7 +67,21 @@ const char *fg_source_shown(const FgSource *self) {
 
 void fg_source_set_prefix(FgSource *self, const char *prefix) {
   free(self->shown);
-  self->shown = prefix && *prefix ? fg_xasprintf("%s/%s", prefix, self->path) : NULL;
+  self->shown = NULL;
+  if (prefix && *prefix) {
+    /* a file outside the project ("../../.github/workflows/ci.yml") is
+     * named from the prefix's folder as any other */
+    char *joined = fg_xasprintf("%s/%s", prefix, self->path);
+    self->shown = fg_path_normalize(joined);
+    free(joined);
+  }
+}
+
+void fg_source_rename(FgSource *self, const char *path) {
+  free(self->path);
+  self->path = fg_xstrdup(path);
+  free(self->shown);
+  self->shown = NULL;
 }
 
 static size_t fg_source_line_index(const FgSource *self, size_t offset) {

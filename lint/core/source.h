@@ -19,7 +19,9 @@ typedef struct FgPos {
 } FgPos;
 
 typedef struct FgSource {
-  char *path;          /* relative to the project root, '/'-separated (owned) */
+  char *path;          /* relative to the project root, '/'-separated (owned); a
+                          file of the repository outside the project starts with
+                          "../" ("../../.github/workflows/ci.yml") */
   char *data;          /* the bytes for parsers: a lone CR reads as LF; NUL-terminated
                           (owned) */
   char *raw;           /* the bytes as read: data itself unless the file holds a lone CR
@@ -43,8 +45,11 @@ FgSource *fg_source_new(const char *path, const char *data, size_t len);
 void fg_source_delete(FgSource *self);
 /* The path reports print: shown, else path. */
 const char *fg_source_shown(const FgSource *self);
-/* Sets shown to prefix + "/" + path ("" or NULL prefix: path itself). */
+/* Sets shown to prefix + "/" + path with ".." parts resolved ("" or NULL
+ * prefix: path itself). */
 void fg_source_set_prefix(FgSource *self, const char *prefix);
+/* Gives the source another path (shown is reset); the bytes stay. */
+void fg_source_rename(FgSource *self, const char *path);
 
 /* 1-based line:column of a byte offset (clamped to [0, len]). An offset in
  * the middle of a UTF-8 sequence counts as the code point it belongs to. */

@@ -304,6 +304,39 @@ bool fg_path_under(const char *path, const char *dir) {
   return strncmp(path, dir, n) == 0 && (path[n] == '\0' || path[n] == '/');
 }
 
+char *fg_path_normalize(const char *path) {
+  FG_VEC(const char *) parts = {0};
+  FG_VEC(size_t) lens = {0};
+  for (const char *p = path; *p;) {
+    size_t n = strcspn(p, "/");
+    bool dotdot = n == 2 && p[0] == '.' && p[1] == '.';
+    bool keep_dotdot =
+        parts.len == 0 || (lens.items[lens.len - 1] == 2 &&
+                           strncmp(parts.items[parts.len - 1], "..", 2) == 0);
+    if (n == 0 || (n == 1 && p[0] == '.')) {
+      /* an empty or "." part */
+    } else if (dotdot && !keep_dotdot) {
+      parts.len--;
+      lens.len--;
+    } else {
+      fg_vec_push(&parts, p);
+      fg_vec_push(&lens, n);
+    }
+    p += n;
+    if (*p == '/')
+      p++;
+  }
+  FgBuf out = {0};
+  for (size_t i = 0; i < parts.len; i++) {
+    if (i)
+      fg_buf_putc(&out, '/');
+    fg_buf_append(&out, parts.items[i], lens.items[i]);
+  }
+  fg_vec_free(&parts);
+  fg_vec_free(&lens);
+  return fg_buf_take(&out);
+}
+
 bool fg_path_under_abs(const char *path, const char *root) {
   size_t n = strlen(root);
   while (n > 1 && root[n - 1] == '/')

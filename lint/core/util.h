@@ -121,6 +121,9 @@ const char *fg_closest(const char *word, const char *const *cands, size_t n, siz
 const char *fg_path_base(const char *path); /* after the last '/' */
 /* Is path dir itself or below it? ("" holds everything) */
 bool fg_path_under(const char *path, const char *dir);
+/* path with "." and "x/.." parts resolved by the text alone; leading ".."
+ * parts are kept ("a/../../b" -> "../b", "a/.." -> ""). Caller frees. */
+char *fg_path_normalize(const char *path);
 /* Is the absolute path root itself or below it? */
 bool fg_path_under_abs(const char *path, const char *root);
 /* Does name match one of the n fnmatch globs? */

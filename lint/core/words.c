@@ -5,15 +5,76 @@
 
 #include "core/util.h"
 
-/* fg_word_byte as a table: ASCII letters, digits, `_` and bytes >= 0x80. */
+/* ---- hashing ------------------------------------------------------------------ */
+
+/* Little-endian 8 bytes, whatever the machine: hashes are the same
+ * everywhere (the cache stores filters built from them). */
+static inline uint64_t fg_le64(const unsigned char *p) {
+  uint64_t v;
+  memcpy(&v, p, 8);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+  v = __builtin_bswap64(v);
+#endif
+  return v;
+}
+
+static inline uint64_t fg_hash_mix(uint64_t h, uint64_t chunk) {
+  h ^= chunk;
+  h *= 0x9e3779b97f4a7c15u;
+  return h ^ (h >> 29);
+}
+
+static inline uint64_t fg_hash_final(uint64_t h) {
+  h ^= h >> 33;
+  h *= 0xff51afd7ed558ccdu;
+  h ^= h >> 33;
+  h *= 0xc4ceb9fe1a85ec53u;
+  h ^= h >> 33;
+  return h & ~(uint64_t)FG_WORD_TAG_MASK;
+}
+
+/* The bytes in chunks of 8, little-endian, the last one short. */
+uint64_t fg_word_hash(const char *s, size_t n) {
+  const unsigned char *p = (const unsigned char *)s;
+  uint64_t h = 0x243f6a8885a308d3u ^ n;
+  size_t i = 0;
+  for (; i + 8 <= n; i += 8)
+    h = fg_hash_mix(h, fg_le64(p + i));
+  if (i < n) {
+    uint64_t c = 0;
+    for (size_t k = 0; i + k < n; k++)
+      c |= (uint64_t)p[i + k] << (8 * k);
+    h = fg_hash_mix(h, c);
+  }
+  return fg_hash_final(h);
+}
+
+/* fg_word_hash of t[s, e), reading the short last chunk as the 8 bytes that
+ * end the word (inside the text whenever e >= 8). */
+static inline uint64_t fg_hash_at(const unsigned char *t, size_t s, size_t e) {
+  if (e < 8)
+    return fg_word_hash((const char *)t + s, e - s);
+  uint64_t h = 0x243f6a8885a308d3u ^ (e - s);
+  size_t i = s;
+  for (; i + 8 <= e; i += 8)
+    h = fg_hash_mix(h, fg_le64(t + i));
+  if (i < e)
+    h = fg_hash_mix(h, fg_le64(t + e - 8) >> (64 - 8 * (e - i)));
+  return fg_hash_final(h);
+}
+
+/* ---- the words of a text, with their tags ------------------------------------------ */
+
+enum { C_OTHER, C_WORD, C_SPACE, C_NL, C_DOT, C_OPEN, C_CLOSE, C_BSLASH, C_HASH, C_STAR };
+
 /* clang-format off */
-static const unsigned char fg_word_bytes[256] = {
-    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 0x00 */
+static const unsigned char fg_class[256] = {
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 3, 2, 2, 2, 0, 0, /* 0x00 \t \n \v \f \r */
     0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 0x10 */
-    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 0x20 */
+    2, 0, 0, 8, 0, 0, 0, 0, 5, 6, 9, 0, 0, 0, 4, 0, /* 0x20 ' ' # ( ) * . */
     1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, /* 0x30 */
     0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 0x40 */
-    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1, /* 0x50 */
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 7, 0, 0, 1, /* 0x50 \ _ */
     0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 0x60 */
     1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, /* 0x70 */
     1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 0x80 */
@@ -27,35 +88,113 @@ static const unsigned char fg_word_bytes[256] = {
 };
 /* clang-format on */
 
-static bool fg_word_byte(unsigned char c) {
-  return fg_word_bytes[c] != 0;
-}
+/* The tokenizer's state between words. */
+typedef struct FgLex {
+  const unsigned char *t;
+  size_t len, at;
+  bool prev_dot; /* the last byte that is not white space is a `.` */
+  bool import;   /* inside an import statement's logical line */
+  bool comment;  /* in a comment of that line */
+  bool bslash;   /* the last byte that is not a space is a `\` */
+  int depth;     /* parentheses opened since `import` / `from` */
+} FgLex;
 
-/* FNV-1a, 64 bits: short words, few collisions, no state. */
-uint64_t fg_word_hash(const char *s, size_t n) {
-  uint64_t h = 0xcbf29ce484222325u;
-  for (size_t i = 0; i < n; i++) {
-    h ^= (unsigned char)s[i];
-    h *= 0x100000001b3u;
+/* The next word at or after x->at: [*s, *e) and its tags (bits 1 << tag);
+ * a `*` of an import statement is the word "*" tagged IMPORT only. */
+static inline bool fg_lex_next(FgLex *x, size_t *s, size_t *e, unsigned *tags) {
+  const unsigned char *t = x->t;
+  size_t i = x->at, len = x->len;
+  for (;; i++) {
+    if (i >= len) {
+      x->at = i;
+      return false;
+    }
+    unsigned c = fg_class[t[i]];
+    if (c == C_WORD)
+      break;
+    switch (c) {
+    case C_SPACE:
+      continue;
+    case C_NL:
+      if (x->import && x->depth <= 0 && !x->bslash)
+        x->import = false;
+      x->comment = false;
+      x->bslash = false;
+      continue;
+    case C_BSLASH:
+      x->bslash = true;
+      continue;
+    case C_DOT:
+      x->prev_dot = true;
+      x->bslash = false;
+      continue;
+    case C_OPEN:
+    case C_CLOSE:
+      if (x->import && !x->comment)
+        x->depth += c == C_OPEN ? 1 : -1;
+      break;
+    case C_HASH:
+      if (x->import)
+        x->comment = true;
+      break;
+    case C_STAR:
+      if (x->import && !x->comment) {
+        x->prev_dot = false;
+        x->bslash = false;
+        *s = i;
+        *e = i + 1;
+        *tags = 1u << FG_WORD_IMPORT;
+        x->at = i + 1;
+        return true;
+      }
+      break;
+    default:
+      break;
+    }
+    x->prev_dot = false;
+    x->bslash = false;
   }
-  return h;
+  size_t b = i;
+  while (i < len && fg_class[t[i]] == C_WORD)
+    i++;
+  unsigned tg = 1u << FG_WORD_PLAIN;
+  if (x->import && !x->comment)
+    tg |= 1u << FG_WORD_IMPORT;
+  bool dotted = x->prev_dot;
+  if (!dotted) {
+    size_t k = i;
+    while (k < len && (fg_class[t[k]] == C_SPACE || fg_class[t[k]] == C_NL ||
+                       fg_class[t[k]] == C_BSLASH))
+      k++;
+    dotted = k < len && t[k] == '.';
+  }
+  if (dotted)
+    tg |= 1u << FG_WORD_DOTTED;
+  size_t n = i - b;
+  if (!x->import && !x->comment &&
+      ((n == 6 && memcmp(t + b, "import", 6) == 0) ||
+       (n == 4 && memcmp(t + b, "from", 4) == 0))) {
+    x->import = true;
+    x->depth = 0;
+  }
+  x->prev_dot = false;
+  x->bslash = false;
+  *s = b;
+  *e = i;
+  *tags = tg;
+  x->at = i;
+  return true;
 }
 
-/* The next word at or after *pos: its start and length, false at the end. */
-static bool fg_next_word(const char *text, size_t len, size_t *pos, size_t *start,
-                         size_t *n) {
-  size_t i = *pos;
-  while (i < len && !fg_word_byte((unsigned char)text[i]))
-    i++;
-  if (i >= len)
-    return false;
-  size_t s = i;
-  while (i < len && fg_word_byte((unsigned char)text[i]))
-    i++;
-  *start = s;
-  *n = i - s;
-  *pos = i;
-  return true;
+static void fg_lex_init(FgLex *x, const char *text, size_t len) {
+  memset(x, 0, sizeof *x);
+  x->t = (const unsigned char *)text;
+  x->len = len;
+}
+
+/* The hash of a word the tokenizer returned ("*" included). */
+static inline uint64_t fg_lex_hash(const FgLex *x, size_t s, size_t e) {
+  return fg_hash_at(x->t, s, e);
 }
 
 /* ---- scanning a text ------------------------------------------------------ */
@@ -101,9 +240,9 @@ static void fg_scanner_reset(FgWordScanner *self, size_t want) {
 }
 
 /* Inserts h; true when it was not there yet. */
-static bool fg_scanner_insert(FgWordScanner *self, uint64_t h) {
+static inline bool fg_scanner_insert(FgWordScanner *self, uint64_t h) {
   size_t mask = self->cap - 1;
-  for (size_t i = (size_t)h & mask;; i = (i + 1) & mask) {
+  for (size_t i = (size_t)(h >> 7) & mask;; i = (i + 1) & mask) {
     if (self->stamps[i] != self->stamp) {
       self->stamps[i] = self->stamp;
       self->hashes[i] = h;
@@ -114,32 +253,37 @@ static bool fg_scanner_insert(FgWordScanner *self, uint64_t h) {
   }
 }
 
+typedef FG_VEC(uint64_t) FgU64Vec;
+
+static inline void fg_scanner_add(FgWordScanner *self, FgU64Vec *found, uint64_t h) {
+  if (!fg_scanner_insert(self, h))
+    return;
+  fg_vec_push(found, h);
+  if (2 * found->len > self->cap) {
+    /* keep the table under half full: rebuild it twice as large */
+    fg_scanner_reset(self, 2 * self->cap);
+    for (size_t i = 0; i < found->len; i++)
+      fg_scanner_insert(self, found->items[i]);
+  }
+}
+
 void fg_words_scan(FgWordScanner *self, const char *text, size_t len, FgWords *out) {
   fg_scanner_reset(self, 1024);
-  FG_VEC(uint64_t) found = {0};
-  const unsigned char *t = (const unsigned char *)text;
-  size_t at = 0;
-  for (;;) {
-    /* fg_next_word and fg_word_hash in one pass over the bytes */
-    while (at < len && !fg_word_bytes[t[at]])
-      at++;
-    if (at >= len)
-      break;
-    uint64_t h = 0xcbf29ce484222325u;
-    while (at < len && fg_word_bytes[t[at]]) {
-      h ^= t[at++];
-      h *= 0x100000001b3u;
-    }
-    if (!fg_scanner_insert(self, h))
-      continue;
-    fg_vec_push(&found, h);
-    if (2 * found.len > self->cap) {
-      /* keep the table under half full: rebuild it twice as large */
-      fg_scanner_reset(self, 2 * self->cap);
-      for (size_t i = 0; i < found.len; i++)
-        fg_scanner_insert(self, found.items[i]);
-    }
+  FgU64Vec found = {0};
+  FgLex x;
+  fg_lex_init(&x, text, len);
+  size_t s, e;
+  unsigned tags;
+  while (fg_lex_next(&x, &s, &e, &tags)) {
+    uint64_t h = fg_lex_hash(&x, s, e);
+    if (tags & (1u << FG_WORD_PLAIN))
+      fg_scanner_add(self, &found, h);
+    if (tags & (1u << FG_WORD_IMPORT))
+      fg_scanner_add(self, &found, h | FG_WORD_IMPORT);
+    if (tags & (1u << FG_WORD_DOTTED))
+      fg_scanner_add(self, &found, h | FG_WORD_DOTTED);
   }
+  fg_vec_shrink(&found);
   out->hashes = found.items;
   out->len = found.len;
 }
@@ -159,7 +303,7 @@ static void fg_word_set_grow(FgWordSet *self) {
     const FgWordSlot *s = &self->slots[i];
     if (!s->word)
       continue;
-    size_t k = (size_t)s->hash & (cap - 1);
+    size_t k = (size_t)(s->hash >> 7) & (cap - 1);
     while (slots[k].word)
       k = (k + 1) & (cap - 1);
     slots[k] = *s;
@@ -173,7 +317,7 @@ void fg_word_set_add(FgWordSet *self, const char *word, uint32_t mask) {
   if (2 * (self->len + 1) > self->cap)
     fg_word_set_grow(self);
   uint64_t h = fg_word_hash(word, strlen(word));
-  size_t k = (size_t)h & (self->cap - 1);
+  size_t k = (size_t)(h >> 7) & (self->cap - 1);
   while (self->slots[k].word) {
     FgWordSlot *s = &self->slots[k];
     if (s->hash == h && strcmp(s->word, word) == 0) {
@@ -187,28 +331,37 @@ void fg_word_set_add(FgWordSet *self, const char *word, uint32_t mask) {
   self->len++;
 }
 
-/* The OR of the masks of the slots with hash h, and of those whose word is
- * also text[0..n) when text is not NULL. */
-static uint32_t fg_word_set_probe(const FgWordSet *self, uint64_t h, const char *text,
-                                  size_t n) {
-  uint32_t m = 0;
-  for (size_t k = (size_t)h & (self->cap - 1); self->slots[k].word;
-       k = (k + 1) & (self->cap - 1)) {
-    const FgWordSlot *s = &self->slots[k];
-    if (s->hash != h)
-      continue;
-    if (!text || (strlen(s->word) == n && memcmp(s->word, text, n) == 0))
-      m |= s->mask;
-  }
-  return m;
+/* Is the slot's word text[0..n)? (text NULL: a hash match is enough) */
+static bool fg_slot_is(const FgWordSlot *s, const char *text, size_t n) {
+  if (!text)
+    return true;
+  return strlen(s->word) == n && memcmp(s->word, text, n) == 0;
 }
+
+/* Runs body for each slot with hash h (an entry: its tag is ignored) whose
+ * word is text[0..n) when text is not NULL. */
+#define FG_SET_PROBE(self, h, text, n, body)                                             \
+  do {                                                                                   \
+    uint64_t ph_ = (h) & ~(uint64_t)FG_WORD_TAG_MASK;                                    \
+    for (size_t k_ = (size_t)(ph_ >> 7) & ((self)->cap - 1); (self)->slots[k_].word;     \
+         k_ = (k_ + 1) & ((self)->cap - 1)) {                                            \
+      const FgWordSlot *slot = &(self)->slots[k_];                                       \
+      if (slot->hash == ph_ && fg_slot_is(slot, (text), (n))) {                          \
+        body;                                                                            \
+      }                                                                                  \
+    }                                                                                    \
+  } while (0)
 
 uint32_t fg_word_set_match_hashes(const FgWordSet *self, const FgWords *words) {
   if (!self->len)
     return 0;
   uint32_t m = 0;
-  for (size_t i = 0; i < words->len; i++)
-    m |= fg_word_set_probe(self, words->hashes[i], NULL, 0);
+  for (size_t i = 0; i < words->len; i++) {
+    uint64_t h = words->hashes[i];
+    if ((h & FG_WORD_TAG_MASK) != FG_WORD_PLAIN)
+      continue; /* every tagged word is a plain word too */
+    FG_SET_PROBE(self, h, (const char *)NULL, 0, m |= slot->mask);
+  }
   return m;
 }
 
@@ -216,9 +369,16 @@ uint32_t fg_word_set_match_text(const FgWordSet *self, const char *text, size_t 
   if (!self->len)
     return 0;
   uint32_t m = 0;
-  size_t pos = 0, start, n;
-  while (fg_next_word(text, len, &pos, &start, &n))
-    m |= fg_word_set_probe(self, fg_word_hash(text + start, n), text + start, n);
+  FgLex x;
+  fg_lex_init(&x, text, len);
+  size_t s, e;
+  unsigned tags;
+  while (fg_lex_next(&x, &s, &e, &tags)) {
+    if (!(tags & (1u << FG_WORD_PLAIN)))
+      continue;
+    uint64_t h = fg_lex_hash(&x, s, e);
+    FG_SET_PROBE(self, h, text + s, e - s, m |= slot->mask);
+  }
   return m;
 }
 
@@ -232,45 +392,45 @@ uint32_t fg_word_set_get(const FgWordSet *self, const char *word) {
   if (!self->len)
     return 0;
   size_t n = strlen(word);
-  return fg_word_set_probe(self, fg_word_hash(word, n), word, n);
+  uint32_t m = 0;
+  FG_SET_PROBE(self, fg_word_hash(word, n), word, n, m |= slot->mask);
+  return m;
 }
 
-static void fg_slots_push_new(FgSlotVec *out, size_t from, const FgWordSlot *s) {
+static void fg_hits_add(FgHitVec *out, size_t from, const FgWordSlot *s, unsigned tags) {
   for (size_t i = from; i < out->len; i++)
-    if (out->items[i] == s)
+    if (out->items[i].slot == s) {
+      out->items[i].tags |= tags;
       return;
-  fg_vec_push(out, s);
+    }
+  FgWordHit hit = {s, tags};
+  fg_vec_push(out, hit);
 }
 
-/* The slots with hash h (and word text[0..n) when text is not NULL). */
-static void fg_word_set_hits(const FgWordSet *self, uint64_t h, const char *text,
-                             size_t n, FgSlotVec *out, size_t from) {
-  for (size_t k = (size_t)h & (self->cap - 1); self->slots[k].word;
-       k = (k + 1) & (self->cap - 1)) {
-    const FgWordSlot *s = &self->slots[k];
-    if (s->hash == h &&
-        (!text || (strlen(s->word) == n && memcmp(s->word, text, n) == 0)))
-      fg_slots_push_new(out, from, s);
+void fg_word_set_hits_hashes(const FgWordSet *self, const FgWords *words, FgHitVec *out) {
+  if (!self->len)
+    return;
+  size_t from = out->len;
+  for (size_t i = 0; i < words->len; i++) {
+    uint64_t h = words->hashes[i];
+    unsigned tag = 1u << (h & FG_WORD_TAG_MASK);
+    FG_SET_PROBE(self, h, (const char *)NULL, 0, fg_hits_add(out, from, slot, tag));
   }
 }
 
-void fg_word_set_hits_hashes(const FgWordSet *self, const FgWords *words,
-                             FgSlotVec *out) {
-  if (!self->len)
-    return;
-  size_t from = out->len;
-  for (size_t i = 0; i < words->len; i++)
-    fg_word_set_hits(self, words->hashes[i], NULL, 0, out, from);
-}
-
 void fg_word_set_hits_text(const FgWordSet *self, const char *text, size_t len,
-                           FgSlotVec *out) {
+                           FgHitVec *out) {
   if (!self->len)
     return;
   size_t from = out->len;
-  size_t pos = 0, start, n;
-  while (fg_next_word(text, len, &pos, &start, &n))
-    fg_word_set_hits(self, fg_word_hash(text + start, n), text + start, n, out, from);
+  FgLex x;
+  fg_lex_init(&x, text, len);
+  size_t s, e;
+  unsigned tags;
+  while (fg_lex_next(&x, &s, &e, &tags)) {
+    uint64_t h = fg_lex_hash(&x, s, e);
+    FG_SET_PROBE(self, h, text + s, e - s, fg_hits_add(out, from, slot, tags));
+  }
 }
 
 /* ---- sets of hashes ---------------------------------------------------------- */
@@ -326,4 +486,62 @@ void fg_hash_set_free(FgHashSet *self) {
   free(self->keys);
   self->keys = NULL;
   self->cap = self->len = 0;
+}
+
+/* ---- Bloom filters ------------------------------------------------------------- */
+
+/* The three bits of an entry, in a filter of nbits bits. */
+static inline void fg_bloom_bits(uint64_t entry, uint64_t nbits, uint64_t out[3]) {
+  uint64_t x = entry;
+  for (int i = 0; i < 3; i++) {
+    x = (x ^ (x >> 31)) * 0x9e3779b97f4a7c15u;
+    out[i] = ((x >> 32) * nbits) >> 32;
+  }
+}
+
+void fg_word_bloom_build(FgWordBloom *self, const FgWords *words,
+                         bool (*keep)(void *ctx, uint64_t entry), void *ctx) {
+  size_t n = 0;
+  for (size_t i = 0; i < words->len; i++)
+    n += !keep || keep(ctx, words->hashes[i]);
+  self->bits = NULL;
+  self->nwords = 0;
+  if (!n)
+    return;
+  /* 8 bits per entry: about 3% false positives with three bits each */
+  size_t nw = (n * 8 + 63) / 64;
+  if (nw > UINT32_MAX / 64)
+    nw = UINT32_MAX / 64;
+  self->nwords = (uint32_t)nw;
+  self->bits = fg_xcalloc(nw, sizeof(uint64_t));
+  uint64_t nbits = (uint64_t)nw * 64;
+  for (size_t i = 0; i < words->len; i++) {
+    if (keep && !keep(ctx, words->hashes[i]))
+      continue;
+    uint64_t b[3];
+    fg_bloom_bits(words->hashes[i], nbits, b);
+    for (int k = 0; k < 3; k++)
+      self->bits[b[k] / 64] |= (uint64_t)1 << (b[k] % 64);
+  }
+}
+
+bool fg_word_bloom_has(const FgWordBloom *self, uint64_t entry) {
+  if (!self->nwords)
+    return false;
+  uint64_t b[3];
+  fg_bloom_bits(entry, (uint64_t)self->nwords * 64, b);
+  for (int k = 0; k < 3; k++)
+    if (!(self->bits[b[k] / 64] & ((uint64_t)1 << (b[k] % 64))))
+      return false;
+  return true;
+}
+
+size_t fg_word_bloom_bytes(const FgWordBloom *self) {
+  return (size_t)self->nwords * sizeof(uint64_t);
+}
+
+void fg_word_bloom_free(FgWordBloom *self) {
+  free(self->bits);
+  self->bits = NULL;
+  self->nwords = 0;
 }

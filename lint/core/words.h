@@ -2,7 +2,17 @@
  * project prefilter. A word is a maximal run of ASCII letters, digits, `_`
  * and bytes >= 0x80 (so non-ASCII identifiers stay whole); strings and
  * comments count too. A hash match is a candidate, never a proof: callers
- * confirm it against the text with fg_word_set_match_text. */
+ * confirm it against the text with fg_word_set_match_text.
+ *
+ * Besides the plain word, an occurrence can carry two tags, from the
+ * text alone (a superset of what Python would say, never less):
+ * - IMPORT: the word follows the word `import` or `from` on its logical
+ *   line (a `(` opened there continues it to the matching `)`, a `\` to
+ *   the next line; comments do not count). A `*` there is the word "*".
+ * - DOTTED: the nearest byte before or after it that is not white space
+ *   (spaces, tabs, line breaks, `\`) is a `.`.
+ * A text's entries are its distinct (word, tag) pairs: fg_word_hash(word)
+ * with the tag in the two low bits (the hash's own are always 0). */
 #ifndef FG_WORDS_H
 #define FG_WORDS_H
 
@@ -12,9 +22,13 @@
 
 #include "core/util.h"
 
+enum { FG_WORD_PLAIN = 0, FG_WORD_IMPORT = 1, FG_WORD_DOTTED = 2 };
+#define FG_WORD_TAG_MASK 3u
+
+/* The hash of a word (its two low bits are 0). */
 uint64_t fg_word_hash(const char *s, size_t n);
 
-/* The distinct words of a text (owned hashes, in no particular order). */
+/* The distinct entries of a text (owned, in no particular order). */
 typedef struct FgWords {
   uint64_t *hashes;
   size_t len;
@@ -24,7 +38,7 @@ typedef struct FgWords {
 typedef struct FgWordScanner FgWordScanner;
 FgWordScanner *fg_word_scanner_new(void);
 void fg_word_scanner_delete(FgWordScanner *self);
-/* Fills out (freeing nothing it held before) with the distinct words. */
+/* Fills out (freeing nothing it held before) with the distinct entries. */
 void fg_words_scan(FgWordScanner *self, const char *text, size_t len, FgWords *out);
 void fg_words_free(FgWords *self);
 
@@ -52,12 +66,19 @@ void fg_word_set_free(FgWordSet *self);
 /* The mask of word (NUL-terminated) in the set, 0 when absent. */
 uint32_t fg_word_set_get(const FgWordSet *self, const char *word);
 
+/* A word of the set that a text holds, with the tags it was seen with
+ * (bit 1 << FG_WORD_PLAIN / IMPORT / DOTTED). */
+typedef struct FgWordHit {
+  const FgWordSlot *slot;
+  unsigned tags;
+} FgWordHit;
+
 /* The set's slots that `words` (candidates) / the text's words (exact)
- * hold, each once, appended to out. */
-typedef FG_VEC(const FgWordSlot *) FgSlotVec;
-void fg_word_set_hits_hashes(const FgWordSet *self, const FgWords *words, FgSlotVec *out);
+ * hold, each once with its tags, appended to out. */
+typedef FG_VEC(FgWordHit) FgHitVec;
+void fg_word_set_hits_hashes(const FgWordSet *self, const FgWords *words, FgHitVec *out);
 void fg_word_set_hits_text(const FgWordSet *self, const char *text, size_t len,
-                           FgSlotVec *out);
+                           FgHitVec *out);
 
 /* A set of bare hashes, for pairs of words (fg_pair_hash). */
 typedef struct FgHashSet {
@@ -69,5 +90,20 @@ uint64_t fg_pair_hash(uint64_t a, uint64_t b);
 void fg_hash_set_add(FgHashSet *self, uint64_t h);
 bool fg_hash_set_has(const FgHashSet *self, uint64_t h);
 void fg_hash_set_free(FgHashSet *self);
+
+/* A Bloom filter over entries: about one byte per entry, no false
+ * negatives, a few percent false positives. */
+typedef struct FgWordBloom {
+  uint64_t *bits;
+  uint32_t nwords; /* 64-bit words of bits; 0: empty, holds nothing */
+} FgWordBloom;
+
+/* The filter of the entries of `words` for which keep(ctx, entry) holds
+ * (keep NULL: all of them). */
+void fg_word_bloom_build(FgWordBloom *self, const FgWords *words,
+                         bool (*keep)(void *ctx, uint64_t entry), void *ctx);
+bool fg_word_bloom_has(const FgWordBloom *self, uint64_t entry);
+size_t fg_word_bloom_bytes(const FgWordBloom *self);
+void fg_word_bloom_free(FgWordBloom *self);
 
 #endif

@@ -51,10 +51,16 @@ struct FgPlan {
   FG_VEC(PlanFile *) files; /* sorted by path */
   FG_VEC(Rejected) rejected;
   FG_VEC(Validated) validated;
+  char *bound; /* writes stay inside it (fg_plan_set_bound); NULL: the root */
 };
 
 FgPlan *fg_plan_new(void) {
   return fg_xcalloc(1, sizeof(FgPlan));
+}
+
+void fg_plan_set_bound(FgPlan *self, const char *dir) {
+  free(self->bound);
+  self->bound = dir ? fg_xstrdup(dir) : NULL;
 }
 
 static void plan_file_delete(PlanFile *f) {
@@ -78,6 +84,7 @@ void fg_plan_delete(FgPlan *self) {
   for (size_t i = 0; i < self->rejected.len; i++)
     free(self->rejected.items[i].why);
   fg_vec_free(&self->rejected);
+  free(self->bound);
   for (size_t i = 0; i < self->validated.len; i++)
     free(self->validated.items[i].data);
   fg_vec_free(&self->validated);
@@ -467,9 +474,10 @@ static bool link_inside(const char *path, const char *realroot) {
 }
 
 /* Resolves root/src->path and checks it is a file we may replace (or
- * create). Symlinks are followed, but the result must stay under root. */
-static bool target_resolve(Target *t, const char *realroot, const FgSource *src,
-                           char **why) {
+ * create). Symlinks are followed, but the result must stay under bound
+ * (the root, or the repository that holds the project). */
+static bool target_resolve(Target *t, const char *realroot, const char *realbound,
+                           const FgSource *src, char **why) {
   memset(t, 0, sizeof *t);
   char *joined = fg_xasprintf("%s/%s", realroot, src->path);
   struct stat lst;
@@ -484,7 +492,7 @@ static bool target_resolve(Target *t, const char *realroot, const FgSource *src,
     if (S_ISLNK(lst.st_mode) && stat(joined, &st) != 0)
       *why =
           fg_xstrdup("is a dangling symlink; the fix would create the file, not written");
-    else if (S_ISLNK(lst.st_mode) && !link_inside(joined, realroot))
+    else if (S_ISLNK(lst.st_mode) && !link_inside(joined, realbound))
       *why = fg_xstrdup("is a symlink out of the project root; the fix would create the "
                         "file, not written");
     else if (S_ISLNK(lst.st_mode) ? !S_ISREG(st.st_mode) : !S_ISREG(lst.st_mode))
@@ -518,8 +526,10 @@ static bool target_resolve(Target *t, const char *realroot, const FgSource *src,
     *why = fg_xasprintf("cannot resolve the path: %s", strerror(saved));
     return false;
   }
-  if (!path_within(resolved, realroot)) {
-    *why = fg_xstrdup("resolves outside the project root (symlink); not written");
+  if (!path_within(resolved, realbound)) {
+    *why = fg_xstrdup(strcmp(realbound, realroot) == 0
+                          ? "resolves outside the project root (symlink); not written"
+                          : "resolves outside the repository; not written");
     free(resolved);
     return false;
   }
@@ -598,11 +608,14 @@ static char *real_root(const char *root, char **why) {
 }
 
 /* Every check fg_plan_write makes before it writes anything. */
-static bool target_check(Target *t, const char *root, const FgSource *src, char **why) {
+static bool target_check(Target *t, const char *root, const char *bound,
+                         const FgSource *src, char **why) {
   char *realroot = real_root(root, why);
   if (!realroot)
     return false;
-  bool ok = target_resolve(t, realroot, src, why);
+  char *realbound = bound ? real_root(bound, why) : fg_xstrdup(realroot);
+  bool ok = realbound && target_resolve(t, realroot, realbound, src, why);
+  free(realbound);
   free(realroot);
   if (ok && !target_unchanged(t, src, why)) {
     target_free(t);
@@ -621,7 +634,7 @@ static bool disk_check(FgPlan *self, const FgPlannedFile *f, char **why, void *c
   if (fg_overlay_find(dc->skip, f->src->path))
     return true;
   Target t;
-  if (!target_check(&t, dc->root, f->src, why))
+  if (!target_check(&t, dc->root, self->bound, f->src, why))
     return false;
   target_free(&t);
   return true;
@@ -837,7 +850,7 @@ int fg_plan_write(const FgPlan *self, const char *root, FgStrVec *errors) {
       continue;
     char *why = NULL;
     Prepared p = {f, {0}, NULL};
-    if (!target_check(&p.target, root, f->src, &why)) {
+    if (!target_check(&p.target, root, self->bound, f->src, &why)) {
       push_error(errors, f->src->path, why);
       failures++;
       continue;

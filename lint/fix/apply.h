@@ -9,7 +9,8 @@
  * rebuilt from the remaining fixes. Writing is atomic per file (temporary
  * file in the same directory, then rename), keeps the file mode, and refuses
  * files that changed on disk since they were read or that resolve outside
- * the project root.
+ * the project root (or, for a project that takes its CI from the
+ * repository's workflows, outside the repository: fg_plan_set_bound).
  *
  * The plan borrows the fixes and their sources: both must outlive it. */
 #ifndef FG_APPLY_H
@@ -50,6 +51,10 @@ typedef struct FgPlan FgPlan;
 
 FgPlan *fg_plan_new(void);
 void fg_plan_delete(FgPlan *self);
+/* Lets writes reach files outside the root but inside dir (the repository
+ * root that holds it: "../../.github/workflows/ci.yml"); anything resolving
+ * outside dir is still refused. NULL: the root itself (the default). */
+void fg_plan_set_bound(FgPlan *self, const char *dir);
 
 /* Offers a fix. Returns true when it is accepted, false when it is skipped
  * (fg_plan_fix says why). A NULL replacement counts as "". */

@@ -480,9 +480,11 @@ static bool cached_def(Walk *w, TSNode dd, FgSpan *span) {
     free(name);
     if (hit) {
       *span = fg_pf_node_span(d);
+      fg_pf_kids_end(&k);
       return true;
     }
   }
+  fg_pf_kids_end(&k);
   return false;
 }
 

@@ -3,14 +3,100 @@
 #ifndef FG_PYTHON_INTERNAL_H
 #define FG_PYTHON_INTERNAL_H
 
+#include "core/words.h"
 #include "parse/pysites.h"
 #include "python/model.h"
+
+/* ---- prefilter.c -------------------------------------------------------------- */
+
+/* The words that make a file matter on its own (see prefilter.c). */
+typedef struct FgSeeds {
+  FgWordSet set;
+  FgStrVec owned; /* the words not borrowed */
+} FgSeeds;
+
+void fg_py_seeds_build(const FgPyModel *p, const char *marker, FgSeeds *s);
+void fg_py_seeds_free(FgSeeds *s);
+/* Is the module wanted for its words: from the entries of its words (w: a
+ * candidate) or, with text, from the text (exact)? */
+bool fg_py_seeds_want(const FgSeeds *s, const FgModule *m, const FgWords *w,
+                      const char *text, size_t len);
+
+/* What the model keeps of a file it has not parsed, for the later rounds
+ * (SPEC §12: memory does not grow with what cannot matter): a Bloom filter
+ * of its words, and the sorted links (words in import statements, and
+ * dotted words that are the last component of a module of the project). */
+typedef struct FgFileWords {
+  FgWordBloom plain;
+  uint32_t *links;
+  size_t nlinks;
+} FgFileWords;
+
+/* The last components of the modules at paths ("util", the folder of a
+ * package's __init__.py), as word hashes. */
+void fg_py_stems_build(const FgStrVec *paths, FgHashSet *out);
+void fg_py_file_words_build(FgFileWords *fw, const FgWords *w, const FgHashSet *stems);
+void fg_py_file_words_free(FgFileWords *fw);
+size_t fg_py_file_words_bytes(const FgFileWords *fw);
+
+typedef FG_VEC(const char *) FgNameVec;
+
+typedef struct FgPfReachPair {
+  uint32_t last; /* link key of the module's last component */
+  uint64_t name; /* word hash of the def's name */
+} FgPfReachPair;
+
+typedef struct FgPfReachFixture {
+  uint64_t name;   /* word hash of the fixture name */
+  const char *dir; /* the conftest's folder (borrowed) */
+} FgPfReachFixture;
+
+/* A def another file can call, by its name (borrowed from the summary). */
+typedef struct FgPfReachTarget {
+  uint64_t hash;
+  const char *name;
+  const char *last;    /* the module's last component (in `owned`) */
+  const FgModule *mod; /* the module that defines it */
+  size_t names;        /* the module's dotted names: mod_names[names..] */
+  size_t nnames;
+} FgPfReachTarget;
+
+/* What reaches a pool-using def from another file, this round. */
+typedef struct FgPfReach {
+  const FgPyModel *model;
+  FgWordSet words; /* names, lasts, fixture names, "*" (borrowed or owned) */
+  FgStrVec owned;
+  FG_VEC(FgPfReachTarget) targets; /* sorted by hash */
+  FgStrVec mod_names;
+  FG_VEC(FgPfReachPair) by_last; /* sorted by last */
+  FG_VEC(uint64_t) inits;        /* names defined in a package __init__ */
+  FG_VEC(FgPfReachFixture) fixtures;
+  FgNameVec autouse_dirs;
+  uint32_t star; /* the link of `*` in an import statement */
+} FgPfReach;
+
+/* From the model's defs that use pools (after fg_py_rebuild_defs). */
+void fg_py_reach_build(const FgPyModel *p, FgPfReach *r);
+void fg_py_reach_free(FgPfReach *r);
+/* Can anything be reached at all? */
+bool fg_py_reach_any(const FgPfReach *r);
+/* A test file below an autouse pool fixture's conftest. */
+bool fg_py_reach_autouse(const FgPfReach *r, const FgModule *m);
+/* From what was kept of an unparsed file: a candidate (false: surely not). */
+bool fg_py_reach_candidate(const FgPfReach *r, const FgModule *m, const FgFileWords *fw);
+/* From the file's text: exact. */
+bool fg_py_reach_wants_text(const FgPfReach *r, const FgModule *m, const char *text,
+                            size_t len);
 
 /* ---- names.c --------------------------------------------------------------- */
 
 /* Names the module (its dotted names: as laid out, without `src/`, and as
  * pytest's prepend import mode sees it) into the model's name table. */
 void fg_py_name_module(FgPyModel *p, FgModule *m);
+/* The dotted names of module m (owned strings appended): as laid out, without
+ * `src/`, and as pytest's prepend import mode sees it. While loading only
+ * (it reads the model's paths). */
+void fg_py_module_names(const FgPyModel *p, const FgModule *m, FgStrVec *out);
 /* Sorts the name table once every module is named. */
 void fg_py_names_sort(FgPyModel *p);
 void fg_py_names_free(FgNameTable *t);

@@ -1,7 +1,7 @@
 /* python/load: reading the project's .py files, the word prefilter that
- * decides which are parsed (SPEC §12), parsing on the project's threads,
- * and the later rounds that parse whatever can reach a pool-using def, to a
- * fixpoint. */
+ * decides which are parsed (python/prefilter.c, SPEC §12), and the later
+ * rounds that parse whatever can reach a pool-using def, to a fixpoint;
+ * reading, scanning and parsing run on the project's threads. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -12,47 +12,39 @@
 /* Files larger than this are not read: a generated 50 MB module is not a
  * test suite, and reading it would blow the pre-commit budget. */
 #define FG_MAX_PY_BYTES (8u << 20)
-/* ---- the prefilter (SPEC §12) -------------------------------------------------
- *
- * Parsing is ~200x the cost of reading, so a file is parsed only when one of
- * its words shows it can matter:
- * - a pool site, `fork` start method or `spawn` set is a call that resolves
- *   (through the file's own imports and aliases) to a name under
- *   multiprocessing, concurrent.futures, joblib or loky, or to a configured
- *   constructor: the file names that module (or the constructor's first
- *   component) somewhere;
- * - `os.fork()` needs the word `fork`;
- * - the marker in force, for marked tests and its registration;
- * - conftest.py files always (fixtures, autouse, pytest_configure).
- * Then, to a fixpoint, the files naming something that reaches a pool. */
-enum { FG_SEED_SITE = 1, FG_SEED_FORK = 2, FG_SEED_MARKER = 4 };
 
-static void fg_seed_words(const FgPyModel *p, const char *marker, FgWordSet *set,
-                          FgStrVec *owned) {
-  /* the heads of every name in parse/pysites.c's table */
-  static const char *const modules[] = {
-      "multiprocessing", "concurrent", "joblib", "loky",   "multiprocess",
-      "billiard",        "torch",      "dask",   "pebble", "mpire",
-      "distributed",     "forkpty",    "pty",    NULL};
-  for (const char *const *s = modules; *s; s++)
-    fg_word_set_add(set, *s, FG_SEED_SITE);
-  for (size_t i = 0; i < p->nextra_pool_constructors; i++) {
-    const char *name = p->extra_pool_constructors[i];
-    char *first = fg_xstrndup(name, strcspn(name, "."));
-    fg_vec_push(owned, first);
-    fg_word_set_add(set, first, FG_SEED_SITE);
-  }
-  fg_word_set_add(set, "fork", FG_SEED_FORK);
-  fg_word_set_add(set, marker, FG_SEED_MARKER);
-  if (p->parse_suppressions) {
-    /* a comment that silences nothing is only found where it is read */
-    fg_word_set_add(set, "forkguard", FG_SEED_MARKER);
-    fg_word_set_add(set, "noqa", FG_SEED_MARKER);
-  }
+static void fg_parse_module(FgModule *m, const FgPyOptions *opts) {
+  m->py = fg_pyfile_parse(m->src, opts);
+  if (m->py)
+    m->index = fg_py_index_new(m->py);
 }
 
-/* Is the file one the caller wants parsed anyway (bsearch on the sorted
- * list)? */
+/* ---- the first pass -------------------------------------------------------------- */
+
+/* One discovered file after the first pass: its module (NULL when it could
+ * not be read, with err set) and, when it was not parsed, what the later
+ * rounds need of its words. */
+typedef struct FgReadSlot {
+  FgModule *m;
+  char *err;
+  FgFileWords words;
+  size_t len;
+  bool parsed;
+} FgReadSlot;
+
+typedef struct FgReadJob {
+  const FgPyModel *p;
+  const FgReader *rd;
+  const FgStrVec *paths;
+  const FgSeeds *seeds;
+  const FgHashSet *stems;
+  FgPyOptions opts;
+  FgReadSlot *slots;
+  FgWordScanner **scanners; /* per worker */
+} FgReadJob;
+
+/* Is the file one the caller wants parsed anyway, such as a file a probe run
+ * saw start processes (bsearch on the sorted list)? */
 static bool fg_forced(const FgPyModel *p, const char *rel) {
   size_t lo = 0, hi = p->nforce_parse;
   while (lo < hi) {
@@ -68,243 +60,129 @@ static bool fg_forced(const FgPyModel *p, const char *rel) {
   return false;
 }
 
-static bool fg_seed_wanted(const FgModule *m, uint32_t seeds) {
-  (void)m;
-  return m->is_conftest || (seeds & (FG_SEED_SITE | FG_SEED_MARKER | FG_SEED_FORK));
+/* Reads file i, scans its words and parses it when the seeds pass; touches
+ * only its own slot and module, so it runs on any thread. */
+static void fg_read_one(void *ctx, size_t i, int worker) {
+  FgReadJob *job = ctx;
+  const FgPyModel *p = job->p;
+  FgReadSlot *slot = &job->slots[i];
+  const char *rel = job->paths->items[i];
+  size_t len = 0;
+  char *data = fg_reader_read(job->rd, rel, FG_MAX_PY_BYTES, &len, &slot->err);
+  if (!data)
+    return;
+  slot->len = len;
+  FgModule *m = fg_xcalloc(1, sizeof *m);
+  const char *slash = strrchr(rel, '/');
+  m->dir = slash ? fg_xstrndup(rel, (size_t)(slash - rel)) : fg_xstrdup("");
+  const char *base = fg_path_base(rel);
+  m->is_conftest = strcmp(base, "conftest.py") == 0;
+  m->is_test_file =
+      !m->is_conftest && fg_glob_any(p->python_files.items, p->python_files.len, base);
+  if (!job->scanners[worker])
+    job->scanners[worker] = fg_word_scanner_new();
+  FgWords w = {0};
+  fg_words_scan(job->scanners[worker], data, len, &w);
+  bool want = fg_forced(p, rel) || (fg_py_seeds_want(job->seeds, m, &w, NULL, 0) &&
+                                    fg_py_seeds_want(job->seeds, m, NULL, data, len));
+  if (want) {
+    m->src = fg_source_new(rel, data, len);
+    fg_parse_module(m, &job->opts);
+    slot->parsed = true;
+  } else {
+    m->src = fg_source_new(rel, "", 0); /* the bytes are read again if needed */
+    fg_py_file_words_build(&slot->words, &w, job->stems);
+  }
+  fg_words_free(&w);
+  free(data);
+  slot->m = m;
 }
 
-typedef struct FgParseJob {
-  FgModule **mods;
+typedef FG_VEC(FgFileWords) FgFileWordsVec;
+typedef FG_VEC(bool) FgBoolVec;
+
+static void fg_read_python(FgPyModel *p, const FgReader *rd, const FgStrVec *paths,
+                           const char *marker, FgProblems *problems,
+                           FgFileWordsVec *words) {
+  FgSeeds seeds = {0};
+  fg_py_seeds_build(p, marker, &seeds);
+  FgHashSet stems = {0};
+  fg_py_stems_build(paths, &stems);
+  size_t n = paths->len;
+  int jobs = p->jobs > 0 ? p->jobs : 1;
+  FgReadJob job = {p,
+                   rd,
+                   paths,
+                   &seeds,
+                   &stems,
+                   {p->extra_pool_constructors, p->nextra_pool_constructors},
+                   fg_xcalloc(n ? n : 1, sizeof(FgReadSlot)),
+                   fg_xcalloc((size_t)jobs, sizeof(FgWordScanner *))};
+  fg_parallel_for_workers(n, jobs, fg_read_one, &job);
+  for (int t = 0; t < jobs; t++)
+    fg_word_scanner_delete(job.scanners[t]);
+  free(job.scanners);
+  /* in discovery order, whatever the scheduling was */
+  for (size_t i = 0; i < n; i++) {
+    FgReadSlot *slot = &job.slots[i];
+    if (!slot->m) {
+      fg_problems_read_error(problems, paths->items[i], slot->err);
+      continue;
+    }
+    p->files_read++;
+    p->files_parsed += slot->parsed;
+    p->files_parsed_first += slot->parsed;
+    p->bytes_read += slot->len;
+    p->words_bytes += fg_py_file_words_bytes(&slot->words);
+    fg_vec_push(&p->modules, slot->m);
+    fg_vec_push(words, slot->words);
+  }
+  free(job.slots);
+  fg_hash_set_free(&stems);
+  fg_py_seeds_free(&seeds);
+}
+
+/* ---- the later rounds -------------------------------------------------------------- */
+
+/* A module the reach may want: read again, confirmed against its text and
+ * parsed, on any thread (each touches only its own module and slot). */
+typedef struct FgLaterSlot {
+  size_t module;
+  char *err;
+  size_t len;
+  bool force; /* the home of a parsed class's base: parsed whatever it says */
+  bool parsed;
+} FgLaterSlot;
+
+typedef struct FgLaterJob {
+  FgPyModel *p;
+  const FgReader *rd;
+  const FgPfReach *reach;
   FgPyOptions opts;
-} FgParseJob;
+  FgLaterSlot *slots;
+} FgLaterJob;
 
-static void fg_parse_module(FgModule *m, const FgPyOptions *opts) {
-  m->py = fg_pyfile_parse(m->src, opts);
-  if (m->py)
-    m->index = fg_py_index_new(m->py);
-}
-
-static void fg_parse_one(void *ctx, size_t i) {
-  FgParseJob *job = ctx;
-  fg_parse_module(job->mods[i], &job->opts);
-}
-
-/* Parses the modules, on the project's jobs: each writes only its own
- * summary, so the result is the same whatever the scheduling. */
-static void fg_parse_modules(FgPyModel *p, FgModuleVec *mods) {
-  FgParseJob job = {mods->items,
-                    {p->extra_pool_constructors, p->nextra_pool_constructors}};
-  fg_parallel_for(mods->len, p->jobs, fg_parse_one, &job);
-  p->files_parsed += mods->len;
-  mods->len = 0;
-}
-
-/* What a file must say to reach a pool-using def of another module, so that
- * the prefilter parses it (it ends up parsed when reach_wants says so).
- * - A call resolves into module M through the file's own import or dotted
- *   text, which names M's last component ("util" for pkg.util; the package
- *   for pkg/__init__.py), except a package __init__ reached by a relative
- *   `from . import f`. So the file needs the def's name paired with M's last
- *   component (any last component for an __init__). The name is: a
- *   module-level function's own name, a method's top-level class (`C(...)`
- *   enters `C.__init__`, `C.m(...)` names C; `self.m()` stays in its
- *   module). Nested defs and methods of nested classes are never called
- *   from elsewhere.
- * - A conftest fixture is requested by its fixture name from files below
- *   the conftest's folder; an autouse one reaches every test file there. */
-#define FG_REACH_INIT 2u
-
-typedef FG_VEC(const char *) FgNameVec;
-
-typedef struct FgReach {
-  FgWordSet names;       /* 1, | FG_REACH_INIT when an __init__ defines it */
-  FgWordSet lasts;       /* last components of the modules defining names */
-  FgHashSet pair_hashes; /* fg_pair_hash(name, last) */
-  FgWordSet pairs;       /* "name last", to confirm a pair exactly */
-  FgStrVec owned;        /* the pairs' strings */
-  FgWordSet fixtures;
-  FgNameVec fixture_dirs;
-  FgNameVec autouse_dirs;
-} FgReach;
-
-static void fg_reach_free(FgReach *r) {
-  fg_word_set_free(&r->names);
-  fg_word_set_free(&r->lasts);
-  fg_hash_set_free(&r->pair_hashes);
-  fg_word_set_free(&r->pairs);
-  fg_strvec_free(&r->owned);
-  fg_word_set_free(&r->fixtures);
-  fg_vec_free(&r->fixture_dirs);
-  fg_vec_free(&r->autouse_dirs);
-}
-
-static void fg_reach_name(FgReach *r, const FgModule *m, const char *name) {
-  bool init = fg_str_endswith(m->src->path, "__init__.py");
-  fg_word_set_add(&r->names, name, init ? 1u | FG_REACH_INIT : 1u);
-  const char *dot = strrchr(m->modname, '.');
-  const char *last = dot ? dot + 1 : m->modname;
-  if (!*last)
+static void fg_later_one(void *ctx, size_t i) {
+  FgLaterJob *job = ctx;
+  FgLaterSlot *slot = &job->slots[i];
+  FgModule *m = job->p->modules.items[slot->module];
+  size_t len = 0;
+  char *data = fg_reader_read(job->rd, m->src->path, FG_MAX_PY_BYTES, &len, &slot->err);
+  if (!data)
     return;
-  char *pair = fg_xasprintf("%s %s", name, last);
-  if (fg_word_set_get(&r->pairs, pair)) {
-    free(pair);
-    return;
+  slot->len = len;
+  if (slot->force || fg_py_reach_wants_text(job->reach, m, data, len)) {
+    FgSource *src = fg_source_new(m->src->path, data, len);
+    fg_source_delete(m->src);
+    m->src = src;
+    fg_parse_module(m, &job->opts);
+    slot->parsed = true;
   }
-  fg_vec_push(&r->owned, pair);
-  fg_word_set_add(&r->pairs, pair, 1);
-  fg_word_set_add(&r->lasts, last, 1);
-  fg_hash_set_add(&r->pair_hashes, fg_pair_hash(fg_word_hash(name, strlen(name)),
-                                                fg_word_hash(last, strlen(last))));
-}
-
-/* Does expr e of m name a pool constructor, a context or a process class? */
-static bool fg_expr_poolish(const FgModule *m, int e) {
-  if (e < 0 || (size_t)e >= m->py->nexprs)
-    return false;
-  const FgPyExpr *x = &m->py->exprs[e];
-  if ((x->kind != FG_EXPR_NAME && x->kind != FG_EXPR_CALL) || !x->text)
-    return false;
-  char *canon = fg_pysites_canonical(x->text);
-  bool hit = fg_pysites_is_poolish(canon);
-  free(canon);
-  return hit;
-}
-
-/* Does a re-exported name stand for a def that reaches a pool? */
-static bool fg_reexport_reaches(const FgPyModel *p, FgModule *m, const FgPyImport *im) {
-  char *target = fg_py_reexport(m, im->local, strlen(im->local));
-  if (!target)
-    return false;
-  FgEntity en;
-  fg_py_lookup(p, m, target, &en);
-  bool hit = false;
-  if (en.kind == FG_ENTITY_DEF && !*en.rest)
-    hit = p->defs.items[en.def].dist >= 0;
-  else if (en.kind == FG_ENTITY_CLASS && !*en.rest)
-    for (size_t f = 0; f < en.mod->py->nfuncs && !hit; f++)
-      hit = en.mod->py->funcs[f].cls == en.cls &&
-            p->defs.items[fg_py_def_of(p, en.mod, (int)f)].dist >= 0;
-  free(target);
-  return hit;
-}
-
-static void fg_reach_build(const FgPyModel *p, FgReach *r) {
-  /* module globals holding a context or a pool class, and names a module
-   * re-exports from where they reach a pool */
-  for (size_t i = 0; i < p->modules.len; i++) {
-    FgModule *m = p->modules.items[i];
-    if (!m->py)
-      continue;
-    for (size_t g = 0; g < m->py->nglobals; g++)
-      if (fg_expr_poolish(m, m->py->globals[g].expr))
-        fg_reach_name(r, m, m->py->globals[g].name);
-    /* a Process / manager subclass, methods or not */
-    for (size_t c = 0; c < m->py->nclasses; c++) {
-      const FgPyClass *k = &m->py->classes[c];
-      bool hit = false;
-      for (size_t b = 0; b < k->nbases && !hit; b++) {
-        char *canon = fg_pysites_canonical(k->bases[b]);
-        hit = fg_pysites_is_poolish(canon);
-        free(canon);
-      }
-      if (hit && k->parent < 0 && !k->in_function)
-        fg_reach_name(r, m, k->name);
-    }
-    for (size_t k = 0; k < m->py->nimports; k++) {
-      const FgPyImport *im = &m->py->imports[k];
-      if (!im->in_function && im->name && strcmp(im->local, "*") != 0 &&
-          fg_reexport_reaches(p, m, im))
-        fg_reach_name(r, m, im->local);
-    }
-  }
-  for (size_t d = 0; d < p->defs.len; d++) {
-    const FgDef *def = &p->defs.items[d];
-    if (def->dist < 0)
-      continue;
-    const FgModule *m = def->mod;
-    const FgPyFunc *f = fg_py_def_func(p, (int)d);
-    if (f->nested)
-      continue;
-    if (f->cls >= 0) {
-      const FgPyClass *k = &m->py->classes[f->cls];
-      if (k->parent < 0 && !k->in_function)
-        fg_reach_name(r, m, k->name);
-      continue;
-    }
-    fg_reach_name(r, m, f->name);
-    if (f->is_fixture && m->is_conftest) {
-      fg_word_set_add(&r->fixtures, f->fixture_name, 1);
-      fg_vec_push(&r->fixture_dirs, m->dir);
-      if (f->autouse)
-        fg_vec_push(&r->autouse_dirs, m->dir);
-    }
-  }
-}
-
-static bool fg_under_any(const char *path, const FgNameVec *dirs) {
-  for (size_t i = 0; i < dirs->len; i++)
-    if (fg_path_under(path, dirs->items[i]))
-      return true;
-  return false;
-}
-
-/* Do the name and last-component hits hold a pair of the reach? */
-static bool fg_reach_pairs(const FgReach *r, const FgSlotVec *names,
-                           const FgSlotVec *lasts, bool exact) {
-  bool found = false;
-  FgBuf b = {0};
-  for (size_t i = 0; i < names->len && !found; i++) {
-    if (names->items[i]->mask & FG_REACH_INIT)
-      found = true;
-    for (size_t k = 0; k < lasts->len && !found; k++) {
-      const FgWordSlot *n = names->items[i], *l = lasts->items[k];
-      if (!fg_hash_set_has(&r->pair_hashes, fg_pair_hash(n->hash, l->hash)))
-        continue;
-      if (!exact) {
-        found = true;
-        continue;
-      }
-      b.len = 0;
-      fg_buf_printf(&b, "%s %s", n->word, l->word);
-      found = fg_word_set_get(&r->pairs, b.data) != 0;
-    }
-  }
-  fg_buf_free(&b);
-  return found;
-}
-
-/* Does the module say what reaches a pool-using def? With text NULL, from
- * the hashes of its words (a candidate); else from its text (exact). */
-static bool fg_reach_wants(const FgReach *r, const FgModule *m, const FgWords *w,
-                           const char *text, size_t len) {
-  if (m->is_test_file && fg_under_any(m->src->path, &r->autouse_dirs))
-    return true;
-  FgSlotVec names = {0}, lasts = {0};
-  if (text)
-    fg_word_set_hits_text(&r->names, text, len, &names);
-  else
-    fg_word_set_hits_hashes(&r->names, w, &names);
-  if (names.len) {
-    if (text)
-      fg_word_set_hits_text(&r->lasts, text, len, &lasts);
-    else
-      fg_word_set_hits_hashes(&r->lasts, w, &lasts);
-  }
-  bool found = fg_reach_pairs(r, &names, &lasts, text != NULL);
-  fg_vec_free(&names);
-  fg_vec_free(&lasts);
-  if (found)
-    return true;
-  if (!fg_under_any(m->src->path, &r->fixture_dirs))
-    return false;
-  return text ? fg_word_set_match_text(&r->fixtures, text, len) != 0
-              : fg_word_set_match_hashes(&r->fixtures, w) != 0;
+  free(data);
 }
 
 /* Per module: is it unparsed and the home of an in-repo base class of a
  * parsed class? (Collection and method resolution walk the MRO.) */
-typedef FG_VEC(bool) FgBoolVec;
-
 static void fg_base_modules(const FgPyModel *p, FgBoolVec *out) {
   for (size_t i = 0; i < p->modules.len; i++)
     fg_vec_push(out, false);
@@ -345,165 +223,76 @@ static void fg_base_modules(const FgPyModel *p, FgBoolVec *out) {
   }
 }
 
-/* Reads a module the prefilter passed over and keeps its bytes when it
- * really says what reaches a pool (it is parsed with the round's batch).
- * *failed is set when the file can no longer be read (reported once). */
-static bool fg_read_later(const FgReader *rd, FgProblems *problems, FgModule *m,
-                          const FgReach *reach, bool force, bool *failed) {
-  size_t len = 0;
-  char *err = NULL;
-  char *data = fg_reader_read(rd, m->src->path, FG_MAX_PY_BYTES, &len, &err);
-  if (!data) {
-    fg_problems_read_error(problems, m->src->path, err);
-    *failed = true;
-    return false;
-  }
-  bool need = force || fg_reach_wants(reach, m, NULL, data, len);
-  if (need) {
-    FgSource *src = fg_source_new(m->src->path, data, len);
-    fg_source_delete(m->src);
-    m->src = src;
-  }
-  free(data);
-  return need;
-}
-
-/* Reads every module; keeps the bytes of those the seeds pass and only the
- * words of the others (SPEC §12: memory stays flat on large trees). */
-typedef FG_VEC(FgWords) FgWordsVec;
-
-/* One discovered file after the first pass: its module (NULL when it could
- * not be read, with err set) and, when it was not parsed, its words. */
-typedef struct FgReadSlot {
-  FgModule *m;
-  char *err;
-  FgWords words;
-  bool parsed;
-} FgReadSlot;
-
-typedef struct FgReadJob {
-  const FgPyModel *p;
-  const FgReader *rd;
-  const FgStrVec *paths;
-  const FgWordSet *seeds;
-  FgPyOptions opts;
-  FgReadSlot *slots;
-} FgReadJob;
-
-/* Reads file i, scans its words and parses it when the seeds pass; touches
- * only its own slot and module, so it runs on any thread. */
-static void fg_read_one(void *ctx, size_t i) {
-  FgReadJob *job = ctx;
-  const FgPyModel *p = job->p;
-  FgReadSlot *slot = &job->slots[i];
-  const char *rel = job->paths->items[i];
-  size_t len = 0;
-  char *data = fg_reader_read(job->rd, rel, FG_MAX_PY_BYTES, &len, &slot->err);
-  if (!data)
-    return;
-  FgModule *m = fg_xcalloc(1, sizeof *m);
-  const char *slash = strrchr(rel, '/');
-  m->dir = slash ? fg_xstrndup(rel, (size_t)(slash - rel)) : fg_xstrdup("");
-  const char *base = fg_path_base(rel);
-  m->is_conftest = strcmp(base, "conftest.py") == 0;
-  m->is_test_file =
-      !m->is_conftest && fg_glob_any(p->python_files.items, p->python_files.len, base);
-  FgWordScanner *scan = fg_word_scanner_new();
-  FgWords w = {0};
-  fg_words_scan(scan, data, len, &w);
-  fg_word_scanner_delete(scan);
-  uint32_t hit = fg_word_set_match_hashes(job->seeds, &w);
-  if (hit && fg_seed_wanted(m, hit))
-    hit = fg_word_set_match_text(job->seeds, data, len);
-  if (m->is_conftest || (hit && fg_seed_wanted(m, hit)) || fg_forced(p, rel)) {
-    fg_words_free(&w);
-    m->src = fg_source_new(rel, data, len);
-    fg_parse_module(m, &job->opts);
-    slot->parsed = true;
-  } else {
-    m->src = fg_source_new(rel, "", 0); /* the bytes are read again if needed */
-  }
-  free(data);
-  slot->m = m;
-  slot->words = w;
-}
-
-static void fg_read_python(FgPyModel *p, const FgReader *rd, const FgStrVec *paths,
-                           const char *marker, FgProblems *problems, FgWordsVec *words) {
-  FgWordSet seeds = {0};
-  FgStrVec seed_owned = {0};
-  fg_seed_words(p, marker, &seeds, &seed_owned);
-  size_t n = paths->len;
-  FgReadJob job = {p,
-                   rd,
-                   paths,
-                   &seeds,
-                   {p->extra_pool_constructors, p->nextra_pool_constructors},
-                   fg_xcalloc(n ? n : 1, sizeof(FgReadSlot))};
-  fg_parallel_for(n, p->jobs, fg_read_one, &job);
-  /* in discovery order, whatever the scheduling was */
-  for (size_t i = 0; i < n; i++) {
-    FgReadSlot *slot = &job.slots[i];
-    if (!slot->m) {
-      fg_problems_read_error(problems, paths->items[i], slot->err);
+/* One round: the unparsed modules the reach wants, parsed. False when none
+ * was (the fixpoint). */
+static bool fg_later_round(FgPyModel *p, const FgReader *rd, FgProblems *problems,
+                           FgFileWordsVec *words, FgBoolVec *skip) {
+  fg_py_rebuild_defs(p);
+  FgPfReach reach = {0};
+  fg_py_reach_build(p, &reach);
+  FgBoolVec bases = {0};
+  fg_base_modules(p, &bases);
+  bool any = fg_py_reach_any(&reach);
+  FG_VEC(FgLaterSlot) cands = {0};
+  for (size_t i = 0; i < p->modules.len; i++) {
+    FgModule *m = p->modules.items[i];
+    if (m->py || skip->items[i])
       continue;
-    }
-    p->files_read++;
-    p->files_parsed += slot->parsed;
-    fg_vec_push(&p->modules, slot->m);
-    fg_vec_push(words, slot->words);
+    bool force = bases.items[i];
+    if (!force && (!any || !fg_py_reach_candidate(&reach, m, &words->items[i])))
+      continue;
+    FgLaterSlot slot = {i, NULL, 0, force, false};
+    fg_vec_push(&cands, slot);
   }
-  free(job.slots);
-  fg_word_set_free(&seeds);
-  fg_strvec_free(&seed_owned);
+  fg_vec_free(&bases);
+  FgLaterJob job = {p,
+                    rd,
+                    &reach,
+                    {p->extra_pool_constructors, p->nextra_pool_constructors},
+                    cands.items};
+  fg_parallel_for(cands.len, p->jobs, fg_later_one, &job);
+  size_t parsed = 0;
+  for (size_t k = 0; k < cands.len; k++) {
+    FgLaterSlot *slot = &cands.items[k];
+    p->later_reads++;
+    p->bytes_read += slot->len;
+    if (slot->err) {
+      fg_problems_read_error(problems, p->modules.items[slot->module]->src->path,
+                             slot->err);
+      skip->items[slot->module] = true;
+    }
+    if (slot->parsed || slot->err) {
+      p->words_bytes -= fg_py_file_words_bytes(&words->items[slot->module]);
+      fg_py_file_words_free(&words->items[slot->module]);
+    }
+    parsed += slot->parsed;
+  }
+  p->files_parsed += parsed;
+  p->rounds += parsed > 0;
+  fg_vec_free(&cands);
+  fg_py_reach_free(&reach);
+  return parsed > 0;
 }
 
 void fg_pymodel_load(FgPyModel *p, const FgReader *rd, const FgStrVec *paths,
                      const char *marker, FgProblems *problems) {
   p->paths = paths->items;
   p->npaths = paths->len;
-  FgWordsVec words = {0}; /* per module: its words while unparsed */
+  FgFileWordsVec words = {0}; /* per module: its words while unparsed */
   fg_read_python(p, rd, paths, marker, problems, &words);
-  FG_VEC(bool) skip = {0}; /* per module: could not be read a second time */
+  p->words_bytes_peak = p->words_bytes;
+  FgBoolVec skip = {0}; /* per module: could not be read a second time */
   for (size_t i = 0; i < p->modules.len; i++)
     fg_vec_push(&skip, false);
   for (size_t i = 0; i < p->modules.len; i++)
     fg_py_name_module(p, p->modules.items[i]);
   fg_py_names_sort(p);
-
   /* then whatever can reach a pool-using def, to a fixpoint (each round
    * parses at least one more file, so it ends) */
-  for (;;) {
-    fg_py_rebuild_defs(p);
-    FgReach reach = {0};
-    fg_reach_build(p, &reach);
-    FgModuleVec batch = {0};
-    FG_VEC(bool) bases = {0};
-    fg_base_modules(p, (FgBoolVec *)&bases);
-    for (size_t i = 0; i < p->modules.len; i++) {
-      FgModule *m = p->modules.items[i];
-      if (m->py || skip.items[i])
-        continue;
-      bool wanted = false;
-      if (bases.items[i])
-        wanted = fg_read_later(rd, problems, m, &reach, true, &skip.items[i]);
-      else if (fg_reach_wants(&reach, m, &words.items[i], NULL, 0))
-        wanted = fg_read_later(rd, problems, m, &reach, false, &skip.items[i]);
-      if (wanted || skip.items[i])
-        fg_words_free(&words.items[i]);
-      if (wanted)
-        fg_vec_push(&batch, m);
-    }
-    fg_reach_free(&reach);
-    fg_vec_free(&bases);
-    bool added = batch.len > 0;
-    fg_parse_modules(p, &batch);
-    fg_vec_free(&batch);
-    if (!added)
-      break;
-  }
+  while (fg_later_round(p, rd, problems, &words, &skip))
+    ;
   for (size_t i = 0; i < words.len; i++)
-    fg_words_free(&words.items[i]);
+    fg_py_file_words_free(&words.items[i]);
   fg_vec_free(&words);
   fg_vec_free(&skip);
   /* the paths are borrowed until here */

@@ -144,10 +144,14 @@ typedef struct FgPyModel {
   FG_VEC(FgDef) defs;
   FG_VEC(FgTest) tests;
   FgNameTable names;
+  /* counters (FORKGUARD_STATS): files read and parsed, bytes read, how many
+   * files the first pass parsed, the later rounds and what they re-read */
   size_t files_read, files_parsed;
   char *env_text;   /* owned: env_files' text, one after the other */
   FgStrVec env_set; /* owned, sorted: names the loaded Python code may set in
                        os.environ (setenv, putenv, patch.dict, environ[...] =) */
+  size_t files_parsed_first, bytes_read, rounds, later_reads;
+  size_t words_bytes, words_bytes_peak; /* kept of unparsed files' words */
   /* while loading: the sorted relative paths of every discovered .py */
   char *const *paths;
   size_t npaths;

@@ -106,10 +106,24 @@ FgModule *fg_pymodel_module_by_path(const FgPyModel *p, const char *path) {
   return NULL;
 }
 
+void fg_py_module_names(const FgPyModel *p, const FgModule *m, FgStrVec *out) {
+  const char *path = m->src->path;
+  fg_vec_push(out, fg_path_to_modname(path));
+  if (fg_str_startswith(path, "src/"))
+    fg_vec_push(out, fg_path_to_modname(path + 4));
+  /* the name pytest's prepend import mode gives it */
+  char *base = fg_pytest_basedir(p, m->dir);
+  if (*base)
+    fg_vec_push(out, fg_path_to_modname(path + strlen(base) + 1));
+  free(base);
+}
+
 void fg_py_name_module(FgPyModel *p, FgModule *m) {
   const char *path = m->src->path;
-  m->modname = fg_path_to_modname(path);
   bool is_pkg = fg_str_endswith(path, "__init__.py");
+  FgStrVec names = {0};
+  fg_py_module_names(p, m, &names);
+  m->modname = fg_xstrdup(names.items[0]);
   m->package = fg_xstrdup(m->modname);
   if (!is_pkg) {
     char *dot = strrchr(m->package, '.');
@@ -118,16 +132,10 @@ void fg_py_name_module(FgPyModel *p, FgModule *m) {
     else
       m->package[0] = '\0';
   }
-  fg_names_add(&p->names, fg_xstrdup(m->modname), m);
-  if (fg_str_startswith(path, "src/"))
-    fg_names_add(&p->names, fg_path_to_modname(path + 4), m);
-  /* the name pytest's prepend import mode gives it */
-  char *base = fg_pytest_basedir(p, m->dir);
-  if (*base) {
-    char *rel = fg_path_to_modname(path + strlen(base) + 1);
-    fg_names_add(&p->names, rel, m);
-  }
-  free(base);
+  /* the table takes the strings */
+  for (size_t i = 0; i < names.len; i++)
+    fg_names_add(&p->names, names.items[i], m);
+  fg_vec_free(&names);
 }
 
 void fg_py_names_sort(FgPyModel *p) {

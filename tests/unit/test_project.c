@@ -135,6 +135,47 @@ static void test_diamond_shortest_chain(void **state) {
   testdir_delete(dir);
 }
 
+static const FgModule *find_module(const FgProject *p, const char *path) {
+  for (size_t i = 0; i < p->py.modules.len; i++)
+    if (strcmp(p->py.modules.items[i]->src->path, path) == 0)
+      return p->py.modules.items[i];
+  fail_msg("no module %s", path);
+  return NULL;
+}
+
+/* The later rounds pull a file in when it imports the module of a def that
+ * uses pools (or names it as `module.def`), whatever the import's shape,
+ * and leave files that only share the def's name alone. */
+static void test_reach_through_imports(void **state) {
+  (void)state;
+  char *dir = testdir_new();
+  testdir_write(dir, "pyproject.toml", kPyproject);
+  testdir_write(dir, "pkg/__init__.py",
+                "from concurrent.futures import ProcessPoolExecutor\n\n\n"
+                "def run():\n    ProcessPoolExecutor().shutdown()\n");
+  testdir_write(dir, "pkg/helper.py", "from . import run\n\n\ndef go():\n    run()\n");
+  testdir_write(dir, "tests/test_rel.py",
+                "from pkg.helper import (\n    # the relative way\n    go,\n)\n\n\n"
+                "def test_go():\n    go()\n");
+  testdir_write(dir, "tests/test_pkg.py",
+                "import pkg\n\n\ndef test_attr():\n    pkg.run()\n");
+  testdir_write(dir, "tests/test_alias.py",
+                "from pkg import helper as h\n\n\ndef test_alias():\n    h . go()\n");
+  testdir_write(dir, "tests/test_text.py", "def test_text():\n    pkg.run()\n");
+  testdir_write(dir, "tests/test_other.py",
+                "from other.pkg import run\nimport pkg_tools\n\n\n"
+                "def test_other():\n    run()\n    pkg_tools.run()\n");
+  FgProject *p = load(dir);
+  assert_true(find_test(p, "test_go")->uses_pools);
+  assert_true(find_test(p, "test_attr")->uses_pools);
+  assert_true(find_test(p, "test_alias")->uses_pools);
+  assert_true(find_test(p, "test_text")->uses_pools);
+  /* `run` and a word `pkg`, but no import of pkg: never parsed */
+  assert_null(find_module(p, "tests/test_other.py")->py);
+  fg_project_delete(p);
+  testdir_delete(dir);
+}
+
 /* Mutual recursion, self recursion and a cycle through fixtures terminate;
  * a cycle that reaches a pool is found, one that does not is not. */
 static void test_cycles_terminate(void **state) {
@@ -186,6 +227,7 @@ int main(void) {
       cmocka_unit_test(test_deep_chain_in_one_module),
       cmocka_unit_test(test_diamond_shortest_chain),
       cmocka_unit_test(test_cycles_terminate),
+      cmocka_unit_test(test_reach_through_imports),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

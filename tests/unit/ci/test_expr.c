@@ -59,6 +59,10 @@ static void test_contexts(void **state) {
   expect(&f, "runner.os", "Linux");
   expect(&f, "matrix.missing", ""); /* a key no include set: null */
   expect(&f, "github.event_name", "<unknown>");
+  expect(&f, "github.workspace", "/"); /* the repository root */
+  expect(&f, "github.WORKSPACE", "/");
+  expect(&f, "github.workspaces", "<unknown>");
+  expect(&f, "format('{0}/services/api', github.workspace)", "//services/api");
   expect(&f, "secrets.TOKEN", "<unknown>");
   expect(&f, "steps.x.outputs.y", "<unknown>");
   fg_x_arena_free(&f.a);

@@ -151,6 +151,36 @@ static void test_missing_path(void **state) {
   free(err);
 }
 
+static void test_repo_root_and_its_workflows(void **state) {
+  (void)state;
+  char *root = testdir_new();
+  mkdirs(root, ".git");
+  mkdirs(root, "services/api");
+  put(root, "services/api/pyproject.toml", "");
+  put(root, ".github/workflows/ci.yml", "on: push\n");
+  put(root, ".github/workflows/a.yaml", "on: push\n");
+  put(root, ".github/workflows/notes.txt", "");
+  mkdirs(root, ".github/workflows/dir.yml");
+  char *api = fg_xasprintf("%s/services/api", root);
+  char *found = fg_discover_repo_root(api);
+  assert_string_equal(found, root);
+  free(found);
+  found = fg_discover_repo_root(root); /* the repository root itself */
+  assert_string_equal(found, root);
+  free(found);
+  FgStrVec wfs = {0};
+  fg_discover_workflows_at(root, &wfs);
+  assert_int_equal(wfs.len, 2);
+  assert_string_equal(wfs.items[0], ".github/workflows/a.yaml");
+  assert_string_equal(wfs.items[1], ".github/workflows/ci.yml");
+  fg_strvec_free(&wfs);
+  fg_discover_workflows_at(api, &wfs); /* no .github: nothing */
+  assert_int_equal(wfs.len, 0);
+  fg_strvec_free(&wfs);
+  free(api);
+  testdir_delete(root);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_walk_skips_and_sorts),
@@ -158,6 +188,7 @@ int main(void) {
       cmocka_unit_test(test_symlinks),
       cmocka_unit_test(test_glob_match),
       cmocka_unit_test(test_missing_path),
+      cmocka_unit_test(test_repo_root_and_its_workflows),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

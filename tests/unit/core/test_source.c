@@ -7,9 +7,11 @@
 
 #include <cmocka.h>
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/source.h"
+#include "core/util.h"
 
 static void test_ascii_positions(void **state) {
   (void)state;
@@ -106,6 +108,42 @@ static void test_lone_cr_reads_as_lf(void **state) {
   fg_source_delete(s);
 }
 
+static void test_normalize(void **state) {
+  (void)state;
+  static const char *const cases[][2] = {
+      {"a/b/c", "a/b/c"},
+      {"a/./b//c/", "a/b/c"},
+      {"a/../b", "b"},
+      {"a/..", ""},
+      {"../x", "../x"},
+      {"../../x/../y", "../../y"},
+      {"a/b/../../../c", "../c"},
+      {"services/api/../../.github/w.yml", ".github/w.yml"},
+      {"", ""},
+      {"..", ".."},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    char *got = fg_path_normalize(cases[i][0]);
+    assert_string_equal(got, cases[i][1]);
+    free(got);
+  }
+}
+
+static void test_shown_from_the_repository(void **state) {
+  (void)state;
+  FgSource *wf = fg_source_new("../../.github/workflows/ci.yml", "", 0);
+  assert_string_equal(fg_source_shown(wf), "../../.github/workflows/ci.yml");
+  fg_source_set_prefix(wf, "services/api");
+  assert_string_equal(fg_source_shown(wf), ".github/workflows/ci.yml");
+  fg_source_set_prefix(wf, "");
+  assert_string_equal(fg_source_shown(wf), "../../.github/workflows/ci.yml");
+  fg_source_set_prefix(wf, "services/api");
+  fg_source_rename(wf, "tox.ini");
+  assert_string_equal(wf->path, "tox.ini");
+  assert_string_equal(fg_source_shown(wf), "tox.ini"); /* renaming resets it */
+  fg_source_delete(wf);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_ascii_positions),
@@ -113,6 +151,8 @@ int main(void) {
       cmocka_unit_test(test_crlf_and_bom),
       cmocka_unit_test(test_empty_and_lone_cr),
       cmocka_unit_test(test_lone_cr_reads_as_lf),
+      cmocka_unit_test(test_normalize),
+      cmocka_unit_test(test_shown_from_the_repository),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

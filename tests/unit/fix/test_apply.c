@@ -503,6 +503,59 @@ static void test_refuse_symlink_outside_root(void **state) {
   remove_root(root);
 }
 
+/* A project below the repository root: with the repository as the bound,
+ * a file of the repository outside the project (its workflow) is written;
+ * anything resolving outside the repository still is not. */
+static void test_bound_is_the_repository(void **state) {
+  (void)state;
+  char *repo = make_root();
+  char *outside = make_root();
+  char *project = fg_xasprintf("%s/api", repo);
+  assert_int_equal(mkdir(project, 0755), 0);
+  write_file(repo, "ci.yml", "run: a\n");
+  write_file(outside, "x.yml", "run: a\n");
+  char *escape = fg_xasprintf("../../%s/x.yml", fg_path_base(outside));
+  FgSource *wf = src_new("../ci.yml", "run: a\n");
+  FgSource *far = src_new(escape, "run: a\n");
+  FgFix *f1 = fix1(wf, 5, 6, "b");
+  FgFix *f2 = fix1(far, 5, 6, "b");
+
+  FgPlan *plan = fg_plan_new();
+  assert_true(fg_plan_add_fix(plan, f1));
+  FgStrVec errors = {0};
+  assert_int_equal(fg_plan_write(plan, project, &errors), 1); /* no bound: refused */
+  assert_non_null(strstr(errors.items[0], "outside the project root"));
+  fg_strvec_free(&errors);
+  fg_plan_set_bound(plan, repo);
+  assert_int_equal(fg_plan_check_disk(plan, project), 0);
+  assert_int_equal(fg_plan_write(plan, project, &errors), 0);
+  char *got = read_back(repo, "ci.yml");
+  assert_string_equal(got, "run: b\n");
+  free(got);
+  assert_no_temp(repo);
+  fg_plan_delete(plan);
+
+  plan = fg_plan_new();
+  fg_plan_set_bound(plan, repo);
+  assert_true(fg_plan_add_fix(plan, f2));
+  assert_int_equal(fg_plan_write(plan, project, &errors), 1);
+  assert_non_null(strstr(errors.items[0], "outside the repository"));
+  fg_strvec_free(&errors);
+  got = read_back(outside, "x.yml");
+  assert_string_equal(got, "run: a\n");
+  free(got);
+  fg_plan_delete(plan);
+
+  fg_fix_delete(f1);
+  fg_fix_delete(f2);
+  fg_source_delete(wf);
+  fg_source_delete(far);
+  free(escape);
+  free(project);
+  remove_root(outside);
+  remove_root(repo);
+}
+
 /* A write that fails midway (read-only directory) leaves no temp file. */
 /* A late failure (the second file cannot be written) leaves no temporary
  * file of the first behind. As a user, the second file sits in a read-only
@@ -771,6 +824,7 @@ int main(void) {
       cmocka_unit_test(test_write_keeps_mode_and_creates),
       cmocka_unit_test(test_refuse_changed_on_disk),
       cmocka_unit_test(test_refuse_symlink_outside_root),
+      cmocka_unit_test(test_bound_is_the_repository),
       cmocka_unit_test(test_no_temp_left_on_error),
       cmocka_unit_test(test_long_file_name),
       cmocka_unit_test(test_unchanged_file_not_written),
