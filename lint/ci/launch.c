@@ -212,8 +212,11 @@ void fg_launch_match_names(const FgLaunchCtx *lc, const char *word, const FgStrV
   fg_strvec_free(&vals);
   if (out->len > before)
     return;
+  /* a pattern over the names; a word with nothing known (`"$task"`) is
+   * no guess: it names no task */
   char *glob = fg_launch_word_glob(word);
-  for (size_t i = 0; i < cands->len; i++)
+  bool known = strspn(glob, "*") < strlen(glob);
+  for (size_t i = 0; known && i < cands->len; i++)
     if (fnmatch(glob, cands->items[i], 0) == 0)
       fg_push_unique(out, cands->items[i]);
   free(glob);

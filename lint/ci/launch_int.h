@@ -114,7 +114,8 @@ char *fg_launch_word_glob(const char *text);
 bool fg_launch_matrix_names(const FgLaunchCtx *lc, const char *word, FgStrVec *out);
 /* The names among cands (fnmatch patterns allowed in word) a possibly
  * unknown word can be: exact, matrix values put in, else the word as a
- * pattern with its unknown parts as `*`. Appends matches to out. */
+ * pattern with its unknown parts as `*` (a word with no known part names
+ * none: no guess). Appends matches to out. */
 void fg_launch_match_names(const FgLaunchCtx *lc, const char *word, const FgStrVec *cands,
                            FgStrVec *out);
 

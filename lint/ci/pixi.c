@@ -10,7 +10,8 @@
  * environment, then any feature defining the task. `depends-on` tasks run
  * first; ARGS are appended to the command; a word that is no task runs as
  * a command; a name partly unknown (`${{ matrix.task }}`) is every task it
- * can match. The task's `env` and its features' [activation.env] are set
+ * can match, and one with no known part (`"$task"`) none: no guess. The
+ * task's `env` and its features' [activation.env] are set
  * for its command. */
 #include <stdio.h>
 #include <stdlib.h>

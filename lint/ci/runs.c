@@ -151,8 +151,10 @@ static void fg_record_env_write(FgStepRun *sr, const FgShellCommand *c) {
 }
 
 /* A new run gets what the flow knew (its cells came with the context). */
-static void fg_run_adopt(FgRun *run, const FgStepRun *sr, bool maybe) {
+static void fg_run_adopt(FgRun *run, const FgStepRun *sr, bool maybe, const char *loop) {
   run->maybe = maybe;
+  if (loop)
+    fg_vec_push(&run->notes, fg_xstrdup(loop));
   if (sr->exp->caller)
     fg_vec_push(&run->callers, fg_xstrdup(sr->exp->caller));
   char *note = fg_run_unknown_note(run);
@@ -195,7 +197,7 @@ static void fg_visit(const FgFlowCommand *fc, void *user) {
       fg_launch_cd(&sr->cwd, fc->cmd);
   }
   for (size_t i = before; i < runs->len; i++)
-    fg_run_adopt(runs->items[i], sr, fc->maybe);
+    fg_run_adopt(runs->items[i], sr, fc->maybe, fc->loop);
 }
 
 static void fg_run_expansion(FgCiModel *model, const FgReader *rd,

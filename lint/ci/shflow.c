@@ -8,6 +8,9 @@
 
 /* `eval` inside `eval` is followed this deep. */
 #define FG_SHFLOW_MAX_EVAL 4
+/* loop bodies run per script, all loops together; past it a loop's
+ * variable is unknown */
+#define FG_SHFLOW_MAX_BODIES 256
 
 /* ---- variables ------------------------------------------------------------ */
 
@@ -553,6 +556,8 @@ typedef struct FgFlow {
   /* an eval: every word's span is the eval command's */
   bool in_eval;
   size_t eval_start, eval_end;
+  char *loop;   /* the loops' bindings, see FgFlowCommand.loop */
+  size_t iters; /* loop bodies run so far (nested loops multiply) */
 } FgFlow;
 
 /* Does [start, end) of the parsed text touch a substitution? */
@@ -700,22 +705,68 @@ static void fg_flow_command(FgFlow *fl, const FgShellCommand *c, bool maybe) {
   if (x.nwords && strcmp(x.words[0].text, "eval") == 0 && !x.words[0].dynamic) {
     fg_flow_eval(fl, &x);
   } else {
-    FgFlowCommand fc = {&x, fl->vars, maybe, fl->in_eval};
+    FgFlowCommand fc = {&x, fl->vars, maybe, fl->in_eval, fl->loop};
     fl->visit(&fc, fl->user);
   }
   fg_words_free(&words);
   fg_words_free(&assigns);
 }
 
-static void fg_flow_script(FgFlow *fl, const FgShellScript *sh) {
-  for (size_t i = 0; i < sh->ncmds; i++) {
+static void fg_flow_range(FgFlow *fl, const FgShellScript *sh, size_t from, size_t to);
+
+/* `for X in WORDS; do BODY; done`: BODY once per field of WORDS with X
+ * bound, when every field is known; else X unknown and BODY once. */
+static void fg_flow_loop(FgFlow *fl, const FgShellScript *sh, size_t i, bool maybe) {
+  const FgShellCommand *c = &sh->cmds[i];
+  size_t end = c->body_end > i && c->body_end <= sh->ncmds ? c->body_end : i + 1;
+  bool append = false;
+  char *name = fg_assign_name(c->assigns[0].text, &append);
+  FgWordVec fields = {0};
+  bool known = c->loop_in;
+  for (size_t k = 0; known && k < c->nitems; k++)
+    fg_expand_word(fl->vars, &c->items[k], &fields);
+  for (size_t k = 0; known && k < fields.len; k++)
+    known = !fields.items[k].dynamic;
+  if (fields.len > FG_SHFLOW_MAX_ITER || fl->iters + fields.len > FG_SHFLOW_MAX_BODIES)
+    known = false;
+  if (known)
+    fl->iters += fields.len;
+  if (!known || maybe) {
+    fg_shell_vars_set(fl->vars, name, NULL, false);
+    fg_flow_range(fl, sh, i + 1, end);
+  } else {
+    char *outer = fl->loop;
+    for (size_t k = 0; k < fields.len; k++) {
+      fg_shell_vars_set(fl->vars, name, fields.items[k].text, false);
+      fl->loop = outer ? fg_xasprintf("%s, for %s=%s", outer, name, fields.items[k].text)
+                       : fg_xasprintf("for %s=%s", name, fields.items[k].text);
+      fg_flow_range(fl, sh, i + 1, end);
+      free(fl->loop);
+    }
+    fl->loop = outer;
+  }
+  fg_words_free(&fields);
+  free(name);
+}
+
+static void fg_flow_range(FgFlow *fl, const FgShellScript *sh, size_t from, size_t to) {
+  for (size_t i = from; i < to; i++) {
     const FgShellCommand *c = &sh->cmds[i];
     int reach = fg_shflow_cond(sh, c->cond, fl->vars);
-    if (reach == 0)
+    if (reach == 0) {
+      if (c->loop && c->body_end > i)
+        i = c->body_end - 1;
       continue;
+    }
     bool maybe = reach < 0;
     switch (c->kind) {
     case FG_SHELL_ASSIGN:
+      if (c->loop && c->nassigns) {
+        fg_flow_loop(fl, sh, i, maybe);
+        if (c->body_end > i)
+          i = c->body_end - 1;
+        break;
+      }
       for (size_t k = 0; k < c->nassigns; k++)
         fg_apply_assign(fl, &c->assigns[k], false, maybe);
       break;
@@ -728,8 +779,12 @@ static void fg_flow_script(FgFlow *fl, const FgShellScript *sh) {
   }
 }
 
+static void fg_flow_script(FgFlow *fl, const FgShellScript *sh) {
+  fg_flow_range(fl, sh, 0, sh->ncmds);
+}
+
 void fg_shflow_run(const FgShellScript *sh, const FgXSubstVec *map, FgShellVars *vars,
                    FgFlowVisit visit, void *user) {
-  FgFlow fl = {map, vars, visit, user, 0, false, 0, 0};
+  FgFlow fl = {map, vars, visit, user, 0, false, 0, 0, NULL, 0};
   fg_flow_script(&fl, sh);
 }

@@ -2,10 +2,12 @@
  * without running it. Shell variables start from the step's environment;
  * assignments (`X=1`, `X="$X -n 4"`, `X+=...`), `export`, `declare`,
  * `local`, `readonly`, `unset` and `for` loop variables change them in
- * script order; words are expanded as the shell does (quote-aware field
- * splitting of `$X`, `${X:-default}`, `${X:+alt}`); `eval WORDS` runs its
- * expanded words as a script of their own; `if`/`elif`/`else`, `case` and
- * `TEST && cmd` branches are decided where their tests' values are known.
+ * script order (a loop over words whose values are known runs its body once
+ * per field, up to FG_SHFLOW_MAX_ITER of them; over unknown words its
+ * variable is unknown and the body runs once); words are expanded as the shell does
+ * (quote-aware field splitting of `$X`, `${X:-default}`, `${X:+alt}`); `eval WORDS` runs
+ * its expanded words as a script of their own; `if`/`elif`/`else`, `case` and `TEST &&
+ * cmd` branches are decided where their tests' values are known.
  *
  * What cannot be known ($(..), `..`, positional parameters, variables no
  * one set, tests on unknown values) stays unknown: a word holding it is
@@ -22,6 +24,8 @@
 #include "ci/expr.h"
 #include "core/util.h"
 #include "parse/shell.h"
+
+#define FG_SHFLOW_MAX_ITER 32
 
 typedef struct FgShellVar {
   char *name;
@@ -57,6 +61,9 @@ typedef struct FgFlowCommand {
   const FgShellVars *vars;   /* the shell variables when it runs */
   bool maybe;                /* sits in a branch whose test is not known */
   bool from_eval;            /* built by `eval`: spans are the eval's */
+  /* inside `for` loops over known words: "for X=v" per loop, outermost
+     first, joined by ", " (NULL outside them) */
+  const char *loop;
 } FgFlowCommand;
 
 typedef void (*FgFlowVisit)(const FgFlowCommand *fc, void *user);

@@ -586,6 +586,29 @@ static void add_loop_var(Walk *w, TSNode n) {
   cmd.nassigns = 1;
   cmd.start = ts_node_start_byte(n);
   cmd.end = b;
+  cmd.loop = true;
+  cmd.loop_end_byte = ts_node_end_byte(n);
+  /* the words after `in`, up to the body (field names of repeated
+   * children are not reliable across tree-sitter versions) */
+  WordVec items = {0};
+  uint32_t nc = ts_node_child_count(n);
+  for (uint32_t i = 0; i < nc; i++) {
+    TSNode ch = ts_node_child(n, i);
+    const char *t = ts_node_type(ch);
+    if (!ts_node_is_named(ch)) {
+      if (strcmp(t, "in") == 0)
+        cmd.loop_in = true;
+      else if (cmd.loop_in && (strcmp(t, ";") == 0 || strcmp(t, "do") == 0))
+        break;
+      continue;
+    }
+    if (strcmp(t, "do_group") == 0 || strcmp(t, "compound_statement") == 0)
+      break;
+    if (cmd.loop_in && strcmp(t, "comment") != 0)
+      fg_vec_push(&items, sh_make_word(w->ctx, ch));
+  }
+  cmd.items = items.items;
+  cmd.nitems = items.len;
   fg_vec_push(&w->cmds, cmd);
 }
 
@@ -716,6 +739,16 @@ FgShellScript *fg_shell_parse(const char *script, size_t len) {
     find_first_error(root, self);
     self->cmds = w.cmds.items;
     self->ncmds = w.cmds.len;
+    /* a loop's body: the commands after its header inside the statement */
+    for (size_t i = 0; i < self->ncmds; i++) {
+      FgShellCommand *c = &self->cmds[i];
+      if (!c->loop)
+        continue;
+      size_t j = i + 1;
+      while (j < self->ncmds && self->cmds[j].start < c->loop_end_byte)
+        j++;
+      c->body_end = j;
+    }
     ts_tree_delete(tree);
   }
   ts_parser_delete(parser);
@@ -737,6 +770,7 @@ void fg_shell_delete(FgShellScript *self) {
     free_words(self->cmds[i].assigns, self->cmds[i].nassigns);
     free_words(self->cmds[i].words, self->cmds[i].nwords);
     free_words(self->cmds[i].out_file, self->cmds[i].out_file ? 1 : 0);
+    free_words(self->cmds[i].items, self->cmds[i].nitems);
   }
   free(self->cmds);
   for (size_t i = 0; i < self->nconds; i++) {

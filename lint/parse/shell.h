@@ -99,6 +99,17 @@ typedef struct FgShellCommand {
      or NULL */
   FgShellWord *out_file;
   bool out_append;
+  /* a `for X in WORDS` header (kind ASSIGN, assigns[0] is `X=`): loop is
+     set, items are WORDS (none without `in`: the loop runs over "$@",
+     items_known false) and body_end is the index of the first command
+     after the loop's body (its body is this command's successors before
+     it) */
+  bool loop;
+  bool loop_in;
+  FgShellWord *items;
+  size_t nitems;
+  size_t body_end;
+  size_t loop_end_byte; /* the for statement's end in the script */
 } FgShellCommand;
 
 typedef struct FgShellScript {

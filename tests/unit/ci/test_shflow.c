@@ -9,7 +9,7 @@
 
 #include "ci/shflow.h"
 
-/* Each command as it runs: "argv words|maybe" per line, unknown words in
+/* Each command as it runs: "argv words|maybe|for X=v" per line, unknown words in
  * <angle brackets>, derived ones with a leading '~'. */
 static void visit(const FgFlowCommand *fc, void *user) {
   FgBuf *b = user;
@@ -18,7 +18,8 @@ static void visit(const FgFlowCommand *fc, void *user) {
     fg_buf_printf(b, "%s%s%s%s%s", i ? " " : "", w->dynamic ? "<" : "",
                   w->derived && !w->dynamic ? "~" : "", w->text, w->dynamic ? ">" : "");
   }
-  fg_buf_printf(b, "%s\n", fc->maybe ? "|maybe" : "");
+  fg_buf_printf(b, "%s%s%s\n", fc->maybe ? "|maybe" : "", fc->loop ? "|" : "",
+                fc->loop ? fc->loop : "");
 }
 
 static char *flow(const char *script, FgShellVars *vars) {
@@ -48,7 +49,28 @@ static void test_assignments(void **state) {
          "echo <$NEVER_SET> <$@> <$1> <$(date)>\n");
   expect("echo $SECRET\n", "echo <$SECRET>\n");
   expect("unset RUNNER_OS; echo \"x${RUNNER_OS}y\"\n", "echo ~xy\n");
-  expect("for v in a b; do echo $v; done\n", "echo <$v>\n");
+}
+
+static void test_for_loops(void **state) {
+  /* known words: the body once per field, the variable bound */
+  expect("for v in a b; do echo $v; done\n", "echo ~a|for v=a\necho ~b|for v=b\n");
+  /* a variable's value split on blanks; quoted it is one field */
+  expect("L='x  y'\nfor v in $L; do echo \"$v\"; done\ndone_cmd\n",
+         "echo ~x|for v=x\necho ~y|for v=y\ndone_cmd\n");
+  expect("L='x y'\nfor v in \"$L\"; do echo $v; done\n", "echo ~x ~y|for v=x y\n");
+  /* nested loops, a branch on the loop variable */
+  expect("for a in 1 2; do for b in x; do echo $a$b; done; done\n",
+         "echo ~1x|for a=1, for b=x\necho ~2x|for a=2, for b=x\n");
+  expect("for t in lint test; do if [ \"$t\" = test ]; then run $t; fi; done\n",
+         "run ~test|for t=test\n");
+  /* unknown words, or no `in`: the variable unknown, the body once */
+  expect("for v in a $(ls); do echo $v; done\n", "echo <$v>\n");
+  expect("for v in $SECRET; do echo $v; done\n", "echo <$v>\n");
+  expect("for v; do echo $v; done\n", "echo <$v>\n");
+  /* the variable keeps the last value after the loop */
+  expect("for v in a b; do :; done\necho $v\n", ":|for v=a\n:|for v=b\necho ~b\n");
+  /* an empty list: the body never runs */
+  expect("E=''\nfor v in $E; do echo $v; done\nafter\n", "after\n");
 }
 
 static void test_parameter_operators(void **state) {
@@ -112,6 +134,7 @@ int main(void) {
       cmocka_unit_test(test_parameter_operators),
       cmocka_unit_test(test_export_and_addopts),
       cmocka_unit_test(test_branches),
+      cmocka_unit_test(test_for_loops),
       cmocka_unit_test(test_eval),
       cmocka_unit_test(test_command_substitution),
   };
