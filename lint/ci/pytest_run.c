@@ -228,6 +228,7 @@ static bool fg_opt_takes_value(const char *o) {
                                      "--junit-prefix",
                                      "--cov-report",
                                      "--cov-config",
+                                     "--cov-context",
                                      "--cov-fail-under",
                                      "--timeout",
                                      "--timeout-method",
