@@ -442,6 +442,11 @@ void fg_pf_resolve_exprs(Walk *w) {
     if (!e->text)
       continue;
     const ExprPos *pos = &w->expr_pos.items[i];
+    if (e->kind == FG_EXPR_NAME &&
+        fg_pf_local_call_alias(w, e->text, pos->scope, pos->offset)) {
+      e->how = FG_NAME_LOCAL; /* evaluated from its assignment */
+      continue;
+    }
     uint8_t how = 0, bound = 0;
     char *r = fg_pf_resolve_how(w, e->text, pos->scope, pos->offset, &how, &bound);
     free(e->text);

@@ -343,6 +343,14 @@ char *fg_pf_resolve_simple(const Walk *w, const char *text, int scope, size_t of
   return resolve(w, text, scope, offset, 0, &via);
 }
 
+bool fg_pf_local_call_alias(const Walk *w, const char *text, int scope, size_t offset) {
+  size_t head = strcspn(text, ".(");
+  int bscope = 0;
+  const Binding *b = lookup(w, scope, text, head, offset, &bscope);
+  return b && b->kind == BIND_ALIAS && b->value && strchr(b->value, '(') &&
+         w->scopes.items[bscope].kind == SCOPE_FUNC;
+}
+
 static uint8_t count_parts(const char *s) {
   unsigned n = *s ? 1 : 0;
   for (; *s; s++)

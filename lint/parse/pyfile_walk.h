@@ -254,6 +254,11 @@ void fg_pf_bind_node(Walk *w, int scope, TSNode id, int kind, char *value);
 int fg_pf_scope_new(Walk *w, int kind, int parent, int func);
 char *fg_pf_resolve_simple(const Walk *w, const char *text, int scope, size_t offset);
 
+/* Is the head of text a def's local that holds what a call returned (`o =
+ * Opts(procs=2)`)? Its value is the local's assignment, arguments and all,
+ * not the callee's name the alias resolves to. */
+bool fg_pf_local_call_alias(const Walk *w, const char *text, int scope, size_t offset);
+
 /* resolve_simple, saying what bound the head (FgNameHow) and how many
  * leading components of the result an import-time binding supplied. */
 char *fg_pf_resolve_how(const Walk *w, const char *text, int scope, size_t offset,

@@ -175,11 +175,13 @@ int fg_py_truth(FgVal v) {
   case FG_VAL_TUPLE:
     return v.tmod && v.tmod->py->exprs[v.texpr].a >= 0;
   case FG_VAL_EXTERNAL:
-    /* a name is true; what calling it returned is not known */
-    return v.str && fg_str_endswith(v.str, ")") ? -1 : 1;
+    /* a name is true; what calling it returned is not known, nor any
+     * attribute of that (`parse_args().jobs`) */
+    return v.str && (fg_str_endswith(v.str, ")") || strstr(v.str, "().")) ? -1 : 1;
   case FG_VAL_VERSION:
   case FG_VAL_CLASS:
   case FG_VAL_DEF:
+  case FG_VAL_NAMESPACE:
   case FG_VAL_TRUTHY:
     return 1;
   case FG_VAL_FALSY:
@@ -541,6 +543,54 @@ static FgVal fg_return_value_(FgEnv *env, int d, FgClassRef self, const FgBindin
   return fg_val(FG_VAL_UNKNOWN);
 }
 
+/* Classes whose instances have the keyword arguments of their construction
+ * as attributes (`SimpleNamespace(use_processes=False).use_processes` is
+ * False), and the keywords of each that configure the object instead. */
+static const char *const kMockKeywords[] = {
+    "spec",      "spec_set",    "side_effect", "return_value",
+    "wraps",     "name",        "unsafe",      "parent",
+    "_new_name", "_new_parent", "_spec_class", "_spec_as_instance",
+    NULL};
+
+static bool fg_namespace_class(const char *name, bool *mock) {
+  static const char *const plain[] = {"types.SimpleNamespace", "argparse.Namespace",
+                                      NULL};
+  static const char *const mocks[] = {"unittest.mock.Mock",
+                                      "unittest.mock.MagicMock",
+                                      "unittest.mock.NonCallableMock",
+                                      "unittest.mock.NonCallableMagicMock",
+                                      "mock.Mock",
+                                      "mock.MagicMock",
+                                      NULL};
+  for (const char *const *c = plain; *c; c++)
+    if (strcmp(name, *c) == 0) {
+      *mock = false;
+      return true;
+    }
+  for (const char *const *c = mocks; *c; c++)
+    if (strcmp(name, *c) == 0) {
+      *mock = true;
+      return true;
+    }
+  return false;
+}
+
+/* `ns.name` on a namespace: the keyword's value; anything else (an attribute
+ * set later, a mock's own attribute) is not known. */
+static FgVal fg_namespace_attr(FgVal v, const char *part, size_t n) {
+  bool mock = false;
+  if (!v.inst || !v.str || !fg_namespace_class(v.str, &mock))
+    return fg_val(FG_VAL_UNKNOWN);
+  for (const char *const *k = kMockKeywords; mock && *k; k++)
+    if (strlen(*k) == n && strncmp(*k, part, n) == 0)
+      return fg_val(FG_VAL_UNKNOWN);
+  for (size_t i = 0; i < v.inst->nextra_kw; i++)
+    if (strlen(v.inst->extra_names[i]) == n &&
+        strncmp(v.inst->extra_names[i], part, n) == 0)
+      return v.inst->extra_kw[i];
+  return fg_val(FG_VAL_UNKNOWN);
+}
+
 /* One component of a member path: "()" calls, ".name" an attribute. */
 static FgVal fg_member1(FgEnv *env, FgVal v, const char *part, size_t n, bool call) {
   if (env->depth > FG_EVAL_DEPTH)
@@ -595,6 +645,8 @@ static FgVal fg_member1(FgEnv *env, FgVal v, const char *part, size_t n, bool ca
     if (n == 8 && strncmp(part, "callback", 8) == 0)
       return v;
     return fg_val(FG_VAL_UNKNOWN);
+  case FG_VAL_NAMESPACE:
+    return call ? fg_val(FG_VAL_UNKNOWN) : fg_namespace_attr(v, part, n);
   case FG_VAL_NONE:
   case FG_VAL_PLAT:
     return v.kind == FG_VAL_PLAT ? v : fg_val(FG_VAL_UNKNOWN);
@@ -1103,6 +1155,15 @@ static FgVal fg_eval_call(FgEnv *env, FgModule *m, const FgPyExpr *x) {
   }
   if (callee.kind == FG_VAL_UNKNOWN || callee.kind == FG_VAL_PLAT)
     return callee;
+  bool mock = false;
+  if (callee.kind == FG_VAL_EXTERNAL && fg_namespace_class(callee.str, &mock)) {
+    FgVal ns = fg_val(FG_VAL_NAMESPACE);
+    ns.str = callee.str;
+    ns.inst = fg_py_bind_keywords(env->search, env, m, x->a);
+    ns.origin_mod = m;
+    ns.origin = x->span;
+    return ns;
+  }
   if (callee.kind == FG_VAL_DEF && env->depth < FG_EVAL_DEPTH) {
     /* a helper's value, with this call's arguments */
     const FgBinding *params = fg_py_bind(env->search, env, m, x->a, false, callee.def);
@@ -1467,6 +1528,8 @@ uint64_t fg_py_val_hash(const FgVal *v) {
     for (const char *c = v->str; c && *c; c++)
       h = fg_mix(h, (unsigned char)*c);
     return h;
+  case FG_VAL_NAMESPACE:
+    return fg_mix(h, (uintptr_t)v->inst);
   case FG_VAL_TUPLE:
   case FG_VAL_DICT:
     return fg_mix(fg_mix(h, (uintptr_t)v->tmod), (uint64_t)v->texpr);
@@ -1492,6 +1555,8 @@ bool fg_py_val_eq(const FgVal *a, const FgVal *b) {
   case FG_VAL_STR:
   case FG_VAL_EXTERNAL:
     return fg_str_eq(a->str, b->str);
+  case FG_VAL_NAMESPACE:
+    return a->inst == b->inst && fg_str_eq(a->str, b->str);
   case FG_VAL_TUPLE:
   case FG_VAL_DICT:
     return a->tmod == b->tmod && a->texpr == b->texpr;

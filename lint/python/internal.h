@@ -173,17 +173,19 @@ typedef enum FgValKind {
   FG_VAL_BOOL,
   FG_VAL_INT,
   FG_VAL_STR,
-  FG_VAL_TUPLE,    /* elements: exprs of tmod from texpr's first element */
-  FG_VAL_DICT,     /* entries: exprs of tmod (texpr a DICT) */
-  FG_VAL_VERSION,  /* sys.version_info: (3, ival) */
-  FG_VAL_OBJECT,   /* some object that is not None */
-  FG_VAL_TRUTHY,   /* a value not known but true (`x or 4` with x unknown) */
-  FG_VAL_FALSY,    /* a value not known but false */
-  FG_VAL_EXTERNAL, /* a name outside the repository (str, canonical-able);
-                      `called`: the value returned by calling it */
-  FG_VAL_CLASS,    /* an in-repo class */
-  FG_VAL_DEF,      /* an in-repo function */
-  FG_VAL_INSTANCE, /* an instance of an in-repo class, made by `site` */
+  FG_VAL_TUPLE,     /* elements: exprs of tmod from texpr's first element */
+  FG_VAL_DICT,      /* entries: exprs of tmod (texpr a DICT) */
+  FG_VAL_VERSION,   /* sys.version_info: (3, ival) */
+  FG_VAL_OBJECT,    /* some object that is not None */
+  FG_VAL_TRUTHY,    /* a value not known but true (`x or 4` with x unknown) */
+  FG_VAL_FALSY,     /* a value not known but false */
+  FG_VAL_EXTERNAL,  /* a name outside the repository (str, canonical-able);
+                       `called`: the value returned by calling it */
+  FG_VAL_CLASS,     /* an in-repo class */
+  FG_VAL_DEF,       /* an in-repo function */
+  FG_VAL_INSTANCE,  /* an instance of an in-repo class, made by `site` */
+  FG_VAL_NAMESPACE, /* an object whose attributes are its construction's keywords
+                       (`types.SimpleNamespace(a=1)`): inst's extra_kw */
 } FgValKind;
 
 typedef struct FgEnv FgEnv;
@@ -256,6 +258,10 @@ struct FgBinding {
  * def d's parameters; NULL without a search. */
 const FgBinding *fg_py_bind(struct FgSearch *s, FgEnv *env, FgModule *m, int args,
                             bool star, int d);
+/* The keyword arguments of a call expression (chain from args of module m,
+ * evaluated in env) as a binding's extras (def -1); NULL without a search. */
+const FgBinding *fg_py_bind_keywords(struct FgSearch *s, FgEnv *env, FgModule *m,
+                                     int args);
 /* The binding a subclass's forwarded extras give base def d; NULL. */
 const FgBinding *fg_py_rebind(struct FgSearch *s, const FgBinding *b, int d);
 uint64_t fg_py_val_hash(const FgVal *v);

@@ -572,6 +572,29 @@ const FgBinding *fg_py_bind(FgSearch *s, FgEnv *env, FgModule *m, int args, bool
   return fg_intern(s, b);
 }
 
+const FgBinding *fg_py_bind_keywords(FgSearch *s, FgEnv *env, FgModule *m, int args) {
+  if (!s || env->depth > 24)
+    return NULL;
+  FG_VEC(FgVal) kw = {0};
+  FG_VEC(const char *) names = {0};
+  const FgPyExpr *ex = m->py->exprs;
+  for (int a = args; a >= 0 && kw.len < 16; a = ex[a].next) {
+    if (ex[a].kind != FG_EXPR_KW)
+      continue;
+    FgEnv e = *env;
+    e.depth++;
+    fg_vec_push(&kw, fg_bound(fg_py_eval(&e, m, ex[a].a)));
+    fg_vec_push(&names, ex[a].text);
+  }
+  FgBinding *b = fg_xcalloc(1, sizeof *b);
+  b->def = -1;
+  b->vals = fg_xcalloc(1, sizeof(FgVal));
+  b->extra_kw = kw.items;
+  b->extra_names = names.items;
+  b->nextra_kw = kw.len;
+  return fg_intern(s, b);
+}
+
 const FgBinding *fg_py_rebind(FgSearch *s, const FgBinding *src, int d) {
   if (!s || !src || d < 0 || (!src->nextra_pos && !src->nextra_kw))
     return NULL;
