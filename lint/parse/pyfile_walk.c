@@ -941,6 +941,48 @@ static TSNode raises_item(const Walk *w, TSNode with_stmt) {
   return none;
 }
 
+/* `with dask.config.set(scheduler=V):` (or `{"scheduler": V}`): V as an
+ * expression, -1. *span gets the item. */
+static int config_item(Walk *w, TSNode with_stmt, const Ctx *cx, FgSpan *span) {
+  uint32_t n = ts_node_named_child_count(with_stmt);
+  for (uint32_t i = 0; i < n; i++) {
+    TSNode clause = ts_node_named_child(with_stmt, i);
+    if (!fg_pf_node_is(clause, "with_clause"))
+      continue;
+    uint32_t k = ts_node_named_child_count(clause);
+    for (uint32_t j = 0; j < k; j++) {
+      TSNode v = ts_node_child_by_field_id(ts_node_named_child(clause, j), w->f_value);
+      if (fg_pf_node_is(v, "as_pattern"))
+        v = ts_node_named_child(v, 0);
+      if (!fg_pf_node_is(v, "call"))
+        continue;
+      char *d = fg_pf_dotted(w, ts_node_child_by_field_id(v, w->f_function));
+      bool hit = d && (strcmp(d, "config.set") == 0 || fg_str_endswith(d, ".config.set"));
+      free(d);
+      if (!hit)
+        continue;
+      bool star = false;
+      int args =
+          fg_pf_call_args(w, ts_node_child_by_field_id(v, w->f_arguments), cx, &star);
+      for (int a = args; a >= 0; a = w->exprs.items[a].next) {
+        const FgPyExpr *x = &w->exprs.items[a];
+        int val = -1;
+        if (x->kind == FG_EXPR_KW && fg_str_eq(x->text, "scheduler"))
+          val = x->a;
+        for (int e = x->kind == FG_EXPR_DICT ? x->a : -1; e >= 0 && val < 0;
+             e = w->exprs.items[e].next)
+          if (fg_str_eq(w->exprs.items[e].text, "scheduler"))
+            val = w->exprs.items[e].a;
+        if (val >= 0) {
+          *span = fg_pf_node_span(v);
+          return val;
+        }
+      }
+    }
+  }
+  return -1;
+}
+
 /* The guards a node opens for its parts (see child_guard). */
 static void open_guards(Walk *w, Frame *self, Frame *parent, const Ctx *cx) {
   TSNode n = self->node;
@@ -970,10 +1012,14 @@ static void open_guards(Walk *w, Frame *self, Frame *parent, const Ctx *cx) {
     self->cons_guard = fg_pf_cond(w, FG_COND_TERNARY, false, e, cx->guard, sp);
     self->alt_guard = fg_pf_cond(w, FG_COND_TERNARY, true, e, cx->guard, sp);
   } else if (fg_pf_is_type(t, "with_statement")) {
+    int g = cx->guard;
+    int sched = config_item(w, n, cx, &sp);
+    if (sched >= 0)
+      g = self->cons_guard = fg_pf_cond(w, FG_COND_CONFIG, false, sched, g, sp);
     TSNode item = raises_item(w, n);
     if (!ts_node_is_null(item))
       self->cons_guard =
-          fg_pf_cond(w, FG_COND_RAISES, false, -1, cx->guard, fg_pf_node_span(item));
+          fg_pf_cond(w, FG_COND_RAISES, false, -1, g, fg_pf_node_span(item));
   } else if (fg_pf_is_type(t, "boolean_operator")) {
     TSNode left = ts_node_child_by_field_id(n, w->f_left);
     bool is_or = fg_pf_node_is(ts_node_child_by_field_id(n, w->f_operator), "or");

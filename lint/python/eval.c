@@ -536,6 +536,10 @@ static FgVal fg_return_value_(FgEnv *env, int d, FgClassRef self, const FgBindin
   de.inst = inst;
   const FgPyFunc *f = de.func;
   for (size_t i = 0; i < f->nreturns; i++) {
+    /* a return whose condition is false for these arguments does not run */
+    if (f->return_guards[i] >= 0 &&
+        fg_py_guard(&de, f->return_guards[i]).status == FG_GUARD_FALSE)
+      continue;
     FgVal v = fg_eval_in(&de, de.mod, f->returns[i]);
     if (v.kind != FG_VAL_NONE && v.kind != FG_VAL_UNKNOWN)
       return v;
@@ -1443,8 +1447,9 @@ static FgGuardResult fg_py_guard_(FgEnv *env, int g) {
   const FgPyModule *py = env->mod->py;
   for (int steps = 0; g >= 0 && (size_t)g < py->nconds && steps < 64; steps++) {
     const FgPyCond *c = &py->conds[g];
-    if (c->kind == FG_COND_RAISES) {
-      /* judged by the search: it depends on what the callee checks first */
+    if (c->kind == FG_COND_RAISES || c->kind == FG_COND_CONFIG) {
+      /* judged by the search: it depends on what the callee checks first,
+       * or on what is computed in the body */
       g = c->parent;
       continue;
     }
@@ -1490,6 +1495,13 @@ char *fg_py_guard_note(const FgModule *m, int c) {
     return fg_xasprintf("only in one `case` of a `match` (%s:%zu)", m->src->path,
                         pos.line);
   char *text = fg_pyfile_text(m->py, cond->span, 80);
+  if (cond->kind == FG_COND_CONFIG) {
+    char *out =
+        fg_xasprintf("only when the scheduler `%s` sets starts processes (%s:%zu)", text,
+                     m->src->path, pos.line);
+    free(text);
+    return out;
+  }
   if (cond->kind == FG_COND_RAISES) {
     char *out = fg_xasprintf("only if the code under `%s` gets past its checks before it "
                              "raises (%s:%zu)",
@@ -1507,6 +1519,79 @@ char *fg_py_guard_note(const FgModule *m, int c) {
                            cond->negated ? "false" : "true", m->src->path, pos.line);
   free(text);
   return out;
+}
+
+/* ---- dask schedulers ------------------------------------------------------------ */
+
+/* What a scheduler value starts; -1: None (the default stays). */
+static int fg_sched_of(FgVal v, int *def) {
+  switch (v.kind) {
+  case FG_VAL_NONE:
+    return -1;
+  case FG_VAL_STR:
+    return fg_pysites_scheduler(v.str) ? FG_SCHED_PROCESSES : FG_SCHED_NONE;
+  case FG_VAL_EXTERNAL: {
+    char *canon = fg_pysites_canonical(v.str);
+    bool hit = fg_pysites_scheduler_name(canon);
+    free(canon);
+    return hit ? FG_SCHED_PROCESSES : FG_SCHED_NONE;
+  }
+  case FG_VAL_DEF:
+    *def = v.def;
+    return FG_SCHED_DEF;
+  case FG_VAL_UNKNOWN:
+  case FG_VAL_PLAT:
+    return FG_SCHED_UNKNOWN;
+  default:
+    return FG_SCHED_NONE; /* a client, an executor, a number: not dask's processes */
+  }
+}
+
+static int fg_sched_expr(FgEnv *env, int expr, size_t at, int guard, int *def) {
+  FgEnv e = *env;
+  e.at = at;
+  e.use_known = true;
+  e.use_guard = guard;
+  e.depth++;
+  return fg_sched_of(fg_eval_in(&e, env->mod, expr), def);
+}
+
+FgSchedVerdict fg_py_dask_scheduler(FgEnv *env, const FgPyCall *c, int *def, int *cond) {
+  *def = -1;
+  *cond = -1;
+  if (c->gate_expr >= 0) {
+    int k = fg_sched_expr(env, c->gate_expr, c->span.start, c->guard, def);
+    if (k >= 0)
+      return (FgSchedVerdict)k;
+  }
+  if (c->gate != FG_GATE_DASK_DEFAULT)
+    return FG_SCHED_NONE;
+  const FgPyModule *py = env->mod->py;
+  for (int g = c->guard, steps = 0; g >= 0 && (size_t)g < py->nconds && steps < 64;
+       steps++, g = py->conds[g].parent) {
+    const FgPyCond *k = &py->conds[g];
+    if (k->kind != FG_COND_CONFIG)
+      continue;
+    int v = fg_sched_expr(env, k->expr, k->span.start, k->parent, def);
+    if (v >= 0) {
+      *cond = g;
+      return (FgSchedVerdict)v;
+    }
+  }
+  /* `dask.config.set(scheduler=...)` earlier in the def holds from there on */
+  const FgPyFunc *f = env->func;
+  for (size_t i = f ? f->ncalls : 0; i-- > 0;) {
+    const FgPyCall *o = &f->calls[i];
+    if (o->span.end > c->span.start || o->in_with || o->gate_expr < 0 ||
+        strcmp(o->resolved, "dask.config.set") != 0)
+      continue;
+    int v = fg_sched_expr(env, o->gate_expr, o->span.start, o->guard, def);
+    if (v == FG_SCHED_UNKNOWN)
+      return FG_SCHED_NONE; /* no guard to name: not reported */
+    if (v >= 0)
+      return (FgSchedVerdict)v;
+  }
+  return FG_SCHED_PROCESSES;
 }
 
 /* ---- values as keys ------------------------------------------------------------ */

@@ -296,6 +296,20 @@ bool fg_py_eval_mask(const FgPyModel *p, FgModule *m, int expr, FgPlatforms *mas
 /* "only when `c` is true (path:line)" for condition c of m. Owned. */
 char *fg_py_guard_note(const FgModule *m, int c);
 
+/* What the dask scheduler in force at a call does (FG_GATE_SCHEDULER: the
+ * one the call gives; FG_GATE_DASK_DEFAULT: that, else the innermost
+ * enclosing `with dask.config.set(scheduler=...)`, else an earlier
+ * `dask.config.set(...)` in the def, else the collection's default, the
+ * processes scheduler). */
+typedef enum FgSchedVerdict {
+  FG_SCHED_NONE,      /* starts no processes */
+  FG_SCHED_PROCESSES, /* the processes scheduler */
+  FG_SCHED_UNKNOWN,   /* not known; *cond: the config it depends on, or -1 */
+  FG_SCHED_DEF,       /* an in-repo function runs as the scheduler: *def */
+} FgSchedVerdict;
+
+FgSchedVerdict fg_py_dask_scheduler(FgEnv *env, const FgPyCall *c, int *def, int *cond);
+
 /* The def of method `name` along the class's in-repo MRO; -1. *owner gets
  * the class that defines it. */
 int fg_py_method(const FgPyModel *p, FgClassRef cls, const char *name, FgClassRef *owner);
@@ -368,6 +382,9 @@ char *fg_py_def_label(const FgPyModel *p, int d);
  * edges from `from` pointing at span. */
 void fg_py_edges_test_context(const FgPyModel *p, FgModule *m, int cls, int from,
                               FgSpan span, FgEdgeVec *edges);
+/* The in-repo def a class attribute's value (expr e of m) holds: `runner =
+ * staticmethod(f)`, `runner = f`; -1. */
+int fg_py_class_attr_def(const FgPyModel *p, FgModule *m, int e);
 /* Rebuilds the def table from the parsed modules and propagates. */
 void fg_py_rebuild_defs(FgPyModel *p);
 
