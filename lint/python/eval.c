@@ -1030,6 +1030,163 @@ static FgVal fg_str_method(FgEnv *env, FgVal recv, const char *meth, FgModule *m
   return fg_val_bool(false);
 }
 
+/* ---- isinstance ------------------------------------------------------------------ */
+
+/* Does every base along the class's MRO resolve, in the repository or
+ * outside it (so an in-repo class missing from it is not a base)? */
+static bool fg_mro_complete(const FgPyModel *p, const FgClassRefVec *mro) {
+  for (size_t i = 0; i < mro->len; i++) {
+    const FgPyClass *k = &mro->items[i].mod->py->classes[mro->items[i].cls];
+    for (size_t b = 0; b < k->nbases; b++) {
+      FgEntity en;
+      fg_py_lookup(p, mro->items[i].mod, k->bases[b], &en);
+      if (en.kind != FG_ENTITY_EXTERNAL && en.kind != FG_ENTITY_CLASS)
+        return false;
+    }
+  }
+  return true;
+}
+
+/* Is every base along the MRO an in-repo class (or `object`): no outside
+ * class can add a method? */
+static bool fg_mro_closed(const FgPyModel *p, const FgClassRefVec *mro) {
+  for (size_t i = 0; i < mro->len; i++) {
+    const FgPyClass *k = &mro->items[i].mod->py->classes[mro->items[i].cls];
+    for (size_t b = 0; b < k->nbases; b++) {
+      if (strcmp(k->bases[b], "object") == 0)
+        continue;
+      FgEntity en;
+      fg_py_lookup(p, mro->items[i].mod, k->bases[b], &en);
+      if (en.kind != FG_ENTITY_CLASS)
+        return false;
+    }
+  }
+  return true;
+}
+
+/* The protocols an in-repo class meets by defining their method. */
+static const char *fg_protocol_method(const char *name) {
+  static const char *const rows[][2] = {
+      {"collections.abc.Iterable", "__iter__"}, {"typing.Iterable", "__iter__"},
+      {"collections.abc.Sized", "__len__"},     {"typing.Sized", "__len__"},
+      {"collections.abc.Callable", "__call__"}, {"typing.Callable", "__call__"},
+      {"collections.abc.Iterator", "__next__"}, {"typing.Iterator", "__next__"},
+  };
+  for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++)
+    if (strcmp(name, rows[i][0]) == 0)
+      return rows[i][1];
+  return NULL;
+}
+
+/* isinstance(v, c) for one class value c: 1, 0, -1 not known. */
+static int fg_isinstance1(FgEnv *env, FgVal v, FgVal c) {
+  const FgPyModel *p = env->p;
+  if (v.kind == FG_VAL_INSTANCE && v.cls.mod) {
+    FgClassRefVec mro = {0};
+    fg_py_class_mro(p, v.cls.mod, v.cls.cls, &mro);
+    int out = -1;
+    if (c.kind == FG_VAL_CLASS) {
+      for (size_t i = 0; i < mro.len && out < 0; i++)
+        if (mro.items[i].mod == c.cls.mod && mro.items[i].cls == c.cls.cls)
+          out = 1;
+      if (out < 0 && fg_mro_complete(p, &mro))
+        out = 0;
+    } else if (c.kind == FG_VAL_EXTERNAL) {
+      const char *meth = fg_protocol_method(c.str);
+      for (size_t i = 0; i < mro.len && out < 0; i++) {
+        const FgPyClass *k = &mro.items[i].mod->py->classes[mro.items[i].cls];
+        for (size_t b = 0; b < k->nbases && out < 0; b++)
+          if (strcmp(k->bases[b], c.str) == 0)
+            out = 1;
+        if (meth && fg_py_find_func(mro.items[i].mod, meth, mro.items[i].cls) >= 0)
+          out = 1;
+      }
+      if (out < 0 && meth && fg_mro_closed(p, &mro))
+        out = 0;
+    }
+    fg_vec_free(&mro);
+    return out;
+  }
+  if (v.kind == FG_VAL_EXTERNAL && fg_str_endswith(v.str, "()")) {
+    /* what an outside constructor made: never an in-repo class's instance,
+     * always its own class's */
+    if (c.kind == FG_VAL_CLASS)
+      return 0;
+    if (c.kind == FG_VAL_EXTERNAL && strlen(v.str) == strlen(c.str) + 2 &&
+        strncmp(v.str, c.str, strlen(c.str)) == 0)
+      return 1;
+    return -1;
+  }
+  if (v.kind == FG_VAL_TUPLE || v.kind == FG_VAL_DICT) {
+    /* a display: a list or a tuple (not told apart), or a dict */
+    bool dict = v.kind == FG_VAL_DICT;
+    if (c.kind == FG_VAL_CLASS)
+      return 0;
+    if (c.kind != FG_VAL_EXTERNAL)
+      return -1;
+    const char *meth = fg_protocol_method(c.str);
+    if (meth) /* iterable and sized; neither callable nor an iterator */
+      return strcmp(meth, "__iter__") == 0 || strcmp(meth, "__len__") == 0;
+    if (strcmp(c.str, "builtins.dict") == 0)
+      return dict;
+    if (strcmp(c.str, "builtins.list") == 0 || strcmp(c.str, "builtins.tuple") == 0)
+      return dict ? 0 : -1;
+    static const char *const scalars[] = {"builtins.bool",  "builtins.int",
+                                          "builtins.str",   "builtins.float",
+                                          "builtins.bytes", NULL};
+    for (const char *const *b = scalars; *b; b++)
+      if (strcmp(c.str, *b) == 0)
+        return 0;
+    return -1;
+  }
+  if (v.kind == FG_VAL_NONE || v.kind == FG_VAL_BOOL || v.kind == FG_VAL_INT ||
+      v.kind == FG_VAL_STR) {
+    if (c.kind == FG_VAL_CLASS)
+      return 0;
+    if (c.kind != FG_VAL_EXTERNAL)
+      return -1;
+    static const char *const own[] = {
+        "", "", "builtins.NoneType", "builtins.bool", "builtins.int", "builtins.str"};
+    if (strcmp(c.str, own[v.kind]) == 0 ||
+        (v.kind == FG_VAL_BOOL && strcmp(c.str, "builtins.int") == 0))
+      return 1;
+    static const char *const builtins[] = {"builtins.bool",  "builtins.int",
+                                           "builtins.str",   "builtins.float",
+                                           "builtins.bytes", "builtins.list",
+                                           "builtins.tuple", "builtins.dict",
+                                           "builtins.set",   NULL};
+    for (const char *const *b = builtins; *b; b++)
+      if (strcmp(c.str, *b) == 0)
+        return 0;
+    return -1;
+  }
+  return -1;
+}
+
+static FgVal fg_isinstance(FgEnv *env, FgModule *m, const FgPyExpr *x) {
+  int a = x->a, b = a >= 0 ? fg_ex(m, a)->next : -1;
+  if (a < 0 || b < 0 || fg_ex(m, a)->kind == FG_EXPR_KW ||
+      fg_ex(m, b)->kind == FG_EXPR_KW)
+    return fg_val(FG_VAL_UNKNOWN);
+  FgVal v = fg_eval_in(env, m, a);
+  FgVal c = fg_eval_in(env, m, b);
+  if (v.kind == FG_VAL_PLAT || c.kind == FG_VAL_PLAT)
+    return fg_val(FG_VAL_UNKNOWN);
+  if (c.kind != FG_VAL_TUPLE) {
+    int r = fg_isinstance1(env, v, c);
+    return r < 0 ? fg_val(FG_VAL_UNKNOWN) : fg_val_bool(r);
+  }
+  bool unknown = false;
+  for (int e = fg_ex(c.tmod, c.texpr)->a; e >= 0; e = fg_ex(c.tmod, e)->next) {
+    FgEnv te = fg_env_module(env, (FgModule *)c.tmod);
+    int r = fg_isinstance1(env, v, fg_eval_in(&te, (FgModule *)c.tmod, e));
+    if (r == 1)
+      return fg_val_bool(true);
+    unknown = unknown || r < 0;
+  }
+  return unknown ? fg_val(FG_VAL_UNKNOWN) : fg_val_bool(false);
+}
+
 static FgVal fg_eval_call(FgEnv *env, FgModule *m, const FgPyExpr *x) {
   const char *t = x->text;
   if (x->how == FG_NAME_GLOBAL) {
@@ -1081,6 +1238,8 @@ static FgVal fg_eval_call(FgEnv *env, FgModule *m, const FgPyExpr *x) {
       }
       return a0.kind == FG_VAL_PLAT ? a0 : fg_val(FG_VAL_UNKNOWN);
     }
+    if (strcmp(t, "isinstance") == 0)
+      return fg_isinstance(env, m, x);
     if (strcmp(t, "staticmethod") == 0 || strcmp(t, "classmethod") == 0 ||
         strcmp(t, "property") == 0)
       return a0;
