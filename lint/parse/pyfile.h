@@ -122,6 +122,9 @@ typedef enum FgCondKind {
   FG_COND_CASE,    /* a match case */
   FG_COND_RAISES,  /* the body of `with pytest.raises(...)` / `assertRaises`: the
                       code in it is expected to raise, maybe before a site */
+  FG_COND_FOR,     /* the body of `for x in range(...)` / `for x in (a, b)` in a
+                      def: expr is the iterable, span the name x; runs once per
+                      value (the model unrolls it) */
   FG_COND_CONFIG,  /* the body of `with <x>.config.set(scheduler=V)` (or
                       `{"scheduler": V}`): expr is V, the scheduler dask
                       computes with in it; always runs */

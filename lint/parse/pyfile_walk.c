@@ -821,6 +821,9 @@ static int child_guard(Walk *w, const Frame *parent, TSFieldId field, TSNode n, 
   } else if (fg_pf_is_type(pt, "with_statement")) {
     if (field == w->f_body && parent->cons_guard >= 0)
       return parent->cons_guard;
+  } else if (fg_pf_is_type(pt, "for_statement")) {
+    if (field == w->f_body && parent->cons_guard >= 0)
+      return parent->cons_guard;
   } else if (fg_pf_is_type(pt, "try_statement")) {
     if (fg_pf_node_is(n, "except_clause") || fg_pf_node_is(n, "except_group_clause"))
       return fg_pf_cond(w, FG_COND_EXCEPT, false, -1, g, fg_pf_node_span(n));
@@ -1020,6 +1023,21 @@ static void open_guards(Walk *w, Frame *self, Frame *parent, const Ctx *cx) {
     if (!ts_node_is_null(item))
       self->cons_guard =
           fg_pf_cond(w, FG_COND_RAISES, false, -1, g, fg_pf_node_span(item));
+  } else if (fg_pf_is_type(t, "for_statement") && cx->func >= 0) {
+    /* a loop over literal values runs its body once per value */
+    TSNode left = ts_node_child_by_field_id(n, w->f_left);
+    TSNode right = ts_node_child_by_field_id(n, w->f_right);
+    bool literal = fg_pf_node_is(right, "tuple") || fg_pf_node_is(right, "list");
+    if (fg_pf_node_is(right, "call")) {
+      char *d = fg_pf_dotted(w, ts_node_child_by_field_id(right, w->f_function));
+      literal = d && strcmp(d, "range") == 0;
+      free(d);
+    }
+    if (literal && fg_pf_node_is(left, "identifier")) {
+      int e = fg_pf_expr(w, right, cx, 0);
+      self->cons_guard =
+          fg_pf_cond(w, FG_COND_FOR, false, e, cx->guard, fg_pf_node_span(left));
+    }
   } else if (fg_pf_is_type(t, "boolean_operator")) {
     TSNode left = ts_node_child_by_field_id(n, w->f_left);
     bool is_or = fg_pf_node_is(ts_node_child_by_field_id(n, w->f_operator), "or");

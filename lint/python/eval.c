@@ -356,10 +356,29 @@ static bool fg_global_mutated(const FgModule *m, const char *name) {
   return false;
 }
 
+/* Is name the variable of the loop iteration env evaluates (and not assigned
+ * again in the body before the use)? */
+static bool fg_is_loop_var(const FgEnv *env, const char *name, const FgPyAssign *a) {
+  if (!env->loop_cond1)
+    return false;
+  const FgPyCond *c = &env->mod->py->conds[env->loop_cond1 - 1];
+  size_t n = c->span.end - c->span.start;
+  if (strlen(name) != n || strncmp(env->mod->src->data + c->span.start, name, n) != 0)
+    return false;
+  return !a || a->span.start < c->span.start;
+}
+
 static FgVal fg_local(FgEnv *env, const char *name) {
   const FgPyFunc *f = env->func;
   if (!f)
     return fg_val(FG_VAL_UNKNOWN);
+  const FgPyAssign *last = NULL;
+  for (size_t i = f->nlocals; i-- > 0 && !last;)
+    if (strcmp(f->locals[i].name, name) == 0 &&
+        !(env->at && f->locals[i].span.start >= env->at))
+      last = &f->locals[i];
+  if (fg_is_loop_var(env, name, last))
+    return env->loop_val;
   for (size_t i = f->nlocals; i-- > 0;) {
     const FgPyAssign *a = &f->locals[i];
     if (strcmp(a->name, name) != 0 || (env->at && a->span.start >= env->at))
@@ -1575,12 +1594,16 @@ FgGuardResult fg_py_guard(FgEnv *env, int g) {
     FgGuardResult t = {FG_GUARD_TRUE, FG_PLATFORMS_ALL, -1};
     return t;
   }
-  FgMemoKey key = {{2, (uintptr_t)env->mod, (uintptr_t)g, (uintptr_t)(env->def + 2),
-                    (uintptr_t)env->params, (uintptr_t)env->inst,
-                    (uintptr_t)env->self.mod ^ ((uintptr_t)(env->self.cls + 1) << 48) ^
-                        ((uintptr_t)env->entry << 47) ^
-                        ((uintptr_t)env->params_unknown << 46)},
-                   NULL};
+  uintptr_t loop = env->loop_cond1
+                       ? (uintptr_t)(fg_py_val_hash(&env->loop_val) ^
+                                     ((uint64_t)env->loop_cond1 * 0x9e3779b97f4a7c15ull))
+                       : 0;
+  FgMemoKey key = {
+      {2 ^ (loop << 3), (uintptr_t)env->mod, (uintptr_t)g, (uintptr_t)(env->def + 2),
+       (uintptr_t)env->params, (uintptr_t)env->inst,
+       (uintptr_t)env->self.mod ^ ((uintptr_t)(env->self.cls + 1) << 48) ^
+           ((uintptr_t)env->entry << 47) ^ ((uintptr_t)env->params_unknown << 46)},
+      NULL};
   int slot = fg_py_memo(env->search, &key);
   if (slot >= 0) {
     FgMemoSlot *m = fg_py_memo_at(env->search, slot);
@@ -1606,7 +1629,8 @@ static FgGuardResult fg_py_guard_(FgEnv *env, int g) {
   const FgPyModule *py = env->mod->py;
   for (int steps = 0; g >= 0 && (size_t)g < py->nconds && steps < 64; steps++) {
     const FgPyCond *c = &py->conds[g];
-    if (c->kind == FG_COND_RAISES || c->kind == FG_COND_CONFIG) {
+    if (c->kind == FG_COND_RAISES || c->kind == FG_COND_CONFIG ||
+        c->kind == FG_COND_FOR) {
       /* judged by the search: it depends on what the callee checks first,
        * or on what is computed in the body */
       g = c->parent;
@@ -1678,6 +1702,81 @@ char *fg_py_guard_note(const FgModule *m, int c) {
                            cond->negated ? "false" : "true", m->src->path, pos.line);
   free(text);
   return out;
+}
+
+/* ---- loops over literal values -------------------------------------------------- */
+
+int fg_py_loop_values(FgEnv *env, int cond, FgVal *out, int max) {
+  const FgPyCond *c = &env->mod->py->conds[cond];
+  if (c->kind != FG_COND_FOR || c->expr < 0)
+    return -1;
+  const FgPyExpr *x = fg_ex(env->mod, c->expr);
+  FgEnv e = *env;
+  e.loop_cond1 = 0;
+  e.at = c->span.start;
+  e.use_known = true;
+  e.use_guard = c->parent;
+  e.depth++;
+  int n = 0;
+  if (x->kind == FG_EXPR_TUPLE) {
+    for (int el = x->a; el >= 0; el = fg_ex(env->mod, el)->next) {
+      if (n == max)
+        return -1;
+      FgVal v = fg_eval_in(&e, env->mod, el);
+      if (v.kind == FG_VAL_UNKNOWN || v.kind == FG_VAL_PLAT)
+        return -1;
+      out[n++] = v;
+    }
+    return n;
+  }
+  if (x->kind != FG_EXPR_CALL || !fg_str_eq(x->text, "range") || x->how != FG_NAME_GLOBAL)
+    return -1;
+  long long arg[3];
+  int k = 0;
+  for (int a = x->a; a >= 0; a = fg_ex(env->mod, a)->next) {
+    FgVal v = fg_eval_in(&e, env->mod, a);
+    if (k == 3 || v.kind != FG_VAL_INT || fg_ex(env->mod, a)->kind == FG_EXPR_KW)
+      return -1;
+    arg[k++] = v.ival;
+  }
+  long long lo = k > 1 ? arg[0] : 0, hi = k > 1 ? arg[1] : k ? arg[0] : 0;
+  long long step = k > 2 ? arg[2] : 1;
+  if (!k || !step)
+    return -1;
+  for (long long i = lo; step > 0 ? i < hi : i > hi; i += step) {
+    if (n == max)
+      return -1;
+    out[n++] = fg_val_int(i);
+  }
+  return n;
+}
+
+bool fg_py_reads_loop_var(const FgModule *m, int cond, int e) {
+  if (e < 0 || (size_t)e >= m->py->nexprs)
+    return false;
+  const FgPyCond *c = &m->py->conds[cond];
+  size_t n = c->span.end - c->span.start;
+  const char *name = m->src->data + c->span.start;
+  /* an explicit stack: expressions nest, bounded by the summary's size */
+  int stack[64];
+  int top = 0;
+  stack[top++] = e;
+  while (top) {
+    const FgPyExpr *x = fg_ex(m, stack[--top]);
+    if (x->kind == FG_EXPR_NAME && x->how == FG_NAME_LOCAL && x->text &&
+        strcspn(x->text, ".(") == n && strncmp(x->text, name, n) == 0)
+      return true;
+    int kids[3] = {x->a, x->b, x->kind == FG_EXPR_IFEXP ? (int)x->ival : -1};
+    if (x->kind == FG_EXPR_TUPLE || x->kind == FG_EXPR_CALL || x->kind == FG_EXPR_DICT) {
+      for (int k = x->a; k >= 0 && top < 64; k = fg_ex(m, k)->next)
+        stack[top++] = k;
+      continue;
+    }
+    for (int k = 0; k < 3 && top < 64; k++)
+      if (kids[k] >= 0)
+        stack[top++] = kids[k];
+  }
+  return false;
 }
 
 /* ---- dask schedulers ------------------------------------------------------------ */

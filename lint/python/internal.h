@@ -233,6 +233,10 @@ struct FgEnv {
   bool use_known;          /* use_guard is the guard of the code at `at` (conds) */
   int use_guard;
   int cell; /* the platform cell evaluated, -1: none */
+  /* one iteration of a loop over literal values (a FOR condition of mod,
+   * plus one; 0: none): its name holds loop_val */
+  int loop_cond1;
+  FgVal loop_val;
   int depth;
   FgStrVec *arena; /* strings made while evaluating */
 };
@@ -295,6 +299,12 @@ FgGuardResult fg_py_guard(FgEnv *env, int g);
 bool fg_py_eval_mask(const FgPyModel *p, FgModule *m, int expr, FgPlatforms *mask);
 /* "only when `c` is true (path:line)" for condition c of m. Owned. */
 char *fg_py_guard_note(const FgModule *m, int c);
+
+/* The values a FOR condition's iterable takes (`range(3)`, `(a, b)`), at
+ * most max; -1 when they are not known. */
+int fg_py_loop_values(FgEnv *env, int cond, FgVal *out, int max);
+/* Does a local read in expression e of m name the FOR condition's variable? */
+bool fg_py_reads_loop_var(const FgModule *m, int cond, int e);
 
 /* What the dask scheduler in force at a call does (FG_GATE_SCHEDULER: the
  * one the call gives; FG_GATE_DASK_DEFAULT: that, else the innermost

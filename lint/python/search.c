@@ -1057,8 +1057,8 @@ static bool fg_scheduler_site(FgSearch *s, FgEnv *env, FgAcc *acc, const FgPyCal
   return v == FG_SCHED_PROCESSES;
 }
 
-static void fg_call_items(FgSearch *s, FgEnv *env, FgAcc *acc, const FgPyCall *c,
-                          int depth) {
+static void fg_call_items_one(FgSearch *s, FgEnv *env, FgAcc *acc, const FgPyCall *c,
+                              int depth) {
   const FgPyModel *p = s->p;
   /* a site the summary classified */
   bool site_here = c->pool == FG_POOL_OS_FORK ||
@@ -1189,6 +1189,48 @@ static void fg_call_items(FgSearch *s, FgEnv *env, FgAcc *acc, const FgPyCall *c
     break;
   }
   fg_passed_callables(s, env, acc, c, depth);
+}
+
+/* Values of a loop unrolled at most. */
+#define FG_LOOP_VALUES 16
+
+/* Does the loop's variable reach call c (the conditions between the call
+ * and the loop, its arguments)? */
+static bool fg_loop_reaches(const FgModule *m, int loop, const FgPyCall *c) {
+  for (int g = c->guard, steps = 0; g >= 0 && g != loop && steps < 64;
+       g = m->py->conds[g].parent, steps++)
+    if (fg_py_reads_loop_var(m, loop, m->py->conds[g].expr))
+      return true;
+  for (int a = c->args; a >= 0; a = m->py->exprs[a].next)
+    if (fg_py_reads_loop_var(m, loop, a))
+      return true;
+  return false;
+}
+
+/* A call in the body of a loop over literal values runs once per value:
+ * when the loop's variable reaches it, each iteration is its own step. */
+static void fg_call_items(FgSearch *s, FgEnv *env, FgAcc *acc, const FgPyCall *c,
+                          int depth) {
+  const FgModule *m = env->mod;
+  int loop = -1;
+  for (int g = c->guard, steps = 0; g >= 0 && loop < 0 && steps < 64;
+       g = m->py->conds[g].parent, steps++)
+    if (m->py->conds[g].kind == FG_COND_FOR)
+      loop = g;
+  FgVal vals[FG_LOOP_VALUES];
+  int n = loop >= 0 ? fg_py_loop_values(env, loop, vals, FG_LOOP_VALUES) : -1;
+  if (n == 0)
+    return; /* the body never runs */
+  if (n < 0 || !fg_loop_reaches(m, loop, c)) {
+    fg_call_items_one(s, env, acc, c, depth);
+    return;
+  }
+  for (int i = 0; i < n; i++) {
+    FgEnv e = *env;
+    e.loop_cond1 = loop + 1;
+    e.loop_val = vals[i];
+    fg_call_items_one(s, &e, acc, c, depth);
+  }
 }
 
 /* The fixtures a test or fixture requests, and for a test what pytest runs
