@@ -121,7 +121,18 @@ static const char *fg_fix_check_stands(FgFixCheck *self, const FgSource *orig) {
   for (size_t i = 0; i < self->files.len; i++)
     if (self->files.items[i].src == orig)
       return self->files.items[i].problem;
-  FgFixCheckFile f = {orig, orig->len ? fg_parse_problem(orig) : NULL};
+  /* a module the project parsed: its summary knows (options change what a
+   * call is, not whether the file parses) */
+  const FgPyModule *py = NULL;
+  for (size_t i = 0; i < self->p->py.modules.len && !py; i++)
+    if (self->p->py.modules.items[i]->src == orig)
+      py = self->p->py.modules.items[i]->py;
+  char *problem = NULL;
+  if (py)
+    problem = py->has_error ? fg_xstrdup(py->error_message) : NULL;
+  else if (orig->len)
+    problem = fg_parse_problem(orig);
+  FgFixCheckFile f = {orig, problem};
   fg_vec_push(&self->files, f);
   return f.problem;
 }
