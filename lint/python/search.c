@@ -62,10 +62,12 @@ struct FgSearch {
   FG_VEC(FgNode) nodes;
   int *table;
   size_t cap;
-  FgStrVec arena;
+  FgStrIntern arena; /* the strings values and links hold, one copy each */
   unsigned query;
   bool hit_open;
   const FgPatchSet *patches;
+  /* per def, the same in every search (fg_py_search_share) */
+  bool shared_sens;
   uint8_t *sens; /* per def: 0 unknown, else 1 | 4 self-sensitive */
   uint64_t
       *relevant; /* per def: the parameters its code reads (bit i), once sens is set */
@@ -173,6 +175,16 @@ FgSearch *fg_py_search_new(const FgPyModel *p, const FgPatchSet *patches) {
   return s;
 }
 
+void fg_py_search_share(FgSearch *s, FgSearch *from) {
+  if (!s->shared_sens) {
+    free(s->sens);
+    free(s->relevant);
+  }
+  s->sens = from->sens;
+  s->relevant = from->relevant;
+  s->shared_sens = true;
+}
+
 void fg_py_search_delete(FgSearch *s) {
   if (!s)
     return;
@@ -181,9 +193,11 @@ void fg_py_search_delete(FgSearch *s) {
             s->evals);
   fg_vec_free(&s->nodes);
   free(s->table);
-  fg_strvec_free(&s->arena);
-  free(s->sens);
-  free(s->relevant);
+  fg_str_intern_free(&s->arena);
+  if (!s->shared_sens) {
+    free(s->sens);
+    free(s->relevant);
+  }
   for (size_t i = 0; i < s->bindings.len; i++)
     fg_binding_free(s->bindings.items[i]);
   fg_vec_free(&s->bindings);
@@ -721,8 +735,7 @@ static void fg_offer(FgSearch *s, FgEnv *env, FgAcc *acc, int g, FgReach r, int 
 }
 
 static const char *fg_keep(FgSearch *s, char *owned) {
-  fg_vec_push(&s->arena, owned);
-  return owned;
+  return fg_str_intern_take(&s->arena, owned);
 }
 
 /* A process start at call c of env's def. */
