@@ -60,8 +60,7 @@ typedef struct FgNode {
 struct FgSearch {
   const FgPyModel *p;
   FG_VEC(FgNode) nodes;
-  int *table;
-  size_t cap;
+  FgITable node_ix;
   FgStrIntern arena; /* the strings values and links hold, one copy each */
   unsigned query;
   bool hit_open;
@@ -72,11 +71,9 @@ struct FgSearch {
   uint64_t
       *relevant; /* per def: the parameters its code reads (bit i), once sens is set */
   FG_VEC(FgBinding *) bindings;
-  int *btable;
-  size_t bcap;
+  FgITable binding_ix;
   FG_VEC(FgMemoSlot) memo;
-  int *mtable;
-  size_t mcap;
+  FgITable memo_ix;
   size_t budget; /* node evaluations left for this test */
   size_t evals;
 };
@@ -130,37 +127,23 @@ static bool fg_key_eq(const FgKey *a, const FgKey *b) {
          a->file == b->file && a->test_params == b->test_params;
 }
 
-static void fg_table_grow(FgSearch *s) {
-  size_t cap = s->cap ? s->cap * 2 : 256;
-  free(s->table);
-  s->table = fg_xmalloc(cap * sizeof(int));
-  for (size_t i = 0; i < cap; i++)
-    s->table[i] = -1;
-  s->cap = cap;
-  for (size_t n = 0; n < s->nodes.len; n++) {
-    size_t i = fg_key_hash(&s->nodes.items[n].key) & (cap - 1);
-    while (s->table[i] >= 0)
-      i = (i + 1) & (cap - 1);
-    s->table[i] = (int)n;
-  }
+static bool fg_node_is(const void *ctx, int index, const void *key) {
+  const FgSearch *s = ctx;
+  return fg_key_eq(&s->nodes.items[index].key, key);
 }
 
 static int fg_node_get(FgSearch *s, const FgKey *k) {
-  if ((s->nodes.len + 1) * 2 > s->cap)
-    fg_table_grow(s);
-  size_t i = fg_key_hash(k) & (s->cap - 1);
-  while (s->table[i] >= 0) {
-    if (fg_key_eq(&s->nodes.items[s->table[i]].key, k))
-      return s->table[i];
-    i = (i + 1) & (s->cap - 1);
-  }
+  uint64_t h = fg_key_hash(k);
+  int found = fg_itable_find(&s->node_ix, h, fg_node_is, s, k);
+  if (found >= 0)
+    return found;
   FgNode n;
   memset(&n, 0, sizeof n);
   n.key = *k;
   n.state = FG_NODE_NEW;
   n.r = fg_none();
   fg_vec_push(&s->nodes, n);
-  s->table[i] = (int)s->nodes.len - 1;
+  fg_itable_add(&s->node_ix, h, (int)s->nodes.len - 1);
   return (int)s->nodes.len - 1;
 }
 
@@ -192,7 +175,7 @@ void fg_py_search_delete(FgSearch *s) {
     fprintf(stderr, "search: %zu nodes, %u queries, %zu evals\n", s->nodes.len, s->query,
             s->evals);
   fg_vec_free(&s->nodes);
-  free(s->table);
+  fg_itable_free(&s->node_ix);
   fg_str_intern_free(&s->arena);
   if (!s->shared_sens) {
     free(s->sens);
@@ -201,11 +184,11 @@ void fg_py_search_delete(FgSearch *s) {
   for (size_t i = 0; i < s->bindings.len; i++)
     fg_binding_free(s->bindings.items[i]);
   fg_vec_free(&s->bindings);
-  free(s->btable);
+  fg_itable_free(&s->binding_ix);
   for (size_t i = 0; i < s->memo.len; i++)
     free((char *)s->memo.items[i].key.text);
   fg_vec_free(&s->memo);
-  free(s->mtable);
+  fg_itable_free(&s->memo_ix);
   free(s);
 }
 
@@ -324,7 +307,7 @@ static uint8_t fg_sensitivity(FgSearch *s, int d) {
 /* ---- the evaluation memo ----------------------------------------------------------- */
 
 /* Entries beyond this are computed each time. */
-#define FG_MEMO_MAX 2000000
+#define FG_MEMO_MAX (1u << 21)
 
 static uint64_t fg_memo_hash(const FgMemoKey *k) {
   uint64_t h = 1469598103934665603ull;
@@ -342,41 +325,24 @@ static bool fg_memo_eq(const FgMemoKey *a, const FgMemoKey *b) {
   return memcmp(a->k, b->k, sizeof a->k) == 0 && fg_str_eq(a->text, b->text);
 }
 
-static void fg_mtable_grow(FgSearch *s) {
-  size_t cap = s->mcap ? s->mcap * 2 : 1024;
-  free(s->mtable);
-  s->mtable = fg_xmalloc(cap * sizeof(int));
-  for (size_t i = 0; i < cap; i++)
-    s->mtable[i] = -1;
-  s->mcap = cap;
-  for (size_t n = 0; n < s->memo.len; n++) {
-    size_t i = fg_memo_hash(&s->memo.items[n].key) & (cap - 1);
-    while (s->mtable[i] >= 0)
-      i = (i + 1) & (cap - 1);
-    s->mtable[i] = (int)n;
-  }
+static bool fg_memo_is(const void *ctx, int index, const void *key) {
+  const FgSearch *s = ctx;
+  return fg_memo_eq(&s->memo.items[index].key, key);
 }
 
 int fg_py_memo(FgSearch *s, const FgMemoKey *key) {
-  if (!s)
+  if (!s || s->memo.len >= FG_MEMO_MAX)
     return -1;
-  if ((s->memo.len + 1) * 2 > s->mcap) {
-    if (s->memo.len >= FG_MEMO_MAX)
-      return -1;
-    fg_mtable_grow(s);
-  }
-  size_t i = fg_memo_hash(key) & (s->mcap - 1);
-  while (s->mtable[i] >= 0) {
-    if (fg_memo_eq(&s->memo.items[s->mtable[i]].key, key))
-      return s->mtable[i];
-    i = (i + 1) & (s->mcap - 1);
-  }
+  uint64_t h = fg_memo_hash(key);
+  int found = fg_itable_find(&s->memo_ix, h, fg_memo_is, s, key);
+  if (found >= 0)
+    return found;
   FgMemoSlot slot;
   memset(&slot, 0, sizeof slot);
   slot.key = *key;
   slot.key.text = key->text ? fg_xstrdup(key->text) : NULL;
   fg_vec_push(&s->memo, slot);
-  s->mtable[i] = (int)s->memo.len - 1;
+  fg_itable_add(&s->memo_ix, h, (int)s->memo.len - 1);
   return (int)s->memo.len - 1;
 }
 
@@ -444,36 +410,21 @@ static FgVal fg_bound(FgVal v) {
   return v;
 }
 
-static void fg_btable_grow(FgSearch *s) {
-  size_t cap = s->bcap ? s->bcap * 2 : 128;
-  free(s->btable);
-  s->btable = fg_xmalloc(cap * sizeof(int));
-  for (size_t i = 0; i < cap; i++)
-    s->btable[i] = -1;
-  s->bcap = cap;
-  for (size_t n = 0; n < s->bindings.len; n++) {
-    size_t i = s->bindings.items[n]->hash & (cap - 1);
-    while (s->btable[i] >= 0)
-      i = (i + 1) & (cap - 1);
-    s->btable[i] = (int)n;
-  }
+static bool fg_binding_is(const void *ctx, int index, const void *key) {
+  const FgSearch *s = ctx;
+  const FgBinding *o = s->bindings.items[index], *b = key;
+  return o->hash == b->hash && fg_binding_eq(o, b);
 }
 
 static const FgBinding *fg_intern(FgSearch *s, FgBinding *b) {
   b->hash = fg_binding_hash(b);
-  if ((s->bindings.len + 1) * 2 > s->bcap)
-    fg_btable_grow(s);
-  size_t i = b->hash & (s->bcap - 1);
-  while (s->btable[i] >= 0) {
-    FgBinding *o = s->bindings.items[s->btable[i]];
-    if (o->hash == b->hash && fg_binding_eq(o, b)) {
-      fg_binding_free(b);
-      return o;
-    }
-    i = (i + 1) & (s->bcap - 1);
+  int found = fg_itable_find(&s->binding_ix, b->hash, fg_binding_is, s, b);
+  if (found >= 0) {
+    fg_binding_free(b);
+    return s->bindings.items[found];
   }
   fg_vec_push(&s->bindings, b);
-  s->btable[i] = (int)s->bindings.len - 1;
+  fg_itable_add(&s->binding_ix, b->hash, (int)s->bindings.len - 1);
   return b;
 }
 
