@@ -6,6 +6,7 @@
 #include "fix/apply.h"
 #include "parse/ini_doc.h"
 #include "parse/pyfile.h"
+#include "parse/pysyntax.h"
 #include "parse/toml.h"
 #include "parse/yaml_doc.h"
 
@@ -14,10 +15,7 @@ static char *fg_parse_problem(const FgSource *src) {
   const char *path = src->path;
   char *why = NULL;
   if (fg_str_endswith(path, ".py")) {
-    FgPyModule *py = fg_pyfile_parse(src, NULL);
-    if (py->has_error)
-      why = fg_xstrdup(py->error_message);
-    fg_pyfile_delete(py);
+    why = fg_pysyntax_problem(src);
   } else if (fg_str_endswith(path, ".toml")) {
     FgToml *doc = fg_toml_parse(src);
     if (fg_toml_has_error(doc))
@@ -39,9 +37,9 @@ static char *fg_parse_problem(const FgSource *src) {
 
 /* The bytes the project read for path (NULL: a file the fix creates). */
 static const FgSource *fg_project_source(const FgProject *p, const char *path) {
-  for (size_t i = 0; i < p->py.modules.len; i++)
-    if (strcmp(p->py.modules.items[i]->src->path, path) == 0)
-      return p->py.modules.items[i]->src;
+  const FgModule *m = fg_pymodel_module_by_path(&p->py, path);
+  if (m)
+    return m->src;
   for (size_t i = 0; i < p->ci.workflows.len; i++)
     if (strcmp(p->ci.workflows.items[i]->src->path, path) == 0)
       return p->ci.workflows.items[i]->src;
