@@ -35,32 +35,35 @@ typedef struct FgKey {
 } FgKey;
 
 typedef struct FgReach {
-  uint8_t status;
   FgPlatforms plat;
-  int dist;
-  unsigned methods;
-  int child; /* the next node, -1: the step is the process start */
   const FgSource *src;
   size_t start, end;
   const char *label;
   const FgModule *gmod; /* the first unknown guard on the path */
-  int gcond;
   const char *miss;
+  int dist;
+  unsigned methods;
+  int child; /* the next node, -1: the step is the process start */
+  int gcond;
+  uint8_t status;
   bool raises; /* the def certainly raises before it ends (calls a None / a string) */
 } FgReach;
 
+/* A node's result is kept apart (FgSearch.reaches) unless it is fg_none():
+ * most nodes reach nothing, and a node is then a third of the size. */
 typedef struct FgNode {
   FgKey key;
   uint8_t state;
   uint8_t redone; /* times a provisional result was computed again */
   unsigned query;
-  FgReach r;
+  int reach; /* in reaches; -1: fg_none() */
 } FgNode;
 
 struct FgSearch {
   const FgPyModel *p;
   FG_VEC(FgNode) nodes;
   FgITable node_ix;
+  FG_VEC(FgReach) reaches;
   FgStrIntern arena; /* the strings values and links hold, one copy each */
   unsigned query;
   bool hit_open;
@@ -141,10 +144,34 @@ static int fg_node_get(FgSearch *s, const FgKey *k) {
   memset(&n, 0, sizeof n);
   n.key = *k;
   n.state = FG_NODE_NEW;
-  n.r = fg_none();
+  n.reach = -1;
   fg_vec_push(&s->nodes, n);
   fg_itable_add(&s->node_ix, h, (int)s->nodes.len - 1);
   return (int)s->nodes.len - 1;
+}
+
+static const FgReach kNoReach = {.child = -1, .gcond = -1};
+
+/* Node i's result. */
+static const FgReach *fg_node_reach(const FgSearch *s, int i) {
+  int r = s->nodes.items[i].reach;
+  return r >= 0 ? &s->reaches.items[r] : &kNoReach;
+}
+
+static bool fg_reach_is_none(const FgReach *r) {
+  return !r->plat && !r->src && !r->start && !r->end && !r->label && !r->gmod &&
+         !r->miss && !r->dist && !r->methods && r->child == -1 && r->gcond == -1 &&
+         !r->status && !r->raises;
+}
+
+static void fg_node_set_reach(FgSearch *s, int i, const FgReach *r) {
+  FgNode *n = &s->nodes.items[i];
+  if (n->reach >= 0) {
+    s->reaches.items[n->reach] = *r;
+  } else if (!fg_reach_is_none(r)) {
+    fg_vec_push(&s->reaches, *r);
+    n->reach = (int)s->reaches.len - 1;
+  }
 }
 
 static void fg_binding_free(FgBinding *b);
@@ -176,6 +203,7 @@ void fg_py_search_delete(FgSearch *s) {
             s->evals);
   fg_vec_free(&s->nodes);
   fg_itable_free(&s->node_ix);
+  fg_vec_free(&s->reaches);
   fg_str_intern_free(&s->arena);
   if (!s->shared_sens) {
     free(s->sens);
@@ -1174,7 +1202,7 @@ static bool fg_fixture_items(FgSearch *s, FgEnv *env, FgAcc *acc, const FgKey *k
     if (test && !edges.items[i].fixture && tf->cls >= 0 &&
         (fg_str_startswith(tf->name, "setUp") || fg_str_startswith(tf->name, "setup"))) {
       FgKey sk = fg_key(s, to, ts, NULL, NULL, NULL);
-      raised = raised || s->nodes.items[fg_node_get(s, &sk)].r.raises;
+      raised = raised || fg_node_reach(s, fg_node_get(s, &sk))->raises;
     }
   }
   fg_vec_free(&edges);
@@ -1221,10 +1249,10 @@ static FgReach fg_node(FgSearch *s, const FgKey *k, int depth) {
    * recursion) */
   if (n->state == FG_NODE_FINAL ||
       (n->state == FG_NODE_PROVISIONAL && n->query != s->query && n->redone >= 2))
-    return n->r;
+    return *fg_node_reach(s, i);
   if (n->state == FG_NODE_PROVISIONAL && n->query == s->query) {
     s->hit_open = true; /* what leans on it is provisional too */
-    return n->r;
+    return *fg_node_reach(s, i);
   }
   if (n->state == FG_NODE_OPEN || depth > FG_SEARCH_DEPTH || !s->budget) {
     s->hit_open = true;
@@ -1239,8 +1267,8 @@ static FgReach fg_node(FgSearch *s, const FgKey *k, int depth) {
   s->hit_open = false;
   FgKey key = *k;
   FgReach r = fg_eval_node(s, &key, depth);
+  fg_node_set_reach(s, i, &r);
   n = &s->nodes.items[i]; /* the vector may have moved */
-  n->r = r;
   n->state = s->hit_open ? FG_NODE_PROVISIONAL : FG_NODE_FINAL;
   n->query = s->query;
   s->hit_open = saved || s->hit_open;
@@ -1400,6 +1428,6 @@ void fg_py_search_test(FgSearch *s, FgTest *t) {
     if (t->possible && !t->guard && at->gmod && at->gcond >= 0 &&
         at->status == FG_REACH_POSSIBLE)
       t->guard = fg_py_guard_note(at->gmod, at->gcond);
-    at = at->child >= 0 ? &s->nodes.items[at->child].r : NULL;
+    at = at->child >= 0 ? fg_node_reach(s, at->child) : NULL;
   }
 }
