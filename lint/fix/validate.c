@@ -121,10 +121,8 @@ static const char *fg_fix_check_stands(FgFixCheck *self, const FgSource *orig) {
       return self->files.items[i].problem;
   /* a module the project parsed: its summary knows (options change what a
    * call is, not whether the file parses) */
-  const FgPyModule *py = NULL;
-  for (size_t i = 0; i < self->p->py.modules.len && !py; i++)
-    if (self->p->py.modules.items[i]->src == orig)
-      py = self->p->py.modules.items[i]->py;
+  const FgModule *m = fg_pymodel_module_by_path(&self->p->py, orig->path);
+  const FgPyModule *py = m && m->src == orig ? m->py : NULL;
   char *problem = NULL;
   if (py)
     problem = py->has_error ? fg_xstrdup(py->error_message) : NULL;
