@@ -619,11 +619,11 @@ static void fg_print_stats(const FgProject *p, double load_s, double lint_s, FIL
       err,
       "forkguard: stats: python=%zu read=%zu bytes=%zu parsed=%zu useful=%zu first=%zu "
       "rounds=%zu later_reads=%zu words_kept=%zu tests=%zu workflows=%zu runs=%zu "
-      "load=%.3fs lint=%.3fs\n",
+      "cache_hits=%zu cache_writes=%zu load=%.3fs lint=%.3fs\n",
       py->modules.len, py->files_read, py->bytes_read, py->files_parsed,
       fg_stats_useful(py), py->files_parsed_first, py->rounds, py->later_reads,
-      py->words_bytes_peak, py->tests.len, p->ci.workflows.len, p->ci.runs.len, load_s,
-      lint_s);
+      py->words_bytes_peak, py->tests.len, p->ci.workflows.len, p->ci.runs.len,
+      fg_cache_hits(p->cache), fg_cache_writes(p->cache), load_s, lint_s);
 }
 
 int fg_check(const FgCheckOptions *o, FILE *err) {
@@ -631,7 +631,8 @@ int fg_check(const FgCheckOptions *o, FILE *err) {
   const char *const *paths = o->npaths ? o->paths : dot;
   size_t npaths = o->npaths ? o->npaths : 1;
   FgConfigOverrides ov = {o->config,        o->no_config, o->select, o->ignore, o->jobs,
-                          o->extend_select, fg_rules,     fg_nrules, NULL,      0};
+                          o->extend_select, fg_rules,     fg_nrules, NULL,      0,
+                          o->no_cache,      o->cache_dir};
   FgGroupVec groups = {0};
   if (!fg_group_paths(paths, npaths, &groups, err)) {
     fg_groups_free(&groups);
