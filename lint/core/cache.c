@@ -1,5 +1,6 @@
 #include "core/cache.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -8,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "core/util.h"
@@ -16,11 +18,16 @@
 /* An entry: this header, then the payload. */
 #define FG_CACHE_MAGIC "FGC1"
 #define FG_CACHE_HEADER 48
+/* A folder of another build or options that got no new entry for this long
+ * is removed when a new folder is made (an upgrade or a rebuild leaves the
+ * old one behind). */
+#define FG_CACHE_STALE_SECONDS (7 * 24 * 3600)
 /* No payload is this large (a summary is a fraction of its 8 MiB source). */
 #define FG_CACHE_MAX_PAYLOAD ((size_t)64 << 20)
 
 struct FgCache {
   char *dir;    /* the cache folder (.forkguard_cache) */
+  char *ns;     /* "py" */
   char *folder; /* dir/<ns>-<key>: this key's entries */
   uint64_t key;
   pthread_mutex_t lock; /* over `ready` */
@@ -31,6 +38,7 @@ struct FgCache {
 FgCache *fg_cache_open(const char *dir, const char *ns, uint64_t key) {
   FgCache *c = fg_xcalloc(1, sizeof *c);
   c->dir = fg_xstrdup(dir);
+  c->ns = fg_xstrdup(ns);
   c->folder = fg_xasprintf("%s/%s-%016llx", dir, ns, (unsigned long long)key);
   c->key = key;
   pthread_mutex_init(&c->lock, NULL);
@@ -42,6 +50,7 @@ void fg_cache_close(FgCache *self) {
     return;
   pthread_mutex_destroy(&self->lock);
   free(self->dir);
+  free(self->ns);
   free(self->folder);
   free(self);
 }
@@ -159,6 +168,53 @@ static bool fg_is_dir(const char *path) {
   return lstat(path, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
+/* Removes the entries of folder dir/name and the folder (entries are plain
+ * files; anything else keeps the folder). */
+static void fg_remove_folder(const char *dir, const char *name) {
+  char *path = fg_xasprintf("%s/%s", dir, name);
+  DIR *d = opendir(path);
+  if (d) {
+    struct dirent *e;
+    while ((e = readdir(d)))
+      if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0) {
+        char *f = fg_xasprintf("%s/%s", path, e->d_name);
+        unlink(f);
+        free(f);
+      }
+    closedir(d);
+    rmdir(path);
+  }
+  free(path);
+}
+
+/* When this key's folder is new: the folders of the same kind that have had
+ * no new entry for FG_CACHE_STALE_SECONDS go. */
+static void fg_prune_stale(const FgCache *self) {
+  DIR *d = opendir(self->dir);
+  if (!d)
+    return;
+  size_t nl = strlen(self->ns);
+  const char *mine = strrchr(self->folder, '/') + 1;
+  time_t now = time(NULL);
+  FgStrVec stale = {0};
+  struct dirent *e;
+  while ((e = readdir(d))) {
+    if (strncmp(e->d_name, self->ns, nl) != 0 || e->d_name[nl] != '-' ||
+        strcmp(e->d_name, mine) == 0)
+      continue;
+    char *path = fg_xasprintf("%s/%s", self->dir, e->d_name);
+    struct stat st;
+    if (lstat(path, &st) == 0 && S_ISDIR(st.st_mode) &&
+        now - st.st_mtime > FG_CACHE_STALE_SECONDS)
+      fg_vec_push(&stale, fg_xstrdup(e->d_name));
+    free(path);
+  }
+  closedir(d);
+  for (size_t i = 0; i < stale.len; i++)
+    fg_remove_folder(self->dir, stale.items[i]);
+  fg_strvec_free(&stale);
+}
+
 /* Makes the cache folder, its .gitignore and this key's folder, once. */
 static bool fg_cache_ready(FgCache *self) {
   pthread_mutex_lock(&self->lock);
@@ -170,8 +226,11 @@ static bool fg_cache_ready(FgCache *self) {
       fg_write_marker(self->dir, "CACHEDIR.TAG",
                       "Signature: 8a477f597d28d172789f06886806bc55\n"
                       "# This file is a cache directory tag created by forkguard.\n");
-      if ((mkdir(self->folder, 0755) == 0 || errno == EEXIST) && fg_is_dir(self->folder))
+      bool made = mkdir(self->folder, 0755) == 0;
+      if ((made || errno == EEXIST) && fg_is_dir(self->folder))
         self->ready = 1;
+      if (made)
+        fg_prune_stale(self);
     }
   }
   bool ok = self->ready == 1;

@@ -11,8 +11,9 @@
  * truncated, foreign) is ignored with a warning, never trusted. Writes go
  * to a temporary file renamed into place, so two forkguards sharing a cache
  * see whole entries or none. A cache that cannot be written (a read-only
- * tree) is used for reading only, silently. Safe to use from several
- * threads. */
+ * tree) is used for reading only, silently. When a run makes its key's
+ * folder, the folders of other keys that got no entry for a week go (an
+ * upgrade leaves the old build's behind). Safe to use from several threads. */
 #ifndef FG_CACHE_H
 #define FG_CACHE_H
 

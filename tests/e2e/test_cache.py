@@ -4,6 +4,7 @@ import os
 import re
 import subprocess
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -246,3 +247,23 @@ def test_two_runs_at_once_share_one_cache(fg, tmp_path):
         assert all(r == want for r in results), results
     names = [p.name for p in (root / ".forkguard_cache").rglob("*")]
     assert not [n for n in names if n.startswith(".tmp-")]
+
+
+def test_a_new_build_removes_folders_unused_for_a_week(fg, tmp_path):
+    root = make_project(tmp_path / "proj")
+    cache = root / ".forkguard_cache"
+    week = 7 * 24 * 3600
+    old, recent, foreign = cache / "py-00000000000000aa", cache / "py-00000000000000bb", cache / "notes"
+    for d in (old, recent, foreign):
+        d.mkdir(parents=True)
+        (d / "0123456789abcdef-10").write_bytes(b"FGC1")
+    past = time.time() - week - 3600
+    os.utime(old, (past, past))
+    os.utime(foreign, (past, past))
+    os.utime(recent, (time.time() - week + 3600,) * 2)
+    rc, out, err, hits, writes, parsed = fg("check", ".", cwd=root)
+    assert writes == parsed > 0
+    assert not old.exists(), "a folder no run wrote to for a week should go"
+    assert recent.exists() and foreign.exists()
+    # the folder of this build is kept, and a second run prunes nothing more
+    assert fg("check", ".", cwd=root)[4] == 0 and recent.exists()
