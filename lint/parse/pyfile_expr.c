@@ -442,13 +442,13 @@ void fg_pf_resolve_exprs(Walk *w) {
     if (!e->text)
       continue;
     const ExprPos *pos = &w->expr_pos.items[i];
-    if (e->kind == FG_EXPR_NAME &&
-        fg_pf_local_call_alias(w, e->text, pos->scope, pos->offset)) {
-      e->how = FG_NAME_LOCAL; /* evaluated from its assignment */
+    uint8_t how = 0, bound = 0;
+    char *r = fg_pf_resolve_value(w, e->text, pos->scope, pos->offset, &how, &bound,
+                                  e->kind == FG_EXPR_NAME);
+    if (!r) {
+      e->how = how; /* a local holding a call's value: evaluated from its assignment */
       continue;
     }
-    uint8_t how = 0, bound = 0;
-    char *r = fg_pf_resolve_how(w, e->text, pos->scope, pos->offset, &how, &bound);
     free(e->text);
     e->text = r;
     e->how = how;

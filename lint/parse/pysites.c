@@ -315,7 +315,7 @@ bool fg_pysites_dask_collection(const char *value) {
 }
 
 int fg_pysites_dask_compute(const char *resolved) {
-  static const char *const methods[] = {".compute", ".persist", ".take", ".to_textfiles",
+  static const char *const methods[] = {"compute", "persist", "take", "to_textfiles",
                                         NULL};
   static const char *const funcs[] = {"dask.compute",
                                       "dask.persist",
@@ -332,24 +332,22 @@ int fg_pysites_dask_compute(const char *resolved) {
                                           "int", "float", "complex", "bool", NULL};
   if (!resolved)
     return 0;
-  size_t n = strlen(resolved);
-  for (const char *const *m = methods; *m; m++) {
-    size_t k = strlen(*m);
-    if (n > k && strcmp(resolved + n - k, *m) == 0) {
-      char *recv = fg_xstrndup(resolved, n - k);
-      bool bag = fg_pysites_dask_collection(recv);
-      free(recv);
-      if (bag)
-        return 1;
-    }
+  const char *dot = strrchr(resolved, '.');
+  if (!dot) {
+    size_t n = strlen(resolved);
+    return fg_in_list(iterating, resolved, n) ? 3 : 0;
   }
-  for (const char *const *f = funcs; *f; f++)
-    if (strcmp(resolved, *f) == 0)
-      return 2;
-  for (const char *const *f = iterating; *f; f++)
-    if (strcmp(resolved, *f) == 0)
-      return 3;
-  return 0;
+  if (strncmp(resolved, "dask.", 5) != 0)
+    return 0;
+  const char *last = dot + 1;
+  if (fg_in_list(methods, last, strlen(last)) && strncmp(resolved, "dask.bag.", 9) == 0) {
+    char *recv = fg_xstrndup(resolved, (size_t)(dot - resolved));
+    bool bag = fg_pysites_dask_collection(recv);
+    free(recv);
+    if (bag)
+      return 1;
+  }
+  return fg_in_list(funcs, resolved, strlen(resolved)) ? 2 : 0;
 }
 
 static const char *fg_site_kind_doc(uint8_t kind) {
