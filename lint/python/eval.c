@@ -1736,6 +1736,9 @@ int fg_py_loop_values(FgEnv *env, int cond, FgVal *out, int max) {
     FgVal v = fg_eval_in(&e, env->mod, a);
     if (k == 3 || v.kind != FG_VAL_INT || fg_ex(env->mod, a)->kind == FG_EXPR_KW)
       return -1;
+    /* bounded, as arithmetic is: stepping never overflows */
+    if (v.ival > (1LL << 31) || v.ival < -(1LL << 31))
+      return -1;
     arg[k++] = v.ival;
   }
   long long lo = k > 1 ? arg[0] : 0, hi = k > 1 ? arg[1] : k ? arg[0] : 0;
