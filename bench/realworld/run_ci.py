@@ -30,7 +30,8 @@ run's line (or within line..line_end) and, when the manifest names a launcher en
 
 --probe separates the CI model from the test model: each checkout is copied (hard links,
 outside the corpus) and a module that certainly starts a process pool,
-PROBE_DIR/test_fgprobe_pool.py, is added; then the expected runs are the runs whose
+PROBE_DIR/test_fgprobe_pool.py (or the manifest's `probe_name`, for a project whose
+python_files would not collect that name), is added; then the expected runs are the runs whose
 selection includes that module (`probe` in the manifest: the pool runs, and the parallel
 runs without pool tests that collect PROBE_DIR), and any FG201 elsewhere is false.
 
@@ -58,16 +59,16 @@ def test_fgprobe_pool():
 """
 
 
-def probe_copy(checkout, probe_dir, tmp):
+def probe_copy(checkout, probe_dir, tmp, name=PROBE_NAME):
     """A hard-linked copy of checkout (cheap; nothing in it is written) with the probe
-    module added as a new file."""
+    module added as a new file (name: a file name the project's python_files collects)."""
     dest = os.path.join(tmp, os.path.basename(checkout))
     rc, _, err = run(["cp", "-al", checkout, dest])
     if rc != 0:
         return None, err.strip()[:200]
     d = os.path.join(dest, probe_dir)
     os.makedirs(d, exist_ok=True)
-    with open(os.path.join(d, PROBE_NAME), "w") as f:
+    with open(os.path.join(d, name), "w") as f:
         f.write(PROBE)
     return dest, None
 
@@ -338,7 +339,7 @@ def main():
                 print("no probe_dir in the manifest: skipped")
                 continue
             tmp = tempfile.mkdtemp(prefix="fgprobe-")
-            checkout, perr = probe_copy(checkout, p["probe_dir"], tmp)
+            checkout, perr = probe_copy(checkout, p["probe_dir"], tmp, p.get("probe_name", PROBE_NAME))
             if perr:
                 print(perr)
                 shutil.rmtree(tmp, ignore_errors=True)
