@@ -198,6 +198,29 @@ def matches(m, path, line, via):
     return True
 
 
+def fill_cells(fg, data):
+    """An FG201's cells note lists a few cells and "(+N more)": take the whole list from
+    the `forkguard runs` entry it reports (same place, FG201 among its rules, the
+    listed cells first), so the cells are compared in full."""
+    if not data:
+        return
+    runs = runs_list(data)
+    for d in fg["fg201"]:
+        if d["ncells"] <= len(d["cells"]):
+            continue
+        for r in runs:
+            path, line, via = run_place(r)
+            if (path, line) != (d["path"], d["line"]) or via != (d["via"] or ""):
+                continue
+            if "FG201" not in (r.get("reported") or []):
+                continue
+            full = [norm_cell(f"{c.get('os') or 'unknown OS'} \u00d7 {c.get('python') or 'unknown Python'}")
+                    for c in r.get("cells", [])]
+            if len(full) == d["ncells"] and full[:len(d["cells"])] == d["cells"]:
+                d["cells"] = full
+                break
+
+
 def cell_list(cells):
     return [norm_cell(c) for c in cells] if isinstance(cells, list) else None
 
@@ -354,6 +377,7 @@ def main():
         if err:
             print(err)
             continue
+        fill_cells(fg, data)
         c = compare_project(p, fg, seen, args.probe)
         tot["fg201"] += fg["counts"].get("FG201", 0)
         tot["fg301"] += fg["counts"].get("FG301", 0)

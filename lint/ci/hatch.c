@@ -8,8 +8,10 @@
  * are the arguments after the script, `{env:X:DEFAULT}` the environment,
  * `{root}` the project; the env's `env-vars` are set. Scripts missing in an
  * env come from its `template` (default: the `default` env). A matrix env
- * (`test.py3.12-minimal`) reads its base env (`test`); an env name not
- * known (`--env "$HATCH_ENV"`) is every env that has the script.
+ * (`test.py3.12-minimal`) reads its base env (`test`); an env name partly
+ * unknown is the envs it can match (`test.py${V}` the env `test`), one with
+ * nothing known (`--env "$HATCH_ENV"`) none: the command is listed as not
+ * followed (FgUnfollowed).
  *
  * `hatch test` runs the `hatch-test` env's `run` script (`run-cov` with
  * coverage), by default `pytest{env:HATCH_TEST_ARGS:} {args}`, with
@@ -459,15 +461,27 @@ size_t fg_launch_hatch(const FgLaunchCtx *lc, const FgShellCommand *cmd, size_t 
   if (envname || (!env_unknown)) {
     total = fg_ht_run_in(lc, &h, envname ? envname : "default", script, args, NULL);
   } else {
-    /* the env is not known: every env that has the script */
-    for (size_t e = 0; e < h.envs->nentries; e++) {
-      char *owner = NULL;
-      const FgTomlValue *s = fg_ht_script(&h, h.envs->entries[e].key, script, &owner);
-      bool own = s && fg_str_eq(owner, h.envs->entries[e].key);
-      free(owner);
-      if (own)
-        total += fg_ht_run_in(lc, &h, h.envs->entries[e].key, script, args, NULL);
+    /* the env partly known: the envs its pattern matches (a matrix env
+     * `test.py$V` reads its base env `test`); nothing known: none */
+    FgStrVec names = {0}, hits = {0};
+    for (size_t e = 0; e < h.envs->nentries; e++)
+      fg_vec_push(&names, fg_xstrdup(h.envs->entries[e].key));
+    char *glob = fg_launch_word_glob(env);
+    char *dot = strchr(glob, '.');
+    if (dot && !memchr(glob, '*', (size_t)(dot - glob))) {
+      *dot = '\0';
+      if (fg_toml_table_get(h.envs, glob))
+        fg_vec_push(&hits, fg_xstrdup(glob));
+    } else {
+      fg_launch_match_names(lc, env, &names, &hits);
     }
+    free(glob);
+    for (size_t e = 0; e < hits.len; e++)
+      total += fg_ht_run_in(lc, &h, hits.items[e], script, args, NULL);
+    if (!hits.len)
+      fg_launch_unfollowed(lc, cmd, "hatch env", env);
+    fg_strvec_free(&names);
+    fg_strvec_free(&hits);
   }
   free(args);
   free(envname);

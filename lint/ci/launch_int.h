@@ -119,10 +119,20 @@ bool fg_launch_matrix_names(const FgLaunchCtx *lc, const char *word, FgStrVec *o
 void fg_launch_match_names(const FgLaunchCtx *lc, const char *word, const FgStrVec *cands,
                            FgStrVec *out);
 
+/* Lists cmd (a launcher command: the step's own or a launcher line's) as
+ * not followed: its `what` (`tox env`, `pixi task`...) is the word `word`,
+ * whose value is not known (FgUnfollowed), with the cells of the
+ * context. */
+void fg_launch_unfollowed(const FgLaunchCtx *lc, const FgShellCommand *cmd,
+                          const char *what, const char *word);
+
 /* A launcher that knows the interpreter it runs (a nox session's python,
  * a pixi environment's, a tox pyXY env's) gives it to the cells of the runs
  * out[from..] whose Python the workflow does not tell. */
 void fg_launch_fill_python(FgRunVec *out, size_t from, const char *python);
+/* The runs out[from..] run in an environment the launcher made (pixi):
+ * FgRun.env_python. */
+void fg_launch_env_python(FgRunVec *out, size_t from);
 /* "3.12" from "=3.12", "3.12.*", ">=3.12,<3.13", "py3.12" (the first 3.N);
  * NULL when there is none. Caller frees. */
 char *fg_launch_python_of(const char *text);
@@ -145,6 +155,10 @@ size_t fg_launch_nox(const FgLaunchCtx *lc, const FgShellCommand *cmd, size_t i,
                      const char *cwd);
 size_t fg_launch_pixi(const FgLaunchCtx *lc, const FgShellCommand *cmd, size_t i,
                       const char *cwd);
+/* The Python of the environment `pixi run [-e ENV]` (cmd->words[i] is
+ * `pixi`) runs in; NULL when not known. Caller frees. */
+char *fg_launch_pixi_python(const FgLaunchCtx *lc, const FgShellCommand *cmd, size_t i,
+                            const char *cwd);
 size_t fg_launch_hatch(const FgLaunchCtx *lc, const FgShellCommand *cmd, size_t i,
                        const char *cwd);
 /* `spin test` in a project with [tool.spin]: i is the `spin` word (or the

@@ -783,23 +783,28 @@ void fg_run_xdist_span(const FgRun *self, size_t *start, size_t *end) {
 }
 
 char *fg_run_where(const FgRun *self) {
-  char *step = fg_step_label(self->step);
-  const char *wname = self->wf->name ? self->wf->name : self->wf->src->path;
+  return fg_ci_where(self->wf, self->job, self->step, &self->callers, self->via);
+}
+
+char *fg_ci_where(const FgWorkflow *wf, const FgJob *job, const FgStep *st,
+                  const FgStrVec *callers, const char *via) {
+  char *step = fg_step_label(st);
+  const char *wname = wf->name ? wf->name : wf->src->path;
   /* a multi-line flow or escaped scalar has no map back to the file */
-  bool approximate = self->step->script && !self->step->script->mapped;
+  bool approximate = st->script && !st->script->mapped;
   const char *approx = approximate ? " (position approximate: the run: scalar is "
                                      "multi-line or escaped)"
                                    : "";
   FgBuf called = {0};
-  for (size_t i = 0; i < self->callers.len && i < 3; i++)
-    fg_buf_printf(&called, "%s%s", i ? ", " : " (called from ", self->callers.items[i]);
-  if (self->callers.len > 3)
-    fg_buf_printf(&called, " +%zu more", self->callers.len - 3);
-  if (self->callers.len)
+  for (size_t i = 0; i < callers->len && i < 3; i++)
+    fg_buf_printf(&called, "%s%s", i ? ", " : " (called from ", callers->items[i]);
+  if (callers->len > 3)
+    fg_buf_printf(&called, " +%zu more", callers->len - 3);
+  if (callers->len)
     fg_buf_putc(&called, ')');
   char *s = fg_xasprintf("%s%s \xE2\x80\xBA job %s \xE2\x80\xBA step \"%s\"%s%s%s", wname,
-                         called.data ? called.data : "", self->job->id, step,
-                         self->via ? " via " : "", self->via ? self->via : "", approx);
+                         called.data ? called.data : "", job->id, step,
+                         via ? " via " : "", via ? via : "", approx);
   fg_buf_free(&called);
   free(step);
   return s;

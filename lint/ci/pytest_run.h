@@ -118,6 +118,9 @@ typedef struct FgRun {
    * the script's branches and the launchers keep): FgRunContext.cells,
    * which a launcher may narrow (fg_cells_retain) */
   FgCells cells;
+  /* the interpreter is a launcher environment's (a pixi environment): the
+   * runner's own Python is not the one that runs */
+  bool env_python;
   /* words whose value is not known, as written (`${{ matrix.args }}`,
    * `$ARGS`, `"$@"`, tox `{env:X:}`): never paths or options */
   FgStrVec unknown;
@@ -205,6 +208,10 @@ void fg_run_delete(FgRun *self);
 void fg_run_xdist_span(const FgRun *self, size_t *start, size_t *end);
 /* "workflow › job J › step \"S\"" (+ " via tox ...") for notes. Caller frees. */
 char *fg_run_where(const FgRun *self);
+/* The same for any command of a step: "CI (called from ...) › job test ›
+ * step "x" via tox env py" (via may be NULL). Caller frees. */
+char *fg_ci_where(const FgWorkflow *wf, const FgJob *job, const FgStep *step,
+                  const FgStrVec *callers, const char *via);
 /* Do two runs run the same pytest command (same step, position, launcher
  * hops, directory and effective options)? Then they are one run whose
  * cells are both's. */
