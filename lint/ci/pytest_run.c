@@ -337,33 +337,6 @@ static const char *fg_origin_name(const FgOpt *o, const FgRunContext *ctx) {
   }
 }
 
-/* Past the shell or Actions expansion starting at s ($X, ${...}, $(...),
- * ${{ ... }}), or NULL when s starts none. */
-static const char *fg_run_skip_expansion(const char *s) {
-  if (s[0] != '$')
-    return NULL;
-  if (s[1] == '{' && s[2] == '{') {
-    const char *e = strstr(s + 3, "}}");
-    return e ? e + 2 : NULL;
-  }
-  if (s[1] == '{' || s[1] == '(') {
-    char open = s[1], close = open == '{' ? '}' : ')';
-    int depth = 0;
-    for (const char *c = s + 1; *c; c++) {
-      if (*c == open)
-        depth++;
-      else if (*c == close && --depth == 0)
-        return c + 1;
-    }
-    return NULL;
-  }
-  const char *c = s + 1;
-  while (*c == '_' || (*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
-         (*c >= '0' && *c <= '9'))
-    c++;
-  return c > s + 1 ? c : NULL;
-}
-
 /* An -m value that holds expansions selects at most what its static tail
  * selects when it reads `<prefix> and TAIL` or `${X:+(...) and }TAIL` (the
  * split forkguard writes for a -m built from a shell value): the tail,
@@ -372,7 +345,7 @@ static FgMarkExpr *fg_run_m_bound(const char *text) {
   const char *tail = NULL;
   int depth = 0;
   for (const char *c = text; *c;) {
-    const char *e = fg_run_skip_expansion(c);
+    const char *e = fg_shell_expansion_end(c);
     if (e) {
       /* an expansion whose value ends in `and ` conjoins what follows */
       const char *a = c;
