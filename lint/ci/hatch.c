@@ -36,27 +36,17 @@ typedef struct FgHatch {
 
 static bool fg_ht_load(const FgLaunchCtx *lc, const char *cwd, FgHatch *h) {
   memset(h, 0, sizeof *h);
-  static const char *const names[] = {"hatch.toml", "pyproject.toml", NULL};
-  for (size_t k = 0; names[k]; k++) {
-    char *path = fg_path_join(cwd, names[k]);
-    const FgSource *src = fg_launch_file(lc->env, path);
-    FgToml *toml = src ? fg_toml_parse(src) : NULL;
-    const FgTomlValue *envs =
-        toml ? fg_toml_get(toml, k == 0 ? "envs" : "tool.hatch.envs") : NULL;
-    if (!fg_toml_is_table(envs)) {
-      fg_toml_delete(toml);
-      free(path);
-      continue;
-    }
-    h->src = src;
-    h->toml = toml;
-    h->envs = envs;
-    h->path = path;
-    const char *slash = strrchr(path, '/');
-    h->dir = slash ? fg_xstrndup(path, (size_t)(slash - path)) : fg_xstrdup("");
-    return true;
-  }
-  return false;
+  static const char *const names[] = {"hatch.toml", "pyproject.toml"};
+  static const char *const keys[] = {"envs", "tool.hatch.envs"};
+  FgLaunchToml t;
+  if (!fg_launch_toml_find(lc, cwd, names, keys, 2, &t))
+    return false;
+  h->src = t.src;
+  h->toml = t.toml;
+  h->envs = t.table;
+  h->path = t.path;
+  h->dir = t.dir;
+  return true;
 }
 
 static void fg_ht_free(FgHatch *h) {

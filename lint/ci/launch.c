@@ -63,6 +63,39 @@ const FgSource *fg_launch_file(const FgLaunchEnv *env, const char *rel) {
   return src;
 }
 
+bool fg_launch_toml_find(const FgLaunchCtx *lc, const char *cwd, const char *const *files,
+                         const char *const *keys, size_t n, FgLaunchToml *out) {
+  memset(out, 0, sizeof *out);
+  for (size_t k = 0; k < n; k++) {
+    char *path = fg_path_join(cwd, files[k]);
+    const FgSource *src = fg_launch_file(lc->env, path);
+    FgToml *toml = src ? fg_toml_parse(src) : NULL;
+    const FgTomlValue *table = !toml      ? NULL
+                               : *keys[k] ? fg_toml_get(toml, keys[k])
+                                          : fg_toml_root(toml);
+    if (!fg_toml_is_table(table)) {
+      fg_toml_delete(toml);
+      free(path);
+      continue;
+    }
+    out->src = src;
+    out->toml = toml;
+    out->table = table;
+    out->path = path;
+    const char *slash = strrchr(path, '/');
+    out->dir = slash ? fg_xstrndup(path, (size_t)(slash - path)) : fg_xstrdup("");
+    return true;
+  }
+  return false;
+}
+
+void fg_launch_toml_free(FgLaunchToml *self) {
+  fg_toml_delete(self->toml);
+  free(self->path);
+  free(self->dir);
+  memset(self, 0, sizeof *self);
+}
+
 /* ---- values ----------------------------------------------------------------- */
 
 const char *fg_launch_var(const FgStrVec *vars, const char *name) {

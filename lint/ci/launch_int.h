@@ -14,6 +14,7 @@
 
 #include "ci/launch.h"
 #include "core/util.h"
+#include "parse/toml.h"
 
 /* Launchers calling launchers (a recipe calling make calling tox, a
  * script calling a pixi task) are followed this deep. */
@@ -90,6 +91,24 @@ size_t fg_launch_dispatch(const FgLaunchCtx *lc, const FgShellCommand *cmd,
 /* A launcher's file through the overlay, else from disk; read once and
  * kept in env->files. NULL when it cannot be read. */
 const FgSource *fg_launch_file(const FgLaunchEnv *env, const char *rel);
+
+/* A launcher's TOML file (pixi.toml, hatch.toml, pyproject.toml...): the
+ * file, its parse, the table the launcher reads, the file's path and
+ * directory (relative to the root). */
+typedef struct FgLaunchToml {
+  const FgSource *src;
+  FgToml *toml; /* owned */
+  const FgTomlValue *table;
+  char *path, *dir; /* owned */
+} FgLaunchToml;
+
+/* The first of files[0..n) (relative to cwd, read through fg_launch_file)
+ * that parses with a table at keys[k] (a dotted path; "" for the whole
+ * file). False, out cleared, when none does; else free with
+ * fg_launch_toml_free. */
+bool fg_launch_toml_find(const FgLaunchCtx *lc, const char *cwd, const char *const *files,
+                         const char *const *keys, size_t n, FgLaunchToml *out);
+void fg_launch_toml_free(FgLaunchToml *self);
 
 /* The value of an environment variable as cmd sees it: its own `X=v`
  * prefix, the launchers' vars, then the step's, job's and workflow's

@@ -283,32 +283,21 @@ static char *fg_px_env_python(const FgPixi *px, const char *env) {
 static bool fg_px_load(const FgLaunchCtx *lc, const char *cwd, const char *manifest,
                        FgPixi *px) {
   memset(px, 0, sizeof *px);
-  static const char *const names[] = {"pixi.toml", "pyproject.toml", NULL};
-  for (size_t k = 0; manifest ? k < 1 : names[k] != NULL; k++) {
-    char *path = fg_path_join(cwd, manifest ? manifest : names[k]);
-    const FgSource *src = fg_launch_file(lc->env, path);
-    if (!src) {
-      free(path);
-      continue;
-    }
-    FgToml *toml = fg_toml_parse(src);
-    const FgTomlValue *root = fg_str_endswith(path, "pyproject.toml")
-                                  ? fg_toml_get(toml, "tool.pixi")
-                                  : fg_toml_root(toml);
-    if (!fg_toml_is_table(root)) {
-      fg_toml_delete(toml);
-      free(path);
-      continue;
-    }
-    px->src = src;
-    px->toml = toml;
-    px->root = root;
-    px->path = path;
-    const char *slash = strrchr(path, '/');
-    px->dir = slash ? fg_xstrndup(path, (size_t)(slash - path)) : fg_xstrdup("");
-    return true;
-  }
-  return false;
+  static const char *const names[] = {"pixi.toml", "pyproject.toml"};
+  static const char *const keys[] = {"", "tool.pixi"};
+  const char *given[] = {manifest};
+  const char *given_key[] = {
+      manifest && fg_str_endswith(manifest, "pyproject.toml") ? "tool.pixi" : ""};
+  FgLaunchToml t;
+  if (!(manifest ? fg_launch_toml_find(lc, cwd, given, given_key, 1, &t)
+                 : fg_launch_toml_find(lc, cwd, names, keys, 2, &t)))
+    return false;
+  px->src = t.src;
+  px->toml = t.toml;
+  px->root = t.table;
+  px->path = t.path;
+  px->dir = t.dir;
+  return true;
 }
 
 /* `pixi run` / `pixi r` and its options: the index of the task word (n
