@@ -327,6 +327,20 @@ void fg_launch_fill_python(FgRunVec *out, size_t from, const char *python) {
   }
 }
 
+void fg_launch_set_python(FgRunVec *out, size_t from, const char *python) {
+  if (!python)
+    return;
+  for (size_t r = from; r < out->len; r++) {
+    FgCells *cells = &out->items[r]->cells;
+    FgCells next = {0};
+    next.truncated = cells->truncated;
+    for (size_t i = 0; i < cells->items.len; i++)
+      fg_cells_add(&next, cells->items.items[i].os, python);
+    fg_cells_free(cells);
+    *cells = next;
+  }
+}
+
 void fg_launch_env_python(FgRunVec *out, size_t from) {
   for (size_t r = from; r < out->len; r++)
     out->items[r]->env_python = true;

@@ -149,6 +149,10 @@ void fg_launch_unfollowed(const FgLaunchCtx *lc, const FgShellCommand *cmd,
  * a pixi environment's, a tox pyXY env's) gives it to the cells of the runs
  * out[from..] whose Python the workflow does not tell. */
 void fg_launch_fill_python(FgRunVec *out, size_t from, const char *python);
+/* The same for a launcher whose interpreter wins over the workflow's (a
+ * tox env named for a Python): every cell of out[from..] gets python (NULL:
+ * no change). */
+void fg_launch_set_python(FgRunVec *out, size_t from, const char *python);
 /* The runs out[from..] run in an environment the launcher made (pixi):
  * FgRun.env_python. */
 void fg_launch_env_python(FgRunVec *out, size_t from);

@@ -9,9 +9,9 @@
  *    matching no env, names none and the command is listed as not
  *    followed), `-f` factor filters (the words
  *    after one `-f` all hold, several `-f` are alternatives), `-m` labels;
- *    without them TOXENV, then tox-gh-actions / tox-gh ([gh-actions] python,
- *    [gh-actions:env], [gh], [gh.python], TOX_GH_MAJOR_MINOR) from the
- *    job's Python and env, then the envlist, then `py`;
+ *    without them TOXENV (or tox 4's TOX_ENV), then tox-gh-actions / tox-gh ([gh-actions]
+ * python, [gh-actions:env], [gh], [gh.python], TOX_GH_MAJOR_MINOR) from the job's Python
+ * and env, then the envlist, then `py`;
  *  - the configuration: `-c FILE`, else in the directory tox runs in:
  *    tox.ini, setup.cfg with [tox:tox], pyproject.toml with [tool.tox],
  *    tox.toml;
@@ -537,14 +537,20 @@ static void fg_tl_select(const FgLaunchCtx *lc, const FgShellCommand *cmd,
   }
   if (call->specs.len || call->labels.len)
     return;
-  const char *toxenv = fg_launch_getenv(lc, cmd, "TOXENV");
-  if (toxenv) {
-    fg_tl_spec_envs(lc, cmd, tox, toxenv, envs, guessed);
-    return;
-  }
-  if (fg_tl_env_set_unknown(lc, cmd, "TOXENV")) {
-    fg_launch_unfollowed(lc, cmd, "tox env", "$TOXENV");
-    return;
+  /* TOXENV, or tox 4's TOX_ENV (its `-e` as an environment variable) */
+  static const char *const vars[] = {"TOXENV", "TOX_ENV"};
+  for (size_t v = 0; v < 2; v++) {
+    const char *toxenv = fg_launch_getenv(lc, cmd, vars[v]);
+    if (toxenv) {
+      fg_tl_spec_envs(lc, cmd, tox, toxenv, envs, guessed);
+      return;
+    }
+    if (fg_tl_env_set_unknown(lc, cmd, vars[v])) {
+      char *word = fg_xasprintf("$%s", vars[v]);
+      fg_launch_unfollowed(lc, cmd, "tox env", word);
+      free(word);
+      return;
+    }
   }
   if (fg_tl_gh_envs(lc, cmd, tox, envs, gh) && envs->len)
     return;
@@ -555,15 +561,17 @@ static void fg_tl_select(const FgLaunchCtx *lc, const FgShellCommand *cmd,
 }
 
 /* The interpreter an env's name asks for: a factor pyXY / pyX.Y / X.Y
- * (`py312-xdist` 3.12, `3.13t` 3.13t, `pypy310` pypy3.10); NULL for none. */
+ * (`py312-xdist` 3.12, `3.13t` 3.13t, `pypy310` and `pypy-3.10`
+ * pypy3.10); NULL for none. */
 static char *fg_tl_env_python(const char *env) {
   FgStrVec f = {0};
   fg_strvec_split(&f, env, "-");
   char *res = NULL;
   for (size_t i = 0; i < f.len && !res; i++) {
     const char *t = f.items[i];
-    bool pypy = fg_str_startswith(t, "pypy");
-    const char *d = pypy ? t + 4 : fg_str_startswith(t, "py") ? t + 2 : t;
+    bool own = fg_str_startswith(t, "pypy");
+    bool pypy = own || (i > 0 && strcmp(f.items[i - 1], "pypy") == 0);
+    const char *d = own ? t + 4 : fg_str_startswith(t, "py") ? t + 2 : t;
     if (!(d[0] == '3' && isdigit((unsigned char)d[1])) && !(d[0] == '3' && d[1] == '.'))
       continue;
     const char *minor = d[1] == '.' ? d + 2 : d + 1;
@@ -571,8 +579,8 @@ static char *fg_tl_env_python(const char *env) {
     while (isdigit((unsigned char)minor[n]))
       n++;
     bool t_suffix = minor[n] == 't' && !minor[n + 1];
-    if (!n || (minor[n] && !t_suffix))
-      continue;
+    if (!n || n > 2 || (minor[n] && !t_suffix))
+      continue; /* `py31210` (3.12.10) names no version tox reads */
     res = fg_xasprintf("%s3.%.*s%s", pypy ? "pypy" : "", (int)n, minor,
                        t_suffix ? "t" : "");
   }
@@ -744,7 +752,9 @@ size_t fg_launch_tox(const FgLaunchCtx *lc, const FgShellCommand *cmd, size_t i,
             fg_xasprintf("the tox env's name is not known: read as `%s`, one of the "
                          "envs it can name",
                          envs.items[e]));
-      fg_launch_fill_python(lc->out, from, py);
+      /* tox runs the env with the interpreter its name asks for, whichever
+       * Python the job set up (tox's own, often) */
+      fg_launch_set_python(lc->out, from, py);
       free(py);
     }
     fg_strvec_free(&guessed);
