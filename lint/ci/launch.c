@@ -701,26 +701,6 @@ static size_t fg_launch_skip_runners(const FgShellCommand *cmd) {
   return i;
 }
 
-/* `python [-X opt] -m MODULE`: the index of MODULE, or 0 when there is no
- * -m; *script gets the index of a script path instead, when there is one. */
-static size_t fg_python_module(const FgShellCommand *cmd, size_t i, size_t *script) {
-  *script = 0;
-  for (i++; i < cmd->nwords; i++) {
-    const char *t = cmd->words[i].text;
-    if (strcmp(t, "-m") == 0)
-      return i + 1 < cmd->nwords ? i + 1 : 0;
-    if (strcmp(t, "-W") == 0 || strcmp(t, "-X") == 0) {
-      i++;
-      continue;
-    }
-    if (t[0] != '-') {
-      *script = i;
-      return 0;
-    }
-  }
-  return 0;
-}
-
 static bool fg_is_shell(const char *b) {
   return strcmp(b, "bash") == 0 || strcmp(b, "sh") == 0 || strcmp(b, "zsh") == 0 ||
          strcmp(b, "dash") == 0 || strcmp(b, "ksh") == 0;
@@ -757,9 +737,9 @@ size_t fg_launch_dispatch(const FgLaunchCtx *lc, const FgShellCommand *cmd,
   const char *b = fg_launch_base(w);
   if (fg_is_python(w)) {
     size_t script = 0;
-    size_t m = fg_python_module(cmd, i, &script);
+    const char *mod = NULL;
+    size_t m = fg_python_module_arg(cmd->words, cmd->nwords, i, &mod, &script);
     if (m) {
-      const char *mod = cmd->words[m].text;
       if (strcmp(mod, "tox") == 0)
         return fg_launch_tox(lc, cmd, m, cwd);
       if (strcmp(mod, "nox") == 0)

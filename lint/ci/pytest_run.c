@@ -45,19 +45,47 @@ static bool fg_is_python_exe(const char *w) {
 }
 
 /* `python [flags] -m pytest`: index after "pytest", or -1. */
-static int fg_python_m_pytest(const FgShellWord *w, size_t n, size_t i) {
+size_t fg_python_module_arg(const FgShellWord *w, size_t n, size_t i, const char **mod,
+                            size_t *script) {
+  *mod = NULL;
+  *script = 0;
   for (i++; i < n; i++) {
     const char *t = w[i].text;
-    if (strcmp(t, "-m") == 0)
-      return i + 1 < n && strcmp(w[i + 1].text, "pytest") == 0 ? (int)(i + 2) : -1;
-    if (strcmp(t, "-mpytest") == 0)
-      return (int)(i + 1);
-    if (strcmp(t, "-W") == 0 || strcmp(t, "-X") == 0)
-      i++;
-    else if (t[0] != '-')
-      return -1;
+    if (t[0] != '-' || !t[1]) {
+      *script = i; /* a script (or `-`: stdin) */
+      return 0;
+    }
+    if (t[1] == '-')
+      continue; /* --version, --help... */
+    /* short options, several in a word (`-Im`, `-bbm`); -m, -W, -X, -c take
+     * the rest of the word or the next one */
+    for (const char *c = t + 1; *c; c++) {
+      if (*c == 'm') {
+        if (c[1]) {
+          *mod = c + 1;
+          return i;
+        }
+        if (i + 1 >= n)
+          return 0;
+        *mod = w[i + 1].text;
+        return i + 1;
+      }
+      if (*c == 'c')
+        return 0; /* python -c '...' */
+      if (*c == 'W' || *c == 'X') {
+        i += c[1] ? 0 : 1;
+        break;
+      }
+    }
   }
-  return -1;
+  return 0;
+}
+
+static int fg_python_m_pytest(const FgShellWord *w, size_t n, size_t i) {
+  const char *mod = NULL;
+  size_t script = 0;
+  size_t m = fg_python_module_arg(w, n, i, &mod, &script);
+  return m && strcmp(mod, "pytest") == 0 ? (int)(m + 1) : -1;
 }
 
 /* Words that run the rest of the line as a command after their options. */
@@ -253,6 +281,25 @@ static bool fg_opt_takes_value(const char *o) {
                                      "--html",
                                      "--json-report-file",
                                      "--benchmark-json",
+                                     "--benchmark-columns",
+                                     "--benchmark-sort",
+                                     "--benchmark-group-by",
+                                     "--benchmark-min-time",
+                                     "--benchmark-max-time",
+                                     "--benchmark-min-rounds",
+                                     "--benchmark-timer",
+                                     "--benchmark-calibration-precision",
+                                     "--benchmark-warmup-iterations",
+                                     "--benchmark-storage",
+                                     "--benchmark-save",
+                                     "--benchmark-name",
+                                     "--benchmark-cprofile",
+                                     "--benchmark-time-unit",
+                                     "--benchmark-compare-fail",
+                                     "--codspeed-mode",
+                                     "--codspeed-warmup-time",
+                                     "--codspeed-max-time",
+                                     "--codspeed-max-rounds",
                                      "--cache-dir",
                                      "--log-cli-format",
                                      "--show-capture",

@@ -187,6 +187,13 @@ typedef struct FgRunAnchor {
   const char *runner;    /* FgRun.via_runner */
 } FgRunAnchor;
 
+/* For an interpreter at words[i] (`python`, `python3.12`): when it runs a
+ * module (`-m MOD`, also `-Im MOD`, `-mMOD`), the index of the word holding
+ * MOD's name (its arguments follow) and *mod the name; else 0, with *script
+ * the index of the script it runs (0: none). */
+size_t fg_python_module_arg(const FgShellWord *words, size_t n, size_t i,
+                            const char **mod, size_t *script);
+
 /* Index of the first pytest argument if words[0..] launch pytest, else -1;
  * *launcher gets a malloc'd description. */
 int fg_pytest_launcher(const FgShellWord *words, size_t n, char **launcher);
