@@ -731,11 +731,14 @@ size_t fg_launch_dispatch(const FgLaunchCtx *lc, const FgShellCommand *cmd,
     --*lc->budget;
   }
   size_t i = fg_launch_skip_runners(cmd);
-  if (i >= cmd->nwords || cmd->words[i].dynamic)
+  if (i >= cmd->nwords)
+    return 0;
+  bool py_unknown = fg_python_unknown(&cmd->words[i], cmd->words, cmd->nwords, i);
+  if (cmd->words[i].dynamic && !py_unknown)
     return 0;
   const char *w = cmd->words[i].text;
   const char *b = fg_launch_base(w);
-  if (fg_is_python(w)) {
+  if (fg_is_python(w) || py_unknown) {
     size_t script = 0;
     const char *mod = NULL;
     size_t m = fg_python_module_arg(cmd->words, cmd->nwords, i, &mod, &script);

@@ -81,6 +81,14 @@ size_t fg_python_module_arg(const FgShellWord *w, size_t n, size_t i, const char
   return 0;
 }
 
+bool fg_python_unknown(const FgShellWord *word, const FgShellWord *w, size_t n,
+                       size_t i) {
+  const char *t = word->text;
+  const char *e = word->dynamic ? fg_shell_expansion_end(t) : NULL;
+  return e && !*e && i + 1 < n && w[i + 1].text[0] == '-' && strchr(w[i + 1].text, 'm') &&
+         w[i + 1].text[1] != '-';
+}
+
 static int fg_python_m_pytest(const FgShellWord *w, size_t n, size_t i) {
   const char *mod = NULL;
   size_t script = 0;
@@ -108,7 +116,7 @@ static int fg_launcher_at(const FgShellWord *w, size_t n, size_t i, FgBuf *desc,
     fg_buf_puts(desc, "pytest");
     return (int)(i + 1);
   }
-  if (fg_is_python_exe(t)) {
+  if (fg_is_python_exe(t) || fg_python_unknown(&w[i], w, n, i)) {
     int r = fg_python_m_pytest(w, n, i);
     if (r >= 0)
       fg_buf_puts(desc, "python -m pytest");

@@ -194,6 +194,12 @@ typedef struct FgRunAnchor {
 size_t fg_python_module_arg(const FgShellWord *words, size_t n, size_t i,
                             const char **mod, size_t *script);
 
+/* Is word (words[i]) an interpreter whose path is not known, a whole
+ * expansion followed by `-m` (`"$PYTHON" -m pytest`, `${PY} -Im tox`)? Only
+ * Python takes `-m MODULE` there. */
+bool fg_python_unknown(const FgShellWord *word, const FgShellWord *words, size_t n,
+                       size_t i);
+
 /* Index of the first pytest argument if words[0..] launch pytest, else -1;
  * *launcher gets a malloc'd description. */
 int fg_pytest_launcher(const FgShellWord *words, size_t n, char **launcher);
