@@ -32,6 +32,10 @@ static const char fg_check_options[] =
     "                          off always, FORCE_COLOR on when WHEN is auto\n"
     "  -j, --jobs N            threads that read and parse Python files (default: one\n"
     "                          per processor, at most 8)\n"
+    "  --no-cache              neither read nor write the summary cache\n"
+    "  --cache-dir DIR         keep the summary cache in DIR (default:\n"
+    "                          $FORKGUARD_CACHE_DIR, else .forkguard_cache at the\n"
+    "                          project root)\n"
     "  -h, --help              print these options\n";
 
 void fg_args_check_usage(FILE *out) {
@@ -67,7 +71,8 @@ void fg_args_usage(FILE *out) {
   fputc('\n', out);
   fg_args_probe_summary(out);
   fputs(
-      "\nOptions for runs: --format text|json, --config FILE, --no-config, -j/--jobs N\n"
+      "\nOptions for runs: --format text|json, --config FILE, --no-config, -j/--jobs N,\n"
+      "--no-cache, --cache-dir DIR\n"
       "\nExit codes: 0 clean, 1 findings remain, 2 usage, configuration or I/O error.\n",
       out);
   fputs("probe passes pytest's exit status through (see `forkguard probe --help`).\n",
@@ -125,6 +130,8 @@ static int fg_parse_check_opt(FgArgs *self, int argc, char **argv, int *i) {
     o->statistics = true;
   else if (strcmp(a, "--show-files") == 0)
     o->show_files = true;
+  else if (strcmp(a, "--no-cache") == 0)
+    o->no_cache = true;
   else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
     self->command = FG_CMD_HELP;
     self->check_help = true;
@@ -154,6 +161,9 @@ static int fg_parse_check_opt(FgArgs *self, int argc, char **argv, int *i) {
   } else if (fg_is_opt(a, "--config")) {
     if (!(o->config = fg_opt_value(argc, argv, i, "--config")))
       return fg_usage_error("--config takes a file name");
+  } else if (fg_is_opt(a, "--cache-dir")) {
+    if (!(o->cache_dir = fg_opt_value(argc, argv, i, "--cache-dir")) || !*o->cache_dir)
+      return fg_usage_error("--cache-dir takes a folder name");
   } else if (fg_is_opt(a, "--color")) {
     v = fg_opt_value(argc, argv, i, "--color");
     if (v && strcmp(v, "auto") == 0)
@@ -178,7 +188,7 @@ static int fg_parse_check_opt(FgArgs *self, int argc, char **argv, int *i) {
 }
 
 /* `forkguard runs [PATH] [--format text|json] [--config FILE] [--no-config]
- * [--jobs N]` */
+ * [--jobs N] [--no-cache] [--cache-dir DIR]` */
 static int fg_parse_runs(FgArgs *self, int argc, char **argv) {
   self->command = FG_CMD_RUNS;
   FgRunsOptions *o = &self->runs;
@@ -199,6 +209,11 @@ static int fg_parse_runs(FgArgs *self, int argc, char **argv) {
         return fg_usage_error("--config takes a file name");
     } else if (!only_paths && strcmp(a, "--no-config") == 0) {
       o->no_config = true;
+    } else if (!only_paths && strcmp(a, "--no-cache") == 0) {
+      o->no_cache = true;
+    } else if (!only_paths && fg_is_opt(a, "--cache-dir")) {
+      if (!(o->cache_dir = fg_opt_value(argc, argv, &i, "--cache-dir")) || !*o->cache_dir)
+        return fg_usage_error("--cache-dir takes a folder name");
     } else if (!only_paths && (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0)) {
       self->command = FG_CMD_HELP;
       return 0;

@@ -48,6 +48,9 @@ typedef struct FgConfigOverrides {
    * files a probe run's observations name */
   const char *const *parse_paths;
   size_t nparse_paths;
+  bool no_cache;         /* --no-cache */
+  const char *cache_dir; /* --cache-dir, else FORKGUARD_CACHE_DIR, else
+                            .forkguard_cache at the project root */
 } FgConfigOverrides;
 
 /* Loads the configuration for a project root. NULL + *err on error. */

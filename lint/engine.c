@@ -9,9 +9,8 @@
 #include "core/json.h"
 #include "core/overlay.h"
 #include "fix/apply.h"
+#include "fix/validate.h"
 #include "forkguard.h"
-#include "parse/ini_doc.h"
-#include "parse/toml.h"
 #include "probe/attach.h"
 #include "project.h"
 #include "report/output.h"
@@ -82,127 +81,6 @@ static int fg_close_output(const FgCheckOptions *o, FgBuf *out, FILE *err) {
 
 #define FG_MAX_FIX_ROUNDS 10
 
-/* Why the bytes of a file (by its path's kind) do not parse, or NULL. */
-static char *fg_parse_problem(const FgSource *src) {
-  const char *path = src->path;
-  char *why = NULL;
-  if (fg_str_endswith(path, ".py")) {
-    FgPyModule *py = fg_pyfile_parse(src, NULL);
-    if (py->has_error)
-      why = fg_xstrdup(py->error_message);
-    fg_pyfile_delete(py);
-  } else if (fg_str_endswith(path, ".toml")) {
-    FgToml *doc = fg_toml_parse(src);
-    if (fg_toml_has_error(doc))
-      why = fg_xstrdup(fg_toml_error_message(doc));
-    fg_toml_delete(doc);
-  } else if (fg_str_endswith(path, ".ini") || fg_str_endswith(path, ".cfg")) {
-    FgIniDoc *doc = fg_ini_doc_parse(src);
-    if (doc->has_error)
-      why = fg_xstrdup(doc->message);
-    fg_ini_doc_delete(doc);
-  } else if (fg_str_endswith(path, ".yml") || fg_str_endswith(path, ".yaml")) {
-    FgYamlDoc *doc = fg_yaml_parse(src);
-    if (doc->has_error)
-      why = fg_xstrdup(doc->error_message);
-    fg_yaml_delete(doc);
-  }
-  return why;
-}
-
-/* The bytes the project read for path (NULL: a file the fix creates). */
-static const FgSource *fg_project_source(const FgProject *p, const char *path) {
-  for (size_t i = 0; i < p->py.modules.len; i++)
-    if (strcmp(p->py.modules.items[i]->src->path, path) == 0)
-      return p->py.modules.items[i]->src;
-  for (size_t i = 0; i < p->ci.workflows.len; i++)
-    if (strcmp(p->ci.workflows.items[i]->src->path, path) == 0)
-      return p->ci.workflows.items[i]->src;
-  for (size_t i = 0; i < p->ci.launch_files.len; i++)
-    if (strcmp(p->ci.launch_files.items[i]->path, path) == 0)
-      return p->ci.launch_files.items[i];
-  if (p->pytest_cfg_src && strcmp(p->pytest_cfg_src->path, path) == 0)
-    return p->pytest_cfg_src;
-  return NULL;
-}
-
-/* Why a fix may not edit src as it stands (NULL: it may): a file holding
- * NUL, or one that does not parse (FG001), is never edited. */
-static char *fg_uneditable(const FgProject *p, const FgSource *src) {
-  if (src->is_new)
-    return NULL;
-  if (src->has_nul)
-    return fg_xstrdup("it holds a NUL byte");
-  for (size_t i = 0; i < p->py.modules.len; i++) {
-    const FgModule *m = p->py.modules.items[i];
-    if (m->src == src)
-      return m->py && m->py->has_error ? fg_xstrdup("it does not parse (FG001)") : NULL;
-  }
-  for (size_t i = 0; i < p->ci.workflows.len; i++)
-    if (p->ci.workflows.items[i]->src == src)
-      return p->ci.workflows.items[i]->doc->has_error
-                 ? fg_xstrdup("it does not parse (FG001)")
-                 : NULL;
-  char *problem = src->len ? fg_parse_problem(src) : NULL;
-  if (!problem)
-    return NULL;
-  free(problem);
-  return fg_xstrdup("it does not parse (FG001)");
-}
-
-/* Takes the fix off every finding whose fix would edit a file no fix may
- * edit, with a note that says why: the report offers only what --fix does. */
-static void fg_withhold_fixes(const FgProject *p, FgDiagList *diags) {
-  FG_VEC(const FgSource *) ok = {0};
-  for (size_t i = 0; i < diags->items.len; i++) {
-    FgDiag *d = diags->items.items[i];
-    for (size_t k = 0; d->fix && k < d->fix->edits.len; k++) {
-      const FgSource *src = d->fix->edits.items[k].src;
-      bool known = false;
-      for (size_t j = 0; j < ok.len && !known; j++)
-        known = ok.items[j] == src;
-      if (known || !src)
-        continue;
-      char *why = fg_uneditable(p, src);
-      if (!why) {
-        fg_vec_push(&ok, src);
-        continue;
-      }
-      fg_diag_add_note(
-          d, "fix withheld: %s would change, and %s; a fix never edits such a file",
-          src->path, why);
-      free(why);
-      fg_fix_delete(d->fix);
-      d->fix = NULL;
-    }
-  }
-  fg_vec_free(&ok);
-}
-
-/* May the new bytes of a file be written? Not when the file does not parse
- * as it stands (FG001: a fix never edits it), nor when they would not. */
-static bool fg_validate(const char *path, const char *data, size_t len, char **why,
-                        void *ctx) {
-  const FgProject *p = ctx;
-  const FgSource *orig = fg_project_source(p, path);
-  char *problem = orig && orig->len ? fg_parse_problem(orig) : NULL;
-  if (problem) {
-    *why = fg_xasprintf(
-        "cannot be parsed as it stands (%s); a fix never edits such a file", problem);
-    free(problem);
-    return false;
-  }
-  FgSource *src = fg_source_new(path, data, len);
-  problem = fg_parse_problem(src);
-  fg_source_delete(src);
-  if (problem) {
-    *why = fg_xasprintf("the fixed file would not parse: %s", problem);
-    free(problem);
-    return false;
-  }
-  return true;
-}
-
 static const char *fg_fix_rule(const FgDiagList *diags, const FgFix *fix) {
   for (size_t i = 0; i < diags->items.len; i++)
     if (diags->items.items[i]->fix == fix)
@@ -238,7 +116,10 @@ static FgPlan *fg_plan_fixes(const FgProject *p, const FgDiagList *diags, bool u
     if (fg_output_fix_applies(d, unsafe))
       fg_plan_add_fix(plan, d->fix);
   }
-  fg_plan_validate(plan, fg_validate, (void *)p);
+  FgFixCheck check;
+  fg_fix_check_init(&check, p);
+  fg_plan_validate(plan, fg_fix_check_validate, &check);
+  fg_fix_check_free(&check);
   /* what cannot be written is known before anything is: a file that the
    * disk refuses drops only the fixes that need it */
   fg_plan_set_bound(plan, p->repo_root);
@@ -258,29 +139,6 @@ static FgPlan *fg_plan_fixes(const FgProject *p, const FgDiagList *diags, bool u
     }
   }
   return plan;
-}
-
-/* A fix is advertised ([*], "fixable") only when it would really apply:
- * one whose edits would not parse, or that is malformed, is withdrawn with
- * a note saying why. Each fix is tried alone, so one broken fix does not
- * hide the others. */
-static void fg_withdraw_broken_fixes(const FgProject *p, FgDiagList *diags) {
-  for (size_t i = 0; i < diags->items.len; i++) {
-    FgDiag *d = diags->items.items[i];
-    if (!d->fix)
-      continue;
-    FgPlan *plan = fg_plan_new();
-    bool ok = fg_plan_add_fix(plan, d->fix);
-    const char *why = ok ? NULL : "its edits overlap";
-    if (ok && fg_plan_validate(plan, fg_validate, (void *)p))
-      why = fg_plan_rejected(plan, 0)->why;
-    if (why) {
-      fg_diag_add_note(d, "no fix: %s (%s)", d->fix->message, why);
-      fg_fix_delete(d->fix);
-      d->fix = NULL;
-    }
-    fg_plan_delete(plan);
-  }
 }
 
 static size_t fg_plan_count(const FgPlan *plan) {
@@ -351,7 +209,7 @@ static int fg_fix_in_memory(const char *const *paths, size_t npaths,
     fg_rules_lint(p, &diags);
     if (trust)
       fg_observed_trust(obs, &diags);
-    fg_withhold_fixes(p, &diags);
+    fg_fixes_withhold(p, &diags);
     /* files already fixed in memory differ from the disk by design (the
      * final write checks every original against the disk again); every
      * other file a round touches is checked against the disk */
@@ -761,11 +619,11 @@ static void fg_print_stats(const FgProject *p, double load_s, double lint_s, FIL
       err,
       "forkguard: stats: python=%zu read=%zu bytes=%zu parsed=%zu useful=%zu first=%zu "
       "rounds=%zu later_reads=%zu words_kept=%zu tests=%zu workflows=%zu runs=%zu "
-      "load=%.3fs lint=%.3fs\n",
+      "cache_hits=%zu cache_writes=%zu load=%.3fs lint=%.3fs\n",
       py->modules.len, py->files_read, py->bytes_read, py->files_parsed,
       fg_stats_useful(py), py->files_parsed_first, py->rounds, py->later_reads,
-      py->words_bytes_peak, py->tests.len, p->ci.workflows.len, p->ci.runs.len, load_s,
-      lint_s);
+      py->words_bytes_peak, py->tests.len, p->ci.workflows.len, p->ci.runs.len,
+      fg_cache_hits(p->cache), fg_cache_writes(p->cache), load_s, lint_s);
 }
 
 int fg_check(const FgCheckOptions *o, FILE *err) {
@@ -773,7 +631,8 @@ int fg_check(const FgCheckOptions *o, FILE *err) {
   const char *const *paths = o->npaths ? o->paths : dot;
   size_t npaths = o->npaths ? o->npaths : 1;
   FgConfigOverrides ov = {o->config,        o->no_config, o->select, o->ignore, o->jobs,
-                          o->extend_select, fg_rules,     fg_nrules, NULL,      0};
+                          o->extend_select, fg_rules,     fg_nrules, NULL,      0,
+                          o->no_cache,      o->cache_dir};
   FgGroupVec groups = {0};
   if (!fg_group_paths(paths, npaths, &groups, err)) {
     fg_groups_free(&groups);
@@ -866,8 +725,8 @@ int fg_check(const FgCheckOptions *o, FILE *err) {
     fg_rules_lint(p, &one);
     if (o->trust_observed)
       untrusted += fg_observed_trust(p->observed, &one);
-    fg_withhold_fixes(p, &one);
-    fg_withdraw_broken_fixes(p, &one);
+    fg_fixes_withhold(p, &one);
+    fg_fixes_withdraw_broken(p, &one);
     if (stats)
       fg_print_stats(p, t1 - t0, fg_now() - t1, err);
     for (size_t k = 0; k < one.items.len; k++) {

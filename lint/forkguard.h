@@ -34,10 +34,12 @@ typedef struct FgCheckOptions {
   const char *config;
   bool no_config;
   int jobs;
-  bool statistics;      /* counts per rule instead of the findings */
-  bool show_files;      /* what discovery found and skipped, and why; no lint */
-  const char *observed; /* --observed FILE: a probe run's observations */
-  bool trust_observed;  /* drop FG101 findings the probe run did not observe */
+  bool statistics;       /* counts per rule instead of the findings */
+  bool show_files;       /* what discovery found and skipped, and why; no lint */
+  const char *observed;  /* --observed FILE: a probe run's observations */
+  bool trust_observed;   /* drop FG101 findings the probe run did not observe */
+  bool no_cache;         /* --no-cache: neither read nor write .forkguard_cache */
+  const char *cache_dir; /* --cache-dir DIR */
 } FgCheckOptions;
 
 /* `forkguard probe`: the project's own pytest run with the recorder. */
@@ -58,6 +60,8 @@ typedef struct FgRunsOptions {
   const char *config;
   bool no_config;
   int jobs;
+  bool no_cache;
+  const char *cache_dir;
 } FgRunsOptions;
 
 /* Exit codes (SPEC §6). */

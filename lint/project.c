@@ -3,10 +3,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "ci/repo.h"
+#include "core/cache.h"
 #include "core/discover.h"
 #include "core/parallel.h"
+#include "parse/pyfile_cache.h"
 
 /* Files an overlay creates join the discovered ones, in order. */
 static void fg_add_overlay_paths(FgStrVec *list, const FgOverlay *ov, bool python) {
@@ -118,12 +121,41 @@ static void fg_load_ci(FgProject *p, FgDiscovery *disc) {
   fg_load_repo_ci(p, &ctx, disc);
 }
 
+/* This build of forkguard: its version and the binary's size and time (so a
+ * rebuilt binary never reads what another build cached). */
+static char *fg_build_id(void) {
+  struct stat st;
+  if (stat("/proc/self/exe", &st) == 0)
+    return fg_xasprintf("%s:%lld:%lld.%09ld", FG_VERSION, (long long)st.st_size,
+                        (long long)st.st_mtim.tv_sec, (long)st.st_mtim.tv_nsec);
+  return fg_xstrdup(FG_VERSION);
+}
+
+/* The summaries' cache: --cache-dir, FORKGUARD_CACHE_DIR, or
+ * .forkguard_cache at the project root; none with --no-cache. */
+static FgCache *fg_open_cache(const FgProject *p, const FgConfigOverrides *ov) {
+  if (ov && ov->no_cache)
+    return NULL;
+  const char *env = getenv("FORKGUARD_CACHE_DIR");
+  const char *given = ov && ov->cache_dir ? ov->cache_dir : env && *env ? env : NULL;
+  char *dir = given ? fg_xstrdup(given) : fg_xasprintf("%s/.forkguard_cache", p->root);
+  FgPyOptions opts = {p->py.extra_pool_constructors, p->py.nextra_pool_constructors};
+  char *build = fg_build_id();
+  FgCache *c = fg_cache_open(dir, "py", fg_pyfile_cache_key(&opts, build));
+  free(build);
+  free(dir);
+  return c;
+}
+
 /* The test model: summaries and propagation, then the test items with the
  * marker in force and the conventions found meanwhile. */
-static void fg_load_python(FgProject *p, const FgDiscovery *disc) {
+static void fg_load_python(FgProject *p, const FgDiscovery *disc,
+                           const FgConfigOverrides *ov) {
   p->py.extra_pool_constructors =
       (const char *const *)p->config->extra_pool_constructors.items;
   p->py.nextra_pool_constructors = p->config->extra_pool_constructors.len;
+  p->cache = fg_open_cache(p, ov);
+  p->py.cache = p->cache;
   p->py.parse_suppressions = fg_config_selects(p->config, "FG002");
   p->py.force_parse = p->parse_paths;
   p->py.nforce_parse = p->nparse_paths;
@@ -225,7 +257,7 @@ FgProject *fg_project_load_overlay(const char *const *paths, size_t npaths,
   /* CI first: a marker convention found there decides what is marked */
   fg_load_ci(p, disc);
   fg_project_detect_marker(p);
-  fg_load_python(p, disc);
+  fg_load_python(p, disc, ov);
   fg_project_select_pool_tests(p);
   FgStrVec modnames = {0};
   for (size_t i = 0; i < p->py.modules.len; i++)
@@ -276,6 +308,7 @@ void fg_project_delete(FgProject *p) {
   fg_vec_free(&p->placeholders);
   fg_pymodel_environ_free(&p->py);
   fg_pymodel_free(&p->py);
+  fg_cache_close(p->cache);
   fg_ci_free(&p->ci);
   fg_problems_free(&p->problems);
   fg_strvec_free(&p->only);

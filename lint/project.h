@@ -51,8 +51,9 @@ struct FgProject {
   char *marker_detected; /* owned: the marker when adopted from CI, else NULL */
   char *marker_why;      /* owned: how it was recognised, for notes */
   FG_VEC(FgConvention) conventions;
-  FgPyModel py; /* the test model (python/) */
-  FgCiModel ci; /* the CI model (ci/) */
+  FgPyModel py;   /* the test model (python/) */
+  FgCache *cache; /* owned: the summaries' cache, NULL with --no-cache */
+  FgCiModel ci;   /* the CI model (ci/) */
   /* markers a conftest.py may add at collection (`item.add_marker(
    * pytest.mark.NAME)`): a test may carry them whatever its decorators say */
   FgStrVec hook_markers;

@@ -297,6 +297,8 @@ int fg_runs(const FgRunsOptions *o, FILE *err) {
   FgConfigOverrides ov = {.config_file = o->config,
                           .no_config = o->no_config,
                           .jobs = o->jobs,
+                          .no_cache = o->no_cache,
+                          .cache_dir = o->cache_dir,
                           .rules = fg_rules,
                           .nrules = fg_nrules};
   char *why = NULL;

@@ -43,6 +43,11 @@ import sys
 import tempfile
 from pathlib import Path
 
+# forkguard's summary cache stays out of the trees compared here (ctest sets
+# FORKGUARD_CACHE_DIR; run by hand, a temporary folder)
+if not os.environ.get("FORKGUARD_CACHE_DIR"):
+    os.environ["FORKGUARD_CACHE_DIR"] = __import__("tempfile").mkdtemp(prefix="fg-cache-")
+
 
 def case_args(case):
     args_file = case / "args"
@@ -174,10 +179,31 @@ def show(want, got):
     print()
 
 
+def cache_entries():
+    """The summary cache's entry files (FORKGUARD_CACHE_DIR), by name."""
+    d = os.environ.get("FORKGUARD_CACHE_DIR")
+    if not d or not os.path.isdir(d):
+        return set()
+    return {
+        os.path.join(top, f)
+        for top, _, files in os.walk(d)
+        for f in files
+        if f not in (".gitignore", "CACHEDIR.TAG") and not f.startswith(".tmp-")
+    }
+
+
 def main():
-    exe = os.path.abspath(sys.argv[1])
-    root = Path(sys.argv[2])
-    only = sys.argv[3] if len(sys.argv) > 3 else None
+    args = [a for a in sys.argv[1:] if a != "--expect-cache-hits"]
+    # --expect-cache-hits: a second run over a cache the first one filled;
+    # every summary must come from it, so no entry may be added
+    expect_hits = len(args) < len(sys.argv) - 1
+    exe = os.path.abspath(args[0])
+    root = Path(args[1])
+    only = args[2] if len(args) > 2 else None
+    before = cache_entries()
+    if expect_hits and not before:
+        print("FAIL --expect-cache-hits: the cache in FORKGUARD_CACHE_DIR is empty")
+        return 1
     update = os.environ.get("FORKGUARD_UPDATE_FIXTURES") == "1"
     cases = sorted(p.parent for p in root.glob("*/*/project") if p.is_dir())
     if only:
@@ -227,6 +253,14 @@ def main():
                 failed += 1
             print(f"FAIL {exp}")
             show(want, got)
+    if expect_hits:
+        added = sorted(cache_entries() - before)
+        checked += 1
+        if added:
+            failed += 1
+            print(f"FAIL --expect-cache-hits: {len(added)} summaries were not in the cache, e.g. {added[0]}")
+        else:
+            print(f"the cache served every summary ({len(before)} entries)")
     passed = checked - failed
     print(f"golden: {passed} passed, {failed} failed")
     return 1 if failed else 0

@@ -13,10 +13,25 @@
 #include <unistd.h>
 
 /* Folders pytest projects never want linted (SPEC §8). */
-static const char *const fg_skip_dirs[] = {
-    ".git",          ".hg",         ".svn",  "node_modules",  "build",      "dist",
-    "__pycache__",   ".tox",        ".nox",  ".venv",         "venv",       ".mypy_cache",
-    ".pytest_cache", ".ruff_cache", ".eggs", "site-packages", ".forkguard", NULL};
+static const char *const fg_skip_dirs[] = {".git",
+                                           ".hg",
+                                           ".svn",
+                                           "node_modules",
+                                           "build",
+                                           "dist",
+                                           "__pycache__",
+                                           ".tox",
+                                           ".nox",
+                                           ".venv",
+                                           "venv",
+                                           ".mypy_cache",
+                                           ".pytest_cache",
+                                           ".ruff_cache",
+                                           ".eggs",
+                                           "site-packages",
+                                           ".forkguard",
+                                           ".forkguard_cache",
+                                           NULL};
 
 static const char *const fg_root_markers[] = {".git",      "pyproject.toml", "pytest.ini",
                                               "setup.cfg", "tox.ini",        NULL};

@@ -399,7 +399,8 @@ static void fg_read_strs(const FgJsonValue *arr, FgStrVec *out) {
   }
 }
 
-static void fg_parse_frames(const FgJsonValue *arr, FgObsFrames *out) {
+void fg_obs_read_frames(const FgJsonValue *arr, FgObsPathMap map, void *ctx,
+                        FgObsFrames *out) {
   for (size_t i = 0; i < fg_json_value_len(arr); i++) {
     const FgJsonValue *f = fg_json_value_at(arr, i);
     const char *path = fg_json_get_str(f, "path");
@@ -408,23 +409,39 @@ static void fg_parse_frames(const FgJsonValue *arr, FgObsFrames *out) {
     long long line = 0;
     fg_json_get_int(f, "line", &line);
     const char *fn = fg_json_get_str(f, "function");
-    FgObsFrame fr = {fg_xstrdup(path), (long)line, fg_xstrdup(fn ? fn : "?")};
+    FgObsFrame fr = {map ? map(path, ctx) : fg_xstrdup(path), (long)line,
+                     fg_xstrdup(fn ? fn : "?")};
     fg_vec_push(out, fr);
   }
 }
 
-static void fg_parse_threads(const FgJsonValue *arr, FgObsThreads *out) {
+void fg_obs_read_stack(const FgJsonValue *start, FgObsPathMap map, void *ctx,
+                       FgObsFrames *out) {
+  fg_obs_read_frames(fg_json_value_get(start, "stack"), map, ctx, out);
+  if (out->len)
+    return;
+  /* an old or partial record: the site alone */
+  const FgJsonValue *site = fg_json_value_get(start, "site");
+  if (fg_json_value_is(site, FG_JSON_OBJECT)) {
+    FgJsonValue one = {.type = FG_JSON_ARRAY, .items = (FgJsonValue *)site, .n = 1};
+    fg_obs_read_frames(&one, map, ctx, out);
+  }
+}
+
+void fg_obs_read_threads(const FgJsonValue *arr, bool stacks, FgObsThreads *out) {
   for (size_t i = 0; i < fg_json_value_len(arr); i++) {
     const FgJsonValue *t = fg_json_value_at(arr, i);
     if (!fg_json_value_is(t, FG_JSON_OBJECT))
       continue;
     const char *name = fg_json_get_str(t, "name");
     FgObsThread th = {fg_xstrdup(name ? name : "?"), -1, false, {0}};
-    bool daemon = false;
-    if (fg_json_get_bool(t, "daemon", &daemon))
-      th.daemon = daemon;
-    fg_json_get_bool(t, "xdist", &th.xdist);
-    fg_read_strs(fg_json_value_get(t, "stack"), &th.stack);
+    bool flag = false;
+    if (fg_json_get_bool(t, "daemon", &flag))
+      th.daemon = flag;
+    if (fg_json_get_bool(t, "xdist", &flag))
+      th.xdist = flag;
+    if (stacks)
+      fg_read_strs(fg_json_value_get(t, "stack"), &th.stack);
     fg_vec_push(out, th);
   }
 }
@@ -449,15 +466,8 @@ static void fg_parse_starts(const FgJsonValue *arr, FgObsStarts *out) {
     s.count = count > 0 ? (size_t)count : 1;
     s.worker = fg_get_dup(v, "worker");
     s.thread = fg_get_dup(v, "thread");
-    fg_parse_frames(fg_json_value_get(v, "stack"), &s.stack);
-    if (!s.stack.len) {
-      const FgJsonValue *site = fg_json_value_get(v, "site");
-      if (fg_json_value_is(site, FG_JSON_OBJECT)) {
-        FgJsonValue one = {.type = FG_JSON_ARRAY, .items = (FgJsonValue *)site, .n = 1};
-        fg_parse_frames(&one, &s.stack);
-      }
-    }
-    fg_parse_threads(fg_json_value_get(v, "threads"), &s.threads);
+    fg_obs_read_stack(v, NULL, NULL, &s.stack);
+    fg_obs_read_threads(fg_json_value_get(v, "threads"), true, &s.threads);
     fg_vec_push(out, s);
   }
 }
@@ -547,7 +557,7 @@ FgObserved *fg_observed_parse(const char *data, size_t len, char **err) {
     h.pid = (long)pid;
     h.elapsed = -1;
     fg_json_get_num(hv, "elapsed", &h.elapsed);
-    fg_parse_threads(fg_json_value_get(hv, "threads"), &h.threads);
+    fg_obs_read_threads(fg_json_value_get(hv, "threads"), true, &h.threads);
     h.dump = fg_get_dup(hv, "dump");
     fg_vec_push(&o->hung, h);
   }

@@ -66,42 +66,14 @@ static char *fg_dup_or_null(const char *s) {
   return s ? fg_xstrdup(s) : NULL;
 }
 
-static void fg_read_frames(const FgJsonValue *arr, const char *rootdir, const char *root,
-                           FgObsFrames *out) {
-  for (size_t i = 0; i < fg_json_value_len(arr); i++) {
-    const FgJsonValue *f = fg_json_value_at(arr, i);
-    const char *path = fg_json_get_str(f, "path");
-    if (!path)
-      continue;
-    long long line = 0;
-    fg_json_get_int(f, "line", &line);
-    const char *fn = fg_json_get_str(f, "function");
-    FgObsFrame fr = {fg_rel_to_root(path, rootdir, root), (long)line,
-                     fg_xstrdup(fn ? fn : "?")};
-    fg_vec_push(out, fr);
-  }
-}
+/* Where the recorder's frame paths go: relative to the project root. */
+typedef struct FgRootMap {
+  const char *rootdir, *root;
+} FgRootMap;
 
-static void fg_read_threads(const FgJsonValue *arr, bool stacks, FgObsThreads *out) {
-  for (size_t i = 0; i < fg_json_value_len(arr); i++) {
-    const FgJsonValue *t = fg_json_value_at(arr, i);
-    if (!fg_json_value_is(t, FG_JSON_OBJECT))
-      continue;
-    const char *name = fg_json_get_str(t, "name");
-    bool daemon = false, xdist = false;
-    FgObsThread th = {fg_xstrdup(name ? name : "?"), -1, false, {0}};
-    if (fg_json_get_bool(t, "daemon", &daemon))
-      th.daemon = daemon;
-    if (fg_json_get_bool(t, "xdist", &xdist))
-      th.xdist = xdist;
-    const FgJsonValue *st = fg_json_value_get(t, "stack");
-    for (size_t k = 0; stacks && k < fg_json_value_len(st); k++) {
-      const char *s = fg_json_value_str(fg_json_value_at(st, k));
-      if (s)
-        fg_vec_push(&th.stack, fg_xstrdup(s));
-    }
-    fg_vec_push(out, th);
-  }
+static char *fg_map_to_root(const char *path, void *ctx) {
+  const FgRootMap *m = ctx;
+  return fg_rel_to_root(path, m->rootdir, m->root);
 }
 
 void fg_obs_threads_free(FgObsThreads *ts) {
@@ -140,16 +112,9 @@ static FgObsStart fg_read_start(const FgJsonValue *rec, const char *rootdir,
   s.count = 1;
   s.worker = fg_dup_or_null(fg_json_get_str(rec, "worker"));
   s.thread = fg_dup_or_null(fg_json_get_str(rec, "thread"));
-  fg_read_frames(fg_json_value_get(rec, "stack"), rootdir, root, &s.stack);
-  if (!s.stack.len) {
-    /* an old or partial record: the site alone */
-    const FgJsonValue *site = fg_json_value_get(rec, "site");
-    if (fg_json_value_is(site, FG_JSON_OBJECT)) {
-      FgJsonValue one = {.type = FG_JSON_ARRAY, .items = (FgJsonValue *)site, .n = 1};
-      fg_read_frames(&one, rootdir, root, &s.stack);
-    }
-  }
-  fg_read_threads(fg_json_value_get(rec, "threads"), false, &s.threads);
+  FgRootMap map = {rootdir, root};
+  fg_obs_read_stack(rec, fg_map_to_root, &map, &s.stack);
+  fg_obs_read_threads(fg_json_value_get(rec, "threads"), false, &s.threads);
   return s;
 }
 
@@ -338,7 +303,7 @@ static void fg_merge_record(FgObserved *obs, FgFileState *f, const FgJsonValue *
     double el = -1;
     fg_json_get_num(rec, "elapsed", &el);
     fg_obs_threads_free(&f->still_threads);
-    fg_read_threads(fg_json_value_get(rec, "threads"), true, &f->still_threads);
+    fg_obs_read_threads(fg_json_value_get(rec, "threads"), true, &f->still_threads);
     f->elapsed = el;
     f->have_still = true;
   }

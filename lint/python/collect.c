@@ -244,46 +244,92 @@ static FgPlatforms fg_test_runs(const FgPyModel *p, const FgTest *t) {
 }
 
 /* Whether each test starts processes: one search shared by the tests that
- * patch nothing, a search of its own for a test that does. */
-/* One search per set of patches that matter (keyed by the targets). */
+ * patch nothing, one for each set of patches that matter (keyed by the
+ * targets), made for its first test and deleted after its last: what a
+ * search remembers is kept only while a test may still ask for it. */
 typedef struct FgPatchedSearch {
   char *key;
-  FgPatchSet *patches; /* heap: the search points at it */
+  FgPatchSet *patches; /* heap: the search points at it (its first test's) */
   FgSearch *search;
+  size_t last; /* the last test that runs with it */
 } FgPatchedSearch;
 
-static void fg_search_tests(FgPyModel *p) {
-  FgPatchSet none = {0};
-  FgSearch *shared = fg_py_search_new(p, &none);
-  FG_VEC(FgPatchedSearch) patched = {0};
+typedef FG_VEC(FgPatchedSearch) FgPatchedVec;
+
+static bool fg_patched_key_eq(const void *ctx, int index, const void *key) {
+  const FgPatchedVec *groups = ctx;
+  return strcmp(groups->items[index].key, key) == 0;
+}
+
+static uint64_t fg_patched_key_hash(const char *s) {
+  uint64_t h = 1469598103934665603ull;
+  for (; *s; s++)
+    h = (h ^ (unsigned char)*s) * 1099511628211ull;
+  return h ^ (h >> 32);
+}
+
+/* Per test, the index of its patched search in groups, or -1: none. */
+static int *fg_patched_groups(FgPyModel *p, FgPatchedVec *groups) {
+  int *of = fg_xcalloc(p->tests.len ? p->tests.len : 1, sizeof *of);
+  FgITable index = {0};
   for (size_t i = 0; i < p->tests.len; i++) {
     FgTest *t = &p->tests.items[i];
     FgPatchSet patches = {0};
     FgClassRef S = {t->cls >= 0 ? t->file : NULL, t->cls};
     fg_py_patches_for_test(p, fg_py_def_of(p, t->mod, t->func), S, t->file, &patches);
-    if (!patches.len) {
+    of[i] = -1;
+    if (!patches.len)
+      continue;
+    FgBuf key = {0};
+    for (size_t k = 0; k < patches.len; k++)
+      fg_buf_printf(&key, "%s\n", patches.items[k].target);
+    uint64_t h = fg_patched_key_hash(key.data);
+    int g = fg_itable_find(&index, h, fg_patched_key_eq, groups, key.data);
+    if (g >= 0) {
+      fg_buf_free(&key);
+      fg_py_patches_free(&patches);
+    } else {
+      FgPatchedSearch ps = {fg_buf_take(&key), fg_xmalloc(sizeof(FgPatchSet)), NULL, i};
+      *ps.patches = patches;
+      fg_vec_push(groups, ps);
+      g = (int)groups->len - 1;
+      fg_itable_add(&index, h, g);
+    }
+    of[i] = g;
+    groups->items[g].last = i;
+  }
+  fg_itable_free(&index);
+  return of;
+}
+
+static void fg_patched_free(FgPatchedSearch *ps) {
+  fg_py_search_delete(ps->search);
+  ps->search = NULL;
+  if (ps->patches)
+    fg_py_patches_free(ps->patches);
+  free(ps->patches);
+  ps->patches = NULL;
+}
+
+static void fg_search_tests(FgPyModel *p) {
+  FgPatchSet none = {0};
+  FgSearch *shared = fg_py_search_new(p, &none);
+  FgPatchedVec groups = {0};
+  int *of = fg_patched_groups(p, &groups);
+  for (size_t i = 0; i < p->tests.len; i++) {
+    FgTest *t = &p->tests.items[i];
+    if (of[i] < 0) {
       fg_py_search_test(shared, t);
     } else {
-      FgBuf key = {0};
-      for (size_t k = 0; k < patches.len; k++)
-        fg_buf_printf(&key, "%s\n", patches.items[k].target);
-      FgSearch *own = NULL;
-      for (size_t k = 0; k < patched.len && !own; k++)
-        if (strcmp(patched.items[k].key, key.data) == 0)
-          own = patched.items[k].search;
-      if (own) {
-        fg_buf_free(&key);
-      } else {
-        /* the search borrows the set: it moves into the cache */
-        FgPatchedSearch ps = {fg_buf_take(&key), fg_xmalloc(sizeof(FgPatchSet)), NULL};
-        *ps.patches = patches;
-        memset(&patches, 0, sizeof patches);
-        ps.search = own = fg_py_search_new(p, ps.patches);
-        fg_vec_push(&patched, ps);
+      FgPatchedSearch *ps = &groups.items[of[i]];
+      if (!ps->search) {
+        ps->search = fg_py_search_new(p, ps->patches);
+        fg_py_search_share(ps->search, shared);
       }
-      fg_py_search_test(own, t);
+      fg_py_search_test(ps->search, t);
+      if (ps->last == i)
+        fg_patched_free(ps);
     }
-    fg_py_patches_free(&patches);
     /* skipped where its skip marks hold */
     t->platforms &= fg_test_runs(p, t);
     if (!t->platforms) {
@@ -291,14 +337,13 @@ static void fg_search_tests(FgPyModel *p) {
       t->methods = 0;
     }
   }
-  fg_py_search_delete(shared);
-  for (size_t k = 0; k < patched.len; k++) {
-    fg_py_search_delete(patched.items[k].search);
-    fg_py_patches_free(patched.items[k].patches);
-    free(patched.items[k].patches);
-    free(patched.items[k].key);
+  for (size_t k = 0; k < groups.len; k++) {
+    fg_patched_free(&groups.items[k]);
+    free(groups.items[k].key);
   }
-  fg_vec_free(&patched);
+  fg_vec_free(&groups);
+  free(of);
+  fg_py_search_delete(shared);
 }
 
 void fg_pymodel_collect_tests(FgPyModel *p, const char *marker,

@@ -119,8 +119,7 @@ static FgVal fg_val_bool(bool b) {
 }
 
 static const char *fg_arena(FgEnv *env, char *s) {
-  fg_vec_push(env->arena, s);
-  return s;
+  return fg_str_intern_take(env->arena, s);
 }
 
 static FgVal fg_val_str(FgEnv *env, const char *s) {
@@ -1506,7 +1505,7 @@ bool fg_py_val_eq(const FgVal *a, const FgVal *b) {
 }
 
 bool fg_py_eval_mask(const FgPyModel *p, FgModule *m, int expr, FgPlatforms *mask) {
-  FgStrVec arena = {0};
+  FgStrIntern arena = {0};
   FgEnv e;
   memset(&e, 0, sizeof e);
   e.p = p;
@@ -1515,6 +1514,6 @@ bool fg_py_eval_mask(const FgPyModel *p, FgModule *m, int expr, FgPlatforms *mas
   e.cell = -1;
   e.arena = &arena;
   bool ok = fg_cond_mask(&e, expr, mask);
-  fg_strvec_free(&arena);
+  fg_str_intern_free(&arena);
   return ok;
 }

@@ -3,6 +3,7 @@
 #ifndef FG_PYTHON_INTERNAL_H
 #define FG_PYTHON_INTERNAL_H
 
+#include "core/itable.h"
 #include "core/words.h"
 #include "parse/pysites.h"
 #include "python/model.h"
@@ -232,7 +233,7 @@ struct FgEnv {
   int use_guard;
   int cell; /* the platform cell evaluated, -1: none */
   int depth;
-  FgStrVec *arena; /* strings made while evaluating */
+  FgStrIntern *arena; /* strings made while evaluating (one copy each) */
 };
 
 /* The values a call gives a def's parameters (positional and keyword
@@ -392,6 +393,9 @@ FgMemoSlot *fg_py_memo_at(FgSearch *s, int slot);
 /* A search with its memo; patches (borrowed, may be empty) are in force for
  * every test it searches. */
 FgSearch *fg_py_search_new(const FgPyModel *p, const FgPatchSet *patches);
+/* Lets s use what from knows of each def's code (the same in every search;
+ * from must outlive s). */
+void fg_py_search_share(FgSearch *s, FgSearch *from);
 void fg_py_search_delete(FgSearch *s);
 /* Fills t's uses_pools / possible / chain / platforms / methods / guard /
  * notes. */

@@ -5,18 +5,52 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/cache.h"
 #include "core/parallel.h"
 #include "core/words.h"
+#include "parse/pyfile_cache.h"
 #include "python/internal.h"
 
 /* Files larger than this are not read: a generated 50 MB module is not a
  * test suite, and reading it would blow the pre-commit budget. */
 #define FG_MAX_PY_BYTES (8u << 20)
 
-static void fg_parse_module(FgModule *m, const FgPyOptions *opts) {
-  m->py = fg_pyfile_parse(m->src, opts);
-  if (m->py)
-    m->index = fg_py_index_new(m->py);
+/* The module's summary: from the cache when it holds one for these bytes,
+ * else parsed (and cached). A cache entry that is not whole is said in
+ * *warning (owned) and replaced. */
+static void fg_parse_module(FgModule *m, const FgPyOptions *opts, FgCache *cache,
+                            char **warning) {
+  uint64_t hash = 0;
+  if (cache) {
+    hash = fg_cache_hash(m->src->data, m->src->len);
+    size_t n = 0;
+    char *blob = fg_cache_get(cache, hash, m->src->len, &n, warning);
+    if (blob) {
+      m->py = fg_pyfile_cache_read(blob, n, m->src);
+      free(blob);
+      if (!m->py)
+        *warning = fg_xasprintf("the cached summary of %s does not fit it", m->src->path);
+    }
+  }
+  if (!m->py) {
+    m->py = fg_pyfile_parse(m->src, opts);
+    if (cache) {
+      FgBuf b = {0};
+      fg_pyfile_cache_write(m->py, &b);
+      fg_cache_put(cache, hash, m->src->len, b.data, b.len);
+      fg_buf_free(&b);
+    }
+  }
+  m->index = fg_py_index_new(m->py);
+}
+
+static void fg_cache_warning(FgProblems *problems, char *warning) {
+  if (!warning)
+    return;
+  fg_vec_push(
+      &problems->warnings,
+      fg_xasprintf("warning: %s; ignored (forkguard parses the file again)", warning));
+  free(warning);
 }
 
 /* ---- the first pass -------------------------------------------------------------- */
@@ -27,6 +61,7 @@ static void fg_parse_module(FgModule *m, const FgPyOptions *opts) {
 typedef struct FgReadSlot {
   FgModule *m;
   char *err;
+  char *cache_warning;
   FgFileWords words;
   size_t len;
   bool parsed;
@@ -87,7 +122,7 @@ static void fg_read_one(void *ctx, size_t i, int worker) {
                                     fg_py_seeds_want(job->seeds, m, NULL, data, len));
   if (want) {
     m->src = fg_source_new(rel, data, len);
-    fg_parse_module(m, &job->opts);
+    fg_parse_module(m, &job->opts, p->cache, &slot->cache_warning);
     slot->parsed = true;
   } else {
     m->src = fg_source_new(rel, "", 0); /* the bytes are read again if needed */
@@ -125,6 +160,7 @@ static void fg_read_python(FgPyModel *p, const FgReader *rd, const FgStrVec *pat
   /* in discovery order, whatever the scheduling was */
   for (size_t i = 0; i < n; i++) {
     FgReadSlot *slot = &job.slots[i];
+    fg_cache_warning(problems, slot->cache_warning);
     if (!slot->m) {
       fg_problems_read_error(problems, paths->items[i], slot->err);
       continue;
@@ -149,6 +185,7 @@ static void fg_read_python(FgPyModel *p, const FgReader *rd, const FgStrVec *pat
 typedef struct FgLaterSlot {
   size_t module;
   char *err;
+  char *cache_warning;
   size_t len;
   bool force; /* the home of a parsed class's base: parsed whatever it says */
   bool parsed;
@@ -175,7 +212,7 @@ static void fg_later_one(void *ctx, size_t i) {
     FgSource *src = fg_source_new(m->src->path, data, len);
     fg_source_delete(m->src);
     m->src = src;
-    fg_parse_module(m, &job->opts);
+    fg_parse_module(m, &job->opts, job->p->cache, &slot->cache_warning);
     slot->parsed = true;
   }
   free(data);
@@ -241,7 +278,7 @@ static bool fg_later_round(FgPyModel *p, const FgReader *rd, FgProblems *problem
     bool force = bases.items[i];
     if (!force && (!any || !fg_py_reach_candidate(&reach, m, &words->items[i])))
       continue;
-    FgLaterSlot slot = {i, NULL, 0, force, false};
+    FgLaterSlot slot = {i, NULL, NULL, 0, force, false};
     fg_vec_push(&cands, slot);
   }
   fg_vec_free(&bases);
@@ -254,6 +291,7 @@ static bool fg_later_round(FgPyModel *p, const FgReader *rd, FgProblems *problem
   size_t parsed = 0;
   for (size_t k = 0; k < cands.len; k++) {
     FgLaterSlot *slot = &cands.items[k];
+    fg_cache_warning(problems, slot->cache_warning);
     p->later_reads++;
     p->bytes_read += slot->len;
     if (slot->err) {

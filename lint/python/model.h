@@ -16,6 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/cache.h"
 #include "core/overlay.h"
 #include "core/source.h"
 #include "core/util.h"
@@ -138,6 +139,7 @@ typedef struct FgPyModel {
   const char *const *force_parse; /* sorted relative paths parsed whatever the
                                      prefilter says (borrowed) */
   size_t nforce_parse;
+  FgCache *cache; /* borrowed: summaries kept between runs, NULL: none */
 
   /* the model */
   FG_VEC(FgModule *) modules; /* in discovery order: sorted by path */

@@ -553,35 +553,6 @@ static void fg_import_targets(const FgModule *m, const char *t, size_t len,
   }
 }
 
-/* Does an import of `target` lead into module mod: its longest module
- * prefix is mod (`pkg.util`, `pkg.util.N`), or it is a package above one
- * of mod's names (`pkg` for pkg.util)? */
-static bool fg_target_leads(const FgPfReach *r, const char *target,
-                            const FgPfReachTarget *t) {
-  if (target[0] == '=')
-    return fg_pymodel_module(r->model, target + 1) == t->mod;
-  char *s = fg_xstrdup(target);
-  bool hit = false;
-  for (;;) {
-    const FgModule *x = fg_pymodel_module(r->model, s);
-    if (x) {
-      hit = x == t->mod;
-      break;
-    }
-    char *dot = strrchr(s, '.');
-    if (!dot)
-      break;
-    *dot = '\0';
-  }
-  free(s);
-  size_t n = strlen(target);
-  for (size_t i = 0; i < t->nnames && !hit; i++) {
-    const char *name = r->mod_names.items[t->names + i];
-    hit = strncmp(name, target, n) == 0 && name[n] == '.';
-  }
-  return hit;
-}
-
 static bool fg_dot_ws(char c) {
   return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\\';
 }
@@ -612,6 +583,78 @@ static bool fg_text_dotted(const char *t, size_t len, const char *last,
   return false;
 }
 
+typedef FG_VEC(size_t) FgEndVec;
+
+/* Every place where `name`, a whole word, follows a dot: the end of what
+ * stands before the dot (white space around it skipped). The text is
+ * scanned once for a name, however many defs share it. */
+static void fg_dotted_ends(const char *t, size_t len, const char *name, FgEndVec *out) {
+  size_t nn = strlen(name);
+  for (size_t q = 1; nn && q + nn <= len; q++) {
+    if (t[q] != name[0] || memcmp(t + q, name, nn) != 0)
+      continue;
+    if (q + nn < len && fg_idbyte((unsigned char)t[q + nn]))
+      continue;
+    size_t d = q;
+    while (d > 0 && fg_dot_ws(t[d - 1]))
+      d--;
+    if (d == 0 || t[d - 1] != '.')
+      continue;
+    size_t e = d - 1;
+    while (e > 0 && fg_dot_ws(t[e - 1]))
+      e--;
+    fg_vec_push(out, e);
+  }
+}
+
+/* fg_text_dotted(t, len, last, name) from the ends fg_dotted_ends found
+ * for name: `last`, a whole word, ends at one of them. */
+static bool fg_last_at_ends(const char *t, const FgEndVec *ends, const char *last) {
+  size_t ln = strlen(last);
+  for (size_t i = 0; ln && i < ends->len; i++) {
+    size_t e = ends->items[i];
+    if (e >= ln && memcmp(t + e - ln, last, ln) == 0 &&
+        (e == ln || !fg_idbyte((unsigned char)t[e - ln - 1])))
+      return true;
+  }
+  return false;
+}
+
+/* The module an import of target leads to by its longest module prefix
+ * (the same for every def). */
+static const FgModule *fg_target_module(const FgPfReach *r, const char *target) {
+  if (target[0] == '=')
+    return fg_pymodel_module(r->model, target + 1);
+  char *s = fg_xstrdup(target);
+  const FgModule *x = NULL;
+  for (;;) {
+    x = fg_pymodel_module(r->model, s);
+    char *dot = x ? NULL : strrchr(s, '.');
+    if (!dot)
+      break;
+    *dot = '\0';
+  }
+  free(s);
+  return x;
+}
+
+/* Does an import of `target` lead into module mod: its longest module
+ * prefix is mod (`pkg.util`, `pkg.util.N`), or it is a package above one
+ * of mod's names (`pkg` for pkg.util)? x is target's module by
+ * fg_target_module. */
+static bool fg_target_leads(const FgPfReach *r, const char *target, const FgModule *x,
+                            const FgPfReachTarget *t) {
+  if (target[0] == '=' || x == t->mod)
+    return x == t->mod;
+  size_t n = strlen(target);
+  for (size_t i = 0; i < t->nnames; i++) {
+    const char *name = r->mod_names.items[t->names + i];
+    if (strncmp(name, target, n) == 0 && name[n] == '.')
+      return true;
+  }
+  return false;
+}
+
 bool fg_py_reach_wants_text(const FgPfReach *r, const FgModule *m, const char *text,
                             size_t len) {
   if (fg_py_reach_autouse(r, m))
@@ -620,7 +663,9 @@ bool fg_py_reach_wants_text(const FgPfReach *r, const FgModule *m, const char *t
   fg_word_set_hits_text(&r->words, text, len, &hits);
   bool found = false;
   FgStrVec targets = {0};
+  FG_VEC(const FgModule *) target_mods = {0};
   bool have_targets = false;
+  FgEndVec ends = {0};
   for (size_t i = 0; i < hits.len && !found; i++) {
     const FgWordSlot *n = hits.items[i].slot;
     if (n->mask & FG_R_FIXTURE)
@@ -631,8 +676,11 @@ bool fg_py_reach_wants_text(const FgPfReach *r, const FgModule *m, const char *t
       continue;
     if (!have_targets) {
       fg_import_targets(m, text, len, &targets);
+      for (size_t j = 0; j < targets.len; j++)
+        fg_vec_push(&target_mods, fg_target_module(r, targets.items[j]));
       have_targets = true;
     }
+    bool have_ends = false;
     /* the defs named so */
     size_t lo = 0, hi = r->targets.len;
     while (lo < hi) {
@@ -648,10 +696,24 @@ bool fg_py_reach_wants_text(const FgPfReach *r, const FgModule *m, const char *t
       if (strcmp(t->name, n->word) != 0 || t->mod == m)
         continue;
       for (size_t j = 0; j < targets.len && !found; j++)
-        found = fg_target_leads(r, targets.items[j], t);
-      found = found || fg_text_dotted(text, len, t->last, t->name);
+        found = fg_target_leads(r, targets.items[j], target_mods.items[j], t);
+      size_t ln = strlen(t->last);
+      if (found || !ln)
+        continue;
+      if (fg_dot_ws(t->last[ln - 1])) {
+        found = fg_text_dotted(text, len, t->last, t->name);
+        continue;
+      }
+      if (!have_ends) {
+        ends.len = 0;
+        fg_dotted_ends(text, len, t->name, &ends);
+        have_ends = true;
+      }
+      found = fg_last_at_ends(text, &ends, t->last);
     }
   }
+  fg_vec_free(&ends);
+  fg_vec_free(&target_mods);
   fg_strvec_free(&targets);
   fg_vec_free(&hits);
   return found;

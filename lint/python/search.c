@@ -35,46 +35,48 @@ typedef struct FgKey {
 } FgKey;
 
 typedef struct FgReach {
-  uint8_t status;
   FgPlatforms plat;
-  int dist;
-  unsigned methods;
-  int child; /* the next node, -1: the step is the process start */
   const FgSource *src;
   size_t start, end;
   const char *label;
   const FgModule *gmod; /* the first unknown guard on the path */
-  int gcond;
   const char *miss;
+  int dist;
+  unsigned methods;
+  int child; /* the next node, -1: the step is the process start */
+  int gcond;
+  uint8_t status;
   bool raises; /* the def certainly raises before it ends (calls a None / a string) */
 } FgReach;
 
+/* A node's result is kept apart (FgSearch.reaches) unless it is fg_none():
+ * most nodes reach nothing, and a node is then a third of the size. */
 typedef struct FgNode {
   FgKey key;
   uint8_t state;
   uint8_t redone; /* times a provisional result was computed again */
   unsigned query;
-  FgReach r;
+  int reach; /* in reaches; -1: fg_none() */
 } FgNode;
 
 struct FgSearch {
   const FgPyModel *p;
   FG_VEC(FgNode) nodes;
-  int *table;
-  size_t cap;
-  FgStrVec arena;
+  FgITable node_ix;
+  FG_VEC(FgReach) reaches;
+  FgStrIntern arena; /* the strings values and links hold, one copy each */
   unsigned query;
   bool hit_open;
   const FgPatchSet *patches;
+  /* per def, the same in every search (fg_py_search_share) */
+  bool shared_sens;
   uint8_t *sens; /* per def: 0 unknown, else 1 | 4 self-sensitive */
   uint64_t
       *relevant; /* per def: the parameters its code reads (bit i), once sens is set */
   FG_VEC(FgBinding *) bindings;
-  int *btable;
-  size_t bcap;
+  FgITable binding_ix;
   FG_VEC(FgMemoSlot) memo;
-  int *mtable;
-  size_t mcap;
+  FgITable memo_ix;
   size_t budget; /* node evaluations left for this test */
   size_t evals;
 };
@@ -128,38 +130,48 @@ static bool fg_key_eq(const FgKey *a, const FgKey *b) {
          a->file == b->file && a->test_params == b->test_params;
 }
 
-static void fg_table_grow(FgSearch *s) {
-  size_t cap = s->cap ? s->cap * 2 : 256;
-  free(s->table);
-  s->table = fg_xmalloc(cap * sizeof(int));
-  for (size_t i = 0; i < cap; i++)
-    s->table[i] = -1;
-  s->cap = cap;
-  for (size_t n = 0; n < s->nodes.len; n++) {
-    size_t i = fg_key_hash(&s->nodes.items[n].key) & (cap - 1);
-    while (s->table[i] >= 0)
-      i = (i + 1) & (cap - 1);
-    s->table[i] = (int)n;
-  }
+static bool fg_node_is(const void *ctx, int index, const void *key) {
+  const FgSearch *s = ctx;
+  return fg_key_eq(&s->nodes.items[index].key, key);
 }
 
 static int fg_node_get(FgSearch *s, const FgKey *k) {
-  if ((s->nodes.len + 1) * 2 > s->cap)
-    fg_table_grow(s);
-  size_t i = fg_key_hash(k) & (s->cap - 1);
-  while (s->table[i] >= 0) {
-    if (fg_key_eq(&s->nodes.items[s->table[i]].key, k))
-      return s->table[i];
-    i = (i + 1) & (s->cap - 1);
-  }
+  uint64_t h = fg_key_hash(k);
+  int found = fg_itable_find(&s->node_ix, h, fg_node_is, s, k);
+  if (found >= 0)
+    return found;
   FgNode n;
   memset(&n, 0, sizeof n);
   n.key = *k;
   n.state = FG_NODE_NEW;
-  n.r = fg_none();
+  n.reach = -1;
   fg_vec_push(&s->nodes, n);
-  s->table[i] = (int)s->nodes.len - 1;
+  fg_itable_add(&s->node_ix, h, (int)s->nodes.len - 1);
   return (int)s->nodes.len - 1;
+}
+
+static const FgReach kNoReach = {.child = -1, .gcond = -1};
+
+/* Node i's result. */
+static const FgReach *fg_node_reach(const FgSearch *s, int i) {
+  int r = s->nodes.items[i].reach;
+  return r >= 0 ? &s->reaches.items[r] : &kNoReach;
+}
+
+static bool fg_reach_is_none(const FgReach *r) {
+  return !r->plat && !r->src && !r->start && !r->end && !r->label && !r->gmod &&
+         !r->miss && !r->dist && !r->methods && r->child == -1 && r->gcond == -1 &&
+         !r->status && !r->raises;
+}
+
+static void fg_node_set_reach(FgSearch *s, int i, const FgReach *r) {
+  FgNode *n = &s->nodes.items[i];
+  if (n->reach >= 0) {
+    s->reaches.items[n->reach] = *r;
+  } else if (!fg_reach_is_none(r)) {
+    fg_vec_push(&s->reaches, *r);
+    n->reach = (int)s->reaches.len - 1;
+  }
 }
 
 static void fg_binding_free(FgBinding *b);
@@ -173,6 +185,16 @@ FgSearch *fg_py_search_new(const FgPyModel *p, const FgPatchSet *patches) {
   return s;
 }
 
+void fg_py_search_share(FgSearch *s, FgSearch *from) {
+  if (!s->shared_sens) {
+    free(s->sens);
+    free(s->relevant);
+  }
+  s->sens = from->sens;
+  s->relevant = from->relevant;
+  s->shared_sens = true;
+}
+
 void fg_py_search_delete(FgSearch *s) {
   if (!s)
     return;
@@ -180,18 +202,21 @@ void fg_py_search_delete(FgSearch *s) {
     fprintf(stderr, "search: %zu nodes, %u queries, %zu evals\n", s->nodes.len, s->query,
             s->evals);
   fg_vec_free(&s->nodes);
-  free(s->table);
-  fg_strvec_free(&s->arena);
-  free(s->sens);
-  free(s->relevant);
+  fg_itable_free(&s->node_ix);
+  fg_vec_free(&s->reaches);
+  fg_str_intern_free(&s->arena);
+  if (!s->shared_sens) {
+    free(s->sens);
+    free(s->relevant);
+  }
   for (size_t i = 0; i < s->bindings.len; i++)
     fg_binding_free(s->bindings.items[i]);
   fg_vec_free(&s->bindings);
-  free(s->btable);
+  fg_itable_free(&s->binding_ix);
   for (size_t i = 0; i < s->memo.len; i++)
     free((char *)s->memo.items[i].key.text);
   fg_vec_free(&s->memo);
-  free(s->mtable);
+  fg_itable_free(&s->memo_ix);
   free(s);
 }
 
@@ -310,7 +335,7 @@ static uint8_t fg_sensitivity(FgSearch *s, int d) {
 /* ---- the evaluation memo ----------------------------------------------------------- */
 
 /* Entries beyond this are computed each time. */
-#define FG_MEMO_MAX 2000000
+#define FG_MEMO_MAX (1u << 21)
 
 static uint64_t fg_memo_hash(const FgMemoKey *k) {
   uint64_t h = 1469598103934665603ull;
@@ -328,41 +353,24 @@ static bool fg_memo_eq(const FgMemoKey *a, const FgMemoKey *b) {
   return memcmp(a->k, b->k, sizeof a->k) == 0 && fg_str_eq(a->text, b->text);
 }
 
-static void fg_mtable_grow(FgSearch *s) {
-  size_t cap = s->mcap ? s->mcap * 2 : 1024;
-  free(s->mtable);
-  s->mtable = fg_xmalloc(cap * sizeof(int));
-  for (size_t i = 0; i < cap; i++)
-    s->mtable[i] = -1;
-  s->mcap = cap;
-  for (size_t n = 0; n < s->memo.len; n++) {
-    size_t i = fg_memo_hash(&s->memo.items[n].key) & (cap - 1);
-    while (s->mtable[i] >= 0)
-      i = (i + 1) & (cap - 1);
-    s->mtable[i] = (int)n;
-  }
+static bool fg_memo_is(const void *ctx, int index, const void *key) {
+  const FgSearch *s = ctx;
+  return fg_memo_eq(&s->memo.items[index].key, key);
 }
 
 int fg_py_memo(FgSearch *s, const FgMemoKey *key) {
-  if (!s)
+  if (!s || s->memo.len >= FG_MEMO_MAX)
     return -1;
-  if ((s->memo.len + 1) * 2 > s->mcap) {
-    if (s->memo.len >= FG_MEMO_MAX)
-      return -1;
-    fg_mtable_grow(s);
-  }
-  size_t i = fg_memo_hash(key) & (s->mcap - 1);
-  while (s->mtable[i] >= 0) {
-    if (fg_memo_eq(&s->memo.items[s->mtable[i]].key, key))
-      return s->mtable[i];
-    i = (i + 1) & (s->mcap - 1);
-  }
+  uint64_t h = fg_memo_hash(key);
+  int found = fg_itable_find(&s->memo_ix, h, fg_memo_is, s, key);
+  if (found >= 0)
+    return found;
   FgMemoSlot slot;
   memset(&slot, 0, sizeof slot);
   slot.key = *key;
   slot.key.text = key->text ? fg_xstrdup(key->text) : NULL;
   fg_vec_push(&s->memo, slot);
-  s->mtable[i] = (int)s->memo.len - 1;
+  fg_itable_add(&s->memo_ix, h, (int)s->memo.len - 1);
   return (int)s->memo.len - 1;
 }
 
@@ -430,36 +438,21 @@ static FgVal fg_bound(FgVal v) {
   return v;
 }
 
-static void fg_btable_grow(FgSearch *s) {
-  size_t cap = s->bcap ? s->bcap * 2 : 128;
-  free(s->btable);
-  s->btable = fg_xmalloc(cap * sizeof(int));
-  for (size_t i = 0; i < cap; i++)
-    s->btable[i] = -1;
-  s->bcap = cap;
-  for (size_t n = 0; n < s->bindings.len; n++) {
-    size_t i = s->bindings.items[n]->hash & (cap - 1);
-    while (s->btable[i] >= 0)
-      i = (i + 1) & (cap - 1);
-    s->btable[i] = (int)n;
-  }
+static bool fg_binding_is(const void *ctx, int index, const void *key) {
+  const FgSearch *s = ctx;
+  const FgBinding *o = s->bindings.items[index], *b = key;
+  return o->hash == b->hash && fg_binding_eq(o, b);
 }
 
 static const FgBinding *fg_intern(FgSearch *s, FgBinding *b) {
   b->hash = fg_binding_hash(b);
-  if ((s->bindings.len + 1) * 2 > s->bcap)
-    fg_btable_grow(s);
-  size_t i = b->hash & (s->bcap - 1);
-  while (s->btable[i] >= 0) {
-    FgBinding *o = s->bindings.items[s->btable[i]];
-    if (o->hash == b->hash && fg_binding_eq(o, b)) {
-      fg_binding_free(b);
-      return o;
-    }
-    i = (i + 1) & (s->bcap - 1);
+  int found = fg_itable_find(&s->binding_ix, b->hash, fg_binding_is, s, b);
+  if (found >= 0) {
+    fg_binding_free(b);
+    return s->bindings.items[found];
   }
   fg_vec_push(&s->bindings, b);
-  s->btable[i] = (int)s->bindings.len - 1;
+  fg_itable_add(&s->binding_ix, b->hash, (int)s->bindings.len - 1);
   return b;
 }
 
@@ -721,8 +714,7 @@ static void fg_offer(FgSearch *s, FgEnv *env, FgAcc *acc, int g, FgReach r, int 
 }
 
 static const char *fg_keep(FgSearch *s, char *owned) {
-  fg_vec_push(&s->arena, owned);
-  return owned;
+  return fg_str_intern_take(&s->arena, owned);
 }
 
 /* A process start at call c of env's def. */
@@ -1210,7 +1202,7 @@ static bool fg_fixture_items(FgSearch *s, FgEnv *env, FgAcc *acc, const FgKey *k
     if (test && !edges.items[i].fixture && tf->cls >= 0 &&
         (fg_str_startswith(tf->name, "setUp") || fg_str_startswith(tf->name, "setup"))) {
       FgKey sk = fg_key(s, to, ts, NULL, NULL, NULL);
-      raised = raised || s->nodes.items[fg_node_get(s, &sk)].r.raises;
+      raised = raised || fg_node_reach(s, fg_node_get(s, &sk))->raises;
     }
   }
   fg_vec_free(&edges);
@@ -1257,10 +1249,10 @@ static FgReach fg_node(FgSearch *s, const FgKey *k, int depth) {
    * recursion) */
   if (n->state == FG_NODE_FINAL ||
       (n->state == FG_NODE_PROVISIONAL && n->query != s->query && n->redone >= 2))
-    return n->r;
+    return *fg_node_reach(s, i);
   if (n->state == FG_NODE_PROVISIONAL && n->query == s->query) {
     s->hit_open = true; /* what leans on it is provisional too */
-    return n->r;
+    return *fg_node_reach(s, i);
   }
   if (n->state == FG_NODE_OPEN || depth > FG_SEARCH_DEPTH || !s->budget) {
     s->hit_open = true;
@@ -1275,8 +1267,8 @@ static FgReach fg_node(FgSearch *s, const FgKey *k, int depth) {
   s->hit_open = false;
   FgKey key = *k;
   FgReach r = fg_eval_node(s, &key, depth);
+  fg_node_set_reach(s, i, &r);
   n = &s->nodes.items[i]; /* the vector may have moved */
-  n->r = r;
   n->state = s->hit_open ? FG_NODE_PROVISIONAL : FG_NODE_FINAL;
   n->query = s->query;
   s->hit_open = saved || s->hit_open;
@@ -1436,6 +1428,6 @@ void fg_py_search_test(FgSearch *s, FgTest *t) {
     if (t->possible && !t->guard && at->gmod && at->gcond >= 0 &&
         at->status == FG_REACH_POSSIBLE)
       t->guard = fg_py_guard_note(at->gmod, at->gcond);
-    at = at->child >= 0 ? &s->nodes.items[at->child].r : NULL;
+    at = at->child >= 0 ? fg_node_reach(s, at->child) : NULL;
   }
 }

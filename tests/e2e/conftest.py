@@ -10,6 +10,14 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "fixtures"
 
+# forkguard's summary cache goes to one folder outside the projects the tests
+# build and compare (ctest sets it to the build folder's test-cache; run by
+# hand, a folder of this session); test_cache.py checks the default place.
+if not os.environ.get("FORKGUARD_CACHE_DIR"):
+    import tempfile
+
+    os.environ["FORKGUARD_CACHE_DIR"] = tempfile.mkdtemp(prefix="fg-e2e-cache-")
+
 
 @pytest.fixture(scope="session")
 def fg_bin():

@@ -26,6 +26,11 @@ import sys
 import tempfile
 from pathlib import Path
 
+# forkguard's summary cache stays out of the trees compared here (ctest sets
+# FORKGUARD_CACHE_DIR; run by hand, a temporary folder)
+if not os.environ.get("FORKGUARD_CACHE_DIR"):
+    os.environ["FORKGUARD_CACHE_DIR"] = __import__("tempfile").mkdtemp(prefix="fg-cache-")
+
 ENDINGS = {"lf": b"\n", "crlf": b"\r\n", "cr": b"\r"}
 
 

@@ -14,6 +14,11 @@ import random
 import shutil
 import subprocess
 import sys
+
+# forkguard's summary cache stays out of the trees compared here (ctest sets
+# FORKGUARD_CACHE_DIR; run by hand, a temporary folder)
+if not os.environ.get("FORKGUARD_CACHE_DIR"):
+    os.environ["FORKGUARD_CACHE_DIR"] = __import__("tempfile").mkdtemp(prefix="fg-cache-")
 import tempfile
 from pathlib import Path
 
