@@ -63,6 +63,65 @@ static bool dask_processes(const Walk *w, const RawCall *c) {
   return false;
 }
 
+/* The scheduler a dask call gives: `scheduler=V`, or for `dask.config.set`
+ * the "scheduler" key of its dict; -1. */
+static int scheduler_arg(const Walk *w, const RawCall *c) {
+  int v = arg_of(w, c->args, "scheduler", -1);
+  if (v >= 0 || strcmp(c->resolved, "dask.config.set") != 0)
+    return v;
+  int d = arg_of(w, c->args, NULL, 0);
+  if (d < 0 || w->exprs.items[d].kind != FG_EXPR_DICT)
+    return -1;
+  for (int e = w->exprs.items[d].a; e >= 0; e = w->exprs.items[e].next)
+    if (fg_str_eq(w->exprs.items[e].text, "scheduler"))
+      return w->exprs.items[e].a;
+  return -1;
+}
+
+/* What expression e names as a value, resolved ("x()" for a call's value);
+ * NULL. Owned. */
+static char *value_text(const Walk *w, int e) {
+  if (e < 0)
+    return NULL;
+  const FgPyExpr *x = &w->exprs.items[e];
+  if (!x->text)
+    return NULL;
+  if (x->kind == FG_EXPR_CALL)
+    return fg_xasprintf("%s()", x->text);
+  if (x->kind != FG_EXPR_NAME)
+    return NULL;
+  if (x->how == FG_NAME_LOCAL) {
+    const ExprPos *pos = &w->expr_pos.items[e];
+    return fg_pf_resolve_simple(w, x->text, pos->scope, pos->offset);
+  }
+  return fg_xstrdup(x->text);
+}
+
+static bool is_dask_collection(const Walk *w, int e) {
+  char *v = value_text(w, e);
+  bool bag = fg_pysites_dask_collection(v);
+  free(v);
+  return bag;
+}
+
+/* Does the call compute a dask.bag collection (its default scheduler starts
+ * processes)? */
+static bool dask_collection_compute(const Walk *w, const RawCall *c) {
+  int kind = fg_pysites_dask_compute(c->resolved);
+  bool bag = kind == 1;
+  if (kind == 2 && !c->star_args) {
+    for (int a = c->args; a >= 0 && !bag; a = w->exprs.items[a].next)
+      bag = w->exprs.items[a].kind != FG_EXPR_KW && is_dask_collection(w, a);
+  } else if (kind == 3 && c->how == FG_NAME_GLOBAL) {
+    bag = is_dask_collection(w, arg_of(w, c->args, NULL, 0));
+  }
+  if (!bag)
+    return false;
+  /* `.take(..., compute=False)`, `to_textfiles(..., compute=False)` */
+  int v = arg_of(w, c->args, "compute", -1);
+  return !(v >= 0 && w->exprs.items[v].kind == FG_EXPR_BOOL && !w->exprs.items[v].ival);
+}
+
 /* joblib's n_jobs: absent, None or 1 runs in the caller's process. */
 static bool njobs_sequential(const Walk *w, int e) {
   if (e < 0)
@@ -126,6 +185,31 @@ static void classify(const Walk *w, RawCall *c) {
     info.site = FG_SITE_LIBRARY;
     info.method = FG_METHOD_SPAWN;
   }
+  int sched = scheduler_arg(w, c);
+  if (!site && dask_collection_compute(w, c)) {
+    /* the model decides from the scheduler given, else the config */
+    site = true;
+    memset(&info, 0, sizeof info);
+    info.site = FG_SITE_LIBRARY;
+    info.method = FG_METHOD_SPAWN;
+    info.gate = FG_GATE_DASK_DEFAULT;
+  } else if (!site && sched >= 0) {
+    /* a scheduler known only where the code runs (a parameter, a variable):
+     * the model evaluates it */
+    uint8_t k = w->exprs.items[sched].kind;
+    if (k != FG_EXPR_STR && k != FG_EXPR_NONE && k != FG_EXPR_BOOL && k != FG_EXPR_INT) {
+      site = true;
+      memset(&info, 0, sizeof info);
+      info.site = FG_SITE_LIBRARY;
+      info.method = FG_METHOD_SPAWN;
+      info.gate = FG_GATE_SCHEDULER;
+    }
+  }
+  /* `dask.config.set(scheduler=...)` sets what later computes use */
+  if (c->gate != FG_GATE_NJOBS)
+    c->gate_expr = sched;
+  if (site && (info.gate == FG_GATE_DASK_DEFAULT || info.gate == FG_GATE_SCHEDULER))
+    c->gate = info.gate;
   if (!site)
     return;
   c->site = info.site;
@@ -373,14 +457,17 @@ static FgPyAssign assign_take(RawAssign *r) {
 static void distribute_values(Walk *w) {
   size_t nf = w->funcs.len ? w->funcs.len : 1, nc = w->classes.len ? w->classes.len : 1;
   IntVec *rets = fg_xcalloc(nf, sizeof *rets);
+  IntVec *ret_guards = fg_xcalloc(nf, sizeof *ret_guards);
   AssignVec *selfs = fg_xcalloc(nf, sizeof *selfs);
   AssignVec *locals = fg_xcalloc(nf, sizeof *locals);
   PatchVec *fpatch = fg_xcalloc(nf, sizeof *fpatch);
   AssignVec *attrs = fg_xcalloc(nc, sizeof *attrs);
   PatchVec *cpatch = fg_xcalloc(nc, sizeof *cpatch);
   AssignVec globals = {0};
-  for (size_t i = 0; i < w->returns.len; i++)
+  for (size_t i = 0; i < w->returns.len; i++) {
     fg_vec_push(&rets[w->returns.items[i].owner], w->returns.items[i].expr);
+    fg_vec_push(&ret_guards[w->returns.items[i].owner], w->returns.items[i].guard);
+  }
   for (size_t i = 0; i < w->self_assigns.len; i++)
     fg_vec_push(&selfs[w->self_assigns.items[i].owner],
                 assign_take(&w->self_assigns.items[i]));
@@ -408,10 +495,12 @@ static void distribute_values(Walk *w) {
   for (size_t i = 0; i < w->funcs.len; i++) {
     FgPyFunc *f = &w->funcs.items[i];
     fg_vec_shrink(&rets[i]);
+    fg_vec_shrink(&ret_guards[i]);
     fg_vec_shrink(&selfs[i]);
     fg_vec_shrink(&locals[i]);
     fg_vec_shrink(&fpatch[i]);
     f->returns = rets[i].items;
+    f->return_guards = ret_guards[i].items;
     f->nreturns = rets[i].len;
     f->self_assigns = selfs[i].items;
     f->nself_assigns = selfs[i].len;
@@ -466,6 +555,7 @@ static void distribute_values(Walk *w) {
         w->funcs.items[f].mentions_pool = true;
   }
   free(rets);
+  free(ret_guards);
   free(selfs);
   free(locals);
   free(fpatch);
@@ -892,6 +982,7 @@ void fg_pyfile_delete(FgPyModule *self) {
     calls_free(f->calls, f->ncalls);
     free(f->param_defaults);
     free(f->returns);
+    free(f->return_guards);
     assigns_free(f->self_assigns, f->nself_assigns);
     assigns_free(f->locals, f->nlocals);
     patches_free(f->patches, f->npatches);

@@ -122,6 +122,12 @@ typedef enum FgCondKind {
   FG_COND_CASE,    /* a match case */
   FG_COND_RAISES,  /* the body of `with pytest.raises(...)` / `assertRaises`: the
                       code in it is expected to raise, maybe before a site */
+  FG_COND_FOR,     /* the body of `for x in range(...)` / `for x in (a, b)` in a
+                      def: expr is the iterable, span the name x; runs once per
+                      value (the model unrolls it) */
+  FG_COND_CONFIG,  /* the body of `with <x>.config.set(scheduler=V)` (or
+                      `{"scheduler": V}`): expr is V, the scheduler dask
+                      computes with in it; always runs */
 } FgCondKind;
 
 typedef struct FgPyCond {
@@ -186,9 +192,15 @@ typedef enum FgStarted {
 /* A gate a library site holds on an argument, evaluated by the model. */
 typedef enum FgSiteGate {
   FG_GATE_NONE = 0,
-  FG_GATE_NJOBS,     /* joblib: n_jobs not 1 / None */
-  FG_GATE_SCHEDULER, /* dask: scheduler "processes" / "multiprocessing" */
-  FG_GATE_PROCESSES, /* dask.distributed: unless `processes=False` */
+  FG_GATE_NJOBS,        /* joblib: n_jobs not 1 / None */
+  FG_GATE_SCHEDULER,    /* dask: only when the scheduler given (gate_expr) is
+                           "processes" / "multiprocessing" / a function that
+                           starts processes */
+  FG_GATE_PROCESSES,    /* dask.distributed: unless `processes=False` */
+  FG_GATE_DASK_DEFAULT, /* a dask.bag collection computed: its default scheduler
+                           starts processes unless one is given (gate_expr, an
+                           enclosing `with dask.config.set(scheduler=...)`, an
+                           earlier `dask.config.set(...)` in the def) */
 } FgSiteGate;
 
 typedef enum FgPoolKind {
@@ -278,7 +290,8 @@ typedef struct FgPyFunc {
   FgPyCall *calls;
   size_t ncalls;
   /* values, for the test model */
-  int *returns; /* returned / yielded values (exprs) */
+  int *returns;       /* returned / yielded values (exprs) */
+  int *return_guards; /* the condition each runs under (conds), -1 */
   size_t nreturns;
   FgPyAssign *self_assigns; /* `self.name = value` (name without "self.") */
   size_t nself_assigns;

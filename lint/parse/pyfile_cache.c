@@ -18,7 +18,7 @@ const TSLanguage *tree_sitter_python(void);
 /* Adding a field to a summary struct changes what is cached: give it a place
  * below (pointers) and bump FG_PYCACHE_FORMAT. The sizes are part of the
  * format key, so an old cache is never read with a new layout. */
-#define FG_PYCACHE_FORMAT 1
+#define FG_PYCACHE_FORMAT 3
 #if UINTPTR_MAX == 0xffffffffffffffffu
 _Static_assert(sizeof(FgPyModule) == 224, "FgPyModule changed: update pyfile_cache.c");
 _Static_assert(sizeof(FgPyImport) == 48, "FgPyImport changed: update pyfile_cache.c");
@@ -29,7 +29,7 @@ _Static_assert(sizeof(FgPyAssign) == 40, "FgPyAssign changed: update pyfile_cach
 _Static_assert(sizeof(FgPyPatch) == 24, "FgPyPatch changed: update pyfile_cache.c");
 _Static_assert(sizeof(FgPyCall) == 120, "FgPyCall changed: update pyfile_cache.c");
 _Static_assert(sizeof(FgPyClass) == 128, "FgPyClass changed: update pyfile_cache.c");
-_Static_assert(sizeof(FgPyFunc) == 264, "FgPyFunc changed: update pyfile_cache.c");
+_Static_assert(sizeof(FgPyFunc) == 272, "FgPyFunc changed: update pyfile_cache.c");
 #endif
 
 uint64_t fg_pyfile_cache_key(const FgPyOptions *opts, const char *build) {
@@ -143,6 +143,7 @@ void fg_pyfile_cache_write(const FgPyModule *m, FgBuf *out) {
     put_strs(out, f->getfixturevalue, f->ngetfixturevalue);
     put_calls(out, f->calls, f->ncalls);
     put_raw(out, f->returns, f->nreturns, sizeof *f->returns);
+    put_raw(out, f->return_guards, f->nreturns, sizeof *f->return_guards);
     put_assigns(out, f->self_assigns, f->nself_assigns);
     put_assigns(out, f->locals, f->nlocals);
     put_patches(out, f->patches, f->npatches);
@@ -375,7 +376,7 @@ static void chk_calls(Chk *c, const FgPyCall *v, size_t n) {
     idx(c, k->gate_expr, c->m->nexprs);
     if (k->pool > FG_POOL_SAFE_METHOD || k->how > FG_NAME_SELF ||
         k->site > FG_SITE_LIBRARY || k->method > FG_METHOD_OWN ||
-        k->gate > FG_GATE_PROCESSES || k->started > FG_STARTED_ESCAPES)
+        k->gate > FG_GATE_DASK_DEFAULT || k->started > FG_STARTED_ESCAPES)
       c->ok = false;
   }
 }
@@ -429,8 +430,13 @@ static bool fg_pyfile_cache_check(const FgPyModule *m, size_t len) {
     }
     for (size_t k = 0; k < f->ngetfixturevalue; k++)
       need(&c, f->getfixturevalue[k]);
-    for (size_t k = 0; k < f->nreturns; k++)
+    if (f->nreturns && !f->return_guards)
+      c.ok = false;
+    for (size_t k = 0; k < f->nreturns; k++) {
       idx(&c, f->returns[k], m->nexprs);
+      if (f->return_guards)
+        idx(&c, f->return_guards[k], m->nconds);
+    }
     chk_markers(&c, f->markers, f->nmarkers);
     chk_calls(&c, f->calls, f->ncalls);
     chk_assigns(&c, f->self_assigns, f->nself_assigns);
@@ -460,7 +466,7 @@ static bool fg_pyfile_cache_check(const FgPyModule *m, size_t len) {
     const FgPyCond *k = &m->conds[i];
     flag(&c, &k->negated);
     flag(&c, &k->lazy);
-    if (k->kind > FG_COND_RAISES)
+    if (k->kind > FG_COND_CONFIG)
       c.ok = false;
     idx(&c, k->expr, m->nexprs);
     idx(&c, k->parent, m->nconds);
@@ -533,7 +539,7 @@ FgPyModule *fg_pyfile_cache_read(const char *data, size_t n, const FgSource *src
     FgPyFunc *f = &m->funcs[i];
     f->name = f->indent = f->fixture_name = NULL;
     f->params = f->getfixturevalue = NULL;
-    f->param_defaults = f->returns = NULL;
+    f->param_defaults = f->returns = f->return_guards = NULL;
     f->markers = NULL;
     f->calls = NULL;
     f->self_assigns = f->locals = NULL;
@@ -550,7 +556,8 @@ FgPyModule *fg_pyfile_cache_read(const char *data, size_t n, const FgSource *src
     f->getfixturevalue = get_strs(&r, &f->ngetfixturevalue);
     f->calls = get_calls(&r, &f->ncalls);
     f->returns = get_ints(&r, f->nreturns);
-    if (!f->returns)
+    f->return_guards = get_ints(&r, f->nreturns);
+    if (!f->returns || !f->return_guards)
       f->nreturns = 0;
     f->self_assigns = get_assigns(&r, &f->nself_assigns);
     f->locals = get_assigns(&r, &f->nlocals);

@@ -443,7 +443,12 @@ void fg_pf_resolve_exprs(Walk *w) {
       continue;
     const ExprPos *pos = &w->expr_pos.items[i];
     uint8_t how = 0, bound = 0;
-    char *r = fg_pf_resolve_how(w, e->text, pos->scope, pos->offset, &how, &bound);
+    char *r = fg_pf_resolve_value(w, e->text, pos->scope, pos->offset, &how, &bound,
+                                  e->kind == FG_EXPR_NAME);
+    if (!r) {
+      e->how = how; /* a local holding a call's value: evaluated from its assignment */
+      continue;
+    }
     free(e->text);
     e->text = r;
     e->how = how;

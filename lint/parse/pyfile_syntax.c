@@ -352,9 +352,20 @@ static uint8_t count_parts(const char *s) {
 
 char *fg_pf_resolve_how(const Walk *w, const char *text, int scope, size_t offset,
                         uint8_t *how, uint8_t *bound_parts) {
+  return fg_pf_resolve_value(w, text, scope, offset, how, bound_parts, false);
+}
+
+char *fg_pf_resolve_value(const Walk *w, const char *text, int scope, size_t offset,
+                          uint8_t *how, uint8_t *bound_parts, bool keep_local_calls) {
   size_t head = strcspn(text, ".(");
   int bscope = 0;
   const Binding *b = lookup(w, scope, text, head, offset, &bscope);
+  if (keep_local_calls && b && b->kind == BIND_ALIAS && b->value &&
+      strchr(b->value, '(') && w->scopes.items[bscope].kind == SCOPE_FUNC) {
+    *how = FG_NAME_LOCAL;
+    *bound_parts = 0;
+    return NULL;
+  }
   bool via = false;
   char *r = resolve(w, text, scope, offset, 0, &via);
   *bound_parts = 0;

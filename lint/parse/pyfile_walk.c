@@ -821,6 +821,9 @@ static int child_guard(Walk *w, const Frame *parent, TSFieldId field, TSNode n, 
   } else if (fg_pf_is_type(pt, "with_statement")) {
     if (field == w->f_body && parent->cons_guard >= 0)
       return parent->cons_guard;
+  } else if (parent->cons_guard >= 0 && field == w->f_body &&
+             fg_pf_is_type(pt, "for_statement")) {
+    return parent->cons_guard;
   } else if (fg_pf_is_type(pt, "try_statement")) {
     if (fg_pf_node_is(n, "except_clause") || fg_pf_node_is(n, "except_group_clause"))
       return fg_pf_cond(w, FG_COND_EXCEPT, false, -1, g, fg_pf_node_span(n));
@@ -941,6 +944,69 @@ static TSNode raises_item(const Walk *w, TSNode with_stmt) {
   return none;
 }
 
+/* `with dask.config.set(scheduler=V):` (or `{"scheduler": V}`): V as an
+ * expression, -1. *span gets the item. */
+static int config_item(Walk *w, TSNode with_stmt, const Ctx *cx, FgSpan *span) {
+  uint32_t n = ts_node_named_child_count(with_stmt);
+  for (uint32_t i = 0; i < n; i++) {
+    TSNode clause = ts_node_named_child(with_stmt, i);
+    if (!fg_pf_node_is(clause, "with_clause"))
+      continue;
+    uint32_t k = ts_node_named_child_count(clause);
+    for (uint32_t j = 0; j < k; j++) {
+      TSNode v = ts_node_child_by_field_id(ts_node_named_child(clause, j), w->f_value);
+      if (fg_pf_node_is(v, "as_pattern"))
+        v = ts_node_named_child(v, 0);
+      if (!fg_pf_node_is(v, "call"))
+        continue;
+      /* `<...>config.set(...)`: the attribute first, no copy */
+      TSNode fn = ts_node_child_by_field_id(v, w->f_function);
+      if (!fg_pf_node_is(fn, "attribute") ||
+          !fg_pf_text_eq(w, ts_node_child_by_field_id(fn, w->f_attribute), "set"))
+        continue;
+      char *d = fg_pf_dotted(w, fn);
+      bool hit = d && (strcmp(d, "config.set") == 0 || fg_str_endswith(d, ".config.set"));
+      free(d);
+      if (!hit)
+        continue;
+      bool star = false;
+      int args =
+          fg_pf_call_args(w, ts_node_child_by_field_id(v, w->f_arguments), cx, &star);
+      for (int a = args; a >= 0; a = w->exprs.items[a].next) {
+        const FgPyExpr *x = &w->exprs.items[a];
+        int val = -1;
+        if (x->kind == FG_EXPR_KW && fg_str_eq(x->text, "scheduler"))
+          val = x->a;
+        for (int e = x->kind == FG_EXPR_DICT ? x->a : -1; e >= 0 && val < 0;
+             e = w->exprs.items[e].next)
+          if (fg_str_eq(w->exprs.items[e].text, "scheduler"))
+            val = w->exprs.items[e].a;
+        if (val >= 0) {
+          *span = fg_pf_node_span(v);
+          return val;
+        }
+      }
+    }
+  }
+  return -1;
+}
+
+/* `for x in range(...)` / `for x in (a, b)` in a def: a loop over literal
+ * values runs its body once per value (FOR). */
+static void for_guard(Walk *w, Frame *self, const Ctx *cx) {
+  TSNode n = self->node;
+  TSNode left = ts_node_child_by_field_id(n, w->f_left);
+  TSNode right = ts_node_child_by_field_id(n, w->f_right);
+  bool literal = fg_pf_node_is(right, "tuple") || fg_pf_node_is(right, "list");
+  if (fg_pf_node_is(right, "call"))
+    literal = fg_pf_text_eq(w, ts_node_child_by_field_id(right, w->f_function), "range");
+  if (literal && fg_pf_node_is(left, "identifier")) {
+    int e = fg_pf_expr(w, right, cx, 0);
+    self->cons_guard =
+        fg_pf_cond(w, FG_COND_FOR, false, e, cx->guard, fg_pf_node_span(left));
+  }
+}
+
 /* The guards a node opens for its parts (see child_guard). */
 static void open_guards(Walk *w, Frame *self, Frame *parent, const Ctx *cx) {
   TSNode n = self->node;
@@ -970,10 +1036,14 @@ static void open_guards(Walk *w, Frame *self, Frame *parent, const Ctx *cx) {
     self->cons_guard = fg_pf_cond(w, FG_COND_TERNARY, false, e, cx->guard, sp);
     self->alt_guard = fg_pf_cond(w, FG_COND_TERNARY, true, e, cx->guard, sp);
   } else if (fg_pf_is_type(t, "with_statement")) {
+    int g = cx->guard;
+    int sched = config_item(w, n, cx, &sp);
+    if (sched >= 0)
+      g = self->cons_guard = fg_pf_cond(w, FG_COND_CONFIG, false, sched, g, sp);
     TSNode item = raises_item(w, n);
     if (!ts_node_is_null(item))
       self->cons_guard =
-          fg_pf_cond(w, FG_COND_RAISES, false, -1, cx->guard, fg_pf_node_span(item));
+          fg_pf_cond(w, FG_COND_RAISES, false, -1, g, fg_pf_node_span(item));
   } else if (fg_pf_is_type(t, "boolean_operator")) {
     TSNode left = ts_node_child_by_field_id(n, w->f_left);
     bool is_or = fg_pf_node_is(ts_node_child_by_field_id(n, w->f_operator), "or");
@@ -1040,6 +1110,8 @@ static void visit(Walk *w, size_t depth, TSFieldId field) {
   } else if (fg_pf_is_type(t, "for_statement") || fg_pf_is_type(t, "for_in_clause")) {
     /* loop targets are names of the scope (their values are not known) */
     TSNode left = ts_node_child_by_field_id(n, w->f_left);
+    if (cx.func >= 0 && fg_pf_is_type(t, "for_statement"))
+      for_guard(w, self, &cx);
     if (fg_pf_node_is(left, "identifier")) {
       fg_pf_bind_node(w, cx.scope, left, BIND_OPAQUE, NULL);
     } else if (!ts_node_is_null(left)) {

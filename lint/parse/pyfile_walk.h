@@ -258,6 +258,12 @@ char *fg_pf_resolve_simple(const Walk *w, const char *text, int scope, size_t of
  * leading components of the result an import-time binding supplied. */
 char *fg_pf_resolve_how(const Walk *w, const char *text, int scope, size_t offset,
                         uint8_t *how, uint8_t *bound_parts);
+/* resolve_how for a value; with keep_local_calls, a head that is a def's
+ * local holding what a call returned (`o = Opts(procs=2)`) is not resolved:
+ * NULL, *how FG_NAME_LOCAL (its value is the local's assignment, arguments
+ * and all, not the callee's name the alias resolves to). */
+char *fg_pf_resolve_value(const Walk *w, const char *text, int scope, size_t offset,
+                          uint8_t *how, uint8_t *bound_parts, bool keep_local_calls);
 
 /* ---- parse/pyfile_expr.c ------------------------------------------------ */
 

@@ -239,6 +239,117 @@ bool fg_pysites_scheduler_name(const char *canonical) {
   return strcmp(canonical, "dask.multiprocessing.get") == 0;
 }
 
+/* ---- dask collections -------------------------------------------------------
+ *
+ * A dask.bag collection (Bag, Item) is computed with its default scheduler,
+ * dask's processes scheduler (`__dask_scheduler__ =
+ * staticmethod(dask.multiprocessing.get)`), unless a scheduler is given. */
+
+static const char *const kBagMakers[] = {
+    "Bag",      "Item",      "from_sequence", "from_delayed",
+    "from_url", "read_text", "read_avro",     "range",
+    "concat",   "zip",       "map",           "map_partitions",
+    "bag_map",  "bag_range", "bag_zip",       NULL};
+static const char *const kBagModules[] = {"dask.bag.",        "dask.bag.core.",
+                                          "dask.bag.text.",   "dask.bag.avro.",
+                                          "dask.bag.random.", NULL};
+/* Methods whose value is no collection of the bag's kind. */
+static const char *const kBagLeaves[] = {"compute",
+                                         "persist",
+                                         "take",
+                                         "to_dataframe",
+                                         "to_delayed",
+                                         "to_textfiles",
+                                         "to_avro",
+                                         "visualize",
+                                         "__iter__",
+                                         "__dask_graph__",
+                                         "__dask_keys__",
+                                         "__dask_scheduler__",
+                                         "__dask_postcompute__",
+                                         "__dask_postpersist__",
+                                         "__dask_layers__",
+                                         "__dask_tokenize__",
+                                         NULL};
+
+static bool fg_in_list(const char *const *list, const char *s, size_t n) {
+  for (const char *const *k = list; *k; k++)
+    if (strlen(*k) == n && strncmp(*k, s, n) == 0)
+      return true;
+  return false;
+}
+
+bool fg_pysites_dask_collection(const char *value) {
+  if (!value)
+    return false;
+  const char *s = NULL;
+  for (const char *const *m = kBagModules; *m && !s; m++) {
+    size_t n = strlen(*m);
+    if (strncmp(value, *m, n) != 0)
+      continue;
+    size_t k = strcspn(value + n, ".(");
+    bool random = strcmp(*m, "dask.bag.random.") == 0;
+    bool maker = random ? (k == 6 && strncmp(value + n, "sample", 6) == 0) ||
+                              (k == 7 && strncmp(value + n, "choices", 7) == 0)
+                        : fg_in_list(kBagMakers, value + n, k);
+    if (maker && value[n + k] == '(' && value[n + k + 1] == ')')
+      s = value + n + k + 2;
+  }
+  if (!s)
+    return false;
+  /* then methods that keep a collection, and the `.str` accessor's */
+  for (int steps = 0; *s && steps < 64; steps++) {
+    if (*s != '.')
+      return false;
+    size_t k = strcspn(s + 1, ".(");
+    const char *after = s + 1 + k;
+    if (k == 3 && strncmp(s + 1, "str", 3) == 0 && *after == '.') {
+      s = after;
+      continue;
+    }
+    if (after[0] != '(' || after[1] != ')' || fg_in_list(kBagLeaves, s + 1, k))
+      return false;
+    s = after + 2;
+  }
+  return *s == '\0';
+}
+
+int fg_pysites_dask_compute(const char *resolved) {
+  static const char *const methods[] = {"compute", "persist", "take", "to_textfiles",
+                                        NULL};
+  static const char *const funcs[] = {"dask.compute",
+                                      "dask.persist",
+                                      "dask.base.compute",
+                                      "dask.base.persist",
+                                      "dask.bag.compute",
+                                      "dask.bag.to_textfiles",
+                                      "dask.bag.core.to_textfiles",
+                                      NULL};
+  static const char *const iterating[] = {"list", "tuple", "set", "frozenset", "dict",
+                                          "sorted", "sum", "min", "max", "any", "all",
+                                          "iter",
+                                          /* an Item's conversions compute it */
+                                          "int", "float", "complex", "bool", NULL};
+  if (!resolved)
+    return 0;
+  const char *dot = strrchr(resolved, '.');
+  if (!dot) {
+    size_t n = strlen(resolved);
+    return fg_in_list(iterating, resolved, n) ? 3 : 0;
+  }
+  if (strncmp(resolved, "dask.", 5) != 0)
+    return 0;
+  const char *last = dot + 1;
+  if (fg_in_list(methods, last, strlen(last)) && strncmp(resolved, "dask.bag.", 9) == 0) {
+    char *recv = fg_xstrndup(resolved, (size_t)(dot - resolved));
+    bool bag = fg_pysites_dask_collection(recv);
+    free(recv);
+    if (bag)
+      return 1;
+  }
+  return fg_in_list(funcs, resolved, strlen(resolved)) ? 2 : 0;
+}
+
 static const char *fg_site_kind_doc(uint8_t kind) {
   switch (kind) {
   case FG_SITE_POOL:
@@ -266,6 +377,15 @@ void fg_pysites_doc(FgBuf *out) {
       "| `<ctx>.Pool` / `.Process` / `.Manager` | pool / process / manager "
       "| the context's | `ctx = multiprocessing.get_context(M)`, "
       "`loky.backend.get_context()` (loky), `multiprocessing.context.*Context()` |\n");
+  fg_buf_puts(
+      out, "| a dask.bag collection computed (`.compute()`, `.persist()`, `.take()`, "
+           "`.to_textfiles()`, `dask.compute(bag)`, `list(bag)` and other builtins that "
+           "iterate it) | library | spawn | its default scheduler is the processes "
+           "scheduler, unless the call gives `scheduler=`, or it runs under `with "
+           "dask.config.set(scheduler=...)` or after `dask.config.set(scheduler=...)` "
+           "in the same def; a collection is what `dask.bag.from_sequence`, "
+           "`from_delayed`, `read_text`, `Bag(...)` ... return and what its methods "
+           "that keep one return |\n");
   fg_buf_puts(out, "\nFolded into `multiprocessing`: `billiard`, `multiprocess`, "
                    "`torch.multiprocessing`; into `loky`: `joblib.externals.loky`; into "
                    "`distributed`: `dask.distributed`.\n");

@@ -45,6 +45,17 @@ bool fg_pysites_scheduler(const char *value);
 /* A name given as a scheduler: `scheduler=dask.multiprocessing.get`. */
 bool fg_pysites_scheduler_name(const char *canonical);
 
+/* Is the value named so (a resolved dotted text, "()" for calls) a dask.bag
+ * collection: what a bag maker returns (`dask.bag.from_sequence()`), and
+ * every method of it that keeps one (`.map()`, `.str.upper()`, `.sum()`)? */
+bool fg_pysites_dask_collection(const char *value);
+/* How a call computes a dask collection (its default scheduler: processes):
+ * 1 a method of the collection ("<bag>.compute", `.persist`, `.take`,
+ * `.to_textfiles`), 2 a function of its collection arguments
+ * (`dask.compute`, `dask.persist`, `dask.bag.to_textfiles`), 3 a builtin that
+ * iterates its first argument (`list(bag)`); 0 none. */
+int fg_pysites_dask_compute(const char *resolved);
+
 /* The start method a string names ("fork" -> FG_METHOD_FORK), DEFAULT else. */
 uint8_t fg_pysites_method(const char *name);
 const char *fg_pysites_method_name(uint8_t method);

@@ -211,7 +211,8 @@ static void fg_collect_inherited(FgPyModel *p, const FgMarkerSet *ms, FgModule *
 }
 
 /* Where a test runs, from its skip marks: `skip` nowhere, `skipif(c)` where c
- * is false (a condition that cannot be evaluated leaves it running). */
+ * is false (a condition that cannot be evaluated leaves it running; nor can
+ * a string, which pytest evaluates as code in the module: `skipif("not np")`). */
 static FgPlatforms fg_marks_run(const FgPyModel *p, FgModule *m, const FgPyMarker *mk,
                                 size_t n) {
   FgPlatforms runs = FG_PLATFORMS_ALL;
@@ -220,6 +221,7 @@ static FgPlatforms fg_marks_run(const FgPyModel *p, FgModule *m, const FgPyMarke
     if (strcmp(mk[i].name, "skip") == 0)
       runs = 0;
     else if (strcmp(mk[i].name, "skipif") == 0 && mk[i].cond >= 0 &&
+             m->py->exprs[mk[i].cond].kind != FG_EXPR_STR &&
              fg_py_eval_mask(p, m, mk[i].cond, &when))
       runs &= ~when;
   }

@@ -174,11 +174,13 @@ int fg_py_truth(FgVal v) {
   case FG_VAL_TUPLE:
     return v.tmod && v.tmod->py->exprs[v.texpr].a >= 0;
   case FG_VAL_EXTERNAL:
-    /* a name is true; what calling it returned is not known */
-    return v.str && fg_str_endswith(v.str, ")") ? -1 : 1;
+    /* a name is true; what calling it returned is not known, nor any
+     * attribute of that (`parse_args().jobs`) */
+    return v.str && (fg_str_endswith(v.str, ")") || strstr(v.str, "().")) ? -1 : 1;
   case FG_VAL_VERSION:
   case FG_VAL_CLASS:
   case FG_VAL_DEF:
+  case FG_VAL_NAMESPACE:
   case FG_VAL_TRUTHY:
     return 1;
   case FG_VAL_FALSY:
@@ -353,10 +355,29 @@ static bool fg_global_mutated(const FgModule *m, const char *name) {
   return false;
 }
 
+/* Is name the variable of the loop iteration env evaluates (and not assigned
+ * again in the body before the use)? */
+static bool fg_is_loop_var(const FgEnv *env, const char *name, const FgPyAssign *a) {
+  if (!env->loop_cond1)
+    return false;
+  const FgPyCond *c = &env->mod->py->conds[env->loop_cond1 - 1];
+  size_t n = c->span.end - c->span.start;
+  if (strlen(name) != n || strncmp(env->mod->src->data + c->span.start, name, n) != 0)
+    return false;
+  return !a || a->span.start < c->span.start;
+}
+
 static FgVal fg_local(FgEnv *env, const char *name) {
   const FgPyFunc *f = env->func;
   if (!f)
     return fg_val(FG_VAL_UNKNOWN);
+  const FgPyAssign *last = NULL;
+  for (size_t i = f->nlocals; i-- > 0 && !last;)
+    if (strcmp(f->locals[i].name, name) == 0 &&
+        !(env->at && f->locals[i].span.start >= env->at))
+      last = &f->locals[i];
+  if (fg_is_loop_var(env, name, last))
+    return env->loop_val;
   for (size_t i = f->nlocals; i-- > 0;) {
     const FgPyAssign *a = &f->locals[i];
     if (strcmp(a->name, name) != 0 || (env->at && a->span.start >= env->at))
@@ -533,10 +554,62 @@ static FgVal fg_return_value_(FgEnv *env, int d, FgClassRef self, const FgBindin
   de.inst = inst;
   const FgPyFunc *f = de.func;
   for (size_t i = 0; i < f->nreturns; i++) {
+    /* a return whose condition is false for these arguments does not run */
+    if (f->return_guards[i] >= 0 &&
+        fg_py_guard(&de, f->return_guards[i]).status == FG_GUARD_FALSE)
+      continue;
     FgVal v = fg_eval_in(&de, de.mod, f->returns[i]);
     if (v.kind != FG_VAL_NONE && v.kind != FG_VAL_UNKNOWN)
       return v;
   }
+  return fg_val(FG_VAL_UNKNOWN);
+}
+
+/* Classes whose instances have the keyword arguments of their construction
+ * as attributes (`SimpleNamespace(use_processes=False).use_processes` is
+ * False), and the keywords of each that configure the object instead. */
+static const char *const kMockKeywords[] = {
+    "spec",      "spec_set",    "side_effect", "return_value",
+    "wraps",     "name",        "unsafe",      "parent",
+    "_new_name", "_new_parent", "_spec_class", "_spec_as_instance",
+    NULL};
+
+static bool fg_namespace_class(const char *name, bool *mock) {
+  static const char *const plain[] = {"types.SimpleNamespace", "argparse.Namespace",
+                                      NULL};
+  static const char *const mocks[] = {"unittest.mock.Mock",
+                                      "unittest.mock.MagicMock",
+                                      "unittest.mock.NonCallableMock",
+                                      "unittest.mock.NonCallableMagicMock",
+                                      "mock.Mock",
+                                      "mock.MagicMock",
+                                      NULL};
+  for (const char *const *c = plain; *c; c++)
+    if (strcmp(name, *c) == 0) {
+      *mock = false;
+      return true;
+    }
+  for (const char *const *c = mocks; *c; c++)
+    if (strcmp(name, *c) == 0) {
+      *mock = true;
+      return true;
+    }
+  return false;
+}
+
+/* `ns.name` on a namespace: the keyword's value; anything else (an attribute
+ * set later, a mock's own attribute) is not known. */
+static FgVal fg_namespace_attr(FgVal v, const char *part, size_t n) {
+  bool mock = false;
+  if (!v.inst || !v.str || !fg_namespace_class(v.str, &mock))
+    return fg_val(FG_VAL_UNKNOWN);
+  for (const char *const *k = kMockKeywords; mock && *k; k++)
+    if (strlen(*k) == n && strncmp(*k, part, n) == 0)
+      return fg_val(FG_VAL_UNKNOWN);
+  for (size_t i = 0; i < v.inst->nextra_kw; i++)
+    if (strlen(v.inst->extra_names[i]) == n &&
+        strncmp(v.inst->extra_names[i], part, n) == 0)
+      return v.inst->extra_kw[i];
   return fg_val(FG_VAL_UNKNOWN);
 }
 
@@ -594,6 +667,8 @@ static FgVal fg_member1(FgEnv *env, FgVal v, const char *part, size_t n, bool ca
     if (n == 8 && strncmp(part, "callback", 8) == 0)
       return v;
     return fg_val(FG_VAL_UNKNOWN);
+  case FG_VAL_NAMESPACE:
+    return call ? fg_val(FG_VAL_UNKNOWN) : fg_namespace_attr(v, part, n);
   case FG_VAL_NONE:
   case FG_VAL_PLAT:
     return v.kind == FG_VAL_PLAT ? v : fg_val(FG_VAL_UNKNOWN);
@@ -973,6 +1048,163 @@ static FgVal fg_str_method(FgEnv *env, FgVal recv, const char *meth, FgModule *m
   return fg_val_bool(false);
 }
 
+/* ---- isinstance ------------------------------------------------------------------ */
+
+/* Does every base along the class's MRO resolve, in the repository or
+ * outside it (so an in-repo class missing from it is not a base)? */
+static bool fg_mro_complete(const FgPyModel *p, const FgClassRefVec *mro) {
+  for (size_t i = 0; i < mro->len; i++) {
+    const FgPyClass *k = &mro->items[i].mod->py->classes[mro->items[i].cls];
+    for (size_t b = 0; b < k->nbases; b++) {
+      FgEntity en;
+      fg_py_lookup(p, mro->items[i].mod, k->bases[b], &en);
+      if (en.kind != FG_ENTITY_EXTERNAL && en.kind != FG_ENTITY_CLASS)
+        return false;
+    }
+  }
+  return true;
+}
+
+/* Is every base along the MRO an in-repo class (or `object`): no outside
+ * class can add a method? */
+static bool fg_mro_closed(const FgPyModel *p, const FgClassRefVec *mro) {
+  for (size_t i = 0; i < mro->len; i++) {
+    const FgPyClass *k = &mro->items[i].mod->py->classes[mro->items[i].cls];
+    for (size_t b = 0; b < k->nbases; b++) {
+      if (strcmp(k->bases[b], "object") == 0)
+        continue;
+      FgEntity en;
+      fg_py_lookup(p, mro->items[i].mod, k->bases[b], &en);
+      if (en.kind != FG_ENTITY_CLASS)
+        return false;
+    }
+  }
+  return true;
+}
+
+/* The protocols an in-repo class meets by defining their method. */
+static const char *fg_protocol_method(const char *name) {
+  static const char *const rows[][2] = {
+      {"collections.abc.Iterable", "__iter__"}, {"typing.Iterable", "__iter__"},
+      {"collections.abc.Sized", "__len__"},     {"typing.Sized", "__len__"},
+      {"collections.abc.Callable", "__call__"}, {"typing.Callable", "__call__"},
+      {"collections.abc.Iterator", "__next__"}, {"typing.Iterator", "__next__"},
+  };
+  for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++)
+    if (strcmp(name, rows[i][0]) == 0)
+      return rows[i][1];
+  return NULL;
+}
+
+/* isinstance(v, c) for one class value c: 1, 0, -1 not known. */
+static int fg_isinstance1(FgEnv *env, FgVal v, FgVal c) {
+  const FgPyModel *p = env->p;
+  if (v.kind == FG_VAL_INSTANCE && v.cls.mod) {
+    FgClassRefVec mro = {0};
+    fg_py_class_mro(p, v.cls.mod, v.cls.cls, &mro);
+    int out = -1;
+    if (c.kind == FG_VAL_CLASS) {
+      for (size_t i = 0; i < mro.len && out < 0; i++)
+        if (mro.items[i].mod == c.cls.mod && mro.items[i].cls == c.cls.cls)
+          out = 1;
+      if (out < 0 && fg_mro_complete(p, &mro))
+        out = 0;
+    } else if (c.kind == FG_VAL_EXTERNAL) {
+      const char *meth = fg_protocol_method(c.str);
+      for (size_t i = 0; i < mro.len && out < 0; i++) {
+        const FgPyClass *k = &mro.items[i].mod->py->classes[mro.items[i].cls];
+        for (size_t b = 0; b < k->nbases && out < 0; b++)
+          if (strcmp(k->bases[b], c.str) == 0)
+            out = 1;
+        if (meth && fg_py_find_func(mro.items[i].mod, meth, mro.items[i].cls) >= 0)
+          out = 1;
+      }
+      if (out < 0 && meth && fg_mro_closed(p, &mro))
+        out = 0;
+    }
+    fg_vec_free(&mro);
+    return out;
+  }
+  if (v.kind == FG_VAL_EXTERNAL && fg_str_endswith(v.str, "()")) {
+    /* what an outside constructor made: never an in-repo class's instance,
+     * always its own class's */
+    if (c.kind == FG_VAL_CLASS)
+      return 0;
+    if (c.kind == FG_VAL_EXTERNAL && strlen(v.str) == strlen(c.str) + 2 &&
+        strncmp(v.str, c.str, strlen(c.str)) == 0)
+      return 1;
+    return -1;
+  }
+  if (v.kind == FG_VAL_TUPLE || v.kind == FG_VAL_DICT) {
+    /* a display: a list or a tuple (not told apart), or a dict */
+    bool dict = v.kind == FG_VAL_DICT;
+    if (c.kind == FG_VAL_CLASS)
+      return 0;
+    if (c.kind != FG_VAL_EXTERNAL)
+      return -1;
+    const char *meth = fg_protocol_method(c.str);
+    if (meth) /* iterable and sized; neither callable nor an iterator */
+      return strcmp(meth, "__iter__") == 0 || strcmp(meth, "__len__") == 0;
+    if (strcmp(c.str, "builtins.dict") == 0)
+      return dict;
+    if (strcmp(c.str, "builtins.list") == 0 || strcmp(c.str, "builtins.tuple") == 0)
+      return dict ? 0 : -1;
+    static const char *const scalars[] = {"builtins.bool",  "builtins.int",
+                                          "builtins.str",   "builtins.float",
+                                          "builtins.bytes", NULL};
+    for (const char *const *b = scalars; *b; b++)
+      if (strcmp(c.str, *b) == 0)
+        return 0;
+    return -1;
+  }
+  if (v.kind == FG_VAL_NONE || v.kind == FG_VAL_BOOL || v.kind == FG_VAL_INT ||
+      v.kind == FG_VAL_STR) {
+    if (c.kind == FG_VAL_CLASS)
+      return 0;
+    if (c.kind != FG_VAL_EXTERNAL)
+      return -1;
+    static const char *const own[] = {
+        "", "", "builtins.NoneType", "builtins.bool", "builtins.int", "builtins.str"};
+    if (strcmp(c.str, own[v.kind]) == 0 ||
+        (v.kind == FG_VAL_BOOL && strcmp(c.str, "builtins.int") == 0))
+      return 1;
+    static const char *const builtins[] = {"builtins.bool",  "builtins.int",
+                                           "builtins.str",   "builtins.float",
+                                           "builtins.bytes", "builtins.list",
+                                           "builtins.tuple", "builtins.dict",
+                                           "builtins.set",   NULL};
+    for (const char *const *b = builtins; *b; b++)
+      if (strcmp(c.str, *b) == 0)
+        return 0;
+    return -1;
+  }
+  return -1;
+}
+
+static FgVal fg_isinstance(FgEnv *env, FgModule *m, const FgPyExpr *x) {
+  int a = x->a, b = a >= 0 ? fg_ex(m, a)->next : -1;
+  if (a < 0 || b < 0 || fg_ex(m, a)->kind == FG_EXPR_KW ||
+      fg_ex(m, b)->kind == FG_EXPR_KW)
+    return fg_val(FG_VAL_UNKNOWN);
+  FgVal v = fg_eval_in(env, m, a);
+  FgVal c = fg_eval_in(env, m, b);
+  if (v.kind == FG_VAL_PLAT || c.kind == FG_VAL_PLAT)
+    return fg_val(FG_VAL_UNKNOWN);
+  if (c.kind != FG_VAL_TUPLE) {
+    int r = fg_isinstance1(env, v, c);
+    return r < 0 ? fg_val(FG_VAL_UNKNOWN) : fg_val_bool(r);
+  }
+  bool unknown = false;
+  for (int e = fg_ex(c.tmod, c.texpr)->a; e >= 0; e = fg_ex(c.tmod, e)->next) {
+    FgEnv te = fg_env_module(env, (FgModule *)c.tmod);
+    int r = fg_isinstance1(env, v, fg_eval_in(&te, (FgModule *)c.tmod, e));
+    if (r == 1)
+      return fg_val_bool(true);
+    unknown = unknown || r < 0;
+  }
+  return unknown ? fg_val(FG_VAL_UNKNOWN) : fg_val_bool(false);
+}
+
 static FgVal fg_eval_call(FgEnv *env, FgModule *m, const FgPyExpr *x) {
   const char *t = x->text;
   if (x->how == FG_NAME_GLOBAL) {
@@ -1024,6 +1256,8 @@ static FgVal fg_eval_call(FgEnv *env, FgModule *m, const FgPyExpr *x) {
       }
       return a0.kind == FG_VAL_PLAT ? a0 : fg_val(FG_VAL_UNKNOWN);
     }
+    if (strcmp(t, "isinstance") == 0)
+      return fg_isinstance(env, m, x);
     if (strcmp(t, "staticmethod") == 0 || strcmp(t, "classmethod") == 0 ||
         strcmp(t, "property") == 0)
       return a0;
@@ -1102,6 +1336,15 @@ static FgVal fg_eval_call(FgEnv *env, FgModule *m, const FgPyExpr *x) {
   }
   if (callee.kind == FG_VAL_UNKNOWN || callee.kind == FG_VAL_PLAT)
     return callee;
+  bool mock = false;
+  if (callee.kind == FG_VAL_EXTERNAL && fg_namespace_class(callee.str, &mock)) {
+    FgVal ns = fg_val(FG_VAL_NAMESPACE);
+    ns.str = callee.str;
+    ns.inst = fg_py_bind_keywords(env->search, env, m, x->a);
+    ns.origin_mod = m;
+    ns.origin = x->span;
+    return ns;
+  }
   if (callee.kind == FG_VAL_DEF && env->depth < FG_EVAL_DEPTH) {
     /* a helper's value, with this call's arguments */
     const FgBinding *params = fg_py_bind(env->search, env, m, x->a, false, callee.def);
@@ -1350,12 +1593,16 @@ FgGuardResult fg_py_guard(FgEnv *env, int g) {
     FgGuardResult t = {FG_GUARD_TRUE, FG_PLATFORMS_ALL, -1};
     return t;
   }
-  FgMemoKey key = {{2, (uintptr_t)env->mod, (uintptr_t)g, (uintptr_t)(env->def + 2),
-                    (uintptr_t)env->params, (uintptr_t)env->inst,
-                    (uintptr_t)env->self.mod ^ ((uintptr_t)(env->self.cls + 1) << 48) ^
-                        ((uintptr_t)env->entry << 47) ^
-                        ((uintptr_t)env->params_unknown << 46)},
-                   NULL};
+  uintptr_t loop = env->loop_cond1
+                       ? (uintptr_t)(fg_py_val_hash(&env->loop_val) ^
+                                     ((uint64_t)env->loop_cond1 * 0x9e3779b97f4a7c15ull))
+                       : 0;
+  FgMemoKey key = {
+      {2 ^ (loop << 3), (uintptr_t)env->mod, (uintptr_t)g, (uintptr_t)(env->def + 2),
+       (uintptr_t)env->params, (uintptr_t)env->inst,
+       (uintptr_t)env->self.mod ^ ((uintptr_t)(env->self.cls + 1) << 48) ^
+           ((uintptr_t)env->entry << 47) ^ ((uintptr_t)env->params_unknown << 46)},
+      NULL};
   int slot = fg_py_memo(env->search, &key);
   if (slot >= 0) {
     FgMemoSlot *m = fg_py_memo_at(env->search, slot);
@@ -1381,8 +1628,10 @@ static FgGuardResult fg_py_guard_(FgEnv *env, int g) {
   const FgPyModule *py = env->mod->py;
   for (int steps = 0; g >= 0 && (size_t)g < py->nconds && steps < 64; steps++) {
     const FgPyCond *c = &py->conds[g];
-    if (c->kind == FG_COND_RAISES) {
-      /* judged by the search: it depends on what the callee checks first */
+    if (c->kind == FG_COND_RAISES || c->kind == FG_COND_CONFIG ||
+        c->kind == FG_COND_FOR) {
+      /* judged by the search: it depends on what the callee checks first,
+       * or on what is computed in the body */
       g = c->parent;
       continue;
     }
@@ -1428,6 +1677,13 @@ char *fg_py_guard_note(const FgModule *m, int c) {
     return fg_xasprintf("only in one `case` of a `match` (%s:%zu)", m->src->path,
                         pos.line);
   char *text = fg_pyfile_text(m->py, cond->span, 80);
+  if (cond->kind == FG_COND_CONFIG) {
+    char *out =
+        fg_xasprintf("only when the scheduler `%s` sets starts processes (%s:%zu)", text,
+                     m->src->path, pos.line);
+    free(text);
+    return out;
+  }
   if (cond->kind == FG_COND_RAISES) {
     char *out = fg_xasprintf("only if the code under `%s` gets past its checks before it "
                              "raises (%s:%zu)",
@@ -1445,6 +1701,154 @@ char *fg_py_guard_note(const FgModule *m, int c) {
                            cond->negated ? "false" : "true", m->src->path, pos.line);
   free(text);
   return out;
+}
+
+/* ---- loops over literal values -------------------------------------------------- */
+
+int fg_py_loop_values(FgEnv *env, int cond, FgVal *out, int max) {
+  const FgPyCond *c = &env->mod->py->conds[cond];
+  if (c->kind != FG_COND_FOR || c->expr < 0)
+    return -1;
+  const FgPyExpr *x = fg_ex(env->mod, c->expr);
+  FgEnv e = *env;
+  e.loop_cond1 = 0;
+  e.at = c->span.start;
+  e.use_known = true;
+  e.use_guard = c->parent;
+  e.depth++;
+  int n = 0;
+  if (x->kind == FG_EXPR_TUPLE) {
+    for (int el = x->a; el >= 0; el = fg_ex(env->mod, el)->next) {
+      if (n == max)
+        return -1;
+      FgVal v = fg_eval_in(&e, env->mod, el);
+      if (v.kind == FG_VAL_UNKNOWN || v.kind == FG_VAL_PLAT)
+        return -1;
+      out[n++] = v;
+    }
+    return n;
+  }
+  if (x->kind != FG_EXPR_CALL || !fg_str_eq(x->text, "range") || x->how != FG_NAME_GLOBAL)
+    return -1;
+  long long arg[3];
+  int k = 0;
+  for (int a = x->a; a >= 0; a = fg_ex(env->mod, a)->next) {
+    FgVal v = fg_eval_in(&e, env->mod, a);
+    if (k == 3 || v.kind != FG_VAL_INT || fg_ex(env->mod, a)->kind == FG_EXPR_KW)
+      return -1;
+    arg[k++] = v.ival;
+  }
+  long long lo = k > 1 ? arg[0] : 0, hi = k > 1 ? arg[1] : k ? arg[0] : 0;
+  long long step = k > 2 ? arg[2] : 1;
+  if (!k || !step)
+    return -1;
+  for (long long i = lo; step > 0 ? i < hi : i > hi; i += step) {
+    if (n == max)
+      return -1;
+    out[n++] = fg_val_int(i);
+  }
+  return n;
+}
+
+bool fg_py_reads_loop_var(const FgModule *m, int cond, int e) {
+  if (e < 0 || (size_t)e >= m->py->nexprs)
+    return false;
+  const FgPyCond *c = &m->py->conds[cond];
+  size_t n = c->span.end - c->span.start;
+  const char *name = m->src->data + c->span.start;
+  /* an explicit stack: expressions nest, bounded by the summary's size */
+  int stack[64];
+  int top = 0;
+  stack[top++] = e;
+  while (top) {
+    const FgPyExpr *x = fg_ex(m, stack[--top]);
+    if (x->kind == FG_EXPR_NAME && x->how == FG_NAME_LOCAL && x->text &&
+        strcspn(x->text, ".(") == n && strncmp(x->text, name, n) == 0)
+      return true;
+    int kids[3] = {x->a, x->b, x->kind == FG_EXPR_IFEXP ? (int)x->ival : -1};
+    if (x->kind == FG_EXPR_TUPLE || x->kind == FG_EXPR_CALL || x->kind == FG_EXPR_DICT) {
+      for (int k = x->a; k >= 0 && top < 64; k = fg_ex(m, k)->next)
+        stack[top++] = k;
+      continue;
+    }
+    for (int k = 0; k < 3 && top < 64; k++)
+      if (kids[k] >= 0)
+        stack[top++] = kids[k];
+  }
+  return false;
+}
+
+/* ---- dask schedulers ------------------------------------------------------------ */
+
+/* What a scheduler value starts; -1: None (the default stays). */
+static int fg_sched_of(FgVal v, int *def) {
+  switch (v.kind) {
+  case FG_VAL_NONE:
+    return -1;
+  case FG_VAL_STR:
+    return fg_pysites_scheduler(v.str) ? FG_SCHED_PROCESSES : FG_SCHED_NONE;
+  case FG_VAL_EXTERNAL: {
+    char *canon = fg_pysites_canonical(v.str);
+    bool hit = fg_pysites_scheduler_name(canon);
+    free(canon);
+    return hit ? FG_SCHED_PROCESSES : FG_SCHED_NONE;
+  }
+  case FG_VAL_DEF:
+    *def = v.def;
+    return FG_SCHED_DEF;
+  case FG_VAL_UNKNOWN:
+  case FG_VAL_PLAT:
+    return FG_SCHED_UNKNOWN;
+  default:
+    return FG_SCHED_NONE; /* a client, an executor, a number: not dask's processes */
+  }
+}
+
+static int fg_sched_expr(FgEnv *env, int expr, size_t at, int guard, int *def) {
+  FgEnv e = *env;
+  e.at = at;
+  e.use_known = true;
+  e.use_guard = guard;
+  e.depth++;
+  return fg_sched_of(fg_eval_in(&e, env->mod, expr), def);
+}
+
+FgSchedVerdict fg_py_dask_scheduler(FgEnv *env, const FgPyCall *c, int *def, int *cond) {
+  *def = -1;
+  *cond = -1;
+  if (c->gate_expr >= 0) {
+    int k = fg_sched_expr(env, c->gate_expr, c->span.start, c->guard, def);
+    if (k >= 0)
+      return (FgSchedVerdict)k;
+  }
+  if (c->gate != FG_GATE_DASK_DEFAULT)
+    return FG_SCHED_NONE;
+  const FgPyModule *py = env->mod->py;
+  for (int g = c->guard, steps = 0; g >= 0 && (size_t)g < py->nconds && steps < 64;
+       steps++, g = py->conds[g].parent) {
+    const FgPyCond *k = &py->conds[g];
+    if (k->kind != FG_COND_CONFIG)
+      continue;
+    int v = fg_sched_expr(env, k->expr, k->span.start, k->parent, def);
+    if (v >= 0) {
+      *cond = g;
+      return (FgSchedVerdict)v;
+    }
+  }
+  /* `dask.config.set(scheduler=...)` earlier in the def holds from there on */
+  const FgPyFunc *f = env->func;
+  for (size_t i = f ? f->ncalls : 0; i-- > 0;) {
+    const FgPyCall *o = &f->calls[i];
+    if (o->span.end > c->span.start || o->in_with || o->gate_expr < 0 ||
+        strcmp(o->resolved, "dask.config.set") != 0)
+      continue;
+    int v = fg_sched_expr(env, o->gate_expr, o->span.start, o->guard, def);
+    if (v == FG_SCHED_UNKNOWN)
+      return FG_SCHED_NONE; /* no guard to name: not reported */
+    if (v >= 0)
+      return (FgSchedVerdict)v;
+  }
+  return FG_SCHED_PROCESSES;
 }
 
 /* ---- values as keys ------------------------------------------------------------ */
@@ -1466,6 +1870,8 @@ uint64_t fg_py_val_hash(const FgVal *v) {
     for (const char *c = v->str; c && *c; c++)
       h = fg_mix(h, (unsigned char)*c);
     return h;
+  case FG_VAL_NAMESPACE:
+    return fg_mix(h, (uintptr_t)v->inst);
   case FG_VAL_TUPLE:
   case FG_VAL_DICT:
     return fg_mix(fg_mix(h, (uintptr_t)v->tmod), (uint64_t)v->texpr);
@@ -1491,6 +1897,8 @@ bool fg_py_val_eq(const FgVal *a, const FgVal *b) {
   case FG_VAL_STR:
   case FG_VAL_EXTERNAL:
     return fg_str_eq(a->str, b->str);
+  case FG_VAL_NAMESPACE:
+    return a->inst == b->inst && fg_str_eq(a->str, b->str);
   case FG_VAL_TUPLE:
   case FG_VAL_DICT:
     return a->tmod == b->tmod && a->texpr == b->texpr;

@@ -174,17 +174,19 @@ typedef enum FgValKind {
   FG_VAL_BOOL,
   FG_VAL_INT,
   FG_VAL_STR,
-  FG_VAL_TUPLE,    /* elements: exprs of tmod from texpr's first element */
-  FG_VAL_DICT,     /* entries: exprs of tmod (texpr a DICT) */
-  FG_VAL_VERSION,  /* sys.version_info: (3, ival) */
-  FG_VAL_OBJECT,   /* some object that is not None */
-  FG_VAL_TRUTHY,   /* a value not known but true (`x or 4` with x unknown) */
-  FG_VAL_FALSY,    /* a value not known but false */
-  FG_VAL_EXTERNAL, /* a name outside the repository (str, canonical-able);
-                      `called`: the value returned by calling it */
-  FG_VAL_CLASS,    /* an in-repo class */
-  FG_VAL_DEF,      /* an in-repo function */
-  FG_VAL_INSTANCE, /* an instance of an in-repo class, made by `site` */
+  FG_VAL_TUPLE,     /* elements: exprs of tmod from texpr's first element */
+  FG_VAL_DICT,      /* entries: exprs of tmod (texpr a DICT) */
+  FG_VAL_VERSION,   /* sys.version_info: (3, ival) */
+  FG_VAL_OBJECT,    /* some object that is not None */
+  FG_VAL_TRUTHY,    /* a value not known but true (`x or 4` with x unknown) */
+  FG_VAL_FALSY,     /* a value not known but false */
+  FG_VAL_EXTERNAL,  /* a name outside the repository (str, canonical-able);
+                       `called`: the value returned by calling it */
+  FG_VAL_CLASS,     /* an in-repo class */
+  FG_VAL_DEF,       /* an in-repo function */
+  FG_VAL_INSTANCE,  /* an instance of an in-repo class, made by `site` */
+  FG_VAL_NAMESPACE, /* an object whose attributes are its construction's keywords
+                       (`types.SimpleNamespace(a=1)`): inst's extra_kw */
 } FgValKind;
 
 typedef struct FgEnv FgEnv;
@@ -232,6 +234,10 @@ struct FgEnv {
   bool use_known;          /* use_guard is the guard of the code at `at` (conds) */
   int use_guard;
   int cell; /* the platform cell evaluated, -1: none */
+  /* one iteration of a loop over literal values (a FOR condition of mod,
+   * plus one; 0: none): its name holds loop_val */
+  int loop_cond1;
+  FgVal loop_val;
   int depth;
   FgStrIntern *arena; /* strings made while evaluating (one copy each) */
 };
@@ -257,6 +263,10 @@ struct FgBinding {
  * def d's parameters; NULL without a search. */
 const FgBinding *fg_py_bind(struct FgSearch *s, FgEnv *env, FgModule *m, int args,
                             bool star, int d);
+/* The keyword arguments of a call expression (chain from args of module m,
+ * evaluated in env) as a binding's extras (def -1); NULL without a search. */
+const FgBinding *fg_py_bind_keywords(struct FgSearch *s, FgEnv *env, FgModule *m,
+                                     int args);
 /* The binding a subclass's forwarded extras give base def d; NULL. */
 const FgBinding *fg_py_rebind(struct FgSearch *s, const FgBinding *b, int d);
 uint64_t fg_py_val_hash(const FgVal *v);
@@ -290,6 +300,26 @@ FgGuardResult fg_py_guard(FgEnv *env, int g);
 bool fg_py_eval_mask(const FgPyModel *p, FgModule *m, int expr, FgPlatforms *mask);
 /* "only when `c` is true (path:line)" for condition c of m. Owned. */
 char *fg_py_guard_note(const FgModule *m, int c);
+
+/* The values a FOR condition's iterable takes (`range(3)`, `(a, b)`), at
+ * most max; -1 when they are not known. */
+int fg_py_loop_values(FgEnv *env, int cond, FgVal *out, int max);
+/* Does a local read in expression e of m name the FOR condition's variable? */
+bool fg_py_reads_loop_var(const FgModule *m, int cond, int e);
+
+/* What the dask scheduler in force at a call does (FG_GATE_SCHEDULER: the
+ * one the call gives; FG_GATE_DASK_DEFAULT: that, else the innermost
+ * enclosing `with dask.config.set(scheduler=...)`, else an earlier
+ * `dask.config.set(...)` in the def, else the collection's default, the
+ * processes scheduler). */
+typedef enum FgSchedVerdict {
+  FG_SCHED_NONE,      /* starts no processes */
+  FG_SCHED_PROCESSES, /* the processes scheduler */
+  FG_SCHED_UNKNOWN,   /* not known; *cond: the config it depends on, or -1 */
+  FG_SCHED_DEF,       /* an in-repo function runs as the scheduler: *def */
+} FgSchedVerdict;
+
+FgSchedVerdict fg_py_dask_scheduler(FgEnv *env, const FgPyCall *c, int *def, int *cond);
 
 /* The def of method `name` along the class's in-repo MRO; -1. *owner gets
  * the class that defines it. */
@@ -363,6 +393,9 @@ char *fg_py_def_label(const FgPyModel *p, int d);
  * edges from `from` pointing at span. */
 void fg_py_edges_test_context(const FgPyModel *p, FgModule *m, int cls, int from,
                               FgSpan span, FgEdgeVec *edges);
+/* The in-repo def a class attribute's value (expr e of m) holds: `runner =
+ * staticmethod(f)`, `runner = f`; -1. */
+int fg_py_class_attr_def(const FgPyModel *p, FgModule *m, int e);
 /* Rebuilds the def table from the parsed modules and propagates. */
 void fg_py_rebuild_defs(FgPyModel *p);
 

@@ -276,6 +276,12 @@ void fg_py_reach_build(const FgPyModel *p, FgPfReach *r) {
         hit = fg_pysites_is_poolish(canon);
         free(canon);
       }
+      /* a class whose attribute holds a def that reaches a pool: what its
+       * inherited methods run */
+      for (size_t a = 0; a < k->nattrs && !hit; a++) {
+        int d = fg_py_class_attr_def(p, m, k->attrs[a].expr);
+        hit = d >= 0 && p->defs.items[d].dist >= 0;
+      }
       if (hit && k->parent < 0 && !k->in_function)
         fg_reach_name(r, m, k->name);
     }

@@ -119,6 +119,67 @@ void fg_py_edges_test_context(const FgPyModel *p, FgModule *m, int cls, int from
   fg_edges_xunit(p, m, cls, from, span, edges);
 }
 
+int fg_py_class_attr_def(const FgPyModel *p, FgModule *m, int e) {
+  if (e < 0)
+    return -1;
+  const FgPyExpr *x = &m->py->exprs[e];
+  if (x->kind == FG_EXPR_CALL && x->how == FG_NAME_GLOBAL &&
+      (fg_str_eq(x->text, "staticmethod") || fg_str_eq(x->text, "classmethod")) &&
+      x->a >= 0)
+    x = &m->py->exprs[x->a];
+  if (x->kind != FG_EXPR_NAME || !x->text ||
+      (x->how != FG_NAME_GLOBAL && x->how != FG_NAME_IMPORT))
+    return -1;
+  FgEntity en;
+  fg_py_lookup(p, m, x->text, &en);
+  return en.kind == FG_ENTITY_DEF && en.rest && !*en.rest ? en.def : -1;
+}
+
+/* A method may run what the class of its instance holds in an attribute
+ * (`runner = staticmethod(run_in_processes)`, read through self, or through
+ * the instance a dispatcher is handed), also a method the class inherits:
+ * edges from every method along the class's in-repo MRO to each in-repo
+ * def its attributes hold. */
+static void fg_edges_class_attrs(const FgPyModel *p, FgEdgeVec *out) {
+  FgClassRefVec mro = {0};
+  for (size_t i = 0; i < p->modules.len; i++) {
+    FgModule *m = p->modules.items[i];
+    if (!m->py)
+      continue;
+    for (size_t c = 0; c < m->py->nclasses; c++) {
+      const FgPyClass *k = &m->py->classes[c];
+      for (size_t a = 0; a < k->nattrs; a++) {
+        int to = fg_py_class_attr_def(p, m, k->attrs[a].expr);
+        if (to < 0)
+          continue;
+        mro.len = 0;
+        fg_py_class_mro(p, m, (int)c, &mro);
+        for (size_t b = 0; b < mro.len; b++) {
+          FgModule *bm = mro.items[b].mod;
+          for (size_t fi = 0; fi < bm->py->nfuncs; fi++) {
+            const FgPyFunc *f = &bm->py->funcs[fi];
+            int from = f->cls == mro.items[b].cls && !f->nested
+                           ? fg_py_def_of(p, bm, (int)fi)
+                           : -1;
+            if (from >= 0 && from != to) {
+              FgEdge e = {from, to, k->attrs[a].span, false};
+              fg_vec_push(out, e);
+            }
+          }
+        }
+      }
+    }
+  }
+  fg_vec_free(&mro);
+}
+
+static int fg_edge_from_cmp(const void *a, const void *b) {
+  const FgEdge *x = a, *y = b;
+  if (x->from != y->from)
+    return x->from < y->from ? -1 : 1;
+  return x->to < y->to ? -1 : (x->to > y->to);
+}
+
 static void fg_edges_for_def(const FgPyModel *p, int d, FgEdgeVec *edges) {
   FgDef *def = &p->defs.items[d];
   FgModule *m = def->mod;
@@ -198,11 +259,19 @@ static void fg_propagate(FgPyModel *p) {
     }
   }
   FgEdgeVec edges = {0};
+  FgEdgeVec attr_edges = {0};
+  fg_edges_class_attrs(p, &attr_edges);
+  if (attr_edges.len > 1)
+    qsort(attr_edges.items, attr_edges.len, sizeof(FgEdge), fg_edge_from_cmp);
+  size_t ai = 0;
   FG_VEC(size_t) first = {0}; /* per def: index into edges (from-sorted) */
   for (size_t d = 0; d < n; d++) {
     fg_vec_push(&first, edges.len);
     fg_edges_for_def(p, (int)d, &edges);
+    for (; ai < attr_edges.len && attr_edges.items[ai].from == (int)d; ai++)
+      fg_vec_push(&edges, attr_edges.items[ai]);
   }
+  fg_vec_free(&attr_edges);
   fg_vec_push(&first, edges.len);
   /* reverse adjacency: edges sorted by target */
   FgEdge *rev = fg_xmalloc((edges.len ? edges.len : 1) * sizeof(FgEdge));

@@ -565,6 +565,29 @@ const FgBinding *fg_py_bind(FgSearch *s, FgEnv *env, FgModule *m, int args, bool
   return fg_intern(s, b);
 }
 
+const FgBinding *fg_py_bind_keywords(FgSearch *s, FgEnv *env, FgModule *m, int args) {
+  if (!s || env->depth > 24)
+    return NULL;
+  FG_VEC(FgVal) kw = {0};
+  FG_VEC(const char *) names = {0};
+  const FgPyExpr *ex = m->py->exprs;
+  for (int a = args; a >= 0 && kw.len < 16; a = ex[a].next) {
+    if (ex[a].kind != FG_EXPR_KW)
+      continue;
+    FgEnv e = *env;
+    e.depth++;
+    fg_vec_push(&kw, fg_bound(fg_py_eval(&e, m, ex[a].a)));
+    fg_vec_push(&names, ex[a].text);
+  }
+  FgBinding *b = fg_xcalloc(1, sizeof *b);
+  b->def = -1;
+  b->vals = fg_xcalloc(1, sizeof(FgVal));
+  b->extra_kw = kw.items;
+  b->extra_names = names.items;
+  b->nextra_kw = kw.len;
+  return fg_intern(s, b);
+}
+
 const FgBinding *fg_py_rebind(FgSearch *s, const FgBinding *src, int d) {
   if (!s || !src || d < 0 || (!src->nextra_pos && !src->nextra_kw))
     return NULL;
@@ -998,8 +1021,36 @@ static void fg_super_call(FgSearch *s, FgEnv *env, FgAcc *acc, const FgPyCall *c
   }
 }
 
-static void fg_call_items(FgSearch *s, FgEnv *env, FgAcc *acc, const FgPyCall *c,
-                          int depth) {
+/* A dask compute under a scheduler gate: true when the processes scheduler
+ * runs (the caller offers the site); a scheduler function of the repository
+ * is entered, one not known is a possible start when a config names it. */
+static bool fg_scheduler_site(FgSearch *s, FgEnv *env, FgAcc *acc, const FgPyCall *c,
+                              int depth) {
+  int d = -1, cond = -1;
+  FgSchedVerdict v = fg_py_dask_scheduler(env, c, &d, &cond);
+  if (v == FG_SCHED_DEF) {
+    /* called with the graph, not with this call's arguments */
+    FgPyCall as_called = *c;
+    as_called.args = -1;
+    as_called.star_args = false;
+    fg_offer_def(s, env, acc, &as_called, d, (FgClassRef){NULL, -1}, NULL, depth);
+    return false;
+  }
+  if (v == FG_SCHED_UNKNOWN && cond >= 0) {
+    FgReach r = fg_none();
+    r.status = FG_REACH_POSSIBLE;
+    r.plat = FG_PLATFORMS_ALL;
+    r.methods = 1u << c->method;
+    r.gmod = env->mod;
+    r.gcond = cond;
+    fg_offer(s, env, acc, c->guard, r, -1, env->mod->src, c->span.start, c->span.end,
+             c->callee);
+  }
+  return v == FG_SCHED_PROCESSES;
+}
+
+static void fg_call_items_one(FgSearch *s, FgEnv *env, FgAcc *acc, const FgPyCall *c,
+                              int depth) {
   const FgPyModel *p = s->p;
   /* a site the summary classified */
   bool site_here = c->pool == FG_POOL_OS_FORK ||
@@ -1008,6 +1059,10 @@ static void fg_call_items(FgSearch *s, FgEnv *env, FgAcc *acc, const FgPyCall *c
   if (c->site && c->started != FG_STARTED_NO && c->started != FG_STARTED_HERE &&
       c->pool == FG_POOL_SITE)
     return; /* started through its name: the `.start()` call is the site */
+  /* a dask scheduler that is not the processes one: the call is followed as
+   * any other */
+  if (site_here && (c->gate == FG_GATE_SCHEDULER || c->gate == FG_GATE_DASK_DEFAULT))
+    site_here = fg_scheduler_site(s, env, acc, c, depth);
   if (site_here) {
     char *miss = NULL;
     bool patched = fg_patched(s, env->mod, c, &miss);
@@ -1126,6 +1181,48 @@ static void fg_call_items(FgSearch *s, FgEnv *env, FgAcc *acc, const FgPyCall *c
     break;
   }
   fg_passed_callables(s, env, acc, c, depth);
+}
+
+/* Values of a loop unrolled at most. */
+#define FG_LOOP_VALUES 16
+
+/* Does the loop's variable reach call c (the conditions between the call
+ * and the loop, its arguments)? */
+static bool fg_loop_reaches(const FgModule *m, int loop, const FgPyCall *c) {
+  for (int g = c->guard, steps = 0; g >= 0 && g != loop && steps < 64;
+       g = m->py->conds[g].parent, steps++)
+    if (fg_py_reads_loop_var(m, loop, m->py->conds[g].expr))
+      return true;
+  for (int a = c->args; a >= 0; a = m->py->exprs[a].next)
+    if (fg_py_reads_loop_var(m, loop, a))
+      return true;
+  return false;
+}
+
+/* A call in the body of a loop over literal values runs once per value:
+ * when the loop's variable reaches it, each iteration is its own step. */
+static void fg_call_items(FgSearch *s, FgEnv *env, FgAcc *acc, const FgPyCall *c,
+                          int depth) {
+  const FgModule *m = env->mod;
+  int loop = -1;
+  for (int g = c->guard, steps = 0; g >= 0 && loop < 0 && steps < 64;
+       g = m->py->conds[g].parent, steps++)
+    if (m->py->conds[g].kind == FG_COND_FOR)
+      loop = g;
+  FgVal vals[FG_LOOP_VALUES];
+  int n = loop >= 0 ? fg_py_loop_values(env, loop, vals, FG_LOOP_VALUES) : -1;
+  if (n == 0)
+    return; /* the body never runs */
+  if (n < 0 || !fg_loop_reaches(m, loop, c)) {
+    fg_call_items_one(s, env, acc, c, depth);
+    return;
+  }
+  for (int i = 0; i < n; i++) {
+    FgEnv e = *env;
+    e.loop_cond1 = loop + 1;
+    e.loop_val = vals[i];
+    fg_call_items_one(s, &e, acc, c, depth);
+  }
 }
 
 /* The fixtures a test or fixture requests, and for a test what pytest runs
@@ -1280,93 +1377,148 @@ static FgReach fg_node(FgSearch *s, const FgKey *k, int depth) {
 /* Node evaluations one test may spend (then it is searched no further). */
 #define FG_SEARCH_BUDGET 200000
 
-/* Parametrized tests: one binding of the test's parameters per value of its
- * first `parametrize` with literal values (at most FG_PARAM_VALUES), else
- * none. */
+/* Parametrized tests: one binding of the test's parameters per combination
+ * of the values of its `parametrize` marks with literal values (stacked
+ * marks multiply; a mark after the first counts when the test reads one of
+ * its names, or a fixture does), at most FG_PARAM_VALUES, else none. */
 #define FG_PARAM_VALUES 16
+#define FG_PARAM_MARKS 4
+
+typedef struct FgParamMark {
+  const FgPyMarker *mk;
+  const FgModule *m;
+  size_t nvalues;
+} FgParamMark;
+
+static bool fg_param_mark(const FgPyMarker *mk) {
+  return strcmp(mk->name, "parametrize") == 0 && mk->cond >= 0 && mk->nargs;
+}
+
+/* Does the test read one of the mark's names (or leave it to a fixture)? */
+static bool fg_param_mark_read(FgSearch *s, const FgPyFunc *f, int d,
+                               const FgPyMarker *mk) {
+  fg_sensitivity(s, d);
+  for (size_t k = 0; k < mk->nargs; k++) {
+    bool param = false;
+    for (size_t i = 0; i < f->nparams && !param; i++)
+      if (strcmp(f->params[i], mk->args[k]) == 0) {
+        param = true;
+        if (i >= 64 || ((s->relevant[d] >> i) & 1))
+          return true;
+      }
+    if (!param)
+      return true;
+  }
+  return false;
+}
+
+/* Sets b's values from element e (of the mark's argvalues list) of mk. */
+static void fg_param_assign(FgSearch *s, const FgPyFunc *f, FgBinding *b,
+                            const FgModule *m, const FgPyMarker *mk, int e) {
+  const FgPyExpr *ex = m->py->exprs;
+  /* pytest.param(v, ...) holds v */
+  int el = e;
+  if (ex[el].kind == FG_EXPR_CALL && fg_str_eq(ex[el].text, "pytest.param"))
+    el = mk->nargs == 1 ? ex[el].a : el;
+  FgEnv env;
+  memset(&env, 0, sizeof env);
+  env.p = s->p;
+  env.mod = (FgModule *)m;
+  env.def = -1;
+  env.cell = -1;
+  env.arena = &s->arena;
+  env.search = s;
+  for (size_t k = 0; k < mk->nargs && el >= 0; k++) {
+    int ve = -1;
+    if (mk->nargs == 1) {
+      ve = el;
+    } else {
+      int tup = ex[e].kind == FG_EXPR_CALL ? e : el;
+      int idx = 0;
+      for (int c = ex[tup].a; c >= 0; c = ex[c].next, idx++)
+        if ((size_t)idx == k)
+          ve = c;
+    }
+    if (ve < 0)
+      continue;
+    FgVal v = fg_bound(fg_py_eval(&env, (FgModule *)m, ve));
+    bool param = false;
+    for (size_t i = 0; i < b->n; i++)
+      if (strcmp(f->params[i], mk->args[k]) == 0) {
+        b->vals[i] = v;
+        param = true;
+      }
+    if (!param && b->nextra_kw < 16) {
+      /* consumed by a fixture, not by the test itself */
+      b->extra_kw = fg_xrealloc(b->extra_kw, (b->nextra_kw + 1) * sizeof(FgVal));
+      b->extra_names =
+          fg_xrealloc((void *)b->extra_names, (b->nextra_kw + 1) * sizeof(char *));
+      b->extra_kw[b->nextra_kw] = v;
+      b->extra_names[b->nextra_kw++] = mk->args[k];
+    }
+  }
+}
 
 static size_t fg_param_bindings(FgSearch *s, const FgTest *t, int d,
                                 const FgBinding **out) {
   const FgPyFunc *f = &t->mod->py->funcs[t->func];
-  const FgPyMarker *mk = NULL;
-  const FgModule *m = t->mod;
-  for (size_t i = 0; i < f->nmarkers && !mk; i++)
-    if (strcmp(f->markers[i].name, "parametrize") == 0 && f->markers[i].cond >= 0 &&
-        f->markers[i].nargs)
-      mk = &f->markers[i];
+  FgParamMark marks[FG_PARAM_MARKS];
+  size_t nmarks = 0;
+  for (size_t i = 0; i < f->nmarkers && nmarks < FG_PARAM_MARKS; i++)
+    if (fg_param_mark(&f->markers[i]) &&
+        (!nmarks || fg_param_mark_read(s, f, d, &f->markers[i])))
+      marks[nmarks++] = (FgParamMark){&f->markers[i], t->mod, 0};
   /* else a class's parametrize (it applies to each of its tests) */
-  if (!mk && t->cls >= 0) {
+  if (!nmarks && t->cls >= 0) {
     FgClassRefVec mro = {0};
     fg_py_class_mro(s->p, t->file, t->cls, &mro);
-    for (size_t b = 0; b < mro.len && !mk; b++) {
+    for (size_t b = 0; b < mro.len && !nmarks; b++) {
       const FgPyClass *k = &mro.items[b].mod->py->classes[mro.items[b].cls];
-      for (size_t i = 0; i < k->nmarkers && !mk; i++)
-        if (strcmp(k->markers[i].name, "parametrize") == 0 && k->markers[i].cond >= 0 &&
-            k->markers[i].nargs) {
-          mk = &k->markers[i];
-          m = mro.items[b].mod;
-        }
+      for (size_t i = 0; i < k->nmarkers && !nmarks; i++)
+        if (fg_param_mark(&k->markers[i]))
+          marks[nmarks++] = (FgParamMark){&k->markers[i], mro.items[b].mod, 0};
     }
     fg_vec_free(&mro);
   }
-  if (!mk)
+  size_t combos = 1;
+  size_t kept = 0;
+  for (size_t j = 0; j < nmarks; j++) {
+    const FgPyExpr *ex = marks[j].m->py->exprs;
+    const FgPyExpr *list = &ex[marks[j].mk->cond];
+    if (list->kind != FG_EXPR_TUPLE)
+      continue;
+    size_t nv = 0;
+    for (int e = list->a; e >= 0 && nv < FG_PARAM_VALUES; e = ex[e].next)
+      nv++;
+    if (!nv || combos * nv > FG_PARAM_VALUES)
+      continue;
+    marks[j].nvalues = nv;
+    marks[kept++] = marks[j];
+    combos *= nv;
+  }
+  if (!kept)
     return 0;
-  const FgPyExpr *ex = m->py->exprs;
-  const FgPyExpr *list = &ex[mk->cond];
-  if (list->kind != FG_EXPR_TUPLE)
-    return 0;
-  size_t n = 0;
-  for (int e = list->a; e >= 0 && n < FG_PARAM_VALUES; e = ex[e].next) {
-    /* pytest.param(v, ...) holds v */
-    int el = e;
-    if (ex[el].kind == FG_EXPR_CALL && fg_str_eq(ex[el].text, "pytest.param"))
-      el = mk->nargs == 1 ? ex[el].a : el;
+  for (size_t c = 0; c < combos; c++) {
     FgBinding *b = fg_xcalloc(1, sizeof *b);
     b->def = d;
     b->n = f->nparams;
     b->vals = fg_xcalloc(b->n ? b->n : 1, sizeof(FgVal));
     for (size_t i = 0; i < b->n; i++)
       b->vals[i] = fg_val_unknown();
-    FgEnv env;
-    memset(&env, 0, sizeof env);
-    env.p = s->p;
-    env.mod = (FgModule *)m;
-    env.def = -1;
-    env.cell = -1;
-    env.arena = &s->arena;
-    env.search = s;
-    for (size_t k = 0; k < mk->nargs; k++) {
-      int ve = -1;
-      if (mk->nargs == 1) {
-        ve = el;
-      } else {
-        int tup = ex[e].kind == FG_EXPR_CALL ? e : el;
-        int idx = 0;
-        for (int c = ex[tup].a; c >= 0; c = ex[c].next, idx++)
-          if ((size_t)idx == k)
-            ve = c;
-      }
-      if (ve < 0)
-        continue;
-      FgVal v = fg_bound(fg_py_eval(&env, (FgModule *)m, ve));
-      bool param = false;
-      for (size_t i = 0; i < b->n; i++)
-        if (strcmp(f->params[i], mk->args[k]) == 0) {
-          b->vals[i] = v;
-          param = true;
-        }
-      if (!param && b->nextra_kw < 16) {
-        /* consumed by a fixture, not by the test itself */
-        b->extra_kw = fg_xrealloc(b->extra_kw, (b->nextra_kw + 1) * sizeof(FgVal));
-        b->extra_names =
-            fg_xrealloc((void *)b->extra_names, (b->nextra_kw + 1) * sizeof(char *));
-        b->extra_kw[b->nextra_kw] = v;
-        b->extra_names[b->nextra_kw++] = mk->args[k];
-      }
+    size_t rest = c;
+    for (size_t j = 0; j < kept; j++) {
+      size_t idx = rest % marks[j].nvalues;
+      rest /= marks[j].nvalues;
+      const FgPyExpr *ex = marks[j].m->py->exprs;
+      int e = ex[marks[j].mk->cond].a;
+      for (size_t n = 0; n < idx && e >= 0; n++)
+        e = ex[e].next;
+      if (e >= 0)
+        fg_param_assign(s, f, b, marks[j].m, marks[j].mk, e);
     }
-    out[n++] = fg_intern(s, b);
+    out[c] = fg_intern(s, b);
   }
-  return n;
+  return combos;
 }
 
 void fg_py_search_test(FgSearch *s, FgTest *t) {
