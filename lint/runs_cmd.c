@@ -1,7 +1,9 @@
 /* runs_cmd: `forkguard runs`: every pytest run the CI model found, as the
  * rules see it: where it comes from, its effective command line, whether
  * xdist is on and why, what it selects, its cells, the words whose value is
- * not known, how many pool tests it selects and which rules report it. */
+ * not known, how many pool tests it selects and which rules report it; then
+ * the launcher commands it could not follow because their target (tox env,
+ * pixi task...) is not known. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -122,12 +124,51 @@ static void fg_runs_text(FgBuf *b, const FgProject *p, char *const *reported,
   }
 }
 
+/* The launcher commands whose target is not known, after the runs. */
+static void fg_unfollowed_text(FgBuf *b, const FgProject *p) {
+  for (size_t i = 0; i < p->ci.unfollowed.len; i++) {
+    const FgUnfollowed *u = p->ci.unfollowed.items[i];
+    FgPos pos = fg_source_pos(u->wf->src, u->start);
+    char *where = fg_unfollowed_where(u);
+    fg_buf_printf(b, "%s:%zu:%zu: launcher not followed\n", u->wf->src->path, pos.line,
+                  pos.column);
+    fg_buf_printf(b, "  %-12s%s\n", "where:", where);
+    fg_buf_printf(b, "  %-12s%s\n", "command:", u->command);
+    fg_buf_printf(b, "  %-12s`%s` (%s)\n", "unknown:", u->word, u->what);
+    char *cells = fg_cells_line(&u->cells, false, 8, NULL);
+    fg_buf_printf(b, "  %-12s%s%s\n", "cells:", cells,
+                  u->cells.truncated ? " (matrix truncated)" : "");
+    free(cells);
+    for (size_t k = 0; k < u->notes.len; k++)
+      fg_buf_printf(b, "  %-12s%s\n", "note:", u->notes.items[k]);
+    fg_buf_putc(b, '\n');
+    free(where);
+  }
+}
+
 static void fg_json_strs(FgJson *j, const char *key, const FgStrVec *v) {
   fg_json_key(j, key);
   fg_json_begin_array(j);
   for (size_t i = 0; i < v->len; i++)
     fg_json_string(j, v->items[i]);
   fg_json_end_array(j);
+}
+
+static void fg_json_cells(FgJson *j, const FgCells *cells) {
+  fg_json_key(j, "cells");
+  fg_json_begin_array(j);
+  for (size_t i = 0; i < cells->items.len; i++) {
+    const FgCell *c = &cells->items.items[i];
+    fg_json_begin_object(j);
+    fg_json_key(j, "os");
+    fg_json_string(j, c->os);
+    fg_json_key(j, "python");
+    fg_json_string(j, c->python);
+    fg_json_end_object(j);
+  }
+  fg_json_end_array(j);
+  fg_json_key(j, "cells_truncated");
+  fg_json_bool(j, cells->truncated);
 }
 
 static void fg_runs_json_one(FgJson *j, const FgRun *run, const char *reported) {
@@ -191,20 +232,7 @@ static void fg_runs_json_one(FgJson *j, const FgRun *run, const char *reported) 
   fg_json_strs(j, "ignores", &run->ignores);
   fg_json_strs(j, "ignore_globs", &run->ignore_globs);
   fg_json_strs(j, "deselects", &run->deselects);
-  fg_json_key(j, "cells");
-  fg_json_begin_array(j);
-  for (size_t i = 0; i < run->cells.items.len; i++) {
-    const FgCell *c = &run->cells.items.items[i];
-    fg_json_begin_object(j);
-    fg_json_key(j, "os");
-    fg_json_string(j, c->os);
-    fg_json_key(j, "python");
-    fg_json_string(j, c->python);
-    fg_json_end_object(j);
-  }
-  fg_json_end_array(j);
-  fg_json_key(j, "cells_truncated");
-  fg_json_bool(j, run->cells.truncated);
+  fg_json_cells(j, &run->cells);
   fg_json_strs(j, "unknown", &run->unknown);
   fg_json_key(j, "maybe");
   fg_json_bool(j, run->maybe);
@@ -224,6 +252,41 @@ static void fg_runs_json_one(FgJson *j, const FgRun *run, const char *reported) 
     fg_json_string(j, t);
   fg_json_end_array(j);
   free(rep);
+  fg_json_end_object(j);
+}
+
+static void fg_unfollowed_json_one(FgJson *j, const FgUnfollowed *u) {
+  FgPos pos = fg_source_pos(u->wf->src, u->start);
+  fg_json_begin_object(j);
+  fg_json_key(j, "path");
+  fg_json_string(j, u->wf->src->path);
+  fg_json_key(j, "line");
+  fg_json_int(j, (long long)pos.line);
+  fg_json_key(j, "column");
+  fg_json_int(j, (long long)pos.column);
+  fg_json_key(j, "workflow");
+  fg_json_string(j, u->wf->name ? u->wf->name : u->wf->src->path);
+  fg_json_key(j, "job");
+  fg_json_string(j, u->job->id);
+  char *step = fg_step_label(u->step);
+  fg_json_key(j, "step");
+  fg_json_string(j, step);
+  free(step);
+  fg_json_key(j, "via");
+  fg_json_string(j, u->via);
+  fg_json_strs(j, "callers", &u->callers);
+  char *where = fg_unfollowed_where(u);
+  fg_json_key(j, "where");
+  fg_json_string(j, where);
+  free(where);
+  fg_json_key(j, "command");
+  fg_json_string(j, u->command);
+  fg_json_key(j, "what");
+  fg_json_string(j, u->what);
+  fg_json_key(j, "unknown");
+  fg_json_string(j, u->word);
+  fg_json_cells(j, &u->cells);
+  fg_json_strs(j, "notes", &u->notes);
   fg_json_end_object(j);
 }
 
@@ -260,16 +323,26 @@ int fg_runs(const FgRunsOptions *o, FILE *err) {
     for (size_t r = 0; r < p->ci.runs.len; r++)
       fg_runs_json_one(&j, p->ci.runs.items[r], reported[r]);
     fg_json_end_array(&j);
+    fg_json_key(&j, "unfollowed");
+    fg_json_begin_array(&j);
+    for (size_t u = 0; u < p->ci.unfollowed.len; u++)
+      fg_unfollowed_json_one(&j, p->ci.unfollowed.items[u]);
+    fg_json_end_array(&j);
     fg_json_end_object(&j);
     fg_buf_putc(&b, '\n');
   } else {
     size_t nparallel = 0, npool = 0, nreported = 0;
     fg_runs_text(&b, p, reported, &nparallel, &npool, &nreported);
-    size_t n = p->ci.runs.len;
+    fg_unfollowed_text(&b, p);
+    size_t n = p->ci.runs.len, nu = p->ci.unfollowed.len;
     fg_buf_printf(&b,
                   "Found %zu pytest run%s: %zu parallel, %zu of them selecting pool "
-                  "tests; %zu reported.\n",
+                  "tests; %zu reported.",
                   n, n == 1 ? "" : "s", nparallel, npool, nreported);
+    if (nu)
+      fg_buf_printf(&b, " %zu launcher command%s not followed (target not known).", nu,
+                    nu == 1 ? "" : "s");
+    fg_buf_putc(&b, '\n');
   }
   fwrite(b.data ? b.data : "", 1, b.len, stdout);
   int rc = fflush(stdout) == 0 ? FG_EXIT_CLEAN : FG_EXIT_ERROR;

@@ -30,7 +30,8 @@ run's line (or within line..line_end) and, when the manifest names a launcher en
 
 --probe separates the CI model from the test model: each checkout is copied (hard links,
 outside the corpus) and a module that certainly starts a process pool,
-PROBE_DIR/test_fgprobe_pool.py, is added; then the expected runs are the runs whose
+PROBE_DIR/test_fgprobe_pool.py (or the manifest's `probe_name`, for a project whose
+python_files would not collect that name), is added; then the expected runs are the runs whose
 selection includes that module (`probe` in the manifest: the pool runs, and the parallel
 runs without pool tests that collect PROBE_DIR), and any FG201 elsewhere is false.
 
@@ -58,16 +59,16 @@ def test_fgprobe_pool():
 """
 
 
-def probe_copy(checkout, probe_dir, tmp):
+def probe_copy(checkout, probe_dir, tmp, name=PROBE_NAME):
     """A hard-linked copy of checkout (cheap; nothing in it is written) with the probe
-    module added as a new file."""
+    module added as a new file (name: a file name the project's python_files collects)."""
     dest = os.path.join(tmp, os.path.basename(checkout))
     rc, _, err = run(["cp", "-al", checkout, dest])
     if rc != 0:
         return None, err.strip()[:200]
     d = os.path.join(dest, probe_dir)
     os.makedirs(d, exist_ok=True)
-    with open(os.path.join(d, PROBE_NAME), "w") as f:
+    with open(os.path.join(d, name), "w") as f:
         f.write(PROBE)
     return dest, None
 
@@ -195,6 +196,29 @@ def matches(m, path, line, via):
     if want and not via.endswith(want):
         return False
     return True
+
+
+def fill_cells(fg, data):
+    """An FG201's cells note lists a few cells and "(+N more)": take the whole list from
+    the `forkguard runs` entry it reports (same place, FG201 among its rules, the
+    listed cells first), so the cells are compared in full."""
+    if not data:
+        return
+    runs = runs_list(data)
+    for d in fg["fg201"]:
+        if d["ncells"] <= len(d["cells"]):
+            continue
+        for r in runs:
+            path, line, via = run_place(r)
+            if (path, line) != (d["path"], d["line"]) or via != (d["via"] or ""):
+                continue
+            if "FG201" not in (r.get("reported") or []):
+                continue
+            full = [norm_cell(f"{c.get('os') or 'unknown OS'} \u00d7 {c.get('python') or 'unknown Python'}")
+                    for c in r.get("cells", [])]
+            if len(full) == d["ncells"] and full[:len(d["cells"])] == d["cells"]:
+                d["cells"] = full
+                break
 
 
 def cell_list(cells):
@@ -338,7 +362,7 @@ def main():
                 print("no probe_dir in the manifest: skipped")
                 continue
             tmp = tempfile.mkdtemp(prefix="fgprobe-")
-            checkout, perr = probe_copy(checkout, p["probe_dir"], tmp)
+            checkout, perr = probe_copy(checkout, p["probe_dir"], tmp, p.get("probe_name", PROBE_NAME))
             if perr:
                 print(perr)
                 shutil.rmtree(tmp, ignore_errors=True)
@@ -353,6 +377,7 @@ def main():
         if err:
             print(err)
             continue
+        fill_cells(fg, data)
         c = compare_project(p, fg, seen, args.probe)
         tot["fg201"] += fg["counts"].get("FG201", 0)
         tot["fg301"] += fg["counts"].get("FG301", 0)

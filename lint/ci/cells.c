@@ -257,6 +257,15 @@ static bool fg_uses(const FgStep *st, const char *action) {
   return strncasecmp(st->uses, action, n) == 0 && (st->uses[n] == '@' || !st->uses[n]);
 }
 
+/* Is the step `uses: OWNER/NAME@REF` with this NAME? */
+static bool fg_uses_named(const FgStep *st, const char *name) {
+  const char *slash = st->uses ? strchr(st->uses, '/') : NULL;
+  if (!slash)
+    return false;
+  size_t n = strlen(name);
+  return strncasecmp(slash + 1, name, n) == 0 && (slash[1 + n] == '@' || !slash[1 + n]);
+}
+
 /* Versions from a version file: one per line (.python-version), or the
  * `python` line of .tool-versions. Unknown (nothing added) otherwise. */
 static void fg_version_file(const FgReader *rd, const char *rel, FgStrVec *out) {
@@ -293,6 +302,100 @@ static void fg_version_file(const FgReader *rd, const char *rel, FgStrVec *out) 
   free(data);
 }
 
+/* The Python a conda environment file pins: a `python=3.11`, `python==3.11.*`,
+ * `python 3.11` or `conda-forge::python=3.11` dependency. Nothing added when
+ * the file cannot be read; NULL (unknown) when it names no version. */
+static void fg_conda_env_file(const FgReader *rd, const char *rel, FgStrVec *out) {
+  size_t len = 0;
+  char *data = rd && rel && !strstr(rel, "${{")
+                   ? fg_reader_read_optional(rd, rel, 256 * 1024, &len)
+                   : NULL;
+  char *found = NULL;
+  char *save = NULL;
+  for (char *line = data ? strtok_r(data, "\r\n", &save) : NULL; line && !found;
+       line = strtok_r(NULL, "\r\n", &save)) {
+    while (isspace((unsigned char)*line))
+      line++;
+    if (*line != '-')
+      continue;
+    line++;
+    while (isspace((unsigned char)*line) || *line == '"' || *line == '\'')
+      line++;
+    const char *colons = strstr(line, "::");
+    if (colons && colons < line + strcspn(line, " =<>"))
+      line = (char *)colons + 2;
+    if (!fg_str_startswith(line, "python"))
+      continue;
+    const char *v = line + 6;
+    if (*v != '=' && *v != ' ')
+      continue; /* python-dateutil, pythonnet */
+    while (*v == '=' || *v == ' ')
+      v++;
+    if (v[0] != '3' || v[1] != '.' || !isdigit((unsigned char)v[2]))
+      break; /* `python`, `python >=3.10`: no one version */
+    size_t n = 3;
+    while (isdigit((unsigned char)v[n]))
+      n++;
+    found = fg_xstrndup(v, n);
+  }
+  if (data)
+    fg_vec_push(out, found); /* NULL: the solver's choice */
+  free(data);
+}
+
+/* A conda setup action (setup-miniconda, setup-micromamba) given no
+ * `python-version`: the Python of its `environment-file`, or of
+ * micromamba's `create-args` (`python=3.12`). */
+static void fg_conda_python(const FgStep *st, const FgXScope *scope, const FgReader *rd,
+                            FgStrVec *out) {
+  const FgYamlNode *with = fg_yaml_get(st->node, "with");
+  FgXArena a = {0};
+  const FgYamlNode *ca = fg_yaml_get(with, "create-args");
+  char *args = ca ? fg_x_to_string(fg_x_from_yaml(&a, ca, scope)) : NULL;
+  const char *py = args ? strstr(args, "python=") : NULL;
+  const char *v = py && (py == args || isspace((unsigned char)py[-1])) ? py + 7 : NULL;
+  if (v && v[0] == '3' && v[1] == '.' && isdigit((unsigned char)v[2])) {
+    size_t k = 2;
+    while (isdigit((unsigned char)v[k]))
+      k++;
+    fg_vec_push(out, fg_xstrndup(v, k));
+  } else {
+    const FgYamlNode *ef = fg_yaml_get(with, "environment-file");
+    char *rel = ef ? fg_x_to_string(fg_x_from_yaml(&a, ef, scope)) : NULL;
+    fg_conda_env_file(rd, rel, out);
+    free(rel);
+  }
+  free(args);
+  fg_x_arena_free(&a);
+}
+
+/* `freethreaded: true` (setup-python) or `nogil: true` (deadsnakes):
+ * the free-threaded build of each version, "3.13" -> "3.13t",
+ * "3.15-dev" -> "3.15t-dev". */
+static void fg_free_threaded(const FgYamlNode *with, const FgXScope *scope,
+                             FgStrVec *vers) {
+  const FgYamlNode *ft = fg_yaml_get(with, "freethreaded");
+  if (!ft)
+    ft = fg_yaml_get(with, "nogil");
+  if (!ft)
+    return;
+  FgXArena a = {0};
+  int on = fg_x_truthy(fg_x_from_yaml(&a, ft, scope));
+  fg_x_arena_free(&a);
+  for (size_t i = 0; on == 1 && i < vers->len; i++) {
+    char *v = vers->items[i];
+    if (!v || v[0] != '3' || v[1] != '.' || !isdigit((unsigned char)v[2]))
+      continue;
+    size_t n = 2;
+    while (isdigit((unsigned char)v[n]))
+      n++;
+    if (v[n] == 't')
+      continue;
+    vers->items[i] = fg_xasprintf("%.*st%s", (int)n, v, v + n);
+    free(v);
+  }
+}
+
 /* A `python-version` input: a literal, a list, lines of a block scalar. */
 static void fg_version_input(const FgYamlNode *pv, const FgXScope *scope, FgStrVec *out) {
   FgXArena a = {0};
@@ -320,18 +423,49 @@ static void fg_version_input(const FgYamlNode *pv, const FgXScope *scope, FgStrV
   fg_x_arena_free(&a);
 }
 
+/* The Python a GitHub-hosted Ubuntu image has on PATH (its system
+ * python3) for a pinned label; NULL for `-latest` labels (they move), other
+ * images and jobs in a container. */
+static const char *fg_image_python(const FgJob *job, const char *os) {
+  static const char *const images[][2] = {
+      {"ubuntu-20.04", "3.8"},      {"ubuntu-22.04", "3.10"},
+      {"ubuntu-24.04", "3.12"},     {"ubuntu-22.04-arm", "3.10"},
+      {"ubuntu-24.04-arm", "3.12"}, {NULL, NULL}};
+  if (!os || fg_yaml_get(job->node, "container"))
+    return NULL;
+  for (size_t i = 0; images[i][0]; i++)
+    if (strcmp(os, images[i][0]) == 0)
+      return images[i][1];
+  return NULL;
+}
+
+/* Is the step an action that puts a Python on PATH? */
+static bool fg_is_python_setup(const FgStep *st) {
+  return fg_uses(st, "actions/setup-python") ||
+         (st->uses && fg_yaml_get(fg_yaml_get(st->node, "with"), "python-version")) ||
+         fg_uses_named(st, "setup-miniconda") || fg_uses_named(st, "setup-micromamba");
+}
+
+const char *fg_job_image_python(const FgJob *job, size_t upto, const char *os) {
+  for (size_t s = 0; s < job->steps.len && s < upto; s++)
+    if (fg_is_python_setup(&job->steps.items[s]))
+      return NULL;
+  return fg_image_python(job, os);
+}
+
 void fg_job_pythons(const FgJob *job, size_t upto, const FgReader *rd,
                     const FgXScope *scope, FgStrVec *out) {
   FgStrVec last = {0};
   bool any = false;
   for (size_t s = 0; s < job->steps.len && s < upto; s++) {
     const FgStep *st = &job->steps.items[s];
-    bool setup_python = fg_uses(st, "actions/setup-python");
-    /* setup-uv, setup-miniconda, deadsnakes/action, a repository's own
-     * composite action: any action given a `python-version` */
-    bool other = st->uses && fg_yaml_get(fg_yaml_get(st->node, "with"), "python-version");
-    if (!setup_python && !other)
+    /* setup-python; setup-uv, deadsnakes/action, a repository's own
+     * composite action: any action given a `python-version`; conda */
+    if (!fg_is_python_setup(st))
       continue;
+    bool setup_python = fg_uses(st, "actions/setup-python");
+    bool conda =
+        fg_uses_named(st, "setup-miniconda") || fg_uses_named(st, "setup-micromamba");
     const char *cond = fg_yaml_str(fg_yaml_get(st->node, "if"));
     if (cond && fg_x_condition(cond, scope) == 0)
       continue;
@@ -341,6 +475,8 @@ void fg_job_pythons(const FgJob *job, size_t upto, const FgReader *rd,
     FgStrVec vers = {0};
     if (pv)
       fg_version_input(pv, scope, &vers);
+    else if (conda)
+      fg_conda_python(st, scope, rd, &vers);
     if (!vers.len && setup_python) {
       if (pf) {
         FgXArena a = {0};
@@ -356,13 +492,14 @@ void fg_job_pythons(const FgJob *job, size_t upto, const FgReader *rd,
     }
     if (!vers.len)
       continue; /* setup-uv / miniconda without a version: PATH unchanged */
+    fg_free_threaded(with, scope, &vers);
     fg_strvec_free(&last);
     last = vers;
     any = true;
   }
   if (!any) {
     char *none = NULL;
-    fg_vec_push(out, none); /* the runner's own Python */
+    fg_vec_push(out, none); /* the runner's own Python (fg_job_image_python) */
   }
   for (size_t i = 0; i < last.len; i++)
     fg_vec_push(out, last.items[i]);

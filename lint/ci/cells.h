@@ -65,10 +65,18 @@ const char *fg_runner_os(const char *labels);
  * PATH in scope: the last of actions/setup-python (python-version, a list,
  * python-version-file, else .python-version) and of any other action given
  * a `python-version` (astral-sh/setup-uv, conda-incubator/setup-miniconda,
- * deadsnakes/action, a local composite action) whose `if:` may hold. A
- * NULL entry is unknown (no setup step: the runner's Python). */
+ * deadsnakes/action, a local composite action) whose `if:` may hold; a
+ * conda setup action (setup-miniconda, setup-micromamba) without one gives
+ * the Python its `environment-file` pins (`- python=3.11`) or its
+ * `create-args` name. A NULL entry is unknown (no setup step: the
+ * runner's Python, see fg_job_image_python). */
 void fg_job_pythons(const FgJob *job, size_t upto, const FgReader *rd,
                     const FgXScope *scope, FgStrVec *out);
+/* The runner's own Python for a job with no Python setup step before step
+ * `upto`: the system python3 of a pinned GitHub-hosted Ubuntu image (os:
+ * the runs-on label; "ubuntu-24.04" 3.12); NULL for `-latest` labels (they
+ * move), other images and jobs in a container. */
+const char *fg_job_image_python(const FgJob *job, size_t upto, const char *os);
 
 /* ubuntu-*, a `linux` label, self-hosted without an OS label, or unknown. */
 bool fg_cell_is_linux(const FgCell *cell);

@@ -8,8 +8,10 @@
  * are the arguments after the script, `{env:X:DEFAULT}` the environment,
  * `{root}` the project; the env's `env-vars` are set. Scripts missing in an
  * env come from its `template` (default: the `default` env). A matrix env
- * (`test.py3.12-minimal`) reads its base env (`test`); an env name not
- * known (`--env "$HATCH_ENV"`) is every env that has the script.
+ * (`test.py3.12-minimal`) reads its base env (`test`); an env name partly
+ * unknown is the envs it can match (`test.py${V}` the env `test`), one with
+ * nothing known (`--env "$HATCH_ENV"`) none: the command is listed as not
+ * followed (FgUnfollowed).
  *
  * `hatch test` runs the `hatch-test` env's `run` script (`run-cov` with
  * coverage), by default `pytest{env:HATCH_TEST_ARGS:} {args}`, with
@@ -34,27 +36,17 @@ typedef struct FgHatch {
 
 static bool fg_ht_load(const FgLaunchCtx *lc, const char *cwd, FgHatch *h) {
   memset(h, 0, sizeof *h);
-  static const char *const names[] = {"hatch.toml", "pyproject.toml", NULL};
-  for (size_t k = 0; names[k]; k++) {
-    char *path = fg_path_join(cwd, names[k]);
-    const FgSource *src = fg_launch_file(lc->env, path);
-    FgToml *toml = src ? fg_toml_parse(src) : NULL;
-    const FgTomlValue *envs =
-        toml ? fg_toml_get(toml, k == 0 ? "envs" : "tool.hatch.envs") : NULL;
-    if (!fg_toml_is_table(envs)) {
-      fg_toml_delete(toml);
-      free(path);
-      continue;
-    }
-    h->src = src;
-    h->toml = toml;
-    h->envs = envs;
-    h->path = path;
-    const char *slash = strrchr(path, '/');
-    h->dir = slash ? fg_xstrndup(path, (size_t)(slash - path)) : fg_xstrdup("");
-    return true;
-  }
-  return false;
+  static const char *const names[] = {"hatch.toml", "pyproject.toml"};
+  static const char *const keys[] = {"envs", "tool.hatch.envs"};
+  FgLaunchToml t;
+  if (!fg_launch_toml_find(lc, cwd, names, keys, 2, &t))
+    return false;
+  h->src = t.src;
+  h->toml = t.toml;
+  h->envs = t.table;
+  h->path = t.path;
+  h->dir = t.dir;
+  return true;
 }
 
 static void fg_ht_free(FgHatch *h) {
@@ -459,15 +451,27 @@ size_t fg_launch_hatch(const FgLaunchCtx *lc, const FgShellCommand *cmd, size_t 
   if (envname || (!env_unknown)) {
     total = fg_ht_run_in(lc, &h, envname ? envname : "default", script, args, NULL);
   } else {
-    /* the env is not known: every env that has the script */
-    for (size_t e = 0; e < h.envs->nentries; e++) {
-      char *owner = NULL;
-      const FgTomlValue *s = fg_ht_script(&h, h.envs->entries[e].key, script, &owner);
-      bool own = s && fg_str_eq(owner, h.envs->entries[e].key);
-      free(owner);
-      if (own)
-        total += fg_ht_run_in(lc, &h, h.envs->entries[e].key, script, args, NULL);
+    /* the env partly known: the envs its pattern matches (a matrix env
+     * `test.py$V` reads its base env `test`); nothing known: none */
+    FgStrVec names = {0}, hits = {0};
+    for (size_t e = 0; e < h.envs->nentries; e++)
+      fg_vec_push(&names, fg_xstrdup(h.envs->entries[e].key));
+    char *glob = fg_launch_word_glob(env);
+    char *dot = strchr(glob, '.');
+    if (dot && !memchr(glob, '*', (size_t)(dot - glob))) {
+      *dot = '\0';
+      if (fg_toml_table_get(h.envs, glob))
+        fg_vec_push(&hits, fg_xstrdup(glob));
+    } else {
+      fg_launch_match_names(lc, env, &names, &hits);
     }
+    free(glob);
+    for (size_t e = 0; e < hits.len; e++)
+      total += fg_ht_run_in(lc, &h, hits.items[e], script, args, NULL);
+    if (!hits.len)
+      fg_launch_unfollowed(lc, cmd, "hatch env", env);
+    fg_strvec_free(&names);
+    fg_strvec_free(&hits);
   }
   free(args);
   free(envname);

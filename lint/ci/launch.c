@@ -63,6 +63,39 @@ const FgSource *fg_launch_file(const FgLaunchEnv *env, const char *rel) {
   return src;
 }
 
+bool fg_launch_toml_find(const FgLaunchCtx *lc, const char *cwd, const char *const *files,
+                         const char *const *keys, size_t n, FgLaunchToml *out) {
+  memset(out, 0, sizeof *out);
+  for (size_t k = 0; k < n; k++) {
+    char *path = fg_path_join(cwd, files[k]);
+    const FgSource *src = fg_launch_file(lc->env, path);
+    FgToml *toml = src ? fg_toml_parse(src) : NULL;
+    const FgTomlValue *table = !toml      ? NULL
+                               : *keys[k] ? fg_toml_get(toml, keys[k])
+                                          : fg_toml_root(toml);
+    if (!fg_toml_is_table(table)) {
+      fg_toml_delete(toml);
+      free(path);
+      continue;
+    }
+    out->src = src;
+    out->toml = toml;
+    out->table = table;
+    out->path = path;
+    const char *slash = strrchr(path, '/');
+    out->dir = slash ? fg_xstrndup(path, (size_t)(slash - path)) : fg_xstrdup("");
+    return true;
+  }
+  return false;
+}
+
+void fg_launch_toml_free(FgLaunchToml *self) {
+  fg_toml_delete(self->toml);
+  free(self->path);
+  free(self->dir);
+  memset(self, 0, sizeof *self);
+}
+
 /* ---- values ----------------------------------------------------------------- */
 
 const char *fg_launch_var(const FgStrVec *vars, const char *name) {
@@ -222,6 +255,55 @@ void fg_launch_match_names(const FgLaunchCtx *lc, const char *word, const FgStrV
   free(glob);
 }
 
+/* ---- commands not followed ------------------------------------------------------ */
+
+void fg_unfollowed_delete(FgUnfollowed *self) {
+  if (!self)
+    return;
+  free(self->command);
+  free(self->what);
+  free(self->word);
+  free(self->via);
+  fg_cells_free(&self->cells);
+  fg_strvec_free(&self->notes);
+  fg_strvec_free(&self->callers);
+  free(self);
+}
+
+char *fg_unfollowed_where(const FgUnfollowed *self) {
+  return fg_ci_where(self->wf, self->job, self->step, &self->callers, self->via);
+}
+
+void fg_launch_unfollowed(const FgLaunchCtx *lc, const FgShellCommand *cmd,
+                          const char *what, const char *word) {
+  FgUnfollowedVec *all = lc->env->unfollowed;
+  if (!all)
+    return;
+  FgBuf text = {0};
+  for (size_t i = 0; i < cmd->nwords; i++)
+    fg_launch_put_word(&text, cmd->words[i].text);
+  char *via = fg_launch_via(lc->chain);
+  const FgCells *cells = lc->env->ctx->cells;
+  FgUnfollowed *u = fg_xcalloc(1, sizeof *u);
+  u->wf = lc->env->wf;
+  u->job = lc->env->job;
+  u->step = lc->env->step;
+  u->start = lc->start;
+  u->end = lc->end;
+  u->command = text.data ? fg_buf_take(&text) : fg_xstrdup("");
+  fg_buf_free(&text);
+  u->what = fg_xstrdup(what);
+  u->word = fg_xstrdup(word);
+  u->via = via;
+  if (cells)
+    fg_cells_merge(&u->cells, cells);
+  fg_vec_push(&u->notes,
+              fg_xasprintf("the %s `%s` is not known: none is guessed, so no pytest run "
+                           "is followed from here",
+                           what, word));
+  fg_vec_push(all, u);
+}
+
 /* ---- cells ------------------------------------------------------------------- */
 
 void fg_launch_fill_python(FgRunVec *out, size_t from, const char *python) {
@@ -243,6 +325,25 @@ void fg_launch_fill_python(FgRunVec *out, size_t from, const char *python) {
     fg_cells_free(cells);
     *cells = next;
   }
+}
+
+void fg_launch_set_python(FgRunVec *out, size_t from, const char *python) {
+  if (!python)
+    return;
+  for (size_t r = from; r < out->len; r++) {
+    FgCells *cells = &out->items[r]->cells;
+    FgCells next = {0};
+    next.truncated = cells->truncated;
+    for (size_t i = 0; i < cells->items.len; i++)
+      fg_cells_add(&next, cells->items.items[i].os, python);
+    fg_cells_free(cells);
+    *cells = next;
+  }
+}
+
+void fg_launch_env_python(FgRunVec *out, size_t from) {
+  for (size_t r = from; r < out->len; r++)
+    out->items[r]->env_python = true;
 }
 
 char *fg_launch_python_of(const char *text) {
@@ -434,6 +535,42 @@ char *fg_launch_via(const FgStrVec *chain) {
   return fg_buf_take(&b);
 }
 
+/* The interpreter a runner in front of pytest gives: `pixi run -e ENV`
+ * the environment's (the runs out[from..] then run in it), `uv run
+ * --python X` X's, `python3.12 -m pytest` its own; NULL when none says. */
+static char *fg_launch_runner_python_of(const FgLaunchCtx *lc, const FgShellCommand *cmd,
+                                        const char *cwd, size_t from) {
+  const FgShellWord *w = cmd->words;
+  for (size_t i = 0; i + 1 < cmd->nwords && i < 8; i++) {
+    const char *b = fg_launch_base(w[i].text);
+    if (strcmp(b, "pixi") == 0) {
+      fg_launch_env_python(lc->out, from);
+      return fg_launch_pixi_python(lc, cmd, i, cwd);
+    }
+    if (fg_str_startswith(b, "python3.") && strcmp(w[i + 1].text, "-m") == 0 &&
+        !w[i].dynamic)
+      return fg_launch_python_of(b + 6); /* `python3.12 -m pytest` */
+    if (strcmp(b, "uv") != 0 || strcmp(w[i + 1].text, "run") != 0)
+      continue;
+    for (size_t k = i + 2; k + 1 < cmd->nwords && w[k].text[0] == '-'; k++) {
+      const char *o = w[k].text;
+      if (fg_str_startswith(o, "--python="))
+        return w[k].dynamic ? NULL : fg_launch_python_of(o + 9);
+      if (strcmp(o, "--python") == 0 || strcmp(o, "-p") == 0)
+        return w[k + 1].dynamic ? NULL : fg_launch_python_of(w[k + 1].text);
+    }
+    return NULL;
+  }
+  return NULL;
+}
+
+static void fg_launch_runner_cells(const FgLaunchCtx *lc, const FgShellCommand *cmd,
+                                   const char *cwd, size_t from) {
+  char *py = fg_launch_runner_python_of(lc, cmd, cwd, from);
+  fg_launch_fill_python(lc->out, from, py);
+  free(py);
+}
+
 size_t fg_launch_command(const FgLaunchCtx *lc, const FgShellCommand *cmd,
                          const char *cwd, bool single, size_t shift) {
   const FgLaunchLine *line = lc->line;
@@ -453,6 +590,7 @@ size_t fg_launch_command(const FgLaunchCtx *lc, const FgShellCommand *cmd,
   size_t n = 0;
   if (run) {
     fg_vec_push(lc->out, run);
+    fg_launch_runner_cells(lc, c, cwd, lc->out->len - 1);
     n = 1;
   } else if (lc->depth < FG_LAUNCH_MAX_DEPTH) {
     FgLaunchCtx here = *lc;
@@ -563,26 +701,6 @@ static size_t fg_launch_skip_runners(const FgShellCommand *cmd) {
   return i;
 }
 
-/* `python [-X opt] -m MODULE`: the index of MODULE, or 0 when there is no
- * -m; *script gets the index of a script path instead, when there is one. */
-static size_t fg_python_module(const FgShellCommand *cmd, size_t i, size_t *script) {
-  *script = 0;
-  for (i++; i < cmd->nwords; i++) {
-    const char *t = cmd->words[i].text;
-    if (strcmp(t, "-m") == 0)
-      return i + 1 < cmd->nwords ? i + 1 : 0;
-    if (strcmp(t, "-W") == 0 || strcmp(t, "-X") == 0) {
-      i++;
-      continue;
-    }
-    if (t[0] != '-') {
-      *script = i;
-      return 0;
-    }
-  }
-  return 0;
-}
-
 static bool fg_is_shell(const char *b) {
   return strcmp(b, "bash") == 0 || strcmp(b, "sh") == 0 || strcmp(b, "zsh") == 0 ||
          strcmp(b, "dash") == 0 || strcmp(b, "ksh") == 0;
@@ -613,15 +731,18 @@ size_t fg_launch_dispatch(const FgLaunchCtx *lc, const FgShellCommand *cmd,
     --*lc->budget;
   }
   size_t i = fg_launch_skip_runners(cmd);
-  if (i >= cmd->nwords || cmd->words[i].dynamic)
+  if (i >= cmd->nwords)
+    return 0;
+  bool py_unknown = fg_python_unknown(&cmd->words[i], cmd->words, cmd->nwords, i);
+  if (cmd->words[i].dynamic && !py_unknown)
     return 0;
   const char *w = cmd->words[i].text;
   const char *b = fg_launch_base(w);
-  if (fg_is_python(w)) {
+  if (fg_is_python(w) || py_unknown) {
     size_t script = 0;
-    size_t m = fg_python_module(cmd, i, &script);
+    const char *mod = NULL;
+    size_t m = fg_python_module_arg(cmd->words, cmd->nwords, i, &mod, &script);
     if (m) {
-      const char *mod = cmd->words[m].text;
       if (strcmp(mod, "tox") == 0)
         return fg_launch_tox(lc, cmd, m, cwd);
       if (strcmp(mod, "nox") == 0)
@@ -657,9 +778,8 @@ size_t fg_launch_dispatch(const FgLaunchCtx *lc, const FgShellCommand *cmd,
   return 0;
 }
 
-size_t fg_launch_expand(const FgLaunchEnv *env, const FgShellCommand *cmd,
-                        const char *cwd, FgRunVec *out) {
-  size_t budget = FG_LAUNCH_MAX_FOLLOW;
+static FgLaunchCtx fg_launch_step_ctx(const FgLaunchEnv *env, const FgShellCommand *cmd,
+                                      FgRunVec *out, size_t *budget) {
   const FgScript *sc = env->step->script;
   FgLaunchCtx lc = {env,
                     fg_script_file_offset(sc, cmd->start),
@@ -671,6 +791,20 @@ size_t fg_launch_expand(const FgLaunchEnv *env, const FgShellCommand *cmd,
                     out,
                     NULL,
                     false,
-                    &budget};
+                    budget};
+  return lc;
+}
+
+size_t fg_launch_expand(const FgLaunchEnv *env, const FgShellCommand *cmd,
+                        const char *cwd, FgRunVec *out) {
+  size_t budget = FG_LAUNCH_MAX_FOLLOW;
+  FgLaunchCtx lc = fg_launch_step_ctx(env, cmd, out, &budget);
   return fg_launch_dispatch(&lc, cmd, cwd);
+}
+
+void fg_launch_step_runner(const FgLaunchEnv *env, const FgShellCommand *cmd,
+                           const char *cwd, FgRunVec *out, size_t from) {
+  size_t budget = FG_LAUNCH_MAX_FOLLOW;
+  FgLaunchCtx lc = fg_launch_step_ctx(env, cmd, out, &budget);
+  fg_launch_runner_cells(&lc, cmd, cwd, from);
 }

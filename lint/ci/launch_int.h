@@ -14,6 +14,7 @@
 
 #include "ci/launch.h"
 #include "core/util.h"
+#include "parse/toml.h"
 
 /* Launchers calling launchers (a recipe calling make calling tox, a
  * script calling a pixi task) are followed this deep. */
@@ -91,6 +92,24 @@ size_t fg_launch_dispatch(const FgLaunchCtx *lc, const FgShellCommand *cmd,
  * kept in env->files. NULL when it cannot be read. */
 const FgSource *fg_launch_file(const FgLaunchEnv *env, const char *rel);
 
+/* A launcher's TOML file (pixi.toml, hatch.toml, pyproject.toml...): the
+ * file, its parse, the table the launcher reads, the file's path and
+ * directory (relative to the root). */
+typedef struct FgLaunchToml {
+  const FgSource *src;
+  FgToml *toml; /* owned */
+  const FgTomlValue *table;
+  char *path, *dir; /* owned */
+} FgLaunchToml;
+
+/* The first of files[0..n) (relative to cwd, read through fg_launch_file)
+ * that parses with a table at keys[k] (a dotted path; "" for the whole
+ * file). False, out cleared, when none does; else free with
+ * fg_launch_toml_free. */
+bool fg_launch_toml_find(const FgLaunchCtx *lc, const char *cwd, const char *const *files,
+                         const char *const *keys, size_t n, FgLaunchToml *out);
+void fg_launch_toml_free(FgLaunchToml *self);
+
 /* The value of an environment variable as cmd sees it: its own `X=v`
  * prefix, the launchers' vars, then the step's, job's and workflow's
  * `env:`. NULL when it is not set anywhere we can see. */
@@ -119,10 +138,24 @@ bool fg_launch_matrix_names(const FgLaunchCtx *lc, const char *word, FgStrVec *o
 void fg_launch_match_names(const FgLaunchCtx *lc, const char *word, const FgStrVec *cands,
                            FgStrVec *out);
 
+/* Lists cmd (a launcher command: the step's own or a launcher line's) as
+ * not followed: its `what` (`tox env`, `pixi task`...) is the word `word`,
+ * whose value is not known (FgUnfollowed), with the cells of the
+ * context. */
+void fg_launch_unfollowed(const FgLaunchCtx *lc, const FgShellCommand *cmd,
+                          const char *what, const char *word);
+
 /* A launcher that knows the interpreter it runs (a nox session's python,
  * a pixi environment's, a tox pyXY env's) gives it to the cells of the runs
  * out[from..] whose Python the workflow does not tell. */
 void fg_launch_fill_python(FgRunVec *out, size_t from, const char *python);
+/* The same for a launcher whose interpreter wins over the workflow's (a
+ * tox env named for a Python): every cell of out[from..] gets python (NULL:
+ * no change). */
+void fg_launch_set_python(FgRunVec *out, size_t from, const char *python);
+/* The runs out[from..] run in an environment the launcher made (pixi):
+ * FgRun.env_python. */
+void fg_launch_env_python(FgRunVec *out, size_t from);
 /* "3.12" from "=3.12", "3.12.*", ">=3.12,<3.13", "py3.12" (the first 3.N);
  * NULL when there is none. Caller frees. */
 char *fg_launch_python_of(const char *text);
@@ -145,6 +178,10 @@ size_t fg_launch_nox(const FgLaunchCtx *lc, const FgShellCommand *cmd, size_t i,
                      const char *cwd);
 size_t fg_launch_pixi(const FgLaunchCtx *lc, const FgShellCommand *cmd, size_t i,
                       const char *cwd);
+/* The Python of the environment `pixi run [-e ENV]` (cmd->words[i] is
+ * `pixi`) runs in; NULL when not known. Caller frees. */
+char *fg_launch_pixi_python(const FgLaunchCtx *lc, const FgShellCommand *cmd, size_t i,
+                            const char *cwd);
 size_t fg_launch_hatch(const FgLaunchCtx *lc, const FgShellCommand *cmd, size_t i,
                        const char *cwd);
 /* `spin test` in a project with [tool.spin]: i is the `spin` word (or the

@@ -8,7 +8,9 @@
  * `$(VAR)` / `${VAR}` expanded, `$$` is `$`, undefined variables are empty
  * and `$(MAKE)` is make. A function call (`$(shell ...)`, `$(wildcard ...)`)
  * is kept as written, so the shell sees a command substitution whose value
- * is unknown, never a path. Prerequisites, pattern rules and conditionals
+ * is unknown, never a path. A target word whose value is not known (`make
+ * $T`) runs no recipe (not the first target): the command is listed as not
+ * followed (FgUnfollowed). Prerequisites, pattern rules and conditionals
  * are not modelled. */
 #include <ctype.h>
 #include <stdio.h>
@@ -205,13 +207,21 @@ static int fg_make_rule(const FgMake *mk, const char *target) {
   return -1;
 }
 
+/* A make word whose value is not known is a target unless it is an
+ * assignment (`VAR=$(...)`: `=` before any expansion). */
+static bool fg_make_unknown_target(const char *t) {
+  const char *eq = strchr(t, '=');
+  const char *d = strpbrk(t, "$`");
+  return !eq || (d && d < eq);
+}
+
 size_t fg_launch_make(const FgLaunchCtx *lc, const FgShellCommand *cmd, size_t i,
                       const char *cwd) {
   const FgShellWord *w = cmd->words;
   size_t n = cmd->nwords;
   char *dir = fg_xstrdup(cwd);
   const char *file = NULL;
-  FgStrVec targets = {0}, overrides = {0};
+  FgStrVec targets = {0}, overrides = {0}, unknown = {0};
   for (i++; i < n; i++) {
     const char *t = w[i].text;
     if ((strcmp(t, "-C") == 0 || strcmp(t, "--directory") == 0) && i + 1 < n) {
@@ -227,8 +237,12 @@ size_t fg_launch_make(const FgLaunchCtx *lc, const FgShellCommand *cmd, size_t i
     } else if (strcmp(t, "-j") == 0 && i + 1 < n &&
                isdigit((unsigned char)w[i + 1].text[0])) {
       i++;
-    } else if (t[0] == '-' || w[i].dynamic) {
+    } else if (t[0] == '-') {
       continue;
+    } else if (w[i].dynamic && fg_make_unknown_target(t)) {
+      fg_vec_push(&unknown, fg_xstrdup(t));
+    } else if (w[i].dynamic) {
+      continue; /* VAR=$(...): an override whose value is not known */
     } else if (strchr(t, '=')) {
       fg_vec_push(&overrides, fg_xstrdup(t));
     } else {
@@ -252,8 +266,10 @@ size_t fg_launch_make(const FgLaunchCtx *lc, const FgShellCommand *cmd, size_t i
       fg_make_set(&mk, overrides.items[k], (size_t)(eq - overrides.items[k]), eq + 1,
                   false, false);
     }
-    if (!targets.len)
-      fg_vec_push(&targets, NULL);
+    for (size_t t = 0; t < unknown.len; t++)
+      fg_launch_unfollowed(lc, cmd, "make target", unknown.items[t]);
+    if (!targets.len && !unknown.len)
+      fg_vec_push(&targets, NULL); /* the first target */
     for (size_t t = 0; t < targets.len; t++) {
       int r = fg_make_rule(&mk, targets.items[t]);
       if (r < 0)
@@ -294,6 +310,7 @@ size_t fg_launch_make(const FgLaunchCtx *lc, const FgShellCommand *cmd, size_t i
     free(targets.items[k]);
   fg_vec_free(&targets);
   fg_strvec_free(&overrides);
+  fg_strvec_free(&unknown);
   free(dir);
   return total;
 }

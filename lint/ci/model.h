@@ -24,6 +24,7 @@ typedef struct FgJobCells {
 typedef struct FgCiModel {
   FG_VEC(FgWorkflow *) workflows;
   FgRunVec runs;
+  FgUnfollowedVec unfollowed; /* launcher commands whose target is not known */
   FgLaunchFiles launch_files; /* tox.ini / Makefiles the runs come from */
   FG_VEC(FgJobCells) job_cells;
   size_t files_read;

@@ -4,7 +4,9 @@
  *
  * A session with python=[...] is named NAME-PY for each version; `-s NAME`
  * selects every version, `-s NAME-PY` one, and a name partly unknown
- * (`-s test-${{ matrix.python }}`) every session it can match. Without -s:
+ * (`-s test-${{ matrix.python }}`) every session it can match; one with
+ * nothing known (`-s "$S"`) none (the command is listed as not followed,
+ * FgUnfollowed). Without -s:
  * nox.options.sessions, else every session not marked default=False. Each
  * `session.run(...)` becomes a command line: literal words, posargs (the
  * words after `--`; `session.posargs or [DEFAULT]` gives DEFAULT without
@@ -197,6 +199,31 @@ static void fg_nx_put_list(const FgLaunchCtx *lc, const FgNoxCall *call,
     fg_nx_put_item(lc, call, &args->items[i], b, depth);
 }
 
+/* A `-s` word not known that names no session (`-s "$SESSION"`): the
+ * command is listed as not followed. */
+static void fg_nx_unknown_sessions(const FgLaunchCtx *lc, const FgShellCommand *cmd,
+                                   const FgNoxCall *call, const FgNoxfile *nf) {
+  FgStrVec all = {0};
+  for (size_t s = 0; s < nf->sessions.len; s++)
+    fg_nx_names(&nf->sessions.items[s], &all);
+  for (size_t k = 0; k < call->sessions.len; k++) {
+    FgStrVec words = {0};
+    fg_strvec_split(&words, call->sessions.items[k], ",");
+    for (size_t q = 0; q < words.len; q++) {
+      const char *word = words.items[q];
+      if (!strchr(word, '$') && !strchr(word, '`'))
+        continue;
+      FgStrVec hits = {0};
+      fg_launch_match_names(lc, word, &all, &hits);
+      if (!hits.len)
+        fg_launch_unfollowed(lc, cmd, "nox session", word);
+      fg_strvec_free(&hits);
+    }
+    fg_strvec_free(&words);
+  }
+  fg_strvec_free(&all);
+}
+
 size_t fg_launch_nox(const FgLaunchCtx *lc, const FgShellCommand *cmd, size_t i,
                      const char *cwd) {
   FgNoxCall call;
@@ -254,6 +281,7 @@ size_t fg_launch_nox(const FgLaunchCtx *lc, const FgShellCommand *cmd, size_t i,
       }
       fg_strvec_free(&pys);
     }
+    fg_nx_unknown_sessions(lc, cmd, &call, nf);
     free(dir);
     fg_noxfile_delete(nf);
   }

@@ -7,10 +7,12 @@
  * a list of words, `depends-on`, `env`, `cwd`) or a list of tasks to run.
  * An environment ([environments] NAME = [features] or {features = [...]})
  * sees its features' tasks and the default ones; without -e the default
- * environment, then any feature defining the task. `depends-on` tasks run
+ * environment, else the one environment that has the task (several: pixi
+ * asks, the Python is not known), else any feature defining it. `depends-on` tasks run
  * first; ARGS are appended to the command; a word that is no task runs as
  * a command; a name partly unknown (`${{ matrix.task }}`) is every task it
- * can match, and one with no known part (`"$task"`) none: no guess. The
+ * can match, and one with no known part (`"$task"`) none: no guess (the
+ * command is listed as not followed, FgUnfollowed). The
  * task's `env` and its features' [activation.env] are set
  * for its command. */
 #include <stdio.h>
@@ -242,7 +244,8 @@ static size_t fg_px_run_task(FgPxRun *r, const char *name, const char *extra, in
 }
 
 /* The Python an environment installs: its features' (and the default
- * feature's) `python` or `python-freethreading` dependency. */
+ * feature's) `python`, `python-freethreading` or `python-gil` dependency
+ * pinned to a version (a lower bound alone is the newest: not known). */
 static char *fg_px_env_python(const FgPixi *px, const char *env) {
   FgStrVec feats = {0};
   bool no_default = false;
@@ -254,12 +257,16 @@ static char *fg_px_env_python(const FgPixi *px, const char *env) {
             ? fg_toml_table_get(fg_toml_table_get(px->root, "feature"), feats.items[i])
             : (no_default ? NULL : px->root);
     const FgTomlValue *deps = fg_toml_table_get(base, "dependencies");
-    static const char *const names[] = {"python", "python-freethreading", NULL};
+    static const char *const names[] = {"python", "python-freethreading", "python-gil",
+                                        NULL};
     for (size_t k = 0; names[k] && !res; k++) {
       const FgTomlValue *v = fg_toml_table_get(deps, names[k]);
       const char *spec = fg_toml_as_string(v);
       if (!spec)
         spec = fg_toml_as_string(fg_toml_table_get(v, "version"));
+      /* `>=3.12`: the solver takes the newest, not known here */
+      if (spec && strchr(spec, '>') && !strchr(spec, '<'))
+        continue;
       char *py = fg_launch_python_of(spec);
       if (py && k == 1 && !fg_str_endswith(py, "t")) {
         res = fg_xasprintf("%st", py);
@@ -276,43 +283,38 @@ static char *fg_px_env_python(const FgPixi *px, const char *env) {
 static bool fg_px_load(const FgLaunchCtx *lc, const char *cwd, const char *manifest,
                        FgPixi *px) {
   memset(px, 0, sizeof *px);
-  static const char *const names[] = {"pixi.toml", "pyproject.toml", NULL};
-  for (size_t k = 0; manifest ? k < 1 : names[k] != NULL; k++) {
-    char *path = fg_path_join(cwd, manifest ? manifest : names[k]);
-    const FgSource *src = fg_launch_file(lc->env, path);
-    if (!src) {
-      free(path);
-      continue;
-    }
-    FgToml *toml = fg_toml_parse(src);
-    const FgTomlValue *root = fg_str_endswith(path, "pyproject.toml")
-                                  ? fg_toml_get(toml, "tool.pixi")
-                                  : fg_toml_root(toml);
-    if (!fg_toml_is_table(root)) {
-      fg_toml_delete(toml);
-      free(path);
-      continue;
-    }
-    px->src = src;
-    px->toml = toml;
-    px->root = root;
-    px->path = path;
-    const char *slash = strrchr(path, '/');
-    px->dir = slash ? fg_xstrndup(path, (size_t)(slash - path)) : fg_xstrdup("");
-    return true;
-  }
-  return false;
+  static const char *const names[] = {"pixi.toml", "pyproject.toml"};
+  static const char *const keys[] = {"", "tool.pixi"};
+  const char *given[] = {manifest};
+  const char *given_key[] = {
+      manifest && fg_str_endswith(manifest, "pyproject.toml") ? "tool.pixi" : ""};
+  FgLaunchToml t;
+  if (!(manifest ? fg_launch_toml_find(lc, cwd, given, given_key, 1, &t)
+                 : fg_launch_toml_find(lc, cwd, names, keys, 2, &t)))
+    return false;
+  px->src = t.src;
+  px->toml = t.toml;
+  px->root = t.table;
+  px->path = t.path;
+  px->dir = t.dir;
+  return true;
 }
 
-size_t fg_launch_pixi(const FgLaunchCtx *lc, const FgShellCommand *cmd, size_t i,
-                      const char *cwd) {
+/* `pixi run` / `pixi r` and its options: the index of the task word (n
+ * when there is none, 0 when cmd is not `pixi run`), the environment and
+ * the manifest. */
+typedef struct FgPxCall {
+  const char *env, *manifest;
+  bool env_unknown;
+} FgPxCall;
+
+static size_t fg_px_read_call(const FgShellCommand *cmd, size_t i, FgPxCall *call) {
   const FgShellWord *w = cmd->words;
   size_t n = cmd->nwords;
+  memset(call, 0, sizeof *call);
   if (i + 1 >= n ||
       (strcmp(w[i + 1].text, "run") != 0 && strcmp(w[i + 1].text, "r") != 0))
     return 0;
-  const char *env = NULL, *manifest = NULL;
-  bool env_unknown = false;
   size_t k = i + 2;
   for (; k < n; k++) {
     const char *t = w[k].text;
@@ -323,13 +325,13 @@ size_t fg_launch_pixi(const FgLaunchCtx *lc, const FgShellCommand *cmd, size_t i
     if (t[0] != '-')
       break;
     if ((strcmp(t, "-e") == 0 || strcmp(t, "--environment") == 0) && k + 1 < n) {
-      env = w[++k].text;
-      env_unknown = w[k].dynamic;
+      call->env = w[++k].text;
+      call->env_unknown = w[k].dynamic;
     } else if (fg_str_startswith(t, "--environment=")) {
-      env = t + 14;
-      env_unknown = w[k].dynamic;
+      call->env = t + 14;
+      call->env_unknown = w[k].dynamic;
     } else if ((strcmp(t, "--manifest-path") == 0 || strcmp(t, "-m") == 0) && k + 1 < n) {
-      manifest = w[++k].text;
+      call->manifest = w[++k].text;
     } else if ((strcmp(t, "--executable") == 0 || strcmp(t, "--color") == 0 ||
                 strcmp(t, "--concurrent-downloads") == 0 ||
                 strcmp(t, "--concurrent-solves") == 0 ||
@@ -339,33 +341,94 @@ size_t fg_launch_pixi(const FgLaunchCtx *lc, const FgShellCommand *cmd, size_t i
       k++;
     }
   }
-  if (k >= n)
+  return k < n ? k : n;
+}
+
+/* Without -e, pixi runs a task the default environment lacks in the one
+ * environment that has it: true with *env that one (NULL: the default
+ * environment has it); false when several have it (pixi asks which). */
+static bool fg_px_task_env(const FgPixi *px, const char *name, const char **env) {
+  FgPxTask t;
+  FgStrVec feats = {0};
+  bool no_default = false;
+  fg_px_env_features(px, NULL, &feats, &no_default);
+  bool in_default = false;
+  for (size_t i = 0; i < feats.len && !in_default; i++)
+    if ((in_default = fg_px_find_in(px, feats.items[i], name, &t)))
+      fg_px_task_free(&t);
+  fg_strvec_free(&feats);
+  if (!in_default && !no_default && fg_px_find_in(px, NULL, name, &t)) {
+    fg_px_task_free(&t);
+    in_default = true;
+  }
+  const FgTomlValue *envs = fg_toml_table_get(px->root, "environments");
+  const char *only = NULL;
+  size_t nhave = 0;
+  for (size_t i = 0; !in_default && fg_toml_is_table(envs) && i < envs->nentries; i++) {
+    const char *e = envs->entries[i].key;
+    if (strcmp(e, "default") == 0)
+      continue;
+    fg_px_env_features(px, e, &feats, &no_default);
+    bool has = false;
+    for (size_t f = 0; f < feats.len && !has; f++)
+      if ((has = fg_px_find_in(px, feats.items[f], name, &t)))
+        fg_px_task_free(&t);
+    fg_strvec_free(&feats);
+    if (has) {
+      only = e;
+      nhave++;
+    }
+  }
+  *env = nhave == 1 ? only : NULL;
+  return in_default || nhave == 1;
+}
+
+size_t fg_launch_pixi(const FgLaunchCtx *lc, const FgShellCommand *cmd, size_t i,
+                      const char *cwd) {
+  const FgShellWord *w = cmd->words;
+  size_t n = cmd->nwords;
+  FgPxCall call;
+  size_t k = fg_px_read_call(cmd, i, &call);
+  if (!k || k >= n)
     return 0;
   FgPixi px;
-  if (!fg_px_load(lc, cwd, manifest, &px))
+  if (!fg_px_load(lc, cwd, call.manifest, &px))
     return 0;
   FgBuf extra = {0};
   for (size_t a = k + 1; a < n; a++)
     fg_launch_put_word(&extra, w[a].text);
-  FgPxRun r = {lc, &px, env, env_unknown, {0}};
   size_t total = 0;
   const char *task = w[k].text;
   FgStrVec names = {0}, all = {0};
   fg_px_all_tasks(&px, &all);
-  if (w[k].dynamic)
+  if (w[k].dynamic) {
     fg_launch_match_names(lc, task, &all, &names);
-  else
+    if (!names.len)
+      fg_launch_unfollowed(lc, cmd, "pixi task", task);
+  } else {
     fg_vec_push(&names, fg_xstrdup(task));
+  }
   bool is_task = false;
-  size_t from = lc->out->len;
   for (size_t q = 0; q < names.len; q++) {
     FgPxTask t;
-    if (fg_px_find(&px, env, env_unknown, names.items[q], &t)) {
-      is_task = true;
-      fg_px_task_free(&t);
-      fg_strvec_free(&r.done);
-      memset(&r.done, 0, sizeof r.done);
-      total += fg_px_run_task(&r, names.items[q], extra.data, 0);
+    if (!fg_px_find(&px, call.env, call.env_unknown, names.items[q], &t))
+      continue;
+    is_task = true;
+    fg_px_task_free(&t);
+    const char *env = call.env;
+    bool known = !call.env_unknown;
+    if (!env && known)
+      known = fg_px_task_env(&px, names.items[q], &env);
+    FgPxRun r = {lc, &px, env, call.env_unknown, {0}};
+    size_t from = lc->out->len;
+    total += fg_px_run_task(&r, names.items[q], extra.data, 0);
+    fg_strvec_free(&r.done);
+    fg_launch_env_python(lc->out, from);
+    if (known) {
+      /* the environment's interpreter, where the workflow does not say */
+      char *py = fg_px_env_python(&px, env);
+      fg_launch_fill_python(lc->out, from, py);
+      free(py);
     }
   }
   if (!is_task && !w[k].dynamic) {
@@ -376,22 +439,37 @@ size_t fg_launch_pixi(const FgLaunchCtx *lc, const FgShellCommand *cmd, size_t i
     char *hop = fg_xasprintf("pixi run (%s)", px.path);
     FgLaunchLine ll = {line.data, cwd,         px.path, hop,  NULL,  0,
                        0,         FG_VIA_STEP, NULL,    NULL, false, NULL};
+    size_t from = lc->out->len;
     total += fg_launch_run_line(lc, &ll);
+    fg_launch_env_python(lc->out, from);
+    if (!call.env_unknown) {
+      char *py = fg_px_env_python(&px, call.env);
+      fg_launch_fill_python(lc->out, from, py);
+      free(py);
+    }
     free(hop);
     fg_buf_free(&line);
   }
-  if (!env_unknown) {
-    /* the environment's interpreter, where the workflow does not say */
-    char *py = fg_px_env_python(&px, env);
-    fg_launch_fill_python(lc->out, from, py);
-    free(py);
-  }
   fg_strvec_free(&names);
   fg_strvec_free(&all);
-  fg_strvec_free(&r.done);
   fg_buf_free(&extra);
   fg_toml_delete(px.toml);
   free(px.path);
   free(px.dir);
   return total;
+}
+
+char *fg_launch_pixi_python(const FgLaunchCtx *lc, const FgShellCommand *cmd, size_t i,
+                            const char *cwd) {
+  FgPxCall call;
+  if (!fg_px_read_call(cmd, i, &call) || call.env_unknown)
+    return NULL;
+  FgPixi px;
+  if (!fg_px_load(lc, cwd, call.manifest, &px))
+    return NULL;
+  char *py = fg_px_env_python(&px, call.env);
+  fg_toml_delete(px.toml);
+  free(px.path);
+  free(px.dir);
+  return py;
 }

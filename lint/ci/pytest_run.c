@@ -45,19 +45,55 @@ static bool fg_is_python_exe(const char *w) {
 }
 
 /* `python [flags] -m pytest`: index after "pytest", or -1. */
-static int fg_python_m_pytest(const FgShellWord *w, size_t n, size_t i) {
+size_t fg_python_module_arg(const FgShellWord *w, size_t n, size_t i, const char **mod,
+                            size_t *script) {
+  *mod = NULL;
+  *script = 0;
   for (i++; i < n; i++) {
     const char *t = w[i].text;
-    if (strcmp(t, "-m") == 0)
-      return i + 1 < n && strcmp(w[i + 1].text, "pytest") == 0 ? (int)(i + 2) : -1;
-    if (strcmp(t, "-mpytest") == 0)
-      return (int)(i + 1);
-    if (strcmp(t, "-W") == 0 || strcmp(t, "-X") == 0)
-      i++;
-    else if (t[0] != '-')
-      return -1;
+    if (t[0] != '-' || !t[1]) {
+      *script = i; /* a script (or `-`: stdin) */
+      return 0;
+    }
+    if (t[1] == '-')
+      continue; /* --version, --help... */
+    /* short options, several in a word (`-Im`, `-bbm`); -m, -W, -X, -c take
+     * the rest of the word or the next one */
+    for (const char *c = t + 1; *c; c++) {
+      if (*c == 'm') {
+        if (c[1]) {
+          *mod = c + 1;
+          return i;
+        }
+        if (i + 1 >= n)
+          return 0;
+        *mod = w[i + 1].text;
+        return i + 1;
+      }
+      if (*c == 'c')
+        return 0; /* python -c '...' */
+      if (*c == 'W' || *c == 'X') {
+        i += c[1] ? 0 : 1;
+        break;
+      }
+    }
   }
-  return -1;
+  return 0;
+}
+
+bool fg_python_unknown(const FgShellWord *word, const FgShellWord *w, size_t n,
+                       size_t i) {
+  const char *t = word->text;
+  const char *e = word->dynamic ? fg_shell_expansion_end(t) : NULL;
+  return e && !*e && i + 1 < n && w[i + 1].text[0] == '-' && strchr(w[i + 1].text, 'm') &&
+         w[i + 1].text[1] != '-';
+}
+
+static int fg_python_m_pytest(const FgShellWord *w, size_t n, size_t i) {
+  const char *mod = NULL;
+  size_t script = 0;
+  size_t m = fg_python_module_arg(w, n, i, &mod, &script);
+  return m && strcmp(mod, "pytest") == 0 ? (int)(m + 1) : -1;
 }
 
 /* Words that run the rest of the line as a command after their options. */
@@ -80,7 +116,7 @@ static int fg_launcher_at(const FgShellWord *w, size_t n, size_t i, FgBuf *desc,
     fg_buf_puts(desc, "pytest");
     return (int)(i + 1);
   }
-  if (fg_is_python_exe(t)) {
+  if (fg_is_python_exe(t) || fg_python_unknown(&w[i], w, n, i)) {
     int r = fg_python_m_pytest(w, n, i);
     if (r >= 0)
       fg_buf_puts(desc, "python -m pytest");
@@ -253,6 +289,25 @@ static bool fg_opt_takes_value(const char *o) {
                                      "--html",
                                      "--json-report-file",
                                      "--benchmark-json",
+                                     "--benchmark-columns",
+                                     "--benchmark-sort",
+                                     "--benchmark-group-by",
+                                     "--benchmark-min-time",
+                                     "--benchmark-max-time",
+                                     "--benchmark-min-rounds",
+                                     "--benchmark-timer",
+                                     "--benchmark-calibration-precision",
+                                     "--benchmark-warmup-iterations",
+                                     "--benchmark-storage",
+                                     "--benchmark-save",
+                                     "--benchmark-name",
+                                     "--benchmark-cprofile",
+                                     "--benchmark-time-unit",
+                                     "--benchmark-compare-fail",
+                                     "--codspeed-mode",
+                                     "--codspeed-warmup-time",
+                                     "--codspeed-max-time",
+                                     "--codspeed-max-rounds",
                                      "--cache-dir",
                                      "--log-cli-format",
                                      "--show-capture",
@@ -337,33 +392,6 @@ static const char *fg_origin_name(const FgOpt *o, const FgRunContext *ctx) {
   }
 }
 
-/* Past the shell or Actions expansion starting at s ($X, ${...}, $(...),
- * ${{ ... }}), or NULL when s starts none. */
-static const char *fg_run_skip_expansion(const char *s) {
-  if (s[0] != '$')
-    return NULL;
-  if (s[1] == '{' && s[2] == '{') {
-    const char *e = strstr(s + 3, "}}");
-    return e ? e + 2 : NULL;
-  }
-  if (s[1] == '{' || s[1] == '(') {
-    char open = s[1], close = open == '{' ? '}' : ')';
-    int depth = 0;
-    for (const char *c = s + 1; *c; c++) {
-      if (*c == open)
-        depth++;
-      else if (*c == close && --depth == 0)
-        return c + 1;
-    }
-    return NULL;
-  }
-  const char *c = s + 1;
-  while (*c == '_' || (*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
-         (*c >= '0' && *c <= '9'))
-    c++;
-  return c > s + 1 ? c : NULL;
-}
-
 /* An -m value that holds expansions selects at most what its static tail
  * selects when it reads `<prefix> and TAIL` or `${X:+(...) and }TAIL` (the
  * split forkguard writes for a -m built from a shell value): the tail,
@@ -372,7 +400,7 @@ static FgMarkExpr *fg_run_m_bound(const char *text) {
   const char *tail = NULL;
   int depth = 0;
   for (const char *c = text; *c;) {
-    const char *e = fg_run_skip_expansion(c);
+    const char *e = fg_shell_expansion_end(c);
     if (e) {
       /* an expansion whose value ends in `and ` conjoins what follows */
       const char *a = c;
@@ -783,23 +811,28 @@ void fg_run_xdist_span(const FgRun *self, size_t *start, size_t *end) {
 }
 
 char *fg_run_where(const FgRun *self) {
-  char *step = fg_step_label(self->step);
-  const char *wname = self->wf->name ? self->wf->name : self->wf->src->path;
+  return fg_ci_where(self->wf, self->job, self->step, &self->callers, self->via);
+}
+
+char *fg_ci_where(const FgWorkflow *wf, const FgJob *job, const FgStep *st,
+                  const FgStrVec *callers, const char *via) {
+  char *step = fg_step_label(st);
+  const char *wname = wf->name ? wf->name : wf->src->path;
   /* a multi-line flow or escaped scalar has no map back to the file */
-  bool approximate = self->step->script && !self->step->script->mapped;
+  bool approximate = st->script && !st->script->mapped;
   const char *approx = approximate ? " (position approximate: the run: scalar is "
                                      "multi-line or escaped)"
                                    : "";
   FgBuf called = {0};
-  for (size_t i = 0; i < self->callers.len && i < 3; i++)
-    fg_buf_printf(&called, "%s%s", i ? ", " : " (called from ", self->callers.items[i]);
-  if (self->callers.len > 3)
-    fg_buf_printf(&called, " +%zu more", self->callers.len - 3);
-  if (self->callers.len)
+  for (size_t i = 0; i < callers->len && i < 3; i++)
+    fg_buf_printf(&called, "%s%s", i ? ", " : " (called from ", callers->items[i]);
+  if (callers->len > 3)
+    fg_buf_printf(&called, " +%zu more", callers->len - 3);
+  if (callers->len)
     fg_buf_putc(&called, ')');
   char *s = fg_xasprintf("%s%s \xE2\x80\xBA job %s \xE2\x80\xBA step \"%s\"%s%s%s", wname,
-                         called.data ? called.data : "", self->job->id, step,
-                         self->via ? " via " : "", self->via ? self->via : "", approx);
+                         called.data ? called.data : "", job->id, step,
+                         via ? " via " : "", via ? via : "", approx);
   fg_buf_free(&called);
   free(step);
   return s;

@@ -118,6 +118,9 @@ typedef struct FgRun {
    * the script's branches and the launchers keep): FgRunContext.cells,
    * which a launcher may narrow (fg_cells_retain) */
   FgCells cells;
+  /* the interpreter is a launcher environment's (a pixi environment): the
+   * runner's own Python is not the one that runs */
+  bool env_python;
   /* words whose value is not known, as written (`${{ matrix.args }}`,
    * `$ARGS`, `"$@"`, tox `{env:X:}`): never paths or options */
   FgStrVec unknown;
@@ -184,6 +187,19 @@ typedef struct FgRunAnchor {
   const char *runner;    /* FgRun.via_runner */
 } FgRunAnchor;
 
+/* For an interpreter at words[i] (`python`, `python3.12`): when it runs a
+ * module (`-m MOD`, also `-Im MOD`, `-mMOD`), the index of the word holding
+ * MOD's name (its arguments follow) and *mod the name; else 0, with *script
+ * the index of the script it runs (0: none). */
+size_t fg_python_module_arg(const FgShellWord *words, size_t n, size_t i,
+                            const char **mod, size_t *script);
+
+/* Is word (words[i]) an interpreter whose path is not known, a whole
+ * expansion followed by `-m` (`"$PYTHON" -m pytest`, `${PY} -Im tox`)? Only
+ * Python takes `-m MODULE` there. */
+bool fg_python_unknown(const FgShellWord *word, const FgShellWord *words, size_t n,
+                       size_t i);
+
 /* Index of the first pytest argument if words[0..] launch pytest, else -1;
  * *launcher gets a malloc'd description. */
 int fg_pytest_launcher(const FgShellWord *words, size_t n, char **launcher);
@@ -205,6 +221,10 @@ void fg_run_delete(FgRun *self);
 void fg_run_xdist_span(const FgRun *self, size_t *start, size_t *end);
 /* "workflow › job J › step \"S\"" (+ " via tox ...") for notes. Caller frees. */
 char *fg_run_where(const FgRun *self);
+/* The same for any command of a step: "CI (called from ...) › job test ›
+ * step "x" via tox env py" (via may be NULL). Caller frees. */
+char *fg_ci_where(const FgWorkflow *wf, const FgJob *job, const FgStep *step,
+                  const FgStrVec *callers, const char *via);
 /* Do two runs run the same pytest command (same step, position, launcher
  * hops, directory and effective options)? Then they are one run whose
  * cells are both's. */

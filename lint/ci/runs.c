@@ -150,8 +150,34 @@ static void fg_record_env_write(FgStepRun *sr, const FgShellCommand *c) {
   }
 }
 
+/* Cells whose Python neither a setup step nor a launcher told get the
+ * runner image's own (fg_job_image_python). */
+static void fg_image_cells(FgRun *run) {
+  if (run->env_python)
+    return;
+  FgCells next = {0};
+  next.truncated = run->cells.truncated;
+  bool changed = false;
+  for (size_t i = 0; i < run->cells.items.len; i++) {
+    const FgCell *c = &run->cells.items.items[i];
+    const char *py = c->python;
+    if (!py) {
+      py = fg_job_image_python(run->job, run->step->index, c->os);
+      changed |= py != NULL;
+    }
+    fg_cells_add(&next, c->os, py);
+  }
+  if (!changed) {
+    fg_cells_free(&next);
+    return;
+  }
+  fg_cells_free(&run->cells);
+  run->cells = next;
+}
+
 /* A new run gets what the flow knew (its cells came with the context). */
 static void fg_run_adopt(FgRun *run, const FgStepRun *sr, bool maybe, const char *loop) {
+  fg_image_cells(run);
   run->maybe = maybe;
   if (loop)
     fg_vec_push(&run->notes, fg_xstrdup(loop));
@@ -181,23 +207,36 @@ static void fg_visit(const FgFlowCommand *fc, void *user) {
   FgRunVec *runs = &sr->model->runs;
   size_t before = runs->len;
   FgRun *run = fg_run_new(sr->wf, sr->job, sr->step, fc->cmd, sr->cwd, &ctx);
+  FgLaunchEnv env = {.root = sr->rd->root,
+                     .overlay = sr->rd->overlay,
+                     .reader = sr->rd,
+                     .files = &sr->model->launch_files,
+                     .wf = sr->wf,
+                     .job = sr->job,
+                     .step = sr->step,
+                     .ctx = &ctx,
+                     .vars = fc->vars,
+                     .unfollowed = &sr->model->unfollowed};
+  size_t ubefore = sr->model->unfollowed.len;
   if (run) {
     fg_vec_push(runs, run);
+    fg_launch_step_runner(&env, fc->cmd, sr->cwd, runs, before);
   } else {
-    FgLaunchEnv env = {.root = sr->rd->root,
-                       .overlay = sr->rd->overlay,
-                       .reader = sr->rd,
-                       .files = &sr->model->launch_files,
-                       .wf = sr->wf,
-                       .job = sr->job,
-                       .step = sr->step,
-                       .ctx = &ctx,
-                       .vars = fc->vars};
     if (!fg_launch_expand(&env, fc->cmd, sr->cwd, runs))
       fg_launch_cd(&sr->cwd, fc->cmd);
   }
   for (size_t i = before; i < runs->len; i++)
     fg_run_adopt(runs->items[i], sr, fc->maybe, fc->loop);
+  for (size_t i = ubefore; i < sr->model->unfollowed.len; i++) {
+    FgUnfollowed *u = sr->model->unfollowed.items[i];
+    if (fc->loop)
+      fg_vec_push(&u->notes, fg_xstrdup(fc->loop));
+    if (sr->exp->caller)
+      fg_vec_push(&u->callers, fg_xstrdup(sr->exp->caller));
+    if (fc->maybe)
+      fg_vec_push(&u->notes, fg_xstrdup("the command sits in a shell branch whose test "
+                                        "is not known"));
+  }
 }
 
 static void fg_run_expansion(FgCiModel *model, const FgReader *rd,
@@ -460,6 +499,43 @@ static void fg_merge_runs(FgRunVec *runs, size_t from) {
   runs->len = kept;
 }
 
+static void fg_push_new(FgStrVec *dst, const FgStrVec *src) {
+  for (size_t i = 0; i < src->len; i++) {
+    bool dup = false;
+    for (size_t k = 0; k < dst->len && !dup; k++)
+      dup = strcmp(dst->items[k], src->items[i]) == 0;
+    if (!dup)
+      fg_vec_push(dst, fg_xstrdup(src->items[i]));
+  }
+}
+
+/* Commands not followed that are the same command and word (from other
+ * combinations or callers) are one, their cells, callers and notes
+ * joined. */
+static void fg_merge_unfollowed(FgUnfollowedVec *all, size_t from) {
+  size_t kept = from;
+  for (size_t i = from; i < all->len; i++) {
+    FgUnfollowed *u = all->items[i];
+    FgUnfollowed *same = NULL;
+    for (size_t k = from; k < kept && !same; k++) {
+      FgUnfollowed *o = all->items[k];
+      if (o->step == u->step && o->start == u->start && strcmp(o->what, u->what) == 0 &&
+          strcmp(o->word, u->word) == 0 && fg_str_eq(o->via, u->via) &&
+          strcmp(o->command, u->command) == 0)
+        same = o;
+    }
+    if (!same) {
+      all->items[kept++] = u;
+      continue;
+    }
+    fg_cells_merge(&same->cells, &u->cells);
+    fg_push_new(&same->callers, &u->callers);
+    fg_push_new(&same->notes, &u->notes);
+    fg_unfollowed_delete(u);
+  }
+  all->len = kept;
+}
+
 /* A job's runs in the order they are written: step, then position (the
  * expansions of one step were found one after another). */
 static void fg_sort_runs(FgRunVec *runs, size_t from) {
@@ -483,9 +559,10 @@ void fg_ci_collect_runs(FgCiModel *p, const FgReader *rd, const FgRunContext *ct
     FgBindingVec bindings = {0};
     fg_workflow_bindings(p->workflows.items, p->workflows.len, w, &a, &bindings);
     for (size_t j = 0; j < wf->jobs.len; j++) {
-      size_t before = p->runs.len;
+      size_t before = p->runs.len, ubefore = p->unfollowed.len;
       fg_collect_job(p, rd, ctx, wf, &wf->jobs.items[j], &bindings, &a);
       fg_merge_runs(&p->runs, before);
+      fg_merge_unfollowed(&p->unfollowed, ubefore);
       fg_sort_runs(&p->runs, before);
     }
     fg_bindings_free(&bindings);
@@ -500,6 +577,9 @@ void fg_ci_free(FgCiModel *self) {
   for (size_t i = 0; i < self->runs.len; i++)
     fg_run_delete(self->runs.items[i]);
   fg_vec_free(&self->runs);
+  for (size_t i = 0; i < self->unfollowed.len; i++)
+    fg_unfollowed_delete(self->unfollowed.items[i]);
+  fg_vec_free(&self->unfollowed);
   for (size_t i = 0; i < self->workflows.len; i++)
     fg_workflow_delete(self->workflows.items[i]);
   fg_vec_free(&self->workflows);

@@ -5,11 +5,13 @@
  *    `--notest` (`-n`), `--version`, `--help`, `-l`/`-a`/`--showconfig` run
  *    no test;
  *  - the environments: `-e` lists (names, ALL, and words partly unknown,
- *    `-e py$(...)`, matched as patterns), `-f` factor filters (the words
+ *    `-e py$(...)`, matched as patterns; a word with nothing known, or
+ *    matching no env, names none and the command is listed as not
+ *    followed), `-f` factor filters (the words
  *    after one `-f` all hold, several `-f` are alternatives), `-m` labels;
- *    without them TOXENV, then tox-gh-actions / tox-gh ([gh-actions] python,
- *    [gh-actions:env], [gh], [gh.python], TOX_GH_MAJOR_MINOR) from the
- *    job's Python and env, then the envlist, then `py`;
+ *    without them TOXENV (or tox 4's TOX_ENV), then tox-gh-actions / tox-gh ([gh-actions]
+ * python, [gh-actions:env], [gh], [gh.python], TOX_GH_MAJOR_MINOR) from the job's Python
+ * and env, then the envlist, then `py`;
  *  - the configuration: `-c FILE`, else in the directory tox runs in:
  *    tox.ini, setup.cfg with [tox:tox], pyproject.toml with [tool.tox],
  *    tox.toml;
@@ -255,9 +257,11 @@ static bool fg_tl_runnable(const FgTox *tox, const char *name) {
 }
 
 /* The envs a -e / TOXENV value names; the ones matched from a word partly
- * unknown also go to guessed. */
-static void fg_tl_spec_envs(const FgLaunchCtx *lc, const FgTox *tox, const char *spec,
-                            FgStrVec *envs, FgStrVec *guessed) {
+ * unknown also go to guessed. A word matching no env (nothing of it known,
+ * or its pattern matches none) names none: cmd is listed as not followed. */
+static void fg_tl_spec_envs(const FgLaunchCtx *lc, const FgShellCommand *cmd,
+                            const FgTox *tox, const char *spec, FgStrVec *envs,
+                            FgStrVec *guessed) {
   FgStrVec names = {0};
   fg_tox_expand_names(spec, ",", &names);
   for (size_t k = 0; k < names.len; k++) {
@@ -283,10 +287,11 @@ static void fg_tl_spec_envs(const FgLaunchCtx *lc, const FgTox *tox, const char 
           fg_tl_push_unique(envs, cands.items[i]);
     }
     fg_strvec_free(&cands);
-    if (envs->len == before) {
+    char *glob = fg_launch_word_glob(name);
+    bool known = strspn(glob, "*") < strlen(glob);
+    if (envs->len == before && known) {
       /* `py${{ ... }}-rust`: an env of the list, or one tox makes from it
        * and the known factors after the unknown part (`py310-rust`) */
-      char *glob = fg_launch_word_glob(name);
       const char *star = strrchr(glob, '*');
       const char *suffix = star && star[1] == '-' ? star + 1 : NULL;
       FgStrVec all = {0};
@@ -302,10 +307,10 @@ static void fg_tl_spec_envs(const FgLaunchCtx *lc, const FgTox *tox, const char 
         free(made);
       }
       fg_strvec_free(&all);
-      free(glob);
     }
+    free(glob);
     if (envs->len == before)
-      fg_tl_envlist(tox, envs); /* nothing known: every env it could be */
+      fg_launch_unfollowed(lc, cmd, "tox env", name); /* no guess */
     for (size_t i = before; i < envs->len; i++)
       fg_tl_push_unique(guessed, envs->items[i]);
   }
@@ -490,11 +495,26 @@ static bool fg_tl_gh_envs(const FgLaunchCtx *lc, const FgShellCommand *cmd,
   return true;
 }
 
+/* Is name set for cmd, to a value not known (`TOXENV: ${{ fromJSON(x) }}`,
+ * `export TOXENV=$(...)`)? */
+static bool fg_tl_env_set_unknown(const FgLaunchCtx *lc, const FgShellCommand *cmd,
+                                  const char *name) {
+  size_t nl = strlen(name);
+  for (size_t i = 0; i < cmd->nassigns; i++)
+    if (strncmp(cmd->assigns[i].text, name, nl) == 0 && cmd->assigns[i].text[nl] == '=')
+      return cmd->assigns[i].dynamic;
+  if (fg_launch_var(lc->vars, name))
+    return false;
+  const FgShellVars *vars = lc->env->vars;
+  return vars && fg_shell_vars_has(vars, name) && fg_shell_vars_exported(vars, name) &&
+         !fg_shell_vars_get(vars, name);
+}
+
 static void fg_tl_select(const FgLaunchCtx *lc, const FgShellCommand *cmd,
                          const FgToxCall *call, const FgTox *tox, FgStrVec *envs,
                          FgStrVec *gh, FgStrVec *guessed) {
   for (size_t s = 0; s < call->specs.len; s++)
-    fg_tl_spec_envs(lc, tox, call->specs.items[s], envs, guessed);
+    fg_tl_spec_envs(lc, cmd, tox, call->specs.items[s], envs, guessed);
   for (size_t l = 0; l < call->labels.len; l++)
     fg_tox_label_envs(tox, call->labels.items[l], envs);
   if (call->factors.len) {
@@ -517,10 +537,20 @@ static void fg_tl_select(const FgLaunchCtx *lc, const FgShellCommand *cmd,
   }
   if (call->specs.len || call->labels.len)
     return;
-  const char *toxenv = fg_launch_getenv(lc, cmd, "TOXENV");
-  if (toxenv) {
-    fg_tl_spec_envs(lc, tox, toxenv, envs, guessed);
-    return;
+  /* TOXENV, or tox 4's TOX_ENV (its `-e` as an environment variable) */
+  static const char *const vars[] = {"TOXENV", "TOX_ENV"};
+  for (size_t v = 0; v < 2; v++) {
+    const char *toxenv = fg_launch_getenv(lc, cmd, vars[v]);
+    if (toxenv) {
+      fg_tl_spec_envs(lc, cmd, tox, toxenv, envs, guessed);
+      return;
+    }
+    if (fg_tl_env_set_unknown(lc, cmd, vars[v])) {
+      char *word = fg_xasprintf("$%s", vars[v]);
+      fg_launch_unfollowed(lc, cmd, "tox env", word);
+      free(word);
+      return;
+    }
   }
   if (fg_tl_gh_envs(lc, cmd, tox, envs, gh) && envs->len)
     return;
@@ -531,15 +561,17 @@ static void fg_tl_select(const FgLaunchCtx *lc, const FgShellCommand *cmd,
 }
 
 /* The interpreter an env's name asks for: a factor pyXY / pyX.Y / X.Y
- * (`py312-xdist` 3.12, `3.13t` 3.13t, `pypy310` pypy3.10); NULL for none. */
+ * (`py312-xdist` 3.12, `3.13t` 3.13t, `pypy310` and `pypy-3.10`
+ * pypy3.10); NULL for none. */
 static char *fg_tl_env_python(const char *env) {
   FgStrVec f = {0};
   fg_strvec_split(&f, env, "-");
   char *res = NULL;
   for (size_t i = 0; i < f.len && !res; i++) {
     const char *t = f.items[i];
-    bool pypy = fg_str_startswith(t, "pypy");
-    const char *d = pypy ? t + 4 : fg_str_startswith(t, "py") ? t + 2 : t;
+    bool own = fg_str_startswith(t, "pypy");
+    bool pypy = own || (i > 0 && strcmp(f.items[i - 1], "pypy") == 0);
+    const char *d = own ? t + 4 : fg_str_startswith(t, "py") ? t + 2 : t;
     if (!(d[0] == '3' && isdigit((unsigned char)d[1])) && !(d[0] == '3' && d[1] == '.'))
       continue;
     const char *minor = d[1] == '.' ? d + 2 : d + 1;
@@ -547,8 +579,8 @@ static char *fg_tl_env_python(const char *env) {
     while (isdigit((unsigned char)minor[n]))
       n++;
     bool t_suffix = minor[n] == 't' && !minor[n + 1];
-    if (!n || (minor[n] && !t_suffix))
-      continue;
+    if (!n || n > 2 || (minor[n] && !t_suffix))
+      continue; /* `py31210` (3.12.10) names no version tox reads */
     res = fg_xasprintf("%s3.%.*s%s", pypy ? "pypy" : "", (int)n, minor,
                        t_suffix ? "t" : "");
   }
@@ -720,7 +752,9 @@ size_t fg_launch_tox(const FgLaunchCtx *lc, const FgShellCommand *cmd, size_t i,
             fg_xasprintf("the tox env's name is not known: read as `%s`, one of the "
                          "envs it can name",
                          envs.items[e]));
-      fg_launch_fill_python(lc->out, from, py);
+      /* tox runs the env with the interpreter its name asks for, whichever
+       * Python the job set up (tox's own, often) */
+      fg_launch_set_python(lc->out, from, py);
       free(py);
     }
     fg_strvec_free(&guessed);

@@ -2,6 +2,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 static const char *fg_get_str(const FgYamlNode *map, const char *key) {
   return fg_yaml_str(fg_yaml_deref(fg_yaml_get(map, key)));
@@ -184,6 +185,21 @@ size_t fg_script_file_offset(const FgScript *self, size_t off) {
   return self->piece_file[lo] + d;
 }
 
+/* Actions that run one of their inputs as a shell script (with the
+ * `shell` input, if any): nick-fields/retry (formerly nick-invision/retry)
+ * runs `command` again on failure, CodSpeedHQ/action runs `run` under its
+ * profiler. The input's name, or NULL for another action. */
+static const char *fg_script_input(const char *uses) {
+  static const char *const actions[][2] = {{"nick-fields/retry@", "command"},
+                                           {"nick-invision/retry@", "command"},
+                                           {"CodSpeedHQ/action@", "run"},
+                                           {NULL, NULL}};
+  for (size_t i = 0; uses && actions[i][0]; i++)
+    if (strncasecmp(uses, actions[i][0], strlen(actions[i][0])) == 0)
+      return actions[i][1];
+  return NULL;
+}
+
 static void fg_load_steps(FgJob *job, const FgSource *src) {
   const FgYamlNode *steps = fg_yaml_deref(fg_yaml_get(job->node, "steps"));
   if (!steps || steps->kind != FG_YAML_SEQ)
@@ -203,6 +219,13 @@ static void fg_load_steps(FgJob *job, const FgSource *src) {
     st.env = fg_yaml_deref(fg_yaml_get(sn, "env"));
     st.timeout_minutes = fg_yaml_deref(fg_yaml_get(sn, "timeout-minutes"));
     const FgYamlNode *run = fg_yaml_deref(fg_yaml_get(sn, "run"));
+    const char *input = run ? NULL : fg_script_input(st.uses);
+    if (input) {
+      /* the action runs that input as the step's script */
+      const FgYamlNode *with = fg_yaml_deref(fg_yaml_get(sn, "with"));
+      run = fg_yaml_deref(fg_yaml_get(with, input));
+      st.shell = fg_get_str(with, "shell");
+    }
     if (run && run->kind == FG_YAML_SCALAR) {
       st.run = run;
       st.script = fg_script_new(src, run);

@@ -41,7 +41,9 @@ typedef struct FgStep {
   const char *uses;
   const char *shell;
   const char *working_directory;
-  const FgYamlNode *run; /* scalar or NULL */
+  /* the `run:` scalar, or the input an action runs as a script
+   * (nick-fields/retry `command`, CodSpeedHQ/action `run`); NULL: none */
+  const FgYamlNode *run;
   const FgYamlNode *env;
   const FgYamlNode *timeout_minutes;
   FgScript *script; /* NULL when there is no run */

@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "parse/shell.h"
+
 /* ---- expansions in an -m value ---------------------------------------------- */
 
 /* Past the expansion starting at s in dialect d, or NULL when none starts
@@ -18,27 +20,7 @@ static const char *so_expansion_end(const char *s, FgSplitDialect d) {
     const char *e = strchr(s + 1, '`');
     return e ? e + 1 : NULL;
   }
-  if (s[0] != '$')
-    return NULL;
-  if (s[1] == '{' && s[2] == '{') {
-    const char *e = strstr(s + 3, "}}");
-    return e ? e + 2 : NULL;
-  }
-  if (s[1] == '{' || s[1] == '(') {
-    char open = s[1], close = open == '{' ? '}' : ')';
-    int depth = 0;
-    for (const char *c = s + 1; *c; c++) {
-      if (*c == open)
-        depth++;
-      else if (*c == close && --depth == 0)
-        return c + 1;
-    }
-    return NULL;
-  }
-  const char *c = s + 1;
-  while (*c == '_' || isalnum((unsigned char)*c))
-    c++;
-  return c > s + 1 ? c : NULL;
+  return fg_shell_expansion_end(s);
 }
 
 typedef enum SoShape {

@@ -130,4 +130,9 @@ void fg_shell_word_free(FgShellWord *w);
 /* A deep copy of a word. */
 FgShellWord fg_shell_word_copy(const FgShellWord *w);
 
+/* Past the `$` expansion starting at s in a word's text: `$X`, `${...}`,
+ * `$(...)` (nested brackets counted) or an Actions `${{ ... }}`; NULL when
+ * none starts there (no `$`, `$` alone, an unclosed bracket). */
+const char *fg_shell_expansion_end(const char *s);
+
 #endif

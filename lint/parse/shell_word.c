@@ -408,3 +408,28 @@ FgShellWord fg_shell_word_copy(const FgShellWord *w) {
   }
   return c;
 }
+
+const char *fg_shell_expansion_end(const char *s) {
+  if (s[0] != '$')
+    return NULL;
+  if (s[1] == '{' && s[2] == '{') {
+    const char *e = strstr(s + 3, "}}");
+    return e ? e + 2 : NULL;
+  }
+  if (s[1] == '{' || s[1] == '(') {
+    char open = s[1], close = open == '{' ? '}' : ')';
+    int depth = 0;
+    for (const char *c = s + 1; *c; c++) {
+      if (*c == open)
+        depth++;
+      else if (*c == close && --depth == 0)
+        return c + 1;
+    }
+    return NULL;
+  }
+  const char *c = s + 1;
+  while (*c == '_' || (*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
+         (*c >= '0' && *c <= '9'))
+    c++;
+  return c > s + 1 ? c : NULL;
+}

@@ -214,4 +214,4 @@ def test_runs_usage_errors(run_fg, example, tmp_path):
 def test_runs_of_a_project_without_ci(run_fg, tmp_path):
     write(tmp_path, "pyproject.toml", "[project]\nname = 'x'\n")
     r = run_fg("runs", "--format", "json", tmp_path)
-    assert r.returncode == 0 and json.loads(r.stdout) == {"version": 1, "runs": []}
+    assert r.returncode == 0 and json.loads(r.stdout) == {"version": 1, "runs": [], "unfollowed": []}

@@ -15,7 +15,7 @@ POOL_TEST = "tests/performance/test_pool.py::test_quote_in_pool"
 # A hang never ends, so 10 s proves one; a passing run gets room for a busy
 # machine (xdist's workers can take seconds to shut down under load).
 HANG_LIMIT = "10"
-PASS_LIMIT = "60"
+PASS_LIMIT = "150"
 # where one run must pass and the next must hang, the limit covers both: the
 # passing xdist run has been seen to take 9 s on a loaded machine
 MIXED_LIMIT = "25"
@@ -23,7 +23,7 @@ MIXED_LIMIT = "25"
 
 def cure(*args):
     return subprocess.run(["/usr/bin/python3", str(CURE), *map(str, args)],
-                          capture_output=True, text=True, timeout=300)
+                          capture_output=True, text=True, timeout=900)
 
 
 def test_unfixed_project_hangs():

@@ -116,8 +116,8 @@ def test_fixed_example_runs_every_test_once(run_fg, tmp_path):
     shutil.copytree(FIXTURES / "example", project)
     assert run_fg("check", "--fix", project).returncode in (0, 1)
     r = subprocess.run([PY, str(CURE), "--project", str(project), "--expect-pass",
-                        "--limit", "60", "--original", str(FIXTURES / "example"),
+                        "--limit", "150", "--original", str(FIXTURES / "example"),
                         "--pool-test", "tests/performance/test_bulk.py::test_bulk_prices"],
-                       capture_output=True, text=True, timeout=300)
+                       capture_output=True, text=True, timeout=900)
     assert r.returncode == 0, r.stdout + r.stderr
     assert "OK (expect-pass)" in r.stdout

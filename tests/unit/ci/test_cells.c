@@ -205,11 +205,18 @@ static void test_runs_on_and_setup_actions(void **state) {
   fg_job_pythons(job, 4, NULL, &scope, &pys);
   assert_string_equal(pys.items[0], "3.13");
   fg_strvec_free(&pys);
-  /* before any setup step: the runner's Python (unknown) */
+  /* before any setup step: the runner's Python (unknown), which is the
+   * pinned image's python3; unknown for a -latest label */
   fg_job_pythons(job, 0, NULL, &scope, &pys);
   assert_int_equal(pys.len, 1);
   assert_null(pys.items[0]);
   fg_strvec_free(&pys);
+  assert_string_equal(fg_job_image_python(job, 0, "ubuntu-24.04"), "3.12");
+  assert_string_equal(fg_job_image_python(job, 0, "ubuntu-22.04"), "3.10");
+  assert_null(fg_job_image_python(job, 0, "ubuntu-latest"));
+  assert_null(fg_job_image_python(job, 0, "windows-2022"));
+  /* after setup-python: not the image's */
+  assert_null(fg_job_image_python(job, 1, "ubuntu-24.04"));
   fg_x_arena_free(&a);
   fg_workflow_delete(wf);
   assert_null(fg_runner_os("self-hosted"));
@@ -240,6 +247,74 @@ static void test_python_version_default_file(void **state) {
   testdir_delete(dir);
 }
 
+static void test_conda_env_file(void **state) {
+  char *dir = testdir_new();
+  testdir_write(dir, "ci/env.yml",
+                "name: t\nchannels: [conda-forge]\ndependencies:\n"
+                "  - python-dateutil\n  - conda-forge::python=3.11.*\n  - pip\n");
+  testdir_write(dir, "ci/any.yml", "dependencies:\n  - python >=3.10\n  - numpy\n");
+  testdir_write(dir, "ci/none.yml", "dependencies:\n  - numpy\n");
+  const char *head = "jobs:\n  t:\n    runs-on: windows-2022\n    steps:\n";
+  static const struct {
+    const char *step, *want;
+  } cases[] = {
+      /* the file's pinned Python */
+      {"      - uses: conda-incubator/setup-miniconda@v3\n        with:\n"
+       "          environment-file: ci/env.yml\n",
+       "windows-2022*3.11"},
+      /* python-version wins over the file */
+      {"      - uses: conda-incubator/setup-miniconda@v3\n        with:\n"
+       "          environment-file: ci/env.yml\n          python-version: '3.12'\n",
+       "windows-2022*3.12"},
+      /* a range, or no python at all: the solver's choice, not known */
+      {"      - uses: conda-incubator/setup-miniconda@v3\n        with:\n"
+       "          environment-file: ci/any.yml\n",
+       "windows-2022*?"},
+      {"      - uses: conda-incubator/setup-miniconda@v3\n        with:\n"
+       "          environment-file: ci/none.yml\n",
+       "windows-2022*?"},
+      /* micromamba's create-args */
+      {"      - uses: mamba-org/setup-micromamba@v2\n        with:\n"
+       "          environment-name: t\n          create-args: >-\n"
+       "            python=3.13 numpy\n",
+       "windows-2022*3.13"},
+      /* a file that is not there, or no file: PATH as before */
+      {"      - uses: actions/setup-python@v5\n        with:\n"
+       "          python-version: '3.10'\n"
+       "      - uses: conda-incubator/setup-miniconda@v3\n        with:\n"
+       "          environment-file: ci/missing.yml\n",
+       "windows-2022*3.10"},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    char *yaml = fg_xasprintf("%s%s", head, cases[i].step);
+    char *got = cells_of(yaml, dir);
+    assert_string_equal(got, cases[i].want);
+    free(got);
+    free(yaml);
+  }
+  testdir_delete(dir);
+}
+
+static void test_free_threaded(void **state) {
+  expect("jobs:\n  t:\n    runs-on: ubuntu-latest\n    steps:\n"
+         "      - uses: actions/setup-python@v5\n        with:\n"
+         "          python-version: '3.13'\n          freethreaded: true\n",
+         "ubuntu-latest*3.13t");
+  expect("jobs:\n  t:\n    runs-on: ubuntu-latest\n    steps:\n"
+         "      - uses: deadsnakes/action@v3\n        with:\n"
+         "          python-version: 3.15-dev\n          nogil: true\n",
+         "ubuntu-latest*3.15t-dev");
+  /* false, or already spelled free-threaded: as written */
+  expect("jobs:\n  t:\n    runs-on: ubuntu-latest\n    steps:\n"
+         "      - uses: deadsnakes/action@v3\n        with:\n"
+         "          python-version: 3.13t\n          nogil: false\n",
+         "ubuntu-latest*3.13t");
+  expect("jobs:\n  t:\n    runs-on: ubuntu-latest\n    steps:\n"
+         "      - uses: actions/setup-python@v5\n        with:\n"
+         "          python-version: '3.14t'\n          freethreaded: true\n",
+         "ubuntu-latest*3.14t");
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_literal),
@@ -252,6 +327,8 @@ int main(void) {
       cmocka_unit_test(test_runs_on_and_setup_actions),
       cmocka_unit_test(test_python_minor),
       cmocka_unit_test(test_python_version_default_file),
+      cmocka_unit_test(test_conda_env_file),
+      cmocka_unit_test(test_free_threaded),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -384,6 +384,33 @@ static void test_redirect_at_the_end(void **state) {
   }
 }
 
+static void test_expansion_end(void **state) {
+  static const struct {
+    const char *text;
+    int len; /* bytes of the expansion; -1: none starts there */
+  } cases[] = {
+      {"$X rest", 2},
+      {"${X:-a} b", 7},
+      {"$(a $(b) c) d", 11},
+      {"${{ matrix.x }}y", 15},
+      {"$_a1-b", 4},
+      {"$", -1},
+      {"$-", -1},
+      {"x$Y", -1},
+      {"$(unclosed", -1},
+      {"${{ open", -1},
+      {"`cmd`", -1},
+      {"${a{b}c} d", 8},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    const char *e = fg_shell_expansion_end(cases[i].text);
+    if (cases[i].len < 0)
+      assert_null(e);
+    else
+      assert_int_equal(e - cases[i].text, cases[i].len);
+  }
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_parts),
@@ -402,6 +429,7 @@ int main(void) {
       cmocka_unit_test(test_syntax_error),
       cmocka_unit_test(test_empty_and_comments),
       cmocka_unit_test(test_deep_and_large),
+      cmocka_unit_test(test_expansion_end),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
