@@ -171,25 +171,32 @@ static void fg_json_cells(FgJson *j, const FgCells *cells) {
   fg_json_bool(j, cells->truncated);
 }
 
-static void fg_runs_json_one(FgJson *j, const FgRun *run, const char *reported) {
-  FgPos pos = fg_source_pos(run->wf->src, run->start);
-  fg_json_begin_object(j);
+/* Where a run or an unfollowed command is: file, line, column, workflow,
+ * job, step and the hops to it. */
+static void fg_json_origin(FgJson *j, const FgWorkflow *wf, const FgJob *job,
+                           const FgStep *step, size_t start, const char *via) {
+  FgPos pos = fg_source_pos(wf->src, start);
   fg_json_key(j, "path");
-  fg_json_string(j, run->wf->src->path);
+  fg_json_string(j, wf->src->path);
   fg_json_key(j, "line");
   fg_json_int(j, (long long)pos.line);
   fg_json_key(j, "column");
   fg_json_int(j, (long long)pos.column);
   fg_json_key(j, "workflow");
-  fg_json_string(j, run->wf->name ? run->wf->name : run->wf->src->path);
+  fg_json_string(j, wf->name ? wf->name : wf->src->path);
   fg_json_key(j, "job");
-  fg_json_string(j, run->job->id);
-  char *step = fg_step_label(run->step);
+  fg_json_string(j, job->id);
+  char *label = fg_step_label(step);
   fg_json_key(j, "step");
-  fg_json_string(j, step);
-  free(step);
+  fg_json_string(j, label);
+  free(label);
   fg_json_key(j, "via");
-  fg_json_string(j, run->via);
+  fg_json_string(j, via);
+}
+
+static void fg_runs_json_one(FgJson *j, const FgRun *run, const char *reported) {
+  fg_json_begin_object(j);
+  fg_json_origin(j, run->wf, run->job, run->step, run->start, run->via);
   fg_json_strs(j, "via_chain", &run->via_chain);
   fg_json_strs(j, "callers", &run->callers);
   char *where = fg_run_where(run);
@@ -256,24 +263,8 @@ static void fg_runs_json_one(FgJson *j, const FgRun *run, const char *reported) 
 }
 
 static void fg_unfollowed_json_one(FgJson *j, const FgUnfollowed *u) {
-  FgPos pos = fg_source_pos(u->wf->src, u->start);
   fg_json_begin_object(j);
-  fg_json_key(j, "path");
-  fg_json_string(j, u->wf->src->path);
-  fg_json_key(j, "line");
-  fg_json_int(j, (long long)pos.line);
-  fg_json_key(j, "column");
-  fg_json_int(j, (long long)pos.column);
-  fg_json_key(j, "workflow");
-  fg_json_string(j, u->wf->name ? u->wf->name : u->wf->src->path);
-  fg_json_key(j, "job");
-  fg_json_string(j, u->job->id);
-  char *step = fg_step_label(u->step);
-  fg_json_key(j, "step");
-  fg_json_string(j, step);
-  free(step);
-  fg_json_key(j, "via");
-  fg_json_string(j, u->via);
+  fg_json_origin(j, u->wf, u->job, u->step, u->start, u->via);
   fg_json_strs(j, "callers", &u->callers);
   char *where = fg_unfollowed_where(u);
   fg_json_key(j, "where");
