@@ -978,6 +978,7 @@ void fg_pyfile_delete(FgPyModule *self) {
     strs_free(f->params, f->nparams);
     markers_free(f->markers, f->nmarkers);
     free(f->fixture_name);
+    free(f->kwargs);
     strs_free(f->getfixturevalue, f->ngetfixturevalue);
     calls_free(f->calls, f->ncalls);
     free(f->param_defaults);

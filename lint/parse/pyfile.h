@@ -60,7 +60,8 @@ typedef enum FgExprKind {
   FG_EXPR_NAME,  /* a dotted name: text resolved, how says what bound its head */
   FG_EXPR_CALL,  /* text: the resolved callee (how as for NAME); arguments from a,
                     then next; a keyword argument is a KW node */
-  FG_EXPR_KW,    /* text: keyword; a: its value (only as a call argument) */
+  FG_EXPR_KW,    /* text: keyword; a: its value (only as a call argument);
+                    `**m` is a KW named "**" with a the mapping */
   FG_EXPR_NOT,   /* not a */
   FG_EXPR_AND,   /* a and b */
   FG_EXPR_OR,    /* a or b */
@@ -230,7 +231,8 @@ typedef struct FgPyCall {
   /* for the test model */
   int guard;           /* the innermost condition it runs under (conds), -1 */
   int args;            /* its arguments: first expr (chained by next), -1 */
-  bool star_args;      /* `*args` / `**kw` in the call: positions are unknown */
+  bool star_args;      /* `*args` in the call: positions are unknown (a `**kw`
+                          is a KW argument named "**") */
   uint8_t how;         /* FgNameHow of the callee's first component */
   uint8_t bound_parts; /* how many leading components of resolved came from an
                           import binding (0: none); a patch of a name the
@@ -275,6 +277,7 @@ typedef struct FgPyFunc {
   size_t nparams;
   int *param_defaults; /* per param: its default (exprs), -1 none */
   size_t npositional;  /* params before any `*` / `*args` (positional slots) */
+  char *kwargs;        /* the `**` parameter's name (not in params); NULL */
   FgPyMarker *markers; /* decorators' markers, and `pytest.param(... marks=)`
                           markers reported with name prefixed "param:" only
                           when EVERY param of a parametrize carries it */

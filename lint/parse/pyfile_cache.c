@@ -18,7 +18,7 @@ const TSLanguage *tree_sitter_python(void);
 /* Adding a field to a summary struct changes what is cached: give it a place
  * below (pointers) and bump FG_PYCACHE_FORMAT. The sizes are part of the
  * format key, so an old cache is never read with a new layout. */
-#define FG_PYCACHE_FORMAT 3
+#define FG_PYCACHE_FORMAT 4
 #if UINTPTR_MAX == 0xffffffffffffffffu
 _Static_assert(sizeof(FgPyModule) == 224, "FgPyModule changed: update pyfile_cache.c");
 _Static_assert(sizeof(FgPyImport) == 48, "FgPyImport changed: update pyfile_cache.c");
@@ -29,7 +29,7 @@ _Static_assert(sizeof(FgPyAssign) == 40, "FgPyAssign changed: update pyfile_cach
 _Static_assert(sizeof(FgPyPatch) == 24, "FgPyPatch changed: update pyfile_cache.c");
 _Static_assert(sizeof(FgPyCall) == 120, "FgPyCall changed: update pyfile_cache.c");
 _Static_assert(sizeof(FgPyClass) == 128, "FgPyClass changed: update pyfile_cache.c");
-_Static_assert(sizeof(FgPyFunc) == 272, "FgPyFunc changed: update pyfile_cache.c");
+_Static_assert(sizeof(FgPyFunc) == 280, "FgPyFunc changed: update pyfile_cache.c");
 #endif
 
 uint64_t fg_pyfile_cache_key(const FgPyOptions *opts, const char *build) {
@@ -140,6 +140,7 @@ void fg_pyfile_cache_write(const FgPyModule *m, FgBuf *out) {
     put_raw(out, f->param_defaults, f->nparams, sizeof *f->param_defaults);
     put_markers(out, f->markers, f->nmarkers);
     put_str(out, f->fixture_name);
+    put_str(out, f->kwargs);
     put_strs(out, f->getfixturevalue, f->ngetfixturevalue);
     put_calls(out, f->calls, f->ncalls);
     put_raw(out, f->returns, f->nreturns, sizeof *f->returns);
@@ -537,7 +538,7 @@ FgPyModule *fg_pyfile_cache_read(const char *data, size_t n, const FgSource *src
     m->nfuncs = 0;
   for (size_t i = 0; i < m->nfuncs; i++) {
     FgPyFunc *f = &m->funcs[i];
-    f->name = f->indent = f->fixture_name = NULL;
+    f->name = f->indent = f->fixture_name = f->kwargs = NULL;
     f->params = f->getfixturevalue = NULL;
     f->param_defaults = f->returns = f->return_guards = NULL;
     f->markers = NULL;
@@ -553,6 +554,7 @@ FgPyModule *fg_pyfile_cache_read(const char *data, size_t n, const FgSource *src
     f->param_defaults = get_ints(&r, f->nparams);
     f->markers = get_markers(&r, &f->nmarkers);
     f->fixture_name = get_str(&r);
+    f->kwargs = get_str(&r);
     f->getfixturevalue = get_strs(&r, &f->ngetfixturevalue);
     f->calls = get_calls(&r, &f->ncalls);
     f->returns = get_ints(&r, f->nreturns);

@@ -187,14 +187,20 @@ int fg_pf_call_args(Walk *w, TSNode list, const Ctx *cx, bool *star) {
     TSNode c = fg_pf_kids_node(&k);
     if (!fg_pf_is_element(c))
       continue;
-    if (fg_pf_node_is(c, "list_splat") || fg_pf_node_is(c, "dictionary_splat")) {
+    if (fg_pf_node_is(c, "list_splat")) {
       *star = true;
       continue;
     }
     if (++count > MAX_EXPR_ITEMS)
       break;
     int e;
-    if (fg_pf_node_is(c, "keyword_argument")) {
+    if (fg_pf_node_is(c, "dictionary_splat")) {
+      /* `**kw`: a KW node named "**" whose value is the mapping expanded */
+      e = expr_push(w, FG_EXPR_KW, c, cx);
+      int v = fg_pf_expr(w, ts_node_named_child(c, 0), cx, MAX_EXPR_DEPTH - 3);
+      w->exprs.items[e].text = fg_xstrdup("**");
+      w->exprs.items[e].a = v;
+    } else if (fg_pf_node_is(c, "keyword_argument")) {
       TSNode name = ts_node_child_by_field_id(c, w->f_name);
       TSNode value = ts_node_child_by_field_id(c, w->f_value);
       if (ts_node_is_null(name) || ts_node_is_null(value))

@@ -422,12 +422,18 @@ static void params(Walk *w, TSNode ps, FgPyFunc *f, int fscope, bool method,
         id = c;
     }
     if (ts_node_is_null(id) || !fg_pf_node_is(id, "identifier")) {
-      /* *args, **kwargs, `*`, `/`, tuple parameters: not fixture requests */
+      /* *args, **kwargs, `*`, `/`, tuple parameters: not fixture requests;
+       * **kwargs reads as a parameter not in params (the model gives it
+       * the call's extra keywords) */
       TSNode inner = ts_node_named_child(p, 0);
-      if ((fg_pf_node_is(p, "list_splat_pattern") ||
-           fg_pf_node_is(p, "dictionary_splat_pattern")) &&
-          fg_pf_node_is(inner, "identifier"))
+      if (fg_pf_node_is(p, "list_splat_pattern") && fg_pf_node_is(inner, "identifier"))
         fg_pf_bind_node(w, fscope, inner, BIND_OPAQUE, NULL);
+      else if (fg_pf_node_is(p, "dictionary_splat_pattern") &&
+               fg_pf_node_is(inner, "identifier")) {
+        fg_pf_bind_node(w, fscope, inner, BIND_PARAM, NULL);
+        free(f->kwargs);
+        f->kwargs = fg_pf_node_text(w, inner);
+      }
       if (!fg_pf_node_is(p, "positional_separator") &&
           !fg_pf_node_is(p, "keyword_separator"))
         first = false;
@@ -605,6 +611,24 @@ static void record_assign(Walk *w, TSNode n, TSNode left, TSNode right, const Ct
   fg_vec_push(to, a);
 }
 
+/* `d["k"] = v` in a def, d a name: a local named `d[k]` (`d[]` when the key
+ * is not a string literal), so the model sees a mapping changed in place. */
+static void record_item(Walk *w, TSNode n, TSNode left, TSNode right, const Ctx *cx) {
+  TSNode obj = ts_node_child_by_field_id(left, w->f_value);
+  TSNode key = ts_node_child_by_field_id(left, w->f_subscript);
+  if (w->scopes.items[cx->scope].kind != SCOPE_FUNC || cx->func < 0 ||
+      !fg_pf_node_is(obj, "identifier") || ts_node_is_null(key))
+    return;
+  char *k = fg_pf_node_is(key, "string") ? fg_pf_string_value(w, key, NULL) : NULL;
+  char *o = fg_pf_node_text(w, obj);
+  RawAssign a = {cx->func, fg_xasprintf("%s[%s]", o, k ? k : ""), -1, fg_pf_node_span(n),
+                 cx->guard};
+  free(o);
+  free(k);
+  a.expr = fg_pf_expr(w, right, cx, 4);
+  fg_vec_push(&w->locals, a);
+}
+
 static void visit_assignment(Walk *w, TSNode n, const Ctx *cx) {
   TSNode left = ts_node_child_by_field_id(n, w->f_left);
   TSNode right = ts_node_child_by_field_id(n, w->f_right);
@@ -630,6 +654,8 @@ static void visit_assignment(Walk *w, TSNode n, const Ctx *cx) {
     free(name);
   } else if (fg_pf_node_is(left, "attribute") && !ts_node_is_null(right)) {
     record_assign(w, n, left, right, cx);
+  } else if (fg_pf_node_is(left, "subscript") && !ts_node_is_null(right)) {
+    record_item(w, n, left, right, cx);
   } else if (fg_pf_node_is(left, "pattern_list") ||
              fg_pf_node_is(left, "tuple_pattern")) {
     Kids k;

@@ -270,7 +270,7 @@ char *fg_pf_resolve_value(const Walk *w, const char *text, int scope, size_t off
 /* An expression node for n (OPAQUE beyond depth); its index. */
 int fg_pf_expr(Walk *w, TSNode n, const Ctx *cx, int depth);
 /* The arguments of a call as a chain of exprs (-1: none); *star when a
- * `*x` / `**x` makes positions unknown. */
+ * `*x` makes positions unknown (`**x` is a KW argument named "**"). */
 int fg_pf_call_args(Walk *w, TSNode list, const Ctx *cx, bool *star);
 int fg_pf_cond(Walk *w, uint8_t kind, bool negated, int expr, int parent, FgSpan span);
 /* How a block ends: 0 it falls through, 1 return/continue/break or

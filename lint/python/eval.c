@@ -173,6 +173,8 @@ int fg_py_truth(FgVal v) {
     return v.str && *v.str;
   case FG_VAL_TUPLE:
     return v.tmod && v.tmod->py->exprs[v.texpr].a >= 0;
+  case FG_VAL_KWDICT:
+    return v.inst ? v.inst->nextra_kw > 0 : -1;
   case FG_VAL_EXTERNAL:
     /* a name is true; what calling it returned is not known, nor any
      * attribute of that (`parse_args().jobs`) */
@@ -284,6 +286,175 @@ static FgVal fg_fixture_value(FgEnv *env, const char *name) {
   return fg_val(FG_VAL_UNKNOWN);
 }
 
+/* ---- a def's `**kwargs` ------------------------------------------------------ */
+
+static const FgPyExpr *fg_ex(const FgModule *m, int e);
+
+/* What changes the mapping in place before the use: `kw.setdefault("k", v)`,
+ * `kw.pop("k")`, `kw["k"] = v` (a local named `kw[k]`); anything else that
+ * changes it (`update`, a key not known) makes it unknown. */
+#define FG_KW_MAX 24
+
+typedef struct FgKwMap {
+  const char *names[FG_KW_MAX];
+  FgVal vals[FG_KW_MAX];
+  size_t n;
+} FgKwMap;
+
+static int fg_kw_find(const FgKwMap *k, const char *name) {
+  for (size_t i = 0; i < k->n; i++)
+    if (strcmp(k->names[i], name) == 0)
+      return (int)i;
+  return -1;
+}
+
+static bool fg_kw_set(FgKwMap *k, const char *name, FgVal v, bool only_new) {
+  int i = fg_kw_find(k, name);
+  if (i >= 0) {
+    if (!only_new)
+      k->vals[i] = v;
+    return true;
+  }
+  if (k->n == FG_KW_MAX)
+    return false;
+  k->names[k->n] = name;
+  k->vals[k->n++] = v;
+  return true;
+}
+
+/* Does the code at `at` (guard g) run under a guard that holds? 1 yes, 0 it
+ * does not run, -1 not known. */
+static int fg_kw_runs(FgEnv *env, size_t at, int g) {
+  if (g < 0)
+    return 1;
+  FgEnv ge = *env;
+  ge.depth++;
+  ge.at = at;
+  FgGuardResult r = fg_py_guard(&ge, g);
+  if (r.status == FG_GUARD_FALSE)
+    return 0;
+  return r.status == FG_GUARD_TRUE && r.plat == FG_PLATFORMS_ALL ? 1 : -1;
+}
+
+/* Applies call c, `kw.meth(...)`; false when what it does is not known. */
+static bool fg_kw_call(FgEnv *env, FgKwMap *k, const FgPyCall *c, const char *meth) {
+  bool setdefault = strcmp(meth, "setdefault") == 0;
+  if (!setdefault && strcmp(meth, "pop") != 0)
+    return strcmp(meth, "update") != 0 && strcmp(meth, "clear") != 0 &&
+           strcmp(meth, "popitem") != 0 && strcmp(meth, "__setitem__") != 0 &&
+           strcmp(meth, "__delitem__") != 0; /* the others read it */
+  const FgPyExpr *ex = env->mod->py->exprs;
+  int key = c->args;
+  if (c->star_args || key < 0 || ex[key].kind != FG_EXPR_STR)
+    return false;
+  if (setdefault) {
+    int v = ex[key].next;
+    if (v >= 0 && ex[v].kind == FG_EXPR_KW)
+      return false;
+    FgEnv ve = *env;
+    ve.depth++;
+    ve.at = c->span.start;
+    ve.use_known = true;
+    ve.use_guard = c->guard;
+    FgVal val = v >= 0 ? fg_eval_in(&ve, env->mod, v) : fg_val(FG_VAL_NONE);
+    return fg_kw_set(k, ex[key].text, val, true);
+  }
+  int i = fg_kw_find(k, ex[key].text);
+  if (i >= 0) {
+    k->names[i] = k->names[k->n - 1];
+    k->vals[i] = k->vals[k->n - 1];
+    k->n--;
+  }
+  return true;
+}
+
+static FgVal fg_kwargs(FgEnv *env) {
+  const FgPyFunc *f = env->func;
+  const FgBinding *b = env->params;
+  if (!b || b->def != env->def || b->kw_open || b->nextra_kw > FG_KW_MAX)
+    return fg_val(FG_VAL_UNKNOWN);
+  FgKwMap k = {{0}, {{0}}, 0};
+  for (size_t i = 0; i < b->nextra_kw; i++)
+    fg_kw_set(&k, b->extra_names[i], b->extra_kw[i], false);
+  size_t n = strlen(f->kwargs);
+  size_t end = env->at ? env->at : SIZE_MAX;
+  /* the changes before the use, in source order */
+  size_t ci = 0, li = 0;
+  for (;;) {
+    const FgPyCall *c = NULL;
+    for (; ci < f->ncalls; ci++) {
+      const char *t = f->calls[ci].callee;
+      if (f->calls[ci].how == FG_NAME_PARAM && strncmp(t, f->kwargs, n) == 0 &&
+          t[n] == '.' && f->calls[ci].span.start < end) {
+        c = &f->calls[ci];
+        break;
+      }
+    }
+    const FgPyAssign *a = NULL;
+    for (; li < f->nlocals; li++) {
+      const char *t = f->locals[li].name;
+      if (strncmp(t, f->kwargs, n) == 0 && t[n] == '[' &&
+          f->locals[li].span.start < end) {
+        a = &f->locals[li];
+        break;
+      }
+    }
+    if (!c && !a)
+      break;
+    if (c && (!a || c->span.start < a->span.start)) {
+      ci++;
+      int runs = fg_kw_runs(env, c->span.start, c->guard);
+      if (runs < 0 || (runs && !fg_kw_call(env, &k, c, c->callee + n + 1)))
+        return fg_val(FG_VAL_UNKNOWN);
+    } else {
+      li++;
+      const char *key = a->name + n + 1;
+      size_t kl = strlen(key);
+      int runs = fg_kw_runs(env, a->span.start, a->guard);
+      if (runs < 0 || (runs && kl < 2))
+        return fg_val(FG_VAL_UNKNOWN);
+      if (!runs)
+        continue;
+      /* the key, without the closing bracket, as a string of the arena */
+      const char *name = fg_arena(env, fg_xstrndup(key, kl - 1));
+      FgEnv ve = *env;
+      ve.depth++;
+      ve.at = a->span.start;
+      ve.use_known = true;
+      ve.use_guard = a->guard;
+      if (!fg_kw_set(&k, name, fg_eval_in(&ve, env->mod, a->expr), false))
+        return fg_val(FG_VAL_UNKNOWN);
+    }
+  }
+  FgVal v = fg_val(FG_VAL_KWDICT);
+  v.inst = fg_py_bind_entries(env->search, k.names, k.vals, k.n);
+  return v.inst ? v : fg_val(FG_VAL_UNKNOWN);
+}
+
+int fg_py_mapping_get(FgEnv *env, FgVal map, const char *key, FgVal *out) {
+  if (map.kind == FG_VAL_KWDICT) {
+    if (!map.inst || map.inst->kw_open)
+      return -1;
+    for (size_t i = 0; i < map.inst->nextra_kw; i++)
+      if (strcmp(map.inst->extra_names[i], key) == 0) {
+        *out = map.inst->extra_kw[i];
+        return 1;
+      }
+    return 0;
+  }
+  if (map.kind != FG_VAL_DICT)
+    return -1;
+  for (int e = fg_ex(map.tmod, map.texpr)->a; e >= 0; e = fg_ex(map.tmod, e)->next) {
+    const FgPyExpr *kv = fg_ex(map.tmod, e);
+    if (fg_str_eq(kv->text, key)) {
+      FgEnv de = fg_env_module(env, (FgModule *)map.tmod);
+      *out = fg_eval_in(&de, (FgModule *)map.tmod, kv->a);
+      return 1;
+    }
+  }
+  return 0;
+}
+
 static FgVal fg_param(FgEnv *env, const char *name) {
   const FgPyFunc *f = env->func;
   if (!f)
@@ -313,6 +484,8 @@ static FgVal fg_param(FgEnv *env, const char *name) {
     FgEnv de = fg_env_module(env, env->mod);
     return fg_eval_in(&de, env->mod, f->param_defaults[i]);
   }
+  if (f->kwargs && strcmp(f->kwargs, name) == 0)
+    return fg_kwargs(env);
   return fg_val(FG_VAL_UNKNOWN);
 }
 
@@ -430,11 +603,66 @@ static const FgPyAssign *fg_self_assign(const FgPyFunc *f, const char *name) {
   return NULL;
 }
 
+/* A declarative field: a class attribute made by a call with `default=`
+ * (`x = Parameter(default=1)`, `field(default=1)`, `attr.ib(default=1)`):
+ * the default's expr, -1 when the attribute is not one. */
+static int fg_field_default(const FgModule *m, int e) {
+  if (e < 0 || m->py->exprs[e].kind != FG_EXPR_CALL)
+    return -1;
+  for (int a = m->py->exprs[e].a; a >= 0; a = m->py->exprs[a].next) {
+    const FgPyExpr *x = &m->py->exprs[a];
+    if (x->kind == FG_EXPR_KW && fg_str_eq(x->text, "default"))
+      return x->a;
+  }
+  return -1;
+}
+
+/* Does the class (along its in-repo MRO) declare a field? Then a
+ * construction without an in-repo __init__ (a dataclass, a base outside the
+ * repository) keeps its keywords. */
+static bool fg_has_fields(const FgPyModel *p, FgClassRef cls) {
+  FgClassRefVec mro = {0};
+  fg_py_class_mro(p, cls.mod, cls.cls, &mro);
+  bool any = false;
+  for (size_t i = 0; i < mro.len && !any; i++) {
+    const FgPyClass *k = &mro.items[i].mod->py->classes[mro.items[i].cls];
+    for (size_t a = 0; a < k->nattrs && !any; a++)
+      any = fg_field_default(mro.items[i].mod, k->attrs[a].expr) >= 0;
+  }
+  fg_vec_free(&mro);
+  return any;
+}
+
+/* Field `name` of an instance whose construction bound inst: the keyword
+ * of that name it was given, else the default (expr dflt of m); not known
+ * when the construction is not, or may have set it another way (a
+ * positional argument, a mapping not known, an __init__ parameter of that
+ * name). */
+static FgVal fg_field_value(FgEnv *env, const FgBinding *inst, const char *name,
+                            FgModule *m, int dflt) {
+  if (!inst)
+    return fg_val(FG_VAL_UNKNOWN);
+  for (size_t i = 0; i < inst->nextra_kw; i++)
+    if (strcmp(inst->extra_names[i], name) == 0)
+      return inst->extra_kw[i];
+  if (inst->kw_open || inst->nextra_pos)
+    return fg_val(FG_VAL_UNKNOWN);
+  if (inst->def >= 0) {
+    const FgPyFunc *init = fg_py_def_func(env->p, inst->def);
+    for (size_t i = 0; i < init->nparams; i++)
+      if (strcmp(init->params[i], name) == 0)
+        return fg_val(FG_VAL_UNKNOWN);
+  }
+  FgEnv de = fg_env_module(env, m);
+  return fg_eval_in(&de, m, dflt);
+}
+
 /* `self.name` on an instance of cls: an assignment in the __init__ its
  * construction ran (with that call's arguments), else in an init-like
- * method along the MRO, else a class attribute. */
+ * method along the MRO, else a class attribute (a declarative field, read
+ * on an instance: its construction's keyword or its default). */
 static FgVal fg_self_attr(FgEnv *env, FgClassRef cls, const FgBinding *inst,
-                          const char *name) {
+                          const char *name, bool instance) {
   if (!cls.mod || cls.cls < 0)
     return fg_val(FG_VAL_UNKNOWN);
   const FgPyModel *p = env->p;
@@ -476,6 +704,11 @@ static FgVal fg_self_attr(FgEnv *env, FgClassRef cls, const FgBinding *inst,
       if (strcmp(k->attrs[a].name, name) != 0)
         continue;
       found = true;
+      int dflt = instance ? fg_field_default(mro.items[i].mod, k->attrs[a].expr) : -1;
+      if (dflt >= 0) {
+        out = fg_field_value(env, inst, name, mro.items[i].mod, dflt);
+        continue;
+      }
       FgEnv ce = fg_env_module(env, mro.items[i].mod);
       ce.self = cls;
       out = fg_eval_in(&ce, mro.items[i].mod, k->attrs[a].expr);
@@ -634,7 +867,7 @@ static FgVal fg_member1(FgEnv *env, FgVal v, const char *part, size_t n, bool ca
     if (d < 0) {
       FgEnv ce = *env;
       ce.depth++;
-      out = fg_self_attr(&ce, v.cls, NULL, name);
+      out = fg_self_attr(&ce, v.cls, NULL, name, false);
     }
     free(name);
     return out;
@@ -652,7 +885,7 @@ static FgVal fg_member1(FgEnv *env, FgVal v, const char *part, size_t n, bool ca
     } else {
       FgEnv ce = *env;
       ce.depth++;
-      out = fg_self_attr(&ce, v.cls, v.inst, name);
+      out = fg_self_attr(&ce, v.cls, v.inst, name, true);
     }
     free(name);
     return out;
@@ -976,6 +1209,13 @@ static FgVal fg_cmp(FgEnv *env, FgModule *m, uint8_t op, FgVal a, FgVal b) {
         return fg_val(FG_VAL_UNKNOWN);
       for (; e >= 0 && !found; e = fg_ex(b.tmod, e)->next)
         found = fg_str_eq(fg_ex(b.tmod, e)->text, a.str);
+    } else if (b.kind == FG_VAL_KWDICT) {
+      FgVal v;
+      if (a.kind != FG_VAL_STR)
+        return fg_val(FG_VAL_UNKNOWN);
+      found = fg_py_mapping_get(env, b, a.str, &v);
+      if (found < 0)
+        return fg_val(FG_VAL_UNKNOWN);
     } else if (b.kind == FG_VAL_TUPLE) {
       bool unknown = false;
       for (int e = fg_ex(b.tmod, b.texpr)->a; e >= 0 && found != 1;
@@ -1306,7 +1546,7 @@ static FgVal fg_eval_call(FgEnv *env, FgModule *m, const FgPyExpr *x) {
     char *recv_text = fg_xstrndup(t, (size_t)(dot - t));
     FgVal recv = fg_py_eval_name(env, recv_text, x->how);
     free(recv_text);
-    if (recv.kind == FG_VAL_DICT && x->a >= 0) {
+    if ((recv.kind == FG_VAL_DICT || recv.kind == FG_VAL_KWDICT) && x->a >= 0) {
       FgVal key = fg_eval_in(env, m, x->a);
       int d = fg_ex(m, x->a)->next;
       FgVal dflt = d >= 0 ? fg_eval_in(env, m, d) : fg_val(FG_VAL_NONE);
@@ -1329,7 +1569,10 @@ static FgVal fg_eval_call(FgEnv *env, FgModule *m, const FgPyExpr *x) {
     FgVal inst = fg_val(FG_VAL_INSTANCE);
     inst.cls = callee.cls;
     int init = fg_py_method(env->p, callee.cls, "__init__", NULL);
-    inst.inst = init >= 0 ? fg_py_bind(env->search, env, m, x->a, false, init) : NULL;
+    if (init >= 0)
+      inst.inst = fg_py_bind(env->search, env, m, x->a, false, init);
+    else if (fg_has_fields(env->p, callee.cls))
+      inst.inst = fg_py_bind_keywords(env->search, env, m, x->a);
     inst.origin_mod = m;
     inst.origin = x->span;
     return inst;
@@ -1369,13 +1612,10 @@ static FgVal fg_eval_call(FgEnv *env, FgModule *m, const FgPyExpr *x) {
 static FgVal fg_dict_get(FgEnv *env, FgVal d, FgVal key, const FgVal *dflt) {
   if (key.kind != FG_VAL_STR)
     return fg_val(FG_VAL_UNKNOWN);
-  for (int e = fg_ex(d.tmod, d.texpr)->a; e >= 0; e = fg_ex(d.tmod, e)->next) {
-    const FgPyExpr *kv = fg_ex(d.tmod, e);
-    if (fg_str_eq(kv->text, key.str)) {
-      FgEnv de = fg_env_module(env, (FgModule *)d.tmod);
-      return fg_eval_in(&de, (FgModule *)d.tmod, kv->a);
-    }
-  }
+  FgVal v = fg_val(FG_VAL_UNKNOWN);
+  int r = fg_py_mapping_get(env, d, key.str, &v);
+  if (r != 0)
+    return v;
   return dflt ? *dflt : fg_val(FG_VAL_UNKNOWN);
 }
 
@@ -1505,7 +1745,7 @@ static FgVal fg_eval_in(FgEnv *env, FgModule *m, int e) {
       if (x->ival == 1)
         return fg_val_int(a.ival);
     }
-    if (a.kind == FG_VAL_DICT && x->ival == -3) {
+    if ((a.kind == FG_VAL_DICT || a.kind == FG_VAL_KWDICT) && x->ival == -3) {
       FgVal key = fg_eval_in(&sub, m, x->b);
       return key.kind == FG_VAL_PLAT ? key : fg_dict_get(&sub, a, key, NULL);
     }
@@ -1874,6 +2114,7 @@ uint64_t fg_py_val_hash(const FgVal *v) {
       h = fg_mix(h, (unsigned char)*c);
     return h;
   case FG_VAL_NAMESPACE:
+  case FG_VAL_KWDICT:
     return fg_mix(h, (uintptr_t)v->inst);
   case FG_VAL_TUPLE:
   case FG_VAL_DICT:
@@ -1902,6 +2143,8 @@ bool fg_py_val_eq(const FgVal *a, const FgVal *b) {
     return fg_str_eq(a->str, b->str);
   case FG_VAL_NAMESPACE:
     return a->inst == b->inst && fg_str_eq(a->str, b->str);
+  case FG_VAL_KWDICT:
+    return a->inst == b->inst;
   case FG_VAL_TUPLE:
   case FG_VAL_DICT:
     return a->tmod == b->tmod && a->texpr == b->texpr;

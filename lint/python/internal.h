@@ -187,6 +187,8 @@ typedef enum FgValKind {
   FG_VAL_INSTANCE,  /* an instance of an in-repo class, made by `site` */
   FG_VAL_NAMESPACE, /* an object whose attributes are its construction's keywords
                        (`types.SimpleNamespace(a=1)`): inst's extra_kw */
+  FG_VAL_KWDICT,    /* a mapping of keywords known in full (a `**kwargs`
+                       parameter's value): inst's extra_kw */
 } FgValKind;
 
 typedef struct FgEnv FgEnv;
@@ -256,6 +258,9 @@ struct FgBinding {
   const char **extra_names; /* borrowed from the call's module */
   FgVal *extra_kw;
   size_t nextra_kw;
+  /* the extras are not all known: a `*args`, or a `**m` whose m is not a
+   * mapping the model knows */
+  bool kw_open;
   uint64_t hash;
 };
 
@@ -267,6 +272,14 @@ const FgBinding *fg_py_bind(struct FgSearch *s, FgEnv *env, FgModule *m, int arg
  * evaluated in env) as a binding's extras (def -1); NULL without a search. */
 const FgBinding *fg_py_bind_keywords(struct FgSearch *s, FgEnv *env, FgModule *m,
                                      int args);
+/* A mapping of n keywords (names borrowed, values copied) as a binding's
+ * extras (def -1): the value of a `**kwargs` changed in place. NULL
+ * without a search. */
+const FgBinding *fg_py_bind_entries(struct FgSearch *s, const char *const *names,
+                                    const FgVal *vals, size_t n);
+/* The entry `key` of a mapping value (a dict display or a KWDICT): 1 and
+ * *out when it is there, 0 when it surely is not, -1 when not known. */
+int fg_py_mapping_get(FgEnv *env, FgVal map, const char *key, FgVal *out);
 /* The binding a subclass's forwarded extras give base def d; NULL. */
 const FgBinding *fg_py_rebind(struct FgSearch *s, const FgBinding *b, int d);
 uint64_t fg_py_val_hash(const FgVal *v);

@@ -16,6 +16,9 @@
 #include "core/source.h"
 #include "python/internal.h"
 
+/* The bit of a def's parameter reads that says it reads its `**` parameter. */
+#define FG_READS_KWARGS ((uint64_t)1 << 63)
+
 /* A chain longer than this is not followed. */
 #define FG_SEARCH_DEPTH 48
 
@@ -252,13 +255,15 @@ static bool fg_guard_reads(const FgModule *m, int g, uint8_t how) {
   return false;
 }
 
-/* Does expr e of m read parameter `name` (its first component)? */
+/* Does expr e of m read parameter `name` (its first component)? A local of
+ * that name reads it too: the parameter reassigned (`if x is None: x = {}`)
+ * is still the parameter where the assignment did not run. */
 static bool fg_expr_reads_param(const FgModule *m, int e, const char *name, int depth) {
   if (e < 0 || depth > 16 || (size_t)e >= m->py->nexprs)
     return false;
   const FgPyExpr *x = &m->py->exprs[e];
-  if ((x->kind == FG_EXPR_NAME || x->kind == FG_EXPR_CALL) && x->how == FG_NAME_PARAM &&
-      x->text) {
+  if ((x->kind == FG_EXPR_NAME || x->kind == FG_EXPR_CALL) &&
+      (x->how == FG_NAME_PARAM || x->how == FG_NAME_LOCAL) && x->text) {
     size_t n = strcspn(x->text, ".(");
     if (strlen(name) == n && strncmp(x->text, name, n) == 0)
       return true;
@@ -286,11 +291,15 @@ static bool fg_guard_reads_param(const FgModule *m, int g, const char *name) {
 }
 
 /* Which parameters the def's code reads: in guards, gates, arguments it
- * passes on, callees, returned and assigned values. */
+ * passes on, callees, returned and assigned values (bit i: params[i], i <
+ * 63; FG_READS_KWARGS: its `**` parameter). */
 static uint64_t fg_param_reads(const FgModule *m, const FgPyFunc *f) {
   uint64_t mask = 0;
-  for (size_t i = 0; i < f->nparams && i < 64; i++) {
-    const char *name = f->params[i];
+  size_t n_named = f->nparams < 63 ? f->nparams : 63;
+  for (size_t i = 0; i <= n_named; i++) {
+    const char *name = i < n_named ? f->params[i] : f->kwargs;
+    if (!name)
+      continue;
     size_t n = strlen(name);
     bool hit = false;
     for (size_t k = 0; k < f->ncalls && !hit; k++) {
@@ -309,7 +318,7 @@ static uint64_t fg_param_reads(const FgModule *m, const FgPyFunc *f) {
     for (size_t k = 0; k < f->nself_assigns && !hit; k++)
       hit = fg_expr_reads_param(m, f->self_assigns[k].expr, name, 0);
     if (hit)
-      mask |= (uint64_t)1 << i;
+      mask |= i < n_named ? (uint64_t)1 << i : FG_READS_KWARGS;
   }
   return mask;
 }
@@ -390,7 +399,7 @@ static FgVal fg_val_unknown(void) {
 }
 
 static uint64_t fg_binding_hash(const FgBinding *b) {
-  uint64_t h = (uint64_t)b->def * 0x9e3779b97f4a7c15ull;
+  uint64_t h = (uint64_t)b->def * 0x9e3779b97f4a7c15ull + b->kw_open;
   for (size_t i = 0; i < b->n; i++)
     h = (h ^ fg_py_val_hash(&b->vals[i])) * 1099511628211ull;
   for (size_t i = 0; i < b->nextra_pos; i++)
@@ -405,7 +414,7 @@ static uint64_t fg_binding_hash(const FgBinding *b) {
 
 static bool fg_binding_eq(const FgBinding *a, const FgBinding *b) {
   if (a->def != b->def || a->n != b->n || a->nextra_pos != b->nextra_pos ||
-      a->nextra_kw != b->nextra_kw)
+      a->nextra_kw != b->nextra_kw || a->kw_open != b->kw_open)
     return false;
   for (size_t i = 0; i < a->n; i++)
     if (!fg_py_val_eq(&a->vals[i], &b->vals[i]))
@@ -456,6 +465,93 @@ static const FgBinding *fg_intern(FgSearch *s, FgBinding *b) {
   return b;
 }
 
+/* The `**m` arguments of a call, evaluated (at most FG_SPLATS; more: not
+ * known). */
+#define FG_SPLATS 4
+
+typedef struct FgSplats {
+  FgVal vals[FG_SPLATS];
+  size_t n;
+  bool unknown; /* one is not a mapping the model knows */
+} FgSplats;
+
+static void fg_splats(FgEnv *env, FgModule *m, int args, FgSplats *out) {
+  const FgPyExpr *ex = m->py->exprs;
+  out->n = 0;
+  out->unknown = false;
+  for (int a = args; a >= 0; a = ex[a].next) {
+    if (ex[a].kind != FG_EXPR_KW || !fg_str_eq(ex[a].text, "**"))
+      continue;
+    FgEnv e = *env;
+    e.depth++;
+    FgVal v = fg_py_eval(&e, m, ex[a].a);
+    if (out->n == FG_SPLATS || (v.kind != FG_VAL_KWDICT && v.kind != FG_VAL_DICT)) {
+      out->unknown = true;
+      continue;
+    }
+    out->vals[out->n++] = v;
+  }
+}
+
+/* The value the expanded mappings give keyword `name`: 1 found, 0 none of
+ * them has it, -1 not known. */
+static int fg_splat_get(FgEnv *env, const FgSplats *sp, const char *name, FgVal *out) {
+  for (size_t i = sp->n; i-- > 0;) {
+    int r = fg_py_mapping_get(env, sp->vals[i], name, out);
+    if (r != 0)
+      return r;
+  }
+  return sp->unknown ? -1 : 0;
+}
+
+/* Every keyword the expanded mappings hold, in order (the later wins). */
+typedef void (*FgSplatEach)(void *ctx, const char *name, FgVal v);
+
+static bool fg_splat_each(FgEnv *env, const FgSplats *sp, FgSplatEach fn, void *ctx) {
+  for (size_t i = 0; i < sp->n; i++) {
+    FgVal v = sp->vals[i];
+    if (v.kind == FG_VAL_KWDICT) {
+      for (size_t k = 0; v.inst && k < v.inst->nextra_kw; k++)
+        fn(ctx, v.inst->extra_names[k], v.inst->extra_kw[k]);
+    } else {
+      for (int e = v.tmod->py->exprs[v.texpr].a; e >= 0; e = v.tmod->py->exprs[e].next) {
+        const FgPyExpr *kv = &v.tmod->py->exprs[e];
+        FgVal x = fg_val_unknown();
+        fg_py_mapping_get(env, v, kv->text, &x);
+        fn(ctx, kv->text, x);
+      }
+    }
+  }
+  return !sp->unknown;
+}
+
+typedef struct FgExtras {
+  FG_VEC(FgVal) kw;
+  FG_VEC(const char *) names;
+  const FgPyFunc *f;
+  bool open;
+} FgExtras;
+
+/* A keyword for the extras: one the def has no parameter for; a later one
+ * of the same name replaces it. */
+static void fg_extra_kw(void *ctx, const char *name, FgVal v) {
+  FgExtras *x = ctx;
+  for (size_t i = 0; x->f && i < x->f->nparams; i++)
+    if (fg_str_eq(name, x->f->params[i]))
+      return;
+  for (size_t i = 0; i < x->names.len; i++)
+    if (strcmp(x->names.items[i], name) == 0) {
+      x->kw.items[i] = fg_bound(v);
+      return;
+    }
+  if (x->kw.len == 16) {
+    x->open = true;
+    return;
+  }
+  fg_vec_push(&x->kw, fg_bound(v));
+  fg_vec_push(&x->names, name);
+}
+
 const FgBinding *fg_py_bind(FgSearch *s, FgEnv *env, FgModule *m, int args, bool star,
                             int d) {
   if (!s || d < 0 || env->depth > 24)
@@ -467,18 +563,21 @@ const FgBinding *fg_py_bind(FgSearch *s, FgEnv *env, FgModule *m, int args, bool
   bool init = strcmp(f->name, "__init__") == 0;
   if (!rel && !init)
     return NULL;
+  const FgPyExpr *ex = m->py->exprs;
+  FgSplats sp = {0};
+  bool splat = false;
+  for (int a = args; a >= 0 && !splat; a = ex[a].next)
+    splat = ex[a].kind == FG_EXPR_KW && fg_str_eq(ex[a].text, "**");
+  if (splat)
+    fg_splats(env, m, args, &sp);
   FgBinding *b = fg_xcalloc(1, sizeof *b);
   b->def = d;
   b->n = f->nparams;
   b->vals = fg_xcalloc(b->n ? b->n : 1, sizeof(FgVal));
-  const FgPyExpr *ex = m->py->exprs;
   for (size_t i = 0; i < f->nparams; i++) {
     FgVal *out = &b->vals[i];
-    memset(out, 0, sizeof *out);
-    out->def = -1;
-    out->cls.cls = -1;
-    out->texpr = -1;
-    if (i >= 64 || !((rel >> i) & 1))
+    *out = fg_val_unknown();
+    if (i >= 63 || !((rel >> i) & 1))
       continue; /* never read: unknown, and the same for every call */
     int arg = -2;
     size_t pos = 0;
@@ -498,7 +597,12 @@ const FgBinding *fg_py_bind(FgSearch *s, FgEnv *env, FgModule *m, int args, bool
     }
     FgEnv e = *env;
     e.depth++;
-    if (arg >= 0) {
+    int from_splat = 0;
+    if (arg < 0 && splat)
+      from_splat = fg_splat_get(env, &sp, f->params[i], out);
+    if (from_splat != 0) {
+      /* found in a `**m`, or not known */
+    } else if (arg >= 0) {
       *out = fg_py_eval(&e, m, arg);
     } else if (!star && f->param_defaults[i] >= 0) {
       FgEnv de;
@@ -536,55 +640,88 @@ const FgBinding *fg_py_bind(FgSearch *s, FgEnv *env, FgModule *m, int args, bool
       memset(&out->origin, 0, sizeof out->origin);
     }
   }
-  /* an __init__'s extras: what a `super().__init__(*args, **kwargs)` passes on */
-  if (init && !star) {
-    FG_VEC(FgVal) pos = {0}, kw = {0};
-    FG_VEC(const char *) names = {0};
+  /* the extras: what an __init__ passes on to a base (`super().__init__(*args,
+   * **kwargs)`), and the keywords a def's `**kwargs` holds */
+  if (init || (rel & FG_READS_KWARGS)) {
+    FG_VEC(FgVal) pos = {0};
+    FgExtras x = {.f = f, .open = star};
     size_t k = 0;
     for (int a = args; a >= 0; a = ex[a].next) {
       FgEnv e = *env;
       e.depth++;
       if (ex[a].kind == FG_EXPR_KW) {
-        bool named = false;
-        for (size_t i = 0; i < f->nparams && !named; i++)
-          named = fg_str_eq(ex[a].text, f->params[i]);
-        if (!named && kw.len < 16) {
-          fg_vec_push(&kw, fg_bound(fg_py_eval(&e, m, ex[a].a)));
-          fg_vec_push(&names, ex[a].text);
-        }
-      } else if (k++ >= f->npositional && pos.len < 16) {
-        fg_vec_push(&pos, fg_bound(fg_py_eval(&e, m, a)));
+        if (!fg_str_eq(ex[a].text, "**"))
+          fg_extra_kw(&x, ex[a].text, fg_py_eval(&e, m, ex[a].a));
+      } else if (k++ >= f->npositional && !star) {
+        if (pos.len < 16)
+          fg_vec_push(&pos, fg_bound(fg_py_eval(&e, m, a)));
+        else
+          x.open = true;
       }
     }
+    if (splat && !fg_splat_each(env, &sp, fg_extra_kw, &x))
+      x.open = true;
     b->extra_pos = pos.items;
     b->nextra_pos = pos.len;
-    b->extra_kw = kw.items;
-    b->extra_names = names.items;
-    b->nextra_kw = kw.len;
+    b->extra_kw = x.kw.items;
+    b->extra_names = x.names.items;
+    b->nextra_kw = x.kw.len;
+    b->kw_open = x.open;
   }
+  return fg_intern(s, b);
+}
+
+const FgBinding *fg_py_bind_entries(FgSearch *s, const char *const *names,
+                                    const FgVal *vals, size_t n) {
+  if (!s)
+    return NULL;
+  FgBinding *b = fg_xcalloc(1, sizeof *b);
+  b->def = -1;
+  b->vals = fg_xcalloc(1, sizeof(FgVal));
+  if (n) {
+    b->extra_kw = fg_xcalloc(n, sizeof(FgVal));
+    b->extra_names = fg_xcalloc(n, sizeof(const char *));
+    for (size_t i = 0; i < n; i++) {
+      b->extra_kw[i] = fg_bound(vals[i]);
+      b->extra_names[i] = names[i];
+    }
+  }
+  b->nextra_kw = n;
   return fg_intern(s, b);
 }
 
 const FgBinding *fg_py_bind_keywords(FgSearch *s, FgEnv *env, FgModule *m, int args) {
   if (!s || env->depth > 24)
     return NULL;
-  FG_VEC(FgVal) kw = {0};
-  FG_VEC(const char *) names = {0};
+  FgExtras x = {0};
   const FgPyExpr *ex = m->py->exprs;
-  for (int a = args; a >= 0 && kw.len < 16; a = ex[a].next) {
-    if (ex[a].kind != FG_EXPR_KW)
+  bool splat = false;
+  for (int a = args; a >= 0; a = ex[a].next) {
+    if (ex[a].kind != FG_EXPR_KW) {
+      x.open = true; /* a positional argument: some attribute may come from it */
       continue;
+    }
+    if (fg_str_eq(ex[a].text, "**")) {
+      splat = true;
+      continue;
+    }
     FgEnv e = *env;
     e.depth++;
-    fg_vec_push(&kw, fg_bound(fg_py_eval(&e, m, ex[a].a)));
-    fg_vec_push(&names, ex[a].text);
+    fg_extra_kw(&x, ex[a].text, fg_py_eval(&e, m, ex[a].a));
+  }
+  if (splat) {
+    FgSplats sp = {0};
+    fg_splats(env, m, args, &sp);
+    if (!fg_splat_each(env, &sp, fg_extra_kw, &x))
+      x.open = true;
   }
   FgBinding *b = fg_xcalloc(1, sizeof *b);
   b->def = -1;
   b->vals = fg_xcalloc(1, sizeof(FgVal));
-  b->extra_kw = kw.items;
-  b->extra_names = names.items;
-  b->nextra_kw = kw.len;
+  b->extra_kw = x.kw.items;
+  b->extra_names = x.names.items;
+  b->nextra_kw = x.kw.len;
+  b->kw_open = x.open;
   return fg_intern(s, b);
 }
 
@@ -609,7 +746,7 @@ const FgBinding *fg_py_rebind(FgSearch *s, const FgBinding *src, int d) {
         b->vals[i] = src->extra_kw[k];
         found = true;
       }
-    if (!found && f->param_defaults[i] >= 0) {
+    if (!found && !src->kw_open && f->param_defaults[i] >= 0) {
       FgEnv de;
       memset(&de, 0, sizeof de);
       de.p = s->p;

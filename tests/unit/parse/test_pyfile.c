@@ -308,8 +308,11 @@ static void test_functions(void **state) {
   assert_int_equal(x->def_span.start, off(&p, "async def"));
   assert_int_equal(x->span.end, off(&p, "\n\ndef test_y"));
   assert_int_equal(x->def_span.end, x->span.end);
+  /* the `**` parameter is named apart, not a parameter slot */
+  assert_string_equal(x->kwargs, "kw");
   const FgPyFunc *h = func(&p, "helper");
   assert_true(h->nested);
+  assert_null(h->kwargs);
   assert_int_equal(h->cls, -1);
   assert_string_equal(h->indent, "        ");
   const FgPyFunc *y = func(&p, "test_y");
@@ -862,6 +865,43 @@ static void test_deep_nesting(void **state) {
   fg_buf_free(&b);
 }
 
+/* `f(a, **m)`: the mapping is a KW argument named "**" (positions stay
+ * known); `*args` makes them unknown; `d["k"] = v` is a local `d[k]`. */
+static void test_keyword_forwarding(void **state) {
+  Parsed p = parse("def make(jobs, **options):\n"
+                   "    options[\"trace\"] = True\n"
+                   "    options[jobs] = 1\n"
+                   "    run(jobs, **options)\n"
+                   "    run(*extra)\n"
+                   "    return Box(size=2, **options)\n");
+  const FgPyFunc *f = func(&p, "make");
+  assert_string_equal(f->kwargs, "options");
+  assert_int_equal(f->nparams, 1);
+  const FgPyCall *c = &f->calls[0];
+  assert_string_equal(c->callee, "run");
+  assert_false(c->star_args);
+  const FgPyExpr *ex = p.m->exprs;
+  int a = c->args;
+  assert_int_equal(ex[a].kind, FG_EXPR_NAME);
+  a = ex[a].next;
+  assert_int_equal(ex[a].kind, FG_EXPR_KW);
+  assert_string_equal(ex[a].text, "**");
+  assert_int_equal(ex[ex[a].a].kind, FG_EXPR_NAME);
+  assert_string_equal(ex[ex[a].a].text, "options");
+  assert_int_equal(ex[ex[a].a].how, FG_NAME_PARAM);
+  assert_true(f->calls[1].star_args);
+  /* a call value keeps its `**` argument */
+  assert_int_equal(f->nreturns, 1);
+  const FgPyExpr *r = &ex[f->returns[0]];
+  assert_int_equal(r->kind, FG_EXPR_CALL);
+  assert_string_equal(ex[ex[r->a].next].text, "**");
+  assert_int_equal(f->nlocals, 2);
+  assert_string_equal(f->locals[0].name, "options[trace]");
+  assert_int_equal(ex[f->locals[0].expr].kind, FG_EXPR_BOOL);
+  assert_string_equal(f->locals[1].name, "options[]");
+  done(&p);
+}
+
 static void test_delete_null(void **state) {
   fg_pyfile_delete(NULL);
 }
@@ -890,6 +930,7 @@ int main(void) {
       cmocka_unit_test(test_syntax_errors),
       cmocka_unit_test(test_non_utf8_and_bom),
       cmocka_unit_test(test_deep_nesting),
+      cmocka_unit_test(test_keyword_forwarding),
       cmocka_unit_test(test_delete_null),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

@@ -29,7 +29,7 @@ static const char kModule[] =
     "@pytest.mark.usefixtures('tmp_path')\n"
     "class TestPool(Base):\n"
     "    @pytest.mark.parametrize('n', [1, 2])\n"
-    "    def test_map(self, n, flag=None, *, k=3):\n"
+    "    def test_map(self, n, flag=None, *, k=3, **extra):\n"
     "        if flag is None and n > 1:\n"
     "            with self.executor(n) as ex:\n"
     "                assert list(ex.map(abs, [-1])) == [1]\n"
@@ -99,9 +99,11 @@ static char *dump(const FgPyModule *m) {
   for (size_t i = 0; i < m->nfuncs; i++) {
     const FgPyFunc *f = &m->funcs[i];
     fg_buf_printf(&b,
-                  "def %s cls=%d fixture=%d %s autouse=%d yield=%d pos=%zu check=%zu\n",
+                  "def %s cls=%d fixture=%d %s autouse=%d yield=%d pos=%zu check=%zu "
+                  "kwargs=%s\n",
                   f->name, f->cls, f->is_fixture, f->fixture_name ? f->fixture_name : "-",
-                  f->autouse, f->has_yield, f->npositional, f->first_check);
+                  f->autouse, f->has_yield, f->npositional, f->first_check,
+                  f->kwargs ? f->kwargs : "-");
     for (size_t k = 0; k < f->nparams; k++)
       fg_buf_printf(&b, " param %s=%d\n", f->params[k], f->param_defaults[k]);
     for (size_t k = 0; k < f->ngetfixturevalue; k++)
