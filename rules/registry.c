@@ -80,6 +80,8 @@ static void fg_run_affects(const FgRun *run, FgDiag *d) {
 
 static void fg_mark_affects(const FgProject *p, FgDiagList *all, size_t from,
                             const FgRun *run, const FgWorkflow *wf, const FgTest *test) {
+  if (!p->only.len)
+    return; /* what a finding concerns decides only what a run naming files reports */
   for (size_t i = from; i < all->items.len; i++) {
     FgDiag *d = all->items.items[i];
     if (run)

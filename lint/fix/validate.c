@@ -6,6 +6,7 @@
 #include "fix/apply.h"
 #include "parse/ini_doc.h"
 #include "parse/pyfile.h"
+#include "parse/pyindent.h"
 #include "parse/pysyntax.h"
 #include "parse/toml.h"
 #include "parse/yaml_doc.h"
@@ -133,6 +134,117 @@ static const char *fg_fix_check_stands(FgFixCheck *self, const FgSource *orig) {
   return f.problem;
 }
 
+/* Can a run of new bytes, data[from, to) of len, stand between whole
+ * statements? Its first line of code begins at column 0 (on its own a
+ * first line may be indented; after a statement it may not), and unless it
+ * ends the file it ends a line that does not continue. */
+static bool fg_run_fits(const char *data, size_t len, size_t from, size_t to) {
+  const char *p = data + from, *stop = data + to;
+  while (from && p < stop) {
+    const char *q = p;
+    while (q < stop && (*q == ' ' || *q == '\t' || *q == '\f'))
+      q++;
+    if (q < stop && *q != '\n' && *q != '\r' && *q != '#') {
+      if (q != p)
+        return false;
+      break;
+    }
+    while (q < stop && *q != '\n')
+      q++;
+    p = q + 1;
+  }
+  if (to == len)
+    return true;
+  p = data + to;
+  return p[-1] == '\n' && !(to >= from + 2 && p[-2] == '\\') &&
+         !(to >= from + 3 && p[-2] == '\r' && p[-3] == '\\');
+}
+
+/* Old chunk k of orig: from one top-level statement that begins a line to
+ * the next (the first from the start of the file, the last to its end). */
+static void fg_chunk(const FgPyModule *py, size_t ol, size_t k, size_t *s, size_t *e) {
+  *s = k ? py->top_starts[k - 1] : 0;
+  *e = k < py->ntop ? py->top_starts[k] : ol;
+}
+
+/* Do the new bytes of a module that parsed still parse, judged by the runs
+ * the edits made? The new bytes are cut into runs, each either the bytes of
+ * one of orig's chunks (whole statements that parsed) or bytes between two
+ * such that are reparsed on their own; runs that fit (fg_run_fits) and each
+ * parse keep the whole parsing, as the scanner starts a statement at column
+ * 0 in its first state. A run that does not parse alone takes in the chunk
+ * after it (a decorator inserted before a def is one run with it). False: not known this
+ * way (the whole file decides). */
+static bool fg_edited_runs_parse(const FgPyModule *py, const FgSource *orig,
+                                 const char *data, size_t len) {
+  if (!py || py->has_error || !py->ntop || orig->bom)
+    return false;
+  const char *old = orig->data;
+  size_t ol = orig->len, nchunks = py->ntop + 1;
+  size_t q = 0, k = 0, open = SIZE_MAX, grown = 0;
+  while (q < len || open != SIZE_MAX) {
+    size_t s = 0, e = 0;
+    if (k < nchunks)
+      fg_chunk(py, ol, k, &s, &e);
+    bool same = k < nchunks && e - s <= len - q && memcmp(data + q, old + s, e - s) == 0;
+    if (same || q == len) {
+      if (open != SIZE_MAX) {
+        if (!fg_run_fits(data, len, open, q) ||
+            !fg_pysyntax_run_parses(data + open, q - open)) {
+          /* new bytes before a statement may belong to it (a decorator):
+           * the run takes in the chunk that follows, at most twice */
+          if (!same || e == s || ++grown > 2)
+            return false;
+          q += e - s;
+          k++;
+          continue;
+        }
+        open = SIZE_MAX;
+        grown = 0;
+      }
+      if (!same)
+        break;
+      if (e > s && !fg_run_fits(data, len, q, q + (e - s)))
+        return false;
+      q += e - s;
+      k++;
+      continue;
+    }
+    if (open == SIZE_MAX)
+      open = q;
+    /* where this chunk (moved by new bytes before it) or the next one
+     * appears again; none: the run goes to the end */
+    size_t next = len;
+    for (size_t j = k; j < nchunks && j <= k + 1; j++) {
+      size_t js = 0, je = 0;
+      fg_chunk(py, ol, j, &js, &je);
+      if (je == js || q + 1 >= len)
+        continue;
+      const char *at = fg_memmem(data + q + 1, len - q - 1, old + js, je - js);
+      if (at && (size_t)(at - data) < next) {
+        next = (size_t)(at - data);
+        k = j;
+      }
+    }
+    if (next == len)
+      k = nchunks;
+    q = next;
+  }
+  return true;
+}
+
+/* Why the new bytes of a Python file would not parse (NULL: they parse).
+ * Only the statements the edits touch are parsed when that is known to
+ * decide it; otherwise, and to name a problem, the whole file. */
+static char *fg_py_problem(const FgPyModule *py, const FgSource *orig, FgSource *src) {
+  if (orig && fg_edited_runs_parse(py, orig, src->data, src->len)) {
+    size_t bad_at = 0;
+    const char *bad = NULL;
+    return fg_pyindent_check(src->data, src->len, &bad_at, &bad) ? NULL : fg_xstrdup(bad);
+  }
+  return fg_pysyntax_problem(src);
+}
+
 bool fg_fix_check_validate(const char *path, const char *data, size_t len, char **why,
                            void *ctx) {
   FgFixCheck *self = ctx;
@@ -144,6 +256,17 @@ bool fg_fix_check_validate(const char *path, const char *data, size_t len, char 
     return false;
   }
   FgSource *src = fg_source_new(path, data, len);
+  if (fg_str_endswith(path, ".py")) {
+    const FgModule *m = orig ? fg_pymodel_module_by_path(&self->p->py, path) : NULL;
+    char *problem = fg_py_problem(m && m->src == orig ? m->py : NULL, orig, src);
+    fg_source_delete(src);
+    if (problem) {
+      *why = fg_xasprintf("the fixed file would not parse: %s", problem);
+      free(problem);
+      return false;
+    }
+    return true;
+  }
   char *problem = fg_parse_problem(src);
   fg_source_delete(src);
   if (problem) {

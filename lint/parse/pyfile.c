@@ -828,6 +828,24 @@ static TSFieldId field(const TSLanguage *lang, const char *name) {
   return ts_language_field_id_for_name(lang, name, (uint32_t)strlen(name));
 }
 
+/* The top-level statements of a module that parses, where each begins a
+ * line (a second statement after `;` does not). */
+static void top_starts(FgPyModule *m, TSNode root) {
+  FG_VEC(uint32_t) v = {0};
+  uint32_t n = ts_node_child_count(root);
+  for (uint32_t i = 0; i < n; i++) {
+    TSNode c = ts_node_child(root, i);
+    uint32_t s = ts_node_start_byte(c);
+    if (ts_node_is_extra(c) || !ts_node_is_named(c) || s >= m->src->len)
+      continue;
+    if ((s == 0 || m->src->data[s - 1] == '\n') && (!v.len || v.items[v.len - 1] < s))
+      fg_vec_push(&v, s);
+  }
+  fg_vec_shrink(&v);
+  m->top_starts = v.items;
+  m->ntop = v.len;
+}
+
 FgPyModule *fg_pyfile_parse(const FgSource *src, const FgPyOptions *opts) {
   FgPyModule *m = fg_xcalloc(1, sizeof *m);
   m->src = src;
@@ -888,6 +906,8 @@ FgPyModule *fg_pyfile_parse(const FgSource *src, const FgPyOptions *opts) {
     m->error_message = fg_xstrdup(bad);
   }
   m->import_insert_offset = insert_offset(&w, root);
+  if (!m->has_error)
+    top_starts(m, root);
   ts_tree_delete(tree);
 
   fg_pf_resolve_exprs(&w);
@@ -996,6 +1016,7 @@ void fg_pyfile_delete(FgPyModule *self) {
   calls_free(self->module_calls, self->nmodule_calls);
   strs_free(self->registered_markers, self->nregistered_markers);
   free(self->mark_alias);
+  free(self->top_starts);
   free(self);
 }
 

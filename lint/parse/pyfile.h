@@ -346,6 +346,11 @@ typedef struct FgPyModule {
   FgPyAssign *globals; /* module-level `name = value` */
   size_t nglobals;
   int dunder_test; /* module-level `__test__ = False/True`: 0 / 1; -1 unset */
+  /* where the top-level statements that begin a line begin (byte offsets,
+   * ascending; none when the module does not parse): a fix's new bytes
+   * are validated by reparsing the statements its edits touch */
+  uint32_t *top_starts;
+  size_t ntop;
 } FgPyModule;
 
 typedef struct FgPyOptions {

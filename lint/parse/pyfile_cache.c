@@ -20,7 +20,7 @@ const TSLanguage *tree_sitter_python(void);
  * format key, so an old cache is never read with a new layout. */
 #define FG_PYCACHE_FORMAT 4
 #if UINTPTR_MAX == 0xffffffffffffffffu
-_Static_assert(sizeof(FgPyModule) == 224, "FgPyModule changed: update pyfile_cache.c");
+_Static_assert(sizeof(FgPyModule) == 240, "FgPyModule changed: update pyfile_cache.c");
 _Static_assert(sizeof(FgPyImport) == 48, "FgPyImport changed: update pyfile_cache.c");
 _Static_assert(sizeof(FgPyMarker) == 48, "FgPyMarker changed: update pyfile_cache.c");
 _Static_assert(sizeof(FgPyExpr) == 48, "FgPyExpr changed: update pyfile_cache.c");
@@ -158,6 +158,7 @@ void fg_pyfile_cache_write(const FgPyModule *m, FgBuf *out) {
     put_str(out, m->exprs[i].text);
   put_raw(out, m->conds, m->nconds, sizeof *m->conds);
   put_assigns(out, m->globals, m->nglobals);
+  put_raw(out, m->top_starts, m->ntop, sizeof *m->top_starts);
 }
 
 /* ---- reading ------------------------------------------------------------------- */
@@ -474,6 +475,11 @@ static bool fg_pyfile_cache_check(const FgPyModule *m, size_t len) {
     span(&c, k->span);
   }
   chk_assigns(&c, m->globals, m->nglobals);
+  for (size_t i = 0; i < m->ntop; i++)
+    if (m->top_starts[i] >= len || (i && m->top_starts[i] <= m->top_starts[i - 1]))
+      c.ok = false;
+  if (m->ntop && m->has_error)
+    c.ok = false;
   return c.ok;
 }
 
@@ -586,6 +592,10 @@ FgPyModule *fg_pyfile_cache_read(const char *data, size_t n, const FgSource *src
     m->nconds = 0;
   m->nglobals = raw.nglobals;
   m->globals = get_assigns(&r, &m->nglobals);
+  m->ntop = raw.ntop;
+  m->top_starts = get_raw(&r, m->ntop, sizeof *m->top_starts);
+  if (!m->top_starts)
+    m->ntop = 0;
   if (r.bad || r.left || !fg_pyfile_cache_check(m, src->len)) {
     fg_pyfile_delete(m);
     return NULL;

@@ -9,14 +9,6 @@
 
 /* ---- small node helpers ------------------------------------------------ */
 
-bool fg_pf_is_type(const char *type, const char *want) {
-  return strcmp(type, want) == 0;
-}
-
-bool fg_pf_node_is(TSNode n, const char *want) {
-  return !ts_node_is_null(n) && strcmp(ts_node_type(n), want) == 0;
-}
-
 FgSpan fg_pf_node_span(TSNode n) {
   FgSpan s = {ts_node_start_byte(n), ts_node_end_byte(n)};
   return s;

@@ -6,6 +6,7 @@
 #define FG_PYFILE_WALK_H
 
 #include <stdint.h>
+#include <string.h>
 #include <tree_sitter/api.h>
 
 #include "core/util.h"
@@ -221,8 +222,14 @@ typedef struct Args {
 
 /* ---- small node helpers ------------------------------------------------ */
 
-bool fg_pf_is_type(const char *type, const char *want);
-bool fg_pf_node_is(TSNode n, const char *want);
+/* Node type names are the grammar's own strings: the first byte tells most
+ * apart before strcmp. */
+static inline bool fg_pf_is_type(const char *type, const char *want) {
+  return type == want || (type[0] == want[0] && strcmp(type, want) == 0);
+}
+static inline bool fg_pf_node_is(TSNode n, const char *want) {
+  return !ts_node_is_null(n) && fg_pf_is_type(ts_node_type(n), want);
+}
 FgSpan fg_pf_node_span(TSNode n);
 char *fg_pf_node_text(const Walk *w, TSNode n);
 bool fg_pf_text_eq(const Walk *w, TSNode n, const char *s);

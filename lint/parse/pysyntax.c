@@ -36,6 +36,20 @@ static char *fg_first_error(TSNode root) {
   return why;
 }
 
+bool fg_pysyntax_run_parses(const char *data, size_t len) {
+  if (len > UINT32_MAX)
+    return false;
+  TSParser *parser = ts_parser_new();
+  ts_parser_set_language(parser, tree_sitter_python());
+  TSTree *tree = ts_parser_parse_string(parser, NULL, data, (uint32_t)len);
+  ts_parser_delete(parser);
+  if (!tree)
+    return false;
+  bool ok = !ts_node_has_error(ts_tree_root_node(tree));
+  ts_tree_delete(tree);
+  return ok;
+}
+
 char *fg_pysyntax_problem(const FgSource *src) {
   TSParser *parser = ts_parser_new();
   ts_parser_set_language(parser, tree_sitter_python());

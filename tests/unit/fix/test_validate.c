@@ -13,6 +13,7 @@
 #include "core/diag.h"
 #include "core/util.h"
 #include "fix/validate.h"
+#include "parse/pysyntax.h"
 #include "project.h"
 
 static const char kPyproject[] = "[tool.pytest.ini_options]\n"
@@ -135,10 +136,180 @@ static void test_all_good(void **state) {
   testdir_delete(dir);
 }
 
+/* A module with the statements fixes meet: a class with methods, a
+ * decorated def, if/else and try/except at the top, a string holding lines
+ * at column 0, two statements on a line, a continued line, comments. */
+static const char kStatements[] = "import multiprocessing\n"
+                                  "# a comment\n"
+                                  "\n"
+                                  "class TestA:\n"
+                                  "    def test_one(self):\n"
+                                  "        pass\n"
+                                  "\n"
+                                  "    def test_two(self):\n"
+                                  "        s = \"\"\"\n"
+                                  "def not_code():\n"
+                                  "\"\"\"\n"
+                                  "\n"
+                                  "@decorated\n"
+                                  "def test_three():\n"
+                                  "    x = 1 + \\\n"
+                                  "        2\n"
+                                  "a = 1; b = 2\n"
+                                  "if a:\n"
+                                  "    pass\n"
+                                  "else:\n"
+                                  "    pass\n"
+                                  "try:\n"
+                                  "    pass\n"
+                                  "except OSError:\n"
+                                  "    pass\n";
+
+/* Every edit a fix might make, good and bad, at the start of every line
+ * and inside some: the verdict (and its message) is the whole file's,
+ * although only the statements an edit touches are reparsed when the
+ * module's statements are known. */
+static void test_edited_statements_judged_as_the_whole_file(void **state) {
+  (void)state;
+  static const char *const edits[] = {
+      "@pytest.mark.no_parallel\n",
+      "    @pytest.mark.no_parallel\n",
+      "import pytest\n",
+      "else:\n    pass\n",
+      "elif b:\n    pass\n",
+      "x = 1 \\\n",
+      "(\n",
+      "\"\"\"\n",
+      "def g():\n",
+      "    y = 2\n",
+      "pass\n",
+      "# c\n",
+      "x = (1,\n",
+      "",
+      "\n\n",
+      "except ValueError:\n    pass\n",
+      "finally:\n    pass\n",
+      "\tpass\n",
+      "x = 1",
+      "@d",
+      "        z = 3\n",
+      "    # c\n    w = 4\n",
+  };
+  char *dir = testdir_new();
+  testdir_write(dir, "pyproject.toml", kPyproject);
+  testdir_write(dir, "tests/test_a.py", kStatements);
+  FgProject *p = load(dir);
+  const FgSource *a = module_src(p, "tests/test_a.py");
+  const FgModule *m = fg_pymodel_module_by_path(&p->py, "tests/test_a.py");
+  assert_non_null(m->py);
+  assert_true(m->py->ntop >= 6);
+  FgFixCheck check;
+  fg_fix_check_init(&check, p);
+  size_t tried = 0, refused = 0;
+  for (size_t at = 0; at <= a->len; at++) {
+    bool line_start = at == 0 || a->data[at - 1] == '\n';
+    for (size_t e = 0; e < sizeof edits / sizeof edits[0]; e++) {
+      if (!line_start && at % 7)
+        continue;
+      /* an insertion, and a replacement of the next byte */
+      for (size_t cut = 0; cut <= 1 && at + cut <= a->len; cut++) {
+        FgBuf nb = {0};
+        fg_buf_append(&nb, a->data, at);
+        fg_buf_append(&nb, edits[e], strlen(edits[e]));
+        fg_buf_append(&nb, a->data + at + cut, a->len - at - cut);
+        FgSource *whole =
+            fg_source_new("tests/test_a.py", nb.data ? nb.data : "", nb.len);
+        char *want = fg_pysyntax_problem(whole);
+        char *why = NULL;
+        bool ok = fg_fix_check_validate("tests/test_a.py", whole->data, whole->len, &why,
+                                        &check);
+        if (ok != !want)
+          fail_msg("edit %zu at %zu (cut %zu): validate says %s, the whole file %s", e,
+                   at, cut, ok ? "parses" : why, want ? want : "parses");
+        if (want) {
+          char *msg = fg_xasprintf("the fixed file would not parse: %s", want);
+          assert_string_equal(why, msg);
+          free(msg);
+          refused++;
+        }
+        tried++;
+        free(why);
+        free(want);
+        fg_source_delete(whole);
+        fg_buf_free(&nb);
+      }
+    }
+  }
+  /* two edits at once: a decorator or an import at one line, any edit at a
+   * later one */
+  for (size_t at = 0; at < a->len; at++) {
+    if (at && a->data[at - 1] != '\n')
+      continue;
+    for (size_t at2 = at + 1; at2 <= a->len; at2++) {
+      if (a->data[at2 - 1] != '\n')
+        continue;
+      for (size_t e = 0; e < sizeof edits / sizeof edits[0]; e++) {
+        FgBuf nb = {0};
+        fg_buf_append(&nb, a->data, at);
+        fg_buf_puts(&nb, at % 2 ? "@pytest.mark.no_parallel\n" : "import pytest\n");
+        fg_buf_append(&nb, a->data + at, at2 - at);
+        fg_buf_append(&nb, edits[e], strlen(edits[e]));
+        fg_buf_append(&nb, a->data + at2, a->len - at2);
+        FgSource *whole = fg_source_new("tests/test_a.py", nb.data, nb.len);
+        char *want = fg_pysyntax_problem(whole);
+        char *why = NULL;
+        bool ok = fg_fix_check_validate("tests/test_a.py", whole->data, whole->len, &why,
+                                        &check);
+        if (ok != !want)
+          fail_msg("edits at %zu and %zu (%zu): validate says %s, the whole file %s", at,
+                   at2, e, ok ? "parses" : why, want ? want : "parses");
+        refused += want != NULL;
+        tried++;
+        free(why);
+        free(want);
+        fg_source_delete(whole);
+        fg_buf_free(&nb);
+      }
+    }
+  }
+  assert_true(tried > 2000);
+  assert_true(refused > 500 && refused < tried - 500);
+  fg_fix_check_free(&check);
+  fg_project_delete(p);
+  testdir_delete(dir);
+}
+
+/* The last statement of a file that does not end a line: new bytes after
+ * it join its line. */
+static void test_an_edit_after_an_unended_line(void **state) {
+  (void)state;
+  char *dir = testdir_new();
+  testdir_write(dir, "pyproject.toml", kPyproject);
+  testdir_write(dir, "tests/test_b.py", "import multiprocessing\nx = 1");
+  FgProject *p = load(dir);
+  module_src(p, "tests/test_b.py");
+  FgFixCheck check;
+  fg_fix_check_init(&check, p);
+  static const char *const news[] = {"import multiprocessing\nx = 1y = 2\n",
+                                     "import multiprocessing\nx = 1\ny = 2\n"};
+  for (size_t i = 0; i < 2; i++) {
+    char *why = NULL;
+    bool ok =
+        fg_fix_check_validate("tests/test_b.py", news[i], strlen(news[i]), &why, &check);
+    assert_int_equal(ok, i == 1);
+    free(why);
+  }
+  fg_fix_check_free(&check);
+  fg_project_delete(p);
+  testdir_delete(dir);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_each_fix_judged_alone),
       cmocka_unit_test(test_all_good),
+      cmocka_unit_test(test_edited_statements_judged_as_the_whole_file),
+      cmocka_unit_test(test_an_edit_after_an_unended_line),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -133,6 +133,8 @@ static char *dump(const FgPyModule *m) {
                   m->conds[i].negated, m->conds[i].lazy, m->conds[i].expr,
                   m->conds[i].parent);
   dump_assigns(&b, "global", m->globals, m->nglobals);
+  for (size_t i = 0; i < m->ntop; i++)
+    fg_buf_printf(&b, "top %u\n", m->top_starts[i]);
   fg_buf_printf(&b, "insert=%zu pytest=%d test=%d mark=%zu-%zu\n",
                 m->import_insert_offset, m->imports_pytest, m->dunder_test,
                 m->pytestmark_span.start, m->pytestmark_span.end);
@@ -161,7 +163,8 @@ static void assert_round_trip(const char *text, bool (*check)(const FgPyModule *
 }
 
 static bool has_everything(const FgPyModule *m) {
-  return m->nfuncs >= 4 && m->nclasses == 2 && m->nexprs > 5 && m->nconds > 0;
+  return m->nfuncs >= 4 && m->nclasses == 2 && m->nexprs > 5 && m->nconds > 0 &&
+         m->ntop > 3;
 }
 
 static bool has_error(const FgPyModule *m) {

@@ -85,11 +85,26 @@ static void test_messages(void **state) {
   fg_source_delete(src);
 }
 
+/* A run of statements parses on its own, or not. */
+static void test_runs(void **state) {
+  (void)state;
+  static const char *const good[] = {"", "\n", "x = 1\n", "@d\ndef f():\n    pass\n",
+                                     "class A:\n    def m(self):\n        pass\n\n# c\n"};
+  static const char *const bad[] = {"@d\n",      "def f(:\n",          "x = = 1\n",
+                                    "x = (1,\n", "if x:\n    y = (\n", "\"\"\"\n"};
+  for (size_t i = 0; i < sizeof good / sizeof good[0]; i++)
+    assert_true(fg_pysyntax_run_parses(good[i], strlen(good[i])));
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+    if (fg_pysyntax_run_parses(bad[i], strlen(bad[i])))
+      fail_msg("%s parses", bad[i]);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_whole_modules),
       cmocka_unit_test(test_every_prefix),
       cmocka_unit_test(test_messages),
+      cmocka_unit_test(test_runs),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
