@@ -18,7 +18,7 @@ const TSLanguage *tree_sitter_python(void);
 /* Adding a field to a summary struct changes what is cached: give it a place
  * below (pointers) and bump FG_PYCACHE_FORMAT. The sizes are part of the
  * format key, so an old cache is never read with a new layout. */
-#define FG_PYCACHE_FORMAT 4
+#define FG_PYCACHE_FORMAT 5
 #if UINTPTR_MAX == 0xffffffffffffffffu
 _Static_assert(sizeof(FgPyModule) == 240, "FgPyModule changed: update pyfile_cache.c");
 _Static_assert(sizeof(FgPyImport) == 48, "FgPyImport changed: update pyfile_cache.c");
