@@ -7,13 +7,16 @@
 
 #include "python/internal.h"
 
-void fg_pymodel_conftests(const FgPyModel *p, const char *dir, FgModuleVec *out) {
+/* The conftest.py modules from dir up to the root; parsed ones only when
+ * parsed is set. */
+static void fg_conftests_up(const FgPyModel *p, const char *dir, bool parsed,
+                            FgModuleVec *out) {
   char *d = fg_xstrdup(dir);
   for (;;) {
     char *path = *d ? fg_xasprintf("%s/conftest.py", d) : fg_xstrdup("conftest.py");
     FgModule *c = fg_pymodel_module_by_path(p, path);
     free(path);
-    if (c && c->py)
+    if (c && (c->py || !parsed))
       fg_vec_push(out, c);
     if (!*d)
       break;
@@ -24,6 +27,10 @@ void fg_pymodel_conftests(const FgPyModel *p, const char *dir, FgModuleVec *out)
       d[0] = '\0';
   }
   free(d);
+}
+
+void fg_pymodel_conftests(const FgPyModel *p, const char *dir, FgModuleVec *out) {
+  fg_conftests_up(p, dir, true, out);
 }
 
 void fg_py_scope_build(const FgPyModel *p, FgModule *m, int cls, FgScope *out) {
@@ -40,15 +47,21 @@ void fg_py_scope_build(const FgPyModel *p, FgModule *m, int cls, FgScope *out) {
   }
   fg_vec_push(&out->mods, m);
   fg_vec_push(&out->classes, -1);
-  FgModuleVec conftests = {0};
-  fg_pymodel_conftests(p, m->dir, &conftests);
-  for (size_t i = 0; i < conftests.len; i++) {
-    if (conftests.items[i] == m)
+  if (!m->conftests_known) {
+    FgModuleVec up = {0};
+    fg_conftests_up(p, m->dir, false, &up);
+    m->conftests.items = up.items;
+    m->conftests.len = up.len;
+    m->conftests.cap = up.cap;
+    m->conftests_known = true;
+  }
+  for (size_t i = 0; i < m->conftests.len; i++) {
+    FgModule *c = m->conftests.items[i];
+    if (c == m || !c->py)
       continue;
-    fg_vec_push(&out->mods, conftests.items[i]);
+    fg_vec_push(&out->mods, c);
     fg_vec_push(&out->classes, -1);
   }
-  fg_vec_free(&conftests);
 }
 
 void fg_py_scope_free(FgScope *s) {

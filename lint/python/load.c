@@ -356,6 +356,7 @@ void fg_pymodel_free(FgPyModel *p) {
     FgModule *m = p->modules.items[i];
     fg_pyfile_delete(m->py);
     fg_py_index_delete(m->index);
+    fg_vec_free(&m->conftests);
     fg_source_delete(m->src);
     free(m->modname);
     free(m->package);

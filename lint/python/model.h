@@ -74,6 +74,10 @@ typedef struct FgModule {
   /* owned: py's module-level classes and non-nested functions by name,
    * built once after the parse (NULL when py is) */
   struct FgModIndex *index;
+  /* the conftest.py modules from dir up to the root, parsed or not (owned
+   * vector; filled by the first scope built for the module) */
+  FG_VEC(struct FgModule *) conftests;
+  bool conftests_known;
 } FgModule;
 
 typedef FG_VEC(FgModule *) FgModuleVec;
