@@ -620,7 +620,24 @@ static int fg_field_default(const FgModule *m, int e) {
 /* Does the class (along its in-repo MRO) declare a field? Then a
  * construction without an in-repo __init__ (a dataclass, a base outside the
  * repository) keeps its keywords. */
-static bool fg_has_fields(const FgPyModel *p, FgClassRef cls) {
+static bool fg_has_fields_(const FgPyModel *p, FgClassRef cls);
+
+/* Memoised per class (its MRO is resolved once). */
+static bool fg_has_fields(FgEnv *env, FgClassRef cls) {
+  FgMemoKey key = {{9, (uintptr_t)cls.mod, (uintptr_t)(cls.cls + 1), 0, 0, 0, 0}, NULL};
+  int slot = fg_py_memo(env->search, &key);
+  if (slot >= 0 && fg_py_memo_at(env->search, slot)->state == 2)
+    return fg_py_memo_at(env->search, slot)->val.ival != 0;
+  bool any = fg_has_fields_(env->p, cls);
+  if (slot >= 0) {
+    FgMemoSlot *m = fg_py_memo_at(env->search, slot);
+    m->state = 2;
+    m->val = fg_val_int(any);
+  }
+  return any;
+}
+
+static bool fg_has_fields_(const FgPyModel *p, FgClassRef cls) {
   FgClassRefVec mro = {0};
   fg_py_class_mro(p, cls.mod, cls.cls, &mro);
   bool any = false;
@@ -1571,7 +1588,7 @@ static FgVal fg_eval_call(FgEnv *env, FgModule *m, const FgPyExpr *x) {
     int init = fg_py_method(env->p, callee.cls, "__init__", NULL);
     if (init >= 0)
       inst.inst = fg_py_bind(env->search, env, m, x->a, false, init);
-    else if (fg_has_fields(env->p, callee.cls))
+    else if (fg_has_fields(env, callee.cls))
       inst.inst = fg_py_bind_keywords(env->search, env, m, x->a);
     inst.origin_mod = m;
     inst.origin = x->span;
