@@ -611,22 +611,28 @@ static void record_assign(Walk *w, TSNode n, TSNode left, TSNode right, const Ct
   fg_vec_push(to, a);
 }
 
-/* `d["k"] = v` in a def, d a name: a local named `d[k]` (`d[]` when the key
- * is not a string literal), so the model sees a mapping changed in place. */
+/* `d["k"] = v`, d a name, in a def or at module level: a local (a global)
+ * named `d[k]` (`d[]` when the key is not a string literal), so the model
+ * sees a mapping changed in place. */
 static void record_item(Walk *w, TSNode n, TSNode left, TSNode right, const Ctx *cx) {
   TSNode obj = ts_node_child_by_field_id(left, w->f_value);
   TSNode key = ts_node_child_by_field_id(left, w->f_subscript);
-  if (w->scopes.items[cx->scope].kind != SCOPE_FUNC || cx->func < 0 ||
+  int kind = w->scopes.items[cx->scope].kind;
+  bool local = kind == SCOPE_FUNC && cx->func >= 0;
+  if ((!local && kind == SCOPE_FUNC) || kind == SCOPE_CLASS ||
       !fg_pf_node_is(obj, "identifier") || ts_node_is_null(key))
     return;
   char *k = fg_pf_node_is(key, "string") ? fg_pf_string_value(w, key, NULL) : NULL;
   char *o = fg_pf_node_text(w, obj);
-  RawAssign a = {cx->func, fg_xasprintf("%s[%s]", o, k ? k : ""), -1, fg_pf_node_span(n),
-                 cx->guard};
+  RawAssign a = {local ? cx->func : -1, fg_xasprintf("%s[%s]", o, k ? k : ""), -1,
+                 fg_pf_node_span(n), cx->guard};
   free(o);
   free(k);
   a.expr = fg_pf_expr(w, right, cx, 4);
-  fg_vec_push(&w->locals, a);
+  if (local)
+    fg_vec_push(&w->locals, a);
+  else
+    fg_vec_push(&w->globals, a);
 }
 
 static void visit_assignment(Walk *w, TSNode n, const Ctx *cx) {

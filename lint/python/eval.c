@@ -368,67 +368,100 @@ static bool fg_kw_call(FgEnv *env, FgKwMap *k, const FgPyCall *c, const char *me
   return true;
 }
 
-static FgVal fg_kwargs(FgEnv *env) {
+/* Applies to k the changes of mapping `name` (bound as `how`) that the def
+ * makes after offset `start` and before the use (env->at); false when one
+ * is not known. */
+static bool fg_map_changes(FgEnv *env, const char *name, uint8_t how, size_t start,
+                           FgKwMap *k) {
   const FgPyFunc *f = env->func;
-  const FgBinding *b = env->params;
-  if (!b || b->def != env->def || b->kw_open || b->nextra_kw > FG_KW_MAX)
-    return fg_val(FG_VAL_UNKNOWN);
-  FgKwMap k = {{0}, {{0}}, 0};
-  for (size_t i = 0; i < b->nextra_kw; i++)
-    fg_kw_set(&k, b->extra_names[i], b->extra_kw[i], false);
-  size_t n = strlen(f->kwargs);
+  size_t n = strlen(name);
   size_t end = env->at ? env->at : SIZE_MAX;
-  /* the changes before the use, in source order */
+  /* the changes, in source order */
   size_t ci = 0, li = 0;
   for (;;) {
     const FgPyCall *c = NULL;
     for (; ci < f->ncalls; ci++) {
-      const char *t = f->calls[ci].callee;
-      if (f->calls[ci].how == FG_NAME_PARAM && strncmp(t, f->kwargs, n) == 0 &&
-          t[n] == '.' && f->calls[ci].span.start < end) {
-        c = &f->calls[ci];
+      const FgPyCall *x = &f->calls[ci];
+      if (x->how == how && strncmp(x->callee, name, n) == 0 && x->callee[n] == '.' &&
+          x->span.start > start && x->span.start < end) {
+        c = x;
         break;
       }
     }
     const FgPyAssign *a = NULL;
     for (; li < f->nlocals; li++) {
-      const char *t = f->locals[li].name;
-      if (strncmp(t, f->kwargs, n) == 0 && t[n] == '[' &&
-          f->locals[li].span.start < end) {
-        a = &f->locals[li];
+      const FgPyAssign *x = &f->locals[li];
+      if (strncmp(x->name, name, n) == 0 && x->name[n] == '[' && x->span.start > start &&
+          x->span.start < end) {
+        a = x;
         break;
       }
     }
     if (!c && !a)
-      break;
+      return true;
     if (c && (!a || c->span.start < a->span.start)) {
       ci++;
       int runs = fg_kw_runs(env, c->span.start, c->guard);
-      if (runs < 0 || (runs && !fg_kw_call(env, &k, c, c->callee + n + 1)))
-        return fg_val(FG_VAL_UNKNOWN);
+      if (runs < 0 || (runs && !fg_kw_call(env, k, c, c->callee + n + 1)))
+        return false;
     } else {
       li++;
       const char *key = a->name + n + 1;
       size_t kl = strlen(key);
       int runs = fg_kw_runs(env, a->span.start, a->guard);
       if (runs < 0 || (runs && kl < 2))
-        return fg_val(FG_VAL_UNKNOWN);
+        return false;
       if (!runs)
         continue;
       /* the key, without the closing bracket, as a string of the arena */
-      const char *name = fg_arena(env, fg_xstrndup(key, kl - 1));
+      const char *kname = fg_arena(env, fg_xstrndup(key, kl - 1));
       FgEnv ve = *env;
       ve.depth++;
       ve.at = a->span.start;
       ve.use_known = true;
       ve.use_guard = a->guard;
-      if (!fg_kw_set(&k, name, fg_eval_in(&ve, env->mod, a->expr), false))
-        return fg_val(FG_VAL_UNKNOWN);
+      if (!fg_kw_set(k, kname, fg_eval_in(&ve, env->mod, a->expr), false))
+        return false;
     }
   }
+}
+
+static FgVal fg_kw_value(FgEnv *env, const FgKwMap *k) {
   FgVal v = fg_val(FG_VAL_KWDICT);
-  v.inst = fg_py_bind_entries(env->search, k.names, k.vals, k.n);
+  v.inst = fg_py_bind_entries(env->search, k->names, k->vals, k->n);
   return v.inst ? v : fg_val(FG_VAL_UNKNOWN);
+}
+
+static FgVal fg_kwargs(FgEnv *env) {
+  const FgBinding *b = env->params;
+  if (!b || b->def != env->def || b->kw_open || b->nextra_kw > FG_KW_MAX)
+    return fg_val(FG_VAL_UNKNOWN);
+  FgKwMap k = {{0}, {{0}}, 0};
+  for (size_t i = 0; i < b->nextra_kw; i++)
+    fg_kw_set(&k, b->extra_names[i], b->extra_kw[i], false);
+  if (!fg_map_changes(env, env->func->kwargs, FG_NAME_PARAM, 0, &k))
+    return fg_val(FG_VAL_UNKNOWN);
+  return fg_kw_value(env, &k);
+}
+
+/* A local dict display changed in place after assignment a (`d["k"] = v`,
+ * `d.setdefault(...)`): its entries, then the changes before the use. */
+static FgVal fg_local_map(FgEnv *env, const FgPyAssign *a) {
+  const FgPyExpr *d = fg_ex(env->mod, a->expr);
+  FgKwMap k = {{0}, {{0}}, 0};
+  FgEnv ve = *env;
+  ve.depth++;
+  ve.at = a->span.start;
+  ve.use_known = true;
+  ve.use_guard = a->guard;
+  for (int e = d->a; e >= 0; e = fg_ex(env->mod, e)->next) {
+    const FgPyExpr *kv = fg_ex(env->mod, e);
+    if (!fg_kw_set(&k, kv->text, fg_eval_in(&ve, env->mod, kv->a), false))
+      return fg_val(FG_VAL_UNKNOWN);
+  }
+  if (!fg_map_changes(env, a->name, FG_NAME_LOCAL, a->span.end, &k))
+    return fg_val(FG_VAL_UNKNOWN);
+  return fg_kw_value(env, &k);
 }
 
 int fg_py_mapping_get(FgEnv *env, FgVal map, const char *key, FgVal *out) {
@@ -511,6 +544,16 @@ static bool fg_mutated_in(const FgPyCall *calls, size_t n, const char *name) {
   return false;
 }
 
+/* Is an item of `name` assigned (`name["k"] = v`: an assignment named
+ * `name[...]`) among these? */
+static bool fg_items_set_in(const FgPyAssign *v, size_t n, const char *name) {
+  size_t len = strlen(name);
+  for (size_t i = 0; i < n; i++)
+    if (strncmp(v[i].name, name, len) == 0 && v[i].name[len] == '[')
+      return true;
+  return false;
+}
+
 static bool fg_container_expr(const FgModule *m, int e) {
   if (e < 0)
     return false;
@@ -520,10 +563,12 @@ static bool fg_container_expr(const FgModule *m, int e) {
 
 static bool fg_global_mutated(const FgModule *m, const char *name) {
   const FgPyModule *py = m->py;
-  if (fg_mutated_in(py->module_calls, py->nmodule_calls, name))
+  if (fg_mutated_in(py->module_calls, py->nmodule_calls, name) ||
+      fg_items_set_in(py->globals, py->nglobals, name))
     return true;
   for (size_t i = 0; i < py->nfuncs; i++)
-    if (fg_mutated_in(py->funcs[i].calls, py->funcs[i].ncalls, name))
+    if (fg_mutated_in(py->funcs[i].calls, py->funcs[i].ncalls, name) ||
+        fg_items_set_in(py->funcs[i].locals, py->funcs[i].nlocals, name))
       return true;
   return false;
 }
@@ -574,8 +619,14 @@ static FgVal fg_local(FgEnv *env, const char *name) {
       if (g.status == FG_GUARD_UNKNOWN || g.plat != FG_PLATFORMS_ALL)
         return fg_val(FG_VAL_UNKNOWN);
     }
-    if (fg_container_expr(env->mod, a->expr) && fg_mutated_in(f->calls, f->ncalls, name))
+    if (fg_container_expr(env->mod, a->expr) &&
+        (fg_mutated_in(f->calls, f->ncalls, name) ||
+         fg_items_set_in(f->locals, f->nlocals, name))) {
+      /* a dict display changed in place: followed; anything else not */
+      if (fg_ex(env->mod, a->expr)->kind == FG_EXPR_DICT)
+        return fg_local_map(env, a);
       return fg_val(FG_VAL_UNKNOWN);
+    }
     FgEnv ve = *env;
     ve.at = a->span.start;
     ve.use_known = true;
