@@ -417,7 +417,8 @@ static bool fg_init_like(const FgPyFunc *f) {
   static const char *const names[] = {"__init__",   "setUp",      "setup_method",
                                       "setup",      "setUpClass", "setup_class",
                                       "asyncSetUp", NULL};
-  for (const char *const *n = names; *n; n++)
+  char c = f->name[0]; /* each name begins with one of these */
+  for (const char *const *n = names; (c == '_' || c == 's' || c == 'a') && *n; n++)
     if (strcmp(f->name, *n) == 0)
       return true;
   return f->is_fixture && f->autouse;
