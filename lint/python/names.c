@@ -62,6 +62,13 @@ static void fg_names_add(FgNameTable *t, char *name, FgModule *m) {
 }
 
 static const FgName *fg_names_find(const FgNameTable *t, const char *name) {
+  if (t->slots) {
+    for (size_t s = fg_word_hash(name, strlen(name)) & (t->cap - 1); t->slots[s];
+         s = (s + 1) & (t->cap - 1))
+      if (strcmp(t->names.items[t->slots[s] - 1].name, name) == 0)
+        return &t->names.items[t->slots[s] - 1];
+    return NULL;
+  }
   size_t lo = 0, hi = t->names.len;
   while (lo < hi) {
     size_t mid = lo + (hi - lo) / 2;
@@ -139,13 +146,30 @@ void fg_py_name_module(FgPyModel *p, FgModule *m) {
 }
 
 void fg_py_names_sort(FgPyModel *p) {
-  if (p->names.names.len > 1)
-    qsort(p->names.names.items, p->names.names.len, sizeof(FgName), fg_name_cmp);
+  FgNameTable *t = &p->names;
+  if (t->names.len > 1)
+    qsort(t->names.items, t->names.len, sizeof(FgName), fg_name_cmp);
+  free(t->slots);
+  t->cap = 8;
+  while (t->cap < 2 * t->names.len)
+    t->cap *= 2;
+  t->slots = fg_xcalloc(t->cap, sizeof *t->slots);
+  for (size_t i = 0; i < t->names.len; i++) {
+    const char *name = t->names.items[i].name;
+    if (i && strcmp(t->names.items[i - 1].name, name) == 0)
+      continue; /* the first of a name is the one found */
+    size_t s = fg_word_hash(name, strlen(name)) & (t->cap - 1);
+    while (t->slots[s])
+      s = (s + 1) & (t->cap - 1);
+    t->slots[s] = (uint32_t)i + 1;
+  }
 }
 
 void fg_py_names_free(FgNameTable *t) {
   fg_strvec_free(&t->owned);
   fg_vec_free(&t->names);
+  free(t->slots);
+  t->slots = NULL;
 }
 
 /* ---- lookup indexes ------------------------------------------------------- */
