@@ -369,6 +369,32 @@ static void fg_conda_python(const FgStep *st, const FgXScope *scope, const FgRea
   fg_x_arena_free(&a);
 }
 
+/* cygwin-install-action's `packages` (words between commas and blanks):
+ * `python312` is Cygwin's Python 3.12, `python3` one not named; a
+ * package of another name (`python312-pip`, `gcc-core`) says nothing. */
+static void fg_cygwin_python(const FgStep *st, const FgXScope *scope, FgStrVec *out) {
+  FgXArena a = {0};
+  const FgYamlNode *pk = fg_yaml_get(fg_yaml_get(st->node, "with"), "packages");
+  char *s = pk ? fg_x_to_string(fg_x_from_yaml(&a, pk, scope)) : NULL;
+  fg_x_arena_free(&a);
+  bool named = false;
+  char *save = NULL;
+  for (char *w = s ? strtok_r(s, ", \t\r\n", &save) : NULL; w;
+       w = strtok_r(NULL, ", \t\r\n", &save)) {
+    if (strncmp(w, "python3", 7) != 0)
+      continue;
+    const char *d = w + 7;
+    size_t n = strspn(d, "0123456789");
+    if (d[n])
+      continue;
+    fg_vec_push(out, n ? fg_xasprintf("3.%s", d) : NULL);
+    named = true;
+  }
+  if (!named && pk && !s)
+    fg_vec_push(out, NULL); /* packages not known: maybe a Python */
+  free(s);
+}
+
 /* `freethreaded: true` (setup-python) or `nogil: true` (deadsnakes):
  * the free-threaded build of each version, "3.13" -> "3.13t",
  * "3.15-dev" -> "3.15t-dev". */
@@ -439,8 +465,13 @@ static const char *fg_image_python(const FgJob *job, const char *os) {
   return NULL;
 }
 
-/* Is the step an action that puts a Python on PATH? */
+/* Is the step an action that puts a Python on PATH? (Cygwin's only when
+ * its packages name one.) */
 static bool fg_is_python_setup(const FgStep *st) {
+  if (fg_uses_named(st, "cygwin-install-action")) {
+    const char *pk = fg_yaml_str(fg_yaml_get(fg_yaml_get(st->node, "with"), "packages"));
+    return pk && strstr(pk, "python");
+  }
   return fg_uses(st, "actions/setup-python") ||
          (st->uses && fg_yaml_get(fg_yaml_get(st->node, "with"), "python-version")) ||
          fg_uses_named(st, "setup-miniconda") || fg_uses_named(st, "setup-micromamba");
@@ -473,7 +504,9 @@ void fg_job_pythons(const FgJob *job, size_t upto, const FgReader *rd,
     const FgYamlNode *pv = fg_yaml_get(with, "python-version");
     const FgYamlNode *pf = fg_yaml_get(with, "python-version-file");
     FgStrVec vers = {0};
-    if (pv)
+    if (fg_uses_named(st, "cygwin-install-action"))
+      fg_cygwin_python(st, scope, &vers);
+    else if (pv)
       fg_version_input(pv, scope, &vers);
     else if (conda)
       fg_conda_python(st, scope, rd, &vers);

@@ -187,10 +187,11 @@ static void fg_collect_inherited(FgPyModel *p, const FgMarkerSet *ms, FgModule *
   bool unittest = fg_py_class_is_unittest(p, m, cls);
   for (size_t b = 0; b < mro.len; b++) {
     FgModule *bm = mro.items[b].mod;
-    for (size_t fi = 0; fi < bm->py->nfuncs; fi++) {
+    size_t nf = 0;
+    const uint32_t *fs = fg_py_class_funcs(bm, mro.items[b].cls, &nf);
+    for (size_t j = 0; j < nf; j++) {
+      size_t fi = fs[j];
       const FgPyFunc *f = &bm->py->funcs[fi];
-      if (f->cls != mro.items[b].cls || f->nested)
-        continue;
       bool dup = false;
       for (size_t k = 0; k < seen.len && !dup; k++)
         dup = strcmp(seen.items[k], f->name) == 0;

@@ -7,19 +7,18 @@
 
 #include "python/internal.h"
 
-/* A Python line that may put names into os.environ: its quoted words count as
- * set (generous on purpose: a name wrongly counted set only keeps a guard
- * unknown). */
-static bool fg_env_setter_line(const char *s, size_t n) {
-  static const char *const kSetters[] = {"setenv",     "putenv",   "setdefault",
-                                         "patch.dict", "environ[", "environ.update"};
-  for (size_t k = 0; k < sizeof kSetters / sizeof kSetters[0]; k++) {
-    size_t kl = strlen(kSetters[k]);
-    for (size_t i = 0; i + kl <= n; i++)
-      if (memcmp(s + i, kSetters[k], kl) == 0)
-        return true;
-  }
-  return false;
+/* What on a Python line may put names into os.environ: its quoted words
+ * count as set (generous on purpose: a name wrongly counted set only keeps
+ * a guard unknown). */
+static const char *const kSetters[] = {"setenv",     "putenv",   "setdefault",
+                                       "patch.dict", "environ[", "environ.update"};
+enum { FG_NSETTERS = sizeof kSetters / sizeof kSetters[0] };
+
+/* Where setter k next appears in s[from, n) (n: nowhere). */
+static size_t fg_env_next(const char *s, size_t n, size_t from, size_t k) {
+  const char *h =
+      from < n ? fg_memmem(s + from, n - from, kSetters[k], strlen(kSetters[k])) : NULL;
+  return h ? (size_t)(h - s) : n;
 }
 
 static bool fg_env_word_char(char c) {
@@ -64,13 +63,26 @@ void fg_pymodel_environ(FgPyModel *p, const FgReader *rd) {
     const FgSource *src = p->modules.items[i]->src;
     if (!src || !p->modules.items[i]->py)
       continue;
+    /* each line holding a setter, once, in order */
     const char *s = src->data;
-    for (size_t at = 0; at < src->len;) {
-      const char *nl = memchr(s + at, '\n', src->len - at);
-      size_t end = nl ? (size_t)(nl - s) : src->len;
-      if (fg_env_setter_line(s + at, end - at))
-        fg_env_quoted_words(s + at, end - at, &p->env_set);
-      at = end + 1;
+    size_t n = src->len, next[FG_NSETTERS];
+    for (size_t k = 0; k < FG_NSETTERS; k++)
+      next[k] = fg_env_next(s, n, 0, k);
+    for (;;) {
+      size_t hit = n;
+      for (size_t k = 0; k < FG_NSETTERS; k++)
+        hit = next[k] < hit ? next[k] : hit;
+      if (hit >= n)
+        break;
+      size_t start = hit;
+      while (start > 0 && s[start - 1] != '\n')
+        start--;
+      const char *nl = memchr(s + hit, '\n', n - hit);
+      size_t end = nl ? (size_t)(nl - s) : n;
+      fg_env_quoted_words(s + start, end - start, &p->env_set);
+      for (size_t k = 0; k < FG_NSETTERS; k++)
+        if (next[k] <= end)
+          next[k] = fg_env_next(s, n, end + 1, k);
     }
   }
   if (p->env_set.len > 1)

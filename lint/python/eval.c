@@ -641,7 +641,8 @@ static bool fg_init_like(const FgPyFunc *f) {
   static const char *const names[] = {"__init__",   "setUp",      "setup_method",
                                       "setup",      "setUpClass", "setup_class",
                                       "asyncSetUp", NULL};
-  for (const char *const *n = names; *n; n++)
+  char c = f->name[0]; /* each name begins with one of these */
+  for (const char *const *n = names; (c == '_' || c == 's' || c == 'a') && *n; n++)
     if (strcmp(f->name, *n) == 0)
       return true;
   return f->is_fixture && f->autouse;
@@ -740,9 +741,12 @@ static FgVal fg_self_attr(FgEnv *env, FgClassRef cls, const FgBinding *inst,
   bool found = false;
   for (size_t i = 0; i < mro.len && !found; i++) {
     FgModule *m = mro.items[i].mod;
-    for (size_t fi = 0; fi < m->py->nfuncs && !found; fi++) {
+    size_t nf = 0;
+    const uint32_t *fs = fg_py_class_funcs(m, mro.items[i].cls, &nf);
+    for (size_t j = 0; j < nf && !found; j++) {
+      size_t fi = fs[j];
       const FgPyFunc *f = &m->py->funcs[fi];
-      if (f->cls != mro.items[i].cls || f->nested || !fg_init_like(f))
+      if (!fg_init_like(f))
         continue;
       const FgPyAssign *a = fg_self_assign(f, name);
       if (!a)
@@ -786,10 +790,11 @@ static FgVal fg_self_attr(FgEnv *env, FgClassRef cls, const FgBinding *inst,
    * start_server() helper) */
   for (size_t i = 0; i < mro.len && !found; i++) {
     FgModule *m = mro.items[i].mod;
-    for (size_t fi = 0; fi < m->py->nfuncs && !found; fi++) {
+    size_t nf = 0;
+    const uint32_t *fs = fg_py_class_funcs(m, mro.items[i].cls, &nf);
+    for (size_t j = 0; j < nf && !found; j++) {
+      size_t fi = fs[j];
       const FgPyFunc *f = &m->py->funcs[fi];
-      if (f->cls != mro.items[i].cls || f->nested)
-        continue;
       const FgPyAssign *a = fg_self_assign(f, name);
       if (!a)
         continue;

@@ -77,10 +77,12 @@ int fg_py_scope_fixture(const FgPyModel *p, const FgScope *s, const char *name,
   bool skipping = self_def >= 0;
   for (size_t i = 0; i < s->mods.len; i++) {
     FgModule *m = s->mods.items[i];
-    for (size_t f = 0; f < m->py->nfuncs; f++) {
+    size_t nf = 0;
+    const uint32_t *fs = fg_py_class_funcs(m, s->classes.items[i], &nf);
+    for (size_t j = 0; j < nf; j++) {
+      size_t f = fs[j];
       const FgPyFunc *fn = &m->py->funcs[f];
-      if (!fn->is_fixture || fn->nested || fn->cls != s->classes.items[i] ||
-          !fg_str_eq(fn->fixture_name, name))
+      if (!fn->is_fixture || !fg_str_eq(fn->fixture_name, name))
         continue;
       int d = fg_py_def_of(p, m, (int)f);
       if (skipping) {

@@ -106,6 +106,9 @@ struct FgModIndex *fg_py_index_new(const FgPyModule *py);
 void fg_py_index_delete(struct FgModIndex *self);
 /* A module-level function (cls == -1) or a method of class `cls`; -1. */
 int fg_py_find_func(const FgModule *m, const char *name, int cls);
+/* The non-nested functions of class cls of m (-1: the module-level ones),
+ * as indexes into m->py->funcs in source order; *n of them. */
+const uint32_t *fg_py_class_funcs(const FgModule *m, int cls, size_t *n);
 /* A top-level class of the module by name; -1. */
 int fg_py_find_class(const FgModule *m, const char *name);
 /* The def table index of function `func` of m; -1 when func is. */

@@ -125,6 +125,10 @@ typedef struct FgName {
 typedef struct FgNameTable {
   FG_VEC(FgName) names; /* sorted by name once every module is named */
   FgStrVec owned;
+  /* then each distinct name's first entry by the hash of the name: open
+   * addressing, a slot holds an index + 1 (0: empty); cap a power of two */
+  uint32_t *slots;
+  size_t cap;
 } FgNameTable;
 
 typedef struct FgPyModel {

@@ -62,6 +62,13 @@ static void fg_names_add(FgNameTable *t, char *name, FgModule *m) {
 }
 
 static const FgName *fg_names_find(const FgNameTable *t, const char *name) {
+  if (t->slots) {
+    for (size_t s = fg_word_hash(name, strlen(name)) & (t->cap - 1); t->slots[s];
+         s = (s + 1) & (t->cap - 1))
+      if (strcmp(t->names.items[t->slots[s] - 1].name, name) == 0)
+        return &t->names.items[t->slots[s] - 1];
+    return NULL;
+  }
   size_t lo = 0, hi = t->names.len;
   while (lo < hi) {
     size_t mid = lo + (hi - lo) / 2;
@@ -139,13 +146,30 @@ void fg_py_name_module(FgPyModel *p, FgModule *m) {
 }
 
 void fg_py_names_sort(FgPyModel *p) {
-  if (p->names.names.len > 1)
-    qsort(p->names.names.items, p->names.names.len, sizeof(FgName), fg_name_cmp);
+  FgNameTable *t = &p->names;
+  if (t->names.len > 1)
+    qsort(t->names.items, t->names.len, sizeof(FgName), fg_name_cmp);
+  free(t->slots);
+  t->cap = 8;
+  while (t->cap < 2 * t->names.len)
+    t->cap *= 2;
+  t->slots = fg_xcalloc(t->cap, sizeof *t->slots);
+  for (size_t i = 0; i < t->names.len; i++) {
+    const char *name = t->names.items[i].name;
+    if (i && strcmp(t->names.items[i - 1].name, name) == 0)
+      continue; /* the first of a name is the one found */
+    size_t s = fg_word_hash(name, strlen(name)) & (t->cap - 1);
+    while (t->slots[s])
+      s = (s + 1) & (t->cap - 1);
+    t->slots[s] = (uint32_t)i + 1;
+  }
 }
 
 void fg_py_names_free(FgNameTable *t) {
   fg_strvec_free(&t->owned);
   fg_vec_free(&t->names);
+  free(t->slots);
+  t->slots = NULL;
 }
 
 /* ---- lookup indexes ------------------------------------------------------- */
@@ -156,6 +180,10 @@ void fg_py_names_free(FgNameTable *t) {
 struct FgModIndex {
   uint32_t *funcs, *classes;
   size_t cap; /* a power of two, both tables */
+  /* the non-nested functions of each class, in source order: those of
+   * class c are by_cls[cls_first[c] .. cls_first[c + 1]), those of the
+   * module level by_cls[0 .. cls_first[0]) */
+  uint32_t *cls_first, *by_cls;
 };
 
 static size_t fg_index_slot(uint64_t h, int cls, size_t cap) {
@@ -200,7 +228,31 @@ struct FgModIndex *fg_py_index_new(const FgPyModule *py) {
     if (!x->classes[s])
       x->classes[s] = (uint32_t)i + 1;
   }
+  x->cls_first = fg_xcalloc(py->nclasses + 2, sizeof *x->cls_first);
+  x->by_cls = fg_xcalloc(py->nfuncs ? py->nfuncs : 1, sizeof *x->by_cls);
+  for (size_t i = 0; i < py->nfuncs; i++)
+    if (!py->funcs[i].nested && py->funcs[i].cls >= -1 &&
+        py->funcs[i].cls < (int)py->nclasses)
+      x->cls_first[py->funcs[i].cls + 2]++;
+  for (size_t c = 2; c < py->nclasses + 2; c++)
+    x->cls_first[c] += x->cls_first[c - 1];
+  /* cls_first[c + 1] counts up as each function of class c is placed */
+  for (size_t i = 0; i < py->nfuncs; i++)
+    if (!py->funcs[i].nested && py->funcs[i].cls >= -1 &&
+        py->funcs[i].cls < (int)py->nclasses)
+      x->by_cls[x->cls_first[py->funcs[i].cls + 1]++] = (uint32_t)i;
   return x;
+}
+
+const uint32_t *fg_py_class_funcs(const FgModule *m, int cls, size_t *n) {
+  const struct FgModIndex *x = m->py ? m->index : NULL;
+  if (!x || cls < -1 || cls >= (int)m->py->nclasses) {
+    *n = 0;
+    return NULL;
+  }
+  size_t from = cls >= 0 ? x->cls_first[cls] : 0;
+  *n = x->cls_first[cls + 1] - from;
+  return x->by_cls + from;
 }
 
 void fg_py_index_delete(struct FgModIndex *self) {
@@ -208,6 +260,8 @@ void fg_py_index_delete(struct FgModIndex *self) {
     return;
   free(self->funcs);
   free(self->classes);
+  free(self->cls_first);
+  free(self->by_cls);
   free(self);
 }
 

@@ -570,7 +570,11 @@ static bool fg_text_dotted(const char *t, size_t len, const char *last,
   if (!ln)
     return false;
   for (size_t at = 0; at + ln <= len; at++) {
-    if (t[at] != last[0] || memcmp(t + at, last, ln) != 0)
+    const char *hit = memchr(t + at, last[0], len - ln + 1 - at);
+    if (!hit)
+      break;
+    at = (size_t)(hit - t);
+    if (memcmp(t + at, last, ln) != 0)
       continue;
     if (at > 0 && fg_idbyte((unsigned char)t[at - 1]))
       continue;
@@ -597,7 +601,11 @@ typedef FG_VEC(size_t) FgEndVec;
 static void fg_dotted_ends(const char *t, size_t len, const char *name, FgEndVec *out) {
   size_t nn = strlen(name);
   for (size_t q = 1; nn && q + nn <= len; q++) {
-    if (t[q] != name[0] || memcmp(t + q, name, nn) != 0)
+    const char *at = memchr(t + q, name[0], len - nn + 1 - q);
+    if (!at)
+      break;
+    q = (size_t)(at - t);
+    if (memcmp(t + q, name, nn) != 0)
       continue;
     if (q + nn < len && fg_idbyte((unsigned char)t[q + nn]))
       continue;

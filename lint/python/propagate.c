@@ -108,10 +108,11 @@ void fg_py_edges_test_context(const FgPyModel *p, FgModule *m, int cls, int from
   }
   for (size_t s = 0; s < scope.mods.len; s++) {
     FgModule *sm = scope.mods.items[s];
-    for (size_t fi = 0; fi < sm->py->nfuncs; fi++) {
-      const FgPyFunc *fx = &sm->py->funcs[fi];
-      if (fx->is_fixture && fx->autouse && !fx->nested &&
-          fx->cls == scope.classes.items[s])
+    size_t nf = 0;
+    const uint32_t *fs = fg_py_class_funcs(sm, scope.classes.items[s], &nf);
+    for (size_t j = 0; j < nf; j++) {
+      const FgPyFunc *fx = &sm->py->funcs[fs[j]];
+      if (fx->is_fixture && fx->autouse)
         fg_edges_fixture(p, &scope, from, fx->fixture_name, span, edges);
     }
   }
@@ -156,11 +157,10 @@ static void fg_edges_class_attrs(const FgPyModel *p, FgEdgeVec *out) {
         fg_py_class_mro(p, m, (int)c, &mro);
         for (size_t b = 0; b < mro.len; b++) {
           FgModule *bm = mro.items[b].mod;
-          for (size_t fi = 0; fi < bm->py->nfuncs; fi++) {
-            const FgPyFunc *f = &bm->py->funcs[fi];
-            int from = f->cls == mro.items[b].cls && !f->nested
-                           ? fg_py_def_of(p, bm, (int)fi)
-                           : -1;
+          size_t nf = 0;
+          const uint32_t *fs = fg_py_class_funcs(bm, mro.items[b].cls, &nf);
+          for (size_t j = 0; j < nf; j++) {
+            int from = fg_py_def_of(p, bm, (int)fs[j]);
             if (from >= 0 && from != to) {
               FgEdge e = {from, to, k->attrs[a].span, false};
               fg_vec_push(out, e);
