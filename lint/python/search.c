@@ -794,9 +794,11 @@ static bool fg_args_read_context(const FgModule *m, const FgPyCall *c) {
 }
 
 /* The key for entering def d with self (cls may be unknown) from call c of
- * env's def (NULL: no call), on an instance made with inst. */
+ * env's def (NULL: no call), on an instance made with inst; `unbound`: c
+ * runs d without giving it c's own arguments (a callable handed to a
+ * runner), so d's parameters are not known. */
 static FgKey fg_key(FgSearch *s, int d, FgClassRef self, FgEnv *from,
-                    const FgPyCall *call, const FgBinding *inst) {
+                    const FgPyCall *call, const FgBinding *inst, bool unbound) {
   FgKey k;
   memset(&k, 0, sizeof k);
   k.def = d;
@@ -821,7 +823,8 @@ static FgKey fg_key(FgSearch *s, int d, FgClassRef self, FgEnv *from,
     e.at = call->span.start;
     e.use_known = true;
     e.use_guard = call->guard;
-    k.params = fg_py_bind(s, &e, from->mod, call->args, call->star_args, d);
+    k.params = unbound ? fg_py_bind(s, &e, from->mod, -1, true, d)
+                       : fg_py_bind(s, &e, from->mod, call->args, call->star_args, d);
   }
   if ((sens & 4) && f->cls >= 0)
     k.inst = inst;
@@ -898,11 +901,12 @@ static int fg_raises_cond(const FgModule *m, int g) {
 }
 
 /* Enters def d (from call c, or from no call when c is NULL). */
-static void fg_offer_def(FgSearch *s, FgEnv *env, FgAcc *acc, const FgPyCall *c, int d,
-                         FgClassRef self, const FgBinding *inst, int depth) {
+static void fg_offer_def_(FgSearch *s, FgEnv *env, FgAcc *acc, const FgPyCall *c, int d,
+                          FgClassRef self, const FgBinding *inst, int depth,
+                          bool unbound) {
   if (d < 0 || d == env->def)
     return;
-  FgKey k = fg_key(s, d, self, env, c, inst);
+  FgKey k = fg_key(s, d, self, env, c, inst, unbound);
   FgReach r = fg_node(s, &k, depth + 1);
   if (fg_debug)
     fprintf(stderr, "    enter %s from %s: status %d (node %d state %d)\n",
@@ -929,6 +933,11 @@ static void fg_offer_def(FgSearch *s, FgEnv *env, FgAcc *acc, const FgPyCall *c,
   }
   fg_offer(s, env, acc, c ? c->guard : -1, r, child, t->mod->src, tf->name_span.start,
            tf->name_span.end, label);
+}
+
+static void fg_offer_def(FgSearch *s, FgEnv *env, FgAcc *acc, const FgPyCall *c, int d,
+                         FgClassRef self, const FgBinding *inst, int depth) {
+  fg_offer_def_(s, env, acc, c, d, self, inst, depth, false);
 }
 
 /* The start method a ProcessPoolExecutor's `mp_context=` gives, or keep. */
@@ -1112,7 +1121,7 @@ static void fg_passed_callables(FgSearch *s, FgEnv *env, FgAcc *acc, const FgPyC
     FgVal v = fg_py_eval(&e, env->mod, value);
     if (v.kind == FG_VAL_DEF) {
       FgClassRef none = {NULL, -1};
-      fg_offer_def(s, env, acc, c, v.def, v.cls.mod ? v.cls : none, NULL, depth);
+      fg_offer_def_(s, env, acc, c, v.def, v.cls.mod ? v.cls : none, NULL, depth, true);
       /* a click group run with a subcommand: the subcommand's def */
       int args = ex[a].next;
       if (strcmp(last, "invoke") == 0 && args >= 0 && ex[args].kind == FG_EXPR_TUPLE &&
@@ -1125,7 +1134,7 @@ static void fg_passed_callables(FgSearch *s, FgEnv *env, FgAcc *acc, const FgPyC
         int sub = fg_py_def_of(s->p, gd->mod, fg_py_find_func(gd->mod, name, -1));
         free(name);
         if (sub >= 0)
-          fg_offer_def(s, env, acc, c, sub, none, NULL, depth);
+          fg_offer_def_(s, env, acc, c, sub, none, NULL, depth, true);
       }
     }
   }
@@ -1435,7 +1444,7 @@ static bool fg_fixture_items(FgSearch *s, FgEnv *env, FgAcc *acc, const FgKey *k
     fg_offer_def(s, env, acc, NULL, to, ts, NULL, depth);
     if (test && !edges.items[i].fixture && tf->cls >= 0 &&
         (fg_str_startswith(tf->name, "setUp") || fg_str_startswith(tf->name, "setup"))) {
-      FgKey sk = fg_key(s, to, ts, NULL, NULL, NULL);
+      FgKey sk = fg_key(s, to, ts, NULL, NULL, NULL, false);
       raised = raised || fg_node_reach(s, fg_node_get(s, &sk))->raises;
     }
   }
