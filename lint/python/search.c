@@ -1374,9 +1374,6 @@ static FgReach fg_node(FgSearch *s, const FgKey *k, int depth) {
 
 /* ---- tests ------------------------------------------------------------------------ */
 
-/* Node evaluations one test may spend (then it is searched no further). */
-#define FG_SEARCH_BUDGET 200000
-
 /* Parametrized tests: one binding of the test's parameters per combination
  * of the values of its `parametrize` marks with literal values (stacked
  * marks multiply; a mark after the first counts when the test reads one of
@@ -1521,7 +1518,7 @@ static size_t fg_param_bindings(FgSearch *s, const FgTest *t, int d,
   return combos;
 }
 
-void fg_py_search_test(FgSearch *s, FgTest *t) {
+size_t fg_py_search_test(FgSearch *s, FgTest *t, size_t budget) {
   const FgPyModel *p = s->p;
   int d = fg_py_def_of(p, t->mod, t->func);
   FgKey k;
@@ -1538,6 +1535,8 @@ void fg_py_search_test(FgSearch *s, FgTest *t) {
                                          strcmp(getenv("FG_DEBUG_TEST"), "*") == 0);
   const FgBinding *values[FG_PARAM_VALUES];
   size_t nvalues = fg_param_bindings(s, t, d, values);
+  size_t evals0 = s->evals;
+  s->budget = budget; /* shared by every parametrization */
   FgReach r = fg_none();
   unsigned methods = 0;
   size_t best = 0;
@@ -1545,7 +1544,6 @@ void fg_py_search_test(FgSearch *s, FgTest *t) {
     k.params = nvalues ? values[v] : NULL;
     s->query++;
     s->hit_open = false;
-    s->budget = FG_SEARCH_BUDGET;
     FgReach rv = fg_node(s, &k, 0);
     if (rv.status == FG_REACH_CERTAIN)
       methods |= rv.methods;
@@ -1559,7 +1557,7 @@ void fg_py_search_test(FgSearch *s, FgTest *t) {
     k.params = values[best];
     s->query++;
     s->hit_open = false;
-    s->budget = FG_SEARCH_BUDGET;
+    s->budget = budget / 2; /* walked again: mostly what the first walk left final */
     r = fg_node(s, &k, 0);
   }
   r.methods = methods;
@@ -1569,8 +1567,9 @@ void fg_py_search_test(FgSearch *s, FgTest *t) {
   t->methods = t->uses_pools ? r.methods : 0;
   if (r.miss)
     fg_vec_push(&t->notes, fg_xstrdup(r.miss));
+  size_t spent = s->evals - evals0;
   if (r.status == FG_REACH_NONE)
-    return;
+    return spent;
   /* the chain: each node's best step, to the process start */
   const FgReach *at = &r;
   for (int steps = 0; at && at->status && at->src && steps < FG_SEARCH_DEPTH + 2;
@@ -1582,4 +1581,5 @@ void fg_py_search_test(FgSearch *s, FgTest *t) {
       t->guard = fg_py_guard_note(at->gmod, at->gcond);
     at = at->child >= 0 ? fg_node_reach(s, at->child) : NULL;
   }
+  return spent;
 }
