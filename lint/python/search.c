@@ -944,7 +944,7 @@ static int fg_runner_arg(const char *last) {
                  {"call_soon", 0}, {"run_sync", 0},        {"run", 0},
                  {"benchmark", 0}, {"pedantic", 0}};
   for (size_t i = 0; i < sizeof runners / sizeof runners[0]; i++)
-    if (strcmp(last, runners[i].name) == 0)
+    if (runners[i].name[0] == last[0] && strcmp(last, runners[i].name) == 0)
       return runners[i].pos;
   return -1;
 }
