@@ -375,14 +375,15 @@ static FgVal fg_local(FgEnv *env, const char *name) {
     return fg_val(FG_VAL_UNKNOWN);
   const FgPyAssign *last = NULL;
   for (size_t i = f->nlocals; i-- > 0 && !last;)
-    if (strcmp(f->locals[i].name, name) == 0 &&
+    if (f->locals[i].name[0] == name[0] && strcmp(f->locals[i].name, name) == 0 &&
         !(env->at && f->locals[i].span.start >= env->at))
       last = &f->locals[i];
   if (fg_is_loop_var(env, name, last))
     return env->loop_val;
   for (size_t i = f->nlocals; i-- > 0;) {
     const FgPyAssign *a = &f->locals[i];
-    if (strcmp(a->name, name) != 0 || (env->at && a->span.start >= env->at))
+    if (a->name[0] != name[0] || strcmp(a->name, name) != 0 ||
+        (env->at && a->span.start >= env->at))
       continue;
     /* an assignment under every condition the use is under ran before it */
     bool dominates = false;
