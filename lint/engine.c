@@ -619,11 +619,12 @@ static void fg_print_stats(const FgProject *p, double load_s, double lint_s, FIL
       err,
       "forkguard: stats: python=%zu read=%zu bytes=%zu parsed=%zu useful=%zu first=%zu "
       "rounds=%zu later_reads=%zu words_kept=%zu tests=%zu workflows=%zu runs=%zu "
-      "cache_hits=%zu cache_writes=%zu load=%.3fs lint=%.3fs\n",
+      "cache_hits=%zu cache_writes=%zu evals=%zu load=%.3fs lint=%.3fs\n",
       py->modules.len, py->files_read, py->bytes_read, py->files_parsed,
       fg_stats_useful(py), py->files_parsed_first, py->rounds, py->later_reads,
       py->words_bytes_peak, py->tests.len, p->ci.workflows.len, p->ci.runs.len,
-      fg_cache_hits(p->cache), fg_cache_writes(p->cache), load_s, lint_s);
+      fg_cache_hits(p->cache), fg_cache_writes(p->cache), py->search_evals, load_s,
+      lint_s);
 }
 
 int fg_check(const FgCheckOptions *o, FILE *err) {

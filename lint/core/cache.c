@@ -238,6 +238,10 @@ static bool fg_cache_ready(FgCache *self) {
   return ok;
 }
 
+bool fg_cache_writable(FgCache *self) {
+  return fg_cache_ready(self);
+}
+
 bool fg_cache_put(FgCache *self, uint64_t hash, size_t len, const char *payload,
                   size_t payload_len) {
   if (payload_len > FG_CACHE_MAX_PAYLOAD || !fg_cache_ready(self))

@@ -35,6 +35,9 @@ uint64_t fg_cache_hash(const char *data, size_t len);
  * or one that is not whole (then *warning says which file and why; owned). */
 char *fg_cache_get(FgCache *self, uint64_t hash, size_t len, size_t *out_len,
                    char **warning);
+/* Can entries be stored (the folder is there or was made)? A caller asks
+ * before it makes a payload for nothing. */
+bool fg_cache_writable(FgCache *self);
 /* Stores a payload for (hash, len); false when it could not be written. */
 bool fg_cache_put(FgCache *self, uint64_t hash, size_t len, const char *payload,
                   size_t payload_len);

@@ -166,9 +166,9 @@ char *fg_escape_controls(const char *s) {
 }
 
 bool fg_str_eq(const char *a, const char *b) {
-  if (!a || !b)
+  if (!a || !b || a == b)
     return a == b;
-  return strcmp(a, b) == 0;
+  return *a == *b && strcmp(a, b) == 0;
 }
 
 bool fg_str_startswith(const char *s, const char *prefix) {

@@ -508,8 +508,9 @@ void fg_word_bloom_build(FgWordBloom *self, const FgWords *words,
   self->nwords = 0;
   if (!n)
     return;
-  /* 8 bits per entry: about 3% false positives with three bits each */
-  size_t nw = (n * 8 + 63) / 64;
+  /* 16 bits per entry: about 0.5% false positives with three bits each (a
+   * false one costs a later round a read and a scan of the file) */
+  size_t nw = (n * 16 + 63) / 64;
   if (nw > UINT32_MAX / 64)
     nw = UINT32_MAX / 64;
   self->nwords = (uint32_t)nw;

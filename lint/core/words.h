@@ -91,8 +91,8 @@ void fg_hash_set_add(FgHashSet *self, uint64_t h);
 bool fg_hash_set_has(const FgHashSet *self, uint64_t h);
 void fg_hash_set_free(FgHashSet *self);
 
-/* A Bloom filter over entries: about one byte per entry, no false
- * negatives, a few percent false positives. */
+/* A Bloom filter over entries: about two bytes per entry, no false
+ * negatives, about 0.5% false positives. */
 typedef struct FgWordBloom {
   uint64_t *bits;
   uint32_t nwords; /* 64-bit words of bits; 0: empty, holds nothing */

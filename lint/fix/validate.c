@@ -1,5 +1,6 @@
 #include "fix/validate.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -59,11 +60,9 @@ static char *fg_uneditable(const FgProject *p, const FgSource *src) {
     return NULL;
   if (src->has_nul)
     return fg_xstrdup("it holds a NUL byte");
-  for (size_t i = 0; i < p->py.modules.len; i++) {
-    const FgModule *m = p->py.modules.items[i];
-    if (m->src == src)
-      return m->py && m->py->has_error ? fg_xstrdup("it does not parse (FG001)") : NULL;
-  }
+  const FgModule *m = fg_pymodel_module_by_path(&p->py, src->path);
+  if (m && m->src == src)
+    return m->py && m->py->has_error ? fg_xstrdup("it does not parse (FG001)") : NULL;
   for (size_t i = 0; i < p->ci.workflows.len; i++)
     if (p->ci.workflows.items[i]->src == src)
       return p->ci.workflows.items[i]->doc->has_error
@@ -76,20 +75,54 @@ static char *fg_uneditable(const FgProject *p, const FgSource *src) {
   return fg_xstrdup("it does not parse (FG001)");
 }
 
+/* A set of sources by address: open addressing, a power-of-two table. */
+typedef struct FgSrcSet {
+  const FgSource **slots;
+  size_t cap, len;
+} FgSrcSet;
+
+static size_t fg_src_slot(const FgSrcSet *s, const FgSource *src) {
+  uintptr_t h = (uintptr_t)src;
+  h ^= h >> 17;
+  h *= (uintptr_t)0x9e3779b97f4a7c15u;
+  size_t i = (size_t)(h >> 7) & (s->cap - 1);
+  while (s->slots[i] && s->slots[i] != src)
+    i = (i + 1) & (s->cap - 1);
+  return i;
+}
+
+static bool fg_src_set_has(const FgSrcSet *s, const FgSource *src) {
+  return s->cap && s->slots[fg_src_slot(s, src)] == src;
+}
+
+static void fg_src_set_add(FgSrcSet *s, const FgSource *src) {
+  if (2 * (s->len + 1) > s->cap) {
+    FgSrcSet grown = {fg_xcalloc(s->cap ? 2 * s->cap : 64, sizeof *s->slots),
+                      s->cap ? 2 * s->cap : 64, 0};
+    for (size_t i = 0; i < s->cap; i++)
+      if (s->slots[i])
+        fg_src_set_add(&grown, s->slots[i]);
+    free(s->slots);
+    *s = grown;
+  }
+  size_t i = fg_src_slot(s, src);
+  if (!s->slots[i]) {
+    s->slots[i] = src;
+    s->len++;
+  }
+}
+
 void fg_fixes_withhold(const FgProject *p, FgDiagList *diags) {
-  FG_VEC(const FgSource *) ok = {0};
+  FgSrcSet ok = {0};
   for (size_t i = 0; i < diags->items.len; i++) {
     FgDiag *d = diags->items.items[i];
     for (size_t k = 0; d->fix && k < d->fix->edits.len; k++) {
       const FgSource *src = d->fix->edits.items[k].src;
-      bool known = false;
-      for (size_t j = 0; j < ok.len && !known; j++)
-        known = ok.items[j] == src;
-      if (known || !src)
+      if (!src || fg_src_set_has(&ok, src))
         continue;
       char *why = fg_uneditable(p, src);
       if (!why) {
-        fg_vec_push(&ok, src);
+        fg_src_set_add(&ok, src);
         continue;
       }
       fg_diag_add_note(
@@ -100,7 +133,7 @@ void fg_fixes_withhold(const FgProject *p, FgDiagList *diags) {
       d->fix = NULL;
     }
   }
-  fg_vec_free(&ok);
+  free(ok.slots);
 }
 
 void fg_fix_check_init(FgFixCheck *self, const FgProject *p) {

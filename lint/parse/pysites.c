@@ -214,7 +214,7 @@ bool fg_pysites_classify(const char *canonical, FgSiteInfo *out) {
     return out->site != FG_SITE_NONE;
   }
   for (size_t i = 0; i < sizeof kRows / sizeof kRows[0]; i++) {
-    if (strcmp(canonical, kRows[i].name) != 0)
+    if (kRows[i].name[0] != canonical[0] || strcmp(canonical, kRows[i].name) != 0)
       continue;
     out->site = kRows[i].site;
     out->method = kRows[i].method;

@@ -158,6 +158,8 @@ static FgVal fg_platform(FgEnv *env, const char *text) {
 }
 
 static bool fg_is_platform_name(const char *text) {
+  if (text[0] != 's' && text[0] != 'o')
+    return false;
   return strcmp(text, "sys.platform") == 0 || strcmp(text, "os.name") == 0 ||
          fg_str_startswith(text, "sys.version_info");
 }
@@ -591,14 +593,15 @@ static FgVal fg_local(FgEnv *env, const char *name) {
     return fg_val(FG_VAL_UNKNOWN);
   const FgPyAssign *last = NULL;
   for (size_t i = f->nlocals; i-- > 0 && !last;)
-    if (strcmp(f->locals[i].name, name) == 0 &&
+    if (f->locals[i].name[0] == name[0] && strcmp(f->locals[i].name, name) == 0 &&
         !(env->at && f->locals[i].span.start >= env->at))
       last = &f->locals[i];
   if (fg_is_loop_var(env, name, last))
     return env->loop_val;
   for (size_t i = f->nlocals; i-- > 0;) {
     const FgPyAssign *a = &f->locals[i];
-    if (strcmp(a->name, name) != 0 || (env->at && a->span.start >= env->at))
+    if (a->name[0] != name[0] || strcmp(a->name, name) != 0 ||
+        (env->at && a->span.start >= env->at))
       continue;
     /* an assignment under every condition the use is under ran before it */
     bool dominates = false;
@@ -1071,7 +1074,7 @@ static bool fg_is_builtin(const char *name) {
                                       "__import__",
                                       NULL};
   for (const char *const *n = names; *n; n++)
-    if (strcmp(*n, name) == 0)
+    if (**n == *name && strcmp(*n, name) == 0)
       return true;
   return false;
 }
@@ -1100,8 +1103,11 @@ static FgVal fg_entity_val(FgEnv *env, const FgEntity *en, const char *text) {
 
 static FgVal fg_py_eval_name_(FgEnv *env, const char *text, uint8_t how);
 FgVal fg_py_eval_name(FgEnv *env, const char *text, uint8_t how) {
+  static int debug = -1; /* read once: this runs for every name */
+  if (debug < 0)
+    debug = getenv("FG_DEBUG_EVAL") != NULL;
   FgVal v = fg_py_eval_name_(env, text, how);
-  if (getenv("FG_DEBUG_EVAL"))
+  if (debug)
     fprintf(stderr, "%*sname %s how %d in %s -> kind %d ival %lld str %s\n", env->depth,
             "", text, how, env->func ? env->func->name : "-", v.kind, v.ival,
             v.str ? v.str : "");

@@ -447,8 +447,10 @@ FgSearch *fg_py_search_new(const FgPyModel *p, const FgPatchSet *patches);
 void fg_py_search_share(FgSearch *s, FgSearch *from);
 void fg_py_search_delete(FgSearch *s);
 /* Fills t's uses_pools / possible / chain / platforms / methods / guard /
- * notes. */
-void fg_py_search_test(FgSearch *s, FgTest *t);
+ * notes. Searches test t with at most `budget` node evaluations over all its
+ * parametrizations (and half as many to walk the best one's chain again);
+ * returns how many it spent. */
+size_t fg_py_search_test(FgSearch *s, FgTest *t, size_t budget);
 
 /* ---- collect.c ---------------------------------------------------------------- */
 

@@ -34,7 +34,7 @@ static void fg_parse_module(FgModule *m, const FgPyOptions *opts, FgCache *cache
   }
   if (!m->py) {
     m->py = fg_pyfile_parse(m->src, opts);
-    if (cache) {
+    if (cache && fg_cache_writable(cache)) {
       FgBuf b = {0};
       fg_pyfile_cache_write(m->py, &b);
       fg_cache_put(cache, hash, m->src->len, b.data, b.len);

@@ -161,6 +161,7 @@ typedef struct FgPyModel {
   FgStrVec env_set; /* owned, sorted: names the loaded Python code may set in
                        os.environ (setenv, putenv, patch.dict, environ[...] =) */
   size_t files_parsed_first, bytes_read, rounds, later_reads;
+  size_t search_evals;                  /* node evaluations the test searches spent */
   size_t words_bytes, words_bytes_peak; /* kept of unparsed files' words */
   /* while loading: the sorted relative paths of every discovered .py */
   char *const *paths;

@@ -1090,7 +1090,7 @@ static int fg_runner_arg(const char *last) {
                  {"call_soon", 0}, {"run_sync", 0},        {"run", 0},
                  {"benchmark", 0}, {"pedantic", 0}};
   for (size_t i = 0; i < sizeof runners / sizeof runners[0]; i++)
-    if (strcmp(last, runners[i].name) == 0)
+    if (runners[i].name[0] == last[0] && strcmp(last, runners[i].name) == 0)
       return runners[i].pos;
   return -1;
 }
@@ -1520,9 +1520,6 @@ static FgReach fg_node(FgSearch *s, const FgKey *k, int depth) {
 
 /* ---- tests ------------------------------------------------------------------------ */
 
-/* Node evaluations one test may spend (then it is searched no further). */
-#define FG_SEARCH_BUDGET 200000
-
 /* Parametrized tests: one binding of the test's parameters per combination
  * of the values of its `parametrize` marks with literal values (stacked
  * marks multiply; a mark after the first counts when the test reads one of
@@ -1667,7 +1664,7 @@ static size_t fg_param_bindings(FgSearch *s, const FgTest *t, int d,
   return combos;
 }
 
-void fg_py_search_test(FgSearch *s, FgTest *t) {
+size_t fg_py_search_test(FgSearch *s, FgTest *t, size_t budget) {
   const FgPyModel *p = s->p;
   int d = fg_py_def_of(p, t->mod, t->func);
   FgKey k;
@@ -1684,6 +1681,8 @@ void fg_py_search_test(FgSearch *s, FgTest *t) {
                                          strcmp(getenv("FG_DEBUG_TEST"), "*") == 0);
   const FgBinding *values[FG_PARAM_VALUES];
   size_t nvalues = fg_param_bindings(s, t, d, values);
+  size_t evals0 = s->evals;
+  s->budget = budget; /* shared by every parametrization */
   FgReach r = fg_none();
   unsigned methods = 0;
   size_t best = 0;
@@ -1691,7 +1690,6 @@ void fg_py_search_test(FgSearch *s, FgTest *t) {
     k.params = nvalues ? values[v] : NULL;
     s->query++;
     s->hit_open = false;
-    s->budget = FG_SEARCH_BUDGET;
     FgReach rv = fg_node(s, &k, 0);
     if (rv.status == FG_REACH_CERTAIN)
       methods |= rv.methods;
@@ -1705,7 +1703,7 @@ void fg_py_search_test(FgSearch *s, FgTest *t) {
     k.params = values[best];
     s->query++;
     s->hit_open = false;
-    s->budget = FG_SEARCH_BUDGET;
+    s->budget = budget / 2; /* walked again: mostly what the first walk left final */
     r = fg_node(s, &k, 0);
   }
   r.methods = methods;
@@ -1715,8 +1713,9 @@ void fg_py_search_test(FgSearch *s, FgTest *t) {
   t->methods = t->uses_pools ? r.methods : 0;
   if (r.miss)
     fg_vec_push(&t->notes, fg_xstrdup(r.miss));
+  size_t spent = s->evals - evals0;
   if (r.status == FG_REACH_NONE)
-    return;
+    return spent;
   /* the chain: each node's best step, to the process start */
   const FgReach *at = &r;
   for (int steps = 0; at && at->status && at->src && steps < FG_SEARCH_DEPTH + 2;
@@ -1728,4 +1727,5 @@ void fg_py_search_test(FgSearch *s, FgTest *t) {
       t->guard = fg_py_guard_note(at->gmod, at->gcond);
     at = at->child >= 0 ? fg_node_reach(s, at->child) : NULL;
   }
+  return spent;
 }

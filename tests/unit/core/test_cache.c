@@ -29,6 +29,7 @@ static void test_put_then_get(void **state) {
   char *warning = NULL;
   assert_null(fg_cache_get(c, h, sizeof src - 1, &n, &warning));
   assert_null(warning);
+  assert_true(fg_cache_writable(c));
   assert_true(fg_cache_put(c, h, sizeof src - 1, "summary", 7));
   char *got = fg_cache_get(c, h, sizeof src - 1, &n, &warning);
   assert_non_null(got);
@@ -96,6 +97,7 @@ static void test_a_damaged_entry_warns_with_its_path(void **state) {
 static void test_a_folder_that_cannot_be_made_only_reads(void **state) {
   (void)state;
   FgCache *c = fg_cache_open("/proc/self/no-such/cache", "py", 1);
+  assert_false(fg_cache_writable(c));
   assert_false(fg_cache_put(c, 1, 1, "x", 1));
   size_t n = 0;
   char *warning = NULL;

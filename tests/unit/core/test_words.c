@@ -111,8 +111,8 @@ static void test_bloom(void **state) {
     snprintf(buf, sizeof buf, "other_%d", i);
     fp += fg_word_bloom_has(&b, fg_word_hash(buf, strlen(buf)));
   }
-  assert_true(fp < 600); /* ~3% expected */
-  assert_true(fg_word_bloom_bytes(&b) <= 2000 + 8);
+  assert_true(fp < 150); /* ~0.5% expected */
+  assert_true(fg_word_bloom_bytes(&b) <= 2 * 2000 + 8);
   fg_word_bloom_free(&b);
   FgWordBloom empty = {0};
   assert_false(fg_word_bloom_has(&empty, w.hashes[0]));
