@@ -33,6 +33,7 @@ int main(int argc, char **argv) {
     rc = fg_runs(&args.runs, stderr);
     break;
   case FG_CMD_CHECK:
+    args.check.process_ends = true;
     rc = fg_check(&args.check, stderr);
     break;
   case FG_CMD_PROBE:

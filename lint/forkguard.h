@@ -39,6 +39,8 @@ typedef struct FgCheckOptions {
   const char *observed;  /* --observed FILE: a probe run's observations */
   bool trust_observed;   /* drop FG101 findings the probe run did not observe */
   bool no_cache;         /* --no-cache: neither read nor write .forkguard_cache */
+  bool process_ends;     /* the process exits after the call: what the projects hold
+                            is left to the system (kept reachable), not freed */
   const char *cache_dir; /* --cache-dir DIR */
 } FgCheckOptions;
 
