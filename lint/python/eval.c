@@ -106,7 +106,7 @@ static FgVal fg_val(uint8_t kind) {
   return v;
 }
 
-static FgVal fg_val_int(long long i) {
+FgVal fg_py_val_int(long long i) {
   FgVal v = fg_val(FG_VAL_INT);
   v.ival = i;
   return v;
@@ -151,9 +151,9 @@ static FgVal fg_platform(FgEnv *env, const char *text) {
     return v;
   }
   if (strcmp(text, "sys.version_info.major") == 0)
-    return fg_val_int(3);
+    return fg_py_val_int(3);
   if (strcmp(text, "sys.version_info.minor") == 0)
-    return minor < 0 ? fg_val(FG_VAL_PLAT) : fg_val_int(minor);
+    return minor < 0 ? fg_val(FG_VAL_PLAT) : fg_py_val_int(minor);
   return fg_val(FG_VAL_UNKNOWN);
 }
 
@@ -687,7 +687,7 @@ static bool fg_has_fields(FgEnv *env, FgClassRef cls) {
   if (slot >= 0) {
     FgMemoSlot *m = fg_py_memo_at(env->search, slot);
     m->state = 2;
-    m->val = fg_val_int(any);
+    m->val = fg_py_val_int(any);
   }
   return any;
 }
@@ -1531,11 +1531,11 @@ static FgVal fg_eval_call(FgEnv *env, FgModule *m, const FgPyExpr *x) {
                                                                : fg_val(FG_VAL_UNKNOWN);
     if (strcmp(t, "int") == 0) {
       if (a0.kind == FG_VAL_INT || a0.kind == FG_VAL_BOOL || a0.kind == FG_VAL_PLAT)
-        return a0.kind == FG_VAL_BOOL ? fg_val_int(a0.ival) : a0;
+        return a0.kind == FG_VAL_BOOL ? fg_py_val_int(a0.ival) : a0;
       if (a0.kind == FG_VAL_STR) {
         char *end = NULL;
         long long v = strtoll(a0.str, &end, 10);
-        return end && *end == '\0' && *a0.str ? fg_val_int(v) : fg_val(FG_VAL_UNKNOWN);
+        return end && *end == '\0' && *a0.str ? fg_py_val_int(v) : fg_val(FG_VAL_UNKNOWN);
       }
       return fg_val(FG_VAL_UNKNOWN);
     }
@@ -1566,12 +1566,12 @@ static FgVal fg_eval_call(FgEnv *env, FgModule *m, const FgPyExpr *x) {
     }
     if (strcmp(t, "len") == 0) {
       if (a0.kind == FG_VAL_STR)
-        return fg_val_int((long long)strlen(a0.str));
+        return fg_py_val_int((long long)strlen(a0.str));
       if (a0.kind == FG_VAL_TUPLE) {
         long long n = 0;
         for (int e = fg_ex(a0.tmod, a0.texpr)->a; e >= 0; e = fg_ex(a0.tmod, e)->next)
           n++;
-        return fg_val_int(n);
+        return fg_py_val_int(n);
       }
       return a0.kind == FG_VAL_PLAT ? a0 : fg_val(FG_VAL_UNKNOWN);
     }
@@ -1596,7 +1596,7 @@ static FgVal fg_eval_call(FgEnv *env, FgModule *m, const FgPyExpr *x) {
         if (!n || (t[1] == 'a' ? v.ival > best : v.ival < best))
           best = v.ival;
       }
-      return n ? fg_val_int(best) : fg_val(FG_VAL_UNKNOWN);
+      return n ? fg_py_val_int(best) : fg_val(FG_VAL_UNKNOWN);
     }
   }
   if (x->how == FG_NAME_IMPORT && strcmp(t, "platform.system") == 0)
@@ -1619,7 +1619,7 @@ static FgVal fg_eval_call(FgEnv *env, FgModule *m, const FgPyExpr *x) {
       (strcmp(t, "os.cpu_count") == 0 || strcmp(t, "multiprocessing.cpu_count") == 0 ||
        strcmp(t, "psutil.cpu_count") == 0 || strcmp(t, "joblib.cpu_count") == 0 ||
        strcmp(t, "loky.cpu_count") == 0))
-    return fg_val_int(FG_CI_CPUS);
+    return fg_py_val_int(FG_CI_CPUS);
   const char *dot = strrchr(t, '.');
   if (dot && strchr(dot, '(') == NULL && strcmp(dot, ".get") == 0) {
     char *recv_text = fg_xstrndup(t, (size_t)(dot - t));
@@ -1710,7 +1710,7 @@ static FgVal fg_eval_in(FgEnv *env, FgModule *m, int e) {
   case FG_EXPR_BOOL:
     return fg_val_bool(x->ival != 0);
   case FG_EXPR_INT:
-    return fg_val_int(x->ival);
+    return fg_py_val_int(x->ival);
   case FG_EXPR_STR: {
     FgVal v = fg_val(FG_VAL_STR);
     v.str = x->text;
@@ -1789,11 +1789,11 @@ static FgVal fg_eval_in(FgEnv *env, FgModule *m, int e) {
       return fg_val(FG_VAL_UNKNOWN);
     switch (x->op) {
     case '+':
-      return fg_val_int(u + v);
+      return fg_py_val_int(u + v);
     case '-':
-      return fg_val_int(u - v);
+      return fg_py_val_int(u - v);
     case '*':
-      return fg_val_int(u * v);
+      return fg_py_val_int(u * v);
     case '/':
     case '%': {
       if (!v)
@@ -1804,7 +1804,7 @@ static FgVal fg_eval_in(FgEnv *env, FgModule *m, int e) {
         q--;
         r += v;
       }
-      return fg_val_int(x->op == '/' ? q : r);
+      return fg_py_val_int(x->op == '/' ? q : r);
     }
     default:
       return fg_val(FG_VAL_UNKNOWN);
@@ -1820,9 +1820,9 @@ static FgVal fg_eval_in(FgEnv *env, FgModule *m, int e) {
         return a;
       }
       if (x->ival == 0)
-        return fg_val_int(3);
+        return fg_py_val_int(3);
       if (x->ival == 1)
-        return fg_val_int(a.ival);
+        return fg_py_val_int(a.ival);
     }
     if ((a.kind == FG_VAL_DICT || a.kind == FG_VAL_KWDICT) && x->ival == -3) {
       FgVal key = fg_eval_in(&sub, m, x->b);

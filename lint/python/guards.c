@@ -15,16 +15,6 @@ static const FgPyExpr *fg_guard_ex(const FgModule *m, int e) {
   return &m->py->exprs[e];
 }
 
-static FgVal fg_guard_int(long long i) {
-  FgVal v;
-  memset(&v, 0, sizeof v);
-  v.kind = FG_VAL_INT;
-  v.def = -1;
-  v.texpr = -1;
-  v.cls.cls = -1;
-  v.ival = i;
-  return v;
-}
 /* ---- guards ------------------------------------------------------------------- */
 
 /* The truth of a condition in every cell: *mask the cells where it holds;
@@ -233,7 +223,7 @@ int fg_py_loop_values(FgEnv *env, int cond, FgVal *out, int max) {
   for (long long i = lo; step > 0 ? i < hi : i > hi; i += step) {
     if (n == max)
       return -1;
-    out[n++] = fg_guard_int(i);
+    out[n++] = fg_py_val_int(i);
   }
   return n;
 }

@@ -296,6 +296,8 @@ FgVal fg_py_eval_name(FgEnv *env, const char *text, uint8_t how);
 FgVal fg_py_member(FgEnv *env, FgVal v, const char *rest);
 /* Python truth: 1, 0, -1 unknown. */
 int fg_py_truth(FgVal v);
+/* The value of an int literal. */
+FgVal fg_py_val_int(long long i);
 
 typedef enum FgGuardStatus {
   FG_GUARD_FALSE,
