@@ -122,12 +122,12 @@ static void fg_callers_of(FgWorkflow *const *wfs, size_t n, size_t w, FgXArena *
       char *label = fg_xasprintf("%s \xE2\x80\xBA job %s", base, job->id);
       const FgYamlNode *with = fg_yaml_get(job->node, "with");
       for (size_t b = 0; b < theirs.len; b++) {
-        FgXScope outer = {NULL, NULL, theirs.items[b].inputs, NULL};
+        FgXScope outer = {NULL, NULL, theirs.items[b].inputs, NULL, NULL};
         FgXValueVec combos = {0};
         bool truncated = false;
         fg_matrix_combos(job, a, &outer, &combos, &truncated);
         for (size_t k = 0; k < combos.len; k++) {
-          FgXScope scope = {combos.items[k], NULL, theirs.items[b].inputs, NULL};
+          FgXScope scope = {combos.items[k], NULL, theirs.items[b].inputs, NULL, NULL};
           FgXValue *inputs = fg_x_object_copy(a, defaults);
           if (with && with->kind == FG_YAML_MAP)
             for (size_t i = 0; i + 1 < with->nitems; i += 2) {

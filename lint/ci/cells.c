@@ -576,7 +576,7 @@ void fg_cells_of_job(const FgJob *job, const FgReader *rd, FgCells *out) {
   fg_matrix_combos(job, &a, NULL, &combos, &truncated);
   out->truncated |= truncated;
   for (size_t c = 0; c < combos.len; c++) {
-    FgXScope scope = {combos.items[c], NULL, NULL, NULL};
+    FgXScope scope = {combos.items[c], NULL, NULL, NULL, NULL};
     char *os = fg_job_runs_on(job, &scope);
     FgStrVec pys = {0};
     fg_job_pythons(job, job->steps.len, rd, &scope, &pys);

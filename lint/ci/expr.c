@@ -485,6 +485,40 @@ static char *fg_xp_ident(FgXParser *x) {
   return fg_xstrndup(b, (size_t)(x->p - b));
 }
 
+/* After `steps`: `.ID.outputs.NAME` is what an earlier step of the job was
+ * seen to write to $GITHUB_OUTPUT; any other step, output or member (an
+ * action's outputs, `.outcome`) is not known. */
+static FgXValue *fg_xp_step_output(FgXParser *x) {
+  const FgXValue *steps = x->scope ? x->scope->steps : NULL;
+  const char *p = x->p, *e = x->end;
+  const char *id = NULL, *name = NULL;
+  size_t nid = 0, nname = 0;
+  if (p < e && *p == '.') {
+    id = ++p;
+    while (p < e && fg_is_ident(*p))
+      p++;
+    nid = (size_t)(p - id);
+  }
+  static const char outputs[] = ".outputs.";
+  size_t no = sizeof outputs - 1;
+  if (nid && (size_t)(e - p) > no && strncasecmp(p, outputs, no) == 0) {
+    name = p += no;
+    while (p < e && fg_is_ident(*p))
+      p++;
+    nname = (size_t)(p - name);
+  }
+  if (!nname)
+    return fg_x_unknown(x->a);
+  x->p = p;
+  char *sid = fg_xstrndup(id, nid), *sname = fg_xstrndup(name, nname);
+  const FgXValue *step = steps ? fg_x_get(steps, sid) : NULL;
+  const FgXValue *outs = step ? fg_x_get(step, "outputs") : NULL;
+  const FgXValue *v = outs ? fg_x_get(outs, sname) : NULL;
+  free(sid);
+  free(sname);
+  return v ? (FgXValue *)v : fg_x_unknown(x->a);
+}
+
 static FgXValue *fg_xp_context(FgXParser *x, const char *name) {
   const FgXScope *s = x->scope;
   const FgXValue *v = NULL;
@@ -496,6 +530,8 @@ static FgXValue *fg_xp_context(FgXParser *x, const char *name) {
     v = s ? s->inputs : NULL;
   else if (strcasecmp(name, "runner") == 0)
     v = s ? s->runner : NULL;
+  else if (strcasecmp(name, "steps") == 0)
+    return fg_xp_step_output(x);
   else if (strcasecmp(name, "github") == 0) {
     /* github.workspace: where actions/checkout puts the repository; runs'
      * directories are repository paths, where "/" is its root (a

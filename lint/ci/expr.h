@@ -57,6 +57,7 @@ typedef struct FgXScope {
   const FgXValue *env;
   const FgXValue *inputs;
   const FgXValue *runner;
+  const FgXValue *steps; /* id -> {outputs: {name: value}} of earlier steps */
 } FgXScope;
 
 FgXValue *fg_x_unknown(FgXArena *a);

@@ -73,8 +73,9 @@ typedef struct FgExpansion {
   FgShellVars vars;
   FgCells cells;
   char *caller;
-  FG_VEC(size_t) members; /* the combinations (indices) that give it */
-  FgShellVars env_writes; /* what the step appends to $GITHUB_ENV */
+  FG_VEC(size_t) members;    /* the combinations (indices) that give it */
+  FgShellVars env_writes;    /* what the step appends to $GITHUB_ENV */
+  FgShellVars output_writes; /* and to $GITHUB_OUTPUT (its outputs) */
 } FgExpansion;
 
 typedef FG_VEC(FgExpansion) FgExpansionVec;
@@ -89,6 +90,7 @@ static void fg_expansion_free(FgExpansion *e) {
   free(e->caller);
   fg_vec_free(&e->members);
   fg_shell_vars_free(&e->env_writes);
+  fg_shell_vars_free(&e->output_writes);
 }
 
 /* What the flow visitor needs. */
@@ -103,18 +105,26 @@ typedef struct FgStepRun {
   char *cwd;
 } FgStepRun;
 
-/* Does the word name $GITHUB_ENV? */
-static bool fg_is_github_env(const FgShellWord *w) {
+/* Does the word name the file $name (GITHUB_ENV, GITHUB_OUTPUT)? */
+static bool fg_is_github_file(const FgShellWord *w, const char *name) {
   for (size_t i = 0; w && i < w->nparts; i++)
-    if (w->parts[i].kind == FG_SHELL_PARAM && strcmp(w->parts[i].text, "GITHUB_ENV") == 0)
+    if (w->parts[i].kind == FG_SHELL_PARAM && strcmp(w->parts[i].text, name) == 0)
       return true;
   return false;
 }
 
 /* `echo "NAME=value" >> $GITHUB_ENV` (printf too): later steps of the job
- * get NAME in their env. A value not known is recorded as such. */
+ * get NAME in their env; `>> $GITHUB_OUTPUT`: the step's output NAME, which
+ * later steps read as `steps.ID.outputs.NAME`. A value not known is
+ * recorded as such. */
 static void fg_record_env_write(FgStepRun *sr, const FgShellCommand *c) {
-  if (!c->out_file || !fg_is_github_env(c->out_file) || !c->nwords)
+  if (!c->out_file || !c->nwords)
+    return;
+  FgShellVars *into = fg_is_github_file(c->out_file, "GITHUB_ENV") ? &sr->exp->env_writes
+                      : fg_is_github_file(c->out_file, "GITHUB_OUTPUT")
+                          ? &sr->exp->output_writes
+                          : NULL;
+  if (!into)
     return;
   const char *cmd = c->words[0].text;
   bool echo = strcmp(cmd, "echo") == 0, printf_ = strcmp(cmd, "printf") == 0;
@@ -141,7 +151,12 @@ static void fg_record_env_write(FgStepRun *sr, const FgShellCommand *c) {
     if (ident) {
       const char *v = eq + 1;
       char *value = fg_xstrndup(v, strcspn(v, "\n"));
-      fg_shell_vars_set(&sr->exp->env_writes, name, w->dynamic ? NULL : value, true);
+      /* written twice with different values (both branches of an `if` the
+       * flow cannot decide): not known */
+      const char *now = w->dynamic ? NULL : value;
+      if (fg_shell_vars_has(into, name) && !fg_str_eq(fg_shell_vars_get(into, name), now))
+        now = NULL;
+      fg_shell_vars_set(into, name, now, true);
       free(value);
     }
     free(name);
@@ -320,7 +335,8 @@ static bool fg_posix_shell(const FgJob *job, const FgStep *st) {
 typedef struct FgCombo {
   FgXValue *matrix;
   FgXValue *runner;
-  FgXValue *env; /* workflow + job env (+ $GITHUB_ENV) */
+  FgXValue *env;   /* workflow + job env (+ $GITHUB_ENV) */
+  FgXValue *steps; /* earlier steps' outputs by id (NULL: none) */
   char *os;
   const FgBinding *bd;
 } FgCombo;
@@ -335,9 +351,9 @@ static void fg_expand_step(FgXArena *a, const FgJob *job, const FgStep *st,
   const FgCombo *c = &combos->items[ci];
   const FgXValue *inputs = c->bd->inputs;
   const char *caller = c->bd->caller;
-  FgXScope job_scope = {c->matrix, c->env, inputs, c->runner};
+  FgXScope job_scope = {c->matrix, c->env, inputs, c->runner, c->steps};
   FgXValue *env = fg_env_layer(a, c->env, st->env, &job_scope);
-  FgXScope scope = {c->matrix, env, inputs, c->runner};
+  FgXScope scope = {c->matrix, env, inputs, c->runner, c->steps};
   const char *cond = fg_yaml_str(fg_yaml_get(st->node, "if"));
   if (cond && fg_x_condition(cond, &scope) == 0)
     return;
@@ -393,7 +409,7 @@ static void fg_expand_step(FgXArena *a, const FgJob *job, const FgStep *st,
 /* The job's combinations for one binding, appended to out. */
 static void fg_job_combos(FgXArena *a, const FgWorkflow *wf, const FgJob *job,
                           const FgBinding *bd, FgComboVec *out, bool *truncated) {
-  FgXScope outer = {NULL, NULL, bd->inputs, NULL};
+  FgXScope outer = {NULL, NULL, bd->inputs, NULL, NULL};
   FgXValue *wf_env = fg_env_layer(a, NULL, wf->env, &outer);
   FgXValueVec matrices = {0};
   fg_matrix_combos(job, a, &outer, &matrices, truncated);
@@ -401,7 +417,7 @@ static void fg_job_combos(FgXArena *a, const FgWorkflow *wf, const FgJob *job,
     FgCombo c = {0};
     c.bd = bd;
     c.matrix = matrices.items[i];
-    FgXScope s = {c.matrix, wf_env, bd->inputs, NULL};
+    FgXScope s = {c.matrix, wf_env, bd->inputs, NULL, NULL};
     c.os = fg_job_runs_on(job, &s);
     const char *ros = fg_runner_os(c.os);
     if (ros) {
@@ -418,17 +434,32 @@ static void fg_job_combos(FgXArena *a, const FgWorkflow *wf, const FgJob *job,
   fg_vec_free(&matrices);
 }
 
-/* What a step appended to $GITHUB_ENV joins the env of its combinations. */
-static void fg_apply_env_writes(FgXArena *a, const FgExpansion *e, FgComboVec *combos) {
-  if (!e->env_writes.items.len)
+/* What a step appended to $GITHUB_ENV joins the env of its combinations;
+ * what it appended to $GITHUB_OUTPUT is `steps.ID.outputs` when it has an
+ * id. */
+static void fg_apply_env_writes(FgXArena *a, const FgStep *st, const FgExpansion *e,
+                                FgComboVec *combos) {
+  bool outputs = st->id && e->output_writes.items.len;
+  if (!e->env_writes.items.len && !outputs)
     return;
   for (size_t m = 0; m < e->members.len; m++) {
     FgCombo *c = &combos->items[e->members.items[m]];
-    c->env = fg_x_object_copy(a, c->env);
+    if (e->env_writes.items.len)
+      c->env = fg_x_object_copy(a, c->env);
     for (size_t i = 0; i < e->env_writes.items.len; i++) {
       const FgShellVar *v = &e->env_writes.items.items[i];
       fg_x_set(a, c->env, v->name, v->value ? fg_x_str(a, v->value) : fg_x_unknown(a));
     }
+    if (!outputs)
+      continue;
+    c->steps = c->steps ? fg_x_object_copy(a, c->steps) : fg_x_object(a);
+    FgXValue *step = fg_x_object(a), *out = fg_x_object(a);
+    for (size_t i = 0; i < e->output_writes.items.len; i++) {
+      const FgShellVar *v = &e->output_writes.items.items[i];
+      fg_x_set(a, out, v->name, v->value ? fg_x_str(a, v->value) : fg_x_unknown(a));
+    }
+    fg_x_set(a, step, "outputs", out);
+    fg_x_set(a, c->steps, st->id, step);
   }
 }
 
@@ -443,7 +474,7 @@ static void fg_collect_job(FgCiModel *p, const FgReader *rd, const FgRunContext 
   FgComboVec combos = {0};
   for (size_t b = 0; b < bindings->len; b++) {
     const FgBinding *bd = &bindings->items[b];
-    FgXScope jscope = {NULL, NULL, bd->inputs, NULL};
+    FgXScope jscope = {NULL, NULL, bd->inputs, NULL, NULL};
     const char *jif = fg_yaml_str(fg_yaml_get(job->node, "if"));
     if (jif && fg_x_condition(jif, &jscope) == 0)
       continue;
@@ -463,7 +494,7 @@ static void fg_collect_job(FgCiModel *p, const FgReader *rd, const FgRunContext 
     for (size_t e = 0; e < ev.len; e++) {
       ev.items[e].cells.truncated = truncated;
       fg_run_expansion(p, rd, ctx, wf, job, st, &ev.items[e]);
-      fg_apply_env_writes(a, &ev.items[e], &combos);
+      fg_apply_env_writes(a, st, &ev.items[e], &combos);
       fg_expansion_free(&ev.items[e]);
     }
     fg_vec_free(&ev);

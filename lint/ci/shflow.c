@@ -3,6 +3,7 @@
 
 #include <ctype.h>
 #include <fnmatch.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -375,30 +376,73 @@ static char *fg_filter_sed(const char *in, char *const *args, size_t n) {
 }
 
 /* cut -d D -f N (one field). */
+/* Is field k (from 1) in the list of cut -f (N, N-M, N-, -M, comma-separated)?
+ * -1: the list is not one cut takes. */
+static int fg_cut_selects(const char *list, long k) {
+  bool any = false;
+  for (const char *p = list; *p;) {
+    char *e = NULL;
+    long lo = 1, hi = LONG_MAX;
+    if (*p != '-') {
+      lo = strtol(p, &e, 10);
+      if (e == p || lo < 1)
+        return -1;
+      p = e;
+      hi = lo;
+    }
+    if (*p == '-') {
+      p++;
+      hi = LONG_MAX;
+      if (isdigit((unsigned char)*p)) {
+        hi = strtol(p, &e, 10);
+        p = e;
+      } else if (lo == 1 && p[-1] == '-' && (p - 1 == list || p[-2] == ',')) {
+        return -1; /* a lone "-" */
+      }
+    }
+    if (hi < lo || (*p && *p != ','))
+      return -1;
+    any = any || (k >= lo && k <= hi);
+    if (*p == ',')
+      p++;
+  }
+  return any;
+}
+
+/* cut -d D -f LIST of one line: the fields LIST names, joined by D, in the
+ * order of the line; a line without D is printed whole (as cut without -s
+ * does). Anything else is not known. */
 static char *fg_filter_cut(const char *in, char *const *args, size_t n) {
   char delim = '\t';
-  long field = 0;
+  const char *list = NULL;
   for (size_t i = 0; i < n; i++) {
     const char *a = args[i];
     if (fg_str_startswith(a, "-d"))
       delim = a[2] ? a[2] : (i + 1 < n ? args[++i][0] : '\t');
     else if (fg_str_startswith(a, "-f"))
-      field = strtol(a[2] ? a + 2 : (i + 1 < n ? args[++i] : "0"), NULL, 10);
+      list = a[2] ? a + 2 : (i + 1 < n ? args[++i] : NULL);
     else
       return NULL;
   }
-  if (field < 1)
+  if (!list || !*list || strchr(in, '\n') || fg_cut_selects(list, 1) < 0)
     return NULL;
+  if (!strchr(in, delim))
+    return fg_xstrdup(in);
+  FgBuf b = {0};
+  bool first = true;
   const char *p = in;
-  for (long k = 1; k < field && p; k++) {
-    p = strchr(p, delim);
-    if (p)
-      p++;
+  for (long k = 1; p; k++) {
+    const char *e = strchr(p, delim);
+    size_t len = e ? (size_t)(e - p) : strlen(p);
+    if (fg_cut_selects(list, k) == 1) {
+      if (!first)
+        fg_buf_putc(&b, delim);
+      fg_buf_append(&b, p, len);
+      first = false;
+    }
+    p = e ? e + 1 : NULL;
   }
-  if (!p)
-    return fg_xstrdup("");
-  const char *e = strchr(p, delim);
-  return e ? fg_xstrndup(p, (size_t)(e - p)) : fg_xstrdup(p);
+  return b.data ? fg_buf_take(&b) : fg_xstrdup("");
 }
 
 static char *fg_cmdsub_value(const FgShellVars *vars, const char *script, int depth) {

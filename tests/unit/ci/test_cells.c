@@ -190,7 +190,7 @@ static void test_runs_on_and_setup_actions(void **state) {
   fg_x_set(&a, inputs, "os", fg_x_str(&a, "ubuntu-24.04"));
   FgXValue *runner = fg_x_object(&a);
   fg_x_set(&a, runner, "os", fg_x_str(&a, "Linux"));
-  FgXScope scope = {NULL, NULL, inputs, runner};
+  FgXScope scope = {NULL, NULL, inputs, runner, NULL};
   const FgJob *job = &wf->jobs.items[0];
   char *os = fg_job_runs_on(job, &scope);
   assert_string_equal(os, "ubuntu-24.04");

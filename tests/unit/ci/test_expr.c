@@ -32,7 +32,11 @@ static void fixture_init(Fixture *f) {
   fg_x_set(a, in, "workers", fg_x_str(a, "auto"));
   FgXValue *r = fg_x_object(a);
   fg_x_set(a, r, "os", fg_x_str(a, "Linux"));
-  f->scope = (FgXScope){m, env, in, r};
+  FgXValue *steps = fg_x_object(a), *build = fg_x_object(a), *outs = fg_x_object(a);
+  fg_x_set(a, outs, "tox-env", fg_x_str(a, "py312"));
+  fg_x_set(a, build, "outputs", outs);
+  fg_x_set(a, steps, "build", build);
+  f->scope = (FgXScope){m, env, in, r, steps};
 }
 
 /* The value of expr as a string, "<unknown>" when not known. */
@@ -65,6 +69,11 @@ static void test_contexts(void **state) {
   expect(&f, "format('{0}/services/api', github.workspace)", "//services/api");
   expect(&f, "secrets.TOKEN", "<unknown>");
   expect(&f, "steps.x.outputs.y", "<unknown>");
+  /* an output an earlier step was seen to write; any other is not known */
+  expect(&f, "steps.build.outputs.tox-env", "py312");
+  expect(&f, "steps.build.outputs.other", "<unknown>");
+  expect(&f, "steps.build.outcome", "<unknown>");
+  expect(&f, "format('-e {0}', steps.build.outputs.tox-env)", "-e py312");
   fg_x_arena_free(&f.a);
 }
 

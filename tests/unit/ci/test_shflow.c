@@ -126,6 +126,14 @@ static void test_command_substitution(void **state) {
   expect("echo $(echo $RUNNER_OS | tr L l)\n", "echo ~linux\n");
   expect("echo $(echo x | sed 's/x.*/y/') $(nproc)\n",
          "echo <$(echo x | sed 's/x.*/y/')> <$(nproc)>\n");
+  /* cut's field lists, and a line without the delimiter printed whole */
+  expect("echo $(echo 3.12.1 | cut -d. -f1,2) $(echo a.b.c.d | cut -d . -f 2-3)\n",
+         "echo ~3.12 ~b.c\n");
+  expect("echo $(echo a.b.c | cut -d. -f2-) $(echo a.b.c | cut -d. -f-2) $(echo 3 | cut "
+         "-d. -f2)\n",
+         "echo ~b.c ~a.b ~3\n");
+  expect("echo $(echo a.b | cut -d. -f0) $(echo a.b | cut -d. -fx)\n",
+         "echo <$(echo a.b | cut -d. -f0)> <$(echo a.b | cut -d. -fx)>\n");
 }
 
 int main(void) {
