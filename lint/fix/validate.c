@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/words.h"
 #include "fix/apply.h"
 #include "parse/ini_doc.h"
 #include "parse/pyfile.h"
@@ -75,54 +76,17 @@ static char *fg_uneditable(const FgProject *p, const FgSource *src) {
   return fg_xstrdup("it does not parse (FG001)");
 }
 
-/* A set of sources by address: open addressing, a power-of-two table. */
-typedef struct FgSrcSet {
-  const FgSource **slots;
-  size_t cap, len;
-} FgSrcSet;
-
-static size_t fg_src_slot(const FgSrcSet *s, const FgSource *src) {
-  uintptr_t h = (uintptr_t)src;
-  h ^= h >> 17;
-  h *= (uintptr_t)0x9e3779b97f4a7c15u;
-  size_t i = (size_t)(h >> 7) & (s->cap - 1);
-  while (s->slots[i] && s->slots[i] != src)
-    i = (i + 1) & (s->cap - 1);
-  return i;
-}
-
-static bool fg_src_set_has(const FgSrcSet *s, const FgSource *src) {
-  return s->cap && s->slots[fg_src_slot(s, src)] == src;
-}
-
-static void fg_src_set_add(FgSrcSet *s, const FgSource *src) {
-  if (2 * (s->len + 1) > s->cap) {
-    FgSrcSet grown = {fg_xcalloc(s->cap ? 2 * s->cap : 64, sizeof *s->slots),
-                      s->cap ? 2 * s->cap : 64, 0};
-    for (size_t i = 0; i < s->cap; i++)
-      if (s->slots[i])
-        fg_src_set_add(&grown, s->slots[i]);
-    free(s->slots);
-    *s = grown;
-  }
-  size_t i = fg_src_slot(s, src);
-  if (!s->slots[i]) {
-    s->slots[i] = src;
-    s->len++;
-  }
-}
-
 void fg_fixes_withhold(const FgProject *p, FgDiagList *diags) {
-  FgSrcSet ok = {0};
+  FgHashSet ok = {0}; /* the sources known editable, by address */
   for (size_t i = 0; i < diags->items.len; i++) {
     FgDiag *d = diags->items.items[i];
     for (size_t k = 0; d->fix && k < d->fix->edits.len; k++) {
       const FgSource *src = d->fix->edits.items[k].src;
-      if (!src || fg_src_set_has(&ok, src))
+      if (!src || fg_hash_set_has(&ok, (uint64_t)(uintptr_t)src))
         continue;
       char *why = fg_uneditable(p, src);
       if (!why) {
-        fg_src_set_add(&ok, src);
+        fg_hash_set_add(&ok, (uint64_t)(uintptr_t)src);
         continue;
       }
       fg_diag_add_note(
@@ -133,7 +97,7 @@ void fg_fixes_withhold(const FgProject *p, FgDiagList *diags) {
       d->fix = NULL;
     }
   }
-  free(ok.slots);
+  fg_hash_set_free(&ok);
 }
 
 void fg_fix_check_init(FgFixCheck *self, const FgProject *p) {
