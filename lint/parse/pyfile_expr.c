@@ -254,6 +254,13 @@ static int expr_subscript(Walk *w, TSNode n, const Ctx *cx, int depth) {
   return e;
 }
 
+int fg_pf_expr_item(Walk *w, TSNode n, int of, long long index, const Ctx *cx) {
+  int e = expr_push(w, FG_EXPR_SUB, n, cx);
+  w->exprs.items[e].a = of;
+  w->exprs.items[e].ival = index;
+  return e;
+}
+
 int fg_pf_expr(Walk *w, TSNode n, const Ctx *cx, int depth) {
   if (depth > MAX_EXPR_DEPTH || ts_node_is_null(n))
     return expr_push(w, FG_EXPR_OPAQUE, n, cx);

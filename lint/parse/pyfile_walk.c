@@ -635,6 +635,33 @@ static void record_item(Walk *w, TSNode n, TSNode left, TSNode right, const Ctx 
     fg_vec_push(&w->globals, a);
 }
 
+/* `a, b = f()` in a def: locals a = f()[0], b = f()[1] (a helper returning
+ * `runner, n`); the targets after a `*rest` have no fixed index. */
+static void record_unpack(Walk *w, TSNode n, TSNode left, TSNode right, const Ctx *cx) {
+  if (ts_node_is_null(right) || cx->func < 0 ||
+      w->scopes.items[cx->scope].kind != SCOPE_FUNC)
+    return;
+  int of = -1;
+  long long index = 0;
+  Kids k;
+  for (fg_pf_kids_begin(&k, left); k.ok; fg_pf_kids_next(&k)) {
+    TSNode c = fg_pf_kids_node(&k);
+    if (!fg_pf_is_element(c))
+      continue;
+    if (fg_pf_node_is(c, "list_splat_pattern"))
+      break;
+    if (fg_pf_node_is(c, "identifier")) {
+      if (of < 0)
+        of = fg_pf_expr(w, right, cx, 4);
+      RawAssign a = {cx->func, fg_pf_node_text(w, c),
+                     fg_pf_expr_item(w, c, of, index, cx), fg_pf_node_span(n), cx->guard};
+      fg_vec_push(&w->locals, a);
+    }
+    index++;
+  }
+  fg_pf_kids_end(&k);
+}
+
 static void visit_assignment(Walk *w, TSNode n, const Ctx *cx) {
   TSNode left = ts_node_child_by_field_id(n, w->f_left);
   TSNode right = ts_node_child_by_field_id(n, w->f_right);
@@ -664,6 +691,7 @@ static void visit_assignment(Walk *w, TSNode n, const Ctx *cx) {
     record_item(w, n, left, right, cx);
   } else if (fg_pf_node_is(left, "pattern_list") ||
              fg_pf_node_is(left, "tuple_pattern")) {
+    record_unpack(w, n, left, right, cx);
     Kids k;
     for (fg_pf_kids_begin(&k, left); k.ok; fg_pf_kids_next(&k)) {
       TSNode c = fg_pf_kids_node(&k);

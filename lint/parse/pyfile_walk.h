@@ -276,6 +276,8 @@ char *fg_pf_resolve_value(const Walk *w, const char *text, int scope, size_t off
 
 /* An expression node for n (OPAQUE beyond depth); its index. */
 int fg_pf_expr(Walk *w, TSNode n, const Ctx *cx, int depth);
+/* `of[index]` for an unpacking target n (`a, b = f()`: a is f()[0]). */
+int fg_pf_expr_item(Walk *w, TSNode n, int of, long long index, const Ctx *cx);
 /* The arguments of a call as a chain of exprs (-1: none); *star when a
  * `*x` makes positions unknown (`**x` is a KW argument named "**"). */
 int fg_pf_call_args(Walk *w, TSNode list, const Ctx *cx, bool *star);

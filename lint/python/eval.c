@@ -96,6 +96,15 @@ static const char *const kMachine[] = {"x86_64", "arm64", "AMD64", "x86_64"};
 
 /* ---- values ------------------------------------------------------------------ */
 
+/* v, under the condition `from` was chosen under (when v has none). */
+static FgVal fg_val_under(FgVal v, FgVal from) {
+  if (from.cond_mod && !v.cond_mod && v.kind != FG_VAL_UNKNOWN) {
+    v.cond_mod = from.cond_mod;
+    v.cond = from.cond;
+  }
+  return v;
+}
+
 static FgVal fg_val(uint8_t kind) {
   FgVal v;
   memset(&v, 0, sizeof v);
@@ -856,6 +865,79 @@ static FgVal fg_return_value(FgEnv *env, int d, FgClassRef self, const FgBinding
   return v;
 }
 
+/* Does an instance of cls make processes itself: a method along its MRO
+ * holds a pool site, or an attribute holds a pool constructor and no more
+ * derived class gives that name another value (`POOL_TYPE =
+ * mp.get_context("spawn").Pool` in one runner, a thread pool in its
+ * sibling)? */
+static bool fg_class_makes_pools(const FgPyModel *p, FgClassRef cls) {
+  FgClassRefVec mro = {0};
+  fg_py_class_mro(p, cls.mod, cls.cls, &mro);
+  bool hit = false;
+  for (size_t b = 0; b < mro.len && !hit; b++) {
+    FgModule *m = mro.items[b].mod;
+    size_t nf = 0;
+    const uint32_t *fs = fg_py_class_funcs(m, mro.items[b].cls, &nf);
+    for (size_t j = 0; j < nf && !hit; j++) {
+      const FgPyFunc *f = &m->py->funcs[fs[j]];
+      for (size_t c = 0; c < f->ncalls && !hit; c++)
+        hit = f->calls[c].pool == FG_POOL_SITE;
+    }
+    int a = m->py->classes[mro.items[b].cls].nattrs
+                ? fg_py_class_pool_attr(m, mro.items[b].cls)
+                : -1;
+    if (a < 0 || hit)
+      continue;
+    const char *name = m->py->classes[mro.items[b].cls].attrs[a].name;
+    bool shadowed = false;
+    for (size_t o = 0; o < b && !shadowed; o++) {
+      const FgPyClass *k = &mro.items[o].mod->py->classes[mro.items[o].cls];
+      for (size_t i = 0; i < k->nattrs && !shadowed; i++)
+        shadowed = strcmp(k->attrs[i].name, name) == 0;
+    }
+    hit = !shadowed;
+  }
+  fg_vec_free(&mro);
+  return hit;
+}
+
+/* Whether a value is an instance (a class, a tuple whose first element is
+ * one: the runner a factory returns beside a count) that makes processes:
+ * 1 yes, 0 no, -1 not such a value. */
+static int fg_val_makes_pools(FgEnv *env, FgVal v, int depth) {
+  if (v.kind == FG_VAL_INSTANCE || v.kind == FG_VAL_CLASS)
+    return v.cls.mod && fg_class_makes_pools(env->p, v.cls);
+  if (v.kind != FG_VAL_TUPLE || depth > 0)
+    return -1;
+  int e = fg_ex(v.tmod, v.texpr)->a;
+  if (e < 0)
+    return -1;
+  FgEnv te = fg_env_module(env, (FgModule *)v.tmod);
+  return fg_val_makes_pools(env, fg_eval_in(&te, (FgModule *)v.tmod, e), depth + 1);
+}
+
+/* Under a condition not known, a return whose value makes processes while
+ * a later one (not under a false condition) does not, or the reverse
+ * (`get_runner()`: a process runner when `processes > 1`, else a
+ * sequential one): the value is that return's, under its condition (what
+ * runs through it is possible, not certain). Values that start nothing
+ * either way are taken from the first return, as they are. */
+static bool fg_later_return_differs(FgEnv *de, const FgPyFunc *f, size_t i, FgVal v) {
+  int makes = fg_val_makes_pools(de, v, 0);
+  if (makes < 0)
+    return false;
+  for (size_t j = i + 1; j < f->nreturns; j++) {
+    if (f->return_guards[j] >= 0 &&
+        fg_py_guard(de, f->return_guards[j]).status == FG_GUARD_FALSE)
+      continue;
+    FgVal w = fg_eval_in(de, de->mod, f->returns[j]);
+    int other = fg_val_makes_pools(de, w, 0);
+    if (other >= 0 && other != makes)
+      return true;
+  }
+  return false;
+}
+
 static FgVal fg_return_value_(FgEnv *env, int d, FgClassRef self, const FgBinding *params,
                               const FgBinding *inst) {
   FgEnv de = fg_env_def(env, d, self);
@@ -864,12 +946,20 @@ static FgVal fg_return_value_(FgEnv *env, int d, FgClassRef self, const FgBindin
   const FgPyFunc *f = de.func;
   for (size_t i = 0; i < f->nreturns; i++) {
     /* a return whose condition is false for these arguments does not run */
-    if (f->return_guards[i] >= 0 &&
-        fg_py_guard(&de, f->return_guards[i]).status == FG_GUARD_FALSE)
+    uint8_t status = FG_GUARD_TRUE;
+    if (f->return_guards[i] >= 0)
+      status = fg_py_guard(&de, f->return_guards[i]).status;
+    if (status == FG_GUARD_FALSE)
       continue;
     FgVal v = fg_eval_in(&de, de.mod, f->returns[i]);
-    if (v.kind != FG_VAL_NONE && v.kind != FG_VAL_UNKNOWN)
-      return v;
+    if (v.kind == FG_VAL_NONE || v.kind == FG_VAL_UNKNOWN)
+      continue;
+    if (status == FG_GUARD_UNKNOWN && !v.cond_mod &&
+        fg_later_return_differs(&de, f, i, v)) {
+      v.cond_mod = de.mod;
+      v.cond = fg_py_guard(&de, f->return_guards[i]).unknown;
+    }
+    return v;
   }
   return fg_val(FG_VAL_UNKNOWN);
 }
@@ -988,6 +1078,7 @@ static FgVal fg_member1(FgEnv *env, FgVal v, const char *part, size_t n, bool ca
 
 FgVal fg_py_member(FgEnv *env, FgVal v, const char *rest) {
   const char *s = rest;
+  const FgVal from = v;
   for (int steps = 0; *s && steps < 32; steps++) {
     if (s[0] == '(' && s[1] == ')') {
       v = fg_member1(env, v, NULL, 0, true);
@@ -1008,6 +1099,7 @@ FgVal fg_py_member(FgEnv *env, FgVal v, const char *rest) {
     }
     if (v.kind == FG_VAL_UNKNOWN)
       return v;
+    v = fg_val_under(v, from);
   }
   return v;
 }
@@ -1833,7 +1925,7 @@ static FgVal fg_eval_in(FgEnv *env, FgModule *m, int e) {
       for (int el = fg_ex(a.tmod, a.texpr)->a; el >= 0; el = fg_ex(a.tmod, el)->next, k++)
         if (k == x->ival) {
           FgEnv te = fg_env_module(&sub, (FgModule *)a.tmod);
-          return fg_eval_in(&te, (FgModule *)a.tmod, el);
+          return fg_val_under(fg_eval_in(&te, (FgModule *)a.tmod, el), a);
         }
     }
     return fg_val(FG_VAL_UNKNOWN);

@@ -134,6 +134,10 @@ typedef FG_VEC(FgClassRef) FgClassRefVec;
 /* The def a call made in function f of module m enters; -1. */
 int fg_py_resolve_call(const FgPyModel *p, const FgModule *m, const FgPyFunc *f,
                        const FgPyCall *call);
+/* The same; made (not NULL) is also set to the in-repo class a constructor
+ * call names, whether or not the class defines __init__ ({NULL, -1}). */
+int fg_py_resolve_call_made(const FgPyModel *p, const FgModule *m, const FgPyFunc *f,
+                            const FgPyCall *call, FgClassRef *made);
 /* A relative dotted name (".x.y") made absolute from module m (owned). */
 char *fg_py_absolutize(const FgModule *m, const char *rel);
 /* The absolute module an import statement names (owned). */
@@ -213,6 +217,11 @@ typedef struct FgVal {
   const FgModule *origin_mod;
   FgSpan origin;
   const char *origin_label;
+  /* the condition not known it was chosen under (a factory's `if processes
+   * > 1: return ProcessRunner(...)` beside a return of another kind): what
+   * runs through it is a possible path; cond_mod NULL: none */
+  const FgModule *cond_mod;
+  int cond;
 } FgVal;
 
 /* Where a def runs: the module and function, the class of `self`, the call
@@ -414,6 +423,9 @@ void fg_py_edges_test_context(const FgPyModel *p, FgModule *m, int cls, int from
 /* The in-repo def a class attribute's value (expr e of m) holds: `runner =
  * staticmethod(f)`, `runner = f`; -1. */
 int fg_py_class_attr_def(const FgPyModel *p, FgModule *m, int e);
+/* The first attribute of class c of m holding a pool constructor, a pool or
+ * a context, not called (`POOL_TYPE = mp.get_context("spawn").Pool`); -1. */
+int fg_py_class_pool_attr(const FgModule *m, int c);
 /* Rebuilds the def table from the parsed modules and propagates. */
 void fg_py_rebuild_defs(FgPyModel *p);
 

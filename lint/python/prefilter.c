@@ -282,6 +282,9 @@ void fg_py_reach_build(const FgPyModel *p, FgPfReach *r) {
         int d = fg_py_class_attr_def(p, m, k->attrs[a].expr);
         hit = d >= 0 && p->defs.items[d].dist >= 0;
       }
+      /* or a pool constructor its methods call (`cls.POOL_TYPE(...)`) */
+      if (!hit && k->nattrs)
+        hit = fg_py_class_pool_attr(m, (int)c) >= 0;
       if (hit && k->parent < 0 && !k->in_function)
         fg_reach_name(r, m, k->name);
     }

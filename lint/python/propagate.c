@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "core/source.h"
+#include "parse/pysites.h"
 #include "python/internal.h"
 
 const FgPyFunc *fg_py_def_func(const FgPyModel *p, int d) {
@@ -136,6 +137,45 @@ int fg_py_class_attr_def(const FgPyModel *p, FgModule *m, int e) {
   return en.kind == FG_ENTITY_DEF && en.rest && !*en.rest ? en.def : -1;
 }
 
+int fg_py_class_pool_attr(const FgModule *m, int c) {
+  const FgPyClass *k = &m->py->classes[c];
+  for (size_t a = 0; a < k->nattrs; a++) {
+    int e = k->attrs[a].expr;
+    if (e < 0 || (size_t)e >= m->py->nexprs)
+      continue;
+    const FgPyExpr *x = &m->py->exprs[e];
+    if ((x->kind != FG_EXPR_NAME && x->kind != FG_EXPR_CALL) || !x->text)
+      continue;
+    char *canon = fg_pysites_canonical(x->text);
+    bool hit = fg_pysites_is_poolish(canon);
+    free(canon);
+    if (hit)
+      return (int)a;
+  }
+  return -1;
+}
+
+/* The classes with an attribute holding a pool constructor or a context. */
+static void fg_pool_attr_classes(const FgPyModel *p, FgClassRefVec *out) {
+  for (size_t i = 0; i < p->modules.len; i++) {
+    FgModule *m = p->modules.items[i];
+    if (!m->py)
+      continue;
+    for (size_t c = 0; c < m->py->nclasses; c++)
+      if (m->py->classes[c].nattrs && fg_py_class_pool_attr(m, (int)c) >= 0) {
+        FgClassRef r = {m, (int)c};
+        fg_vec_push(out, r);
+      }
+  }
+}
+
+static bool fg_class_in(const FgClassRefVec *v, FgClassRef c) {
+  for (size_t i = 0; i < v->len; i++)
+    if (v->items[i].mod == c.mod && v->items[i].cls == c.cls)
+      return true;
+  return false;
+}
+
 /* A method may run what the class of its instance holds in an attribute
  * (`runner = staticmethod(run_in_processes)`, read through self, or through
  * the instance a dispatcher is handed), also a method the class inherits:
@@ -180,7 +220,29 @@ static int fg_edge_from_cmp(const void *a, const void *b) {
   return x->to < y->to ? -1 : (x->to > y->to);
 }
 
-static void fg_edges_for_def(const FgPyModel *p, int d, FgEdgeVec *edges) {
+/* Constructing a class whose attribute holds a pool constructor: what its
+ * methods, its own and inherited, do with it later (the instance a factory
+ * returns, `get_runner()` -> `MultiProcessRunner(...)`). */
+static void fg_edges_made(const FgPyModel *p, int d, FgClassRef made, FgSpan span,
+                          FgEdgeVec *edges) {
+  FgClassRefVec mro = {0};
+  fg_py_class_mro(p, made.mod, made.cls, &mro);
+  for (size_t b = 0; b < mro.len; b++) {
+    size_t nf = 0;
+    const uint32_t *fs = fg_py_class_funcs(mro.items[b].mod, mro.items[b].cls, &nf);
+    for (size_t j = 0; j < nf; j++) {
+      int to = fg_py_def_of(p, mro.items[b].mod, (int)fs[j]);
+      if (to >= 0 && to != d) {
+        FgEdge e = {d, to, span, false};
+        fg_vec_push(edges, e);
+      }
+    }
+  }
+  fg_vec_free(&mro);
+}
+
+static void fg_edges_for_def(const FgPyModel *p, const FgClassRefVec *pool_attr, int d,
+                             FgEdgeVec *edges) {
   FgDef *def = &p->defs.items[d];
   FgModule *m = def->mod;
   const FgPyFunc *f = &m->py->funcs[def->func];
@@ -188,11 +250,14 @@ static void fg_edges_for_def(const FgPyModel *p, int d, FgEdgeVec *edges) {
     const FgPyCall *c = &f->calls[i];
     if (c->pool != FG_POOL_NONE)
       continue;
-    int to = fg_py_resolve_call(p, m, f, c);
+    FgClassRef made = {NULL, -1};
+    int to = fg_py_resolve_call_made(p, m, f, c, pool_attr->len ? &made : NULL);
     if (to >= 0 && to != d) {
       FgEdge e = {d, to, c->callee_span, false};
       fg_vec_push(edges, e);
     }
+    if (made.mod && fg_class_in(pool_attr, made))
+      fg_edges_made(p, d, made, c->callee_span, edges);
   }
   FgScope scope = {0};
   fg_py_scope_build(p, m, f->cls, &scope);
@@ -258,6 +323,33 @@ static void fg_propagate(FgPyModel *p) {
       def->via_label = fg_xstrdup(f->name);
     }
   }
+  /* the methods along the MRO of a class holding a pool constructor may call
+   * it (`cls.POOL_TYPE(...)` in a base's classmethod) */
+  FgClassRefVec pool_attr = {0};
+  fg_pool_attr_classes(p, &pool_attr);
+  FgClassRefVec mro = {0};
+  for (size_t i = 0; i < pool_attr.len; i++) {
+    FgModule *m = pool_attr.items[i].mod;
+    const FgPyAssign *attr =
+        &m->py->classes[pool_attr.items[i].cls]
+             .attrs[fg_py_class_pool_attr(m, pool_attr.items[i].cls)];
+    mro.len = 0;
+    fg_py_class_mro(p, m, pool_attr.items[i].cls, &mro);
+    for (size_t b = 0; b < mro.len; b++) {
+      size_t nf = 0;
+      const uint32_t *fs = fg_py_class_funcs(mro.items[b].mod, mro.items[b].cls, &nf);
+      for (size_t j = 0; j < nf; j++) {
+        int to = fg_py_def_of(p, mro.items[b].mod, (int)fs[j]);
+        FgDef *def = to >= 0 ? &p->defs.items[to] : NULL;
+        if (def && def->dist < 0) {
+          def->dist = 0;
+          def->via = attr->span;
+          def->via_label = fg_xstrdup(attr->name);
+        }
+      }
+    }
+  }
+  fg_vec_free(&mro);
   FgEdgeVec edges = {0};
   FgEdgeVec attr_edges = {0};
   fg_edges_class_attrs(p, &attr_edges);
@@ -267,11 +359,12 @@ static void fg_propagate(FgPyModel *p) {
   FG_VEC(size_t) first = {0}; /* per def: index into edges (from-sorted) */
   for (size_t d = 0; d < n; d++) {
     fg_vec_push(&first, edges.len);
-    fg_edges_for_def(p, (int)d, &edges);
+    fg_edges_for_def(p, &pool_attr, (int)d, &edges);
     for (; ai < attr_edges.len && attr_edges.items[ai].from == (int)d; ai++)
       fg_vec_push(&edges, attr_edges.items[ai]);
   }
   fg_vec_free(&attr_edges);
+  fg_vec_free(&pool_attr);
   fg_vec_push(&first, edges.len);
   /* reverse adjacency: edges sorted by target */
   FgEdge *rev = fg_xmalloc((edges.len ? edges.len : 1) * sizeof(FgEdge));

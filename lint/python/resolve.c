@@ -10,7 +10,8 @@
 /* Re-exports are followed this many modules deep. */
 #define FG_REEXPORT_DEPTH 6
 
-static int fg_resolve_absolute_depth(const FgPyModel *p, const char *dotted, int depth);
+static int fg_resolve_absolute_depth(const FgPyModel *p, const char *dotted, int depth,
+                                     FgClassRef *made);
 
 /* A name a module imports at module level and so re-exports
  * (`from ._impl import compute` in pkg/__init__.py): the absolute name it
@@ -43,9 +44,10 @@ char *fg_py_reexport(const FgModule *m, const char *name, size_t n) {
   return NULL;
 }
 
-/* "f", "C.m", "C" (constructor: C.__init__) inside module m. */
+/* "f", "C.m", "C" (constructor: C.__init__) inside module m; made, when
+ * given, is set to the class a constructor call names. */
 static int fg_resolve_in_module_depth(const FgPyModel *p, const FgModule *m,
-                                      const char *tail, int depth) {
+                                      const char *tail, int depth, FgClassRef *made) {
   if (!m->py)
     return -1;
   const char *dot = strchr(tail, '.');
@@ -55,8 +57,11 @@ static int fg_resolve_in_module_depth(const FgPyModel *p, const FgModule *m,
     if (f >= 0)
       return fg_py_def_of(p, m, f);
     int c = fg_py_find_class(m, tail);
-    if (c >= 0)
+    if (c >= 0) {
+      if (made)
+        *made = (FgClassRef){(FgModule *)m, c};
       return fg_py_def_of(p, m, fg_py_find_func(m, "__init__", c));
+    }
   } else {
     char *cls = fg_xstrndup(tail, head);
     int c = fg_py_find_class(m, cls);
@@ -71,18 +76,20 @@ static int fg_resolve_in_module_depth(const FgPyModel *p, const FgModule *m,
   if (!target)
     return -1;
   char *full = fg_xasprintf("%s%s", target, tail + head);
-  int d = fg_resolve_absolute_depth(p, full, depth + 1);
+  int d = fg_resolve_absolute_depth(p, full, depth + 1, made);
   free(full);
   free(target);
   return d;
 }
 
-static int fg_resolve_in_module(const FgPyModel *p, const FgModule *m, const char *tail) {
-  return fg_resolve_in_module_depth(p, m, tail, 0);
+static int fg_resolve_in_module(const FgPyModel *p, const FgModule *m, const char *tail,
+                                FgClassRef *made) {
+  return fg_resolve_in_module_depth(p, m, tail, 0, made);
 }
 
 /* An absolute dotted name: the longest module prefix, then the rest. */
-static int fg_resolve_absolute_depth(const FgPyModel *p, const char *dotted, int depth) {
+static int fg_resolve_absolute_depth(const FgPyModel *p, const char *dotted, int depth,
+                                     FgClassRef *made) {
   char *s = fg_xstrdup(dotted);
   int result = -1;
   for (;;) {
@@ -92,7 +99,7 @@ static int fg_resolve_absolute_depth(const FgPyModel *p, const char *dotted, int
     *dot = '\0';
     FgModule *m = fg_pymodel_module(p, s);
     if (m) {
-      result = fg_resolve_in_module_depth(p, m, dotted + (dot - s) + 1, depth);
+      result = fg_resolve_in_module_depth(p, m, dotted + (dot - s) + 1, depth, made);
       break;
     }
   }
@@ -100,8 +107,8 @@ static int fg_resolve_absolute_depth(const FgPyModel *p, const char *dotted, int
   return result;
 }
 
-static int fg_resolve_absolute(const FgPyModel *p, const char *dotted) {
-  return fg_resolve_absolute_depth(p, dotted, 0);
+static int fg_resolve_absolute(const FgPyModel *p, const char *dotted, FgClassRef *made) {
+  return fg_resolve_absolute_depth(p, dotted, 0, made);
 }
 
 char *fg_py_absolutize(const FgModule *m, const char *rel) {
@@ -136,12 +143,14 @@ char *fg_py_import_target(const FgModule *m, const FgPyImport *im) {
   return abs;
 }
 
-int fg_py_resolve_call(const FgPyModel *p, const FgModule *m, const FgPyFunc *f,
-                       const FgPyCall *call) {
+int fg_py_resolve_call_made(const FgPyModel *p, const FgModule *m, const FgPyFunc *f,
+                            const FgPyCall *call, FgClassRef *made) {
   const char *r = call->resolved;
+  if (made)
+    *made = (FgClassRef){NULL, -1};
   if (r[0] == '.') {
     char *abs = fg_py_absolutize(m, r);
-    int d = fg_resolve_absolute(p, abs);
+    int d = fg_resolve_absolute(p, abs, made);
     free(abs);
     return d;
   }
@@ -162,8 +171,8 @@ int fg_py_resolve_call(const FgPyModel *p, const FgModule *m, const FgPyFunc *f,
     return -1;
   }
   if (!strchr(r, '.')) {
-    int d = fg_resolve_in_module(p, m, r);
-    if (d >= 0)
+    int d = fg_resolve_in_module(p, m, r, made);
+    if (d >= 0 || (made && made->mod))
       return d;
     for (size_t i = 0; i < m->py->nimports; i++) {
       const FgPyImport *im = &m->py->imports[i];
@@ -173,18 +182,23 @@ int fg_py_resolve_call(const FgPyModel *p, const FgModule *m, const FgPyFunc *f,
       FgModule *target = fg_pymodel_module(p, mod);
       free(mod);
       if (target && target != m) {
-        d = fg_resolve_in_module(p, target, r);
-        if (d >= 0)
+        d = fg_resolve_in_module(p, target, r, made);
+        if (d >= 0 || (made && made->mod))
           return d;
       }
     }
     return -1;
   }
-  int d = fg_resolve_absolute(p, r);
-  if (d >= 0)
+  int d = fg_resolve_absolute(p, r, made);
+  if (d >= 0 || (made && made->mod))
     return d;
   /* "C.m" for a class of this module */
-  return fg_resolve_in_module(p, m, r);
+  return fg_resolve_in_module(p, m, r, made);
+}
+
+int fg_py_resolve_call(const FgPyModel *p, const FgModule *m, const FgPyFunc *f,
+                       const FgPyCall *call) {
+  return fg_py_resolve_call_made(p, m, f, call, NULL);
 }
 
 /* Base class `name` (as resolved by pyfile) of a class in module m, when

@@ -901,9 +901,22 @@ static int fg_raises_cond(const FgModule *m, int g) {
 }
 
 /* Enters def d (from call c, or from no call when c is NULL). */
+static void fg_offer_def_under(FgSearch *s, FgEnv *env, FgAcc *acc, const FgPyCall *c,
+                               int d, FgClassRef self, const FgBinding *inst, int depth,
+                               bool unbound, FgVal chosen);
+
 static void fg_offer_def_(FgSearch *s, FgEnv *env, FgAcc *acc, const FgPyCall *c, int d,
                           FgClassRef self, const FgBinding *inst, int depth,
                           bool unbound) {
+  FgVal none = {0};
+  fg_offer_def_under(s, env, acc, c, d, self, inst, depth, unbound, none);
+}
+
+/* The same, for a def reached through a value chosen under a condition not
+ * known (chosen.cond_mod): the path is possible, with that condition. */
+static void fg_offer_def_under(FgSearch *s, FgEnv *env, FgAcc *acc, const FgPyCall *c,
+                               int d, FgClassRef self, const FgBinding *inst, int depth,
+                               bool unbound, FgVal chosen) {
   if (d < 0 || d == env->def)
     return;
   FgKey k = fg_key(s, d, self, env, c, inst, unbound);
@@ -930,6 +943,11 @@ static void fg_offer_def_(FgSearch *s, FgEnv *env, FgAcc *acc, const FgPyCall *c
     r.status = FG_REACH_POSSIBLE;
     r.gmod = env->mod;
     r.gcond = raises;
+  }
+  if (chosen.cond_mod && r.status == FG_REACH_CERTAIN) {
+    r.status = FG_REACH_POSSIBLE;
+    r.gmod = chosen.cond_mod;
+    r.gcond = chosen.cond;
   }
   fg_offer(s, env, acc, c ? c->guard : -1, r, child, t->mod->src, tf->name_span.start,
            tf->name_span.end, label);
@@ -1284,7 +1302,7 @@ static void fg_call_items_one(FgSearch *s, FgEnv *env, FgAcc *acc, const FgPyCal
     const FgBinding *inst = v.inst;
     if (c->how == FG_NAME_SELF && !inst)
       inst = env->inst;
-    fg_offer_def(s, env, acc, c, v.def, self, inst, depth);
+    fg_offer_def_under(s, env, acc, c, v.def, self, inst, depth, false, v);
     break;
   }
   case FG_VAL_CLASS: {

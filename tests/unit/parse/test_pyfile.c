@@ -902,6 +902,35 @@ static void test_keyword_forwarding(void **state) {
   done(&p);
 }
 
+/* `a, b = f()` in a def: each target a local holding f()[index]; nested
+ * targets keep their place, targets after a `*rest` are not kept. */
+static void test_unpacking_locals(void **state) {
+  Parsed p = parse("def run(n):\n"
+                   "    runner, (x, y), count = pick(n)\n"
+                   "    head, *rest, tail = items\n"
+                   "    return runner\n"
+                   "a, b = pick(1)\n");
+  const FgPyFunc *f = func(&p, "run");
+  const FgPyExpr *ex = p.m->exprs;
+  assert_int_equal(f->nlocals, 3);
+  assert_string_equal(f->locals[0].name, "runner");
+  const FgPyExpr *r = &ex[f->locals[0].expr];
+  assert_int_equal(r->kind, FG_EXPR_SUB);
+  assert_int_equal(r->ival, 0);
+  assert_int_equal(ex[r->a].kind, FG_EXPR_CALL);
+  assert_string_equal(ex[r->a].text, "pick");
+  assert_string_equal(f->locals[1].name, "count");
+  const FgPyExpr *c = &ex[f->locals[1].expr];
+  assert_int_equal(c->kind, FG_EXPR_SUB);
+  assert_int_equal(c->ival, 2);
+  assert_int_equal(c->a, r->a); /* one value, indexed twice */
+  assert_string_equal(f->locals[2].name, "head");
+  assert_int_equal(ex[f->locals[2].expr].ival, 0);
+  /* module level: not a def's local */
+  assert_int_equal(p.m->nglobals, 0);
+  done(&p);
+}
+
 static void test_delete_null(void **state) {
   fg_pyfile_delete(NULL);
 }
@@ -931,6 +960,7 @@ int main(void) {
       cmocka_unit_test(test_non_utf8_and_bom),
       cmocka_unit_test(test_deep_nesting),
       cmocka_unit_test(test_keyword_forwarding),
+      cmocka_unit_test(test_unpacking_locals),
       cmocka_unit_test(test_delete_null),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
