@@ -662,20 +662,22 @@ int fg_check(const FgCheckOptions *o, FILE *err) {
     fg_vec_free(&roots);
     int cached_rc = FG_EXIT_CLEAN;
     size_t n = 0;
-    char *report = runc ? fg_run_cache_lookup(runc, &n, &cached_rc, err) : NULL;
-    if (report) {
+    const char *report = NULL;
+    char *entry = runc ? fg_run_cache_lookup(runc, &report, &n, &cached_rc, err) : NULL;
+    if (entry) {
       FgBuf out = {0};
       out.sink = fg_open_output(o, err);
       int rc = FG_EXIT_ERROR;
       if (out.sink) {
-        fg_buf_append(&out, report, n);
+        for (size_t at = 0; at < n; at += 65536) /* in pieces: it streams out */
+          fg_buf_append(&out, report + at, n - at < 65536 ? n - at : 65536);
         rc = fg_close_output(o, &out, err) == 0 ? cached_rc : FG_EXIT_ERROR;
       }
       if (fg_stats_wanted())
         fprintf(err, "forkguard: stats: run_cache=hit inputs=%zu\n",
                 fg_run_cache_inputs(runc));
       fg_buf_free(&out);
-      free(report);
+      free(entry);
       fg_inputs_stop();
       fg_run_cache_close(runc);
       fg_groups_free(&groups);

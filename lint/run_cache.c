@@ -112,7 +112,8 @@ static bool fg_take_count(const char **p, const char *end, const char *name,
 
 /* An entry: the key (its length, then its bytes), the exit status, the
  * inputs' lines, the report. */
-char *fg_run_cache_lookup(FgRunCache *self, size_t *len, int *rc, FILE *err) {
+char *fg_run_cache_lookup(FgRunCache *self, const char **report, size_t *len, int *rc,
+                          FILE *err) {
   size_t klen = strlen(self->key), n = 0;
   char *warning = NULL;
   char *e = fg_cache_get(self->cache, fg_cache_hash(self->key, klen), klen, &n, &warning);
@@ -141,16 +142,14 @@ char *fg_run_cache_lookup(FgRunCache *self, size_t *len, int *rc, FILE *err) {
   if (ok)
     ok = fg_take_count(&p, end, "report", &report_len) &&
          report_len == (unsigned long long)(end - p);
-  char *report = NULL;
-  if (ok) {
-    report = fg_xmalloc((size_t)report_len + 1);
-    memcpy(report, p, (size_t)report_len);
-    report[report_len] = '\0';
-    *len = (size_t)report_len;
-    *rc = (int)status;
+  if (!ok) {
+    free(e);
+    return NULL;
   }
-  free(e);
-  return report;
+  *report = p;
+  *len = (size_t)report_len;
+  *rc = (int)status;
+  return e;
 }
 
 void fg_run_cache_store(FgRunCache *self, int rc, const char *report, size_t len,

@@ -35,9 +35,11 @@ FgRunCache *fg_run_cache_open(const FgCheckOptions *o, const FgConfigOverrides *
                               const char *const *roots, size_t nroots, bool color);
 void fg_run_cache_close(FgRunCache *self);
 
-/* The stored report (owned, *len bytes) and its exit status, when every
- * input is as it was; else NULL. A damaged entry is named on err. */
-char *fg_run_cache_lookup(FgRunCache *self, size_t *len, int *rc, FILE *err);
+/* When every input is as it was: the entry (owned), with *report (*len
+ * bytes, inside the entry) and its exit status; else NULL. A damaged entry
+ * is named on err. */
+char *fg_run_cache_lookup(FgRunCache *self, const char **report, size_t *len, int *rc,
+                          FILE *err);
 
 /* Stores the report of a run that started at start_ns (fg_inputs_now_ns)
  * with the inputs recorded since. */

@@ -131,12 +131,10 @@ char *fg_cache_get(FgCache *self, uint64_t hash, size_t len, size_t *out_len,
   }
   free(path);
   size_t plen = n - FG_CACHE_HEADER;
-  char *payload = fg_xmalloc(plen ? plen : 1);
-  memcpy(payload, buf + FG_CACHE_HEADER, plen);
-  free(buf);
+  memmove(buf, buf + FG_CACHE_HEADER, plen); /* in place: a payload can be large */
   *out_len = plen;
   atomic_fetch_add(&self->hits, 1);
-  return payload;
+  return buf;
 }
 
 static bool fg_write_all(int fd, const char *p, size_t n) {
