@@ -9,7 +9,9 @@ For each tree it times, in turns (round robin, after one warm-up of each):
   grep      grep -rlE 'ProcessPool|multiprocessing' TREE    (the I/O floor)
   scan      fg-scan-floor TREE    discovery, read and word scan, no parse
   cold      forkguard check TREE with no cache (.forkguard_cache removed)
-  warm      forkguard check TREE again, nothing changed
+  warm      forkguard check TREE again, nothing changed (the stored report)
+  model     the same with FORKGUARD_RUN_CACHE=0: summaries from the cache,
+            the model built again
   one       one file changed, then `forkguard check TREE/FILE` (pre-commit)
   ast-grep  ast-grep run -p 'ProcessPoolExecutor($$$)' -l python TREE
   ast-ref   bench/ast_ref.py TREE (stdlib `ast` with a substring prefilter)
@@ -209,6 +211,7 @@ def bench_tree(name, a, fg, floor, sg):
         ("scan", lambda: run([floor, path]), a.runs),
         ("cold", cold, a.runs),
         ("warm", lambda: run(check + [path], env), a.runs),
+        ("model", lambda: run(check + [path], dict(env, FORKGUARD_RUN_CACHE="0")), a.runs),
         ("one", one if target else None, a.runs),
         ("ast-grep", lambda: run([sg, "run", "-p", "ProcessPoolExecutor($$$)", "-l", "python",
                                   path]), a.ref_runs),
@@ -255,14 +258,16 @@ def fmt_row(r):
     ref = f"{r['cold']['median'] / r['ast-ref']['median']:.2f}" if "cold" in r and "ast-ref" in r else "-"
     return (f"| {r['tree']} | {r['files']} | {r['bytes'] / 1e6:.1f} | {t('grep')} | {t('scan')} "
             f"({ratio('scan')}) | {t('cold')} ({ratio('cold')}) | {t('warm')} ({ratio('warm')}) "
+            f"| {t('model')} ({ratio('model')}) "
             f"| {t('one')} ({ratio('one')}) | {t('ast-grep')} | {t('ast-ref')} | {ref} "
-            f"| {rss('cold')}/{rss('warm')}/{rss('one')} | {cold.get('parsed', '-')} |")
+            f"| {rss('cold')}/{rss('warm')}/{rss('model')}/{rss('one')} "
+            f"| {cold.get('parsed', '-')} |")
 
 
 HEADER = ("| tree | .py files | MB | grep s | scan s (x grep) | cold s (x grep) | warm s (x grep) "
-          "| one changed s (x grep) | ast-grep s | ast-ref s | cold / ast-ref "
-          "| RSS MiB cold/warm/one | parsed |\n"
-          "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+          "| model s (x grep) | one changed s (x grep) | ast-grep s | ast-ref s | cold / ast-ref "
+          "| RSS MiB cold/warm/model/one | parsed |\n"
+          "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
 
 
 def main():

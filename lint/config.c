@@ -7,6 +7,7 @@
 #include <strings.h>
 #include <sys/stat.h>
 
+#include "core/inputs.h"
 #include "core/source.h"
 #include "parse/toml.h"
 
@@ -302,6 +303,7 @@ static int fg_config_read(FgConfig *c, const FgConfigOverrides *ov, const char *
 
 static bool fg_is_file(const char *path) {
   struct stat st;
+  fg_inputs_note(path);
   return stat(path, &st) == 0 && S_ISREG(st.st_mode);
 }
 

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "core/discover.h"
+#include "core/inputs.h"
 #include "core/json.h"
 #include "core/overlay.h"
 #include "fix/apply.h"
@@ -15,6 +16,7 @@
 #include "project.h"
 #include "report/output.h"
 #include "rules.h"
+#include "run_cache.h"
 
 const char *fg_version(void) {
   return FG_VERSION;
@@ -639,13 +641,53 @@ int fg_check(const FgCheckOptions *o, FILE *err) {
   FgConfigOverrides ov = {o->config,        o->no_config, o->select, o->ignore, o->jobs,
                           o->extend_select, fg_rules,     fg_nrules, NULL,      0,
                           o->no_cache,      o->cache_dir};
+  /* the run cache needs every path the run looks at, from the start */
+  int64_t start_ns = fg_inputs_now_ns();
+  bool use_run_cache = fg_run_cache_wanted(o);
+  if (use_run_cache)
+    fg_inputs_start();
   FgGroupVec groups = {0};
   if (!fg_group_paths(paths, npaths, &groups, err)) {
+    fg_inputs_stop();
     fg_groups_free(&groups);
     return FG_EXIT_ERROR;
   }
+  bool color = o->output ? false : fg_use_color(o->color, stdout);
+  FgRunCache *runc = NULL;
+  if (use_run_cache) {
+    FG_VEC(const char *) roots = {0};
+    for (size_t i = 0; i < groups.len; i++)
+      fg_vec_push(&roots, groups.items[i].root);
+    runc = fg_run_cache_open(o, &ov, roots.items, roots.len, color);
+    fg_vec_free(&roots);
+    int cached_rc = FG_EXIT_CLEAN;
+    size_t n = 0;
+    const char *report = NULL;
+    char *entry = runc ? fg_run_cache_lookup(runc, &report, &n, &cached_rc, err) : NULL;
+    if (entry) {
+      FgBuf out = {0};
+      out.sink = fg_open_output(o, err);
+      int rc = FG_EXIT_ERROR;
+      if (out.sink) {
+        for (size_t at = 0; at < n; at += 65536) /* in pieces: it streams out */
+          fg_buf_append(&out, report + at, n - at < 65536 ? n - at : 65536);
+        rc = fg_close_output(o, &out, err) == 0 ? cached_rc : FG_EXIT_ERROR;
+      }
+      if (fg_stats_wanted())
+        fprintf(err, "forkguard: stats: run_cache=hit inputs=%zu\n",
+                fg_run_cache_inputs(runc));
+      fg_buf_free(&out);
+      free(entry);
+      fg_inputs_stop();
+      fg_run_cache_close(runc);
+      fg_groups_free(&groups);
+      return rc;
+    }
+  }
   FgGroupObservedVec observed = {0};
   if (!fg_observe_groups(o, &groups, &ov, &observed, err)) {
+    fg_inputs_stop();
+    fg_run_cache_close(runc);
     fg_observed_groups_free(&observed);
     fg_groups_free(&groups);
     return FG_EXIT_ERROR;
@@ -687,6 +729,8 @@ int fg_check(const FgCheckOptions *o, FILE *err) {
     }
     fg_buf_free(&diff);
     if (rc == FG_EXIT_ERROR || o->diff) {
+      fg_inputs_stop();
+      fg_run_cache_close(runc);
       fg_strvec_free(&written);
       fg_strvec_free(&prefixes);
       free(display);
@@ -708,7 +752,7 @@ int fg_check(const FgCheckOptions *o, FILE *err) {
 
   FG_VEC(FgProject *) projects = {0};
   FgDiagList diags = {0};
-  size_t io_errors = 0, untrusted = 0;
+  size_t io_errors = 0, untrusted = 0, warned = 0;
   bool stats = fg_stats_wanted();
   for (size_t i = 0; i < groups.len; i++) {
     char *why = NULL;
@@ -724,6 +768,7 @@ int fg_check(const FgCheckOptions *o, FILE *err) {
     fg_vec_push(&projects, p);
     fg_project_show_under(p, prefixes.items[i]);
     fg_print_warnings(p, err);
+    warned += p->problems.warnings.len;
     io_errors += p->problems.io_errors;
     p->observed = observed.items[i].obs;
     FgDiagList one = {0};
@@ -747,11 +792,14 @@ int fg_check(const FgCheckOptions *o, FILE *err) {
     fg_vec_free(&one.items);
   }
   FgBuf out = {0};
+  FILE *sink = NULL;
   if (rc == FG_EXIT_CLEAN) {
     fg_diag_list_sort(&diags);
-    out.sink = fg_open_output(o, err);
-    if (!out.sink)
+    sink = fg_open_output(o, err);
+    if (!sink)
       rc = FG_EXIT_ERROR;
+    /* a report the run cache keeps is made whole, then written */
+    out.sink = runc ? NULL : sink;
   }
   if (rc == FG_EXIT_CLEAN) {
     FgSummary sum = {0};
@@ -761,7 +809,6 @@ int fg_check(const FgCheckOptions *o, FILE *err) {
     sum.written = (const char *const *)written.items;
     sum.nwritten = written.len;
     sum.untrusted = untrusted;
-    bool color = o->output ? false : fg_use_color(o->color, stdout);
     /* the exit status the run will have, unless writing the report fails */
     rc = sum.findings && !o->exit_zero && !o->show_files ? FG_EXIT_FINDINGS
                                                          : FG_EXIT_CLEAN;
@@ -794,9 +841,14 @@ int fg_check(const FgCheckOptions *o, FILE *err) {
         fg_output_text(&out, &diags, &sum, color, o->quiet, o->unsafe_fixes);
         break;
       }
+    if (runc && rc != FG_EXIT_ERROR && !warned && !untrusted)
+      fg_run_cache_store(runc, rc, out.data, out.len, start_ns);
+    out.sink = sink;
     if (fg_close_output(o, &out, err) != 0)
       rc = FG_EXIT_ERROR;
   }
+  fg_inputs_stop();
+  fg_run_cache_close(runc);
   fg_buf_free(&out);
   if (o->process_ends) {
     /* freeing every summary, tree of values and finding one by one costs a

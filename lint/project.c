@@ -8,6 +8,7 @@
 #include "ci/repo.h"
 #include "core/cache.h"
 #include "core/discover.h"
+#include "core/inputs.h"
 #include "core/parallel.h"
 #include "parse/pyfile_cache.h"
 
@@ -121,9 +122,7 @@ static void fg_load_ci(FgProject *p, FgDiscovery *disc) {
   fg_load_repo_ci(p, &ctx, disc);
 }
 
-/* This build of forkguard: its version and the binary's size and time (so a
- * rebuilt binary never reads what another build cached). */
-static char *fg_build_id(void) {
+char *fg_project_build_id(void) {
   struct stat st;
   if (stat("/proc/self/exe", &st) == 0)
     return fg_xasprintf("%s:%lld:%lld.%09ld", FG_VERSION, (long long)st.st_size,
@@ -131,16 +130,21 @@ static char *fg_build_id(void) {
   return fg_xstrdup(FG_VERSION);
 }
 
-/* The summaries' cache: --cache-dir, FORKGUARD_CACHE_DIR, or
- * .forkguard_cache at the project root; none with --no-cache. */
-static FgCache *fg_open_cache(const FgProject *p, const FgConfigOverrides *ov) {
+char *fg_project_cache_dir(const char *root, const FgConfigOverrides *ov) {
   if (ov && ov->no_cache)
     return NULL;
   const char *env = getenv("FORKGUARD_CACHE_DIR");
   const char *given = ov && ov->cache_dir ? ov->cache_dir : env && *env ? env : NULL;
-  char *dir = given ? fg_xstrdup(given) : fg_xasprintf("%s/.forkguard_cache", p->root);
+  return given ? fg_xstrdup(given) : fg_xasprintf("%s/.forkguard_cache", root);
+}
+
+/* The summaries' cache, in the folder of fg_project_cache_dir. */
+static FgCache *fg_open_cache(const FgProject *p, const FgConfigOverrides *ov) {
+  char *dir = fg_project_cache_dir(p->root, ov);
+  if (!dir)
+    return NULL;
   FgPyOptions opts = {p->py.extra_pool_constructors, p->py.nextra_pool_constructors};
-  char *build = fg_build_id();
+  char *build = fg_project_build_id();
   FgCache *c = fg_cache_open(dir, "py", fg_pyfile_cache_key(&opts, build));
   free(build);
   free(dir);
@@ -240,6 +244,7 @@ FgProject *fg_project_load_overlay(const char *const *paths, size_t npaths,
   }
   for (size_t i = 0; i < npaths; i++) {
     char real[4096];
+    fg_inputs_note(paths[i]);
     if (!realpath(paths[i], real)) {
       *err = fg_xasprintf("%s: no such file or directory", paths[i]);
       fg_discovery_delete(disc);

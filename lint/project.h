@@ -86,6 +86,13 @@ FgProject *fg_project_load_overlay(const char *const *paths, size_t npaths,
                                    char **err);
 void fg_project_delete(FgProject *self);
 
+/* The folder of the project's caches (owned): --cache-dir,
+ * FORKGUARD_CACHE_DIR, or .forkguard_cache at root; NULL with --no-cache. */
+char *fg_project_cache_dir(const char *root, const FgConfigOverrides *ov);
+/* This build of forkguard: its version and the binary's size and time (so a
+ * rebuilt binary never reads what another build cached). Owned. */
+char *fg_project_build_id(void);
+
 /* A source standing for a file a fix creates at path (relative to the
  * root). The project owns it; the same path gives the same source, so two
  * fixes creating the same file make identical edits. */

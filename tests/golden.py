@@ -87,13 +87,15 @@ class Scratch:
             subprocess.run(["rm", "-rf", self.tmp], check=True)
 
 
-def run(exe, case, extra, copy=False, tree=None):
+def run(exe, case, extra, copy=False, tree=None, run_cache=True):
     if case_command(case) == "runs":
         cmd = [exe, "runs", *extra, *case_args(case), "project"]
     else:
         cmd = [exe, "check", "--color", "never", *extra, *case_args(case), "project"]
     env = dict(os.environ)
     env.pop("NO_COLOR", None)
+    if not run_cache:
+        env["FORKGUARD_RUN_CACHE"] = "0"
     with Scratch(case, copy) as cwd:
         try:
             p = subprocess.run(cmd, cwd=cwd, capture_output=True, env=env, timeout=60)
@@ -179,28 +181,53 @@ def show(want, got):
     print()
 
 
-def cache_entries():
-    """The summary cache's entry files (FORKGUARD_CACHE_DIR), by name."""
+def cache_entries(kind="py"):
+    """The entry files of one kind of the cache (FORKGUARD_CACHE_DIR): {path:
+    modification time}; "py" the summaries, "run" the stored reports."""
     d = os.environ.get("FORKGUARD_CACHE_DIR")
     if not d or not os.path.isdir(d):
-        return set()
-    return {
-        os.path.join(top, f)
-        for top, _, files in os.walk(d)
-        for f in files
-        if f not in (".gitignore", "CACHEDIR.TAG") and not f.startswith(".tmp-")
-    }
+        return {}
+    out = {}
+    for folder in os.listdir(d):
+        if not folder.startswith(kind + "-"):
+            continue
+        for f in os.listdir(os.path.join(d, folder)):
+            path = os.path.join(d, folder, f)
+            if not f.startswith(".tmp-") and os.path.isfile(path):
+                out[path] = os.stat(path).st_mtime_ns
+    return out
+
+
+def replay_check(exe, case, extra, want, counts):
+    """Twice more with the run cache: the report it stored is the one it
+    replays. Returns a failure message or None."""
+    before = cache_entries("run")
+    second = run(exe, case, extra)
+    stored = cache_entries("run")
+    third = run(exe, case, extra)
+    after = cache_entries("run")
+    if second != want or third != want:
+        return "with the run cache:\n" + (second if second != want else third)
+    if stored != before:
+        counts["stored"] += 1
+        if after != stored:
+            return "a stored report was not replayed (the run wrote the cache again)"
+        counts["replayed"] += 1
+    return None
 
 
 def main():
     args = [a for a in sys.argv[1:] if a != "--expect-cache-hits"]
-    # --expect-cache-hits: a second run over a cache the first one filled;
-    # every summary must come from it, so no entry may be added
+    # --expect-cache-hits: a second run over a cache the first one filled,
+    # the run cache off; every summary must come from it, so no entry may be
+    # added. Then each case twice more with the run cache: the report stored
+    # is the report replayed, and both are the expected one
     expect_hits = len(args) < len(sys.argv) - 1
     exe = os.path.abspath(args[0])
     root = Path(args[1])
     only = args[2] if len(args) > 2 else None
     before = cache_entries()
+    counts = {"stored": 0, "replayed": 0}
     if expect_hits and not before:
         print("FAIL --expect-cache-hits: the cache in FORKGUARD_CACHE_DIR is empty")
         return 1
@@ -218,7 +245,7 @@ def main():
             exp = case / name
             if name == "expected.json" and not exp.exists():
                 continue
-            got = run(exe, case, extra)
+            got = run(exe, case, extra, run_cache=not expect_hits)
             checked += 1
             if update:
                 if not exp.exists() or exp.read_text() != got:
@@ -230,6 +257,12 @@ def main():
                 failed += 1
                 print(f"FAIL {exp}")
                 show(want, got)
+            elif expect_hits and name == "expected.txt":
+                problem = replay_check(exe, case, extra, want, counts)
+                checked += 1
+                if problem:
+                    failed += 1
+                    print(f"FAIL {exp}: {problem}")
         fix_failed = check_fix(exe, case, update)
         if fix_failed is not None:
             checked += 1
@@ -254,13 +287,19 @@ def main():
             print(f"FAIL {exp}")
             show(want, got)
     if expect_hits:
-        added = sorted(cache_entries() - before)
+        added = sorted(set(cache_entries()) - set(before))
         checked += 1
         if added:
             failed += 1
             print(f"FAIL --expect-cache-hits: {len(added)} summaries were not in the cache, e.g. {added[0]}")
         else:
             print(f"the cache served every summary ({len(before)} entries)")
+        print(f"the run cache stored {counts['stored']} reports and replayed "
+              f"{counts['replayed']}")
+        checked += 1
+        if not counts["replayed"]:
+            failed += 1
+            print("FAIL --expect-cache-hits: the run cache replayed no report")
     passed = checked - failed
     print(f"golden: {passed} passed, {failed} failed")
     return 1 if failed else 0

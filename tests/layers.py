@@ -27,7 +27,7 @@ def layer(rel):
         return None
     if len(parts) == 2:
         stem = Path(parts[1]).stem
-        if stem in ("engine", "runs_cmd"):
+        if stem in ("engine", "runs_cmd", "run_cache"):
             return "engine"
         if stem == "forkguard":
             return "api"
@@ -64,7 +64,7 @@ def included_layer(name, including):
     stem = Path(name).stem
     if stem == "forkguard":
         return "api"
-    if stem == "engine":
+    if stem in ("engine", "run_cache"):
         return "engine"
     if stem in PROJECT_FILES:
         return "project"

@@ -1,5 +1,6 @@
 #include "ci/pytest_cfg.h"
 
+#include "core/inputs.h"
 #include "core/overlay.h"
 
 #include <ctype.h>
@@ -28,6 +29,7 @@ static bool fg_pytest_cfg_is_file(const char *root, const char *name) {
   if (fg_overlay_find(fg_cfg_overlay, name))
     return true;
   char *p = fg_xasprintf("%s/%s", root, name);
+  fg_inputs_note(p);
   struct stat st;
   /* a FIFO or a device by that name is met, and refused when read */
   bool ok = stat(p, &st) == 0 && !S_ISDIR(st.st_mode);
@@ -453,6 +455,7 @@ static bool fg_pytest_cfg_is_requirements_name(const char *name) {
 static void fg_pytest_cfg_deps_requirements(FgPytestCfg *self, const char *root,
                                             const char *dir, bool any_txt) {
   char *path = dir ? fg_xasprintf("%s/%s", root, dir) : fg_xstrdup(root);
+  fg_inputs_note(path);
   DIR *d = opendir(path);
   free(path);
   if (!d)

@@ -4,6 +4,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/inputs.h"
 #include "parse/shlex.h"
 
 /* ---- launchers ------------------------------------------------------------ */
@@ -467,6 +468,7 @@ static bool fg_run_path_exists(const FgRunContext *ctx, const char *rel) {
   if (!ctx->root)
     return true;
   char *full = fg_xasprintf("%s/%s", ctx->root, *rel ? rel : ".");
+  fg_inputs_note(full);
   bool ok = access(full, F_OK) == 0;
   free(full);
   return ok;

@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "ci/launch_int.h"
+#include "core/inputs.h"
 #include "parse/toml.h"
 
 typedef enum {
@@ -282,6 +283,7 @@ static bool fg_spin_is_path(const FgLaunchCtx *lc, const char *cwd, const char *
   char *rel = fg_xstrndup(word, n);
   char *in = fg_path_join(cwd, rel);
   char *full = fg_xasprintf("%s/%s", lc->env->root, in);
+  fg_inputs_note(full);
   bool ok = n > 0 && access(full, F_OK) == 0;
   free(full);
   free(in);

@@ -131,12 +131,10 @@ char *fg_cache_get(FgCache *self, uint64_t hash, size_t len, size_t *out_len,
   }
   free(path);
   size_t plen = n - FG_CACHE_HEADER;
-  char *payload = fg_xmalloc(plen ? plen : 1);
-  memcpy(payload, buf + FG_CACHE_HEADER, plen);
-  free(buf);
+  memmove(buf, buf + FG_CACHE_HEADER, plen); /* in place: a payload can be large */
   *out_len = plen;
   atomic_fetch_add(&self->hits, 1);
-  return payload;
+  return buf;
 }
 
 static bool fg_write_all(int fd, const char *p, size_t n) {
@@ -280,4 +278,47 @@ size_t fg_cache_hits(const FgCache *self) {
 
 size_t fg_cache_writes(const FgCache *self) {
   return self ? atomic_load(&((FgCache *)self)->writes) : 0;
+}
+
+typedef struct FgAged {
+  char *name;
+  struct timespec t;
+} FgAged;
+
+static int fg_aged_cmp(const void *a, const void *b) {
+  const FgAged *x = a, *y = b;
+  if (x->t.tv_sec != y->t.tv_sec)
+    return x->t.tv_sec > y->t.tv_sec ? -1 : 1;
+  if (x->t.tv_nsec != y->t.tv_nsec)
+    return x->t.tv_nsec > y->t.tv_nsec ? -1 : 1;
+  return strcmp(x->name, y->name);
+}
+
+void fg_cache_trim(FgCache *self, size_t keep) {
+  DIR *d = opendir(self->folder);
+  if (!d)
+    return;
+  FG_VEC(FgAged) entries = {0};
+  struct dirent *e;
+  while ((e = readdir(d))) {
+    if (e->d_name[0] == '.')
+      continue; /* ".", "..", a temporary file being written */
+    char *path = fg_xasprintf("%s/%s", self->folder, e->d_name);
+    struct stat st;
+    if (lstat(path, &st) == 0 && S_ISREG(st.st_mode))
+      fg_vec_push(&entries, ((FgAged){fg_xstrdup(e->d_name), st.st_mtim}));
+    free(path);
+  }
+  closedir(d);
+  if (entries.len > 1)
+    qsort(entries.items, entries.len, sizeof entries.items[0], fg_aged_cmp);
+  for (size_t i = 0; i < entries.len; i++) {
+    if (i >= keep) {
+      char *path = fg_xasprintf("%s/%s", self->folder, entries.items[i].name);
+      unlink(path);
+      free(path);
+    }
+    free(entries.items[i].name);
+  }
+  fg_vec_free(&entries);
 }

@@ -42,6 +42,10 @@ bool fg_cache_writable(FgCache *self);
 bool fg_cache_put(FgCache *self, uint64_t hash, size_t len, const char *payload,
                   size_t payload_len);
 
+/* Keeps the `keep` entries written last, removing the others (for kinds
+ * whose entries are large and seldom read again). */
+void fg_cache_trim(FgCache *self, size_t keep);
+
 /* Counters for FORKGUARD_STATS. */
 size_t fg_cache_hits(const FgCache *self);
 size_t fg_cache_writes(const FgCache *self);

@@ -1,5 +1,6 @@
 #include "core/discover.h"
 
+#include "core/inputs.h"
 #include "core/overlay.h"
 
 #include <dirent.h>
@@ -38,6 +39,7 @@ static const char *const fg_root_markers[] = {".git",      "pyproject.toml", "py
 
 static bool fg_exists(const char *dir, const char *name) {
   char *p = fg_xasprintf("%s/%s", dir, name);
+  fg_inputs_note(p);
   struct stat st;
   bool ok = lstat(p, &st) == 0;
   free(p);
@@ -46,8 +48,10 @@ static bool fg_exists(const char *dir, const char *name) {
 
 char *fg_discover_root(const char *path) {
   char real[PATH_MAX];
+  fg_inputs_note(path);
   if (!realpath(path, real))
     return NULL;
+  fg_inputs_note(real);
   struct stat st;
   if (stat(real, &st) != 0)
     return NULL;
@@ -92,6 +96,7 @@ char *fg_discover_repo_root(const char *dir) {
 
 void fg_discover_workflows_at(const char *root, FgStrVec *out) {
   char *dir = fg_xasprintf("%s/.github/workflows", root);
+  fg_inputs_note(dir);
   DIR *d = opendir(dir);
   size_t first = out->len;
   struct dirent *ent;
@@ -100,6 +105,7 @@ void fg_discover_workflows_at(const char *root, FgStrVec *out) {
     if (!fg_str_endswith(name, ".yml") && !fg_str_endswith(name, ".yaml"))
       continue;
     char *abs = fg_xasprintf("%s/%s", dir, name);
+    fg_inputs_note(abs);
     struct stat st;
     if (stat(abs, &st) == 0 && S_ISREG(st.st_mode))
       fg_vec_push(out, fg_xasprintf(".github/workflows/%s", name));
@@ -213,6 +219,8 @@ static bool fg_is_workflow(const char *rel) {
  * else a warning names it. */
 static bool fg_link_inside(FgDiscovery *self, const char *rel, const char *abs) {
   char *real = realpath(abs, NULL);
+  fg_inputs_note(abs);
+  fg_inputs_note(real);
   bool inside = real && fg_path_under_abs(real, self->root);
   if (!inside)
     fg_vec_push(&self->warnings, fg_xasprintf("%s: %s; not read", rel,
@@ -229,6 +237,7 @@ static void fg_walk(FgDiscovery *self, const FgIgnore *ig, const char *const *ex
   while (stack.len) {
     char *rel = stack.items[--stack.len];
     char *abs = *rel ? fg_xasprintf("%s/%s", self->root, rel) : fg_xstrdup(self->root);
+    fg_inputs_note(abs);
     DIR *d = opendir(abs);
     if (!d) {
       fg_vec_push(&self->warnings, fg_xasprintf("%s: cannot read directory: %s",
@@ -259,6 +268,7 @@ static void fg_walk(FgDiscovery *self, const FgIgnore *ig, const char *const *ex
       bool wanted = fg_str_endswith(name, ".py") || fg_is_workflow(crel);
       if (S_ISLNK(lst.st_mode)) {
         struct stat st;
+        fg_inputs_note(cabs);
         /* symlinked files are read, when they stay in the project;
          * symlinked folders are not walked */
         bool target = stat(cabs, &st) == 0;
@@ -330,6 +340,7 @@ FgDiscovery *fg_discover(const char *path, const char *const *excludes, size_t n
                          char **err) {
   *err = NULL;
   struct stat st;
+  fg_inputs_note(path);
   if (stat(path, &st) != 0) {
     *err = fg_xasprintf("%s: %s", path, strerror(errno));
     return NULL;

@@ -1,5 +1,7 @@
 #include "core/overlay.h"
 
+#include "core/inputs.h"
+
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,9 +45,11 @@ static char *fg_reader_confine(const FgReader *self, const char *rel, bool only_
   bool dotdot = strcmp(rel, "..") == 0 || fg_str_startswith(rel, "../") ||
                 strstr(rel, "/../") || fg_str_endswith(rel, "/..");
   struct stat st;
+  fg_inputs_note(abs);
   if (only_link && !dotdot && lstat(abs, &st) == 0 && !S_ISLNK(st.st_mode))
     return abs;
   char *real = realpath(abs, NULL);
+  fg_inputs_note(real);
   if (!real) {
     int saved = errno;
     *err = fg_xstrdup(strerror(saved));

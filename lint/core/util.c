@@ -1,5 +1,7 @@
 #include "core/util.h"
 
+#include "core/inputs.h"
+
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -200,6 +202,7 @@ const char *fg_file_kind(unsigned mode) {
 
 char *fg_read_file(const char *path, size_t max_bytes, size_t *len, char **err) {
   *err = NULL;
+  fg_inputs_note(path);
   /* Non-blocking, so that opening a FIFO does not wait for a writer; the
    * type is checked on the open descriptor (no window between a stat and
    * the open), and only a regular file is read. */

@@ -69,13 +69,16 @@ def make_project(root: Path):
 @pytest.fixture
 def fg(fg_bin):
     """forkguard with the cache at its default place (the suite's own
-    FORKGUARD_CACHE_DIR removed), FORKGUARD_STATS on."""
+    FORKGUARD_CACHE_DIR removed), FORKGUARD_STATS on, the run cache off (the
+    summaries are what these tests are about; test_run_cache.py has the
+    stored reports)."""
 
     def run(*args, cwd, extra_env=None):
         env = dict(os.environ)
         env.pop("FORKGUARD_CACHE_DIR", None)
         env.pop("NO_COLOR", None)
         env["FORKGUARD_STATS"] = "1"
+        env["FORKGUARD_RUN_CACHE"] = "0"
         if extra_env:
             env.update(extra_env)
         p = subprocess.run([fg_bin, *map(str, args)], cwd=cwd, env=env,

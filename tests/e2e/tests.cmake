@@ -14,7 +14,8 @@ add_test(NAME golden
          COMMAND ${FG_PYTHON3} ${CMAKE_SOURCE_DIR}/tests/golden.py $<TARGET_FILE:forkguard>
                  ${CMAKE_SOURCE_DIR}/fixtures)
 # Property: the same again with every summary from the cache the first run
-# filled (in its own folder, so nothing else warms it first) gives the same bytes.
+# filled (in its own folder, so nothing else warms it first) gives the same
+# bytes; and so does a report the run cache stores and then replays.
 add_test(NAME golden-cold
          COMMAND ${CMAKE_COMMAND} -E rm -rf ${CMAKE_BINARY_DIR}/golden-cache)
 add_test(NAME golden-warm-fill

@@ -1,0 +1,204 @@
+#include "core/inputs.h"
+
+#include "core/cache.h"
+
+#include <dirent.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+/* A time the kernel gives closer than this to the run's start may share a
+ * clock tick with a later change (whole seconds: two of them). */
+#define FG_INPUTS_RACY_NS 200000000LL
+#define FG_INPUTS_RACY_COARSE_NS 2000000000LL
+
+static atomic_bool fg_in_on;
+static pthread_mutex_t fg_in_lock = PTHREAD_MUTEX_INITIALIZER;
+static FgStrVec fg_in_paths;
+/* from the last fg_inputs_write */
+static int64_t fg_in_newest;
+static bool fg_in_coarse;
+
+void fg_inputs_start(void) {
+  pthread_mutex_lock(&fg_in_lock);
+  fg_strvec_free(&fg_in_paths);
+  fg_in_paths = (FgStrVec){0};
+  pthread_mutex_unlock(&fg_in_lock);
+  atomic_store(&fg_in_on, true);
+}
+
+void fg_inputs_stop(void) {
+  atomic_store(&fg_in_on, false);
+  pthread_mutex_lock(&fg_in_lock);
+  fg_strvec_free(&fg_in_paths);
+  fg_in_paths = (FgStrVec){0};
+  pthread_mutex_unlock(&fg_in_lock);
+}
+
+bool fg_inputs_recording(void) {
+  return atomic_load_explicit(&fg_in_on, memory_order_relaxed);
+}
+
+static void fg_in_push(char *owned) {
+  pthread_mutex_lock(&fg_in_lock);
+  fg_vec_push(&fg_in_paths, owned);
+  pthread_mutex_unlock(&fg_in_lock);
+}
+
+void fg_inputs_note(const char *path) {
+  if (path && fg_inputs_recording())
+    fg_in_push(fg_xstrdup(path));
+}
+
+void fg_inputs_note2(const char *dir, const char *name) {
+  if (dir && name && fg_inputs_recording())
+    fg_in_push(fg_xasprintf("%s/%s", dir, name));
+}
+
+int64_t fg_inputs_now_ns(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+static int64_t fg_in_ns(struct timespec t) {
+  return (int64_t)t.tv_sec * 1000000000LL + t.tv_nsec;
+}
+
+static int fg_in_name_cmp(const void *a, const void *b) {
+  return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* A folder's entries, sorted, hashed: what it lists, not when it last
+ * changed (forkguard's own cache folder is left out: making it must not
+ * change the project). */
+static uint64_t fg_in_listing(const char *path) {
+  DIR *d = opendir(path);
+  if (!d)
+    return 0;
+  FgStrVec names = {0};
+  struct dirent *e;
+  while ((e = readdir(d)) != NULL) {
+    const char *n = e->d_name;
+    if (strcmp(n, ".") == 0 || strcmp(n, "..") == 0 || strcmp(n, ".forkguard_cache") == 0)
+      continue;
+    fg_vec_push(&names, fg_xstrdup(n));
+  }
+  closedir(d);
+  if (names.len > 1)
+    qsort(names.items, names.len, sizeof(char *), fg_in_name_cmp);
+  FgBuf all = {0};
+  for (size_t i = 0; i < names.len; i++) {
+    fg_buf_puts(&all, names.items[i]);
+    fg_buf_putc(&all, '/');
+  }
+  uint64_t h = fg_cache_hash(all.data ? all.data : "", all.len) ^ (uint64_t)names.len;
+  fg_buf_free(&all);
+  fg_strvec_free(&names);
+  return h;
+}
+
+/* One stat's part of a signature: "-" when it failed. A folder is its
+ * entries; anything else its size and times. */
+static void fg_in_sig1(FgBuf *out, const char *path, bool ok, const struct stat *st) {
+  if (!ok) {
+    fg_buf_putc(out, '-');
+    return;
+  }
+  if (S_ISDIR(st->st_mode)) {
+    fg_buf_printf(out, "D%" PRIu64 ",%" PRIu64 ",%o,%016" PRIx64, (uint64_t)st->st_dev,
+                  (uint64_t)st->st_ino, (unsigned)st->st_mode, fg_in_listing(path));
+    return;
+  }
+  int64_t m = fg_in_ns(st->st_mtim), c = fg_in_ns(st->st_ctim);
+  if (m > fg_in_newest)
+    fg_in_newest = m;
+  if (c > fg_in_newest)
+    fg_in_newest = c;
+  if (st->st_ctim.tv_nsec == 0)
+    fg_in_coarse = true;
+  fg_buf_printf(out, "F%" PRIu64 ",%" PRIu64 ",%o,%lld,%" PRId64 ",%" PRId64,
+                (uint64_t)st->st_dev, (uint64_t)st->st_ino, (unsigned)st->st_mode,
+                (long long)st->st_size, m, c);
+}
+
+/* The signature of path now: lstat's, and stat's through a symlink. */
+static void fg_in_sig(FgBuf *out, const char *path) {
+  struct stat lst, st;
+  bool lok = lstat(path, &lst) == 0;
+  fg_in_sig1(out, path, lok, &lst);
+  if (lok && S_ISLNK(lst.st_mode)) {
+    fg_buf_putc(out, '>');
+    bool ok = stat(path, &st) == 0;
+    fg_in_sig1(out, path, ok, &st);
+  }
+}
+
+size_t fg_inputs_write(FgBuf *out) {
+  fg_in_newest = 0;
+  fg_in_coarse = false;
+  pthread_mutex_lock(&fg_in_lock);
+  FgStrVec *v = &fg_in_paths;
+  if (v->len > 1)
+    qsort(v->items, v->len, sizeof(char *), fg_str_cmp_ptr);
+  size_t n = 0;
+  for (size_t i = 0; i < v->len; i++) {
+    if (i && strcmp(v->items[i - 1], v->items[i]) == 0)
+      continue;
+    fg_in_sig(out, v->items[i]);
+    fg_buf_printf(out, " %zu:", strlen(v->items[i]));
+    fg_buf_puts(out, v->items[i]);
+    fg_buf_putc(out, '\n');
+    n++;
+  }
+  pthread_mutex_unlock(&fg_in_lock);
+  return n;
+}
+
+bool fg_inputs_racy(int64_t run_start_ns) {
+  int64_t window = fg_in_coarse ? FG_INPUTS_RACY_COARSE_NS : FG_INPUTS_RACY_NS;
+  return fg_in_newest >= run_start_ns - window;
+}
+
+bool fg_inputs_unchanged(const char *text, size_t len, size_t n, char **changed) {
+  if (changed)
+    *changed = NULL;
+  const char *p = text, *end = text + len;
+  FgBuf now = {0};
+  bool ok = true;
+  for (size_t i = 0; i < n && ok; i++) {
+    const char *sp = memchr(p, ' ', (size_t)(end - p));
+    if (!sp) {
+      ok = false;
+      break;
+    }
+    char *stop = NULL;
+    unsigned long long plen = strtoull(sp + 1, &stop, 10);
+    if (!stop || *stop != ':' || plen > (unsigned long long)(end - stop - 1) ||
+        stop + 1 + plen >= end || stop[1 + plen] != '\n') {
+      ok = false;
+      break;
+    }
+    char *path = fg_xstrndup(stop + 1, (size_t)plen);
+    now.len = 0;
+    fg_in_sig(&now, path);
+    size_t slen = (size_t)(sp - p);
+    if (now.len != slen || memcmp(now.data, p, slen) != 0) {
+      ok = false;
+      if (changed)
+        *changed = path;
+      else
+        free(path);
+      break;
+    }
+    free(path);
+    p = stop + 1 + plen + 1;
+  }
+  fg_buf_free(&now);
+  return ok;
+}
