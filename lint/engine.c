@@ -798,8 +798,12 @@ int fg_check(const FgCheckOptions *o, FILE *err) {
     sink = fg_open_output(o, err);
     if (!sink)
       rc = FG_EXIT_ERROR;
-    /* a report the run cache keeps is made whole, then written */
-    out.sink = runc ? NULL : sink;
+    out.sink = sink;
+    if (sink && runc && fg_run_cache_begin(runc)) {
+      /* the report goes to the run cache as it is printed */
+      out.tee = fg_run_cache_tee;
+      out.tee_ud = runc;
+    }
   }
   if (rc == FG_EXIT_CLEAN) {
     FgSummary sum = {0};
@@ -841,11 +845,9 @@ int fg_check(const FgCheckOptions *o, FILE *err) {
         fg_output_text(&out, &diags, &sum, color, o->quiet, o->unsafe_fixes);
         break;
       }
-    if (runc && rc != FG_EXIT_ERROR && !warned && !untrusted)
-      fg_run_cache_store(runc, rc, out.data, out.len, start_ns);
-    out.sink = sink;
     if (fg_close_output(o, &out, err) != 0)
       rc = FG_EXIT_ERROR;
+    fg_run_cache_finish(runc, rc != FG_EXIT_ERROR && !warned && !untrusted, rc, start_ns);
   }
   fg_inputs_stop();
   fg_run_cache_close(runc);

@@ -41,10 +41,14 @@ void fg_run_cache_close(FgRunCache *self);
 char *fg_run_cache_lookup(FgRunCache *self, const char **report, size_t *len, int *rc,
                           FILE *err);
 
-/* Stores the report of a run that started at start_ns (fg_inputs_now_ns)
- * with the inputs recorded since. */
-void fg_run_cache_store(FgRunCache *self, int rc, const char *report, size_t len,
-                        int64_t start_ns);
+/* Storing a report as it is printed: begin makes the entry (false when
+ * the cache cannot be written); tee (an FgBuf tee, ud the run cache) takes
+ * each piece printed; finish stores it with the exit status and the inputs
+ * recorded since the run started at start_ns (fg_inputs_now_ns), or drops
+ * it (keep false: a warning, an error). */
+bool fg_run_cache_begin(FgRunCache *self);
+void fg_run_cache_tee(void *ud, const char *data, size_t len);
+void fg_run_cache_finish(FgRunCache *self, bool keep, int rc, int64_t start_ns);
 
 /* How many inputs the last lookup compared (for FORKGUARD_STATS). */
 size_t fg_run_cache_inputs(const FgRunCache *self);

@@ -1,6 +1,7 @@
 #include "core/inputs.h"
 
 #include "core/cache.h"
+#include "core/words.h"
 
 #include <dirent.h>
 #include <inttypes.h>
@@ -19,15 +20,48 @@
 
 static atomic_bool fg_in_on;
 static pthread_mutex_t fg_in_lock = PTHREAD_MUTEX_INITIALIZER;
-static FgStrVec fg_in_paths;
+/* The paths noted, each once: NUL-terminated one after another in an
+ * arena, found again through an open-addressing table of their offsets. */
+static FgBuf fg_in_arena;
+static FG_VEC(size_t) fg_in_offsets;
+static size_t *fg_in_slots; /* offset + 1; 0 empty */
+static size_t fg_in_nslots;
+
+static void fg_in_clear(void) {
+  fg_buf_free(&fg_in_arena);
+  fg_vec_free(&fg_in_offsets);
+  free(fg_in_slots);
+  fg_in_slots = NULL;
+  fg_in_nslots = 0;
+}
+
+static void fg_in_slot_put(size_t off, uint64_t h) {
+  size_t mask = fg_in_nslots - 1;
+  size_t i = (size_t)h & mask;
+  while (fg_in_slots[i])
+    i = (i + 1) & mask;
+  fg_in_slots[i] = off + 1;
+}
+
+static void fg_in_grow(void) {
+  size_t old = fg_in_nslots;
+  size_t *slots = fg_in_slots;
+  fg_in_nslots = old ? old * 2 : 1024;
+  fg_in_slots = fg_xcalloc(fg_in_nslots, sizeof *fg_in_slots);
+  for (size_t i = 0; i < old; i++)
+    if (slots[i]) {
+      const char *p = fg_in_arena.data + slots[i] - 1;
+      fg_in_slot_put(slots[i] - 1, fg_word_hash(p, strlen(p)));
+    }
+  free(slots);
+}
 /* from the last fg_inputs_write */
 static int64_t fg_in_newest;
 static bool fg_in_coarse;
 
 void fg_inputs_start(void) {
   pthread_mutex_lock(&fg_in_lock);
-  fg_strvec_free(&fg_in_paths);
-  fg_in_paths = (FgStrVec){0};
+  fg_in_clear();
   pthread_mutex_unlock(&fg_in_lock);
   atomic_store(&fg_in_on, true);
 }
@@ -35,8 +69,7 @@ void fg_inputs_start(void) {
 void fg_inputs_stop(void) {
   atomic_store(&fg_in_on, false);
   pthread_mutex_lock(&fg_in_lock);
-  fg_strvec_free(&fg_in_paths);
-  fg_in_paths = (FgStrVec){0};
+  fg_in_clear();
   pthread_mutex_unlock(&fg_in_lock);
 }
 
@@ -44,20 +77,38 @@ bool fg_inputs_recording(void) {
   return atomic_load_explicit(&fg_in_on, memory_order_relaxed);
 }
 
-static void fg_in_push(char *owned) {
-  pthread_mutex_lock(&fg_in_lock);
-  fg_vec_push(&fg_in_paths, owned);
-  pthread_mutex_unlock(&fg_in_lock);
+/* Adds path[0, n) unless it is there. Under the lock. */
+static void fg_in_add(const char *path, size_t n) {
+  uint64_t h = fg_word_hash(path, n);
+  if (fg_in_offsets.len + 1 > fg_in_nslots / 2)
+    fg_in_grow();
+  size_t mask = fg_in_nslots - 1;
+  for (size_t i = (size_t)h & mask; fg_in_slots[i]; i = (i + 1) & mask) {
+    const char *p = fg_in_arena.data + fg_in_slots[i] - 1;
+    if (strncmp(p, path, n) == 0 && p[n] == '\0')
+      return;
+  }
+  size_t off = fg_in_arena.len;
+  fg_buf_append(&fg_in_arena, path, n);
+  fg_buf_putc(&fg_in_arena, '\0');
+  fg_vec_push(&fg_in_offsets, off);
+  fg_in_slot_put(off, h);
 }
 
 void fg_inputs_note(const char *path) {
-  if (path && fg_inputs_recording())
-    fg_in_push(fg_xstrdup(path));
+  if (!path || !fg_inputs_recording())
+    return;
+  pthread_mutex_lock(&fg_in_lock);
+  fg_in_add(path, strlen(path));
+  pthread_mutex_unlock(&fg_in_lock);
 }
 
 void fg_inputs_note2(const char *dir, const char *name) {
-  if (dir && name && fg_inputs_recording())
-    fg_in_push(fg_xasprintf("%s/%s", dir, name));
+  if (!dir || !name || !fg_inputs_recording())
+    return;
+  char *p = fg_xasprintf("%s/%s", dir, name);
+  fg_inputs_note(p);
+  free(p);
 }
 
 int64_t fg_inputs_now_ns(void) {
@@ -139,23 +190,29 @@ static void fg_in_sig(FgBuf *out, const char *path) {
   }
 }
 
-size_t fg_inputs_write(FgBuf *out) {
+size_t fg_inputs_write(void (*put)(void *ud, const char *data, size_t len), void *ud) {
   fg_in_newest = 0;
   fg_in_coarse = false;
   pthread_mutex_lock(&fg_in_lock);
-  FgStrVec *v = &fg_in_paths;
-  if (v->len > 1)
-    qsort(v->items, v->len, sizeof(char *), fg_str_cmp_ptr);
-  size_t n = 0;
-  for (size_t i = 0; i < v->len; i++) {
-    if (i && strcmp(v->items[i - 1], v->items[i]) == 0)
-      continue;
-    fg_in_sig(out, v->items[i]);
-    fg_buf_printf(out, " %zu:", strlen(v->items[i]));
-    fg_buf_puts(out, v->items[i]);
-    fg_buf_putc(out, '\n');
-    n++;
+  size_t n = fg_in_offsets.len;
+  const char **paths = fg_xmalloc((n ? n : 1) * sizeof *paths);
+  for (size_t i = 0; i < n; i++)
+    paths[i] = fg_in_arena.data + fg_in_offsets.items[i];
+  if (n > 1)
+    qsort(paths, n, sizeof *paths, fg_str_cmp_ptr);
+  FgBuf out = {0};
+  for (size_t i = 0; i < n; i++) {
+    fg_in_sig(&out, paths[i]);
+    fg_buf_printf(&out, " %zu:", strlen(paths[i]));
+    fg_buf_puts(&out, paths[i]);
+    fg_buf_putc(&out, '\n');
+    if (out.len >= 65536 || i + 1 == n) {
+      put(ud, out.data, out.len);
+      out.len = 0;
+    }
   }
+  fg_buf_free(&out);
+  free(paths);
   pthread_mutex_unlock(&fg_in_lock);
   return n;
 }

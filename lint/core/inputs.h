@@ -32,8 +32,9 @@ void fg_inputs_note(const char *path);
 void fg_inputs_note2(const char *dir, const char *name);
 
 /* The recorded paths, sorted, each once, with their signatures now:
- * "<signature> <length>:<path>\n" lines appended to out. Returns how many. */
-size_t fg_inputs_write(FgBuf *out);
+ * "<signature> <length>:<path>\n" lines, given to put in pieces. Returns
+ * how many. */
+size_t fg_inputs_write(void (*put)(void *ud, const char *data, size_t len), void *ud);
 /* Did a file of the last fg_inputs_write change so close to (or after) the
  * start of the run, nanoseconds since the epoch, that a change in the same
  * clock tick would not show? (Two seconds on a file system that keeps whole

@@ -29,6 +29,10 @@ static void write_file(const char *dir, const char *name, const char *text) {
   free(p);
 }
 
+static void put_buf(void *ud, const char *data, size_t len) {
+  fg_buf_append(ud, data, len);
+}
+
 /* Records dir, dir/a.py and dir/missing.py; returns the signature lines. */
 static char *record(const char *dir, size_t *n, size_t *len) {
   fg_inputs_start();
@@ -37,7 +41,7 @@ static char *record(const char *dir, size_t *n, size_t *len) {
   fg_inputs_note2(dir, "missing.py");
   fg_inputs_note2(dir, "a.py"); /* twice: listed once */
   FgBuf b = {0};
-  *n = fg_inputs_write(&b);
+  *n = fg_inputs_write(put_buf, &b);
   fg_inputs_stop();
   *len = b.len;
   return fg_buf_take(&b);
