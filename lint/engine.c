@@ -642,7 +642,6 @@ int fg_check(const FgCheckOptions *o, FILE *err) {
                           o->extend_select, fg_rules,     fg_nrules, NULL,      0,
                           o->no_cache,      o->cache_dir};
   /* the run cache needs every path the run looks at, from the start */
-  int64_t start_ns = fg_inputs_now_ns();
   bool use_run_cache = fg_run_cache_wanted(o);
   if (use_run_cache)
     fg_inputs_start();
@@ -847,7 +846,7 @@ int fg_check(const FgCheckOptions *o, FILE *err) {
       }
     if (fg_close_output(o, &out, err) != 0)
       rc = FG_EXIT_ERROR;
-    fg_run_cache_finish(runc, rc != FG_EXIT_ERROR && !warned && !untrusted, rc, start_ns);
+    fg_run_cache_finish(runc, rc != FG_EXIT_ERROR && !warned && !untrusted, rc);
   }
   fg_inputs_stop();
   fg_run_cache_close(runc);

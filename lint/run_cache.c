@@ -203,14 +203,14 @@ static void fg_run_put_inputs(void *ud, const char *data, size_t len) {
   in->len += len;
 }
 
-void fg_run_cache_finish(FgRunCache *self, bool keep, int rc, int64_t start_ns) {
+void fg_run_cache_finish(FgRunCache *self, bool keep, int rc) {
   if (!self || !self->entry)
     return;
   FgCacheEntry *e = self->entry;
   self->entry = NULL;
   FgRunInputs in = {e, 0};
   size_t n = keep ? fg_inputs_write(fg_run_put_inputs, &in) : 0;
-  if (!keep || fg_inputs_racy(start_ns) || rc < 0 || rc > 999) {
+  if (!keep || fg_inputs_racy() || rc < 0 || rc > 999) {
     fg_cache_entry_abort(e);
     return;
   }
