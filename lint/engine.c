@@ -642,7 +642,6 @@ int fg_check(const FgCheckOptions *o, FILE *err) {
                           o->extend_select, fg_rules,     fg_nrules, NULL,      0,
                           o->no_cache,      o->cache_dir};
   /* the run cache needs every path the run looks at, from the start */
-  int64_t start_ns = fg_inputs_now_ns();
   bool use_run_cache = fg_run_cache_wanted(o);
   if (use_run_cache)
     fg_inputs_start();
@@ -798,8 +797,12 @@ int fg_check(const FgCheckOptions *o, FILE *err) {
     sink = fg_open_output(o, err);
     if (!sink)
       rc = FG_EXIT_ERROR;
-    /* a report the run cache keeps is made whole, then written */
-    out.sink = runc ? NULL : sink;
+    out.sink = sink;
+    if (sink && runc && fg_run_cache_begin(runc)) {
+      /* the report goes to the run cache as it is printed */
+      out.tee = fg_run_cache_tee;
+      out.tee_ud = runc;
+    }
   }
   if (rc == FG_EXIT_CLEAN) {
     FgSummary sum = {0};
@@ -841,11 +844,9 @@ int fg_check(const FgCheckOptions *o, FILE *err) {
         fg_output_text(&out, &diags, &sum, color, o->quiet, o->unsafe_fixes);
         break;
       }
-    if (runc && rc != FG_EXIT_ERROR && !warned && !untrusted)
-      fg_run_cache_store(runc, rc, out.data, out.len, start_ns);
-    out.sink = sink;
     if (fg_close_output(o, &out, err) != 0)
       rc = FG_EXIT_ERROR;
+    fg_run_cache_finish(runc, rc != FG_EXIT_ERROR && !warned && !untrusted, rc);
   }
   fg_inputs_stop();
   fg_run_cache_close(runc);

@@ -18,6 +18,8 @@ struct FgRunCache {
   FgCache *cache;
   char *key; /* everything the report depends on besides the inputs */
   size_t inputs;
+  FgCacheEntry *entry; /* being written */
+  size_t report_len;   /* of it so far */
 };
 
 bool fg_run_cache_wanted(const FgCheckOptions *o) {
@@ -83,6 +85,7 @@ FgRunCache *fg_run_cache_open(const FgCheckOptions *o, const FgConfigOverrides *
 void fg_run_cache_close(FgRunCache *self) {
   if (!self)
     return;
+  fg_cache_entry_abort(self->entry);
   fg_cache_close(self->cache);
   free(self->key);
   free(self);
@@ -101,7 +104,7 @@ static bool fg_take_count(const char **p, const char *end, const char *name,
   const char *q = *p + n + 1;
   unsigned long long x = 0;
   const char *digits = q;
-  while (q < end && *q >= '0' && *q <= '9' && q - digits < 19)
+  while (q < end && *q >= '0' && *q <= '9' && q - digits < 20)
     x = x * 10 + (unsigned long long)(*q++ - '0');
   if (q == digits || q >= end || *q != '\n')
     return false;
@@ -110,8 +113,24 @@ static bool fg_take_count(const char **p, const char *end, const char *name,
   return true;
 }
 
-/* An entry: the key (its length, then its bytes), the exit status, the
- * inputs' lines, the report. */
+/* n decimal digits at p. */
+static bool fg_digits(const char *p, int n, unsigned long long *v) {
+  unsigned long long x = 0;
+  for (int i = 0; i < n; i++) {
+    if (p[i] < '0' || p[i] > '9' || x > (~0ULL - 9) / 10)
+      return false;
+    x = x * 10 + (unsigned long long)(p[i] - '0');
+  }
+  *v = x;
+  return true;
+}
+
+/* An entry: "key <n>\n" and the key; the report, written as it was printed;
+ * the inputs' lines; then a footer of fixed length with the report's
+ * length, the inputs' length and count, and the exit status. */
+#define FG_RUN_FOOTER_FMT "report %020zu inputs %020zu count %020zu status %03d\n"
+#define FG_RUN_FOOTER_LEN 94
+
 char *fg_run_cache_lookup(FgRunCache *self, const char **report, size_t *len, int *rc,
                           FILE *err) {
   size_t klen = strlen(self->key), n = 0;
@@ -124,24 +143,23 @@ char *fg_run_cache_lookup(FgRunCache *self, const char **report, size_t *len, in
   if (!e)
     return NULL;
   const char *p = e, *end = e + n;
-  unsigned long long keylen = 0, status = 0, ninputs = 0, inputs_len = 0, report_len = 0;
-  bool ok = fg_take_count(&p, end, "key", &keylen) && keylen == klen &&
-            (size_t)(end - p) >= klen && memcmp(p, self->key, klen) == 0;
+  unsigned long long keylen = 0, report_len = 0, inputs_len = 0, ninputs = 0, status = 0;
+  const char *f = n >= FG_RUN_FOOTER_LEN ? end - FG_RUN_FOOTER_LEN : NULL;
+  bool ok = f && memcmp(f, "report ", 7) == 0 && fg_digits(f + 7, 20, &report_len) &&
+            memcmp(f + 27, " inputs ", 8) == 0 && fg_digits(f + 35, 20, &inputs_len) &&
+            memcmp(f + 55, " count ", 7) == 0 && fg_digits(f + 62, 20, &ninputs) &&
+            memcmp(f + 82, " status ", 8) == 0 && fg_digits(f + 90, 3, &status) &&
+            f[93] == '\n';
+  ok = ok && fg_take_count(&p, end, "key", &keylen) && keylen == klen &&
+       (size_t)(end - p) >= klen && memcmp(p, self->key, klen) == 0;
   if (ok) {
     p += klen;
-    ok = fg_take_count(&p, end, "status", &status) &&
-         fg_take_count(&p, end, "inputs", &ninputs) &&
-         fg_take_count(&p, end, "bytes", &inputs_len) &&
-         inputs_len <= (unsigned long long)(end - p);
+    ok = report_len + inputs_len + FG_RUN_FOOTER_LEN == (unsigned long long)(end - p);
   }
   if (ok) {
     self->inputs = (size_t)ninputs;
-    ok = fg_inputs_unchanged(p, (size_t)inputs_len, (size_t)ninputs, NULL);
-    p += inputs_len;
+    ok = fg_inputs_unchanged(p + report_len, (size_t)inputs_len, (size_t)ninputs, NULL);
   }
-  if (ok)
-    ok = fg_take_count(&p, end, "report", &report_len) &&
-         report_len == (unsigned long long)(end - p);
   if (!ok) {
     free(e);
     return NULL;
@@ -152,22 +170,58 @@ char *fg_run_cache_lookup(FgRunCache *self, const char **report, size_t *len, in
   return e;
 }
 
-void fg_run_cache_store(FgRunCache *self, int rc, const char *report, size_t len,
-                        int64_t start_ns) {
-  FgBuf inputs = {0};
-  size_t n = fg_inputs_write(&inputs);
-  if (!fg_inputs_racy(start_ns) && fg_cache_writable(self->cache)) {
-    size_t klen = strlen(self->key);
-    FgBuf e = {0};
-    fg_buf_printf(&e, "key %zu\n", klen);
-    fg_buf_append(&e, self->key, klen);
-    fg_buf_printf(&e, "status %d\ninputs %zu\nbytes %zu\n", rc, n, inputs.len);
-    fg_buf_append(&e, inputs.data ? inputs.data : "", inputs.len);
-    fg_buf_printf(&e, "report %zu\n", len);
-    fg_buf_append(&e, report ? report : "", len);
-    if (fg_cache_put(self->cache, fg_cache_hash(self->key, klen), klen, e.data, e.len))
-      fg_cache_trim(self->cache, FG_RUN_CACHE_KEEP);
-    fg_buf_free(&e);
+bool fg_run_cache_begin(FgRunCache *self) {
+  size_t klen = strlen(self->key);
+  fg_cache_entry_abort(self->entry);
+  self->entry = fg_cache_entry_begin(self->cache, fg_cache_hash(self->key, klen), klen);
+  if (!self->entry)
+    return false;
+  char head[32];
+  int hl = snprintf(head, sizeof head, "key %zu\n", klen);
+  fg_cache_entry_write(self->entry, head, (size_t)hl);
+  fg_cache_entry_write(self->entry, self->key, klen);
+  self->report_len = 0;
+  return true;
+}
+
+void fg_run_cache_tee(void *ud, const char *data, size_t len) {
+  FgRunCache *self = ud;
+  if (self->entry) {
+    fg_cache_entry_write(self->entry, data, len);
+    self->report_len += len;
   }
-  fg_buf_free(&inputs);
+}
+
+typedef struct FgRunInputs {
+  FgCacheEntry *entry;
+  size_t len;
+} FgRunInputs;
+
+static void fg_run_put_inputs(void *ud, const char *data, size_t len) {
+  FgRunInputs *in = ud;
+  fg_cache_entry_write(in->entry, data, len);
+  in->len += len;
+}
+
+void fg_run_cache_finish(FgRunCache *self, bool keep, int rc) {
+  if (!self || !self->entry)
+    return;
+  FgCacheEntry *e = self->entry;
+  self->entry = NULL;
+  FgRunInputs in = {e, 0};
+  size_t n = keep ? fg_inputs_write(fg_run_put_inputs, &in) : 0;
+  if (!keep || fg_inputs_racy() || rc < 0 || rc > 999) {
+    fg_cache_entry_abort(e);
+    return;
+  }
+  char foot[FG_RUN_FOOTER_LEN + 1];
+  int fl =
+      snprintf(foot, sizeof foot, FG_RUN_FOOTER_FMT, self->report_len, in.len, n, rc);
+  if (fl != FG_RUN_FOOTER_LEN) {
+    fg_cache_entry_abort(e);
+    return;
+  }
+  fg_cache_entry_write(e, foot, FG_RUN_FOOTER_LEN);
+  if (fg_cache_entry_commit(e))
+    fg_cache_trim(self->cache, FG_RUN_CACHE_KEEP);
 }

@@ -59,6 +59,14 @@ uint64_t fg_cache_hash(const char *data, size_t len) {
   return fg_pair_hash(fg_word_hash(data, len), (uint64_t)len);
 }
 
+/* An entry's checksum: of its payload, as fg_cache_entry_write makes it. */
+static uint64_t fg_cache_checksum(const char *data, size_t len) {
+  FgHashStream s;
+  fg_hash_stream_init(&s);
+  fg_hash_stream_add(&s, data, len);
+  return fg_hash_stream_end(&s);
+}
+
 static void fg_put64(unsigned char *p, uint64_t v) {
   for (int i = 0; i < 8; i++)
     p[i] = (unsigned char)(v >> (8 * i));
@@ -121,7 +129,8 @@ char *fg_cache_get(FgCache *self, uint64_t hash, size_t len, size_t *out_len,
     why = "written for other contents or another build";
   else if (fg_get64(h + 32) != (uint64_t)(n - FG_CACHE_HEADER))
     why = "truncated";
-  else if (fg_get64(h + 40) != fg_cache_hash(buf + FG_CACHE_HEADER, n - FG_CACHE_HEADER))
+  else if (fg_get64(h + 40) !=
+           fg_cache_checksum(buf + FG_CACHE_HEADER, n - FG_CACHE_HEADER))
     why = "checksum mismatch";
   if (why) {
     *warning = fg_xasprintf("%s: %s", path, why);
@@ -240,36 +249,89 @@ bool fg_cache_writable(FgCache *self) {
   return fg_cache_ready(self);
 }
 
-bool fg_cache_put(FgCache *self, uint64_t hash, size_t len, const char *payload,
-                  size_t payload_len) {
-  if (payload_len > FG_CACHE_MAX_PAYLOAD || !fg_cache_ready(self))
-    return false;
+struct FgCacheEntry {
+  FgCache *cache;
+  uint64_t hash;
+  size_t len, payload_len;
+  char *tmp;
+  int fd;
+  bool failed;
+  FgHashStream sum;
+};
+
+FgCacheEntry *fg_cache_entry_begin(FgCache *self, uint64_t hash, size_t len) {
+  if (!fg_cache_ready(self))
+    return NULL;
+  FgCacheEntry *e = fg_xcalloc(1, sizeof *e);
+  e->cache = self;
+  e->hash = hash;
+  e->len = len;
+  e->tmp = fg_xasprintf("%s/.tmp-%ld-%zu", self->folder, (long)getpid(),
+                        atomic_fetch_add(&self->tmp_serial, 1));
+  e->fd = open(e->tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+  fg_hash_stream_init(&e->sum);
+  unsigned char h[FG_CACHE_HEADER] = {0}; /* written whole at the end */
+  e->failed = e->fd < 0 || !fg_write_all(e->fd, (const char *)h, sizeof h);
+  return e;
+}
+
+void fg_cache_entry_write(FgCacheEntry *e, const char *data, size_t n) {
+  if (e->failed)
+    return;
+  e->payload_len += n;
+  if (e->payload_len > FG_CACHE_MAX_PAYLOAD || !fg_write_all(e->fd, data, n)) {
+    e->failed = true;
+    return;
+  }
+  fg_hash_stream_add(&e->sum, data, n);
+}
+
+static void fg_cache_entry_free(FgCacheEntry *e, bool remove) {
+  if (e->fd >= 0)
+    close(e->fd);
+  if (remove && e->fd >= 0)
+    unlink(e->tmp);
+  free(e->tmp);
+  free(e);
+}
+
+void fg_cache_entry_abort(FgCacheEntry *e) {
+  if (e)
+    fg_cache_entry_free(e, true);
+}
+
+bool fg_cache_entry_commit(FgCacheEntry *e) {
   unsigned char h[FG_CACHE_HEADER] = {0};
   memcpy(h, FG_CACHE_MAGIC, 4);
-  fg_put64(h + 8, self->key);
-  fg_put64(h + 16, hash);
-  fg_put64(h + 24, (uint64_t)len);
-  fg_put64(h + 32, (uint64_t)payload_len);
-  fg_put64(h + 40, fg_cache_hash(payload, payload_len));
-  char *tmp = fg_xasprintf("%s/.tmp-%ld-%zu", self->folder, (long)getpid(),
-                           atomic_fetch_add(&self->tmp_serial, 1));
-  int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-  bool ok = fd >= 0;
-  if (ok) {
-    ok = fg_write_all(fd, (const char *)h, sizeof h) &&
-         fg_write_all(fd, payload, payload_len);
-    ok = close(fd) == 0 && ok;
-  }
-  char *path = ok ? fg_entry_path(self, hash, len) : NULL;
+  fg_put64(h + 8, e->cache->key);
+  fg_put64(h + 16, e->hash);
+  fg_put64(h + 24, (uint64_t)e->len);
+  fg_put64(h + 32, (uint64_t)e->payload_len);
+  fg_put64(h + 40, fg_hash_stream_end(&e->sum));
+  bool ok = !e->failed && pwrite(e->fd, h, sizeof h, 0) == (ssize_t)sizeof h;
+  ok = close(e->fd) == 0 && ok;
+  char *path = ok ? fg_entry_path(e->cache, e->hash, e->len) : NULL;
   if (ok)
-    ok = rename(tmp, path) == 0;
-  if (!ok && fd >= 0)
-    unlink(tmp);
+    ok = rename(e->tmp, path) == 0;
+  if (!ok)
+    unlink(e->tmp);
   free(path);
-  free(tmp);
   if (ok)
-    atomic_fetch_add(&self->writes, 1);
+    atomic_fetch_add(&e->cache->writes, 1);
+  e->fd = -1;
+  fg_cache_entry_free(e, false);
   return ok;
+}
+
+bool fg_cache_put(FgCache *self, uint64_t hash, size_t len, const char *payload,
+                  size_t payload_len) {
+  if (payload_len > FG_CACHE_MAX_PAYLOAD)
+    return false;
+  FgCacheEntry *e = fg_cache_entry_begin(self, hash, len);
+  if (!e)
+    return false;
+  fg_cache_entry_write(e, payload, payload_len);
+  return fg_cache_entry_commit(e);
 }
 
 size_t fg_cache_hits(const FgCache *self) {

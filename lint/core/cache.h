@@ -42,6 +42,15 @@ bool fg_cache_writable(FgCache *self);
 bool fg_cache_put(FgCache *self, uint64_t hash, size_t len, const char *payload,
                   size_t payload_len);
 
+/* An entry written in pieces (a payload too large to hold whole): begin
+ * (NULL when nothing can be written), write, then commit (false when it
+ * could not be stored) or abort. Either frees it. */
+typedef struct FgCacheEntry FgCacheEntry;
+FgCacheEntry *fg_cache_entry_begin(FgCache *self, uint64_t hash, size_t len);
+void fg_cache_entry_write(FgCacheEntry *e, const char *data, size_t n);
+bool fg_cache_entry_commit(FgCacheEntry *e);
+void fg_cache_entry_abort(FgCacheEntry *e);
+
 /* Keeps the `keep` entries written last, removing the others (for kinds
  * whose entries are large and seldom read again). */
 void fg_cache_trim(FgCache *self, size_t keep);

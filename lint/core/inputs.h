@@ -3,16 +3,18 @@
  *
  * While recording is on, each stat, open, opendir, access and realpath of
  * the model's reading (discovery, the files it reads, the configuration
- * files it looks for, found or not) notes its path. At the end of a run the
- * paths get a signature each (what lstat, and stat through a symlink, say:
- * type, device, inode, size, modification and change time, or "absent");
- * a later run compares them. A folder's signature is its sorted entries
- * (forkguard's own .forkguard_cache left out), anything else's its size
- * and times; a file's change time moves whenever its bytes or its metadata
- * do, so equal signatures mean the run would read the same bytes — unless a
- * file changed within the clock tick of the run ("racily clean", as git
- * calls it): a file time that close to the start of the
- * run is not trusted (fg_inputs_racy). Safe to call from several threads. */
+ * files it looks for, found or not) notes its path, and the first note of a
+ * path takes its signature, before the path is read: what lstat, and stat
+ * through a symlink, say — "absent"; for a folder its sorted entries
+ * (forkguard's own .forkguard_cache left out); for anything else its type,
+ * device, inode, size, modification and change time. A later run compares
+ * them: a change after the signature was taken shows as another signature,
+ * whatever the clocks say, since a file's change time moves whenever its
+ * bytes or its metadata do. Only a change within the same clock tick as the
+ * one before it could pass unseen ("racily clean", as git calls it): a file
+ * whose times were that close to when its signature was taken makes the run
+ * racy (fg_inputs_racy), and its record is not to be trusted. Safe to call
+ * from several threads. */
 #ifndef FG_INPUTS_H
 #define FG_INPUTS_H
 
@@ -31,14 +33,13 @@ void fg_inputs_note(const char *path);
 /* Notes dir/name. */
 void fg_inputs_note2(const char *dir, const char *name);
 
-/* The recorded paths, sorted, each once, with their signatures now:
- * "<signature> <length>:<path>\n" lines appended to out. Returns how many. */
-size_t fg_inputs_write(FgBuf *out);
-/* Did a file of the last fg_inputs_write change so close to (or after) the
- * start of the run, nanoseconds since the epoch, that a change in the same
- * clock tick would not show? (Two seconds on a file system that keeps whole
- * seconds.) */
-bool fg_inputs_racy(int64_t run_start_ns);
+/* The recorded paths, sorted, each once, with their signatures:
+ * "<signature> <length>:<path>\n" lines, given to put in pieces. Returns
+ * how many. */
+size_t fg_inputs_write(void (*put)(void *ud, const char *data, size_t len), void *ud);
+/* Was a file's time within 0.2 s of when its signature was taken (2 s on a
+ * file system that keeps whole seconds)? */
+bool fg_inputs_racy(void);
 
 /* Does every "<signature> <length>:<path>\n" line of text (n lines) match
  * the file system now? False at the first that does not, or on a line that

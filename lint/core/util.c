@@ -75,6 +75,8 @@ bool fg_buf_flush(FgBuf *self) {
   if (self->sink && self->len) {
     if (fwrite(self->data, 1, self->len, self->sink) != self->len)
       self->sink_error = true;
+    if (self->tee)
+      self->tee(self->tee_ud, self->data, self->len);
     self->len = 0;
     self->data[0] = '\0';
   }

@@ -80,6 +80,9 @@ typedef struct FgBuf {
   size_t len, cap;
   FILE *sink;
   bool sink_error; /* a write to the sink failed */
+  /* when set, also given every piece written to the sink */
+  void (*tee)(void *ud, const char *data, size_t len);
+  void *tee_ud;
 } FgBuf;
 
 void fg_buf_append(FgBuf *self, const char *s, size_t n);

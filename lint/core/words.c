@@ -33,6 +33,38 @@ static inline uint64_t fg_hash_final(uint64_t h) {
   return h & ~(uint64_t)FG_WORD_TAG_MASK;
 }
 
+void fg_hash_stream_init(FgHashStream *s) {
+  s->h = 0x243f6a8885a308d3u;
+  s->n = 0;
+  s->ncarry = 0;
+}
+
+void fg_hash_stream_add(FgHashStream *s, const char *p, size_t n) {
+  const unsigned char *u = (const unsigned char *)p;
+  s->n += n;
+  while (n && s->ncarry) {
+    s->carry[s->ncarry++] = *u++;
+    n--;
+    if (s->ncarry == 8) {
+      s->h = fg_hash_mix(s->h, fg_le64(s->carry));
+      s->ncarry = 0;
+    }
+  }
+  for (; n >= 8; u += 8, n -= 8)
+    s->h = fg_hash_mix(s->h, fg_le64(u));
+  while (n--)
+    s->carry[s->ncarry++] = *u++;
+}
+
+uint64_t fg_hash_stream_end(const FgHashStream *s) {
+  uint64_t h = s->h, c = 0;
+  for (unsigned k = 0; k < s->ncarry; k++)
+    c |= (uint64_t)s->carry[k] << (8 * k);
+  if (s->ncarry)
+    h = fg_hash_mix(h, c);
+  return fg_hash_final(fg_hash_mix(h, s->n));
+}
+
 /* The bytes in chunks of 8, little-endian, the last one short. */
 uint64_t fg_word_hash(const char *s, size_t n) {
   const unsigned char *p = (const unsigned char *)s;

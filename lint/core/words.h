@@ -28,6 +28,17 @@ enum { FG_WORD_PLAIN = 0, FG_WORD_IMPORT = 1, FG_WORD_DOTTED = 2 };
 /* The hash of a word (its two low bits are 0). */
 uint64_t fg_word_hash(const char *s, size_t n);
 
+/* A hash of bytes given in pieces (a cache entry's checksum, written as it
+ * is made): the same for the same bytes however they are cut. */
+typedef struct FgHashStream {
+  uint64_t h, n;
+  unsigned char carry[8];
+  unsigned ncarry;
+} FgHashStream;
+void fg_hash_stream_init(FgHashStream *s);
+void fg_hash_stream_add(FgHashStream *s, const char *p, size_t n);
+uint64_t fg_hash_stream_end(const FgHashStream *s);
+
 /* The distinct entries of a text (owned, in no particular order). */
 typedef struct FgWords {
   uint64_t *hashes;

@@ -119,12 +119,40 @@ static void test_bloom(void **state) {
   fg_vec_free(&hs);
 }
 
+static uint64_t stream_hash(const char *s, size_t n, size_t cut1, size_t cut2) {
+  FgHashStream h;
+  fg_hash_stream_init(&h);
+  fg_hash_stream_add(&h, s, cut1);
+  fg_hash_stream_add(&h, s + cut1, cut2 - cut1);
+  fg_hash_stream_add(&h, s + cut2, n - cut2);
+  return fg_hash_stream_end(&h);
+}
+
+static void test_hash_stream_cuts(void **state) {
+  (void)state;
+  const char text[] = "a payload of some bytes, cut anywhere: 0123456789";
+  size_t n = sizeof text - 1;
+  uint64_t whole = stream_hash(text, n, 0, 0);
+  for (size_t a = 0; a <= n; a++)
+    for (size_t b = a; b <= n; b++)
+      assert_true(stream_hash(text, n, a, b) == whole);
+  /* other bytes, or the same bytes and one more, hash differently */
+  char other[sizeof text];
+  memcpy(other, text, sizeof text);
+  other[20] ^= 1;
+  assert_true(stream_hash(other, n, 3, 11) != whole);
+  assert_true(stream_hash(text, n - 1, 0, 0) != whole);
+  char zero[9] = {0};
+  assert_true(stream_hash(zero, 8, 0, 0) != stream_hash(zero, 9, 0, 0));
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_tags),
       cmocka_unit_test(test_scan_entries),
       cmocka_unit_test(test_set_exact),
       cmocka_unit_test(test_bloom),
+      cmocka_unit_test(test_hash_stream_cuts),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
