@@ -144,6 +144,8 @@ char *fg_py_absolutize(const FgModule *m, const char *rel);
 char *fg_py_import_target(const FgModule *m, const FgPyImport *im);
 /* The class and its in-repo bases, most derived first. */
 void fg_py_class_mro(const FgPyModel *p, FgModule *m, int cls, FgClassRefVec *out);
+/* Forgets fg_py_class_mro's remembered answers. */
+void fg_py_mro_memo_free(FgPyModel *p);
 
 /* What a resolved dotted name names in the repository. rest points into the
  * name, at what follows the entity (".m", "().Pool", ""). */

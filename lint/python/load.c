@@ -364,6 +364,7 @@ void fg_pymodel_free(FgPyModel *p) {
     free(m);
   }
   fg_vec_free(&p->modules);
+  fg_py_mro_memo_free(p);
   fg_py_names_free(&p->names);
   fg_strvec_free(&p->python_files);
   fg_strvec_free(&p->python_classes);

@@ -166,6 +166,9 @@ typedef struct FgPyModel {
   /* while loading: the sorted relative paths of every discovered .py */
   char *const *paths;
   size_t npaths;
+  /* fg_py_class_mro's answers so far (owned; resolve.c), good while
+   * files_parsed is what it was when they were worked out */
+  struct FgMroMemo *mro_memo;
 } FgPyModel;
 
 /* Reads and summarises the modules at paths (sorted, relative to the

@@ -226,10 +226,100 @@ static FgClassRef fg_base_class(const FgPyModel *p, FgModule *m, const char *nam
   return r;
 }
 
+/* What fg_py_class_mro worked out, by (module, class): the model asks the
+ * same classes hundreds of thousands of times, and the answer changes only
+ * when a module is parsed (a base found). Single-threaded: the model is
+ * queried only between the parallel parses. */
+typedef struct FgMroSlot {
+  const FgModule *mod; /* NULL: empty */
+  int cls;
+  size_t first, len; /* in refs */
+} FgMroSlot;
+
+struct FgMroMemo {
+  size_t gen; /* files_parsed when these were worked out */
+  FgMroSlot *slots;
+  size_t nslots, used;
+  FG_VEC(FgClassRef) refs;
+};
+
+void fg_py_mro_memo_free(FgPyModel *p) {
+  if (!p->mro_memo)
+    return;
+  free(p->mro_memo->slots);
+  fg_vec_free(&p->mro_memo->refs);
+  free(p->mro_memo);
+  p->mro_memo = NULL;
+}
+
+static size_t fg_mro_slot_of(const struct FgMroMemo *memo, const FgModule *m, int cls) {
+  uint64_t h = fg_pair_hash((uint64_t)(uintptr_t)m, (uint64_t)(unsigned)cls);
+  size_t mask = memo->nslots - 1;
+  size_t i = (size_t)h & mask;
+  while (memo->slots[i].mod && (memo->slots[i].mod != m || memo->slots[i].cls != cls))
+    i = (i + 1) & mask;
+  return i;
+}
+
+/* The memo, emptied when a parse since made its answers old. */
+static struct FgMroMemo *fg_mro_memo(const FgPyModel *p) {
+  FgPyModel *mp = (FgPyModel *)p; /* a cache of answers: the model is unchanged */
+  struct FgMroMemo *memo = mp->mro_memo;
+  if (memo && memo->gen != p->files_parsed)
+    fg_py_mro_memo_free(mp), memo = NULL;
+  if (!memo) {
+    memo = fg_xcalloc(1, sizeof *memo);
+    memo->gen = p->files_parsed;
+    memo->nslots = 256;
+    memo->slots = fg_xcalloc(memo->nslots, sizeof *memo->slots);
+    mp->mro_memo = memo;
+  }
+  return memo;
+}
+
+static void fg_mro_memo_grow(struct FgMroMemo *memo) {
+  FgMroSlot *old = memo->slots;
+  size_t n = memo->nslots;
+  memo->nslots *= 2;
+  memo->slots = fg_xcalloc(memo->nslots, sizeof *memo->slots);
+  for (size_t i = 0; i < n; i++)
+    if (old[i].mod)
+      memo->slots[fg_mro_slot_of(memo, old[i].mod, old[i].cls)] = old[i];
+  free(old);
+}
+
+static void fg_py_class_mro_walk(const FgPyModel *p, FgModule *m, int cls,
+                                 FgClassRefVec *out);
+
+void fg_py_class_mro(const FgPyModel *p, FgModule *m, int cls, FgClassRefVec *out) {
+  if (out->len) { /* a walk that goes on from classes already listed */
+    fg_py_class_mro_walk(p, m, cls, out);
+    return;
+  }
+  struct FgMroMemo *memo = fg_mro_memo(p);
+  size_t i = fg_mro_slot_of(memo, m, cls);
+  if (!memo->slots[i].mod) {
+    FgClassRefVec mro = {0};
+    fg_py_class_mro_walk(p, m, cls, &mro);
+    FgMroSlot s = {m, cls, memo->refs.len, mro.len};
+    for (size_t k = 0; k < mro.len; k++)
+      fg_vec_push(&memo->refs, mro.items[k]);
+    fg_vec_free(&mro);
+    memo->slots[i] = s;
+    if (++memo->used * 2 > memo->nslots)
+      fg_mro_memo_grow(memo);
+    i = fg_mro_slot_of(memo, m, cls);
+  }
+  const FgMroSlot *s = &memo->slots[i];
+  for (size_t k = 0; k < s->len; k++)
+    fg_vec_push(out, memo->refs.items[s->first + k]);
+}
+
 /* The class and its in-repo bases, most derived first: a depth-first,
  * left-to-right walk without repeats (Python's C3 order for the single and
  * simple multiple inheritance tests use). Bounded: 32 classes. */
-void fg_py_class_mro(const FgPyModel *p, FgModule *m, int cls, FgClassRefVec *out) {
+static void fg_py_class_mro_walk(const FgPyModel *p, FgModule *m, int cls,
+                                 FgClassRefVec *out) {
   FgClassRef start = {m, cls};
   fg_vec_push(out, start);
   for (size_t i = 0; i < out->len && out->len < 32; i++) {
