@@ -49,6 +49,17 @@ char *fg_xstrndup(const char *s, size_t n) {
   return p;
 }
 
+char *fg_xjoin(const char *a, const char *sep, const char *b, size_t nb) {
+  size_t la = strlen(a), ls = strlen(sep);
+  nb = strnlen(b, nb);
+  char *r = fg_xmalloc(la + ls + nb + 1);
+  memcpy(r, a, la);
+  memcpy(r + la, sep, ls);
+  memcpy(r + la + ls, b, nb);
+  r[la + ls + nb] = '\0';
+  return r;
+}
+
 char *fg_xasprintf(const char *fmt, ...) {
   FgBuf b = {0};
   va_list ap;

@@ -22,6 +22,9 @@ void *fg_xcalloc(size_t count, size_t size);
 void *fg_xrealloc(void *p, size_t n);
 char *fg_xstrdup(const char *s);
 char *fg_xstrndup(const char *s, size_t n);
+/* a, sep, then b[0, nb) (owned): what fg_xasprintf("%s%s%.*s") gives, without
+ * printf's cost in the hot paths that join names. */
+char *fg_xjoin(const char *a, const char *sep, const char *b, size_t nb);
 char *fg_xasprintf(const char *fmt, ...) FG_PRINTF(1, 2);
 
 /* A typed growable array: FG_VEC(int) v = {0}; fg_vec_push(&v, 3); */

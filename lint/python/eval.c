@@ -1018,9 +1018,9 @@ static FgVal fg_member1(FgEnv *env, FgVal v, const char *part, size_t n, bool ca
     return fg_val(FG_VAL_UNKNOWN);
   switch (v.kind) {
   case FG_VAL_EXTERNAL:
-    if (call)
-      return fg_val_external(env, fg_xasprintf("%s()", v.str));
-    return fg_val_external(env, fg_xasprintf("%s.%.*s", v.str, (int)n, part));
+    /* not printf: the search makes these by the hundred thousand */
+    return fg_val_external(env, call ? fg_xjoin(v.str, "()", "", 0)
+                                     : fg_xjoin(v.str, ".", part, n));
   case FG_VAL_CLASS: {
     if (call) {
       FgVal inst = fg_val(FG_VAL_INSTANCE);
@@ -1088,7 +1088,7 @@ FgVal fg_py_member(FgEnv *env, FgVal v, const char *rest) {
       const char *close = strchr(s, ')');
       if (!close || v.kind != FG_VAL_EXTERNAL)
         return fg_val(FG_VAL_UNKNOWN);
-      v = fg_val_external(env, fg_xasprintf("%s%.*s", v.str, (int)(close + 1 - s), s));
+      v = fg_val_external(env, fg_xjoin(v.str, "", s, (size_t)(close + 1 - s)));
       s = close + 1;
     } else if (s[0] == '.') {
       size_t n = strcspn(s + 1, ".(");
@@ -1249,8 +1249,9 @@ static FgVal fg_py_eval_name_(FgEnv *env, const char *text, uint8_t how) {
       }
     }
     if (how == FG_NAME_GLOBAL && en.kind == FG_ENTITY_EXTERNAL)
-      v = fg_is_builtin(name) ? fg_val_external(env, fg_xasprintf("builtins.%s", text))
-                              : fg_val(FG_VAL_UNKNOWN);
+      v = fg_is_builtin(name)
+              ? fg_val_external(env, fg_xjoin("builtins.", "", text, strlen(text)))
+              : fg_val(FG_VAL_UNKNOWN);
     else
       v = fg_entity_val(env, &en, text);
   }

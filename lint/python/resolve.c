@@ -37,7 +37,8 @@ char *fg_py_reexport(const FgModule *m, const char *name, size_t n) {
       }
       return mod;
     }
-    char *out = *mod ? fg_xasprintf("%s.%s", mod, im->name) : fg_xstrdup(im->name);
+    char *out =
+        *mod ? fg_xjoin(mod, ".", im->name, strlen(im->name)) : fg_xstrdup(im->name);
     free(mod);
     return out;
   }
@@ -75,7 +76,7 @@ static int fg_resolve_in_module_depth(const FgPyModel *p, const FgModule *m,
   char *target = fg_py_reexport(m, tail, head);
   if (!target)
     return -1;
-  char *full = fg_xasprintf("%s%s", target, tail + head);
+  char *full = fg_xjoin(target, "", tail + head, strlen(tail + head));
   int d = fg_resolve_absolute_depth(p, full, depth + 1, made);
   free(full);
   free(target);
@@ -124,7 +125,7 @@ char *fg_py_absolutize(const FgModule *m, const char *rel) {
       base[0] = '\0';
   }
   const char *rest = rel + level;
-  char *abs = *base ? (*rest ? fg_xasprintf("%s.%s", base, rest) : fg_xstrdup(base))
+  char *abs = *base ? (*rest ? fg_xjoin(base, ".", rest, strlen(rest)) : fg_xstrdup(base))
                     : fg_xstrdup(rest);
   free(base);
   return abs;
@@ -399,7 +400,7 @@ static bool fg_lookup_reexport(const FgPyModel *p, FgModule *mod, const char *s,
   char *target = fg_py_reexport(mod, s, n);
   if (!target)
     return false;
-  char *full = fg_xasprintf("%s%s", target, s + n);
+  char *full = fg_xjoin(target, "", s + n, strlen(s + n));
   FgEntity sub;
   fg_py_lookup_depth(p, mod, full, &sub, depth + 1);
   bool ok = sub.kind == FG_ENTITY_CLASS || sub.kind == FG_ENTITY_DEF ||
