@@ -217,3 +217,30 @@ def test_only_the_newest_reports_are_kept(fg, tmp_path):
     for code in codes:
         fg("check", "--select", code, ".", cwd=root)
     assert 1 <= len(reports(root)) <= 8
+
+
+def test_a_report_written_to_a_file_is_written_again(fg, tmp_path):
+    root = make_project(tmp_path / "proj")
+    settle()
+    out = tmp_path / "report.json"
+    first = fg("check", "--format", "json", "--output", out, ".", cwd=root)
+    want = out.read_bytes()
+    assert want.startswith(b"{") and not first[3]
+    out.unlink()
+    again = fg("check", "--format", "json", "--output", out, ".", cwd=root)
+    assert again[3] and again[0] == first[0] and out.read_bytes() == want
+
+
+def test_several_projects_in_one_check(fg, tmp_path):
+    one = make_project(tmp_path / "one")
+    two = make_project(tmp_path / "two")
+    (two / "tests" / "test_pool.py").write_text(PLAIN_TEST)
+    settle()
+    first = fg("check", one, two, cwd=tmp_path)
+    assert "test_pool.py" in first[1] and not first[3]
+    assert fg("check", one, two, cwd=tmp_path)[:4] == first[:3] + (True,)
+    # a change in the second project alone is seen
+    (two / "tests" / "test_pool.py").write_text(POOL_TEST.replace("test_pool", "test_two"))
+    changed = fg("check", one, two, cwd=tmp_path)
+    assert not changed[3] and "test_two" in changed[1]
+    assert changed[:3] == fg("check", "--no-cache", one, two, cwd=tmp_path)[:3]
