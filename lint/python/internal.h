@@ -142,7 +142,8 @@ int fg_py_resolve_call_made(const FgPyModel *p, const FgModule *m, const FgPyFun
 char *fg_py_absolutize(const FgModule *m, const char *rel);
 /* The absolute module an import statement names (owned). */
 char *fg_py_import_target(const FgModule *m, const FgPyImport *im);
-/* The class and its in-repo bases, most derived first. */
+/* The class and its in-repo bases, most derived first, in out (what it held
+ * is dropped). */
 void fg_py_class_mro(const FgPyModel *p, FgModule *m, int cls, FgClassRefVec *out);
 /* Forgets fg_py_class_mro's remembered answers. */
 void fg_py_mro_memo_free(FgPyModel *p);

@@ -220,25 +220,37 @@ static int fg_edge_from_cmp(const void *a, const void *b) {
   return x->to < y->to ? -1 : (x->to > y->to);
 }
 
+typedef FG_VEC(int) FgIntVec;
+
+/* The defs of a class's methods, its own and inherited (along the MRO). */
+static void fg_mro_defs(const FgPyModel *p, FgClassRef cls, FgIntVec *out) {
+  FgClassRefVec mro = {0};
+  fg_py_class_mro(p, cls.mod, cls.cls, &mro);
+  for (size_t b = 0; b < mro.len; b++) {
+    size_t nf = 0;
+    const uint32_t *fs = fg_py_class_funcs(mro.items[b].mod, mro.items[b].cls, &nf);
+    for (size_t j = 0; j < nf; j++) {
+      int d = fg_py_def_of(p, mro.items[b].mod, (int)fs[j]);
+      if (d >= 0)
+        fg_vec_push(out, d);
+    }
+  }
+  fg_vec_free(&mro);
+}
+
 /* Constructing a class whose attribute holds a pool constructor: what its
  * methods, its own and inherited, do with it later (the instance a factory
  * returns, `get_runner()` -> `MultiProcessRunner(...)`). */
 static void fg_edges_made(const FgPyModel *p, int d, FgClassRef made, FgSpan span,
                           FgEdgeVec *edges) {
-  FgClassRefVec mro = {0};
-  fg_py_class_mro(p, made.mod, made.cls, &mro);
-  for (size_t b = 0; b < mro.len; b++) {
-    size_t nf = 0;
-    const uint32_t *fs = fg_py_class_funcs(mro.items[b].mod, mro.items[b].cls, &nf);
-    for (size_t j = 0; j < nf; j++) {
-      int to = fg_py_def_of(p, mro.items[b].mod, (int)fs[j]);
-      if (to >= 0 && to != d) {
-        FgEdge e = {d, to, span, false};
-        fg_vec_push(edges, e);
-      }
+  FgIntVec defs = {0};
+  fg_mro_defs(p, made, &defs);
+  for (size_t i = 0; i < defs.len; i++)
+    if (defs.items[i] != d) {
+      FgEdge e = {d, defs.items[i], span, false};
+      fg_vec_push(edges, e);
     }
-  }
-  fg_vec_free(&mro);
+  fg_vec_free(&defs);
 }
 
 static void fg_edges_for_def(const FgPyModel *p, const FgClassRefVec *pool_attr, int d,
@@ -327,29 +339,24 @@ static void fg_propagate(FgPyModel *p) {
    * it (`cls.POOL_TYPE(...)` in a base's classmethod) */
   FgClassRefVec pool_attr = {0};
   fg_pool_attr_classes(p, &pool_attr);
-  FgClassRefVec mro = {0};
+  FgIntVec defs = {0};
   for (size_t i = 0; i < pool_attr.len; i++) {
     FgModule *m = pool_attr.items[i].mod;
     const FgPyAssign *attr =
         &m->py->classes[pool_attr.items[i].cls]
              .attrs[fg_py_class_pool_attr(m, pool_attr.items[i].cls)];
-    mro.len = 0;
-    fg_py_class_mro(p, m, pool_attr.items[i].cls, &mro);
-    for (size_t b = 0; b < mro.len; b++) {
-      size_t nf = 0;
-      const uint32_t *fs = fg_py_class_funcs(mro.items[b].mod, mro.items[b].cls, &nf);
-      for (size_t j = 0; j < nf; j++) {
-        int to = fg_py_def_of(p, mro.items[b].mod, (int)fs[j]);
-        FgDef *def = to >= 0 ? &p->defs.items[to] : NULL;
-        if (def && def->dist < 0) {
-          def->dist = 0;
-          def->via = attr->span;
-          def->via_label = fg_xstrdup(attr->name);
-        }
+    defs.len = 0;
+    fg_mro_defs(p, pool_attr.items[i], &defs);
+    for (size_t k = 0; k < defs.len; k++) {
+      FgDef *def = &p->defs.items[defs.items[k]];
+      if (def->dist < 0) {
+        def->dist = 0;
+        def->via = attr->span;
+        def->via_label = fg_xstrdup(attr->name);
       }
     }
   }
-  fg_vec_free(&mro);
+  fg_vec_free(&defs);
   FgEdgeVec edges = {0};
   FgEdgeVec attr_edges = {0};
   fg_edges_class_attrs(p, &attr_edges);

@@ -293,10 +293,7 @@ static void fg_py_class_mro_walk(const FgPyModel *p, FgModule *m, int cls,
                                  FgClassRefVec *out);
 
 void fg_py_class_mro(const FgPyModel *p, FgModule *m, int cls, FgClassRefVec *out) {
-  if (out->len) { /* a walk that goes on from classes already listed */
-    fg_py_class_mro_walk(p, m, cls, out);
-    return;
-  }
+  out->len = 0; /* every caller hands an empty or spent vector */
   struct FgMroMemo *memo = fg_mro_memo(p);
   size_t i = fg_mro_slot_of(memo, m, cls);
   if (!memo->slots[i].mod) {
