@@ -634,6 +634,31 @@ static void fg_print_stats(const FgProject *p, double load_s, double lint_s, FIL
 static FgDiag **volatile fg_kept_diags;
 static FgProject **volatile fg_kept_projects;
 
+/* Prints the report the run cache stored, when it still holds: true, with
+ * *rc the exit status. */
+static bool fg_replay(const FgCheckOptions *o, FgRunCache *runc, int *rc, FILE *err) {
+  int cached = FG_EXIT_CLEAN;
+  size_t n = 0;
+  const char *report = NULL;
+  char *entry = fg_run_cache_lookup(runc, &report, &n, &cached, err);
+  if (!entry)
+    return false;
+  FgBuf out = {0};
+  out.sink = fg_open_output(o, err);
+  *rc = FG_EXIT_ERROR;
+  if (out.sink) {
+    for (size_t at = 0; at < n; at += 65536) /* in pieces: it streams out */
+      fg_buf_append(&out, report + at, n - at < 65536 ? n - at : 65536);
+    *rc = fg_close_output(o, &out, err) == 0 ? cached : FG_EXIT_ERROR;
+  }
+  if (fg_stats_wanted())
+    fprintf(err, "forkguard: stats: run_cache=hit inputs=%zu\n",
+            fg_run_cache_inputs(runc));
+  fg_buf_free(&out);
+  free(entry);
+  return true;
+}
+
 int fg_check(const FgCheckOptions *o, FILE *err) {
   static const char *const dot[] = {"."};
   const char *const *paths = o->npaths ? o->paths : dot;
@@ -659,24 +684,8 @@ int fg_check(const FgCheckOptions *o, FILE *err) {
       fg_vec_push(&roots, groups.items[i].root);
     runc = fg_run_cache_open(o, &ov, roots.items, roots.len, color);
     fg_vec_free(&roots);
-    int cached_rc = FG_EXIT_CLEAN;
-    size_t n = 0;
-    const char *report = NULL;
-    char *entry = runc ? fg_run_cache_lookup(runc, &report, &n, &cached_rc, err) : NULL;
-    if (entry) {
-      FgBuf out = {0};
-      out.sink = fg_open_output(o, err);
-      int rc = FG_EXIT_ERROR;
-      if (out.sink) {
-        for (size_t at = 0; at < n; at += 65536) /* in pieces: it streams out */
-          fg_buf_append(&out, report + at, n - at < 65536 ? n - at : 65536);
-        rc = fg_close_output(o, &out, err) == 0 ? cached_rc : FG_EXIT_ERROR;
-      }
-      if (fg_stats_wanted())
-        fprintf(err, "forkguard: stats: run_cache=hit inputs=%zu\n",
-                fg_run_cache_inputs(runc));
-      fg_buf_free(&out);
-      free(entry);
+    int rc = FG_EXIT_CLEAN;
+    if (runc && fg_replay(o, runc, &rc, err)) {
       fg_inputs_stop();
       fg_run_cache_close(runc);
       fg_groups_free(&groups);

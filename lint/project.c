@@ -135,7 +135,7 @@ char *fg_project_cache_dir(const char *root, const FgConfigOverrides *ov) {
     return NULL;
   const char *env = getenv("FORKGUARD_CACHE_DIR");
   const char *given = ov && ov->cache_dir ? ov->cache_dir : env && *env ? env : NULL;
-  return given ? fg_xstrdup(given) : fg_xasprintf("%s/.forkguard_cache", root);
+  return given ? fg_xstrdup(given) : fg_xasprintf("%s/" FG_CACHE_DIRNAME, root);
 }
 
 /* The summaries' cache, in the folder of fg_project_cache_dir. */

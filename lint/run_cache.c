@@ -95,24 +95,6 @@ size_t fg_run_cache_inputs(const FgRunCache *self) {
   return self ? self->inputs : 0;
 }
 
-/* Reads "NAME <number>\n" at *p; false when it is not there. */
-static bool fg_take_count(const char **p, const char *end, const char *name,
-                          unsigned long long *v) {
-  size_t n = strlen(name);
-  if ((size_t)(end - *p) < n + 2 || memcmp(*p, name, n) != 0 || (*p)[n] != ' ')
-    return false;
-  const char *q = *p + n + 1;
-  unsigned long long x = 0;
-  const char *digits = q;
-  while (q < end && *q >= '0' && *q <= '9' && q - digits < 20)
-    x = x * 10 + (unsigned long long)(*q++ - '0');
-  if (q == digits || q >= end || *q != '\n')
-    return false;
-  *v = x;
-  *p = q + 1;
-  return true;
-}
-
 /* n decimal digits at p. */
 static bool fg_digits(const char *p, int n, unsigned long long *v) {
   unsigned long long x = 0;
@@ -125,9 +107,12 @@ static bool fg_digits(const char *p, int n, unsigned long long *v) {
   return true;
 }
 
-/* An entry: "key <n>\n" and the key; the report, written as it was printed;
- * the inputs' lines; then a footer of fixed length with the report's
- * length, the inputs' length and count, and the exit status. */
+/* An entry: a header of fixed length with the key's length, and the key;
+ * the report, written as it was printed; the inputs' lines; then a footer of
+ * fixed length with the report's length, the inputs' length and count, and
+ * the exit status. */
+#define FG_RUN_HEADER_FMT "key %020zu\n"
+#define FG_RUN_HEADER_LEN 25
 #define FG_RUN_FOOTER_FMT "report %020zu inputs %020zu count %020zu status %03d\n"
 #define FG_RUN_FOOTER_LEN 94
 
@@ -150,8 +135,10 @@ char *fg_run_cache_lookup(FgRunCache *self, const char **report, size_t *len, in
             memcmp(f + 55, " count ", 7) == 0 && fg_digits(f + 62, 20, &ninputs) &&
             memcmp(f + 82, " status ", 8) == 0 && fg_digits(f + 90, 3, &status) &&
             f[93] == '\n';
-  ok = ok && fg_take_count(&p, end, "key", &keylen) && keylen == klen &&
-       (size_t)(end - p) >= klen && memcmp(p, self->key, klen) == 0;
+  ok = ok && n >= FG_RUN_HEADER_LEN && memcmp(p, "key ", 4) == 0 &&
+       fg_digits(p + 4, 20, &keylen) && p[24] == '\n' && keylen == klen;
+  p += FG_RUN_HEADER_LEN;
+  ok = ok && (size_t)(end - p) >= klen && memcmp(p, self->key, klen) == 0;
   if (ok) {
     p += klen;
     ok = report_len + inputs_len + FG_RUN_FOOTER_LEN == (unsigned long long)(end - p);
@@ -176,9 +163,9 @@ bool fg_run_cache_begin(FgRunCache *self) {
   self->entry = fg_cache_entry_begin(self->cache, fg_cache_hash(self->key, klen), klen);
   if (!self->entry)
     return false;
-  char head[32];
-  int hl = snprintf(head, sizeof head, "key %zu\n", klen);
-  fg_cache_entry_write(self->entry, head, (size_t)hl);
+  char head[FG_RUN_HEADER_LEN + 1];
+  snprintf(head, sizeof head, FG_RUN_HEADER_FMT, klen);
+  fg_cache_entry_write(self->entry, head, FG_RUN_HEADER_LEN);
   fg_cache_entry_write(self->entry, self->key, klen);
   self->report_len = 0;
   return true;

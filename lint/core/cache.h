@@ -21,6 +21,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* The cache folder's name at a project root (the default place). */
+#define FG_CACHE_DIRNAME ".forkguard_cache"
+
 typedef struct FgCache FgCache;
 
 /* The cache for results of kind `ns` ("py") under dir, in the folder of

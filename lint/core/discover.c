@@ -1,5 +1,6 @@
 #include "core/discover.h"
 
+#include "core/cache.h"
 #include "core/inputs.h"
 #include "core/overlay.h"
 
@@ -31,7 +32,7 @@ static const char *const fg_skip_dirs[] = {".git",
                                            ".eggs",
                                            "site-packages",
                                            ".forkguard",
-                                           ".forkguard_cache",
+                                           FG_CACHE_DIRNAME,
                                            NULL};
 
 static const char *const fg_root_markers[] = {".git",      "pyproject.toml", "pytest.ini",

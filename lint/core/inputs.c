@@ -116,7 +116,7 @@ static uint64_t fg_in_listing(const char *path) {
   struct dirent *e;
   while ((e = readdir(d)) != NULL) {
     const char *n = e->d_name;
-    if (strcmp(n, ".") == 0 || strcmp(n, "..") == 0 || strcmp(n, ".forkguard_cache") == 0)
+    if (strcmp(n, ".") == 0 || strcmp(n, "..") == 0 || strcmp(n, FG_CACHE_DIRNAME) == 0)
       continue;
     fg_vec_push(&names, fg_xstrdup(n));
   }
