@@ -222,6 +222,10 @@ static void fg_lex_init(FgLex *x, const char *text, size_t len) {
   memset(x, 0, sizeof *x);
   x->t = (const unsigned char *)text;
   x->len = len;
+  /* a UTF-8 byte order mark is not part of the first word (`from` of an
+   * import on the first line stays the word `from`) */
+  if (len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0)
+    x->at = 3;
 }
 
 /* The hash of a word the tokenizer returned ("*" included). */

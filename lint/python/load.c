@@ -187,7 +187,7 @@ typedef struct FgLaterSlot {
   char *err;
   char *cache_warning;
   size_t len;
-  bool force; /* the home of a parsed class's base: parsed whatever it says */
+  bool force; /* needed by a parsed module (fg_home_modules): parsed whatever it says */
   bool parsed;
 } FgLaterSlot;
 
@@ -218,9 +218,71 @@ static void fg_later_one(void *ctx, size_t i) {
   free(data);
 }
 
-/* Per module: is it unparsed and the home of an in-repo base class of a
- * parsed class? (Collection and method resolution walk the MRO.) */
-static void fg_base_modules(const FgPyModel *p, FgBoolVec *out) {
+/* Marks the unparsed in-repo module that dotted (as m wrote it, resolved:
+ * "pkg.compat.LINUX", ".base.Base") belongs to: its longest prefix that is
+ * a module, the last component left out. */
+static void fg_mark_home(const FgPyModel *p, const FgModule *m, const char *dotted,
+                         FgBoolVec *out) {
+  char *abs = dotted[0] == '.' ? fg_py_absolutize(m, dotted) : fg_xstrdup(dotted);
+  FgModule *home = NULL;
+  for (char *dot = strrchr(abs, '.'); dot && dot != abs && !home;
+       dot = strrchr(abs, '.')) {
+    *dot = '\0';
+    home = fg_pymodel_module(p, abs);
+  }
+  free(abs);
+  if (!home || home->py)
+    return;
+  /* modules are sorted by path */
+  size_t lo = 0, hi = p->modules.len;
+  while (lo < hi) {
+    size_t mid = lo + (hi - lo) / 2;
+    int cmp = strcmp(p->modules.items[mid]->src->path, home->src->path);
+    if (cmp == 0) {
+      out->items[mid] = true;
+      return;
+    }
+    if (cmp < 0)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+}
+
+/* The imported names condition e reads, to the depth exprs nest. */
+static void fg_mark_cond_homes(const FgPyModel *p, const FgModule *m, int e, int depth,
+                               FgBoolVec *out) {
+  const FgPyModule *py = m->py;
+  for (; e >= 0 && (size_t)e < py->nexprs && depth < 16; e = py->exprs[e].next) {
+    const FgPyExpr *x = &py->exprs[e];
+    if ((x->kind == FG_EXPR_NAME || x->kind == FG_EXPR_CALL) &&
+        x->how == FG_NAME_IMPORT && x->text)
+      fg_mark_home(p, m, x->text, out);
+    if (x->kind == FG_EXPR_STR || x->kind == FG_EXPR_INT)
+      continue;
+    fg_mark_cond_homes(p, m, x->a, depth + 1, out);
+    if (x->kind != FG_EXPR_CALL && x->kind != FG_EXPR_KW)
+      fg_mark_cond_homes(p, m, x->b, depth + 1, out);
+    if (x->kind == FG_EXPR_IFEXP)
+      fg_mark_cond_homes(p, m, (int)x->ival, depth + 1, out);
+  }
+}
+
+static void fg_mark_skipif_homes(const FgPyModel *p, const FgModule *m,
+                                 const FgPyMarker *mk, size_t n, FgBoolVec *out) {
+  for (size_t i = 0; i < n; i++)
+    if (mk[i].cond >= 0 && strcmp(mk[i].name, "skipif") == 0)
+      fg_mark_cond_homes(p, m, mk[i].cond, 0, out);
+}
+
+/* Per module: is it unparsed and the home of something a parsed module
+ * needs whatever its words say: an in-repo base class of a parsed class
+ * (collection and method resolution walk the MRO), or a name that a skipif
+ * condition (whether the test runs at all) or a value on the way to a pool
+ * (whether the pool starts) reads: `skipif(not LINUX)`, `if n >
+ * config.LIMIT:`, `n_jobs=defaults.N_JOBS` with LINUX, config and defaults
+ * from the project's own modules. */
+static void fg_home_modules(const FgPyModel *p, FgBoolVec *out) {
   for (size_t i = 0; i < p->modules.len; i++)
     fg_vec_push(out, false);
   for (size_t i = 0; i < p->modules.len; i++) {
@@ -229,32 +291,32 @@ static void fg_base_modules(const FgPyModel *p, FgBoolVec *out) {
       continue;
     for (size_t c = 0; c < m->py->nclasses; c++) {
       const FgPyClass *k = &m->py->classes[c];
-      for (size_t b = 0; b < k->nbases; b++) {
-        const char *base = k->bases[b];
-        const char *dot = strrchr(base, '.');
-        if (!dot || dot == base)
-          continue;
-        char *mod = fg_xstrndup(base, (size_t)(dot - base));
-        char *abs = mod[0] == '.' ? fg_py_absolutize(m, mod) : fg_xstrdup(mod);
-        FgModule *bm = fg_pymodel_module(p, abs);
-        free(mod);
-        free(abs);
-        if (!bm || bm->py)
-          continue;
-        /* modules are sorted by path */
-        size_t lo = 0, hi = p->modules.len;
-        while (lo < hi) {
-          size_t mid = lo + (hi - lo) / 2;
-          int cmp = strcmp(p->modules.items[mid]->src->path, bm->src->path);
-          if (cmp == 0) {
-            out->items[mid] = true;
-            break;
-          }
-          if (cmp < 0)
-            lo = mid + 1;
-          else
-            hi = mid;
-        }
+      for (size_t b = 0; b < k->nbases; b++)
+        if (k->bases[b][0] && strchr(k->bases[b] + 1, '.'))
+          fg_mark_home(p, m, k->bases[b], out);
+      fg_mark_skipif_homes(p, m, k->markers, k->nmarkers, out);
+    }
+    for (size_t f = 0; f < m->py->nfuncs; f++)
+      fg_mark_skipif_homes(p, m, m->py->funcs[f].markers, m->py->funcs[f].nmarkers, out);
+    fg_mark_skipif_homes(p, m, m->py->module_markers, m->py->nmodule_markers, out);
+  }
+  /* the values on the way to a pool: in a def that reaches one, the
+   * defaults of its parameters, the arguments of its calls and the
+   * conditions they run under */
+  for (size_t d = 0; d < p->defs.len; d++) {
+    const FgDef *def = &p->defs.items[d];
+    const FgPyModule *py = def->mod->py;
+    if (def->dist < 0 || !py)
+      continue;
+    const FgPyFunc *f = &py->funcs[def->func];
+    for (size_t k = 0; k < f->nparams; k++)
+      fg_mark_cond_homes(p, def->mod, f->param_defaults[k], 0, out);
+    for (size_t c = 0; c < f->ncalls; c++) {
+      fg_mark_cond_homes(p, def->mod, f->calls[c].args, 0, out);
+      int g = f->calls[c].guard;
+      for (int depth = 0; g >= 0 && (size_t)g < py->nconds && depth < 32; depth++) {
+        fg_mark_cond_homes(p, def->mod, py->conds[g].expr, 0, out);
+        g = py->conds[g].parent;
       }
     }
   }
@@ -268,7 +330,7 @@ static bool fg_later_round(FgPyModel *p, const FgReader *rd, FgProblems *problem
   FgPfReach reach = {0};
   fg_py_reach_build(p, &reach);
   FgBoolVec bases = {0};
-  fg_base_modules(p, &bases);
+  fg_home_modules(p, &bases);
   bool any = fg_py_reach_any(&reach);
   FG_VEC(FgLaterSlot) cands = {0};
   for (size_t i = 0; i < p->modules.len; i++) {

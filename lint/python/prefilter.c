@@ -12,14 +12,28 @@
  * A file is parsed in the first pass when its words show it can matter:
  * - a pool site, `fork` start method or `spawn` set is a call that resolves
  *   (through the file's own imports and aliases) to a name of
- *   parse/pysites.c's table or to a configured constructor: the file names
- *   the table's module heads (or the constructor's first component);
+ *   parse/pysites.c's table or to a configured constructor: the file imports
+ *   one of the table's module heads (the word in an import statement: in a
+ *   comment or a sentence, "concurrent" and "distributed" are English), or
+ *   names the constructor's first component; a file importing
+ *   multiprocessing or concurrent also names one of the table's names under
+ *   them (`Pool`, `Process`, ...) or a start-method call (most of those
+ *   files want cpu_count, a thread pool or a queue);
  * - `os.fork()` / `pty.fork()` need the word `fork`;
  * - the marker in force, for marked tests and its registration, and
  *   `addinivalue_line` (a registration of a marker convention);
  * - with FG002, the words of suppression comments;
  * - conftest.py files always (fixtures, autouse, pytest_configure). */
-enum { FG_SEED_SITE = 1, FG_SEED_FORK = 2, FG_SEED_MARKER = 4 };
+enum {
+  FG_SEED_SITE = 1,
+  FG_SEED_FORK = 2,
+  FG_SEED_MARKER = 4,
+  FG_SEED_EXTRA = 8,
+  FG_SEED_NARROW = 16, /* a head most importers use for something else
+                          (cpu_count, ThreadPoolExecutor, queues): with a PART */
+  FG_SEED_PART = 32,   /* a name under a NARROW head that starts processes,
+                          picks or reads a start method */
+};
 
 void fg_py_seeds_build(const FgPyModel *p, const char *marker, FgSeeds *s) {
   /* the heads of every name in parse/pysites.c's table */
@@ -29,11 +43,33 @@ void fg_py_seeds_build(const FgPyModel *p, const char *marker, FgSeeds *s) {
       "distributed",     "forkpty",    "pty",    NULL};
   for (const char *const *m = modules; *m; m++)
     fg_word_set_add(&s->set, *m, FG_SEED_SITE);
+  fg_word_set_add(&s->set, "multiprocessing", FG_SEED_NARROW);
+  fg_word_set_add(&s->set, "concurrent", FG_SEED_NARROW);
+  /* the last components of the table's multiprocessing and concurrent names
+   * (a module spelling such as `pool.Pool` or `context.Process` names them
+   * too), and the start-method calls */
+  static const char *const parts[] = {"Pool",
+                                      "Process",
+                                      "ForkProcess",
+                                      "SpawnProcess",
+                                      "ForkServerProcess",
+                                      "Manager",
+                                      "SyncManager",
+                                      "BaseManager",
+                                      "SharedMemoryManager",
+                                      "ProcessPoolExecutor",
+                                      "get_context",
+                                      "set_start_method",
+                                      "get_start_method",
+                                      "get_all_start_methods",
+                                      NULL};
+  for (const char *const *w = parts; *w; w++)
+    fg_word_set_add(&s->set, *w, FG_SEED_PART);
   for (size_t i = 0; i < p->nextra_pool_constructors; i++) {
     const char *name = p->extra_pool_constructors[i];
     char *first = fg_xstrndup(name, strcspn(name, "."));
     fg_vec_push(&s->owned, first);
-    fg_word_set_add(&s->set, first, FG_SEED_SITE);
+    fg_word_set_add(&s->set, first, FG_SEED_EXTRA);
   }
   fg_word_set_add(&s->set, "fork", FG_SEED_FORK);
   fg_word_set_add(&s->set, marker, FG_SEED_MARKER);
@@ -54,8 +90,22 @@ bool fg_py_seeds_want(const FgSeeds *s, const FgModule *m, const FgWords *w,
                       const char *text, size_t len) {
   if (m->is_conftest)
     return true;
-  return (text ? fg_word_set_match_text(&s->set, text, len)
-               : fg_word_set_match_hashes(&s->set, w)) != 0;
+  FgHitVec hits = {0};
+  if (text)
+    fg_word_set_hits_text(&s->set, text, len, &hits);
+  else
+    fg_word_set_hits_hashes(&s->set, w, &hits);
+  bool want = false, narrow = false, part = false;
+  for (size_t i = 0; i < hits.len && !want; i++) {
+    uint32_t mask = hits.items[i].slot->mask;
+    bool imported = (hits.items[i].tags & (1u << FG_WORD_IMPORT)) != 0;
+    want = (mask & (FG_SEED_FORK | FG_SEED_MARKER | FG_SEED_EXTRA)) != 0 ||
+           ((mask & FG_SEED_SITE) && imported && !(mask & FG_SEED_NARROW));
+    narrow = narrow || ((mask & FG_SEED_NARROW) && imported);
+    part = part || (mask & FG_SEED_PART);
+  }
+  fg_vec_free(&hits);
+  return want || (narrow && part);
 }
 
 /* ---- what is kept of a file that was not parsed ------------------------------------ */

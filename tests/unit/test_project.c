@@ -56,9 +56,9 @@ static void test_deep_chain_across_modules(void **state) {
                "from h%d import h%d\n\n\ndef h%d():\n    return h%d()\n", i + 1, i + 1, i,
                i + 1);
     else
-      snprintf(
-          text, sizeof text,
-          "import multiprocessing\n\n\ndef h12():\n    return multiprocessing.Pool(2)\n");
+      snprintf(text, sizeof text,
+               "from multiprocessing import Pool\n\n\ndef h12():\n    return "
+               "multiprocessing.Pool(2)\n");
     testdir_write(dir, name, text);
   }
   testdir_write(dir, "tests/test_deep.py",
@@ -111,7 +111,7 @@ static void test_diamond_shortest_chain(void **state) {
   char *dir = testdir_new();
   testdir_write(dir, "pyproject.toml", kPyproject);
   testdir_write(dir, "tests/test_diamond.py",
-                "import multiprocessing\n\n"
+                "from multiprocessing import Pool\n\n"
                 "def a():\n    b()\n\n"
                 "def b():\n    c()\n\n"
                 "def c():\n    multiprocessing.Pool(1).close()\n\n"
@@ -183,7 +183,7 @@ static void test_cycles_terminate(void **state) {
   char *dir = testdir_new();
   testdir_write(dir, "pyproject.toml", kPyproject);
   testdir_write(dir, "tests/test_cycles.py",
-                "import multiprocessing\n\n"
+                "from multiprocessing import Pool\n\n"
                 "def ping(n):\n    if n:\n        pong(n - 1)\n    return "
                 "multiprocessing.Pool(1)\n\n"
                 "def pong(n):\n    return ping(n)\n\n"
@@ -193,16 +193,16 @@ static void test_cycles_terminate(void **state) {
                 "def test_cycle_with_pool():\n    pong(3).close()\n\n"
                 "def test_cycle_without_pool():\n    assert even(4)\n\n"
                 "def test_self_recursion():\n    assert loop(2) == 0\n");
-  /* a cycle across modules; the imports of multiprocessing only make the
+  /* a cycle across modules; the imports of Pool only make the
    * prefilter parse all three files */
-  testdir_write(
-      dir, "tests/a.py",
-      "import multiprocessing\nfrom b import fb\n\ndef fa():\n    return fb()\n");
-  testdir_write(
-      dir, "tests/b.py",
-      "import multiprocessing\nfrom a import fa\n\ndef fb():\n    return fa()\n");
+  testdir_write(dir, "tests/a.py",
+                "from multiprocessing import Pool\nfrom b import fb\n\ndef fa():\n    "
+                "return fb()\n");
+  testdir_write(dir, "tests/b.py",
+                "from multiprocessing import Pool\nfrom a import fa\n\ndef fb():\n    "
+                "return fa()\n");
   testdir_write(dir, "tests/test_modules.py",
-                "import multiprocessing\nfrom a import fa\n\n"
+                "from multiprocessing import Pool\nfrom a import fa\n\n"
                 "def test_module_cycle():\n    fa()\n");
   FgProject *p = load(dir);
   const FgTest *t = find_test(p, "test_cycle_with_pool");

@@ -46,6 +46,19 @@ static void test_tags(void **state) {
   assert_int_equal(tags_of("util . make()\n", "make"), P | D);
   assert_int_equal(tags_of("(pkg\n  .util)\n", "util"), P | D);
   assert_int_equal(tags_of("utility.x\n", "util"), 0);
+  /* a byte order mark does not glue itself to the first word */
+  assert_int_equal(tags_of("\xEF\xBB\xBF"
+                           "from concurrent import futures\n",
+                           "concurrent"),
+                   P | I);
+  assert_int_equal(tags_of("\xEF\xBB\xBF"
+                           "from x import y\n",
+                           "from"),
+                   P);
+  assert_int_equal(tags_of("x\xEF\xBB\xBF"
+                           "from\n",
+                           "from"),
+                   0);
 }
 
 /* The scanner's entries are fg_word_hash of each word, with the tags. */

@@ -18,6 +18,9 @@
 
 static const char kPyproject[] = "[tool.pytest.ini_options]\n"
                                  "testpaths = [\"tests\"]\n";
+/* The first line of the test files: it makes the prefilter parse them. */
+#define HEAD "from multiprocessing import Pool\n"
+static const size_t kHeadLen = sizeof HEAD - 1;
 
 static FgProject *load(const char *dir) {
   FgConfigOverrides ov = {0};
@@ -65,11 +68,11 @@ static void test_each_fix_judged_alone(void **state) {
   (void)state;
   char *dir = testdir_new();
   testdir_write(dir, "pyproject.toml", kPyproject);
-  const char *pool = "import multiprocessing\n\ndef test_one():\n    pass\n";
+  const char *pool = HEAD "\ndef test_one():\n    pass\n";
   testdir_write(dir, "tests/test_a.py", pool);
   testdir_write(dir, "tests/test_b.py", pool);
-  testdir_write(dir, "tests/test_c.py", "(1)\nimport multiprocessing\n");
-  testdir_write(dir, "tests/test_d.py", "import multiprocessing\ndef test_(:\n");
+  testdir_write(dir, "tests/test_c.py", "(1)\nfrom multiprocessing import Pool\n");
+  testdir_write(dir, "tests/test_d.py", HEAD "def test_(:\n");
   FgProject *p = load(dir);
   const FgSource *a = module_src(p, "tests/test_a.py");
   const FgSource *b = module_src(p, "tests/test_b.py");
@@ -80,7 +83,7 @@ static void test_each_fix_judged_alone(void **state) {
   /* a file that fails with every fix in place: each of its fixes alone */
   FgDiag *a1 = diag(&l, "a1", a, 0, 0, "# one\n", SIZE_MAX, 0);
   FgDiag *a2 = diag(&l, "a2", a, end, end, "def (\n", SIZE_MAX, 0);
-  FgDiag *a3 = diag(&l, "a3", a, 23, 23, "# three\n", SIZE_MAX, 0);
+  FgDiag *a3 = diag(&l, "a3", a, kHeadLen, kHeadLen, "# three\n", SIZE_MAX, 0);
   /* a fix whose own edits overlap; one that overlaps an earlier fix */
   FgDiag *b1 = diag(&l, "b1", b, 0, 6, "from", 2, 8);
   FgDiag *b2 = diag(&l, "b2", b, 0, 0, "x = 1\n", SIZE_MAX, 0);
@@ -113,7 +116,7 @@ static void test_all_good(void **state) {
   char *dir = testdir_new();
   testdir_write(dir, "pyproject.toml", kPyproject);
   FgBuf text = {0};
-  fg_buf_printf(&text, "import multiprocessing\n");
+  fg_buf_printf(&text, HEAD);
   for (int i = 0; i < 40; i++)
     fg_buf_printf(&text, "x%02d = %02d\n", i, i);
   testdir_write(dir, "tests/test_a.py", text.data);
@@ -123,7 +126,7 @@ static void test_all_good(void **state) {
   FgDiagList l = {0};
   FgDiag *ds[40];
   for (size_t i = 0; i < 40; i++) {
-    size_t at = 23 + i * 9; /* the start of line x<i> */
+    size_t at = kHeadLen + i * 9; /* the start of line x<i> */
     ds[i] = diag(&l, "ok", a, at, at, i % 2 ? "# odd\n" : "# even\n", SIZE_MAX, 0);
   }
   fg_fixes_withdraw_broken(p, &l);
@@ -139,31 +142,30 @@ static void test_all_good(void **state) {
 /* A module with the statements fixes meet: a class with methods, a
  * decorated def, if/else and try/except at the top, a string holding lines
  * at column 0, two statements on a line, a continued line, comments. */
-static const char kStatements[] = "import multiprocessing\n"
-                                  "# a comment\n"
-                                  "\n"
-                                  "class TestA:\n"
-                                  "    def test_one(self):\n"
-                                  "        pass\n"
-                                  "\n"
-                                  "    def test_two(self):\n"
-                                  "        s = \"\"\"\n"
-                                  "def not_code():\n"
-                                  "\"\"\"\n"
-                                  "\n"
-                                  "@decorated\n"
-                                  "def test_three():\n"
-                                  "    x = 1 + \\\n"
-                                  "        2\n"
-                                  "a = 1; b = 2\n"
-                                  "if a:\n"
-                                  "    pass\n"
-                                  "else:\n"
-                                  "    pass\n"
-                                  "try:\n"
-                                  "    pass\n"
-                                  "except OSError:\n"
-                                  "    pass\n";
+static const char kStatements[] = HEAD "# a comment\n"
+                                       "\n"
+                                       "class TestA:\n"
+                                       "    def test_one(self):\n"
+                                       "        pass\n"
+                                       "\n"
+                                       "    def test_two(self):\n"
+                                       "        s = \"\"\"\n"
+                                       "def not_code():\n"
+                                       "\"\"\"\n"
+                                       "\n"
+                                       "@decorated\n"
+                                       "def test_three():\n"
+                                       "    x = 1 + \\\n"
+                                       "        2\n"
+                                       "a = 1; b = 2\n"
+                                       "if a:\n"
+                                       "    pass\n"
+                                       "else:\n"
+                                       "    pass\n"
+                                       "try:\n"
+                                       "    pass\n"
+                                       "except OSError:\n"
+                                       "    pass\n";
 
 /* Every edit a fix might make, good and bad, at the start of every line
  * and inside some: the verdict (and its message) is the whole file's,
@@ -285,13 +287,12 @@ static void test_an_edit_after_an_unended_line(void **state) {
   (void)state;
   char *dir = testdir_new();
   testdir_write(dir, "pyproject.toml", kPyproject);
-  testdir_write(dir, "tests/test_b.py", "import multiprocessing\nx = 1");
+  testdir_write(dir, "tests/test_b.py", HEAD "x = 1");
   FgProject *p = load(dir);
   module_src(p, "tests/test_b.py");
   FgFixCheck check;
   fg_fix_check_init(&check, p);
-  static const char *const news[] = {"import multiprocessing\nx = 1y = 2\n",
-                                     "import multiprocessing\nx = 1\ny = 2\n"};
+  static const char *const news[] = {HEAD "x = 1y = 2\n", HEAD "x = 1\ny = 2\n"};
   for (size_t i = 0; i < 2; i++) {
     char *why = NULL;
     bool ok =
