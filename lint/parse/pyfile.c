@@ -219,57 +219,6 @@ static void classify(const Walk *w, RawCall *c) {
     c->pool = FG_POOL_SITE;
 }
 
-/* Does function f (or, for `self.x`, any method of class cls) call
- * `<name>.start()`? */
-static bool name_started(const Walk *w, const RawCall *c, const char *name) {
-  bool self_attr = fg_str_startswith(name, "self.");
-  int cls = c->func >= 0 ? w->funcs.items[c->func].cls : -1;
-  size_t n = strlen(name);
-  for (size_t i = 0; i < w->calls.len; i++) {
-    const RawCall *o = &w->calls.items[i];
-    bool same = o->func == c->func || (self_attr && cls >= 0 && o->func >= 0 &&
-                                       w->funcs.items[o->func].cls == cls);
-    if (same && strncmp(o->callee, name, n) == 0 && strcmp(o->callee + n, ".start") == 0)
-      return true;
-  }
-  return false;
-}
-
-/* A Process / SyncManager starts nothing until started: here (`P().start()`,
- * `with M() as m`, or a `.start()` in the def when the value is not kept in a
- * name), through its name (`p = P(); p.start()`, `self.p.start()` in any
- * method of the class), or by whoever receives it (returned, handed off). */
-static void find_starts(Walk *w) {
-  for (size_t i = 0; i < w->calls.len; i++) {
-    RawCall *c = &w->calls.items[i];
-    if (!c->needs_start)
-      continue;
-    uint8_t started = FG_STARTED_NO;
-    if (c->in_with && c->site == FG_SITE_MANAGER) {
-      started = FG_STARTED_HERE;
-    } else if (c->assigned_to && !c->in_with) {
-      if (name_started(w, c, c->assigned_to))
-        started = FG_STARTED_BY_NAME;
-    } else {
-      bool any = false;
-      for (size_t k = 0; k < w->calls.len && !any; k++) {
-        const RawCall *o = &w->calls.items[k];
-        if (o->func != c->func || !fg_str_endswith(o->callee, ".start"))
-          continue;
-        /* `P(...).start()` or a start on a value kept elsewhere (a list) */
-        any = o->span.start == c->span.start || !c->escapes;
-      }
-      if (any)
-        started = FG_STARTED_HERE;
-    }
-    if (!started && c->escapes)
-      started = FG_STARTED_ESCAPES;
-    c->started = started;
-    if (started)
-      c->pool = FG_POOL_SITE;
-  }
-}
-
 static void resolve_calls(Walk *w) {
   for (size_t i = 0; i < w->calls.len; i++) {
     RawCall *c = &w->calls.items[i];
@@ -321,7 +270,7 @@ static void resolve_calls(Walk *w) {
     if (idx >= 0 && w->names.items[idx].escaped)
       c->escapes = true;
   }
-  find_starts(w);
+  fg_pf_find_starts(w);
 }
 
 /* The callee as shown: a context's method, kept in the text for
@@ -812,6 +761,11 @@ static void walk_free(Walk *w) {
     free(w->patches.items[i].attr);
   }
   fg_vec_free(&w->patches);
+  for (size_t i = 0; i < w->stores.len; i++) {
+    free(w->stores.items[i].container);
+    free(w->stores.items[i].name);
+  }
+  fg_vec_free(&w->stores);
   fg_vec_free(&w->class_test);
   fg_pyfile_exprs_free(w->exprs.items, w->exprs.len);
   fg_vec_free(&w->conds);

@@ -697,6 +697,38 @@ static void record_unpack(Walk *w, TSNode n, TSNode left, TSNode right, const Ct
   fg_pf_kids_end(&k);
 }
 
+/* `container[k] = v` / `container.append(v)` / `for v in container`, v a
+ * name, in a def (see RawStore). Takes container. */
+static void record_store(Walk *w, const Ctx *cx, char *container, TSNode v, bool loop,
+                         TSNode stmt) {
+  if (cx->func < 0 || !container || !fg_pf_node_is(v, "identifier")) {
+    free(container);
+    return;
+  }
+  RawStore st = {cx->func, container, fg_pf_node_text(w, v), loop, fg_pf_node_span(stmt)};
+  fg_vec_push(&w->stores, st);
+}
+
+/* The container a loop walks: `x`, `x.values()`, `list(x)`, `list(x.values())`. */
+static char *loop_container(const Walk *w, TSNode it) {
+  for (int depth = 0; depth < 3 && fg_pf_node_is(it, "call"); depth++) {
+    TSNode fn = ts_node_child_by_field_id(it, w->f_function);
+    TSNode args = ts_node_child_by_field_id(it, w->f_arguments);
+    uint32_t nargs = ts_node_is_null(args) ? 0 : ts_node_named_child_count(args);
+    if (fg_pf_node_is(fn, "attribute") && nargs == 0 &&
+        fg_pf_text_eq(w, ts_node_child_by_field_id(fn, w->f_attribute), "values"))
+      it = ts_node_child_by_field_id(fn, w->f_object);
+    else if ((fg_pf_text_eq(w, fn, "list") || fg_pf_text_eq(w, fn, "tuple")) &&
+             nargs == 1)
+      it = ts_node_named_child(args, 0);
+    else
+      return NULL;
+  }
+  if (!fg_pf_node_is(it, "identifier") && !fg_pf_node_is(it, "attribute"))
+    return NULL;
+  return fg_pf_dotted(w, it);
+}
+
 static void visit_assignment(Walk *w, TSNode n, const Ctx *cx) {
   TSNode left = ts_node_child_by_field_id(n, w->f_left);
   TSNode right = ts_node_child_by_field_id(n, w->f_right);
@@ -724,6 +756,9 @@ static void visit_assignment(Walk *w, TSNode n, const Ctx *cx) {
     record_assign(w, n, left, right, cx);
   } else if (fg_pf_node_is(left, "subscript") && !ts_node_is_null(right)) {
     record_item(w, n, left, right, cx);
+    TSNode obj = ts_node_child_by_field_id(left, w->f_value);
+    if (fg_pf_node_is(obj, "identifier") || fg_pf_node_is(obj, "attribute"))
+      record_store(w, cx, fg_pf_dotted(w, obj), right, false, n);
   } else if (fg_pf_node_is(left, "pattern_list") ||
              fg_pf_node_is(left, "tuple_pattern")) {
     record_unpack(w, n, left, right, cx);
@@ -835,6 +870,10 @@ static void visit_call(Walk *w, TSNode n, Frame *self, const Frame *parent,
     c.arg0_str = fg_pf_string_value(w, p0, &c.arg0_span);
     if (fg_pf_node_is(p0, "identifier") || fg_pf_node_is(p0, "attribute"))
       c.arg0_dotted = fg_pf_dotted(w, p0);
+    if (c.callee_dotted && a.pos.len == 1 && fg_pf_container_add(c.callee))
+      record_store(w, cx,
+                   fg_xstrndup(c.callee, (size_t)(strrchr(c.callee, '.') - c.callee)), p0,
+                   false, n);
   }
   if (a.pos.len > 1)
     c.arg1_str = fg_pf_string_value(w, a.pos.items[1], NULL);
@@ -1205,8 +1244,12 @@ static void visit(Walk *w, size_t depth, TSFieldId field) {
   } else if (fg_pf_is_type(t, "for_statement") || fg_pf_is_type(t, "for_in_clause")) {
     /* loop targets are names of the scope (their values are not known) */
     TSNode left = ts_node_child_by_field_id(n, w->f_left);
-    if (cx.func >= 0 && fg_pf_is_type(t, "for_statement"))
+    if (cx.func >= 0 && fg_pf_is_type(t, "for_statement")) {
       for_guard(w, self, &cx);
+      TSNode right = ts_node_child_by_field_id(n, w->f_right);
+      if (!ts_node_is_null(right))
+        record_store(w, &cx, loop_container(w, right), left, true, n);
+    }
     if (fg_pf_node_is(left, "identifier")) {
       fg_pf_bind_node(w, cx.scope, left, BIND_OPAQUE, NULL);
     } else if (!ts_node_is_null(left)) {

@@ -1,7 +1,8 @@
-/* parse/pyfile_walk: what the three files of parse/pyfile share: the raw
- * facts of the walk (parse/pyfile_walk.c), the node, argument and scope
- * helpers it uses (parse/pyfile_syntax.c), and the resolution after it
- * (parse/pyfile.c). Nothing outside parse/pyfile*.c includes it. */
+/* parse/pyfile_walk: what the files of parse/pyfile share: the raw facts
+ * of the walk (parse/pyfile_walk.c), the node, argument and scope helpers
+ * it uses (parse/pyfile_syntax.c), and the resolution after it
+ * (parse/pyfile.c, parse/pyfile_starts.c). Nothing outside
+ * parse/pyfile*.c includes it. */
 #ifndef FG_PYFILE_WALK_H
 #define FG_PYFILE_WALK_H
 
@@ -87,6 +88,17 @@ typedef struct RawAssign {
   FgSpan span;
   int guard;
 } RawAssign;
+
+/* A value kept in a container, in a def: `self.x[k] = v` or `x[k] = v` (an
+ * item), `self.x.append(v)` (an item), or a loop `for v in self.x` / `for v
+ * in self.x.values()` (loop set). A Process kept so is started by a
+ * `.start()` on an item of the container or on the loop's name in the loop. */
+typedef struct RawStore {
+  int func;
+  char *container, *name;
+  bool loop;
+  FgSpan span; /* the loop statement */
+} RawStore;
 
 /* A patch candidate: `mock.patch("a.b")` (dotted set), or
  * `monkeypatch.setattr(obj, "attr")` / `patch.object(obj, "attr")` (obj and
@@ -198,6 +210,7 @@ typedef struct Walk {
   FG_VEC(RawAssign) class_attrs; /* owner: class */
   FG_VEC(RawAssign) globals;
   FG_VEC(RawPatch) patches;
+  FG_VEC(RawStore) stores;
   FG_VEC(int) class_test; /* per class: __test__ 0/1, -1 unset */
 } Walk;
 
@@ -250,6 +263,14 @@ char *fg_pf_dotted(const Walk *w, TSNode n);
  * prefix "pytest.mark", name "x". False without a prefix. */
 bool fg_pf_split_last(const char *d, char **prefix, char **name);
 const char *fg_pf_last_component(const char *d);
+/* `x.append` / `x.add` / `x.appendleft`: a call that keeps its one argument
+ * in the container x. */
+static inline bool fg_pf_container_add(const char *callee) {
+  const char *dot = strrchr(callee, '.');
+  return dot && dot != callee &&
+         (strcmp(dot, ".append") == 0 || strcmp(dot, ".add") == 0 ||
+          strcmp(dot, ".appendleft") == 0);
+}
 void fg_pf_args_scan(const Walk *w, TSNode list, Args *a);
 void fg_pf_args_free(Args *a);
 TSNode fg_pf_args_kw(const Walk *w, const Args *a, const char *name);
@@ -296,5 +317,11 @@ void fg_pf_resolve_exprs(Walk *w);
 /* ---- parse/pyfile_walk.c ------------------------------------------------ */
 
 void fg_pf_walk_tree(Walk *w, TSNode root);
+
+/* ---- parse/pyfile_starts.c ---------------------------------------------- */
+
+/* Sets started (and pool, when started) of every call that makes a Process
+ * or a manager (after resolution and the escape marks). */
+void fg_pf_find_starts(Walk *w);
 
 #endif
