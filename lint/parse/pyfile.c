@@ -958,6 +958,7 @@ void fg_pyfile_delete(FgPyModule *self) {
     free(f->param_defaults);
     free(f->returns);
     free(f->return_guards);
+    free(f->decorators);
     assigns_free(f->self_assigns, f->nself_assigns);
     assigns_free(f->locals, f->nlocals);
     patches_free(f->patches, f->npatches);

@@ -305,6 +305,11 @@ typedef struct FgPyFunc {
   bool mentions_pool; /* a value in it names a pool constructor, a context or
                          a process class (parse/pysites.c) */
   size_t first_check; /* the first `assert` / `raise` in its body; SIZE_MAX none */
+  /* its decorators, outermost first (exprs): a click decorator's call in
+   * full (`click.option("-p", type=int)`, `cli.command()`), a name as a
+   * NAME, any other call OPAQUE */
+  int *decorators;
+  size_t ndecorators;
 } FgPyFunc;
 
 typedef struct FgPyModule {

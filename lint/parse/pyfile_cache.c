@@ -18,7 +18,7 @@ const TSLanguage *tree_sitter_python(void);
 /* Adding a field to a summary struct changes what is cached: give it a place
  * below (pointers) and bump FG_PYCACHE_FORMAT. The sizes are part of the
  * format key, so an old cache is never read with a new layout. */
-#define FG_PYCACHE_FORMAT 5
+#define FG_PYCACHE_FORMAT 6
 #if UINTPTR_MAX == 0xffffffffffffffffu
 _Static_assert(sizeof(FgPyModule) == 240, "FgPyModule changed: update pyfile_cache.c");
 _Static_assert(sizeof(FgPyImport) == 48, "FgPyImport changed: update pyfile_cache.c");
@@ -29,7 +29,7 @@ _Static_assert(sizeof(FgPyAssign) == 40, "FgPyAssign changed: update pyfile_cach
 _Static_assert(sizeof(FgPyPatch) == 24, "FgPyPatch changed: update pyfile_cache.c");
 _Static_assert(sizeof(FgPyCall) == 120, "FgPyCall changed: update pyfile_cache.c");
 _Static_assert(sizeof(FgPyClass) == 128, "FgPyClass changed: update pyfile_cache.c");
-_Static_assert(sizeof(FgPyFunc) == 280, "FgPyFunc changed: update pyfile_cache.c");
+_Static_assert(sizeof(FgPyFunc) == 296, "FgPyFunc changed: update pyfile_cache.c");
 #endif
 
 uint64_t fg_pyfile_cache_key(const FgPyOptions *opts, const char *build) {
@@ -145,6 +145,7 @@ void fg_pyfile_cache_write(const FgPyModule *m, FgBuf *out) {
     put_calls(out, f->calls, f->ncalls);
     put_raw(out, f->returns, f->nreturns, sizeof *f->returns);
     put_raw(out, f->return_guards, f->nreturns, sizeof *f->return_guards);
+    put_raw(out, f->decorators, f->ndecorators, sizeof *f->decorators);
     put_assigns(out, f->self_assigns, f->nself_assigns);
     put_assigns(out, f->locals, f->nlocals);
     put_patches(out, f->patches, f->npatches);
@@ -439,6 +440,10 @@ static bool fg_pyfile_cache_check(const FgPyModule *m, size_t len) {
       if (f->return_guards)
         idx(&c, f->return_guards[k], m->nconds);
     }
+    if (f->ndecorators && !f->decorators)
+      c.ok = false;
+    for (size_t k = 0; k < f->ndecorators; k++)
+      idx(&c, f->decorators[k], m->nexprs);
     chk_markers(&c, f->markers, f->nmarkers);
     chk_calls(&c, f->calls, f->ncalls);
     chk_assigns(&c, f->self_assigns, f->nself_assigns);
@@ -546,7 +551,7 @@ FgPyModule *fg_pyfile_cache_read(const char *data, size_t n, const FgSource *src
     FgPyFunc *f = &m->funcs[i];
     f->name = f->indent = f->fixture_name = f->kwargs = NULL;
     f->params = f->getfixturevalue = NULL;
-    f->param_defaults = f->returns = f->return_guards = NULL;
+    f->param_defaults = f->returns = f->return_guards = f->decorators = NULL;
     f->markers = NULL;
     f->calls = NULL;
     f->self_assigns = f->locals = NULL;
@@ -567,6 +572,9 @@ FgPyModule *fg_pyfile_cache_read(const char *data, size_t n, const FgSource *src
     f->return_guards = get_ints(&r, f->nreturns);
     if (!f->returns || !f->return_guards)
       f->nreturns = 0;
+    f->decorators = get_ints(&r, f->ndecorators);
+    if (!f->decorators)
+      f->ndecorators = 0;
     f->self_assigns = get_assigns(&r, &f->nself_assigns);
     f->locals = get_assigns(&r, &f->nlocals);
     f->patches = get_patches(&r, &f->npatches);

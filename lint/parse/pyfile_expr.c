@@ -261,6 +261,10 @@ int fg_pf_expr_item(Walk *w, TSNode n, int of, long long index, const Ctx *cx) {
   return e;
 }
 
+int fg_pf_expr_opaque(Walk *w, TSNode n, const Ctx *cx) {
+  return expr_push(w, FG_EXPR_OPAQUE, n, cx);
+}
+
 int fg_pf_expr(Walk *w, TSNode n, const Ctx *cx, int depth) {
   if (depth > MAX_EXPR_DEPTH || ts_node_is_null(n))
     return expr_push(w, FG_EXPR_OPAQUE, n, cx);

@@ -348,8 +348,34 @@ static void decorator(Walk *w, TSNode e, int owner_kind, int owner, int scope,
   fg_pf_args_free(&a);
 }
 
-/* Calls decorator() for each decorator of a decorated_definition. */
-static void decorators(Walk *w, TSNode dd, int owner_kind, int owner, int scope) {
+/* Is a decorator call one the test model reads in full: click's `option`,
+ * `argument`, `command`, `group`, `version_option`, `help_option` (as
+ * `click.option(...)` or `cli.command()`)? Other calls are kept OPAQUE: a
+ * parametrize list is not copied twice. */
+static bool decorator_kept(Walk *w, TSNode call) {
+  static const char *const kept[] = {"option", "argument",       "command",
+                                     "group",  "version_option", "help_option"};
+  char *d = fg_pf_dotted(w, ts_node_child_by_field_id(call, w->f_function));
+  bool keep = false;
+  for (size_t i = 0; d && i < sizeof kept / sizeof kept[0]; i++)
+    keep = keep || strcmp(fg_pf_last_component(d), kept[i]) == 0;
+  free(d);
+  return keep;
+}
+
+/* A def's decorator as an expression (FgPyFunc.decorators). */
+static int decorator_expr(Walk *w, TSNode e, const Ctx *cx) {
+  if (fg_pf_node_is(e, "identifier") || fg_pf_node_is(e, "attribute") ||
+      (fg_pf_node_is(e, "call") && decorator_kept(w, e)))
+    return fg_pf_expr(w, e, cx, 0);
+  return fg_pf_expr_opaque(w, e, cx);
+}
+
+/* Calls decorator() for each decorator of a decorated_definition; a def's
+ * decorators are kept as expressions, read in cx (the scope the def is in). */
+static void decorators(Walk *w, TSNode dd, int owner_kind, int owner, const Ctx *cx) {
+  int scope = cx->scope;
+  FG_VEC(int) exprs = {0};
   Kids k;
   for (fg_pf_kids_begin(&k, dd); k.ok; fg_pf_kids_next(&k)) {
     TSNode d = fg_pf_kids_node(&k);
@@ -360,12 +386,21 @@ static void decorators(Walk *w, TSNode dd, int owner_kind, int owner, int scope)
       TSNode e = fg_pf_kids_node(&dk);
       if (fg_pf_is_element(e)) {
         decorator(w, e, owner_kind, owner, scope, ts_node_start_byte(d));
+        if (owner_kind == OWNER_FUNC)
+          fg_vec_push(&exprs, decorator_expr(w, e, cx));
         break;
       }
     }
     fg_pf_kids_end(&dk);
   }
   fg_pf_kids_end(&k);
+  if (owner_kind == OWNER_FUNC && exprs.len) {
+    fg_vec_shrink(&exprs);
+    w->funcs.items[owner].decorators = exprs.items;
+    w->funcs.items[owner].ndecorators = exprs.len;
+  } else {
+    fg_vec_free(&exprs);
+  }
 }
 
 /* `pytestmark = pytest.mark.x` / `[...]` / `(...)`. */
@@ -522,7 +557,7 @@ static Ctx visit_def(Walk *w, TSNode n, const Frame *parent, const Ctx *cx) {
   fg_vec_push(&w->func_scope, fscope);
   fg_vec_push(&w->func_finalizer, false);
   if (decorated)
-    decorators(w, parent->node, OWNER_FUNC, idx, cx->scope);
+    decorators(w, parent->node, OWNER_FUNC, idx, cx);
   Ctx in = {fscope, idx, -1, false, -1};
   /* `@functools.cache` on a def without parameters: its body runs once per
    * process, for whichever caller comes first */
@@ -563,7 +598,7 @@ static Ctx visit_class(Walk *w, TSNode n, const Frame *parent, const Ctx *cx) {
   fg_vec_push(&w->class_scope, cx->scope);
   fg_vec_push(&w->class_test, -1);
   if (decorated)
-    decorators(w, parent->node, OWNER_CLASS, idx, cx->scope);
+    decorators(w, parent->node, OWNER_CLASS, idx, cx);
   Ctx in = {fg_pf_scope_new(w, SCOPE_CLASS, cx->scope, -1), cx->func, idx, cx->main_only,
             -1};
   return in;

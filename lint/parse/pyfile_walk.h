@@ -297,6 +297,8 @@ char *fg_pf_resolve_value(const Walk *w, const char *text, int scope, size_t off
 
 /* An expression node for n (OPAQUE beyond depth); its index. */
 int fg_pf_expr(Walk *w, TSNode n, const Ctx *cx, int depth);
+/* An OPAQUE expression spanning n (its text is not kept). */
+int fg_pf_expr_opaque(Walk *w, TSNode n, const Ctx *cx);
 /* `of[index]` for an unpacking target n (`a, b = f()`: a is f()[0]). */
 int fg_pf_expr_item(Walk *w, TSNode n, int of, long long index, const Ctx *cx);
 /* The arguments of a call as a chain of exprs (-1: none); *star when a

@@ -183,7 +183,7 @@ int fg_py_truth(FgVal v) {
   case FG_VAL_STR:
     return v.str && *v.str;
   case FG_VAL_TUPLE:
-    return v.tmod && v.tmod->py->exprs[v.texpr].a >= 0;
+    return v.tmod && fg_py_tuple_first(&v) >= 0;
   case FG_VAL_KWDICT:
     return v.inst ? v.inst->nextra_kw > 0 : -1;
   case FG_VAL_EXTERNAL:
@@ -216,6 +216,10 @@ static FgEnv fg_env_module(const FgEnv *from, FgModule *m) {
   e.search = from->search;
   e.test_params = from->test_params;
   return e;
+}
+
+FgEnv fg_py_env_module(const FgEnv *from, FgModule *m) {
+  return fg_env_module(from, m);
 }
 
 /* An environment for def d run with self of class cls (no call). */
@@ -909,7 +913,7 @@ static int fg_val_makes_pools(FgEnv *env, FgVal v, int depth) {
     return v.cls.mod && fg_class_makes_pools(env->p, v.cls);
   if (v.kind != FG_VAL_TUPLE || depth > 0)
     return -1;
-  int e = fg_ex(v.tmod, v.texpr)->a;
+  int e = fg_py_tuple_first(&v);
   if (e < 0)
     return -1;
   FgEnv te = fg_env_module(env, (FgModule *)v.tmod);
@@ -1266,6 +1270,13 @@ static const FgPyExpr *fg_ex(const FgModule *m, int e) {
   return &m->py->exprs[e];
 }
 
+int fg_py_tuple_first(const FgVal *v) {
+  int e = fg_ex(v->tmod, v->texpr)->a;
+  for (long long k = 0; k < v->ival && e >= 0; k++)
+    e = fg_ex(v->tmod, e)->next;
+  return e;
+}
+
 static int fg_cmp_scalar(FgEnv *env, FgModule *m, FgVal a, FgVal b, int *out);
 
 /* Compares the version (3, minor) of length vlen with a tuple of ints:
@@ -1273,7 +1284,7 @@ static int fg_cmp_scalar(FgEnv *env, FgModule *m, FgVal a, FgVal b, int *out);
 static bool fg_cmp_version(FgEnv *env, FgVal ver, FgVal tup, int *out) {
   long long parts[2] = {3, ver.ival};
   int k = 0;
-  for (int e = fg_ex(tup.tmod, tup.texpr)->a; e >= 0; e = fg_ex(tup.tmod, e)->next, k++) {
+  for (int e = fg_py_tuple_first(&tup); e >= 0; e = fg_ex(tup.tmod, e)->next, k++) {
     FgEnv te = fg_env_module(env, (FgModule *)tup.tmod);
     FgVal x = fg_eval_in(&te, (FgModule *)tup.tmod, e);
     if (x.kind != FG_VAL_INT)
@@ -1390,7 +1401,7 @@ static FgVal fg_cmp(FgEnv *env, FgModule *m, uint8_t op, FgVal a, FgVal b) {
         return fg_val(FG_VAL_UNKNOWN);
     } else if (b.kind == FG_VAL_TUPLE) {
       bool unknown = false;
-      for (int e = fg_ex(b.tmod, b.texpr)->a; e >= 0 && found != 1;
+      for (int e = fg_py_tuple_first(&b); e >= 0 && found != 1;
            e = fg_ex(b.tmod, e)->next) {
         FgEnv te = fg_env_module(env, (FgModule *)b.tmod);
         FgVal x = fg_eval_in(&te, (FgModule *)b.tmod, e);
@@ -1437,7 +1448,7 @@ static FgVal fg_str_method(FgEnv *env, FgVal recv, const char *meth, FgModule *m
   if (a.kind == FG_VAL_STR) {
     opts[nopts++] = a;
   } else if (a.kind == FG_VAL_TUPLE) {
-    for (int e = fg_ex(a.tmod, a.texpr)->a; e >= 0 && nopts < MAX_STARTS_OPTS;
+    for (int e = fg_py_tuple_first(&a); e >= 0 && nopts < MAX_STARTS_OPTS;
          e = fg_ex(a.tmod, e)->next) {
       FgVal x = fg_eval_in(env, (FgModule *)a.tmod, e);
       if (x.kind != FG_VAL_STR)
@@ -1607,7 +1618,7 @@ static FgVal fg_isinstance(FgEnv *env, FgModule *m, const FgPyExpr *x) {
     return r < 0 ? fg_val(FG_VAL_UNKNOWN) : fg_val_bool(r);
   }
   bool unknown = false;
-  for (int e = fg_ex(c.tmod, c.texpr)->a; e >= 0; e = fg_ex(c.tmod, e)->next) {
+  for (int e = fg_py_tuple_first(&c); e >= 0; e = fg_ex(c.tmod, e)->next) {
     FgEnv te = fg_env_module(env, (FgModule *)c.tmod);
     int r = fg_isinstance1(env, v, fg_eval_in(&te, (FgModule *)c.tmod, e));
     if (r == 1)
@@ -1662,7 +1673,7 @@ static FgVal fg_eval_call(FgEnv *env, FgModule *m, const FgPyExpr *x) {
         return fg_py_val_int((long long)strlen(a0.str));
       if (a0.kind == FG_VAL_TUPLE) {
         long long n = 0;
-        for (int e = fg_ex(a0.tmod, a0.texpr)->a; e >= 0; e = fg_ex(a0.tmod, e)->next)
+        for (int e = fg_py_tuple_first(&a0); e >= 0; e = fg_ex(a0.tmod, e)->next)
           n++;
         return fg_py_val_int(n);
       }
@@ -1923,7 +1934,7 @@ static FgVal fg_eval_in(FgEnv *env, FgModule *m, int e) {
     }
     if (a.kind == FG_VAL_TUPLE && x->ival >= 0) {
       long long k = 0;
-      for (int el = fg_ex(a.tmod, a.texpr)->a; el >= 0; el = fg_ex(a.tmod, el)->next, k++)
+      for (int el = fg_py_tuple_first(&a); el >= 0; el = fg_ex(a.tmod, el)->next, k++)
         if (k == x->ival) {
           FgEnv te = fg_env_module(&sub, (FgModule *)a.tmod);
           return fg_val_under(fg_eval_in(&te, (FgModule *)a.tmod, el), a);

@@ -351,7 +351,8 @@ uint64_t fg_py_val_hash(const FgVal *v) {
     return fg_mix(h, (uintptr_t)v->inst);
   case FG_VAL_TUPLE:
   case FG_VAL_DICT:
-    return fg_mix(fg_mix(h, (uintptr_t)v->tmod), (uint64_t)v->texpr);
+    h = fg_mix(fg_mix(h, (uintptr_t)v->tmod), (uint64_t)v->texpr);
+    return fg_mix(h, (uint64_t)v->ival);
   case FG_VAL_CLASS:
   case FG_VAL_INSTANCE:
   case FG_VAL_DEF:
@@ -380,7 +381,7 @@ bool fg_py_val_eq(const FgVal *a, const FgVal *b) {
     return a->inst == b->inst;
   case FG_VAL_TUPLE:
   case FG_VAL_DICT:
-    return a->tmod == b->tmod && a->texpr == b->texpr;
+    return a->tmod == b->tmod && a->texpr == b->texpr && a->ival == b->ival;
   case FG_VAL_CLASS:
   case FG_VAL_INSTANCE:
   case FG_VAL_DEF:

@@ -184,7 +184,9 @@ typedef enum FgValKind {
   FG_VAL_BOOL,
   FG_VAL_INT,
   FG_VAL_STR,
-  FG_VAL_TUPLE,     /* elements: exprs of tmod from texpr's first element */
+  FG_VAL_TUPLE,     /* elements: exprs of tmod from texpr's first element, the
+                       first ival of them skipped (a tail: the words click
+                       collects for `nargs=-1`) */
   FG_VAL_DICT,      /* entries: exprs of tmod (texpr a DICT) */
   FG_VAL_VERSION,   /* sys.version_info: (3, ival) */
   FG_VAL_OBJECT,    /* some object that is not None */
@@ -300,8 +302,14 @@ const FgBinding *fg_py_rebind(struct FgSearch *s, const FgBinding *b, int d);
 uint64_t fg_py_val_hash(const FgVal *v);
 bool fg_py_val_eq(const FgVal *a, const FgVal *b);
 
+/* The first element of a TUPLE value (exprs of v->tmod, chained by next);
+ * -1 when it is empty. */
+int fg_py_tuple_first(const FgVal *v);
 /* The value of expression e of module m (in env's def unless m differs). */
 FgVal fg_py_eval(FgEnv *env, FgModule *m, int e);
+/* An environment for evaluating at module level of m (globals, defaults),
+ * from env's search and cell. */
+FgEnv fg_py_env_module(const FgEnv *from, FgModule *m);
 /* The value of a dotted name as resolved in env's def (how: FgNameHow). */
 FgVal fg_py_eval_name(FgEnv *env, const char *text, uint8_t how);
 /* A member of a value: `v.name` ("()" calls it). */
@@ -357,6 +365,16 @@ int fg_py_method(const FgPyModel *p, FgClassRef cls, const char *name, FgClassRe
 /* Does the class's MRO reach an outside base that is a Process (site
  * PROCESS) or a manager (site MANAGER)? Its info in *out. */
 bool fg_py_class_site(const FgPyModel *p, FgClassRef cls, FgSiteInfo *out);
+
+/* ---- click.c ------------------------------------------------------------------- */
+
+/* The values click gives the parameters of command def d (vals: one a
+ * parameter of the def, in order) when it runs with the words of argv (a
+ * TUPLE: `CliRunner().invoke(cmd, ["-p", "2", "a"])`); false when d is not
+ * a click command whose decorators the model reads in full, or the words
+ * are not known well enough to parse. A parameter no click parameter names
+ * (`ctx`) is unknown. */
+bool fg_py_click_values(FgEnv *env, int d, FgVal argv, FgVal *vals);
 
 /* ---- patches.c ------------------------------------------------------------------ */
 

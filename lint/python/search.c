@@ -914,12 +914,33 @@ static void fg_offer_def_(FgSearch *s, FgEnv *env, FgAcc *acc, const FgPyCall *c
 
 /* The same, for a def reached through a value chosen under a condition not
  * known (chosen.cond_mod): the path is possible, with that condition. */
+static void fg_offer_key(FgSearch *s, FgEnv *env, FgAcc *acc, const FgPyCall *c, int d,
+                         FgKey *key, int depth, FgVal chosen);
+
 static void fg_offer_def_under(FgSearch *s, FgEnv *env, FgAcc *acc, const FgPyCall *c,
                                int d, FgClassRef self, const FgBinding *inst, int depth,
                                bool unbound, FgVal chosen) {
   if (d < 0 || d == env->def)
     return;
   FgKey k = fg_key(s, d, self, env, c, inst, unbound);
+  fg_offer_key(s, env, acc, c, d, &k, depth, chosen);
+}
+
+/* Enters def d with the parameter values params (from no call's arguments:
+ * a click command run with a list of words). */
+static void fg_offer_def_params(FgSearch *s, FgEnv *env, FgAcc *acc, const FgPyCall *c,
+                                int d, const FgBinding *params, int depth) {
+  if (d < 0 || d == env->def)
+    return;
+  FgKey k = fg_key(s, d, (FgClassRef){NULL, -1}, env, NULL, NULL, true);
+  k.params = params;
+  FgVal none = {0};
+  fg_offer_key(s, env, acc, c, d, &k, depth, none);
+}
+
+static void fg_offer_key(FgSearch *s, FgEnv *env, FgAcc *acc, const FgPyCall *c, int d,
+                         FgKey *key, int depth, FgVal chosen) {
+  FgKey k = *key;
   FgReach r = fg_node(s, &k, depth + 1);
   if (fg_debug)
     fprintf(stderr, "    enter %s from %s: status %d (node %d state %d)\n",
@@ -1113,6 +1134,71 @@ static int fg_runner_arg(const char *last) {
   return -1;
 }
 
+/* Is the receiver of call c (`runner.invoke`) click's test runner: a
+ * `click.testing.CliRunner()` or an instance of an in-repo subclass? */
+static bool fg_cli_runner(FgSearch *s, FgEnv *env, const FgPyCall *c) {
+  const char *dot = strrchr(c->resolved, '.');
+  if (!dot || dot == c->resolved)
+    return false;
+  char *recv = fg_xstrndup(c->resolved, (size_t)(dot - c->resolved));
+  FgVal v = fg_py_eval_name(env, recv, c->how);
+  free(recv);
+  if (fg_debug)
+    fprintf(stderr, "    invoke receiver of %s: value kind %d %s\n", c->resolved, v.kind,
+            v.kind == FG_VAL_EXTERNAL ? v.str : "");
+  if (v.kind == FG_VAL_EXTERNAL)
+    return strcmp(v.str, "click.testing.CliRunner()") == 0;
+  if (v.kind != FG_VAL_INSTANCE || !v.cls.mod)
+    return false;
+  FgClassRefVec mro = {0};
+  fg_py_class_mro(s->p, v.cls.mod, v.cls.cls, &mro);
+  bool runner = false;
+  for (size_t i = 0; i < mro.len && !runner; i++) {
+    const FgPyClass *k = &mro.items[i].mod->py->classes[mro.items[i].cls];
+    for (size_t b = 0; b < k->nbases && !runner; b++)
+      runner = strcmp(k->bases[b], "click.testing.CliRunner") == 0;
+  }
+  fg_vec_free(&mro);
+  return runner;
+}
+
+/* The values click gives command def d run by `runner.invoke(cmd, words)`
+ * (words: the argument after cmd, in env's module); NULL when they are not
+ * known (the def is then entered with its parameters unknown). */
+static const FgBinding *fg_click_binding(FgSearch *s, FgEnv *env, const FgPyCall *c,
+                                         int d, int words) {
+  const FgPyExpr *ex = env->mod->py->exprs;
+  if (words < 0 || ex[words].kind == FG_EXPR_KW || !fg_cli_runner(s, env, c))
+    return NULL;
+  FgVal argv = fg_py_eval(env, env->mod, words);
+  fg_sensitivity(s, d);
+  uint64_t rel = s->relevant[d];
+  const FgPyFunc *f = fg_py_def_func(s->p, d);
+  FgBinding *b = fg_xcalloc(1, sizeof *b);
+  b->def = d;
+  b->n = f->nparams;
+  b->vals = fg_xcalloc(b->n ? b->n : 1, sizeof(FgVal));
+  if (!fg_py_click_values(env, d, argv, b->vals)) {
+    fg_binding_free(b);
+    if (fg_debug)
+      fprintf(stderr, "    click: the words for %s are not known\n", f->name);
+    return NULL;
+  }
+  for (size_t i = 0; i < b->n; i++) {
+    b->vals[i] = fg_bound(b->vals[i]);
+    if (i >= 63 || !((rel >> i) & 1))
+      b->vals[i] = fg_val_unknown(); /* never read: the same for every call */
+  }
+  b->kw_open = true; /* what click gives **kwargs is not kept */
+  if (fg_debug) {
+    fprintf(stderr, "    click: %s bound from its words:", f->name);
+    for (size_t i = 0; i < b->n; i++)
+      fprintf(stderr, " %s=kind %d/%lld", f->params[i], b->vals[i].kind, b->vals[i].ival);
+    fprintf(stderr, "\n");
+  }
+  return fg_intern(s, b);
+}
+
 static void fg_passed_callables(FgSearch *s, FgEnv *env, FgAcc *acc, const FgPyCall *c,
                                 int depth) {
   const char *last = strrchr(c->resolved, '.');
@@ -1139,9 +1225,15 @@ static void fg_passed_callables(FgSearch *s, FgEnv *env, FgAcc *acc, const FgPyC
     FgVal v = fg_py_eval(&e, env->mod, value);
     if (v.kind == FG_VAL_DEF) {
       FgClassRef none = {NULL, -1};
-      fg_offer_def_(s, env, acc, c, v.def, v.cls.mod ? v.cls : none, NULL, depth, true);
-      /* a click group run with a subcommand: the subcommand's def */
       int args = ex[a].next;
+      const FgBinding *words = strcmp(last, "invoke") == 0 && x->kind != FG_EXPR_KW
+                                   ? fg_click_binding(s, &e, c, v.def, args)
+                                   : NULL;
+      if (words)
+        fg_offer_def_params(s, env, acc, c, v.def, words, depth);
+      else
+        fg_offer_def_(s, env, acc, c, v.def, v.cls.mod ? v.cls : none, NULL, depth, true);
+      /* a click group run with a subcommand: the subcommand's def */
       if (strcmp(last, "invoke") == 0 && args >= 0 && ex[args].kind == FG_EXPR_TUPLE &&
           ex[args].a >= 0 && ex[ex[args].a].kind == FG_EXPR_STR) {
         const FgDef *gd = &s->p->defs.items[v.def];

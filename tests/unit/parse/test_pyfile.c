@@ -931,6 +931,47 @@ static void test_unpacking_locals(void **state) {
   done(&p);
 }
 
+/* A def's decorators, outermost first: click's calls in full, a name as a
+ * NAME, any other call OPAQUE (a parametrize list is not copied again). */
+static void test_decorators(void **state) {
+  Parsed p = parse("import click\n"
+                   "import pytest\n"
+                   "@click.command()\n"
+                   "@click.option('-w', '--workers', type=int, default=1)\n"
+                   "@click.argument('paths', nargs=-1)\n"
+                   "@click.pass_context\n"
+                   "@pytest.mark.parametrize('n', [1, 2])\n"
+                   "def cli(ctx, paths, workers, n):\n"
+                   "    pass\n"
+                   "def plain():\n"
+                   "    pass\n");
+  const FgPyFunc *f = func(&p, "cli");
+  const FgPyExpr *ex = p.m->exprs;
+  assert_int_equal(f->ndecorators, 5);
+  const FgPyExpr *cmd = &ex[f->decorators[0]];
+  assert_int_equal(cmd->kind, FG_EXPR_CALL);
+  assert_string_equal(cmd->text, "click.command");
+  assert_int_equal(cmd->how, FG_NAME_IMPORT);
+  const FgPyExpr *opt = &ex[f->decorators[1]];
+  assert_int_equal(opt->kind, FG_EXPR_CALL);
+  assert_string_equal(opt->text, "click.option");
+  assert_string_equal(ex[opt->a].text, "-w");
+  int kw = ex[ex[opt->a].next].next;
+  assert_int_equal(ex[kw].kind, FG_EXPR_KW);
+  assert_string_equal(ex[kw].text, "type");
+  assert_string_equal(ex[ex[kw].a].text, "int");
+  const FgPyExpr *arg = &ex[f->decorators[2]];
+  int nargs = ex[arg->a].next;
+  assert_string_equal(ex[nargs].text, "nargs");
+  assert_int_equal(ex[ex[nargs].a].kind, FG_EXPR_INT);
+  assert_int_equal(ex[ex[nargs].a].ival, -1);
+  assert_int_equal(ex[f->decorators[3]].kind, FG_EXPR_NAME);
+  assert_string_equal(ex[f->decorators[3]].text, "click.pass_context");
+  assert_int_equal(ex[f->decorators[4]].kind, FG_EXPR_OPAQUE);
+  assert_int_equal(func(&p, "plain")->ndecorators, 0);
+  done(&p);
+}
+
 static void test_delete_null(void **state) {
   fg_pyfile_delete(NULL);
 }
@@ -961,6 +1002,7 @@ int main(void) {
       cmocka_unit_test(test_deep_nesting),
       cmocka_unit_test(test_keyword_forwarding),
       cmocka_unit_test(test_unpacking_locals),
+      cmocka_unit_test(test_decorators),
       cmocka_unit_test(test_delete_null),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

@@ -44,7 +44,13 @@ static const char kModule[] =
     "    yield mp.Pool(WORKERS)\n"
     "\n"
     "def pytest_configure(config):\n"
-    "    config.addinivalue_line('markers', 'no_parallel: serial')\n";
+    "    config.addinivalue_line('markers', 'no_parallel: serial')\n"
+    "\n"
+    "@click.command()\n"
+    "@click.option('-w', '--workers', type=int, default=1)\n"
+    "@click.argument('paths', nargs=-1)\n"
+    "def cli(paths, workers):\n"
+    "    pass\n";
 
 /* Everything a summary says, as text: two summaries are the same when their
  * dumps are. */
@@ -110,6 +116,8 @@ static char *dump(const FgPyModule *m) {
       dump_str(&b, " getfixturevalue", f->getfixturevalue[k]);
     for (size_t k = 0; k < f->nreturns; k++)
       fg_buf_printf(&b, " returns %d\n", f->returns[k]);
+    for (size_t k = 0; k < f->ndecorators; k++)
+      fg_buf_printf(&b, " decorator %d\n", f->decorators[k]);
     dump_markers(&b, f->markers, f->nmarkers);
     dump_calls(&b, f->calls, f->ncalls);
     dump_assigns(&b, "self", f->self_assigns, f->nself_assigns);
