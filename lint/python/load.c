@@ -249,30 +249,39 @@ static void fg_mark_home(const FgPyModel *p, const FgModule *m, const char *dott
   }
 }
 
-/* The imported names condition e reads, to the depth exprs nest. */
-static void fg_mark_cond_homes(const FgPyModel *p, const FgModule *m, int e, int depth,
-                               FgBoolVec *out) {
+/* The imported names condition e reads, to the depth exprs nest; *budget
+ * bounds the nodes visited (a damaged summary can share or loop nodes). */
+static void fg_mark_expr_homes(const FgPyModel *p, const FgModule *m, int e, int depth,
+                               int *budget, FgBoolVec *out) {
   const FgPyModule *py = m->py;
-  for (; e >= 0 && (size_t)e < py->nexprs && depth < 16; e = py->exprs[e].next) {
+  for (; e >= 0 && (size_t)e < py->nexprs && depth < 16 && *budget > 0;
+       e = py->exprs[e].next) {
+    --*budget;
     const FgPyExpr *x = &py->exprs[e];
     if ((x->kind == FG_EXPR_NAME || x->kind == FG_EXPR_CALL) &&
         x->how == FG_NAME_IMPORT && x->text)
       fg_mark_home(p, m, x->text, out);
     if (x->kind == FG_EXPR_STR || x->kind == FG_EXPR_INT)
       continue;
-    fg_mark_cond_homes(p, m, x->a, depth + 1, out);
+    fg_mark_expr_homes(p, m, x->a, depth + 1, budget, out);
     if (x->kind != FG_EXPR_CALL && x->kind != FG_EXPR_KW)
-      fg_mark_cond_homes(p, m, x->b, depth + 1, out);
+      fg_mark_expr_homes(p, m, x->b, depth + 1, budget, out);
     if (x->kind == FG_EXPR_IFEXP)
-      fg_mark_cond_homes(p, m, (int)x->ival, depth + 1, out);
+      fg_mark_expr_homes(p, m, (int)x->ival, depth + 1, budget, out);
   }
+}
+
+static void fg_mark_cond_homes(const FgPyModel *p, const FgModule *m, int e,
+                               FgBoolVec *out) {
+  int budget = 1024;
+  fg_mark_expr_homes(p, m, e, 0, &budget, out);
 }
 
 static void fg_mark_skipif_homes(const FgPyModel *p, const FgModule *m,
                                  const FgPyMarker *mk, size_t n, FgBoolVec *out) {
   for (size_t i = 0; i < n; i++)
     if (mk[i].cond >= 0 && strcmp(mk[i].name, "skipif") == 0)
-      fg_mark_cond_homes(p, m, mk[i].cond, 0, out);
+      fg_mark_cond_homes(p, m, mk[i].cond, out);
 }
 
 /* Per module: is it unparsed and the home of something a parsed module
@@ -310,12 +319,12 @@ static void fg_home_modules(const FgPyModel *p, FgBoolVec *out) {
       continue;
     const FgPyFunc *f = &py->funcs[def->func];
     for (size_t k = 0; k < f->nparams; k++)
-      fg_mark_cond_homes(p, def->mod, f->param_defaults[k], 0, out);
+      fg_mark_cond_homes(p, def->mod, f->param_defaults[k], out);
     for (size_t c = 0; c < f->ncalls; c++) {
-      fg_mark_cond_homes(p, def->mod, f->calls[c].args, 0, out);
+      fg_mark_cond_homes(p, def->mod, f->calls[c].args, out);
       int g = f->calls[c].guard;
       for (int depth = 0; g >= 0 && (size_t)g < py->nconds && depth < 32; depth++) {
-        fg_mark_cond_homes(p, def->mod, py->conds[g].expr, 0, out);
+        fg_mark_cond_homes(p, def->mod, py->conds[g].expr, out);
         g = py->conds[g].parent;
       }
     }
