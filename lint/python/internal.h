@@ -83,8 +83,14 @@ void fg_py_reach_free(FgPfReach *r);
 bool fg_py_reach_any(const FgPfReach *r);
 /* A test file below an autouse pool fixture's conftest. */
 bool fg_py_reach_autouse(const FgPfReach *r, const FgModule *m);
-/* From what was kept of an unparsed file: a candidate (false: surely not). */
-bool fg_py_reach_candidate(const FgPfReach *r, const FgModule *m, const FgFileWords *fw);
+/* From what was kept of an unparsed file: a candidate (false: surely not).
+ * *sig sums up what made it one: the matched names with the modules that
+ * define them, fixtures, package __init__ names (0 when it is below an
+ * autouse pool fixture). The text's answer (fg_py_reach_wants_text) depends
+ * on nothing else of the reach, so a file the text refused is not read again
+ * while its signature stays the same. */
+bool fg_py_reach_candidate(const FgPfReach *r, const FgModule *m, const FgFileWords *fw,
+                           uint64_t *sig);
 /* From the file's text: exact. */
 bool fg_py_reach_wants_text(const FgPfReach *r, const FgModule *m, const char *text,
                             size_t len);

@@ -135,6 +135,7 @@ static void fg_read_one(void *ctx, size_t i, int worker) {
 
 typedef FG_VEC(FgFileWords) FgFileWordsVec;
 typedef FG_VEC(bool) FgBoolVec;
+typedef FG_VEC(uint64_t) FgSigVec;
 
 static void fg_read_python(FgPyModel *p, const FgReader *rd, const FgStrVec *paths,
                            const char *marker, FgProblems *problems,
@@ -189,6 +190,7 @@ typedef struct FgLaterSlot {
   size_t len;
   bool force; /* needed by a parsed module (fg_home_modules): parsed whatever it says */
   bool parsed;
+  uint64_t sig; /* what made it a candidate (fg_py_reach_candidate) */
 } FgLaterSlot;
 
 typedef struct FgLaterJob {
@@ -334,7 +336,7 @@ static void fg_home_modules(const FgPyModel *p, FgBoolVec *out) {
 /* One round: the unparsed modules the reach wants, parsed. False when none
  * was (the fixpoint). */
 static bool fg_later_round(FgPyModel *p, const FgReader *rd, FgProblems *problems,
-                           FgFileWordsVec *words, FgBoolVec *skip) {
+                           FgFileWordsVec *words, FgBoolVec *skip, FgSigVec *refused) {
   fg_py_rebuild_defs(p);
   FgPfReach reach = {0};
   fg_py_reach_build(p, &reach);
@@ -347,9 +349,13 @@ static bool fg_later_round(FgPyModel *p, const FgReader *rd, FgProblems *problem
     if (m->py || skip->items[i])
       continue;
     bool force = bases.items[i];
-    if (!force && (!any || !fg_py_reach_candidate(&reach, m, &words->items[i])))
+    uint64_t sig = 0;
+    if (!force && (!any || !fg_py_reach_candidate(&reach, m, &words->items[i], &sig)))
       continue;
-    FgLaterSlot slot = {i, NULL, NULL, 0, force, false};
+    /* its text refused the same names of the same modules before */
+    if (!force && sig && sig == refused->items[i])
+      continue;
+    FgLaterSlot slot = {i, NULL, NULL, 0, force, false, sig};
     fg_vec_push(&cands, slot);
   }
   fg_vec_free(&bases);
@@ -373,6 +379,8 @@ static bool fg_later_round(FgPyModel *p, const FgReader *rd, FgProblems *problem
     if (slot->parsed || slot->err) {
       p->words_bytes -= fg_py_file_words_bytes(&words->items[slot->module]);
       fg_py_file_words_free(&words->items[slot->module]);
+    } else {
+      refused->items[slot->module] = slot->sig;
     }
     parsed += slot->parsed;
   }
@@ -390,20 +398,24 @@ void fg_pymodel_load(FgPyModel *p, const FgReader *rd, const FgStrVec *paths,
   FgFileWordsVec words = {0}; /* per module: its words while unparsed */
   fg_read_python(p, rd, paths, marker, problems, &words);
   p->words_bytes_peak = p->words_bytes;
-  FgBoolVec skip = {0}; /* per module: could not be read a second time */
-  for (size_t i = 0; i < p->modules.len; i++)
+  FgBoolVec skip = {0};   /* per module: could not be read a second time */
+  FgSigVec refused = {0}; /* per module: the signature its text last refused, 0 */
+  for (size_t i = 0; i < p->modules.len; i++) {
     fg_vec_push(&skip, false);
+    fg_vec_push(&refused, 0);
+  }
   for (size_t i = 0; i < p->modules.len; i++)
     fg_py_name_module(p, p->modules.items[i]);
   fg_py_names_sort(p);
   /* then whatever can reach a pool-using def, to a fixpoint (each round
    * parses at least one more file, so it ends) */
-  while (fg_later_round(p, rd, problems, &words, &skip))
+  while (fg_later_round(p, rd, problems, &words, &skip, &refused))
     ;
   for (size_t i = 0; i < words.len; i++)
     fg_py_file_words_free(&words.items[i]);
   fg_vec_free(&words);
   fg_vec_free(&skip);
+  fg_vec_free(&refused);
   /* the paths are borrowed until here */
   p->paths = NULL;
   p->npaths = 0;

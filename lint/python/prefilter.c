@@ -407,33 +407,63 @@ static const FgPfReachPair *fg_reach_lower(const FgPfReach *r, uint32_t key, siz
   return r->by_last.items + lo;
 }
 
-bool fg_py_reach_candidate(const FgPfReach *r, const FgModule *m, const FgFileWords *fw) {
+/* Mixes the reach's targets named `name` (their modules) into *sig. */
+static void fg_sig_targets(const FgPfReach *r, uint64_t name, uint64_t *sig) {
+  size_t lo = 0, hi = r->targets.len;
+  while (lo < hi) {
+    size_t mid = lo + (hi - lo) / 2;
+    if (r->targets.items[mid].hash < name)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  for (; lo < r->targets.len && r->targets.items[lo].hash == name; lo++)
+    *sig = fg_pair_hash(*sig, (uint64_t)(uintptr_t)r->targets.items[lo].mod);
+}
+
+bool fg_py_reach_candidate(const FgPfReach *r, const FgModule *m, const FgFileWords *fw,
+                           uint64_t *sig) {
+  *sig = 0;
   if (fg_py_reach_autouse(r, m))
     return true;
-  bool star = false;
+  bool star = false, any = false;
+  uint64_t h = 1;
   for (size_t i = 0; i < fw->nlinks; i++) {
     uint32_t link = fw->links[i];
     size_t n;
     const FgPfReachPair *ps = fg_reach_lower(r, link & ~1u, &n);
     for (size_t k = 0; k < n; k++)
-      if (fg_word_bloom_has(&fw->plain, ps[k].name))
-        return true;
+      if (fg_word_bloom_has(&fw->plain, ps[k].name)) {
+        any = true;
+        h = fg_pair_hash(fg_pair_hash(h, ps[k].last), ps[k].name);
+        fg_sig_targets(r, ps[k].name, &h);
+      }
     if (!(link & 1u))
       continue;
     star = star || link == r->star;
     /* a name of a package __init__ in an import statement */
     for (size_t k = 0; k < r->inits.len; k++)
-      if (fg_link_key(r->inits.items[k]) == (link & ~1u))
-        return true;
+      if (fg_link_key(r->inits.items[k]) == (link & ~1u)) {
+        any = true;
+        h = fg_pair_hash(h, r->inits.items[k]);
+        fg_sig_targets(r, r->inits.items[k], &h);
+      }
   }
   for (size_t k = 0; star && k < r->inits.len; k++)
-    if (fg_word_bloom_has(&fw->plain, r->inits.items[k]))
-      return true;
+    if (fg_word_bloom_has(&fw->plain, r->inits.items[k])) {
+      any = true;
+      h = fg_pair_hash(fg_pair_hash(h, 2), r->inits.items[k]);
+      fg_sig_targets(r, r->inits.items[k], &h);
+    }
   for (size_t k = 0; k < r->fixtures.len; k++)
     if (fg_path_under(m->src->path, r->fixtures.items[k].dir) &&
-        fg_word_bloom_has(&fw->plain, r->fixtures.items[k].name))
-      return true;
-  return false;
+        fg_word_bloom_has(&fw->plain, r->fixtures.items[k].name)) {
+      any = true;
+      h = fg_pair_hash(fg_pair_hash(h, 3), r->fixtures.items[k].name);
+      h = fg_pair_hash(h, (uint64_t)(uintptr_t)r->fixtures.items[k].dir);
+    }
+  *sig = any ? (h ? h : 1) : 0;
+  return any;
 }
 
 /* ---- import statements, from the text --------------------------------------------- */

@@ -94,3 +94,52 @@ def test_a_file_importing_multiprocessing_for_cpu_count_only_is_not_parsed(tmp_p
     parsed, tests = check(run_fg, tmp_path)
     assert parsed == 4
     assert tests == ["tests/test_pool.py::test_run"]
+
+
+STEPS = """\
+from pkg.util import run
+
+
+def go(xs):
+    return run(xs)
+"""
+
+GO_TEST = """\
+from pkg.steps import go
+
+
+def test_go():
+    assert go([-1]) == [1]
+"""
+
+# names `util` in an import and `run`, as pkg/util.py's pool def is named,
+# but imports another module's run: a candidate its text refuses
+OTHER_TEST = """\
+from other.util import run
+
+
+def test_other_run():
+    assert run([1]) == [1]
+"""
+
+
+def test_a_refused_file_is_read_again_only_when_its_names_change(tmp_path, run_fg):
+    write(tmp_path, "pyproject.toml", '[tool.pytest.ini_options]\ntestpaths = ["tests"]\n')
+    write(tmp_path, "pkg/__init__.py", "")
+    write(tmp_path, "pkg/util.py", POOLS)
+    write(tmp_path, "pkg/steps.py", STEPS)
+    write(tmp_path, "other/__init__.py", "")
+    write(tmp_path, "other/util.py", "def run(xs):\n    return xs\n")
+    write(tmp_path, "tests/test_go.py", GO_TEST)
+    write(tmp_path, "tests/test_other.py", OTHER_TEST)
+    p = run_fg("check", "--no-cache", "--select", "FG101", "--format", "json", tmp_path,
+               env={"FORKGUARD_STATS": "1", "FORKGUARD_RUN_CACHE": "0"})
+    assert p.returncode == 1, p.stderr
+    stats = dict(re.findall(r" (\w+)=(\d+)", p.stderr))
+    # round 1 reads pkg/steps.py (parsed) and tests/test_other.py (refused);
+    # round 2 reads tests/test_go.py (parsed) and tests/test_other.py again,
+    # because pkg.steps now re-exports a `run` that reaches a pool; the third
+    # round finds the same names as the second and reads nothing
+    assert (stats["rounds"], stats["later_reads"], stats["parsed"]) == ("2", "4", "3")
+    tests = [d["test"] for d in json.loads(p.stdout)["diagnostics"]]
+    assert tests == ["tests/test_go.py::test_go"]
