@@ -2,6 +2,7 @@
  * decides which are parsed (python/prefilter.c, SPEC §12), and the later
  * rounds that parse whatever can reach a pool-using def, to a fixpoint;
  * reading, scanning and parsing run on the project's threads. */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -235,20 +236,9 @@ static void fg_mark_home(const FgPyModel *p, const FgModule *m, const char *dott
   free(abs);
   if (!home || home->py)
     return;
-  /* modules are sorted by path */
-  size_t lo = 0, hi = p->modules.len;
-  while (lo < hi) {
-    size_t mid = lo + (hi - lo) / 2;
-    int cmp = strcmp(p->modules.items[mid]->src->path, home->src->path);
-    if (cmp == 0) {
-      out->items[mid] = true;
-      return;
-    }
-    if (cmp < 0)
-      lo = mid + 1;
-    else
-      hi = mid;
-  }
+  size_t i = fg_pymodel_module_index(p, home->src->path);
+  if (i != SIZE_MAX)
+    out->items[i] = true;
 }
 
 /* The imported names condition e reads, to the depth exprs nest; *budget

@@ -195,6 +195,8 @@ void fg_pymodel_free(FgPyModel *self);
 FgModule *fg_pymodel_module(const FgPyModel *self, const char *modname);
 /* The module of a relative path, NULL if none. */
 FgModule *fg_pymodel_module_by_path(const FgPyModel *self, const char *path);
+/* Its index in self->modules (sorted by path); SIZE_MAX when there is none. */
+size_t fg_pymodel_module_index(const FgPyModel *self, const char *path);
 /* The parsed conftest.py files from folder dir (relative to the root) up to
  * the root, closest first: the order pytest gives their fixtures. */
 void fg_pymodel_conftests(const FgPyModel *self, const char *dir, FgModuleVec *out);

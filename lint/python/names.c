@@ -98,19 +98,24 @@ FgModule *fg_pymodel_module(const FgPyModel *self, const char *modname) {
   return n ? n->mod : NULL;
 }
 
-FgModule *fg_pymodel_module_by_path(const FgPyModel *p, const char *path) {
+size_t fg_pymodel_module_index(const FgPyModel *p, const char *path) {
   size_t lo = 0, hi = p->modules.len;
   while (lo < hi) {
     size_t mid = lo + (hi - lo) / 2;
     int c = strcmp(p->modules.items[mid]->src->path, path);
     if (c == 0)
-      return p->modules.items[mid];
+      return mid;
     if (c < 0)
       lo = mid + 1;
     else
       hi = mid;
   }
-  return NULL;
+  return SIZE_MAX;
+}
+
+FgModule *fg_pymodel_module_by_path(const FgPyModel *p, const char *path) {
+  size_t i = fg_pymodel_module_index(p, path);
+  return i == SIZE_MAX ? NULL : p->modules.items[i];
 }
 
 void fg_py_module_names(const FgPyModel *p, const FgModule *m, FgStrVec *out) {

@@ -407,8 +407,9 @@ static const FgPfReachPair *fg_reach_lower(const FgPfReach *r, uint32_t key, siz
   return r->by_last.items + lo;
 }
 
-/* Mixes the reach's targets named `name` (their modules) into *sig. */
-static void fg_sig_targets(const FgPfReach *r, uint64_t name, uint64_t *sig) {
+/* The targets whose name has word hash `name` (targets are sorted by it). */
+static const FgPfReachTarget *fg_reach_targets(const FgPfReach *r, uint64_t name,
+                                               size_t *n) {
   size_t lo = 0, hi = r->targets.len;
   while (lo < hi) {
     size_t mid = lo + (hi - lo) / 2;
@@ -417,8 +418,19 @@ static void fg_sig_targets(const FgPfReach *r, uint64_t name, uint64_t *sig) {
     else
       hi = mid;
   }
-  for (; lo < r->targets.len && r->targets.items[lo].hash == name; lo++)
-    *sig = fg_pair_hash(*sig, (uint64_t)(uintptr_t)r->targets.items[lo].mod);
+  size_t end = lo;
+  while (end < r->targets.len && r->targets.items[end].hash == name)
+    end++;
+  *n = end - lo;
+  return r->targets.items + lo;
+}
+
+/* Mixes the reach's targets named `name` (their modules) into *sig. */
+static void fg_sig_targets(const FgPfReach *r, uint64_t name, uint64_t *sig) {
+  size_t n;
+  const FgPfReachTarget *ts = fg_reach_targets(r, name, &n);
+  for (size_t k = 0; k < n; k++)
+    *sig = fg_pair_hash(*sig, (uint64_t)(uintptr_t)ts[k].mod);
 }
 
 bool fg_py_reach_candidate(const FgPfReach *r, const FgModule *m, const FgFileWords *fw,
@@ -779,17 +791,10 @@ bool fg_py_reach_wants_text(const FgPfReach *r, const FgModule *m, const char *t
     }
     bool have_ends = false;
     /* the defs named so */
-    size_t lo = 0, hi = r->targets.len;
-    while (lo < hi) {
-      size_t mid = lo + (hi - lo) / 2;
-      if (r->targets.items[mid].hash < n->hash)
-        lo = mid + 1;
-      else
-        hi = mid;
-    }
-    for (size_t k = lo;
-         k < r->targets.len && r->targets.items[k].hash == n->hash && !found; k++) {
-      const FgPfReachTarget *t = &r->targets.items[k];
+    size_t nt;
+    const FgPfReachTarget *ts = fg_reach_targets(r, n->hash, &nt);
+    for (size_t k = 0; k < nt && !found; k++) {
+      const FgPfReachTarget *t = &ts[k];
       if (strcmp(t->name, n->word) != 0 || t->mod == m)
         continue;
       for (size_t j = 0; j < targets.len && !found; j++)
