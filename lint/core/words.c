@@ -388,36 +388,6 @@ static bool fg_slot_is(const FgWordSlot *s, const char *text, size_t n) {
     }                                                                                    \
   } while (0)
 
-uint32_t fg_word_set_match_hashes(const FgWordSet *self, const FgWords *words) {
-  if (!self->len)
-    return 0;
-  uint32_t m = 0;
-  for (size_t i = 0; i < words->len; i++) {
-    uint64_t h = words->hashes[i];
-    if ((h & FG_WORD_TAG_MASK) != FG_WORD_PLAIN)
-      continue; /* every tagged word is a plain word too */
-    FG_SET_PROBE(self, h, (const char *)NULL, 0, m |= slot->mask);
-  }
-  return m;
-}
-
-uint32_t fg_word_set_match_text(const FgWordSet *self, const char *text, size_t len) {
-  if (!self->len)
-    return 0;
-  uint32_t m = 0;
-  FgLex x;
-  fg_lex_init(&x, text, len);
-  size_t s, e;
-  unsigned tags;
-  while (fg_lex_next(&x, &s, &e, &tags)) {
-    if (!(tags & (1u << FG_WORD_PLAIN)))
-      continue;
-    uint64_t h = fg_lex_hash(&x, s, e);
-    FG_SET_PROBE(self, h, text + s, e - s, m |= slot->mask);
-  }
-  return m;
-}
-
 void fg_word_set_free(FgWordSet *self) {
   free(self->slots);
   self->slots = NULL;

@@ -2,7 +2,7 @@
  * project prefilter. A word is a maximal run of ASCII letters, digits, `_`
  * and bytes >= 0x80 (so non-ASCII identifiers stay whole); strings and
  * comments count too. A hash match is a candidate, never a proof: callers
- * confirm it against the text with fg_word_set_match_text.
+ * confirm it against the text with fg_word_set_hits_text.
  *
  * Besides the plain word, an occurrence can carry two tags, from the
  * text alone (a superset of what Python would say, never less):
@@ -68,11 +68,6 @@ typedef struct FgWordSet {
 
 /* Adds mask to the word's mask; word is borrowed until the set is freed. */
 void fg_word_set_add(FgWordSet *self, const char *word, uint32_t mask);
-/* The OR of the masks of the set's words whose hash is among `words`: a
- * candidate answer (hashes can collide), 0 when surely none. */
-uint32_t fg_word_set_match_hashes(const FgWordSet *self, const FgWords *words);
-/* The OR of the masks of the set's words that are words of the text. */
-uint32_t fg_word_set_match_text(const FgWordSet *self, const char *text, size_t len);
 void fg_word_set_free(FgWordSet *self);
 /* The mask of word (NUL-terminated) in the set, 0 when absent. */
 uint32_t fg_word_set_get(const FgWordSet *self, const char *word);
