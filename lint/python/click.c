@@ -53,27 +53,18 @@ typedef struct ClickCmd {
 } ClickCmd;
 
 static FgVal ck_val(uint8_t kind, long long ival, const char *str) {
-  FgVal v;
-  memset(&v, 0, sizeof v);
-  v.kind = kind;
+  FgVal v = fg_py_val(kind);
   v.ival = ival;
   v.str = str;
-  v.def = -1;
-  v.texpr = -1;
-  v.cls.cls = -1;
   return v;
 }
 
 static FgVal ck_unknown(void) {
-  return ck_val(FG_VAL_UNKNOWN, 0, NULL);
+  return fg_py_val(FG_VAL_UNKNOWN);
 }
 
 static const FgPyExpr *ck_ex(const FgModule *m, int e) {
   return &m->py->exprs[e];
-}
-
-static bool ck_starts(const char *s, const char *prefix) {
-  return strncmp(s, prefix, strlen(prefix)) == 0;
 }
 
 static const char *ck_last(const char *text) {
@@ -260,7 +251,7 @@ static bool ck_is_command(FgEnv *env, const FgModule *m, const FgPyExpr *x, int 
   if (strcmp(last, "command") != 0 && strcmp(last, "group") != 0)
     return false;
   size_t head = (size_t)(last - x->text);
-  if (head == strlen("click.") && ck_starts(x->text, "click."))
+  if (head == strlen("click.") && fg_str_startswith(x->text, "click."))
     return x->how == FG_NAME_IMPORT;
   if (head < 2 || depth >= CLICK_GROUP_DEPTH)
     return false;
@@ -306,7 +297,7 @@ static bool ck_read(FgEnv *env, int d, ClickCmd *cmd) {
   for (size_t i = 0; i < f->ndecorators; i++) {
     const FgPyExpr *x = ck_ex(m, f->decorators[i]);
     const char *t = x->text ? x->text : "";
-    bool click = x->how == FG_NAME_IMPORT && ck_starts(t, "click.");
+    bool click = x->how == FG_NAME_IMPORT && fg_str_startswith(t, "click.");
     if (x->kind == FG_EXPR_CALL && click && strcmp(t, "click.option") == 0) {
       if (!ck_param(cmd, m, x, false))
         return false;

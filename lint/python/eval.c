@@ -115,6 +115,10 @@ static FgVal fg_val(uint8_t kind) {
   return v;
 }
 
+FgVal fg_py_val(uint8_t kind) {
+  return fg_val(kind);
+}
+
 FgVal fg_py_val_int(long long i) {
   FgVal v = fg_val(FG_VAL_INT);
   v.ival = i;

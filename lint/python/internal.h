@@ -322,6 +322,8 @@ FgVal fg_py_eval_name(FgEnv *env, const char *text, uint8_t how);
 FgVal fg_py_member(FgEnv *env, FgVal v, const char *rest);
 /* Python truth: 1, 0, -1 unknown. */
 int fg_py_truth(FgVal v);
+/* A value of kind with nothing else known (no def, class or tuple). */
+FgVal fg_py_val(uint8_t kind);
 /* The value of an int literal. */
 FgVal fg_py_val_int(long long i);
 

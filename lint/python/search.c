@@ -390,12 +390,7 @@ FgMemoSlot *fg_py_memo_at(FgSearch *s, int slot) {
 /* ---- bindings ------------------------------------------------------------------ */
 
 static FgVal fg_val_unknown(void) {
-  FgVal v;
-  memset(&v, 0, sizeof v);
-  v.def = -1;
-  v.cls.cls = -1;
-  v.texpr = -1;
-  return v;
+  return fg_py_val(FG_VAL_UNKNOWN);
 }
 
 static uint64_t fg_binding_hash(const FgBinding *b) {
