@@ -133,8 +133,12 @@ void fg_buf_printf(FgBuf *self, const char *fmt, ...) {
   va_end(ap);
 }
 
+/* The bytes as a string of their own size: what is taken is often kept (a
+ * summary's texts), and the doubling's slack would be kept with it. */
 char *fg_buf_take(FgBuf *self) {
   char *p = self->data ? self->data : fg_xstrdup("");
+  if (self->data && self->cap - self->len > 16)
+    p = fg_xrealloc(p, self->len + 1);
   self->data = NULL;
   self->len = self->cap = 0;
   return p;

@@ -817,6 +817,7 @@ FgPyModule *fg_pyfile_parse(const FgSource *src, const FgPyOptions *opts) {
   if (!tree) {
     m->has_error = true;
     m->error_message = fg_xstrdup("could not parse");
+    fg_pyfile_pack(m);
     return m;
   }
   TSNode root = ts_tree_root_node(tree);
@@ -882,97 +883,14 @@ FgPyModule *fg_pyfile_parse(const FgSource *src, const FgPyOptions *opts) {
   m->funcs = w.funcs.items;
   m->nfuncs = w.funcs.len;
   walk_free(&w);
+  fg_pyfile_pack(m);
   return m;
-}
-
-static void strs_free(char **v, size_t n) {
-  for (size_t i = 0; i < n; i++)
-    free(v[i]);
-  free(v);
-}
-
-static void markers_free(FgPyMarker *v, size_t n) {
-  for (size_t i = 0; i < n; i++) {
-    free(v[i].name);
-    strs_free(v[i].args, v[i].nargs);
-  }
-  free(v);
 }
 
 void fg_pyfile_exprs_free(FgPyExpr *v, size_t n) {
   for (size_t i = 0; i < n; i++)
     free(v[i].text);
   free(v);
-}
-
-static void assigns_free(FgPyAssign *v, size_t n) {
-  for (size_t i = 0; i < n; i++)
-    free(v[i].name);
-  free(v);
-}
-
-static void patches_free(FgPyPatch *v, size_t n) {
-  for (size_t i = 0; i < n; i++)
-    free(v[i].target);
-  free(v);
-}
-
-static void calls_free(FgPyCall *v, size_t n) {
-  for (size_t i = 0; i < n; i++) {
-    free(v[i].callee);
-    free(v[i].resolved);
-    free(v[i].assigned_to);
-  }
-  free(v);
-}
-
-void fg_pyfile_delete(FgPyModule *self) {
-  if (!self)
-    return;
-  free(self->error_message);
-  for (size_t i = 0; i < self->nimports; i++) {
-    free(self->imports[i].module);
-    free(self->imports[i].name);
-    free(self->imports[i].local);
-  }
-  free(self->imports);
-  for (size_t i = 0; i < self->nclasses; i++) {
-    FgPyClass *c = &self->classes[i];
-    free(c->name);
-    strs_free(c->bases, c->nbases);
-    markers_free(c->markers, c->nmarkers);
-    assigns_free(c->attrs, c->nattrs);
-    patches_free(c->patches, c->npatches);
-  }
-  free(self->classes);
-  for (size_t i = 0; i < self->nfuncs; i++) {
-    FgPyFunc *f = &self->funcs[i];
-    free(f->name);
-    free(f->indent);
-    strs_free(f->params, f->nparams);
-    markers_free(f->markers, f->nmarkers);
-    free(f->fixture_name);
-    free(f->kwargs);
-    strs_free(f->getfixturevalue, f->ngetfixturevalue);
-    calls_free(f->calls, f->ncalls);
-    free(f->param_defaults);
-    free(f->returns);
-    free(f->return_guards);
-    free(f->decorators);
-    assigns_free(f->self_assigns, f->nself_assigns);
-    assigns_free(f->locals, f->nlocals);
-    patches_free(f->patches, f->npatches);
-  }
-  free(self->funcs);
-  fg_pyfile_exprs_free(self->exprs, self->nexprs);
-  free(self->conds);
-  assigns_free(self->globals, self->nglobals);
-  markers_free(self->module_markers, self->nmodule_markers);
-  calls_free(self->module_calls, self->nmodule_calls);
-  strs_free(self->registered_markers, self->nregistered_markers);
-  free(self->mark_alias);
-  free(self->top_starts);
-  free(self);
 }
 
 bool fg_pyfile_marker_in(const FgPyMarker *markers, size_t n, const char *name) {

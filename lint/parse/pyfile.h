@@ -12,8 +12,10 @@
 
 #include "core/source.h"
 
+/* Byte offsets into a Python file: tree-sitter's own width (uint32_t); the
+ * files read are far below 4 GiB (load.c reads at most 8 MiB). */
 typedef struct FgSpan {
-  size_t start, end;
+  uint32_t start, end;
 } FgSpan;
 
 /* `import a.b as c`      -> module "a.b", name NULL, local "c",  level 0
@@ -356,6 +358,9 @@ typedef struct FgPyModule {
    * are validated by reparsing the statements its edits touch */
   uint32_t *top_starts;
   size_t ntop;
+  /* the one block every string and array above lives in once the summary is
+   * built (fg_pyfile_pack); NULL while it is being built or read */
+  char *pack;
 } FgPyModule;
 
 typedef struct FgPyOptions {
@@ -367,6 +372,11 @@ typedef struct FgPyOptions {
 /* Never returns NULL. A syntax error sets has_error but still fills what
  * could be read. opts may be NULL. */
 FgPyModule *fg_pyfile_parse(const FgSource *src, const FgPyOptions *opts);
+/* Moves a built summary's strings and arrays into one block of their exact
+ * size, equal strings kept once (parse/pyfile_pack.c). The summary reads the
+ * same; it must not be changed afterwards. Done by fg_pyfile_parse and
+ * fg_pyfile_cache_read. */
+void fg_pyfile_pack(FgPyModule *self);
 void fg_pyfile_delete(FgPyModule *self);
 
 /* Where a fix puts new imports: import_insert_offset, moved past blank lines

@@ -18,18 +18,18 @@ const TSLanguage *tree_sitter_python(void);
 /* Adding a field to a summary struct changes what is cached: give it a place
  * below (pointers) and bump FG_PYCACHE_FORMAT. The sizes are part of the
  * format key, so an old cache is never read with a new layout. */
-#define FG_PYCACHE_FORMAT 6
+#define FG_PYCACHE_FORMAT 7
 #if UINTPTR_MAX == 0xffffffffffffffffu
 _Static_assert(sizeof(FgPyModule) == 240, "FgPyModule changed: update pyfile_cache.c");
-_Static_assert(sizeof(FgPyImport) == 48, "FgPyImport changed: update pyfile_cache.c");
-_Static_assert(sizeof(FgPyMarker) == 48, "FgPyMarker changed: update pyfile_cache.c");
-_Static_assert(sizeof(FgPyExpr) == 48, "FgPyExpr changed: update pyfile_cache.c");
-_Static_assert(sizeof(FgPyCond) == 32, "FgPyCond changed: update pyfile_cache.c");
-_Static_assert(sizeof(FgPyAssign) == 40, "FgPyAssign changed: update pyfile_cache.c");
-_Static_assert(sizeof(FgPyPatch) == 24, "FgPyPatch changed: update pyfile_cache.c");
-_Static_assert(sizeof(FgPyCall) == 120, "FgPyCall changed: update pyfile_cache.c");
-_Static_assert(sizeof(FgPyClass) == 128, "FgPyClass changed: update pyfile_cache.c");
-_Static_assert(sizeof(FgPyFunc) == 296, "FgPyFunc changed: update pyfile_cache.c");
+_Static_assert(sizeof(FgPyImport) == 40, "FgPyImport changed: update pyfile_cache.c");
+_Static_assert(sizeof(FgPyMarker) == 40, "FgPyMarker changed: update pyfile_cache.c");
+_Static_assert(sizeof(FgPyExpr) == 40, "FgPyExpr changed: update pyfile_cache.c");
+_Static_assert(sizeof(FgPyCond) == 20, "FgPyCond changed: update pyfile_cache.c");
+_Static_assert(sizeof(FgPyAssign) == 24, "FgPyAssign changed: update pyfile_cache.c");
+_Static_assert(sizeof(FgPyPatch) == 16, "FgPyPatch changed: update pyfile_cache.c");
+_Static_assert(sizeof(FgPyCall) == 88, "FgPyCall changed: update pyfile_cache.c");
+_Static_assert(sizeof(FgPyClass) == 112, "FgPyClass changed: update pyfile_cache.c");
+_Static_assert(sizeof(FgPyFunc) == 272, "FgPyFunc changed: update pyfile_cache.c");
 #endif
 
 uint64_t fg_pyfile_cache_key(const FgPyOptions *opts, const char *build) {
@@ -608,5 +608,6 @@ FgPyModule *fg_pyfile_cache_read(const char *data, size_t n, const FgSource *src
     fg_pyfile_delete(m);
     return NULL;
   }
+  fg_pyfile_pack(m);
   return m;
 }

@@ -1039,17 +1039,21 @@ static bool fg_patched(FgSearch *s, FgModule *m, const FgPyCall *c, char **miss)
   return hit;
 }
 
-/* The text a callee is evaluated from: as written when its head is a local
- * assigned in the def (`w = Worker(2); w.run()`: the summary followed the
- * alias to `pkg.Worker().run` and lost the arguments), else as resolved. */
-static const char *fg_callee_text(const FgEnv *env, const FgPyCall *c) {
+/* The text a callee is evaluated from, and in *how what bound its head: as
+ * written, a local, when its head is a local assigned in the def
+ * (`w = Worker(2); w.run()`: the summary followed the alias to
+ * `pkg.Worker().run` and lost the arguments), else as resolved. */
+static const char *fg_callee_text(const FgEnv *env, const FgPyCall *c, uint8_t *how) {
+  *how = c->how;
   if (c->how != FG_NAME_IMPORT || !env->func)
     return c->resolved;
   size_t n = strcspn(c->callee, ".(");
   for (size_t i = 0; i < env->func->nlocals; i++)
     if (strlen(env->func->locals[i].name) == n &&
-        strncmp(env->func->locals[i].name, c->callee, n) == 0)
+        strncmp(env->func->locals[i].name, c->callee, n) == 0) {
+      *how = FG_NAME_LOCAL;
       return c->callee;
+    }
   return c->resolved;
 }
 
@@ -1060,13 +1064,14 @@ static bool fg_start_call(FgSearch *s, FgEnv *env, FgAcc *acc, const FgPyCall *c
   size_t n = strlen(c->resolved);
   if (n < 7 || strcmp(c->resolved + n - 6, ".start") != 0)
     return false;
-  const char *text = fg_callee_text(env, c);
+  uint8_t how;
+  const char *text = fg_callee_text(env, c, &how);
   char *recv = fg_xstrndup(text, strlen(text) - 6);
   FgEnv e = *env;
   e.at = c->span.start;
   e.use_known = true;
   e.use_guard = c->guard;
-  FgVal v = fg_py_eval_name(&e, recv, text == c->callee ? FG_NAME_LOCAL : c->how);
+  FgVal v = fg_py_eval_name(&e, recv, how);
   free(recv);
   FgSiteInfo info;
   if (v.kind == FG_VAL_EXTERNAL && fg_str_endswith(v.str, "()")) {
@@ -1345,8 +1350,9 @@ static void fg_call_items_one(FgSearch *s, FgEnv *env, FgAcc *acc, const FgPyCal
   e.at = c->span.start;
   e.use_known = true;
   e.use_guard = c->guard;
-  const char *text = fg_callee_text(env, c);
-  FgVal v = fg_py_eval_name(&e, text, text == c->callee ? FG_NAME_LOCAL : c->how);
+  uint8_t how;
+  const char *text = fg_callee_text(env, c, &how);
+  FgVal v = fg_py_eval_name(&e, text, how);
   if (((v.kind == FG_VAL_EXTERNAL && fg_str_startswith(v.str, "builtins.")) ||
        (v.kind == FG_VAL_UNKNOWN && c->how == FG_NAME_GLOBAL)) &&
       fg_star_imports(env->mod)) {

@@ -60,7 +60,7 @@ static void dump_str(FgBuf *b, const char *what, const char *s) {
 
 static void dump_markers(FgBuf *b, const FgPyMarker *v, size_t n) {
   for (size_t i = 0; i < n; i++) {
-    fg_buf_printf(b, "marker %s %zu-%zu cond=%d args=%zu\n", v[i].name, v[i].span.start,
+    fg_buf_printf(b, "marker %s %u-%u cond=%d args=%zu\n", v[i].name, v[i].span.start,
                   v[i].span.end, v[i].cond, v[i].nargs);
     for (size_t k = 0; k < v[i].nargs; k++)
       dump_str(b, " arg", v[i].args[k]);
@@ -69,7 +69,7 @@ static void dump_markers(FgBuf *b, const FgPyMarker *v, size_t n) {
 
 static void dump_assigns(FgBuf *b, const char *what, const FgPyAssign *v, size_t n) {
   for (size_t i = 0; i < n; i++)
-    fg_buf_printf(b, "%s %s expr=%d guard=%d %zu-%zu\n", what, v[i].name, v[i].expr,
+    fg_buf_printf(b, "%s %s expr=%d guard=%d %u-%u\n", what, v[i].name, v[i].expr,
                   v[i].guard, v[i].span.start, v[i].span.end);
 }
 
@@ -77,7 +77,7 @@ static void dump_calls(FgBuf *b, const FgPyCall *v, size_t n) {
   for (size_t i = 0; i < n; i++) {
     const FgPyCall *c = &v[i];
     fg_buf_printf(b,
-                  "call %s -> %s %zu-%zu pool=%d with=%d as=%s esc=%d guard=%d args=%d "
+                  "call %s -> %s %u-%u pool=%d with=%d as=%s esc=%d guard=%d args=%d "
                   "how=%d site=%d method=%d gate=%d/%d started=%d\n",
                   c->callee, c->resolved, c->span.start, c->span.end, c->pool, c->in_with,
                   c->assigned_to ? c->assigned_to : "-", c->escapes, c->guard, c->args,
@@ -143,9 +143,9 @@ static char *dump(const FgPyModule *m) {
   dump_assigns(&b, "global", m->globals, m->nglobals);
   for (size_t i = 0; i < m->ntop; i++)
     fg_buf_printf(&b, "top %u\n", m->top_starts[i]);
-  fg_buf_printf(&b, "insert=%zu pytest=%d test=%d mark=%zu-%zu\n",
-                m->import_insert_offset, m->imports_pytest, m->dunder_test,
-                m->pytestmark_span.start, m->pytestmark_span.end);
+  fg_buf_printf(&b, "insert=%zu pytest=%d test=%d mark=%u-%u\n", m->import_insert_offset,
+                m->imports_pytest, m->dunder_test, m->pytestmark_span.start,
+                m->pytestmark_span.end);
   return fg_buf_take(&b);
 }
 
