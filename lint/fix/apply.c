@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/cache.h"
 #include "core/diff.h"
 
 /* An accepted edit, with where it came from: edits at the same offset keep
@@ -39,10 +40,11 @@ typedef struct Rejected {
 } Rejected;
 
 /* New bytes a validator already accepted, so a rebuilt plan does not parse
- * an unchanged file again. */
+ * an unchanged file again: known by their length and 64-bit hash, not kept
+ * (a plan over thousands of files would hold each twice). */
 typedef struct Validated {
   const FgSource *src;
-  char *data;
+  uint64_t hash;
   size_t len;
 } Validated;
 
@@ -85,8 +87,6 @@ void fg_plan_delete(FgPlan *self) {
     free(self->rejected.items[i].why);
   fg_vec_free(&self->rejected);
   free(self->bound);
-  for (size_t i = 0; i < self->validated.len; i++)
-    free(self->validated.items[i].data);
   fg_vec_free(&self->validated);
   free(self);
 }
@@ -391,10 +391,10 @@ typedef struct ValidateCtx {
   void *ctx;
 } ValidateCtx;
 
-static bool already_validated(const FgPlan *self, const FgPlannedFile *f) {
+static bool already_validated(const FgPlan *self, const FgPlannedFile *f, uint64_t hash) {
   for (size_t i = 0; i < self->validated.len; i++) {
     const Validated *v = &self->validated.items[i];
-    if (v->src == f->src && v->len == f->len && memcmp(v->data, f->data, f->len) == 0)
+    if (v->src == f->src && v->len == f->len && v->hash == hash)
       return true;
   }
   return false;
@@ -402,14 +402,15 @@ static bool already_validated(const FgPlan *self, const FgPlannedFile *f) {
 
 static bool validate_check(FgPlan *self, const FgPlannedFile *f, char **why, void *ctx) {
   const ValidateCtx *vc = ctx;
-  if (already_validated(self, f))
+  uint64_t hash = fg_cache_hash(f->data, f->len);
+  if (already_validated(self, f, hash))
     return true;
   if (!vc->fn(f->src->path, f->data, f->len, why, vc->ctx)) {
     if (!*why)
       *why = fg_xstrdup("the fixed file would not parse");
     return false;
   }
-  Validated v = {f->src, fg_xstrndup(f->data, f->len), f->len};
+  Validated v = {f->src, hash, f->len};
   fg_vec_push(&self->validated, v);
   return true;
 }

@@ -1220,7 +1220,11 @@ static FgVal fg_py_eval_name_(FgEnv *env, const char *text, uint8_t how) {
     return fg_platform(env, text);
   size_t head = strcspn(text, ".(");
   const char *rest = text + head;
-  char *name = fg_xstrndup(text, head);
+  /* the head name; on the stack when short (this runs for every name) */
+  char small[64];
+  char *name = head < sizeof small ? small : fg_xmalloc(head + 1);
+  memcpy(name, text, head);
+  name[head] = '\0';
   FgVal v = fg_val(FG_VAL_UNKNOWN);
   switch (how) {
   case FG_NAME_SELF:
@@ -1264,7 +1268,8 @@ static FgVal fg_py_eval_name_(FgEnv *env, const char *text, uint8_t how) {
       v = fg_entity_val(env, &en, text);
   }
   }
-  free(name);
+  if (name != small)
+    free(name);
   return v;
 }
 

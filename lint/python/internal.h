@@ -214,25 +214,27 @@ typedef struct FgBinding FgBinding;
 struct FgSearch;
 
 typedef struct FgVal {
-  uint8_t kind;
+  /* pointers first, then the narrow fields: no padding between them (a
+   * value is copied into every binding and memo slot) */
+  const char *str; /* STR / EXTERNAL (owned by the evaluator's arena) */
+  FgClassRef cls;  /* CLASS / INSTANCE */
   long long ival;
-  const char *str;      /* STR / EXTERNAL (owned by the evaluator's arena) */
-  FgClassRef cls;       /* CLASS / INSTANCE */
-  int def;              /* DEF */
   const FgModule *tmod; /* TUPLE */
-  int texpr;
   /* INSTANCE, bound DEF: the values its construction gave __init__'s
    * parameters (interned by the search); NULL when unknown */
   const FgBinding *inst;
   /* where the value was made, for chain links (a constructor call) */
   const FgModule *origin_mod;
-  FgSpan origin;
   const char *origin_label;
   /* the condition not known it was chosen under (a factory's `if processes
    * > 1: return ProcessRunner(...)` beside a return of another kind): what
    * runs through it is a possible path; cond_mod NULL: none */
   const FgModule *cond_mod;
+  FgSpan origin;
+  int def; /* DEF */
+  int texpr;
   int cond;
+  uint8_t kind;
 } FgVal;
 
 /* Where a def runs: the module and function, the class of `self`, the call
