@@ -1,5 +1,6 @@
 #include "core/source.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -16,7 +17,7 @@ FgSource *fg_source_new(const char *path, const char *data, size_t len) {
   self->final_newline = len == 0 || data[len - 1] == '\n' || data[len - 1] == '\r';
 
   size_t cap = 64;
-  self->line_starts = fg_xmalloc(cap * sizeof(size_t));
+  self->line_starts = fg_xmalloc(cap * sizeof *self->line_starts);
   self->line_starts[self->nlines++] = 0;
   bool saw_break = false;
   for (size_t i = 0; i < len; i++) {
@@ -38,14 +39,17 @@ FgSource *fg_source_new(const char *path, const char *data, size_t len) {
     saw_break = true;
     if (i + 1 >= len)
       break; /* no empty line after a final newline */
+    if (i + 1 > UINT32_MAX)
+      continue; /* past 4 GiB: one last line (no read is that large) */
     if (self->nlines == cap) {
       cap *= 2;
-      self->line_starts = fg_xrealloc(self->line_starts, cap * sizeof(size_t));
+      self->line_starts = fg_xrealloc(self->line_starts, cap * sizeof *self->line_starts);
     }
-    self->line_starts[self->nlines++] = i + 1;
+    self->line_starts[self->nlines++] = (uint32_t)(i + 1);
   }
   /* sources live for the whole run: no spare capacity */
-  self->line_starts = fg_xrealloc(self->line_starts, self->nlines * sizeof(size_t));
+  self->line_starts =
+      fg_xrealloc(self->line_starts, self->nlines * sizeof *self->line_starts);
   return self;
 }
 

@@ -12,6 +12,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 typedef struct FgPos {
   size_t line;   /* 1-based */
@@ -19,15 +20,16 @@ typedef struct FgPos {
 } FgPos;
 
 typedef struct FgSource {
-  char *path;          /* relative to the project root, '/'-separated (owned); a
-                          file of the repository outside the project starts with
-                          "../" ("../../.github/workflows/ci.yml") */
-  char *data;          /* the bytes for parsers: a lone CR reads as LF; NUL-terminated
-                          (owned) */
-  char *raw;           /* the bytes as read: data itself unless the file holds a lone CR
-                          (then owned); NUL-terminated */
-  size_t len;          /* of both: a file may hold NUL bytes, so always count */
-  size_t *line_starts; /* byte offset of each line's first byte (owned) */
+  char *path;            /* relative to the project root, '/'-separated (owned); a
+                            file of the repository outside the project starts with
+                            "../" ("../../.github/workflows/ci.yml") */
+  char *data;            /* the bytes for parsers: a lone CR reads as LF; NUL-terminated
+                            (owned) */
+  char *raw;             /* the bytes as read: data itself unless the file holds a lone CR
+                            (then owned); NUL-terminated */
+  size_t len;            /* of both: a file may hold NUL bytes, so always count */
+  uint32_t *line_starts; /* byte offset of each line's first byte (owned;
+                            32 bits: every read is bounded far below 4 GiB) */
   size_t nlines;
   bool bom;           /* starts with EF BB BF */
   bool crlf;          /* the first line break is CRLF */
