@@ -668,10 +668,14 @@ static bool fg_init_like(const FgPyFunc *f) {
   return f->is_fixture && f->autouse;
 }
 
+/* (the first bytes are compared before the rest: this runs for every
+ * attribute of self along the MRO) */
 static const FgPyAssign *fg_self_assign(const FgPyFunc *f, const char *name) {
-  for (size_t i = f->nself_assigns; i-- > 0;)
-    if (strcmp(f->self_assigns[i].name, name) == 0)
+  for (size_t i = f->nself_assigns; i-- > 0;) {
+    const char *n = f->self_assigns[i].name;
+    if (n[0] == name[0] && strcmp(n, name) == 0)
       return &f->self_assigns[i];
+  }
   return NULL;
 }
 
@@ -750,84 +754,96 @@ static FgVal fg_field_value(FgEnv *env, const FgBinding *inst, const char *name,
  * construction ran (with that call's arguments), else in an init-like
  * method along the MRO, else a class attribute (a declarative field, read
  * on an instance: its construction's keyword or its default). */
+/* Where name gets its value for an instance of cls: the first init-like
+ * method along the MRO that sets `self.name`, else the first class
+ * attribute, else the first method that sets it (`self._proc = P()` in a
+ * start_server() helper). It depends on the class and the name only:
+ * memoised. */
+static FgAttrHome fg_attr_home_(const FgPyModel *p, FgClassRef cls, const char *name) {
+  FgAttrHome home = {NULL, -1, -1, 0};
+  FgClassRefVec mro = {0};
+  fg_py_class_mro(p, cls.mod, cls.cls, &mro);
+  for (uint8_t how = 1; how <= 3 && !home.how; how++) {
+    for (size_t i = 0; i < mro.len && !home.how; i++) {
+      FgModule *m = mro.items[i].mod;
+      if (how == 2) {
+        const FgPyClass *k = &m->py->classes[mro.items[i].cls];
+        for (size_t a = k->nattrs; a-- > 0;)
+          if (k->attrs[a].name[0] == name[0] && strcmp(k->attrs[a].name, name) == 0) {
+            home = (FgAttrHome){m, mro.items[i].cls, (int)a, how};
+            break;
+          }
+        continue;
+      }
+      size_t nf = 0;
+      const uint32_t *fs = fg_py_class_funcs(m, mro.items[i].cls, &nf);
+      for (size_t j = 0; j < nf; j++) {
+        const FgPyFunc *f = &m->py->funcs[fs[j]];
+        if ((how == 1 && !fg_init_like(f)) || !fg_self_assign(f, name))
+          continue;
+        home = (FgAttrHome){m, mro.items[i].cls, (int)fs[j], how};
+        break;
+      }
+    }
+  }
+  fg_vec_free(&mro);
+  return home;
+}
+
+static FgAttrHome fg_attr_home(FgEnv *env, FgClassRef cls, const char *name) {
+  FgMemoKey key = {{5, (uintptr_t)cls.mod, (uintptr_t)(cls.cls + 1), 0, 0, 0, 0}, name};
+  int slot = fg_py_memo(env->search, &key);
+  if (slot >= 0 && fg_py_memo_at(env->search, slot)->state == 2)
+    return fg_py_memo_at(env->search, slot)->home;
+  FgAttrHome home = fg_attr_home_(env->p, cls, name);
+  if (slot >= 0) {
+    FgMemoSlot *m = fg_py_memo_at(env->search, slot);
+    m->state = 2;
+    m->home = home;
+  }
+  return home;
+}
+
 static FgVal fg_self_attr(FgEnv *env, FgClassRef cls, const FgBinding *inst,
                           const char *name, bool instance) {
   if (!cls.mod || cls.cls < 0)
     return fg_val(FG_VAL_UNKNOWN);
   const FgPyModel *p = env->p;
-  FgClassRefVec mro = {0};
-  fg_py_class_mro(p, cls.mod, cls.cls, &mro);
-  FgVal out = fg_val(FG_VAL_UNKNOWN);
-  bool found = false;
-  for (size_t i = 0; i < mro.len && !found; i++) {
-    FgModule *m = mro.items[i].mod;
-    size_t nf = 0;
-    const uint32_t *fs = fg_py_class_funcs(m, mro.items[i].cls, &nf);
-    for (size_t j = 0; j < nf && !found; j++) {
-      size_t fi = fs[j];
-      const FgPyFunc *f = &m->py->funcs[fi];
-      if (!fg_init_like(f))
-        continue;
-      const FgPyAssign *a = fg_self_assign(f, name);
-      if (!a)
-        continue;
-      found = true;
-      FgEnv ie = fg_env_def(env, fg_py_def_of(p, m, (int)fi), cls);
-      ie.at = a->span.start;
-      ie.entry = f->is_fixture;
-      ie.inst = inst;
-      if (strcmp(f->name, "__init__") == 0) {
-        /* the construction's values, when they are this __init__'s; a base's
-         * __init__ gets what a subclass's `super().__init__(*args,
-         * **kwargs)` forwards */
-        if (inst && inst->def == ie.def)
-          ie.params = inst;
-        else if (inst)
-          ie.params = fg_py_rebind(env->search, inst, ie.def);
-        if (inst && !ie.params)
-          ie.params_unknown = true;
-      }
-      out = fg_eval_in(&ie, m, a->expr);
-    }
+  FgAttrHome home = fg_attr_home(env, cls, name);
+  FgModule *m = home.mod;
+  if (home.how == 2) {
+    const FgPyAssign *a = &m->py->classes[home.cls].attrs[home.index];
+    int dflt = instance ? fg_field_default(m, a->expr) : -1;
+    if (dflt >= 0)
+      return fg_field_value(env, inst, name, m, dflt);
+    FgEnv ce = fg_env_module(env, m);
+    ce.self = cls;
+    return fg_eval_in(&ce, m, a->expr);
   }
-  for (size_t i = 0; i < mro.len && !found; i++) {
-    const FgPyClass *k = &mro.items[i].mod->py->classes[mro.items[i].cls];
-    for (size_t a = k->nattrs; a-- > 0 && !found;) {
-      if (strcmp(k->attrs[a].name, name) != 0)
-        continue;
-      found = true;
-      int dflt = instance ? fg_field_default(mro.items[i].mod, k->attrs[a].expr) : -1;
-      if (dflt >= 0) {
-        out = fg_field_value(env, inst, name, mro.items[i].mod, dflt);
-        continue;
-      }
-      FgEnv ce = fg_env_module(env, mro.items[i].mod);
-      ce.self = cls;
-      out = fg_eval_in(&ce, mro.items[i].mod, k->attrs[a].expr);
-    }
+  if (home.how != 1 && home.how != 3)
+    return fg_val(FG_VAL_UNKNOWN);
+  const FgPyFunc *f = &m->py->funcs[home.index];
+  const FgPyAssign *a = fg_self_assign(f, name);
+  FgEnv ie = fg_env_def(env, fg_py_def_of(p, m, home.index), cls);
+  ie.at = a->span.start;
+  ie.inst = inst;
+  if (home.how == 3) {
+    ie.params_unknown = true;
+    return fg_eval_in(&ie, m, a->expr);
   }
-  /* else the first method along the MRO that sets it (`self._proc = P()` in a
-   * start_server() helper) */
-  for (size_t i = 0; i < mro.len && !found; i++) {
-    FgModule *m = mro.items[i].mod;
-    size_t nf = 0;
-    const uint32_t *fs = fg_py_class_funcs(m, mro.items[i].cls, &nf);
-    for (size_t j = 0; j < nf && !found; j++) {
-      size_t fi = fs[j];
-      const FgPyFunc *f = &m->py->funcs[fi];
-      const FgPyAssign *a = fg_self_assign(f, name);
-      if (!a)
-        continue;
-      found = true;
-      FgEnv ie = fg_env_def(env, fg_py_def_of(p, m, (int)fi), cls);
-      ie.at = a->span.start;
-      ie.inst = inst;
+  ie.entry = f->is_fixture;
+  if (strcmp(f->name, "__init__") == 0) {
+    /* the construction's values, when they are this __init__'s; a base's
+     * __init__ gets what a subclass's `super().__init__(*args, **kwargs)`
+     * forwards */
+    if (inst && inst->def == ie.def)
+      ie.params = inst;
+    else if (inst)
+      ie.params = fg_py_rebind(env->search, inst, ie.def);
+    if (inst && !ie.params)
       ie.params_unknown = true;
-      out = fg_eval_in(&ie, m, a->expr);
-    }
   }
-  fg_vec_free(&mro);
-  return out;
+  return fg_eval_in(&ie, m, a->expr);
 }
 
 static FgVal fg_class_val(FgModule *m, int cls) {

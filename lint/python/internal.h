@@ -473,12 +473,27 @@ typedef struct FgMemoKey {
   const char *text; /* compared by content when set */
 } FgMemoKey;
 
+/* Where an attribute of a class's instances gets its value (python/eval.c):
+ * how 1, `self.name = ...` in an init-like method (index: mod's funcs); 2, a
+ * class attribute (index: the class's attrs); 3, `self.name = ...` in any
+ * other method; 0, nowhere. cls: the class along the MRO that has it. */
+typedef struct FgAttrHome {
+  FgModule *mod;
+  int cls;
+  int index;
+  uint8_t how;
+} FgAttrHome;
+
 typedef struct FgMemoSlot {
   FgMemoKey key;
   uint8_t state; /* 0 new, 1 computing, 2 done */
-  FgVal val;
-  FgEntity ent;
-  FgGuardResult guard;
+  /* what the key's kind (key.k[0]) keeps: one of them, never two */
+  union {
+    FgVal val;
+    FgEntity ent;
+    FgGuardResult guard;
+    FgAttrHome home;
+  };
 } FgMemoSlot;
 
 /* The slot of key, -1 without a search or when the memo is full. */
