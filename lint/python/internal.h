@@ -493,6 +493,10 @@ typedef struct FgMemoSlot {
     FgEntity ent;
     FgGuardResult guard;
     FgAttrHome home;
+    struct {
+      FgSiteInfo info;
+      bool is;
+    } site; /* an outside name's classification (search.c) */
   };
 } FgMemoSlot;
 

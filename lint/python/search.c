@@ -996,11 +996,24 @@ static uint8_t fg_mp_context(FgEnv *env, const FgPyCall *c, uint8_t method) {
   return method;
 }
 
-/* The classification of calling an outside name v (canonical). */
-static bool fg_external_site(const char *name, FgSiteInfo *info) {
+/* The classification of calling an outside name (canonical), memoised per
+ * name: every outside callee a search evaluates asks. */
+static bool fg_external_site(FgSearch *s, const char *name, FgSiteInfo *info) {
+  FgMemoKey key = {{6, 0, 0, 0, 0, 0, 0}, name};
+  int slot = fg_py_memo(s, &key);
+  if (slot >= 0 && fg_py_memo_at(s, slot)->state == 2) {
+    *info = fg_py_memo_at(s, slot)->site.info;
+    return fg_py_memo_at(s, slot)->site.is;
+  }
   char *canon = fg_pysites_canonical(name);
   bool site = fg_pysites_classify(canon, info);
   free(canon);
+  if (slot >= 0) {
+    FgMemoSlot *m = fg_py_memo_at(s, slot);
+    m->state = 2;
+    m->site.info = *info;
+    m->site.is = site;
+  }
   return site;
 }
 
@@ -1076,7 +1089,7 @@ static bool fg_start_call(FgSearch *s, FgEnv *env, FgAcc *acc, const FgPyCall *c
   FgSiteInfo info;
   if (v.kind == FG_VAL_EXTERNAL && fg_str_endswith(v.str, "()")) {
     char *ctor = fg_xstrndup(v.str, strlen(v.str) - 2);
-    bool site = fg_external_site(ctor, &info) && info.needs_start;
+    bool site = fg_external_site(s, ctor, &info) && info.needs_start;
     free(ctor);
     if (site) {
       /* made in this def: show where (`p = mp.Process(...)`) */
@@ -1418,7 +1431,7 @@ static void fg_call_items_one(FgSearch *s, FgEnv *env, FgAcc *acc, const FgPyCal
     if (strcmp(v.str, c->resolved) == 0)
       break;
     FgSiteInfo info;
-    if (!fg_external_site(v.str, &info) || info.needs_start) {
+    if (!fg_external_site(s, v.str, &info) || info.needs_start) {
       if (!(info.needs_start && c->in_with && info.site == FG_SITE_MANAGER))
         break;
     }
