@@ -700,7 +700,9 @@ static bool fg_has_fields_(const FgPyModel *p, FgClassRef cls);
 
 /* Memoised per class (its MRO is resolved once). */
 static bool fg_has_fields(FgEnv *env, FgClassRef cls) {
-  FgMemoKey key = {{9, (uintptr_t)cls.mod, (uintptr_t)(cls.cls + 1), 0, 0, 0, 0}, NULL};
+  FgMemoKey key = {
+      {FG_MEMO_HAS_FIELDS, (uintptr_t)cls.mod, (uintptr_t)(cls.cls + 1), 0, 0, 0, 0},
+      NULL};
   int slot = fg_py_memo(env->search, &key);
   if (slot >= 0 && fg_py_memo_at(env->search, slot)->state == 2)
     return fg_py_memo_at(env->search, slot)->val.ival != 0;
@@ -750,17 +752,13 @@ static FgVal fg_field_value(FgEnv *env, const FgBinding *inst, const char *name,
   return fg_eval_in(&de, m, dflt);
 }
 
-/* `self.name` on an instance of cls: an assignment in the __init__ its
- * construction ran (with that call's arguments), else in an init-like
- * method along the MRO, else a class attribute (a declarative field, read
- * on an instance: its construction's keyword or its default). */
 /* Where name gets its value for an instance of cls: the first init-like
  * method along the MRO that sets `self.name`, else the first class
  * attribute, else the first method that sets it (`self._proc = P()` in a
  * start_server() helper). It depends on the class and the name only:
  * memoised. */
 static FgAttrHome fg_attr_home_(const FgPyModel *p, FgClassRef cls, const char *name) {
-  FgAttrHome home = {NULL, -1, -1, 0};
+  FgAttrHome home = {NULL, -1, NULL, 0};
   FgClassRefVec mro = {0};
   fg_py_class_mro(p, cls.mod, cls.cls, &mro);
   for (uint8_t how = 1; how <= 3 && !home.how; how++) {
@@ -770,7 +768,7 @@ static FgAttrHome fg_attr_home_(const FgPyModel *p, FgClassRef cls, const char *
         const FgPyClass *k = &m->py->classes[mro.items[i].cls];
         for (size_t a = k->nattrs; a-- > 0;)
           if (k->attrs[a].name[0] == name[0] && strcmp(k->attrs[a].name, name) == 0) {
-            home = (FgAttrHome){m, mro.items[i].cls, (int)a, how};
+            home = (FgAttrHome){m, -1, &k->attrs[a], how};
             break;
           }
         continue;
@@ -779,9 +777,11 @@ static FgAttrHome fg_attr_home_(const FgPyModel *p, FgClassRef cls, const char *
       const uint32_t *fs = fg_py_class_funcs(m, mro.items[i].cls, &nf);
       for (size_t j = 0; j < nf; j++) {
         const FgPyFunc *f = &m->py->funcs[fs[j]];
-        if ((how == 1 && !fg_init_like(f)) || !fg_self_assign(f, name))
+        const FgPyAssign *a =
+            how == 1 && !fg_init_like(f) ? NULL : fg_self_assign(f, name);
+        if (!a)
           continue;
-        home = (FgAttrHome){m, mro.items[i].cls, (int)fs[j], how};
+        home = (FgAttrHome){m, (int)fs[j], a, how};
         break;
       }
     }
@@ -791,7 +791,9 @@ static FgAttrHome fg_attr_home_(const FgPyModel *p, FgClassRef cls, const char *
 }
 
 static FgAttrHome fg_attr_home(FgEnv *env, FgClassRef cls, const char *name) {
-  FgMemoKey key = {{5, (uintptr_t)cls.mod, (uintptr_t)(cls.cls + 1), 0, 0, 0, 0}, name};
+  FgMemoKey key = {
+      {FG_MEMO_ATTR_HOME, (uintptr_t)cls.mod, (uintptr_t)(cls.cls + 1), 0, 0, 0, 0},
+      name};
   int slot = fg_py_memo(env->search, &key);
   if (slot >= 0 && fg_py_memo_at(env->search, slot)->state == 2)
     return fg_py_memo_at(env->search, slot)->home;
@@ -804,6 +806,10 @@ static FgAttrHome fg_attr_home(FgEnv *env, FgClassRef cls, const char *name) {
   return home;
 }
 
+/* `self.name` on an instance of cls: an assignment in the __init__ its
+ * construction ran (with that call's arguments), else in an init-like
+ * method along the MRO, else a class attribute (a declarative field, read
+ * on an instance: its construction's keyword or its default). */
 static FgVal fg_self_attr(FgEnv *env, FgClassRef cls, const FgBinding *inst,
                           const char *name, bool instance) {
   if (!cls.mod || cls.cls < 0)
@@ -811,8 +817,8 @@ static FgVal fg_self_attr(FgEnv *env, FgClassRef cls, const FgBinding *inst,
   const FgPyModel *p = env->p;
   FgAttrHome home = fg_attr_home(env, cls, name);
   FgModule *m = home.mod;
+  const FgPyAssign *a = home.assign;
   if (home.how == 2) {
-    const FgPyAssign *a = &m->py->classes[home.cls].attrs[home.index];
     int dflt = instance ? fg_field_default(m, a->expr) : -1;
     if (dflt >= 0)
       return fg_field_value(env, inst, name, m, dflt);
@@ -822,9 +828,8 @@ static FgVal fg_self_attr(FgEnv *env, FgClassRef cls, const FgBinding *inst,
   }
   if (home.how != 1 && home.how != 3)
     return fg_val(FG_VAL_UNKNOWN);
-  const FgPyFunc *f = &m->py->funcs[home.index];
-  const FgPyAssign *a = fg_self_assign(f, name);
-  FgEnv ie = fg_env_def(env, fg_py_def_of(p, m, home.index), cls);
+  const FgPyFunc *f = &m->py->funcs[home.func];
+  FgEnv ie = fg_env_def(env, fg_py_def_of(p, m, home.func), cls);
   ie.at = a->span.start;
   ie.inst = inst;
   if (home.how == 3) {
@@ -868,8 +873,9 @@ static FgVal fg_return_value_(FgEnv *env, int d, FgClassRef self, const FgBindin
  * recursive helper) it is not known. */
 static FgVal fg_return_value(FgEnv *env, int d, FgClassRef self, const FgBinding *params,
                              const FgBinding *inst) {
-  FgMemoKey key = {{1, (uintptr_t)d, (uintptr_t)self.mod, (uintptr_t)(self.cls + 1),
-                    (uintptr_t)params, (uintptr_t)inst, (uintptr_t)(env->cell + 1)},
+  FgMemoKey key = {{FG_MEMO_RETURN, (uintptr_t)d, (uintptr_t)self.mod,
+                    (uintptr_t)(self.cls + 1), (uintptr_t)params, (uintptr_t)inst,
+                    (uintptr_t)(env->cell + 1)},
                    NULL};
   int slot = fg_py_memo(env->search, &key);
   if (slot >= 0) {
@@ -1261,7 +1267,7 @@ static FgVal fg_py_eval_name_(FgEnv *env, const char *text, uint8_t how) {
     break;
   default: {
     FgEntity en;
-    FgMemoKey key = {{3, (uintptr_t)env->mod, 0, 0, 0, 0, 0}, text};
+    FgMemoKey key = {{FG_MEMO_LOOKUP, (uintptr_t)env->mod, 0, 0, 0, 0, 0}, text};
     int slot = fg_py_memo(env->search, &key);
     if (slot >= 0 && fg_py_memo_at(env->search, slot)->state == 2) {
       en = fg_py_memo_at(env->search, slot)->ent;

@@ -118,8 +118,8 @@ FgGuardResult fg_py_guard(FgEnv *env, int g) {
                                      ((uint64_t)env->loop_cond1 * 0x9e3779b97f4a7c15ull))
                        : 0;
   FgMemoKey key = {
-      {2 ^ (loop << 3), (uintptr_t)env->mod, (uintptr_t)g, (uintptr_t)(env->def + 2),
-       (uintptr_t)env->params, (uintptr_t)env->inst,
+      {FG_MEMO_GUARD ^ (loop << 3), (uintptr_t)env->mod, (uintptr_t)g,
+       (uintptr_t)(env->def + 2), (uintptr_t)env->params, (uintptr_t)env->inst,
        (uintptr_t)env->self.mod ^ ((uintptr_t)(env->self.cls + 1) << 48) ^
            ((uintptr_t)env->entry << 47) ^ ((uintptr_t)env->params_unknown << 46)},
       NULL};

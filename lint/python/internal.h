@@ -468,19 +468,33 @@ typedef struct FgSearch FgSearch;
  * of words (and a string, for lookups), a slot that says whether its value
  * is being computed (recursion: not known) or done. Slots are found by
  * index: computing a value may add slots. */
+/* What a memo key asks (its k[0]); each kind keeps one member of the slot.
+ * A guard key folds the loop value's hash in above its low three bits, so no
+ * other kind may have FG_MEMO_GUARD's low three bits. */
+enum {
+  FG_MEMO_RETURN = 1,     /* val: a def's return value (eval.c) */
+  FG_MEMO_GUARD = 2,      /* guard: a condition's result (guards.c) */
+  FG_MEMO_LOOKUP = 3,     /* ent: what a name resolves to (eval.c) */
+  FG_MEMO_PATCHED = 4,    /* val: whether a patch replaces a call (search.c) */
+  FG_MEMO_ATTR_HOME = 5,  /* home: where an attribute gets its value (eval.c) */
+  FG_MEMO_SITE = 6,       /* site: an outside callee's classification (search.c) */
+  FG_MEMO_HAS_FIELDS = 9, /* val: a class declares fields (eval.c) */
+};
+
 typedef struct FgMemoKey {
   uintptr_t k[7];
   const char *text; /* compared by content when set */
 } FgMemoKey;
 
 /* Where an attribute of a class's instances gets its value (python/eval.c):
- * how 1, `self.name = ...` in an init-like method (index: mod's funcs); 2, a
- * class attribute (index: the class's attrs); 3, `self.name = ...` in any
- * other method; 0, nowhere. cls: the class along the MRO that has it. */
+ * how 1, `self.name = ...` in an init-like method (func: mod's funcs); 2, a
+ * class attribute; 3, `self.name = ...` in any other method; 0, nowhere.
+ * mod: the module of the class along the MRO that has it; assign: the
+ * assignment. */
 typedef struct FgAttrHome {
   FgModule *mod;
-  int cls;
-  int index;
+  int func; /* -1 for a class attribute */
+  const FgPyAssign *assign;
   uint8_t how;
 } FgAttrHome;
 

@@ -999,7 +999,7 @@ static uint8_t fg_mp_context(FgEnv *env, const FgPyCall *c, uint8_t method) {
 /* The classification of calling an outside name (canonical), memoised per
  * name: every outside callee a search evaluates asks. */
 static bool fg_external_site(FgSearch *s, const char *name, FgSiteInfo *info) {
-  FgMemoKey key = {{6, 0, 0, 0, 0, 0, 0}, name};
+  FgMemoKey key = {{FG_MEMO_SITE, 0, 0, 0, 0, 0, 0}, name};
   int slot = fg_py_memo(s, &key);
   if (slot >= 0 && fg_py_memo_at(s, slot)->state == 2) {
     *info = fg_py_memo_at(s, slot)->site.info;
@@ -1029,7 +1029,7 @@ static bool fg_star_imports(const FgModule *m) {
 static bool fg_patched(FgSearch *s, FgModule *m, const FgPyCall *c, char **miss) {
   if (!s->patches->len)
     return false;
-  FgMemoKey key = {{4, (uintptr_t)m, (uintptr_t)c, 0, 0, 0, 0}, NULL};
+  FgMemoKey key = {{FG_MEMO_PATCHED, (uintptr_t)m, (uintptr_t)c, 0, 0, 0, 0}, NULL};
   int slot = fg_py_memo(s, &key);
   if (slot >= 0 && fg_py_memo_at(s, slot)->state == 2) {
     FgMemoSlot *ms = fg_py_memo_at(s, slot);
