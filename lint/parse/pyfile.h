@@ -359,8 +359,10 @@ typedef struct FgPyModule {
   uint32_t *top_starts;
   size_t ntop;
   /* the one block every string and array above lives in once the summary is
-   * built (fg_pyfile_pack); NULL while it is being built or read */
+   * built (fg_pyfile_pack; read from the cache, the bytes read, whose parts
+   * follow a copy of this struct); NULL while it is being built or read */
   char *pack;
+  size_t pack_len; /* the bytes of pack its parts take */
 } FgPyModule;
 
 typedef struct FgPyOptions {
@@ -374,9 +376,17 @@ typedef struct FgPyOptions {
 FgPyModule *fg_pyfile_parse(const FgSource *src, const FgPyOptions *opts);
 /* Moves a built summary's strings and arrays into one block of their exact
  * size, equal strings kept once (parse/pyfile_pack.c). The summary reads the
- * same; it must not be changed afterwards. Done by fg_pyfile_parse and
- * fg_pyfile_cache_read. */
+ * same; it must not be changed afterwards. Done by fg_pyfile_parse; the
+ * cache keeps the block as it is (fg_pyfile_cache_read). */
 void fg_pyfile_pack(FgPyModule *self);
+/* For the cache (parse/pyfile_cache.c): hdr and block, copies of a packed
+ * summary and of its block (pack_len bytes), get every pointer as its offset
+ * in the block + 1 (0: NULL). */
+void fg_pyfile_pack_to_offsets(const FgPyModule *packed, FgPyModule *hdr, char *block);
+/* And back, for the summary m whose pointers are such offsets into block
+ * (len bytes): false, with m's pointers left as they were half-way, when one
+ * does not fit the block (outside it, misaligned, a string without its NUL). */
+bool fg_pyfile_pack_from_offsets(FgPyModule *m, char *block, size_t len);
 void fg_pyfile_delete(FgPyModule *self);
 
 /* Where a fix puts new imports: import_insert_offset, moved past blank lines

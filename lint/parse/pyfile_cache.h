@@ -19,5 +19,8 @@ void fg_pyfile_cache_write(const FgPyModule *m, FgBuf *out);
  * made from), or NULL when the bytes are not one whole summary that fits
  * src: then nothing of them is used. */
 FgPyModule *fg_pyfile_cache_read(const char *data, size_t n, const FgSource *src);
+/* The same, taking blob (malloc'd, n bytes): it becomes the summary's block,
+ * or is freed. */
+FgPyModule *fg_pyfile_cache_adopt(char *blob, size_t n, const FgSource *src);
 
 #endif

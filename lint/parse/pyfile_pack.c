@@ -8,8 +8,11 @@
  * exact size, equal strings kept once: a first pass measures the layout, the
  * second copies into it in the same order.
  *
- * One visitor walks every part a summary owns, for the three things done to
- * them: measure, move, free. */
+ * One visitor walks every part a summary owns, for the things done to them:
+ * measure, move, free, and for the cache (parse/pyfile_cache.c) turn the
+ * pointers of a copy of the block into offsets and offsets back into
+ * pointers, so a cached summary is read as one block, not rebuilt part by
+ * part. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -17,15 +20,53 @@
 #include "core/words.h"
 #include "parse/pyfile.h"
 
-enum { PK_MEASURE, PK_MOVE, PK_FREE };
+enum { PK_MEASURE, PK_MOVE, PK_FREE, PK_TO_OFFSET, PK_TO_POINTER };
 
 typedef struct Pack {
   int mode;
-  char *base; /* PK_MOVE: the block */
+  char *base; /* PK_MOVE: the block; PK_TO_OFFSET: its copy; PK_TO_POINTER: one read */
   size_t used;
   FgStrVec strs; /* the distinct strings met so far (PK_MOVE: their copies) */
   FgITable index;
+  const char *from; /* PK_TO_OFFSET: the block the pointers point into */
+  size_t len;       /* PK_TO_OFFSET, PK_TO_POINTER: the block's size */
+  bool bad;         /* PK_TO_POINTER: an offset did not fit */
+  /* PK_TO_POINTER: per byte of the block, what holds it: 0 nothing yet,
+   * PK_HELD_ARRAY or PK_HELD_STRING. Arrays are written as they are turned
+   * back (their pointers), so no two may share a byte and no string may
+   * share one with an array: a changed count or string could otherwise be
+   * read after it was checked. */
+  unsigned char *held;
 } Pack;
+
+enum { PK_HELD_ARRAY = 1, PK_HELD_STRING = 2 };
+
+/* Claims block bytes [at, end) for what, unless another kind (or, for an
+ * array, anything) holds one of them already. */
+static bool pk_hold(Pack *k, size_t at, size_t end, unsigned char what) {
+  if (at == end)
+    return true;
+  const unsigned char *h = k->held + at;
+  size_t n = end - at;
+  bool free_for_it = what == PK_HELD_ARRAY
+                         ? h[0] == 0 && (n == 1 || memcmp(h, h + 1, n - 1) == 0)
+                         : memchr(h, PK_HELD_ARRAY, n) == NULL;
+  if (!free_for_it)
+    return false;
+  memset(k->held + at, what, n);
+  return true;
+}
+
+/* An offset in the block, as a pointer field holds it in the cache. */
+static void *pk_offset(size_t at) {
+  return (void *)(uintptr_t)(at + 1);
+}
+
+/* The block position a field of the cache holds (SIZE_MAX: NULL). */
+static size_t pk_position(const void *field) {
+  uintptr_t o = (uintptr_t)field;
+  return o ? (size_t)(o - 1) : SIZE_MAX;
+}
 
 _Static_assert(_Alignof(FgPyFunc) <= 8 && _Alignof(FgPyCall) <= 8 &&
                    _Alignof(FgPyExpr) <= 8 && _Alignof(FgPyClass) <= 8,
@@ -44,6 +85,17 @@ static bool pk_str_is(const void *ctx, int index, const void *key) {
 static char *pk_str(Pack *k, char *s) {
   if (!s)
     return NULL;
+  if (k->mode == PK_TO_OFFSET)
+    return pk_offset((size_t)(s - k->from));
+  if (k->mode == PK_TO_POINTER) {
+    size_t at = pk_position(s);
+    const char *nul = at < k->len ? memchr(k->base + at, 0, k->len - at) : NULL;
+    if (!nul || !pk_hold(k, at, (size_t)(nul - k->base) + 1, PK_HELD_STRING)) {
+      k->bad = true;
+      return NULL;
+    }
+    return k->base + at;
+  }
   if (k->mode == PK_FREE) {
     free(s);
     return NULL;
@@ -72,8 +124,21 @@ static char *pk_str(Pack *k, char *s) {
 /* The array v of n elements of size bytes: where its elements are to be
  * visited. pk_done ends the visit (PK_FREE frees it then). */
 static void *pk_arr(Pack *k, void *v, size_t n, size_t size) {
+  if (!v && n && k->mode == PK_TO_POINTER)
+    k->bad = true; /* elements without their array */
   if (!v || k->mode == PK_FREE)
     return v;
+  if (k->mode == PK_TO_OFFSET)
+    return k->base + ((const char *)v - k->from);
+  if (k->mode == PK_TO_POINTER) {
+    size_t at = pk_position(v);
+    if (at > k->len || at % 8u || n > (k->len - at) / size ||
+        !pk_hold(k, at, at + n * size, PK_HELD_ARRAY)) {
+      k->bad = true;
+      return NULL;
+    }
+    return k->base + at;
+  }
   size_t at = pk_align(k->used);
   k->used = at + n * size;
   if (k->mode == PK_MEASURE)
@@ -86,6 +151,8 @@ static void *pk_arr(Pack *k, void *v, size_t n, size_t size) {
 }
 
 static void *pk_done(Pack *k, void *v) {
+  if (k->mode == PK_TO_OFFSET)
+    return v ? pk_offset((size_t)((char *)v - k->base)) : NULL;
   if (k->mode != PK_FREE)
     return v;
   free(v);
@@ -209,6 +276,25 @@ void fg_pyfile_pack(FgPyModule *self) {
   pk_module(&k, self);
   pk_reset(&k);
   self->pack = k.base;
+  self->pack_len = size;
+}
+
+void fg_pyfile_pack_to_offsets(const FgPyModule *packed, FgPyModule *hdr, char *block) {
+  Pack k = {
+      .mode = PK_TO_OFFSET, .base = block, .from = packed->pack, .len = packed->pack_len};
+  *hdr = *packed;
+  hdr->src = NULL;
+  hdr->pack = NULL;
+  memcpy(block, packed->pack, packed->pack_len);
+  pk_module(&k, hdr);
+}
+
+bool fg_pyfile_pack_from_offsets(FgPyModule *m, char *block, size_t len) {
+  Pack k = {.mode = PK_TO_POINTER, .base = block, .len = len};
+  k.held = fg_xcalloc(len ? len : 1, 1);
+  pk_module(&k, m);
+  free(k.held);
+  return !k.bad;
 }
 
 void fg_pyfile_delete(FgPyModule *self) {

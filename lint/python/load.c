@@ -27,8 +27,7 @@ static void fg_parse_module(FgModule *m, const FgPyOptions *opts, FgCache *cache
     size_t n = 0;
     char *blob = fg_cache_get(cache, hash, m->src->len, &n, warning);
     if (blob) {
-      m->py = fg_pyfile_cache_read(blob, n, m->src);
-      free(blob);
+      m->py = fg_pyfile_cache_adopt(blob, n, m->src);
       if (!m->py)
         *warning = fg_xasprintf("the cached summary of %s does not fit it", m->src->path);
     }
@@ -38,7 +37,8 @@ static void fg_parse_module(FgModule *m, const FgPyOptions *opts, FgCache *cache
     if (cache && fg_cache_writable(cache)) {
       FgBuf b = {0};
       fg_pyfile_cache_write(m->py, &b);
-      fg_cache_put(cache, hash, m->src->len, b.data, b.len);
+      if (b.len)
+        fg_cache_put(cache, hash, m->src->len, b.data, b.len);
       fg_buf_free(&b);
     }
   }

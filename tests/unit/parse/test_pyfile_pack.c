@@ -134,9 +134,62 @@ static void test_read_back_is_packed_and_parts_are_freed(void **state) {
   fg_source_delete(src);
 }
 
+/* A cached summary is its block read as it is, its offsets turned back
+ * into pointers: no part is rebuilt, and one whose offsets make two arrays
+ * share bytes, or a string lie in an array, is refused (turning an array's
+ * offsets back writes into it: a count or string checked before could be
+ * changed after). */
+static void test_cached_offsets_that_share_bytes_are_refused(void **state) {
+  (void)state;
+  FgSource *src = fg_source_new("t.py", kModule, strlen(kModule));
+  FgPyModule *m = fg_pyfile_parse(src, NULL);
+  FgBuf b = {0};
+  fg_pyfile_cache_write(m, &b);
+  assert_int_equal(b.len, sizeof(FgPyModule) + m->pack_len);
+  FgPyModule *back = fg_pyfile_cache_read(b.data, b.len, src);
+  assert_non_null(back);
+  assert_int_equal(back->pack_len, m->pack_len);
+  /* the parts lie in the block read, after the module's own bytes */
+  const char *funcs = (const char *)back->funcs;
+  assert_true(funcs >= back->pack + sizeof(FgPyModule) &&
+              funcs < back->pack + sizeof(FgPyModule) + back->pack_len);
+  assert_string_equal(back->funcs[0].calls[0].resolved, m->funcs[0].calls[0].resolved);
+  fg_pyfile_delete(back);
+  FgPyModule hdr;
+  memcpy(&hdr, b.data, sizeof hdr);
+  /* the expressions' array where the defs' is */
+  FgPyModule bad = hdr;
+  bad.exprs = (FgPyExpr *)(void *)bad.funcs;
+  memcpy(b.data, &bad, sizeof bad);
+  assert_null(fg_pyfile_cache_read(b.data, b.len, src));
+  /* the alias's string in the defs' array */
+  bad = hdr;
+  bad.mark_alias = (char *)bad.funcs;
+  memcpy(b.data, &bad, sizeof bad);
+  assert_null(fg_pyfile_cache_read(b.data, b.len, src));
+  /* an offset past the block, and one not aligned for its array */
+  bad = hdr;
+  bad.conds = (FgPyCond *)(uintptr_t)(m->pack_len + 9);
+  memcpy(b.data, &bad, sizeof bad);
+  assert_null(fg_pyfile_cache_read(b.data, b.len, src));
+  bad = hdr;
+  bad.conds = (FgPyCond *)((uintptr_t)bad.conds + 4);
+  memcpy(b.data, &bad, sizeof bad);
+  assert_null(fg_pyfile_cache_read(b.data, b.len, src));
+  /* as written, it reads */
+  memcpy(b.data, &hdr, sizeof hdr);
+  back = fg_pyfile_cache_read(b.data, b.len, src);
+  assert_non_null(back);
+  fg_pyfile_delete(back);
+  fg_buf_free(&b);
+  fg_pyfile_delete(m);
+  fg_source_delete(src);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_every_part_lives_in_the_block),
+      cmocka_unit_test(test_cached_offsets_that_share_bytes_are_refused),
       cmocka_unit_test(test_equal_strings_are_kept_once),
       cmocka_unit_test(test_read_back_is_packed_and_parts_are_freed),
   };
