@@ -352,7 +352,9 @@ typedef struct FgPyModule {
   size_t nconds;
   FgPyAssign *globals; /* module-level `name = value` */
   size_t nglobals;
-  int dunder_test; /* module-level `__test__ = False/True`: 0 / 1; -1 unset */
+  int dunder_test;  /* module-level `__test__ = False/True`: 0 / 1; -1 unset */
+  uint32_t pack_at; /* where in pack the parts begin: 0, or after the copy of this
+                       struct a cached summary's bytes begin with */
   /* where the top-level statements that begin a line begin (byte offsets,
    * ascending; none when the module does not parse): a fix's new bytes
    * are validated by reparsing the statements its edits touch */
@@ -362,7 +364,7 @@ typedef struct FgPyModule {
    * built (fg_pyfile_pack; read from the cache, the bytes read, whose parts
    * follow a copy of this struct); NULL while it is being built or read */
   char *pack;
-  size_t pack_len; /* the bytes of pack its parts take */
+  size_t pack_len; /* the bytes its parts take, from pack_at */
 } FgPyModule;
 
 typedef struct FgPyOptions {

@@ -269,6 +269,7 @@ FgPyModule *fg_pyfile_cache_adopt(char *blob, size_t n, const FgSource *src) {
   memcpy(m, blob, sizeof *m);
   m->src = src;
   m->pack = NULL;
+  m->pack_at = (uint32_t)sizeof *m;
   if (b1 > 1 || b2 > 1 || m->pack_len != n - sizeof *m ||
       !fg_pyfile_pack_from_offsets(m, blob + sizeof *m, m->pack_len)) {
     /* its pointers are offsets, some not turned back: nothing of it is freed

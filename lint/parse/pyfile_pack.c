@@ -280,12 +280,13 @@ void fg_pyfile_pack(FgPyModule *self) {
 }
 
 void fg_pyfile_pack_to_offsets(const FgPyModule *packed, FgPyModule *hdr, char *block) {
-  Pack k = {
-      .mode = PK_TO_OFFSET, .base = block, .from = packed->pack, .len = packed->pack_len};
+  const char *parts = packed->pack + packed->pack_at;
+  Pack k = {.mode = PK_TO_OFFSET, .base = block, .from = parts, .len = packed->pack_len};
   *hdr = *packed;
   hdr->src = NULL;
   hdr->pack = NULL;
-  memcpy(block, packed->pack, packed->pack_len);
+  hdr->pack_at = 0;
+  memcpy(block, parts, packed->pack_len);
   pk_module(&k, hdr);
 }
 

@@ -1,10 +1,12 @@
 /* libFuzzer: the Python module summary (tree-sitter-python + the walk), and
  * the summary cache's reader: every summary the walk makes reads back from
- * its bytes (a refusal aborts), and the input itself read as a cached
- * payload is refused or taken whole, never a crash. */
+ * its bytes (a refusal aborts) and writes the same bytes again; those bytes
+ * with a few of them changed, and the input itself read as a cached
+ * payload, are refused or taken whole, never a crash. */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "core/source.h"
 #include "core/util.h"
@@ -21,10 +23,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     abort(); /* a summary the walk made must fit its own source */
   FgBuf again = {0};
   fg_pyfile_cache_write(back, &again);
-  if (again.len != b.len)
+  if (again.len != b.len || memcmp(again.data, b.data, b.len) != 0)
     abort();
   fg_buf_free(&again);
   fg_pyfile_delete(back);
+  /* a cache entry damaged where the input says (offsets, counts, flags) */
+  uint64_t h = 1469598103934665603ull;
+  for (size_t i = 0; i < size; i++)
+    h = (h ^ data[i]) * 1099511628211ull;
+  for (int k = 0; k < 8 && b.len; k++) {
+    size_t at = (size_t)((h >> 7) % b.len);
+    unsigned char x = (unsigned char)(h >> 56) | 1u;
+    b.data[at] ^= (char)x;
+    fg_pyfile_delete(fg_pyfile_cache_read(b.data, b.len, src));
+    b.data[at] ^= (char)x;
+    h = h * 6364136223846793005ull + 1442695040888963407ull;
+  }
   fg_buf_free(&b);
   fg_pyfile_delete(py);
   /* the input as a payload, for a source it was not written for */

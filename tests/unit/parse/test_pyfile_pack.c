@@ -154,6 +154,12 @@ static void test_cached_offsets_that_share_bytes_are_refused(void **state) {
   assert_true(funcs >= back->pack + sizeof(FgPyModule) &&
               funcs < back->pack + sizeof(FgPyModule) + back->pack_len);
   assert_string_equal(back->funcs[0].calls[0].resolved, m->funcs[0].calls[0].resolved);
+  /* and written again, it is the same bytes */
+  FgBuf again = {0};
+  fg_pyfile_cache_write(back, &again);
+  assert_int_equal(again.len, b.len);
+  assert_memory_equal(again.data, b.data, b.len);
+  fg_buf_free(&again);
   fg_pyfile_delete(back);
   FgPyModule hdr;
   memcpy(&hdr, b.data, sizeof hdr);
