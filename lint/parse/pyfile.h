@@ -381,13 +381,14 @@ FgPyModule *fg_pyfile_parse(const FgSource *src, const FgPyOptions *opts);
  * same; it must not be changed afterwards. Done by fg_pyfile_parse; the
  * cache keeps the block as it is (fg_pyfile_cache_read). */
 void fg_pyfile_pack(FgPyModule *self);
-/* For the cache (parse/pyfile_cache.c): hdr and block, copies of a packed
- * summary and of its block (pack_len bytes), get every pointer as its offset
- * in the block + 1 (0: NULL). */
+/* For the cache (parse/pyfile_cache.c): fills hdr and block (pack_len bytes)
+ * with copies of the packed summary and of its parts, every pointer in them
+ * as its offset in the block + 1 (0: NULL). */
 void fg_pyfile_pack_to_offsets(const FgPyModule *packed, FgPyModule *hdr, char *block);
 /* And back, for the summary m whose pointers are such offsets into block
  * (len bytes): false, with m's pointers left as they were half-way, when one
- * does not fit the block (outside it, misaligned, a string without its NUL). */
+ * does not fit the block (outside it, misaligned, a string without its NUL,
+ * bytes another part holds). */
 bool fg_pyfile_pack_from_offsets(FgPyModule *m, char *block, size_t len);
 void fg_pyfile_delete(FgPyModule *self);
 

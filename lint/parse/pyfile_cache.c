@@ -62,8 +62,6 @@ uint64_t fg_pyfile_cache_key(const FgPyOptions *opts, const char *build) {
  * Reading takes the block as it is and turns the offsets back into pointers,
  * so a summary is read in one piece, its equal strings still kept once. */
 void fg_pyfile_cache_write(const FgPyModule *m, FgBuf *out) {
-  if (!m->pack)
-    return; /* not packed: not cached */
   FgPyModule hdr;
   char *block = fg_xmalloc(m->pack_len ? m->pack_len : 1);
   fg_pyfile_pack_to_offsets(m, &hdr, block);

@@ -12,7 +12,8 @@
  * (`build` names it), this format and layout, the grammar and the options. */
 uint64_t fg_pyfile_cache_key(const FgPyOptions *opts, const char *build);
 
-/* Appends the summary m as bytes. */
+/* Appends the summary m as bytes (m is packed, as every summary
+ * fg_pyfile_parse or the cache gives is). */
 void fg_pyfile_cache_write(const FgPyModule *m, FgBuf *out);
 
 /* The summary written as data[0, n) for the source src (the bytes it was

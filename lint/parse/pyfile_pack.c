@@ -62,10 +62,9 @@ static void *pk_offset(size_t at) {
   return (void *)(uintptr_t)(at + 1);
 }
 
-/* The block position a field of the cache holds (SIZE_MAX: NULL). */
+/* The block position a (non-NULL) field of the cache holds. */
 static size_t pk_position(const void *field) {
-  uintptr_t o = (uintptr_t)field;
-  return o ? (size_t)(o - 1) : SIZE_MAX;
+  return (size_t)((uintptr_t)field - 1);
 }
 
 _Static_assert(_Alignof(FgPyFunc) <= 8 && _Alignof(FgPyCall) <= 8 &&

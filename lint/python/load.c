@@ -37,8 +37,7 @@ static void fg_parse_module(FgModule *m, const FgPyOptions *opts, FgCache *cache
     if (cache && fg_cache_writable(cache)) {
       FgBuf b = {0};
       fg_pyfile_cache_write(m->py, &b);
-      if (b.len)
-        fg_cache_put(cache, hash, m->src->len, b.data, b.len);
+      fg_cache_put(cache, hash, m->src->len, b.data, b.len);
       fg_buf_free(&b);
     }
   }

@@ -112,8 +112,8 @@ static void test_equal_strings_are_kept_once(void **state) {
   fg_source_delete(src);
 }
 
-/* A summary read back from the cache is packed too, and a payload cut short
- * (read in part, never packed) is freed whole: the sanitizer build sees a
+/* A summary read back from the cache is packed too (its block is the bytes
+ * read), and a payload cut short is freed whole: the sanitizer build sees a
  * leak or a double free here. */
 static void test_read_back_is_packed_and_parts_are_freed(void **state) {
   (void)state;
