@@ -443,8 +443,12 @@ static void fg_sl_serial_command(const FgProject *p, const FgRun *run, const FgS
   fg_split_report_extras(run, &opt);
   if (after_posargs) {
     const FgSlWord *w = l->words.items;
-    if (l->m >= 0) /* the old -m moves after {posargs} with the rest */
-      fg_sl_push(&ed, w[l->m].start, w[l->m + (int)l->m_n - 1].end, fg_xstrdup(""));
+    if (l->m >= 0) {            /* the old -m moves after {posargs} with the rest */
+      size_t s = w[l->m].start; /* with the blanks before it, as xdist's words */
+      while (s > l->body && (src->data[s - 1] == ' ' || src->data[s - 1] == '\t'))
+        s--;
+      fg_sl_push(&ed, s, w[l->m + (int)l->m_n - 1].end, fg_xstrdup(""));
+    }
     size_t at = w[l->posargs].end;
     fg_sl_push(&ed, at, at, fg_xasprintf(" %s", opt.data));
   } else if (l->m >= 0 || l->posargs >= 0) {
