@@ -820,8 +820,9 @@ char *fg_ci_where(const FgWorkflow *wf, const FgJob *job, const FgStep *st,
                   const FgStrVec *callers, const char *via) {
   char *step = fg_step_label(st);
   const char *wname = wf->name ? wf->name : wf->src->path;
-  /* a multi-line flow or escaped scalar has no map back to the file */
-  bool approximate = st->script && !st->script->mapped;
+  /* a multi-line flow or escaped scalar has no map back to the file (a
+   * called workflow's steps are not in it: they point at its `uses:`) */
+  bool approximate = st->script && !st->script->mapped && !job->called;
   const char *approx = approximate ? " (position approximate: the run: scalar is "
                                      "multi-line or escaped)"
                                    : "";

@@ -4,6 +4,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "ci/called.h"
+
 static const char *fg_get_str(const FgYamlNode *map, const char *key) {
   return fg_yaml_str(fg_yaml_deref(fg_yaml_get(map, key)));
 }
@@ -200,8 +202,8 @@ static const char *fg_script_input(const char *uses) {
   return NULL;
 }
 
-static void fg_load_steps(FgJob *job, const FgSource *src) {
-  const FgYamlNode *steps = fg_yaml_deref(fg_yaml_get(job->node, "steps"));
+static void fg_load_steps(FgJob *job, const FgYamlNode *owner, const FgSource *src) {
+  const FgYamlNode *steps = fg_yaml_deref(fg_yaml_get(owner, "steps"));
   if (!steps || steps->kind != FG_YAML_SEQ)
     return;
   for (size_t i = 0; i < steps->nitems; i++) {
@@ -240,6 +242,51 @@ static const char *fg_default_run(const FgYamlNode *owner, const char *key) {
   return fg_get_str(r, key);
 }
 
+/* A job that calls a workflow forkguard knows (ci/called) becomes the job
+ * that workflow runs: its runs-on, env, matrix and steps are read from the
+ * YAML ci/called writes, which the workflow keeps. Every position stays in
+ * the caller's file: the scripts point at the `uses:` value and are not the
+ * file's bytes (no fix edits them), and the job's timeout is the called
+ * workflow's (its `timeout-minutes` input, else its own default). */
+static void fg_load_called(FgWorkflow *self, FgJob *job) {
+  const FgYamlNode *uses = fg_yaml_deref(fg_yaml_get(job->node, "uses"));
+  FgBuf yaml = {0};
+  if (!uses || uses->kind != FG_YAML_SCALAR ||
+      !fg_called_job_yaml(uses->value, job->node, &yaml)) {
+    fg_buf_free(&yaml);
+    return;
+  }
+  FgSource *src = fg_source_new(self->src->path, yaml.data, yaml.len);
+  fg_buf_free(&yaml);
+  FgYamlDoc *doc = fg_yaml_parse(src);
+  const FgYamlNode *root = fg_yaml_deref(doc->root);
+  if (doc->has_error || !root || root->kind != FG_YAML_MAP) {
+    fg_yaml_delete(doc);
+    fg_source_delete(src);
+    return;
+  }
+  fg_vec_push(&self->called_src, src);
+  fg_vec_push(&self->called_docs, doc);
+  job->runs_on = fg_yaml_deref(fg_yaml_get(root, "runs-on"));
+  job->strategy = fg_yaml_deref(fg_yaml_get(root, "strategy"));
+  job->matrix = fg_yaml_deref(fg_yaml_get(job->strategy, "matrix"));
+  job->env = fg_yaml_deref(fg_yaml_get(root, "env"));
+  const FgYamlNode *with = fg_yaml_deref(fg_yaml_get(job->node, "with"));
+  const FgYamlNode *timeout = fg_yaml_deref(fg_yaml_get(with, "timeout-minutes"));
+  job->timeout_minutes = timeout ? timeout : uses;
+  job->default_working_directory = fg_default_run(root, "working-directory");
+  job->called = uses;
+  fg_load_steps(job, root, src);
+  for (size_t i = 0; i < job->steps.len; i++) {
+    FgScript *sc = job->steps.items[i].script;
+    if (!sc)
+      continue;
+    sc->exact = sc->mapped = false;
+    for (size_t k = 0; k < sc->npieces; k++)
+      sc->piece_file[k] = uses->start;
+  }
+}
+
 FgWorkflow *fg_workflow_load(FgSource *src) {
   FgWorkflow *self = fg_xcalloc(1, sizeof *self);
   self->src = src;
@@ -269,7 +316,8 @@ FgWorkflow *fg_workflow_load(FgSource *src) {
     job.timeout_minutes = fg_yaml_deref(fg_yaml_get(jn, "timeout-minutes"));
     job.default_working_directory = fg_default_run(jn, "working-directory");
     job.default_shell = fg_default_run(jn, "shell");
-    fg_load_steps(&job, src);
+    fg_load_steps(&job, jn, src);
+    fg_load_called(self, &job);
     fg_vec_push(&self->jobs, job);
   }
   return self;
@@ -285,6 +333,12 @@ void fg_workflow_delete(FgWorkflow *self) {
     fg_vec_free(&job->steps);
   }
   fg_vec_free(&self->jobs);
+  for (size_t i = 0; i < self->called_docs.len; i++) {
+    fg_yaml_delete(self->called_docs.items[i]);
+    fg_source_delete(self->called_src.items[i]);
+  }
+  fg_vec_free(&self->called_docs);
+  fg_vec_free(&self->called_src);
   fg_yaml_delete(self->doc);
   fg_source_delete(self->src);
   free(self);

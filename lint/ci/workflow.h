@@ -61,6 +61,9 @@ typedef struct FgJob {
   const char *default_working_directory;
   const char *default_shell;
   FG_VEC(FgStep) steps;
+  /* a job calling a workflow forkguard knows (ci/called): the `uses:`
+   * value, and its steps are the called workflow's; NULL otherwise */
+  const FgYamlNode *called;
 } FgJob;
 
 typedef struct FgWorkflow {
@@ -70,6 +73,9 @@ typedef struct FgWorkflow {
   const FgYamlNode *env;
   const char *default_working_directory;
   FG_VEC(FgJob) jobs;
+  /* the jobs of called workflows, as ci/called writes them (owned) */
+  FG_VEC(FgSource *) called_src;
+  FG_VEC(FgYamlDoc *) called_docs;
 } FgWorkflow;
 
 /* Takes ownership of src. Never NULL; doc->has_error tells a parse error. */
