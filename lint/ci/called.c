@@ -71,7 +71,9 @@ static void fg_put_env(FgBuf *b, const FgYamlNode *env, const FgYamlNode *runs_o
   static const char *const kPlatforms[][2] = {{"linux", "ubuntu-latest"},
                                               {"macos", "macos-latest"},
                                               {"windows", "windows-latest"}};
-  for (size_t k = 0; k < 3; k++) {
+  /* tox_matrix.py walks linux, macos, windows and keeps the last an env
+   * names: the first from the end */
+  for (size_t k = 3; k-- > 0;) {
     const char *toxenv = fg_str_of(env, kPlatforms[k][0]);
     if (!toxenv)
       continue;
@@ -85,9 +87,11 @@ static void fg_put_env(FgBuf *b, const FgYamlNode *env, const FgYamlNode *runs_o
     char *from_env = fg_toxenv_python(toxenv);
     const char *py = fg_str_of(env, "python-version");
     if (!py)
-      py = from_env ? from_env
-                    : (fg_str_of(env, "default_python") ? fg_str_of(env, "default_python")
-                                                        : default_py);
+      py = from_env;
+    if (!py)
+      py = fg_str_of(env, "default_python");
+    if (!py || !*py)
+      py = default_py;
     fg_buf_puts(b, "      - {os: ");
     fg_put_quoted(b, os);
     fg_buf_puts(b, ", toxenv: ");
@@ -100,7 +104,7 @@ static void fg_put_env(FgBuf *b, const FgYamlNode *env, const FgYamlNode *runs_o
     fg_put_quoted(b, p ? p : posargs);
     fg_buf_puts(b, "}\n");
     free(from_env);
-    return; /* the workflow takes the first platform an env names */
+    return;
   }
 }
 
