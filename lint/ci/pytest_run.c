@@ -244,76 +244,38 @@ char *fg_path_join(const char *dir, const char *rel) {
 
 /* pytest (and common plugins') options whose value is the next word. */
 static bool fg_opt_takes_value(const char *o) {
-  static const char *const opts[] = {"-n",
-                                     "--numprocesses",
-                                     "-m",
-                                     "-k",
-                                     "-p",
-                                     "-c",
-                                     "-o",
-                                     "--override-ini",
-                                     "--dist",
-                                     "--maxprocesses",
-                                     "--tx",
-                                     "-W",
-                                     "--pythonwarnings",
-                                     "--rootdir",
-                                     "--confcutdir",
-                                     "--basetemp",
-                                     "--junitxml",
-                                     "--junit-xml",
-                                     "--junit-prefix",
-                                     "--cov-report",
-                                     "--cov-config",
-                                     "--cov-context",
-                                     "--cov-fail-under",
-                                     "--timeout",
-                                     "--timeout-method",
-                                     "--durations",
-                                     "--durations-min",
-                                     "--maxfail",
-                                     "--log-level",
-                                     "--log-file",
-                                     "--log-cli-level",
-                                     "--log-format",
-                                     "--ignore",
-                                     "--ignore-glob",
-                                     "--deselect",
-                                     "--import-mode",
-                                     "-r",
-                                     "--tb",
-                                     "--color",
-                                     "--capture",
-                                     "--reruns",
-                                     "--reruns-delay",
-                                     "--randomly-seed",
-                                     "--html",
-                                     "--json-report-file",
-                                     "--benchmark-json",
-                                     "--benchmark-columns",
-                                     "--benchmark-sort",
-                                     "--benchmark-group-by",
-                                     "--benchmark-min-time",
-                                     "--benchmark-max-time",
-                                     "--benchmark-min-rounds",
-                                     "--benchmark-timer",
-                                     "--benchmark-calibration-precision",
-                                     "--benchmark-warmup-iterations",
-                                     "--benchmark-storage",
-                                     "--benchmark-save",
-                                     "--benchmark-name",
-                                     "--benchmark-cprofile",
-                                     "--benchmark-time-unit",
-                                     "--benchmark-compare-fail",
-                                     "--codspeed-mode",
-                                     "--codspeed-warmup-time",
-                                     "--codspeed-max-time",
-                                     "--codspeed-max-rounds",
-                                     "--cache-dir",
-                                     "--log-cli-format",
-                                     "--show-capture",
-                                     "--doctest-glob",
-                                     NULL};
+  static const char *const opts[] = {
+      "-n", "--numprocesses", "-m", "-k", "-p", "-c", "-o", "--override-ini", "--dist",
+      "--maxprocesses", "--tx", "-W", "--pythonwarnings", "--rootdir", "--confcutdir",
+      "--basetemp", "--junitxml", "--junit-xml", "--junit-prefix", "--cov-report",
+      "--cov-config", "--cov-context", "--cov-fail-under", "--timeout",
+      "--timeout-method", "--durations", "--durations-min", "--maxfail", "--log-level",
+      "--log-file", "--log-cli-level", "--log-format", "--ignore", "--ignore-glob",
+      "--deselect", "--import-mode", "-r", "--tb", "--color", "--capture", "--reruns",
+      "--reruns-delay", "--randomly-seed", "--html", "--json-report-file",
+      "--benchmark-json", "--benchmark-columns", "--benchmark-sort",
+      "--benchmark-group-by", "--benchmark-min-time", "--benchmark-max-time",
+      "--benchmark-min-rounds", "--benchmark-timer", "--benchmark-calibration-precision",
+      "--benchmark-warmup-iterations", "--benchmark-storage", "--benchmark-save",
+      "--benchmark-name", "--benchmark-cprofile", "--benchmark-time-unit",
+      "--benchmark-compare-fail", "--codspeed-mode", "--codspeed-warmup-time",
+      "--codspeed-max-time", "--codspeed-max-rounds", "--cache-dir", "--log-cli-format",
+      "--show-capture", "--doctest-glob",
+      /* the rest of pytest's own */
+      "--config-file", "--assert", "--code-highlight", "--doctest-report",
+      "--last-failed-no-failures", "--lfnf", "--log-auto-indent", "--log-cli-date-format",
+      "--log-date-format", "--log-file-date-format", "--log-file-format",
+      "--log-file-level", "--log-file-mode", "--pastebin", "--pdbcls", "--verbosity",
+      /* pytest-xdist, pytest-timeout */
+      "--max-worker-restart", "--maxschedchunk", "--rsyncdir", "--rsyncignore",
+      "--testrunuid", "--timeout_method", "--session-timeout",
+      /* plugins CI runs often */
+      "--report-log", "--alluredir", "--splits", "--group", "--splitting-algorithm",
+      "--durations-path", "--count", "--repeat-scope", "--hypothesis-profile",
+      "--hypothesis-seed", "--hypothesis-verbosity", "--only-rerun", "--rerun-except",
+      "--random-order-bucket", "--random-order-seed", "--ds", "--dc", "--asyncio-mode",
+      "--mpl-baseline-path", "--mpl-results-path", "--mpl-generate-path",
+      "--mpl-hash-library", "--mpl-generate-hash-library", "--css", NULL};
   for (const char *const *p = opts; *p; p++)
     if (strcmp(o, *p) == 0)
       return true;
@@ -358,10 +320,13 @@ static FgOptView fg_opt_view(char *const *words, size_t n, size_t i, char *scrat
   if (fg_opt_takes_value(w) && i + 1 < n) {
     v.value = words[i + 1];
     v.consumed = 2;
-  } else if (strcmp(w, "--cov") == 0 && i + 1 < n && words[i + 1][0] != '-') {
-    /* pytest-cov's --cov takes an optional value (argparse nargs='?'),
-     * which then is the next word unless it is an option: in `--cov src
-     * tests` src is covered, not collected */
+  } else if ((strcmp(w, "--cov") == 0 || strcmp(w, "--remote-data") == 0 ||
+              strcmp(w, "--debug") == 0 || strcmp(w, "--cache-show") == 0) &&
+             i + 1 < n && words[i + 1][0] != '-') {
+    /* pytest-cov's --cov (pytest-remotedata's --remote-data, pytest's
+     * --debug and --cache-show) takes an optional value (argparse
+     * nargs='?'), which then is the next word unless it is an option: in
+     * `--cov src tests` src is covered, not collected */
     v.value = words[i + 1];
     v.consumed = 2;
   }
