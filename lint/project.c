@@ -104,8 +104,30 @@ static void fg_load_repo_ci(FgProject *p, const FgRunContext *ctx, FgDiscovery *
 
 /* The CI model: workflows, their pytest runs with pytest's settings, and
  * every job's cells. */
+/* The options the conftest.py files register: pytest reads a run's words
+ * with them (`--config FILE` takes FILE as its value, not as a test path).
+ * A conftest that cannot be read is the test model's to report. */
+static void fg_load_project_opts(FgProject *p, const FgDiscovery *disc) {
+  for (size_t i = 0; i < disc->python.len; i++) {
+    const char *rel = disc->python.items[i];
+    if (strcmp(fg_path_base(rel), "conftest.py") != 0)
+      continue;
+    size_t len = 0;
+    char *err = NULL;
+    char *data = fg_reader_read(&p->reader, rel, FG_MAX_PY_BYTES, &len, &err);
+    free(err);
+    if (!data)
+      continue;
+    FgSource *src = fg_source_new(rel, data, len);
+    free(data);
+    fg_pyopts_read(src, &p->project_opts);
+    fg_source_delete(src);
+  }
+}
+
 static void fg_load_ci(FgProject *p, FgDiscovery *disc) {
   fg_ci_load_workflows(&p->ci, &p->reader, &disc->workflows, &p->problems);
+  fg_load_project_opts(p, disc);
   const FgPytestCfg *pc = p->pytest_cfg;
   const char *enabler = NULL;
   if (pc->has_enabler_dep && pc->has_xdist_dep)
@@ -116,7 +138,9 @@ static void fg_load_ci(FgProject *p, FgDiscovery *disc) {
                       .testpaths = (const char *const *)p->testpaths.items,
                       .ntestpaths = p->testpaths.len,
                       .enabler_file = enabler,
-                      .root = p->root};
+                      .root = p->root,
+                      .project_opts = p->project_opts.items,
+                      .nproject_opts = p->project_opts.len};
   fg_ci_collect_runs(&p->ci, &p->reader, &ctx);
   fg_ci_collect_cells(&p->ci, &p->reader);
   fg_load_repo_ci(p, &ctx, disc);
@@ -322,6 +346,7 @@ void fg_project_delete(FgProject *p) {
   fg_strvec_free(&p->skipped);
   fg_strvec_free(&p->testpaths);
   fg_strvec_free(&p->addopts);
+  fg_pyopts_free(&p->project_opts);
   fg_strvec_free(&p->registered_markers);
   free(p->pytest_cfg_path);
   free(p->marker_detected);

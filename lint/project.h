@@ -45,6 +45,8 @@ struct FgProject {
   char *pytest_cfg_path;    /* "pyproject.toml" ..., NULL when none */
   FgStrVec testpaths;
   FgStrVec addopts;
+  /* the command-line options conftest.py files register (pytest_addoption) */
+  FgPyOptDecls project_opts;
   FgStrVec registered_markers; /* ini markers + addinivalue_line */
   /* the marker in force and its equivalents (markers.c) */
   const char *marker;

@@ -285,12 +285,21 @@ static bool fg_opt_takes_value(const char *o) {
 typedef struct FgOptView {
   const char *name;  /* "-n", "--numprocesses", ... */
   const char *value; /* NULL if none */
-  int consumed;      /* words used: 1 or 2 */
+  int consumed;      /* words used: 1, 2, or more for a project option */
 } FgOptView;
 
-/* Splits "-nauto", "-n=4", "--numprocesses=4", "-n 4", "-m expr". */
-static FgOptView fg_opt_view(char *const *words, size_t n, size_t i, char *scratch,
-                             size_t scratch_len) {
+/* The option a conftest.py of the project registers as w, or NULL. */
+static const FgPyOptDecl *fg_project_opt(const FgRunContext *ctx, const char *w) {
+  for (size_t i = 0; ctx && i < ctx->nproject_opts; i++)
+    if (strcmp(ctx->project_opts[i].name, w) == 0)
+      return &ctx->project_opts[i];
+  return NULL;
+}
+
+/* Splits "-nauto", "-n=4", "--numprocesses=4", "-n 4", "-m expr"; a
+ * project option takes the words its nargs says, as argparse does. */
+static FgOptView fg_opt_view(const FgRunContext *ctx, char *const *words, size_t n,
+                             size_t i, char *scratch, size_t scratch_len) {
   FgOptView v = {words[i], NULL, 1};
   const char *w = words[i];
   if (w[0] == '-' && w[1] == '-') {
@@ -316,6 +325,21 @@ static FgOptView fg_opt_view(char *const *words, size_t n, size_t i, char *scrat
       v.value = w[2] == '=' ? w + 3 : w + 2;
       return v;
     }
+  }
+  const FgPyOptDecl *d = fg_project_opt(ctx, w);
+  if (d) {
+    size_t k = 0; /* the words after w it takes */
+    if (d->nargs == FG_PO_OPTIONAL || d->nargs == FG_PO_MANY) {
+      /* argparse takes words up to the next option: one at most for "?" */
+      while (i + 1 + k < n && words[i + 1 + k][0] != '-' &&
+             (d->nargs == FG_PO_MANY || k < 1))
+        k++;
+    } else {
+      k = (size_t)d->nargs < n - i - 1 ? (size_t)d->nargs : n - i - 1;
+    }
+    v.value = k ? words[i + 1] : NULL;
+    v.consumed = 1 + (int)k;
+    return v;
   }
   if (fg_opt_takes_value(w) && i + 1 < n) {
     v.value = words[i + 1];
@@ -494,10 +518,12 @@ static void fg_run_analyse(FgRun *self, const FgRunContext *ctx, const char *cwd
         }
       }
       /* a bare word right after an option, naming nothing on disk */
+      const FgPyOptDecl *before = i > 0 ? fg_project_opt(ctx, words[i - 1]) : NULL;
       bool value_like = local && !package && !after_dashdash && i > 0 &&
-                        words[i - 1][0] == '-' && words[i - 1][1] &&
-                        !strchr(words[i - 1], '=') && !strchr(w, '/') &&
-                        !fg_str_endswith(path, ".py") && !strstr(w, "::");
+                        !(before && before->nargs == 0) && words[i - 1][0] == '-' &&
+                        words[i - 1][1] && !strchr(words[i - 1], '=') &&
+                        !strchr(w, '/') && !fg_str_endswith(path, ".py") &&
+                        !strstr(w, "::");
       if (!value_like || fg_run_path_exists(ctx, full)) {
         fg_vec_push(&self->paths, full);
         any_positional = true;
@@ -520,7 +546,7 @@ static void fg_run_analyse(FgRun *self, const FgRunContext *ctx, const char *cwd
       continue;
     }
     char scratch[64];
-    FgOptView v = fg_opt_view(words, n, i, scratch, sizeof scratch);
+    FgOptView v = fg_opt_view(ctx, words, n, i, scratch, sizeof scratch);
     /* the option's value is a word of its own that is not known */
     bool value_unknown = v.consumed == 2 && fg_opt_unknown(self, i + 1);
     if (value_unknown)

@@ -14,6 +14,7 @@
 #include "core/source.h"
 #include "core/util.h"
 #include "parse/markexpr.h"
+#include "parse/pylaunch.h"
 #include "parse/shell.h"
 
 typedef struct FgArg {
@@ -173,6 +174,10 @@ typedef struct FgRunContext {
    * when the project lies below the repository root (ci/repo); NULL or "":
    * that folder is the project root */
   const char *project_dir;
+  /* the options the project's conftest.py files register, with the words
+   * each takes (not owned) */
+  const FgPyOptDecl *project_opts;
+  size_t nproject_opts;
 } FgRunContext;
 
 /* Where a launched command sits in the workflow: the `tox` / `make` command

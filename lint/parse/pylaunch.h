@@ -97,4 +97,20 @@ typedef struct FgNoxfile {
 FgNoxfile *fg_noxfile_parse(const FgSource *src);
 void fg_noxfile_delete(FgNoxfile *self);
 
+/* A command-line option a conftest.py registers (`parser.addoption("--x",
+ * ...)`, `group.addoption`, `group._addoption`, anywhere in the file): its
+ * spelling and how many words after it argparse takes as its value. */
+enum { FG_PO_ONE = 1, FG_PO_OPTIONAL = -1, FG_PO_MANY = -2 };
+typedef struct FgPyOptDecl {
+  char *name;
+  /* 0 for a flag (store_true, count, ...), N for nargs=N, FG_PO_OPTIONAL
+   * for nargs="?", FG_PO_MANY for "*" and "+"; FG_PO_ONE otherwise */
+  int nargs;
+} FgPyOptDecl;
+typedef FG_VEC(FgPyOptDecl) FgPyOptDecls;
+
+/* Appends the options src registers to out. */
+void fg_pyopts_read(const FgSource *src, FgPyOptDecls *out);
+void fg_pyopts_free(FgPyOptDecls *self);
+
 #endif

@@ -12,10 +12,6 @@
 #include "parse/pyfile_cache.h"
 #include "python/internal.h"
 
-/* Files larger than this are not read: a generated 50 MB module is not a
- * test suite, and reading it would blow the pre-commit budget. */
-#define FG_MAX_PY_BYTES (8u << 20)
-
 /* The module's summary: from the cache when it holds one for these bytes,
  * else parsed (and cached). A cache entry that is not whole is said in
  * *warning (owned) and replaced. */

@@ -34,6 +34,10 @@
  * a note. */
 typedef uint64_t FgPlatforms;
 #define FG_PLATFORMS_ALL UINT64_MAX
+
+/* Python files larger than this are not read: a generated 50 MB module is
+ * not a test suite, and reading it would blow the pre-commit budget. */
+#define FG_MAX_PY_BYTES (8u << 20)
 enum { FG_OS_LINUX = 0, FG_OS_MACOS = 1, FG_OS_WINDOWS = 2, FG_OS_OTHER = 3 };
 #define FG_PLATFORM_CELL(os, minor) ((os)*16 + ((minor) > 15 ? 15 : (minor)))
 
