@@ -456,31 +456,45 @@ static void fg_tox_ini_lines(const FgTox *self, const char *env, const char *key
   size_t shift = self->legacy_base;
   size_t i = 0;
   while (i < raw.len) {
+    /* tox filters each physical line by its factor prefix, then joins the
+     * lines it kept that end in a backslash with the next one it kept: a
+     * continuation line `cov: --cov pkg \` is there for cov envs only */
     FgBuf joined = {0};
-    size_t start = raw.items[i].start, end = start;
-    bool more = true;
+    size_t start = 0, end = 0;
+    bool more = true, any = false, edited = false;
     while (more && i < raw.len) {
       const FgToxRaw *r = &raw.items[i++];
       size_t n = fg_tox_uncommented_len(r->text);
+      char *cond = NULL;
+      size_t skip = fg_tox_factor_prefix(r->text, n, &cond);
+      bool keep = !cond || fg_tox_factors_match(cond, env);
+      free(cond);
+      if (!keep) {
+        edited |= any; /* a line dropped inside the command */
+        continue;
+      }
+      edited |= any && skip > 0;
+      if (!any)
+        start = r->start + skip;
+      any = true;
       end = r->start + n;
       more = n > 0 && r->text[n - 1] == '\\';
       if (more) {
         n--;
-        while (n > 0 && (r->text[n - 1] == ' ' || r->text[n - 1] == '\t'))
+        while (n > skip && (r->text[n - 1] == ' ' || r->text[n - 1] == '\t'))
           n--;
       }
-      if (joined.len && n)
+      if (joined.len && n > skip)
         fg_buf_putc(&joined, ' ');
-      fg_buf_append(&joined, r->text, n);
+      if (n > skip)
+        fg_buf_append(&joined, r->text + skip, n - skip);
     }
     const char *t = joined.data ? joined.data : "";
-    char *cond = NULL;
-    size_t skip = fg_tox_factor_prefix(t, joined.len, &cond);
-    bool keep = !cond || fg_tox_factors_match(cond, env);
-    free(cond);
-    if (keep && joined.len > skip) {
-      FgToxRawLine line = {fg_xstrdup(t + skip), NULL, start + skip + shift, end + shift,
-                           !self->legacy || self->legacy_exact};
+    if (any && joined.len) {
+      /* a command tox put together from lines apart is not the file's text:
+       * no fix edits it */
+      FgToxRawLine line = {fg_xstrdup(t), NULL, start + shift, end + shift,
+                           (!self->legacy || self->legacy_exact) && !edited};
       char *eq = setenv ? strchr(line.text, '=') : NULL;
       if (setenv && fg_str_startswith(line.text, "file|")) {
         free(line.text);
