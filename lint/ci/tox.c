@@ -442,6 +442,14 @@ static size_t fg_tox_factor_prefix(const char *t, size_t n, char **cond) {
   return k;
 }
 
+/* A physical line tox kept: raw index, its text's bytes [from, to), and
+ * whether a factor prefix was taken off. */
+typedef struct FgToxKept {
+  size_t raw, from, to;
+  bool prefixed;
+} FgToxKept;
+typedef FG_VEC(FgToxKept) FgToxKeptVec;
+
 /* The logical lines of key for env from the INI side: its own section,
  * else [testenv]; continuations joined, factor-filtered, comments off. */
 static void fg_tox_ini_lines(const FgTox *self, const char *env, const char *key,
@@ -454,43 +462,75 @@ static void fg_tox_ini_lines(const FgTox *self, const char *env, const char *key
   if (e)
     fg_tox_gather(self, e, &raw, 0);
   size_t shift = self->legacy_base;
-  size_t i = 0;
-  while (i < raw.len) {
-    /* tox filters each physical line by its factor prefix, then joins the
-     * lines it kept that end in a backslash with the next one it kept: a
-     * continuation line `cov: --cov pkg \` is there for cov envs only */
-    FgBuf joined = {0};
-    size_t start = 0, end = 0;
-    bool more = true, any = false, edited = false;
-    while (more && i < raw.len) {
-      const FgToxRaw *r = &raw.items[i++];
-      size_t n = fg_tox_uncommented_len(r->text);
-      char *cond = NULL;
-      size_t skip = fg_tox_factor_prefix(r->text, n, &cond);
-      bool keep = !cond || fg_tox_factors_match(cond, env);
-      free(cond);
-      if (!keep) {
-        edited |= any; /* a line dropped inside the command */
+  /* tox's filter_for_env, line by line: a line with a factor prefix is kept
+   * (its text after the prefix) when the env matches; a line without one is
+   * kept, except the last line of a continuation whose factor line was
+   * dropped (`xdist: pytest \\` / `    tests`: both go for other envs) --
+   * unless a kept line before it still continues. Then the kept lines that
+   * end in a backslash are joined with the next kept one (`pytest tests \\`
+   * / `cov: --cov pkg \\` / `{posargs}` is one command, --cov in cov envs). */
+  FgToxKeptVec kept = {0};
+  bool active = false, pending = false;
+  for (size_t k = 0; k < raw.len; k++) {
+    const FgToxRaw *r = &raw.items[k];
+    size_t n = fg_tox_uncommented_len(r->text);
+    char *cond = NULL;
+    size_t skip = fg_tox_factor_prefix(r->text, n, &cond);
+    size_t to = n;
+    if (cond)
+      while (to > skip && isspace((unsigned char)r->text[to - 1]))
+        to--; /* tox strips a factor line's text */
+    bool bs = to > skip && r->text[to - 1] == '\\';
+    FgToxKept kl = {k, skip, to, cond != NULL};
+    if (!cond) {
+      bool tail = pending && !active && !bs;
+      pending = false;
+      if (tail)
         continue;
+      if (to > skip) {
+        fg_vec_push(&kept, kl);
+        active = bs;
       }
-      edited |= any && skip > 0;
-      if (!any)
-        start = r->start + skip;
-      any = true;
-      end = r->start + n;
-      more = n > 0 && r->text[n - 1] == '\\';
+    } else {
+      bool match = fg_tox_factors_match(cond, env);
+      free(cond);
+      if (match) {
+        fg_vec_push(&kept, kl);
+        active = bs;
+        pending = false;
+      } else {
+        pending = bs;
+      }
+    }
+  }
+  size_t i = 0;
+  while (i < kept.len) {
+    FgBuf joined = {0};
+    const FgToxRaw *first = &raw.items[kept.items[i].raw];
+    size_t start = first->start + kept.items[i].from, end = start;
+    bool more = true, edited = false;
+    size_t prev = 0;
+    for (bool head = true; more && i < kept.len; head = false) {
+      const FgToxKept *kl = &kept.items[i++];
+      const FgToxRaw *r = &raw.items[kl->raw];
+      /* a line apart from the one before, or a prefix inside */
+      edited |= !head && (kl->raw != prev + 1 || kl->prefixed);
+      prev = kl->raw;
+      size_t n = kl->to;
+      end = r->start + fg_tox_uncommented_len(r->text);
+      more = n > kl->from && r->text[n - 1] == '\\';
       if (more) {
         n--;
-        while (n > skip && (r->text[n - 1] == ' ' || r->text[n - 1] == '\t'))
+        while (n > kl->from && (r->text[n - 1] == ' ' || r->text[n - 1] == '\t'))
           n--;
       }
-      if (joined.len && n > skip)
+      if (joined.len && n > kl->from)
         fg_buf_putc(&joined, ' ');
-      if (n > skip)
-        fg_buf_append(&joined, r->text + skip, n - skip);
+      if (n > kl->from)
+        fg_buf_append(&joined, r->text + kl->from, n - kl->from);
     }
     const char *t = joined.data ? joined.data : "";
-    if (any && joined.len) {
+    if (joined.len) {
       /* a command tox put together from lines apart is not the file's text:
        * no fix edits it */
       FgToxRawLine line = {fg_xstrdup(t), NULL, start + shift, end + shift,
@@ -518,6 +558,7 @@ static void fg_tox_ini_lines(const FgTox *self, const char *env, const char *key
     }
     fg_buf_free(&joined);
   }
+  fg_vec_free(&kept);
   fg_vec_free(&raw);
 }
 

@@ -115,6 +115,43 @@ static void test_factor_conditionals(void **state) {
   fg_source_delete(src);
 }
 
+/* tox keeps or drops each physical line by its prefix before it joins the
+ * continuations: a prefixed line inside a command is there for its envs
+ * only, and the last line of a dropped command goes with it. */
+static void test_factor_lines_in_continuations(void **state) {
+  (void)state;
+  static const char ini[] = "[tox]\n"
+                            "envlist = py312-{cov,xdist}\n"
+                            "[testenv]\n"
+                            "commands =\n"
+                            "    pytest tests \\\n"
+                            "    cov: --cov pkg \\\n"
+                            "    xdist: -n auto \\\n"
+                            "    {posargs}\n"
+                            "    xdist: python -m one \\\n"
+                            "        --flag\n"
+                            "    python -m last\n";
+  FgSource *src = fg_source_new("tox.ini", ini, strlen(ini));
+  FgTox *tox = fg_tox_parse(src);
+  FgToxLines out = {0};
+  fg_tox_commands(tox, "py312-cov", NULL, &out);
+  assert_int_equal(out.len, 2);
+  assert_string_equal(out.items[0].text, "pytest tests --cov pkg");
+  assert_false(out.items[0].editable); /* joined across the dropped xdist: line */
+  assert_string_equal(out.items[1].text, "python -m last");
+  assert_true(out.items[1].editable);
+  fg_tox_lines_free(&out);
+  fg_tox_commands(tox, "py312-xdist", NULL, &out);
+  assert_int_equal(out.len, 3);
+  assert_string_equal(out.items[0].text, "pytest tests -n auto");
+  assert_string_equal(out.items[1].text, "python -m one --flag");
+  assert_true(out.items[1].editable); /* the file's lines, side by side */
+  assert_string_equal(out.items[2].text, "python -m last");
+  fg_tox_lines_free(&out);
+  fg_tox_delete(tox);
+  fg_source_delete(src);
+}
+
 static void test_own_section_and_inheritance(void **state) {
   FgSource *src;
   FgTox *tox = parse(&src);
@@ -341,6 +378,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_envlist_braces),
       cmocka_unit_test(test_factor_conditionals),
+      cmocka_unit_test(test_factor_lines_in_continuations),
       cmocka_unit_test(test_own_section_and_inheritance),
       cmocka_unit_test(test_setenv),
       cmocka_unit_test(test_references_and_errors),
