@@ -148,9 +148,10 @@ static void fg_ignore_load(FgIgnore *self, const char *root, FgStrVec *warnings)
     size_t n = strlen(line);
     while (n && (line[n - 1] == ' ' || line[n - 1] == '\t'))
       line[--n] = '\0';
-    /* negations are not modelled: a re-included file is kept out too */
-    if (!n || line[0] == '#' || line[0] == '!')
+    if (!n || line[0] == '#' || (line[0] == '!' && !line[1]))
       continue;
+    /* `!x` is kept as written: it takes x back (fg_ignored); `\!x` and
+     * `\#x` stay escaped for fnmatch, which reads them as `!x` and `#x` */
     fg_vec_push(&self->patterns, fg_xstrdup(line));
   }
   free(text);
@@ -184,12 +185,21 @@ bool fg_discover_glob_match(const char *pattern, const char *relpath, bool is_di
   return match;
 }
 
-/* Why rel is ignored (owned), or NULL. */
+/* Why rel is ignored (owned), or NULL. As in git the last .gitignore
+ * pattern that matches decides, and `!pattern` takes a path back in
+ * (`.*` then `!.github/`); a path below an ignored folder is never met,
+ * since that folder is not walked, so it cannot be taken back. */
 static char *fg_ignored(const FgIgnore *ig, const char *const *excludes, size_t nexcludes,
                         const char *rel, bool is_dir) {
-  for (size_t i = 0; i < ig->patterns.len; i++)
-    if (fg_discover_glob_match(ig->patterns.items[i], rel, is_dir))
-      return fg_xasprintf(".gitignore `%s`", ig->patterns.items[i]);
+  const char *by = NULL;
+  for (size_t i = 0; i < ig->patterns.len; i++) {
+    const char *pat = ig->patterns.items[i];
+    bool negated = pat[0] == '!';
+    if (fg_discover_glob_match(negated ? pat + 1 : pat, rel, is_dir))
+      by = negated ? NULL : pat;
+  }
+  if (by)
+    return fg_xasprintf(".gitignore `%s`", by);
   for (size_t i = 0; i < nexcludes; i++)
     if (fg_discover_glob_match(excludes[i], rel, is_dir))
       return fg_xasprintf("exclude `%s`", excludes[i]);

@@ -87,6 +87,38 @@ static void test_walk_skips_and_sorts(void **state) {
   testdir_delete(root);
 }
 
+/* git's rules: the last pattern that matches decides, `!` takes a path
+ * back, nothing comes back from below an ignored folder, `\!` is literal. */
+static void test_gitignore_negation(void **state) {
+  (void)state;
+  char *root = testdir_new();
+  testdir_write(root, "pyproject.toml", "");
+  put(root, ".gitignore",
+      ".*\n!.github/\n"
+      "tests/gen_*.py\n!tests/gen_keep.py\n"
+      "vendored/\n!vendored/keep.py\n"
+      "\\!bang.py\n");
+  put(root, ".github/workflows/ci.yml", "on: push\n");
+  put(root, ".hidden/x.py", "");
+  put(root, "tests/gen_a.py", "");
+  put(root, "tests/gen_keep.py", "");
+  put(root, "vendored/keep.py", "");
+  put(root, "!bang.py", "");
+  put(root, "tests/test_a.py", "");
+  char *err = NULL;
+  FgDiscovery *d = fg_discover(root, NULL, 0, &err);
+  assert_non_null(d);
+  assert_int_equal(d->workflows.len, 1); /* `.*` then `!.github/` */
+  assert_false(has(&d->python, ".hidden/x.py"));
+  assert_false(has(&d->python, "tests/gen_a.py"));
+  assert_true(has(&d->python, "tests/gen_keep.py"));
+  assert_false(has(&d->python, "vendored/keep.py")); /* its folder is ignored */
+  assert_false(has(&d->python, "!bang.py"));
+  assert_true(has(&d->python, "tests/test_a.py"));
+  fg_discovery_delete(d);
+  testdir_delete(root);
+}
+
 static void test_root_is_nearest_marker(void **state) {
   (void)state;
   char *root = testdir_new();
@@ -184,6 +216,7 @@ static void test_repo_root_and_its_workflows(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_walk_skips_and_sorts),
+      cmocka_unit_test(test_gitignore_negation),
       cmocka_unit_test(test_root_is_nearest_marker),
       cmocka_unit_test(test_symlinks),
       cmocka_unit_test(test_glob_match),
