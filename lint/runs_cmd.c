@@ -91,6 +91,8 @@ static void fg_runs_text(FgBuf *b, const FgProject *p, char *const *reported,
     if (run->dist)
       fg_buf_printf(b, ", --dist %s", run->dist);
     fg_buf_putc(b, '\n');
+    if (run->no_tests)
+      fg_buf_printf(b, "  %-12sno (%s)\n", "runs tests:", run->no_tests);
     if (run->mexpr || run->m_unknown)
       fg_buf_printf(b, "  %-12s%s\n", "-m:", run->m_unknown ? "(not known)" : run->mexpr);
     if (run->kexpr)
@@ -229,6 +231,8 @@ static void fg_runs_json_one(FgJson *j, const FgRun *run, const char *reported) 
   fg_json_string(j, run->xdist_why);
   fg_json_key(j, "dist");
   fg_json_string(j, run->dist);
+  fg_json_key(j, "no_tests");
+  fg_json_string(j, run->no_tests);
   fg_json_key(j, "m");
   fg_json_string(j, run->mexpr);
   fg_json_key(j, "m_unknown");

@@ -128,7 +128,7 @@ void fg_project_select_pool_tests(FgProject *p) {
   fg_find_hook_markers(p);
   for (size_t r = 0; r < p->ci.runs.len; r++) {
     FgRun *run = p->ci.runs.items[r];
-    for (size_t i = 0; i < p->py.tests.len; i++) {
+    for (size_t i = 0; !run->no_tests && i < p->py.tests.len; i++) {
       const FgTest *t = &p->py.tests.items[i];
       if (t->uses_pools && fg_run_selects(p, run, t))
         fg_vec_push(&run->pool_tests, t);

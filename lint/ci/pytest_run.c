@@ -275,11 +275,121 @@ static bool fg_opt_takes_value(const char *o) {
       "--hypothesis-seed", "--hypothesis-verbosity", "--only-rerun", "--rerun-except",
       "--random-order-bucket", "--random-order-seed", "--ds", "--dc", "--asyncio-mode",
       "--mpl-baseline-path", "--mpl-results-path", "--mpl-generate-path",
-      "--mpl-hash-library", "--mpl-generate-hash-library", "--css", NULL};
+      "--mpl-hash-library", "--mpl-generate-hash-library", "--css", "--parallel-threads",
+      "--iterations", NULL};
   for (const char *const *p = opts; *p; p++)
     if (strcmp(o, *p) == 0)
       return true;
   return false;
+}
+
+/* pytest's (and common plugins') options that take no value: the word after
+ * one is a test path, whatever is on disk; short ones may come together
+ * (`-qq`, `-svx`). */
+static bool fg_opt_is_flag(const char *o) {
+  static const char *const flags[] = {"--collect-only",
+                                      "--co",
+                                      "--exitfirst",
+                                      "--showlocals",
+                                      "--last-failed",
+                                      "--lf",
+                                      "--failed-first",
+                                      "--ff",
+                                      "--new-first",
+                                      "--nf",
+                                      "--stepwise",
+                                      "--sw",
+                                      "--sw-skip",
+                                      "--pdb",
+                                      "--trace",
+                                      "--strict-markers",
+                                      "--strict-config",
+                                      "--strict",
+                                      "--doctest-modules",
+                                      "--doctest-continue-on-failure",
+                                      "--runxfail",
+                                      "--cache-clear",
+                                      "--no-header",
+                                      "--no-summary",
+                                      "--disable-warnings",
+                                      "--disable-pytest-warnings",
+                                      "--fulltrace",
+                                      "--full-trace",
+                                      "--setup-only",
+                                      "--setup-plan",
+                                      "--setup-show",
+                                      "--fixtures",
+                                      "--fixtures-per-test",
+                                      "--markers",
+                                      "--version",
+                                      "--help",
+                                      "--pyargs",
+                                      "--keep-duplicates",
+                                      "--noconftest",
+                                      "--continue-on-collection-errors",
+                                      "--verbose",
+                                      "--quiet",
+                                      "--capture=no",
+                                      "--cov-append",
+                                      "--cov-branch",
+                                      "--no-cov",
+                                      "--no-cov-on-fail",
+                                      "--cov-reset",
+                                      "--looponfail",
+                                      "--forked",
+                                      "--boxed",
+                                      "--benchmark-skip",
+                                      "--benchmark-only",
+                                      "--benchmark-disable",
+                                      "--benchmark-autosave",
+                                      "--doctest-plus",
+                                      "--doctest-rst",
+                                      "--arraydiff",
+                                      "--mpl",
+                                      "--instafail",
+                                      "--nomigrations",
+                                      "--no-migrations",
+                                      "--create-db",
+                                      "--reuse-db",
+                                      "--hypothesis-show-statistics",
+                                      "--randomly-dont-reorganize",
+                                      "--random-order",
+                                      "--codspeed",
+                                      "--memray",
+                                      "--testmon",
+                                      "--picked",
+                                      NULL};
+  for (const char *const *f = flags; *f; f++)
+    if (strcmp(o, *f) == 0)
+      return true;
+  if (o[0] != '-' || o[1] == '-' || !o[1])
+    return false;
+  for (const char *c = o + 1; *c; c++)
+    if (!strchr("qvxslVhf", *c))
+      return false;
+  return true;
+}
+
+/* The options with which pytest collects, lists or prints and runs no
+ * test: the option's name (static), else NULL. */
+static const char *fg_opt_runs_no_test(const char *o) {
+  static const char *const opts[] = {"--collect-only",
+                                     "--co",
+                                     "--fixtures",
+                                     "--funcargs",
+                                     "--fixtures-per-test",
+                                     "--markers",
+                                     "--setup-plan",
+                                     "--version",
+                                     "-V",
+                                     "--help",
+                                     "-h",
+                                     "--cache-show",
+                                     NULL};
+  for (const char *const *p = opts; *p; p++)
+    if (strcmp(o, *p) == 0)
+      return *p;
+  return NULL;
 }
 
 typedef struct FgOptView {
@@ -519,11 +629,11 @@ static void fg_run_analyse(FgRun *self, const FgRunContext *ctx, const char *cwd
       }
       /* a bare word right after an option, naming nothing on disk */
       const FgPyOptDecl *before = i > 0 ? fg_project_opt(ctx, words[i - 1]) : NULL;
-      bool value_like = local && !package && !after_dashdash && i > 0 &&
-                        !(before && before->nargs == 0) && words[i - 1][0] == '-' &&
-                        words[i - 1][1] && !strchr(words[i - 1], '=') &&
-                        !strchr(w, '/') && !fg_str_endswith(path, ".py") &&
-                        !strstr(w, "::");
+      bool value_like =
+          local && !package && !after_dashdash && i > 0 &&
+          !(before && before->nargs == 0) && !fg_opt_is_flag(words[i - 1]) &&
+          words[i - 1][0] == '-' && words[i - 1][1] && !strchr(words[i - 1], '=') &&
+          !strchr(w, '/') && !fg_str_endswith(path, ".py") && !strstr(w, "::");
       if (!value_like || fg_run_path_exists(ctx, full)) {
         fg_vec_push(&self->paths, full);
         any_positional = true;
@@ -586,6 +696,8 @@ static void fg_run_analyse(FgRun *self, const FgRunContext *ctx, const char *cwd
       self->dist = fg_xstrdup(v.value);
     } else if (strcmp(v.name, "-p") == 0 && v.value && strcmp(v.value, "no:xdist") == 0) {
       self->xdist_disabled_by_plugin = true;
+    } else if (!self->no_tests && fg_opt_runs_no_test(v.name)) {
+      self->no_tests = fg_opt_runs_no_test(v.name);
     } else if (strcmp(v.name, "-m") == 0 && v.value) {
       free(self->mexpr);
       self->mexpr = fg_xstrdup(v.value);

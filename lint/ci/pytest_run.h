@@ -76,6 +76,9 @@ typedef struct FgRun {
   char *xdist_why; /* "-n auto on the command line", "addopts in pytest.ini" */
   int xdist_arg;   /* index into args of the deciding -n, or -1 */
   bool xdist_disabled_by_plugin; /* -p no:xdist */
+  /* the option that makes pytest run no test (`--collect-only`,
+   * `--fixtures`, `--version`...), static; NULL when tests run */
+  const char *no_tests;
   char *dist;   /* the last --dist value ("loadgroup"...), NULL if none */
   bool enabler; /* pytest-enabler would add `-n auto` to a run without -n */
 
