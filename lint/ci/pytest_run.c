@@ -108,6 +108,31 @@ static bool fg_is_wrapper(const char *w) {
   return false;
 }
 
+/* `coverage run [OPTIONS] -m pytest` or `coverage run pytest` with w[i]
+ * the coverage word (`python -m coverage` too: name says which): the index
+ * of pytest's first argument, else -1. */
+static int fg_coverage_run(const FgShellWord *w, size_t n, size_t i, FgBuf *desc,
+                           const char *name) {
+  if (i + 1 >= n || strcmp(w[i + 1].text, "run") != 0)
+    return -1;
+  for (size_t j = i + 2; j < n; j++) {
+    if (strcmp(w[j].text, "-m") == 0)
+      return j + 1 < n && strcmp(w[j + 1].text, "pytest") == 0
+                 ? (fg_buf_printf(desc, "%s run -m pytest", name), (int)(j + 2))
+                 : -1;
+    if (w[j].text[0] != '-')
+      return fg_is_pytest_exe(w[j].text)
+                 ? (fg_buf_printf(desc, "%s run pytest", name), (int)(j + 1))
+                 : -1;
+    /* --rcfile=x, --source=x, -p, --parallel-mode, --branch: no separate value
+     * except the few short options that take one */
+    if (strcmp(w[j].text, "--rcfile") == 0 || strcmp(w[j].text, "--source") == 0 ||
+        strcmp(w[j].text, "--include") == 0 || strcmp(w[j].text, "--omit") == 0)
+      j++;
+  }
+  return -1;
+}
+
 static int fg_launcher_at(const FgShellWord *w, size_t n, size_t i, FgBuf *desc,
                           int depth) {
   if (i >= n || depth > 8)
@@ -119,29 +144,20 @@ static int fg_launcher_at(const FgShellWord *w, size_t n, size_t i, FgBuf *desc,
   }
   if (fg_is_python_exe(t) || fg_python_unknown(&w[i], w, n, i)) {
     int r = fg_python_m_pytest(w, n, i);
-    if (r >= 0)
+    if (r >= 0) {
       fg_buf_puts(desc, "python -m pytest");
-    return r;
-  }
-  if (strcmp(fg_base(t), "coverage") == 0 && i + 1 < n &&
-      strcmp(w[i + 1].text, "run") == 0) {
-    for (size_t j = i + 2; j < n; j++) {
-      if (strcmp(w[j].text, "-m") == 0)
-        return j + 1 < n && strcmp(w[j + 1].text, "pytest") == 0
-                   ? (fg_buf_puts(desc, "coverage run -m pytest"), (int)(j + 2))
-                   : -1;
-      if (w[j].text[0] != '-')
-        return fg_is_pytest_exe(w[j].text)
-                   ? (fg_buf_puts(desc, "coverage run pytest"), (int)(j + 1))
-                   : -1;
-      /* --rcfile=x, --source=x, -p, --parallel-mode, --branch: no separate value
-       * except the few short options that take one */
-      if (strcmp(w[j].text, "--rcfile") == 0 || strcmp(w[j].text, "--source") == 0 ||
-          strcmp(w[j].text, "--include") == 0 || strcmp(w[j].text, "--omit") == 0)
-        j++;
+      return r;
     }
+    /* python -m coverage run -m pytest */
+    const char *mod = NULL;
+    size_t script = 0;
+    size_t m = fg_python_module_arg(w, n, i, &mod, &script);
+    if (m && strcmp(mod, "coverage") == 0)
+      return fg_coverage_run(w, n, m, desc, "python -m coverage");
     return -1;
   }
+  if (strcmp(fg_base(t), "coverage") == 0)
+    return fg_coverage_run(w, n, i, desc, "coverage");
   const char *b = fg_base(t);
   if ((strcmp(b, "uv") == 0 || strcmp(b, "poetry") == 0 || strcmp(b, "pdm") == 0 ||
        strcmp(b, "pipenv") == 0 || strcmp(b, "hatch") == 0 || strcmp(b, "rye") == 0 ||
