@@ -120,6 +120,8 @@ static int fg_coverage_run(const FgShellWord *w, size_t n, size_t i, FgBuf *desc
       return j + 1 < n && strcmp(w[j + 1].text, "pytest") == 0
                  ? (fg_buf_printf(desc, "%s run -m pytest", name), (int)(j + 2))
                  : -1;
+    if (w[j].dynamic)
+      continue; /* an option not known (`$branch_option`): -m pytest may follow */
     if (w[j].text[0] != '-')
       return fg_is_pytest_exe(w[j].text)
                  ? (fg_buf_printf(desc, "%s run pytest", name), (int)(j + 1))
