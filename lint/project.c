@@ -118,10 +118,12 @@ static void fg_load_project_opts(FgProject *p, const FgDiscovery *disc) {
     free(err);
     if (!data)
       continue;
-    FgSource *src = fg_source_new(rel, data, len);
+    if (fg_memmem(data, len, "addoption", 9)) { /* else nothing to read: no parse */
+      FgSource *src = fg_source_new(rel, data, len);
+      fg_pyopts_read(src, &p->project_opts);
+      fg_source_delete(src);
+    }
     free(data);
-    fg_pyopts_read(src, &p->project_opts);
-    fg_source_delete(src);
   }
 }
 
