@@ -751,6 +751,8 @@ size_t fg_launch_dispatch(const FgLaunchCtx *lc, const FgShellCommand *cmd,
         return fg_launch_hatch(lc, cmd, m, cwd);
       if (strcmp(mod, "spin") == 0)
         return fg_launch_spin(lc, cmd, m, cwd);
+      if (strcmp(mod, "cibuildwheel") == 0)
+        return fg_launch_cibuildwheel(lc, cmd, m, cwd);
       return 0;
     }
     return script ? fg_launch_py_runner(lc, cmd, script, cwd) : 0;
@@ -767,6 +769,8 @@ size_t fg_launch_dispatch(const FgLaunchCtx *lc, const FgShellCommand *cmd,
     return fg_launch_hatch(lc, cmd, i, cwd);
   if (strcmp(b, "spin") == 0)
     return fg_launch_spin(lc, cmd, i, cwd);
+  if (strcmp(b, "cibuildwheel") == 0)
+    return fg_launch_cibuildwheel(lc, cmd, i, cwd);
   if (fg_is_shell(b)) {
     size_t f = fg_shell_file_arg(cmd, i);
     return f ? fg_launch_shell_script(lc, cmd, f, cwd) : 0;

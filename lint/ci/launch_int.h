@@ -188,6 +188,11 @@ size_t fg_launch_hatch(const FgLaunchCtx *lc, const FgShellCommand *cmd, size_t 
  * module of `python -m spin`). */
 size_t fg_launch_spin(const FgLaunchCtx *lc, const FgShellCommand *cmd, size_t i,
                       const char *cwd);
+/* `cibuildwheel [--platform P] [PACKAGE_DIR]`: its test command, from the
+ * environment or pyproject.toml (ci/cibuildwheel.c); i is the
+ * `cibuildwheel` word (or the module of `python -m cibuildwheel`). */
+size_t fg_launch_cibuildwheel(const FgLaunchCtx *lc, const FgShellCommand *cmd, size_t i,
+                              const char *cwd);
 /* A shell script run by path (`bash x.sh`, `./x.sh`, `source x.sh`): i is
  * the script word; args start at i + 1. */
 size_t fg_launch_shell_script(const FgLaunchCtx *lc, const FgShellCommand *cmd, size_t i,

@@ -943,7 +943,8 @@ char *fg_ci_where(const FgWorkflow *wf, const FgJob *job, const FgStep *st,
   const char *wname = wf->name ? wf->name : wf->src->path;
   /* a multi-line flow or escaped scalar has no map back to the file (a
    * called workflow's steps are not in it: they point at its `uses:`) */
-  bool approximate = st->script && !st->script->mapped && !job->called;
+  bool approximate =
+      st->script && !st->script->mapped && !job->called && !st->action_script;
   const char *approx = approximate ? " (position approximate: the run: scalar is "
                                      "multi-line or escaped)"
                                    : "";

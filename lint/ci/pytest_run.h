@@ -48,6 +48,7 @@ typedef enum FgViaKind {
   FG_VIA_HATCH,    /* a hatch script */
   FG_VIA_PYRUNNER, /* a pytest.main(...) call in a runner script */
   FG_VIA_SPIN,     /* the pytest command `spin test` runs */
+  FG_VIA_CIBW,     /* cibuildwheel's test-command */
   FG_VIA_STEP      /* the step's own words behind a launcher (`tox exec -- pytest`) */
 } FgViaKind;
 

@@ -202,6 +202,36 @@ static const char *fg_script_input(const char *uses) {
   return NULL;
 }
 
+/* A script no file holds: text, every offset at the file offset at. */
+static FgScript *fg_script_at(const char *text, size_t at) {
+  FgScript *s = fg_xcalloc(1, sizeof *s);
+  s->text = fg_xstrdup(text);
+  s->len = strlen(text);
+  s->piece_text = fg_xcalloc(1, sizeof(size_t));
+  s->piece_file = fg_xmalloc(sizeof(size_t));
+  s->piece_file[0] = at;
+  s->npieces = 1;
+  return s;
+}
+
+/* The pypa/cibuildwheel action runs `cibuildwheel PACKAGE_DIR --only X`
+ * (its inputs) in bash: the step's script, as the action writes it. */
+static char *fg_cibuildwheel_action(const FgYamlNode *sn) {
+  const FgYamlNode *with = fg_yaml_deref(fg_yaml_get(sn, "with"));
+  const char *dir = fg_get_str(with, "package-dir");
+  const char *only = fg_get_str(with, "only");
+  const char *config = fg_get_str(with, "config-file");
+  FgBuf b = {0};
+  fg_buf_puts(&b, "cibuildwheel");
+  if (dir && *dir)
+    fg_buf_printf(&b, " '%s'", dir);
+  if (only && *only)
+    fg_buf_printf(&b, " --only '%s'", only);
+  if (config && *config)
+    fg_buf_printf(&b, " --config-file '%s'", config);
+  return fg_buf_take(&b);
+}
+
 static void fg_load_steps(FgJob *job, const FgYamlNode *owner, const FgSource *src) {
   const FgYamlNode *steps = fg_yaml_deref(fg_yaml_get(owner, "steps"));
   if (!steps || steps->kind != FG_YAML_SEQ)
@@ -228,9 +258,19 @@ static void fg_load_steps(FgJob *job, const FgYamlNode *owner, const FgSource *s
       run = fg_yaml_deref(fg_yaml_get(with, input));
       st.shell = fg_get_str(with, "shell");
     }
+    const FgYamlNode *uses = fg_yaml_deref(fg_yaml_get(sn, "uses"));
     if (run && run->kind == FG_YAML_SCALAR) {
       st.run = run;
       st.script = fg_script_new(src, run);
+    } else if (!run && st.uses && uses &&
+               strncasecmp(st.uses, "pypa/cibuildwheel@", 18) == 0) {
+      /* the action's own command: positions at its `uses:`, never edited */
+      char *text = fg_cibuildwheel_action(sn);
+      st.run = uses;
+      st.script = fg_script_at(text, uses->start);
+      st.shell = "bash";
+      st.action_script = true;
+      free(text);
     }
     fg_vec_push(&job->steps, st);
   }
@@ -347,6 +387,8 @@ void fg_workflow_delete(FgWorkflow *self) {
 char *fg_step_label(const FgStep *step) {
   if (step->name)
     return fg_xstrdup(step->name);
+  if (step->action_script && step->uses)
+    return fg_xstrdup(step->uses);
   if (step->run) {
     const char *v = step->run->value;
     size_t n = 0;

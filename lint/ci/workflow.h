@@ -47,6 +47,9 @@ typedef struct FgStep {
   const FgYamlNode *env;
   const FgYamlNode *timeout_minutes;
   FgScript *script; /* NULL when there is no run */
+  /* the script is the command an action runs (pypa/cibuildwheel), not
+   * written in the file: run is the `uses:` value */
+  bool action_script;
 } FgStep;
 
 typedef struct FgJob {

@@ -144,6 +144,9 @@ static const char *fg_sl_kind_why(const FgRun *run) {
     return "the command is a hatch script; split the script by hand";
   case FG_VIA_SPIN:
     return "pytest runs inside `spin test`; split the step by hand";
+  case FG_VIA_CIBW:
+    return "pytest runs as cibuildwheel's test-command; deselect `no_parallel` there by "
+           "hand";
   case FG_VIA_PYRUNNER:
     return "pytest runs inside a runner script (pytest.main); split the step by hand";
   case FG_VIA_STEP:
