@@ -6,7 +6,8 @@
  * ([tool.cibuildwheel.<platform>] over [tool.cibuildwheel]; a string, or a
  * list of commands run one after the other). {project} stands for the
  * project folder and {package} for the package's. Without a test command
- * no test runs. The command runs from a folder of its own, so paths in it
+ * no test runs, nor with test-skip "*" or --print-build-identifiers. The
+ * command runs from a folder of its own, so paths in it
  * that are not made from {project} or {package} name nothing of the
  * project: they are read from the project folder here, as the closest. */
 #include <ctype.h>
@@ -78,6 +79,9 @@ size_t fg_launch_cibuildwheel(const FgLaunchCtx *lc, const FgShellCommand *cmd, 
   const char *platform = NULL, *package = NULL;
   for (size_t k = i + 1; k < n; k++) {
     const char *t = w[k].text;
+    if (strcmp(t, "--print-build-identifiers") == 0 || strcmp(t, "--help") == 0 ||
+        strcmp(t, "-h") == 0 || strcmp(t, "--version") == 0)
+      return 0; /* prints, builds and tests nothing */
     if (strcmp(t, "--platform") == 0 && k + 1 < n) {
       platform = w[++k].text;
     } else if (fg_str_startswith(t, "--platform=")) {
@@ -127,8 +131,12 @@ size_t fg_launch_cibuildwheel(const FgLaunchCtx *lc, const FgShellCommand *cmd, 
       where = t.path;
     }
   }
+  /* test-skip "*" skips the tests of every wheel */
+  const char *skip = fg_launch_getenv(lc, cmd, "CIBW_TEST_SKIP");
+  if (!skip && have_toml)
+    skip = fg_toml_as_string(fg_toml_table_get(t.table, "test-skip"));
   size_t total = 0;
-  if (command && *command) {
+  if (command && *command && !(skip && strcmp(skip, "*") == 0)) {
     FgBuf line = {0};
     fg_cibw_replace(&line, command, *cwd ? cwd : ".", dir && *dir ? dir : ".");
     char *hop = fg_xasprintf("cibuildwheel test-command (%s)", where);
