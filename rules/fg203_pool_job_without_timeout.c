@@ -40,7 +40,9 @@ static const char doc[] =
     "start failing. When only parallel runs select them, FG201's fix moves them to a "
     "serial\n"
     "step that carries its own `timeout-minutes`, and this finding has no fix of its "
-    "own.\n";
+    "own.\n"
+    "A job whose pool tests run as cibuildwheel's test command builds wheels too: no\n"
+    "limit is known to fit it, and the finding has no fix.\n";
 
 /* timeout-minutes on the line after the job's runs-on entry. */
 static FgFix *fg203_fix(const FgProject *p, const FgWorkflow *wf, const FgJob *job) {
@@ -86,6 +88,7 @@ static void fg203_on_workflow(const FgProject *p, const FgWorkflow *wf, FgDiagLi
     const FgRun *first = NULL;
     size_t nruns = 0, ntests = 0;
     bool serial_offender = false;
+    bool builds = false; /* a run is cibuildwheel's test command */
     for (size_t i = 0; i < p->ci.runs.len; i++) {
       const FgRun *r = p->ci.runs.items[i];
       size_t n = r->pool_tests.len;
@@ -93,6 +96,7 @@ static void fg203_on_workflow(const FgProject *p, const FgWorkflow *wf, FgDiagLi
         continue;
       if (!first)
         first = r;
+      builds |= r->via_kind == FG_VIA_CIBW;
       /* a parallel run's pool tests move to a timed serial step with FG201's
        * fix; only a serial run of them needs the job-level timeout */
       if (!r->xdist || fg_serial_step_no_fix(r))
@@ -113,7 +117,10 @@ static void fg203_on_workflow(const FgProject *p, const FgWorkflow *wf, FgDiagLi
     fg_diag_add_note(d, "runs in: %s (%zu pool test%s)%s", where, ntests,
                      ntests == 1 ? "" : "s", nruns > 1 ? " and other steps" : "");
     free(where);
-    if (serial_offender)
+    if (serial_offender && builds)
+      fg_diag_add_note(d, "no fix: the job builds wheels too (cibuildwheel), so no "
+                          "timeout is known to fit it; set one by hand");
+    else if (serial_offender)
       d->fix = fg203_fix(p, wf, job);
     else
       fg_diag_add_note(d, "resolved by FG201's fix: its serial step carries "
