@@ -260,6 +260,14 @@ char *fg_path_join(const char *dir, const char *rel) {
 
 /* ---- options -------------------------------------------------------------- */
 
+/* The entry of the NULL-ended list equal to o, or NULL. */
+static const char *fg_opt_in(const char *const *list, const char *o) {
+  for (const char *const *p = list; *p; p++)
+    if (strcmp(o, *p) == 0)
+      return *p;
+  return NULL;
+}
+
 /* pytest (and common plugins') options whose value is the next word. */
 static bool fg_opt_takes_value(const char *o) {
   static const char *const opts[] = {
@@ -295,10 +303,7 @@ static bool fg_opt_takes_value(const char *o) {
       "--mpl-baseline-path", "--mpl-results-path", "--mpl-generate-path",
       "--mpl-hash-library", "--mpl-generate-hash-library", "--css", "--parallel-threads",
       "--iterations", NULL};
-  for (const char *const *p = opts; *p; p++)
-    if (strcmp(o, *p) == 0)
-      return true;
-  return false;
+  return fg_opt_in(opts, o) != NULL;
 }
 
 /* pytest's (and common plugins') options that take no value: the word after
@@ -377,9 +382,8 @@ static bool fg_opt_is_flag(const char *o) {
                                       "--testmon",
                                       "--picked",
                                       NULL};
-  for (const char *const *f = flags; *f; f++)
-    if (strcmp(o, *f) == 0)
-      return true;
+  if (fg_opt_in(flags, o))
+    return true;
   if (o[0] != '-' || o[1] == '-' || !o[1])
     return false;
   for (const char *c = o + 1; *c; c++)
@@ -404,10 +408,7 @@ static const char *fg_opt_runs_no_test(const char *o) {
                                      "-h",
                                      "--cache-show",
                                      NULL};
-  for (const char *const *p = opts; *p; p++)
-    if (strcmp(o, *p) == 0)
-      return *p;
-  return NULL;
+  return fg_opt_in(opts, o);
 }
 
 typedef struct FgOptView {
