@@ -321,6 +321,8 @@ static void fg_load_called(FgWorkflow *self, FgJob *job) {
     FgScript *sc = job->steps.items[i].script;
     if (!sc)
       continue;
+    /* the run: node is the written YAML's: the `uses:` value stands for it */
+    job->steps.items[i].run = uses;
     sc->exact = sc->mapped = false;
     for (size_t k = 0; k < sc->npieces; k++)
       sc->piece_file[k] = uses->start;
