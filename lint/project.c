@@ -102,8 +102,6 @@ static void fg_load_repo_ci(FgProject *p, const FgRunContext *ctx, FgDiscovery *
   p->repo_dir = fg_xstrdup(dir);
 }
 
-/* The CI model: workflows, their pytest runs with pytest's settings, and
- * every job's cells. */
 /* The options the conftest.py files register: pytest reads a run's words
  * with them (`--config FILE` takes FILE as its value, not as a test path).
  * A conftest that cannot be read is the test model's to report. */
@@ -127,6 +125,8 @@ static void fg_load_project_opts(FgProject *p, const FgDiscovery *disc) {
   }
 }
 
+/* The CI model: workflows, their pytest runs with pytest's settings, and
+ * every job's cells. */
 static void fg_load_ci(FgProject *p, FgDiscovery *disc) {
   fg_ci_load_workflows(&p->ci, &p->reader, &disc->workflows, &p->problems);
   fg_load_project_opts(p, disc);

@@ -16,8 +16,7 @@ static const char kOpenAstronomyTox[] = "OpenAstronomy/github-actions-workflows/
                                         "workflows/tox.yml@";
 
 static const char *fg_str_of(const FgYamlNode *map, const char *key) {
-  const FgYamlNode *n = fg_yaml_deref(fg_yaml_get(map, key));
-  return n && n->kind == FG_YAML_SCALAR ? n->value : NULL;
+  return fg_yaml_str(fg_yaml_get(map, key));
 }
 
 /* A YAML double-quoted scalar holding s. */

@@ -164,26 +164,25 @@ void fg_matrix_combos(const FgJob *job, FgXArena *a, const FgXScope *scope,
       fg_vec_push(out, next.items[c]);
     fg_vec_free(&next);
   }
+  const FgXValue *inc = fg_x_get(mv, "include");
   if (!axes.len)
     out->len = first; /* include-only: the entries are the matrix */
-  FgXValueVec mine = {0};
-  for (size_t c = first; c < out->len; c++)
-    fg_vec_push(&mine, out->items[c]);
-  fg_matrix_exclude(fg_x_get(mv, "exclude"), &mine);
-  fg_matrix_include(a, fg_x_get(mv, "include"), &axes, &mine, truncated);
-  const FgXValue *inc = fg_x_get(mv, "include");
-  if (!mine.len && !axes.len && !inc)
-    fg_vec_push(&mine, fg_x_object(a)); /* `matrix: {}` */
-  out->len = first;
   if (!axes.len && inc && inc->kind != FG_X_ARRAY) {
     /* `include: ${{ fromJSON(...) }}` and nothing else: the combinations are
      * not known, as for a whole matrix that is an expression */
     FgXValue *none = NULL;
     fg_vec_push(out, none);
-    fg_vec_free(&mine);
     fg_strvec_free(&axes);
     return;
   }
+  FgXValueVec mine = {0};
+  for (size_t c = first; c < out->len; c++)
+    fg_vec_push(&mine, out->items[c]);
+  fg_matrix_exclude(fg_x_get(mv, "exclude"), &mine);
+  fg_matrix_include(a, inc, &axes, &mine, truncated);
+  if (!mine.len && !axes.len && !inc)
+    fg_vec_push(&mine, fg_x_object(a)); /* `matrix: {}` */
+  out->len = first;
   for (size_t c = 0; c < mine.len; c++)
     fg_vec_push(out, mine.items[c]);
   fg_vec_free(&mine);

@@ -112,8 +112,9 @@ size_t fg_launch_cibuildwheel(const FgLaunchCtx *lc, const FgShellCommand *cmd, 
       where = env_name;
     }
   }
-  if (!command && fg_launch_getenv(lc, cmd, "CIBW_TEST_COMMAND")) {
-    command = fg_xstrdup(fg_launch_getenv(lc, cmd, "CIBW_TEST_COMMAND"));
+  const char *any = command ? NULL : fg_launch_getenv(lc, cmd, "CIBW_TEST_COMMAND");
+  if (any) {
+    command = fg_xstrdup(any);
     where = "CIBW_TEST_COMMAND";
   }
   char *dir = fg_path_join(cwd, package);

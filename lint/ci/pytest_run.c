@@ -647,10 +647,10 @@ static void fg_run_analyse(FgRun *self, const FgRunContext *ctx, const char *cwd
         }
       }
       /* a bare word right after an option, naming nothing on disk */
-      const FgPyOptDecl *before = i > 0 ? fg_project_opt(ctx, words[i - 1]) : NULL;
+      /* a project option before it took the words it takes: this is none */
       bool value_like =
           local && !package && !after_dashdash && i > 0 &&
-          !(before && before->nargs == 0) && !fg_opt_is_flag(words[i - 1]) &&
+          !fg_project_opt(ctx, words[i - 1]) && !fg_opt_is_flag(words[i - 1]) &&
           words[i - 1][0] == '-' && words[i - 1][1] && !strchr(words[i - 1], '=') &&
           !strchr(w, '/') && !fg_str_endswith(path, ".py") && !strstr(w, "::");
       if (!value_like || fg_run_path_exists(ctx, full)) {
@@ -680,6 +680,8 @@ static void fg_run_analyse(FgRun *self, const FgRunContext *ctx, const char *cwd
     bool value_unknown = v.consumed == 2 && fg_opt_unknown(self, i + 1);
     if (value_unknown)
       fg_run_unknown(self, v.value);
+    if (!self->no_tests) /* collects, lists or prints only */
+      self->no_tests = fg_opt_runs_no_test(v.name);
     if (strcmp(v.name, "-m") == 0 && value_unknown) {
       /* -m with a value not known: which tests it keeps is not known */
       self->m_unknown = true;
@@ -715,8 +717,6 @@ static void fg_run_analyse(FgRun *self, const FgRunContext *ctx, const char *cwd
       self->dist = fg_xstrdup(v.value);
     } else if (strcmp(v.name, "-p") == 0 && v.value && strcmp(v.value, "no:xdist") == 0) {
       self->xdist_disabled_by_plugin = true;
-    } else if (!self->no_tests && fg_opt_runs_no_test(v.name)) {
-      self->no_tests = fg_opt_runs_no_test(v.name);
     } else if (strcmp(v.name, "-m") == 0 && v.value) {
       free(self->mexpr);
       self->mexpr = fg_xstrdup(v.value);
@@ -942,10 +942,9 @@ char *fg_ci_where(const FgWorkflow *wf, const FgJob *job, const FgStep *st,
                   const FgStrVec *callers, const char *via) {
   char *step = fg_step_label(st);
   const char *wname = wf->name ? wf->name : wf->src->path;
-  /* a multi-line flow or escaped scalar has no map back to the file (a
-   * called workflow's steps are not in it: they point at its `uses:`) */
-  bool approximate =
-      st->script && !st->script->mapped && !job->called && !st->action_script;
+  /* a multi-line flow or escaped scalar has no map back to the file (an
+   * action's script is not in it: it points at its `uses:`) */
+  bool approximate = st->script && !st->script->mapped && !st->action_script;
   const char *approx = approximate ? " (position approximate: the run: scalar is "
                                      "multi-line or escaped)"
                                    : "";

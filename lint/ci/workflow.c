@@ -315,17 +315,17 @@ static void fg_load_called(FgWorkflow *self, FgJob *job) {
   const FgYamlNode *timeout = fg_yaml_deref(fg_yaml_get(with, "timeout-minutes"));
   job->timeout_minutes = timeout ? timeout : uses;
   job->default_working_directory = fg_default_run(root, "working-directory");
-  job->called = uses;
   fg_load_steps(job, root, src);
   for (size_t i = 0; i < job->steps.len; i++) {
-    FgScript *sc = job->steps.items[i].script;
-    if (!sc)
+    FgStep *st = &job->steps.items[i];
+    if (!st->script)
       continue;
-    /* the run: node is the written YAML's: the `uses:` value stands for it */
-    job->steps.items[i].run = uses;
-    sc->exact = sc->mapped = false;
-    for (size_t k = 0; k < sc->npieces; k++)
-      sc->piece_file[k] = uses->start;
+    /* the written YAML's script and run: node stand at the `uses:` value */
+    FgScript *at = fg_script_at(st->script->text, uses->start);
+    fg_script_delete(st->script);
+    st->script = at;
+    st->run = uses;
+    st->action_script = true;
   }
 }
 

@@ -47,8 +47,9 @@ typedef struct FgStep {
   const FgYamlNode *env;
   const FgYamlNode *timeout_minutes;
   FgScript *script; /* NULL when there is no run */
-  /* the script is the command an action runs (pypa/cibuildwheel), not
-   * written in the file: run is the `uses:` value */
+  /* the script is not written in the file: the command an action runs
+   * (pypa/cibuildwheel) or a step of a called workflow (ci/called); run is
+   * the `uses:` value, where every position of the script is */
   bool action_script;
 } FgStep;
 
@@ -64,9 +65,6 @@ typedef struct FgJob {
   const char *default_working_directory;
   const char *default_shell;
   FG_VEC(FgStep) steps;
-  /* a job calling a workflow forkguard knows (ci/called): the `uses:`
-   * value, and its steps are the called workflow's; NULL otherwise */
-  const FgYamlNode *called;
 } FgJob;
 
 typedef struct FgWorkflow {

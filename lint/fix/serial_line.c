@@ -313,6 +313,14 @@ static size_t fg_sl_line_start(const FgSource *src, size_t off) {
   return off;
 }
 
+/* Where the blanks before offset s begin (not before floor): a word
+ * removed takes them along. */
+static size_t fg_sl_blanks_before(const FgSource *src, size_t s, size_t floor) {
+  while (s > floor && (src->data[s - 1] == ' ' || src->data[s - 1] == '\t'))
+    s--;
+  return s;
+}
+
 /* Removes the xdist words of v (and the blanks before them); a
  * continuation line that held nothing else goes whole. */
 static void fg_sl_drop_xdist(const FgSource *src, const FgSlWords *v, size_t from,
@@ -324,9 +332,8 @@ static void fg_sl_drop_xdist(const FgSource *src, const FgSlWords *v, size_t fro
       i++;
       continue;
     }
-    size_t s = v->items[i].start, e = v->items[i + n - 1].end;
-    while (s > floor && (d[s - 1] == ' ' || d[s - 1] == '\t'))
-      s--;
+    size_t s = fg_sl_blanks_before(src, v->items[i].start, floor);
+    size_t e = v->items[i + n - 1].end;
     size_t after = e;
     while (after < src->len && (d[after] == ' ' || d[after] == '\t'))
       after++;
@@ -446,12 +453,9 @@ static void fg_sl_serial_command(const FgProject *p, const FgRun *run, const FgS
   fg_split_report_extras(run, &opt);
   if (after_posargs) {
     const FgSlWord *w = l->words.items;
-    if (l->m >= 0) {            /* the old -m moves after {posargs} with the rest */
-      size_t s = w[l->m].start; /* with the blanks before it, as xdist's words */
-      while (s > l->body && (src->data[s - 1] == ' ' || src->data[s - 1] == '\t'))
-        s--;
-      fg_sl_push(&ed, s, w[l->m + (int)l->m_n - 1].end, fg_xstrdup(""));
-    }
+    if (l->m >= 0) /* the old -m moves after {posargs} with the rest */
+      fg_sl_push(&ed, fg_sl_blanks_before(src, w[l->m].start, l->body),
+                 w[l->m + (int)l->m_n - 1].end, fg_xstrdup(""));
     size_t at = w[l->posargs].end;
     fg_sl_push(&ed, at, at, fg_xasprintf(" %s", opt.data));
   } else if (l->m >= 0 || l->posargs >= 0) {
