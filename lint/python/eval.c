@@ -608,17 +608,16 @@ static FgVal fg_local(FgEnv *env, const char *name) {
   const FgPyFunc *f = env->func;
   if (!f)
     return fg_val(FG_VAL_UNKNOWN);
-  const FgPyAssign *last = NULL;
-  for (size_t i = f->nlocals; i-- > 0 && !last;)
-    if (f->locals[i].name[0] == name[0] && strcmp(f->locals[i].name, name) == 0 &&
-        !(env->at && f->locals[i].span.start >= env->at))
-      last = &f->locals[i];
-  if (fg_is_loop_var(env, name, last))
+  /* the assignments of name, the last first */
+  int from = env->at ? fg_py_locals_from(env->mod, f, env->at) : (int)f->nlocals;
+  int first = fg_py_local_before(env->mod, f, name, from);
+  while (first >= 0 && env->at && f->locals[first].span.start >= env->at)
+    first = fg_py_local_before(env->mod, f, name, first);
+  if (fg_is_loop_var(env, name, first >= 0 ? &f->locals[first] : NULL))
     return env->loop_val;
-  for (size_t i = f->nlocals; i-- > 0;) {
+  for (int i = first; i >= 0; i = fg_py_local_before(env->mod, f, name, i)) {
     const FgPyAssign *a = &f->locals[i];
-    if (a->name[0] != name[0] || strcmp(a->name, name) != 0 ||
-        (env->at && a->span.start >= env->at))
+    if (env->at && a->span.start >= env->at)
       continue;
     /* an assignment under every condition the use is under ran before it */
     bool dominates = false;

@@ -115,6 +115,15 @@ int fg_py_find_func(const FgModule *m, const char *name, int cls);
 /* The non-nested functions of class cls of m (-1: the module-level ones),
  * as indexes into m->py->funcs in source order; *n of them. */
 const uint32_t *fg_py_class_funcs(const FgModule *m, int cls, size_t *n);
+/* The last of f's locals (f a function of m) named `name` whose index is
+ * below `before` (f->nlocals: any), -1 when none; walking a name's
+ * assignments back, pass the index found as the next `before`. */
+int fg_py_local_before(const FgModule *m, const FgPyFunc *f, const char *name,
+                       int before);
+/* The first of f's locals whose assignment starts at or after `at` when
+ * they are known to be in source order; else f->nlocals (then every one
+ * must be checked). */
+int fg_py_locals_from(const FgModule *m, const FgPyFunc *f, uint32_t at);
 /* A top-level class of the module by name; -1. */
 int fg_py_find_class(const FgModule *m, const char *name);
 /* The def table index of function `func` of m; -1 when func is. */

@@ -189,7 +189,20 @@ struct FgModIndex {
    * class c are by_cls[cls_first[c] .. cls_first[c + 1]), those of the
    * module level by_cls[0 .. cls_first[0]) */
   uint32_t *cls_first, *by_cls;
+  /* the local assignments of the functions with many, grouped by
+   * (function, name): group g holds the indexes into the function's locals
+   * loc_order[grp_start[g] .. grp_start[g + 1]), ascending, of function
+   * grp_func[g], the first of them grp_first[g]; loc_slots maps (function,
+   * name) to g + 1 (0: empty);
+   * loc_sorted[func]: 1 when the function's locals are in source order
+   * (their starts ascending), 0, or 2 when its locals are not indexed */
+  uint32_t *loc_slots, *loc_order, *grp_start, *grp_func, *grp_first;
+  uint8_t *loc_sorted;
+  size_t loc_cap; /* a power of two */
 };
+
+/* Functions with fewer locals are searched by a scan. */
+#define FG_LOCALS_INDEXED 8
 
 static size_t fg_index_slot(uint64_t h, int cls, size_t cap) {
   h ^= (uint64_t)(uint32_t)(cls + 1) * 0x9e3779b97f4a7c15u;
@@ -203,6 +216,84 @@ static bool fg_func_keyed(const FgPyFunc *f, const char *name, int cls) {
 
 static bool fg_class_keyed(const FgPyClass *k, const char *name) {
   return strcmp(k->name, name) == 0;
+}
+
+static size_t fg_local_slot(const char *name, size_t func, size_t cap) {
+  return fg_index_slot(fg_word_hash(name, strlen(name)), (int)func, cap);
+}
+
+/* The group of (func, name), -1; *slot: where it is or would be. */
+static int fg_local_group(const FgPyModule *py, const uint32_t *slots, size_t cap,
+                          const uint32_t *gfunc, const uint32_t *gfirst, size_t func,
+                          const char *name, size_t *slot) {
+  size_t s = fg_local_slot(name, func, cap);
+  for (; slots[s]; s = (s + 1) & (cap - 1)) {
+    uint32_t g = slots[s] - 1;
+    if (gfunc[g] == func && strcmp(py->funcs[func].locals[gfirst[g]].name, name) == 0)
+      break;
+  }
+  *slot = s;
+  return slots[s] ? (int)slots[s] - 1 : -1;
+}
+
+static void fg_index_locals(const FgPyModule *py, struct FgModIndex *x) {
+  size_t total = 0;
+  for (size_t i = 0; i < py->nfuncs; i++)
+    if (py->funcs[i].nlocals >= FG_LOCALS_INDEXED)
+      total += py->funcs[i].nlocals;
+  if (!total)
+    return;
+  x->loc_cap = 8;
+  while (x->loc_cap < 2 * total)
+    x->loc_cap *= 2;
+  x->loc_slots = fg_xcalloc(x->loc_cap, sizeof *x->loc_slots);
+  x->loc_sorted = fg_xmalloc(py->nfuncs);
+  uint32_t *of = fg_xmalloc(total * sizeof *of); /* each indexed local's group */
+  FG_VEC(uint32_t) count = {0}, gfunc = {0}, gfirst = {0};
+  size_t at = 0;
+  for (size_t i = 0; i < py->nfuncs; i++) {
+    const FgPyFunc *f = &py->funcs[i];
+    x->loc_sorted[i] = 2;
+    if (f->nlocals < FG_LOCALS_INDEXED)
+      continue;
+    x->loc_sorted[i] = 1;
+    for (size_t k = 0; k < f->nlocals; k++, at++) {
+      if (k && f->locals[k].span.start < f->locals[k - 1].span.start)
+        x->loc_sorted[i] = 0;
+      size_t s = 0;
+      int g = fg_local_group(py, x->loc_slots, x->loc_cap, gfunc.items, gfirst.items, i,
+                             f->locals[k].name, &s);
+      if (g < 0) {
+        g = (int)count.len;
+        fg_vec_push(&count, 0);
+        fg_vec_push(&gfunc, (uint32_t)i);
+        fg_vec_push(&gfirst, (uint32_t)k);
+        x->loc_slots[s] = (uint32_t)g + 1;
+      }
+      of[at] = (uint32_t)g;
+      count.items[g]++;
+    }
+  }
+  /* the groups laid out one after the other, each in ascending order */
+  size_t ng = count.len;
+  x->grp_start = fg_xmalloc((ng + 1) * sizeof *x->grp_start);
+  x->grp_start[0] = 0;
+  for (size_t g = 0; g < ng; g++)
+    x->grp_start[g + 1] = x->grp_start[g] + count.items[g];
+  for (size_t g = 0; g < ng; g++)
+    count.items[g] = x->grp_start[g]; /* the next place in group g */
+  x->loc_order = fg_xmalloc(total * sizeof *x->loc_order);
+  at = 0;
+  for (size_t i = 0; i < py->nfuncs; i++)
+    if (x->loc_sorted[i] != 2)
+      for (size_t k = 0; k < py->funcs[i].nlocals; k++, at++)
+        x->loc_order[count.items[of[at]]++] = (uint32_t)k;
+  fg_vec_shrink(&gfunc);
+  fg_vec_shrink(&gfirst);
+  x->grp_func = gfunc.items;
+  x->grp_first = gfirst.items;
+  fg_vec_free(&count);
+  free(of);
 }
 
 struct FgModIndex *fg_py_index_new(const FgPyModule *py) {
@@ -246,6 +337,7 @@ struct FgModIndex *fg_py_index_new(const FgPyModule *py) {
     if (!py->funcs[i].nested && py->funcs[i].cls >= -1 &&
         py->funcs[i].cls < (int)py->nclasses)
       x->by_cls[x->cls_first[py->funcs[i].cls + 1]++] = (uint32_t)i;
+  fg_index_locals(py, x);
   return x;
 }
 
@@ -267,6 +359,12 @@ void fg_py_index_delete(struct FgModIndex *self) {
   free(self->classes);
   free(self->cls_first);
   free(self->by_cls);
+  free(self->loc_slots);
+  free(self->loc_order);
+  free(self->grp_start);
+  free(self->grp_func);
+  free(self->grp_first);
+  free(self->loc_sorted);
   free(self);
 }
 
@@ -286,6 +384,60 @@ int fg_py_find_func(const FgModule *m, const char *name, int cls) {
     if (fg_func_keyed(&m->py->funcs[x->funcs[s] - 1], name, cls))
       return (int)x->funcs[s] - 1;
   return -1;
+}
+
+/* The index of f in m, or SIZE_MAX when f is none of m's functions or its
+ * locals are not indexed. */
+static size_t fg_indexed_func(const FgModule *m, const FgPyFunc *f) {
+  const struct FgModIndex *x = m->py ? m->index : NULL;
+  if (!x || !x->loc_sorted || f < m->py->funcs || f >= m->py->funcs + m->py->nfuncs)
+    return SIZE_MAX;
+  size_t i = (size_t)(f - m->py->funcs);
+  return x->loc_sorted[i] == 2 ? SIZE_MAX : i;
+}
+
+int fg_py_local_before(const FgModule *m, const FgPyFunc *f, const char *name,
+                       int before) {
+  if (before > (int)f->nlocals)
+    before = (int)f->nlocals;
+  size_t fi = fg_indexed_func(m, f);
+  if (fi == SIZE_MAX) {
+    for (int i = before; i-- > 0;)
+      if (f->locals[i].name[0] == name[0] && strcmp(f->locals[i].name, name) == 0)
+        return i;
+    return -1;
+  }
+  const struct FgModIndex *x = m->index;
+  size_t s = 0;
+  int g = fg_local_group(m->py, x->loc_slots, x->loc_cap, x->grp_func, x->grp_first, fi,
+                         name, &s);
+  if (g < 0)
+    return -1;
+  /* the last member below `before` */
+  size_t lo = x->grp_start[g], hi = x->grp_start[g + 1];
+  while (lo < hi) {
+    size_t mid = lo + (hi - lo) / 2;
+    if (x->loc_order[mid] < (uint32_t)before)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  return lo > x->grp_start[g] ? (int)x->loc_order[lo - 1] : -1;
+}
+
+int fg_py_locals_from(const FgModule *m, const FgPyFunc *f, uint32_t at) {
+  size_t fi = fg_indexed_func(m, f);
+  if (fi == SIZE_MAX || !m->index->loc_sorted[fi])
+    return (int)f->nlocals;
+  size_t lo = 0, hi = f->nlocals;
+  while (lo < hi) {
+    size_t mid = lo + (hi - lo) / 2;
+    if (f->locals[mid].span.start < at)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  return (int)lo;
 }
 
 int fg_py_find_class(const FgModule *m, const char *name) {
