@@ -33,6 +33,17 @@ void fg_pymodel_conftests(const FgPyModel *p, const char *dir, FgModuleVec *out)
   fg_conftests_up(p, dir, true, out);
 }
 
+void fg_py_conftests_fill(const FgPyModel *p, FgModule *m) {
+  if (m->conftests_known)
+    return;
+  FgModuleVec up = {0};
+  fg_conftests_up(p, m->dir, false, &up);
+  m->conftests.items = up.items;
+  m->conftests.len = up.len;
+  m->conftests.cap = up.cap;
+  m->conftests_known = true;
+}
+
 void fg_py_scope_build(const FgPyModel *p, FgModule *m, int cls, FgScope *out) {
   for (int c = cls; c >= 0; c = m->py->classes[c].parent) {
     /* the class, then the fixtures its in-repo bases define (class
@@ -47,14 +58,7 @@ void fg_py_scope_build(const FgPyModel *p, FgModule *m, int cls, FgScope *out) {
   }
   fg_vec_push(&out->mods, m);
   fg_vec_push(&out->classes, -1);
-  if (!m->conftests_known) {
-    FgModuleVec up = {0};
-    fg_conftests_up(p, m->dir, false, &up);
-    m->conftests.items = up.items;
-    m->conftests.len = up.len;
-    m->conftests.cap = up.cap;
-    m->conftests_known = true;
-  }
+  fg_py_conftests_fill(p, m);
   for (size_t i = 0; i < m->conftests.len; i++) {
     FgModule *c = m->conftests.items[i];
     if (c == m || !c->py)

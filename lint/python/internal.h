@@ -437,6 +437,9 @@ typedef struct FgScope {
 
 void fg_py_scope_build(const FgPyModel *p, FgModule *m, int cls, FgScope *out);
 void fg_py_scope_free(FgScope *s);
+/* Fills m->conftests once (fg_py_scope_build does it when first asked; the
+ * propagation does it for every module before its threads build scopes). */
+void fg_py_conftests_fill(const FgPyModel *p, FgModule *m);
 /* The fixture `name` as seen from scope; `self_def` is the requesting
  * fixture when it requests its own name (an override reaching the next
  * definition further out). */

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/parallel.h"
 #include "core/source.h"
 #include "parse/pysites.h"
 #include "python/internal.h"
@@ -306,6 +307,34 @@ static int fg_edge_cmp(const void *a, const void *b) {
   return x->from < y->from ? -1 : (x->from > y->from);
 }
 
+/* Defs whose edges one task builds, and what it builds: their edges in
+ * def order, those of the block's k-th def edges[first[k] .. first[k + 1]). */
+#define FG_EDGE_BLOCK 256
+
+typedef struct FgEdgeBlock {
+  FgEdgeVec edges;
+  size_t first[FG_EDGE_BLOCK + 1];
+} FgEdgeBlock;
+
+typedef struct FgEdgeJob {
+  const FgPyModel *p;
+  const FgClassRefVec *pool_attr;
+  FgEdgeBlock *blocks;
+  size_t ndefs;
+} FgEdgeJob;
+
+static void fg_edges_block(void *ctx, size_t i) {
+  FgEdgeJob *job = ctx;
+  FgEdgeBlock *b = &job->blocks[i];
+  size_t from = i * FG_EDGE_BLOCK;
+  size_t to = from + FG_EDGE_BLOCK < job->ndefs ? from + FG_EDGE_BLOCK : job->ndefs;
+  for (size_t d = from; d < to; d++) {
+    b->first[d - from] = b->edges.len;
+    fg_edges_for_def(job->p, job->pool_attr, (int)d, &b->edges);
+  }
+  b->first[to - from] = b->edges.len;
+}
+
 /* Multi-source BFS backwards from the defs that hold a pool site: every
  * def gets its distance to the nearest site and the first edge (in source
  * order) that reaches it, so chains are shortest and deterministic. */
@@ -362,14 +391,28 @@ static void fg_propagate(FgPyModel *p) {
   fg_edges_class_attrs(p, &attr_edges);
   if (attr_edges.len > 1)
     qsort(attr_edges.items, attr_edges.len, sizeof(FgEdge), fg_edge_from_cmp);
+  /* each def's edges, in blocks of defs on the threads, then in def order */
+  for (size_t i = 0; i < p->modules.len; i++)
+    if (p->modules.items[i]->py)
+      fg_py_conftests_fill(p, p->modules.items[i]);
+  size_t nblocks = (n + FG_EDGE_BLOCK - 1) / FG_EDGE_BLOCK;
+  FgEdgeBlock *blocks = fg_xcalloc(nblocks ? nblocks : 1, sizeof *blocks);
+  FgEdgeJob job = {p, &pool_attr, blocks, n};
+  fg_parallel_for(nblocks, p->jobs, fg_edges_block, &job);
   size_t ai = 0;
   FG_VEC(size_t) first = {0}; /* per def: index into edges (from-sorted) */
   for (size_t d = 0; d < n; d++) {
     fg_vec_push(&first, edges.len);
-    fg_edges_for_def(p, &pool_attr, (int)d, &edges);
+    const FgEdgeBlock *b = &blocks[d / FG_EDGE_BLOCK];
+    size_t k = d % FG_EDGE_BLOCK;
+    for (size_t e = b->first[k]; e < b->first[k + 1]; e++)
+      fg_vec_push(&edges, b->edges.items[e]);
     for (; ai < attr_edges.len && attr_edges.items[ai].from == (int)d; ai++)
       fg_vec_push(&edges, attr_edges.items[ai]);
   }
+  for (size_t i = 0; i < nblocks; i++)
+    fg_vec_free(&blocks[i].edges);
+  free(blocks);
   fg_vec_free(&attr_edges);
   fg_vec_free(&pool_attr);
   fg_vec_push(&first, edges.len);

@@ -2,6 +2,7 @@
  * repository: relative and absolute imports, `from X import *`, `self.m()`
  * along same-module bases, and in-repo base classes in method resolution
  * order. */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -292,8 +293,12 @@ static void fg_mro_memo_grow(struct FgMroMemo *memo) {
 static void fg_py_class_mro_walk(const FgPyModel *p, FgModule *m, int cls,
                                  FgClassRefVec *out);
 
+/* The propagation asks from several threads. */
+static pthread_mutex_t fg_mro_lock = PTHREAD_MUTEX_INITIALIZER;
+
 void fg_py_class_mro(const FgPyModel *p, FgModule *m, int cls, FgClassRefVec *out) {
   out->len = 0; /* every caller hands an empty or spent vector */
+  pthread_mutex_lock(&fg_mro_lock);
   struct FgMroMemo *memo = fg_mro_memo(p);
   size_t i = fg_mro_slot_of(memo, m, cls);
   if (!memo->slots[i].mod) {
@@ -311,6 +316,7 @@ void fg_py_class_mro(const FgPyModel *p, FgModule *m, int cls, FgClassRefVec *ou
   const FgMroSlot *s = &memo->slots[i];
   for (size_t k = 0; k < s->len; k++)
     fg_vec_push(out, memo->refs.items[s->first + k]);
+  pthread_mutex_unlock(&fg_mro_lock);
 }
 
 /* The class and its in-repo bases, most derived first: a depth-first,
